@@ -1,0 +1,89 @@
+"""Language detection (German or English only) and stemming tokenizers, shared by BM25 and checks."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from .types import Language
+
+if TYPE_CHECKING:  # pragma: no cover
+    import Stemmer
+
+_WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*", re.UNICODE)
+
+# Short, very frequent words decide short questions better than character statistics do.
+_DE_HINTS = frozenset(
+    "der die das und ist sind wer wie was wann wo warum welche welcher welches wieviel wieviele viele "
+    "nicht mit von für auf dem den des ein eine einer hat haben wurde wurden im zum zur über "
+    "nach sich auch noch dass".split()
+)
+_EN_HINTS = frozenset(
+    "the and is are who how what when where why which many much not with of for on an a has have "
+    "was were did does do in to from about after that this".split()
+)
+
+STOPWORDS: dict[Language, frozenset[str]] = {
+    "de": frozenset(
+        "der die das und oder ist sind war waren wer wie was wann wo warum welche welcher welches "
+        "wieviel wieviele viele viel nicht mit von vom für auf an am dem den des ein eine einer eines "
+        "einem einen hat haben hatte wurde wurden wird werden im in zum zur über nach sich auch noch "
+        "dass bei aus es er sie ihr ihre sein seine um zu als bis durch gegen ohne so wie denn doch "
+        "sei seien nur schon sehr mehr man kann können soll sollen will wollen muss müssen".split()
+    ),
+    "en": frozenset(
+        "the a an and or is are was were be been being who how what when where why which many much "
+        "not with of for on at to from by in into about after before that this these those it its "
+        "he she they them his her their has have had did does do done will would can could should "
+        "there than then so as if but also only".split()
+    ),
+}
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased word tokens (hyphenated words kept together)."""
+    return [m.group(0).lower() for m in _WORD.finditer(text)]
+
+
+def detect_language(text: str) -> Language:
+    """Return "de" or "en". Short texts are decided by function words, longer ones by py3langid."""
+    words = tokenize(text)
+    if any(ch in text for ch in "äöüßÄÖÜ"):
+        de_bonus = 1
+    else:
+        de_bonus = 0
+    de = sum(w in _DE_HINTS for w in words) + de_bonus
+    en = sum(w in _EN_HINTS for w in words)
+    if len(words) <= 25 and de != en:
+        return "de" if de > en else "en"
+    lang = _langid_de_en(text[:5000])
+    if lang is not None:
+        return lang
+    return "de" if de >= en else "en"
+
+
+def _langid_de_en(text: str) -> Language | None:
+    try:
+        import py3langid as langid
+    except ImportError:  # pragma: no cover - core dependency
+        return None
+    ranked = dict(langid.rank(text))
+    de, en = ranked.get("de", -1e9), ranked.get("en", -1e9)
+    return "de" if de >= en else "en"
+
+
+@lru_cache(maxsize=4)
+def _stemmer(language: Language) -> "Stemmer.Stemmer":
+    import Stemmer
+
+    return Stemmer.Stemmer("german" if language == "de" else "english")
+
+
+def stem_tokens(text: str, language: Language, drop_stopwords: bool = True) -> list[str]:
+    """Tokens stemmed with Snowball for `language`, stopwords dropped."""
+    words = tokenize(text)
+    if drop_stopwords:
+        stop = STOPWORDS[language]
+        words = [w for w in words if w not in stop]
+    return list(_stemmer(language).stemWords(words))

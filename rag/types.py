@@ -1,0 +1,157 @@
+"""Typed data that crosses module boundaries. All frozen; ids are content hashes."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Literal
+
+Language = Literal["de", "en"]
+
+
+def content_id(*parts: str, length: int = 16) -> str:
+    """A stable id: the first `length` hex digits of sha256 over the parts."""
+    h = hashlib.sha256()
+    for p in parts:
+        h.update(p.encode("utf-8"))
+        h.update(b"\x00")
+    return h.hexdigest()[:length]
+
+
+@dataclass(frozen=True)
+class Article:
+    """One cleaned article. `id` is a hash of the cleaned text (same text -> same id)."""
+
+    id: str
+    title: str
+    text: str
+    url: str | None
+    date: str | None  # ISO 8601 (YYYY-MM-DD) when known
+    path: str  # where it was read from (relative to the articles folder when possible)
+    language: Language
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence; `start`/`end` are character offsets into `Article.text`."""
+
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A few consecutive sentences of one article. `text == article.text[start:end]`."""
+
+    id: str
+    article_id: str
+    position: int  # 0-based index of the chunk within its article
+    text: str
+    start: int
+    end: int
+    sentences: tuple[Sentence, ...]
+    language: Language = "de"
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved chunk with its article's metadata and scores."""
+
+    rank: int  # 1-based
+    score: float  # fused score (higher is better)
+    chunk: Chunk
+    title: str
+    url: str | None
+    date: str | None = None
+    dense_score: float | None = None
+    bm25_score: float | None = None
+
+    @property
+    def article_id(self) -> str:
+        return self.chunk.article_id
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A sentence chosen to support an answer, with where it comes from."""
+
+    sentence: Sentence
+    chunk_id: str
+    article_id: str
+    title: str
+    url: str | None
+    date: str | None
+    score: float  # similarity of the sentence to the question
+    passage: str = ""  # the chunk text the sentence sits in (for highlighting)
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A numbered source of an answer: `[n]` in the answer text points here."""
+
+    n: int
+    article_id: str
+    title: str
+    url: str | None
+    quote: str  # the exact sentence from the article
+    chunk_id: str = ""
+    date: str | None = None
+    passage: str = ""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What `rag.ask` returns."""
+
+    answer: str
+    citations: tuple[Citation, ...]
+    abstained: bool
+    verified: bool
+    language: Language
+    timings: dict[str, float] = field(default_factory=dict)  # retrieve_ms, first_token_ms, total_ms
+    reason: str = ""  # why an answer is unverified or abstains, for the user
+    question: str = ""
+    llm: str = ""
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "answer": self.answer,
+            "citations": [
+                {"n": c.n, "article_id": c.article_id, "title": c.title, "url": c.url, "quote": c.quote}
+                for c in self.citations
+            ],
+            "abstained": self.abstained,
+            "verified": self.verified,
+            "language": self.language,
+            "timings": dict(self.timings),
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class UpdateReport:
+    """Result of syncing the index with the articles folder (`rag index update --json`)."""
+
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    skipped: tuple[SkippedFile, ...] = ()
+    chunks_embedded: int = 0
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "removed": self.removed,
+            "unchanged": self.unchanged,
+            "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
+            "chunks_embedded": self.chunks_embedded,
+        }
