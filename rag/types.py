@@ -155,3 +155,12 @@ class UpdateReport:
             "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
             "chunks_embedded": self.chunks_embedded,
         }
+
+
+@dataclass(frozen=True)
+class StreamEvent:
+    """One step of `ask_stream`: the instant evidence answer, a generated token, or the final answer."""
+
+    kind: Literal["evidence", "token", "final"]
+    text: str = ""
+    answer: Answer | None = None

@@ -1,0 +1,219 @@
+"""The evidence-first answer chain.
+
+question (+ history) -> standalone question -> hybrid retrieval -> the few sentences that answer
+-> evidence answer (instant, a quote) -> generated answer (optional LLM) -> checks -> Answer.
+A generated answer that fails a check is replaced by the evidence answer, flagged unverified.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.runnables import Runnable, RunnableLambda
+
+from . import store
+from .embedders import get_embedder
+from .errors import LLMError, RagError
+from .evidence import has_content_words, select_evidence, threshold
+from .lang import detect_language, stem_tokens
+from .prompts import ABSTAIN, build_messages
+from .retrieve import RetrievalConfig, retrieve
+from .types import Answer, Citation, Evidence, Language, StreamEvent
+from .verify import is_abstention, verify_answer
+
+log = logging.getLogger(__name__)
+
+History = Sequence[Any]  # [(user, assistant), ...] or [{"role": ..., "content": ...}, ...]
+
+_FOLLOW_UP = re.compile(
+    r"\b(er|sie|es|ihm|ihr|ihn|dort|dabei|davon|damit|darüber|dies\w*|jene\w*|he|she|it|they|them|his|her|"
+    r"their|there|that|this|those|these)\b",
+    re.IGNORECASE,
+)
+
+MAX_TOKENS = 160
+
+
+def previous_user_questions(history: History) -> list[str]:
+    out: list[str] = []
+    for turn in history or []:
+        if isinstance(turn, dict):
+            if turn.get("role") == "user" and isinstance(turn.get("content"), str):
+                out.append(turn["content"])
+        elif isinstance(turn, (list, tuple)) and turn and isinstance(turn[0], str):
+            out.append(turn[0])
+    return out
+
+
+def standalone_question(question: str, history: History, language: Language) -> str:
+    """A follow-up ("Und wann war er dort?") gets the previous question's content words added."""
+    prev = previous_user_questions(history)
+    if not prev:
+        return question
+    content = stem_tokens(question, language)
+    if len(content) >= 5 and not _FOLLOW_UP.search(question):
+        return question
+    return f"{question} ({prev[-1]})"
+
+
+@dataclass(frozen=True)
+class Prepared:
+    question: str
+    standalone: str
+    language: Language
+    evidence: tuple[Evidence, ...]
+    abstain_reason: str  # empty when there is evidence to answer from
+    retrieve_ms: float
+
+
+def prepare(snap: store.Snapshot, question: str, history: History = (), k: int = 5) -> Prepared:
+    """Retrieval and sentence selection: everything before the language model."""
+    t0 = time.perf_counter()
+    language = detect_language(question)
+    standalone = standalone_question(question, history, language)
+    if not has_content_words(standalone, language):
+        return Prepared(question, standalone, language, (), "the question has no content words", 0.0)
+    embedder = get_embedder(snap.embedder)
+    qvec = embedder.embed_query(standalone)
+    hits = retrieve(snap, standalone, k, RetrievalConfig(), language=language, qvec=qvec)
+    evidence = select_evidence(snap, hits, standalone, qvec, language)
+    ms = (time.perf_counter() - t0) * 1000
+    if not evidence:
+        return Prepared(question, standalone, language, (), "no article matches the question", ms)
+    best = evidence[0]
+    art_lang = hit_language(snap, best)
+    needed = threshold(snap.embedder, language, art_lang)
+    if best.score < needed:
+        return Prepared(question, standalone, language, tuple(evidence), "the evidence is too weak", ms)
+    return Prepared(question, standalone, language, tuple(evidence), "", ms)
+
+
+def hit_language(snap: store.Snapshot, ev: Evidence) -> Language:
+    art = snap.articles.get(ev.article_id)
+    return art.language if art else "de"
+
+
+def _citation(n: int, ev: Evidence) -> Citation:
+    return Citation(
+        n=n, article_id=ev.article_id, title=ev.title, url=ev.url, quote=ev.sentence.text,
+        chunk_id=ev.chunk_id, date=ev.date, passage=ev.passage,
+    )
+
+
+def evidence_answer(p: Prepared, *, verified: bool = True, reason: str = "", timings: dict[str, float] | None = None,
+                    llm: str = "extractive") -> Answer:
+    """The best sentence, quoted and cited; or the abstention."""
+    timings = dict(timings or {"retrieve_ms": p.retrieve_ms})
+    if p.abstain_reason or not p.evidence:
+        return Answer(ABSTAIN[p.language], (), True, True, p.language, timings, p.abstain_reason, p.question, llm)
+    best = p.evidence[0]
+    quote = " ".join(best.sentence.text.split())
+    if p.language == "de":
+        text = f"Laut „{best.title}“: „{quote}“ [1]"
+    else:
+        text = f"According to “{best.title}”: “{quote}” [1]"
+    return Answer(text, (_citation(1, best),), False, verified, p.language, timings, reason, p.question, llm)
+
+
+_CITE = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+
+
+def cited_numbers(text: str) -> list[int]:
+    out: list[int] = []
+    for m in _CITE.finditer(text):
+        for part in m.group(1).split(","):
+            n = int(part)
+            if n not in out:
+                out.append(n)
+    return out
+
+
+def finish_generated(p: Prepared, text: str, timings: dict[str, float], llm_name: str) -> Answer:
+    """Check a generated answer; fall back to the evidence answer when a check fails."""
+    text = text.strip()
+    if is_abstention(text, p.language):
+        fallback = evidence_answer(p, verified=False, timings=timings, llm=llm_name,
+                                   reason="the model found no answer in the sentences; showing the best quote")
+        return fallback
+    sentences = [ev.sentence.text for ev in p.evidence]
+    check = verify_answer(text, sentences, p.language, n_max=len(sentences))
+    if not check.ok:
+        reason = "; ".join(check.problems)
+        log.info("generated answer failed checks: %s", reason)
+        return evidence_answer(p, verified=False, timings=timings, llm=llm_name,
+                               reason=f"the generated answer failed a check ({reason}); showing the quote instead")
+    cites = tuple(_citation(n, p.evidence[n - 1]) for n in sorted(check.cited))
+    return Answer(text, cites, False, True, p.language, timings, "", p.question, llm_name)
+
+
+def run_stream(
+    snap: store.Snapshot, llm: BaseChatModel | None, llm_name: str, question: str, history: History = (), k: int = 5
+) -> Iterator[StreamEvent]:
+    """Evidence answer first, then the generated tokens, then the checked final answer."""
+    t0 = time.perf_counter()
+    p = prepare(snap, question, history, k)
+    ev_answer = evidence_answer(p, timings={"retrieve_ms": p.retrieve_ms,
+                                            "total_ms": (time.perf_counter() - t0) * 1000}, llm=llm_name)
+    yield StreamEvent("evidence", ev_answer.answer, ev_answer)
+    if llm is None or ev_answer.abstained:
+        timings = {"retrieve_ms": p.retrieve_ms, "first_token_ms": (time.perf_counter() - t0) * 1000,
+                   "total_ms": (time.perf_counter() - t0) * 1000}
+        yield StreamEvent("final", ev_answer.answer, _with_timings(ev_answer, timings))
+        return
+    parts: list[str] = []
+    first: float | None = None
+    try:
+        for chunk in llm.stream(build_messages(p.question, list(p.evidence), p.language), max_tokens=MAX_TOKENS):
+            token = chunk.content if isinstance(chunk.content, str) else str(chunk.content)
+            if not token:
+                continue
+            if first is None:
+                first = (time.perf_counter() - t0) * 1000
+            parts.append(token)
+            yield StreamEvent("token", token)
+    except RagError as e:
+        timings = {"retrieve_ms": p.retrieve_ms, "first_token_ms": first or 0.0,
+                   "total_ms": (time.perf_counter() - t0) * 1000}
+        ans = evidence_answer(p, verified=False, timings=timings, llm=llm_name,
+                              reason=f"the language model failed ({e}); showing the quote instead")
+        yield StreamEvent("final", ans.answer, ans)
+        return
+    timings = {"retrieve_ms": p.retrieve_ms, "first_token_ms": first or 0.0,
+               "total_ms": (time.perf_counter() - t0) * 1000}
+    ans = finish_generated(p, "".join(parts), timings, llm_name)
+    yield StreamEvent("final", ans.answer, ans)
+
+
+def _with_timings(a: Answer, timings: dict[str, float]) -> Answer:
+    from dataclasses import replace
+
+    return replace(a, timings=timings)
+
+
+def build_chain(snap: store.Snapshot, llm: BaseChatModel | None, llm_name: str, k: int = 5) -> Runnable[Any, Answer]:
+    """The same flow as LangChain Runnables: {"question", "history"} -> Answer."""
+    from langchain_core.output_parsers import StrOutputParser
+
+    prep = RunnableLambda(lambda x: prepare(snap, x["question"], x.get("history", ()), k))
+
+    def answer(p: Prepared) -> Answer:
+        base = evidence_answer(p, llm=llm_name)
+        if llm is None or base.abstained:
+            return base
+        gen = RunnableLambda(lambda q: build_messages(q.question, list(q.evidence), q.language)) | llm.bind(
+            max_tokens=MAX_TOKENS) | StrOutputParser()
+        t0 = time.perf_counter()
+        try:
+            text = gen.invoke(p)
+        except LLMError as e:
+            return evidence_answer(p, verified=False, llm=llm_name, reason=f"the language model failed ({e})")
+        timings = {"retrieve_ms": p.retrieve_ms, "total_ms": p.retrieve_ms + (time.perf_counter() - t0) * 1000}
+        return finish_generated(p, text, timings, llm_name)
+
+    return prep | RunnableLambda(answer)

@@ -1,0 +1,226 @@
+"""Command line: `rag index …`, `rag search`, `rag ask`, `rag serve`, `rag eval`.
+
+Only `RagError` is caught (its message is for the user, exit code 2); anything else is a bug and
+keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from .errors import RagError
+
+
+def _progress_bar(enabled: bool) -> tuple[Callable[[str, int, int], None], Callable[[], None]]:
+    """A tqdm bar per stage on stderr (hidden with --json or when stderr is not a terminal)."""
+    if not enabled:
+        return (lambda stage, done, total: None), (lambda: None)
+    from tqdm import tqdm
+
+    bars: dict[str, Any] = {}
+
+    def update(stage: str, done: int, total: int) -> None:
+        bar = bars.get(stage)
+        if bar is None:
+            bar = bars[stage] = tqdm(total=total, desc=stage, unit="item", file=sys.stderr, leave=True)
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+
+    def close() -> None:
+        for bar in bars.values():
+            bar.close()
+
+    return update, close
+
+
+def _print_report(report: Any, as_json: bool) -> None:
+    data = report.to_json()
+    if as_json:
+        print(json.dumps(data, ensure_ascii=False))
+        return
+    print(
+        f"added {data['added']}, updated {data['updated']}, removed {data['removed']}, "
+        f"unchanged {data['unchanged']}, chunks embedded {data['chunks_embedded']}"
+    )
+    for s in data["skipped"]:
+        print(f"  skipped {s['path']}: {s['reason']}")
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    from . import api
+
+    if args.action == "status":
+        status = api.index_status(args.index)
+        if args.json:
+            print(json.dumps(status, ensure_ascii=False))
+        else:
+            for key, value in status.items():
+                print(f"{key:10} {value}")
+        return 0
+    progress, close = _progress_bar(not args.json)
+    try:
+        if args.action == "build":
+            report = api.build_index(args.articles, args.index, args.embedder, progress=progress)
+        elif args.action == "update":
+            report = api.update_index(args.articles, args.index, args.embedder, progress=progress)
+        elif args.action == "add":
+            if not args.files:
+                raise RagError("Name the files to add: `rag index add FILE …`.")
+            report = api.add_files(args.files, articles_dir=args.articles, index_dir=args.index, progress=progress)
+        elif args.action == "watch":
+            return _watch(args)
+        else:  # pragma: no cover - argparse restricts choices
+            raise RagError(f"Unknown action {args.action}")
+    finally:
+        close()
+    _print_report(report, args.json)
+    return 0
+
+
+def _watch(args: argparse.Namespace) -> int:
+    from . import indexing
+    from .api import _settings
+
+    s = _settings(args.index, args.articles, args.embedder)
+    print(f"Watching {s.articles_dir} (Ctrl-C to stop)…", file=sys.stderr)
+    try:
+        indexing.watch(s.articles_dir, s.index_dir, args.embedder,
+                       on_report=lambda r: _print_report(r, args.json), stop_after_s=args.seconds)
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from . import api
+
+    hits = api.search(args.question, k=args.k, index_dir=args.index, mode=args.mode)
+    rows = [
+        {"rank": h.rank, "score": round(h.score, 6), "article_id": h.article_id, "title": h.title, "url": h.url,
+         "chunk_id": h.chunk.id, "text": h.chunk.text}
+        for h in hits
+    ]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False))
+    else:
+        for r in rows:
+            print(f"{r['rank']}. [{r['score']:.4f}] {r['title']} — {r['url'] or ''}")
+            print(f"   {r['text'][:300]}")
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from . import api
+
+    final = None
+    streamed = False
+    for event in api.ask_stream(args.question, llm=args.llm, index_dir=args.index, k=args.k):
+        if event.kind == "evidence" and not args.json and event.answer and not event.answer.abstained:
+            print(f"(evidence) {event.text}", file=sys.stderr, flush=True)
+        elif event.kind == "token" and not args.json:
+            if not streamed:
+                print("(generating) ", end="", file=sys.stderr, flush=True)
+            streamed = True
+            print(event.text, end="", file=sys.stderr, flush=True)
+        elif event.kind == "final":
+            final = event.answer
+    assert final is not None
+    if args.json:
+        print(json.dumps(final.to_json(), ensure_ascii=False))
+        return 0
+    if streamed:
+        print(file=sys.stderr)
+    print(final.answer)
+    if not final.verified and final.reason:
+        print(f"(unverified: {final.reason})")
+    elif final.abstained and final.reason:
+        print(f"({final.reason})")
+    for c in final.citations:
+        print(f"[{c.n}] {c.title} — {c.url or 'no link'}\n    „{c.quote}“")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from ui.app import serve
+
+    serve(host=args.host, port=args.port, auth=args.auth)
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from .eval_run import main as eval_main
+
+    return eval_main(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="rag", description="Quellenlage: cited answers from news articles, offline.")
+    p.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    ix = sub.add_parser("index", help="build, update or inspect the index")
+    ix.add_argument("action", choices=["build", "update", "add", "status", "watch"])
+    ix.add_argument("files", nargs="*", type=Path, help="files for `add`")
+    ix.add_argument("--articles", type=Path, help="articles folder (default: RAG_ARTICLES_DIR or seeds/)")
+    ix.add_argument("--index", type=Path, help="index folder (default: RAG_INDEX_DIR or index/)")
+    ix.add_argument("--embedder", help="e5-small | sentence-transformers:<path> | hashing")
+    ix.add_argument("--json", action="store_true", help="print JSON")
+    ix.add_argument("--seconds", type=float, default=None, help=argparse.SUPPRESS)
+    ix.set_defaults(func=cmd_index)
+
+    se = sub.add_parser("search", help="show the chunks that match a question")
+    se.add_argument("question")
+    se.add_argument("-k", type=int, default=5)
+    se.add_argument("--index", type=Path)
+    se.add_argument("--mode", choices=["hybrid", "dense", "bm25"], default="hybrid")
+    se.add_argument("--json", action="store_true")
+    se.set_defaults(func=cmd_search)
+
+    ak = sub.add_parser("ask", help="answer a question with cited sources")
+    ak.add_argument("question")
+    ak.add_argument("--llm", help="llama-cpp[:path] | openai:<base_url>[#model] | extractive | auto")
+    ak.add_argument("--index", type=Path)
+    ak.add_argument("-k", type=int, default=5)
+    ak.add_argument("--json", action="store_true")
+    ak.set_defaults(func=cmd_ask)
+
+    sv = sub.add_parser("serve", help="start the chat page (localhost by default)")
+    sv.add_argument("--host", default=None)
+    sv.add_argument("--port", type=int, default=None)
+    sv.add_argument("--auth", default=None, help="user:password (or RAG_AUTH)")
+    sv.set_defaults(func=cmd_serve)
+
+    ev = sub.add_parser("eval", help="measure retrieval and answers on a QA file")
+    ev.add_argument("--qa", type=Path, required=True, help="SQuAD v1.1 JSON or JSONL questions")
+    ev.add_argument("--retrieval-only", action="store_true")
+    ev.add_argument("-k", type=int, default=5)
+    ev.add_argument("--llm", default=None)
+    ev.add_argument("--limit", type=int, default=None)
+    ev.add_argument("--index", type=Path)
+    ev.add_argument("--embedder", default=None)
+    ev.add_argument("--mode", choices=["hybrid", "dense", "bm25"], default="hybrid")
+    ev.add_argument("--json", action="store_true")
+    ev.set_defaults(func=cmd_eval)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    level = logging.INFO if args.verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args.func(args))
+    except RagError as e:
+        print(f"Error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,145 @@
+"""Pick the sentences that answer a question, from the retrieved chunks.
+
+Each sentence of the top chunks is scored by the cosine of its stored vector to the question plus
+a small bonus for the idf-weighted share of the question's content words it contains. The best
+score also decides abstention: below the calibrated threshold the articles do not say.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import weakref
+from collections import Counter
+
+import numpy as np
+
+from . import store
+from .lang import stem_tokens
+from .types import Evidence, Hit, Language
+
+#: Weight of the word-overlap bonus against the cosine.
+OVERLAP_WEIGHT = 0.05
+
+#: Minimum best-sentence cosine to answer, per embedder: (same language, across languages).
+#: e5-small values calibrated on XQuAD dev with questions about articles not in the index
+#: (`python bench/calibrate.py`).
+THRESHOLDS: dict[str, tuple[float, float]] = {
+    "e5-small": (0.83, 0.785),
+    "hashing": (0.25, 0.25),
+}
+DEFAULT_THRESHOLD = (0.5, 0.45)
+
+_INSTRUCTION = re.compile(
+    r"\b(ignorier\w*|vergiss|missachte|ignore|disregard|forget)\b.{0,40}\b(anweisung\w*|instruktion\w*|"
+    r"instructions?|prompts?|regeln|rules|vorgaben)\b|\b(antworte|answer|reply|respond)\s+(nur|only|ausschließlich)\b|"
+    r"\b(system prompt|systemprompt|du bist jetzt|you are now)\b",
+    re.IGNORECASE,
+)
+
+
+def looks_like_instruction(text: str) -> bool:
+    """A sentence that addresses the assistant ("ignore all instructions…"): data, never a command."""
+    return bool(_INSTRUCTION.search(text))
+
+
+_IDF_CACHE: weakref.WeakKeyDictionary[store.Snapshot, dict[tuple[str, Language], float]] = weakref.WeakKeyDictionary()
+_ROW_CACHE: weakref.WeakKeyDictionary[store.Snapshot, dict[str, int]] = weakref.WeakKeyDictionary()
+_SENT_CACHE: weakref.WeakKeyDictionary[store.Snapshot, dict[int, list[int]]] = weakref.WeakKeyDictionary()
+
+
+def _idf(snap: store.Snapshot) -> dict[tuple[str, Language], float]:
+    cached = _IDF_CACHE.get(snap)
+    if cached is None:
+        df: Counter[tuple[str, Language]] = Counter()
+        for c in snap.chunks:
+            for tok in set(stem_tokens(c.text, c.language)):
+                df[(tok, c.language)] += 1
+        n = max(1, len(snap.chunks))
+        cached = {key: math.log(1 + n / cnt) for key, cnt in df.items()}
+        _IDF_CACHE[snap] = cached
+    return cached
+
+
+def _row_of(snap: store.Snapshot) -> dict[str, int]:
+    cached = _ROW_CACHE.get(snap)
+    if cached is None:
+        cached = {c.id: i for i, c in enumerate(snap.chunks)}
+        _ROW_CACHE[snap] = cached
+    return cached
+
+
+def _sentence_rows(snap: store.Snapshot) -> dict[int, list[int]]:
+    cached = _SENT_CACHE.get(snap)
+    if cached is None:
+        cached = {}
+        for vec_row, (chunk_row, _) in enumerate(snap.sentence_rows.tolist()):
+            cached.setdefault(int(chunk_row), []).append(vec_row)
+        _SENT_CACHE[snap] = cached
+    return cached
+
+
+def overlap_share(question: str, sentence: str, language: Language, idf: dict[tuple[str, Language], float]) -> float:
+    """idf-weighted share of the question's content words found in the sentence (0..1)."""
+    q = set(stem_tokens(question, language))
+    if not q:
+        return 0.0
+    s = set(stem_tokens(sentence, language))
+    weights = {t: idf.get((t, language), 1.0) for t in q}
+    total = sum(weights.values())
+    return sum(w for t, w in weights.items() if t in s) / total if total else 0.0
+
+
+def select_evidence(
+    snap: store.Snapshot,
+    hits: list[Hit],
+    question: str,
+    qvec: np.ndarray,
+    language: Language,
+    max_sentences: int = 3,
+) -> list[Evidence]:
+    """The best distinct sentences of the hits, best first; instruction-like sentences are left out."""
+    rows = _row_of(snap)
+    sent_rows = _sentence_rows(snap)
+    idf = _idf(snap)
+    seen: set[tuple[str, int]] = set()
+    scored: list[tuple[float, float, Evidence]] = []
+    for hit in hits:
+        row = rows.get(hit.chunk.id)
+        if row is None:
+            continue
+        vrows = sent_rows.get(row, [])
+        if not vrows:
+            continue
+        cos = snap.sentence_vectors[vrows] @ qvec.astype(np.float32)
+        for vrow, c in zip(vrows, cos.tolist(), strict=True):
+            s_idx = int(snap.sentence_rows[vrow][1])
+            sentence = hit.chunk.sentences[s_idx]
+            key = (hit.chunk.article_id, sentence.start)
+            if key in seen or looks_like_instruction(sentence.text):
+                continue
+            seen.add(key)
+            lang = hit.chunk.language
+            bonus = OVERLAP_WEIGHT * overlap_share(question, sentence.text, lang, idf) if lang == language else 0.0
+            ev = Evidence(
+                sentence=sentence,
+                chunk_id=hit.chunk.id,
+                article_id=hit.chunk.article_id,
+                title=hit.title,
+                url=hit.url,
+                date=hit.date,
+                score=float(c),
+                passage=hit.chunk.text,
+            )
+            scored.append((float(c) + bonus, float(c), ev))
+    scored.sort(key=lambda t: -t[0])
+    return [ev for _, _, ev in scored[:max_sentences]]
+
+
+def threshold(embedder: str, question_language: Language, evidence_language: Language) -> float:
+    same, cross = THRESHOLDS.get(embedder, DEFAULT_THRESHOLD)
+    return same if question_language == evidence_language else cross
+
+
+def has_content_words(question: str, language: Language) -> bool:
+    return bool(stem_tokens(question, language))

@@ -1,0 +1,382 @@
+"""Keep the index in step with the articles folder: build, incremental update, add, watch.
+
+Only new or changed articles are chunked and embedded; everything else keeps its vectors.
+Every update is one atomic `store.commit` under the writer lock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import shutil
+import time
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import store
+from .chunking import CHUNKING, chunk_article
+from .config import ALLOWED_SUFFIXES, MAX_FILE_BYTES
+from .embedders import Embedder, get_embedder
+from .errors import IndexCorruptError, IndexMismatchError, IngestError, NoIndexError
+from .ingest import iter_article_files, load_file
+from .types import Article, Chunk, SkippedFile, UpdateReport
+
+log = logging.getLogger(__name__)
+
+#: progress(stage, done, total) — the CLI turns it into a progress bar, the UI into a status line.
+Progress = Callable[[str, int, int], None]
+
+EMBED_BATCH = 32
+
+
+def _noop(stage: str, done: int, total: int) -> None:
+    return None
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+@dataclass
+class _Scan:
+    files: dict[str, store.FileRecord]
+    articles: dict[str, Article]
+    skipped: list[SkippedFile]
+
+
+def _scan(articles_dir: Path, old: store.Snapshot | None) -> _Scan:
+    """Read the folder; reuse old records when size+mtime (or the sha256) are unchanged."""
+    old_files = old.files if old else {}
+    by_sha = {rec.sha256: rec for rec in old_files.values()}
+    files: dict[str, store.FileRecord] = {}
+    articles: dict[str, Article] = {}
+    owner: dict[str, str] = {}  # article id -> path that brought it
+    skipped: list[SkippedFile] = []
+    for path in iter_article_files(articles_dir):
+        rel = path.relative_to(articles_dir).as_posix()
+        try:
+            st = path.stat()
+        except OSError as e:
+            skipped.append(SkippedFile(rel, f"cannot be read ({e.strerror})"))
+            continue
+        prev = old_files.get(rel)
+        if prev and prev.size == st.st_size and prev.mtime_ns == st.st_mtime_ns:
+            rec, new_articles = prev, [old.articles[a] for a in prev.article_ids if old and a in old.articles]
+        else:
+            try:
+                sha = file_sha256(path)
+            except OSError as e:
+                skipped.append(SkippedFile(rel, f"cannot be read ({e.strerror})"))
+                continue
+            same = by_sha.get(sha)
+            if same and old and all(a in old.articles for a in same.article_ids):
+                # Same bytes as a known file (touched or renamed): keep its articles and vectors.
+                new_articles = [old.articles[a] for a in same.article_ids]
+                new_articles = [_with_path(a, rel) for a in new_articles]
+            else:
+                try:
+                    new_articles = load_file(path, root=articles_dir)
+                except IngestError as e:
+                    skipped.append(SkippedFile(rel, str(e)))
+                    continue
+            rec = store.FileRecord(rel, st.st_size, st.st_mtime_ns, sha, tuple(a.id for a in new_articles))
+        kept_ids = []
+        for art in new_articles:
+            if art.id in owner:
+                skipped.append(SkippedFile(rel, f"duplicate of {owner[art.id]} (same text); not indexed twice"))
+                continue
+            owner[art.id] = rel
+            articles[art.id] = _with_path(art, rel) if art.path != rel else art
+            kept_ids.append(art.id)
+        if kept_ids:
+            files[rel] = store.FileRecord(rec.path, rec.size, rec.mtime_ns, rec.sha256, tuple(kept_ids))
+    return _Scan(files, articles, skipped)
+
+
+def _with_path(article: Article, rel: str) -> Article:
+    if article.path == rel:
+        return article
+    from dataclasses import replace
+
+    return replace(article, path=rel)
+
+
+def _count(old: store.Snapshot | None, scan: _Scan) -> tuple[int, int, int, int]:
+    old_files = old.files if old else {}
+    added = updated = removed = unchanged = 0
+    for rel, rec in scan.files.items():
+        prev = old_files.get(rel)
+        if prev is None:
+            new_ids = [a for a in rec.article_ids if not old or a not in old.articles]
+            added += len(new_ids)
+            unchanged += len(rec.article_ids) - len(new_ids)  # a renamed file
+        elif set(prev.article_ids) == set(rec.article_ids):
+            unchanged += len(rec.article_ids)
+        else:
+            updated += len(set(rec.article_ids) - set(prev.article_ids))
+            unchanged += len(set(rec.article_ids) & set(prev.article_ids))
+    old_ids = set(old.articles) if old else set()
+    gone = old_ids - set(scan.articles)
+    # An article replaced inside a changed file counts as updated, not also as removed.
+    replaced = 0
+    for rel, rec in scan.files.items():
+        prev = old_files.get(rel)
+        if prev is not None and set(prev.article_ids) != set(rec.article_ids):
+            replaced += min(len(set(prev.article_ids) - set(rec.article_ids)),
+                            len(set(rec.article_ids) - set(prev.article_ids)))
+    removed = max(0, len(gone) - replaced)
+    return added, updated, removed, unchanged
+
+
+def _embed_chunks(
+    embedder: Embedder, chunks: list[Chunk], progress: Progress
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Vectors for new chunks and their sentences; sentence_rows are relative to `chunks`."""
+    dim = embedder.dim
+    texts = [c.text for c in chunks]
+    sent_texts: list[str] = []
+    rows: list[tuple[int, int]] = []
+    for i, c in enumerate(chunks):
+        for j, s in enumerate(c.sentences):
+            sent_texts.append(s.text)
+            rows.append((i, j))
+    total = len(texts) + len(sent_texts)
+    done = 0
+    progress("embedding", 0, total)
+
+    def run(batch_texts: list[str]) -> np.ndarray:
+        nonlocal done
+        out = []
+        for b in range(0, len(batch_texts), EMBED_BATCH):
+            part = batch_texts[b : b + EMBED_BATCH]
+            out.append(np.asarray(embedder.embed_documents(part), dtype=np.float32))
+            done += len(part)
+            progress("embedding", done, total)
+        return np.vstack(out) if out else np.zeros((0, dim), dtype=np.float32)
+
+    cv = run(texts)
+    sv = run(sent_texts)
+    sr = np.asarray(rows, dtype=np.int32).reshape(-1, 2)
+    return cv, sv, sr
+
+
+def sync(
+    articles_dir: Path,
+    index_dir: Path,
+    embedder: str | None = None,
+    *,
+    rebuild: bool = False,
+    progress: Progress = _noop,
+    lock_timeout: float = 600.0,
+) -> UpdateReport:
+    """Make the index match the folder. `rebuild` ignores (and replaces) whatever index is there."""
+    articles_dir = Path(articles_dir)
+    index_dir = Path(index_dir)
+    if not articles_dir.is_dir():
+        raise NoIndexError(
+            f"The articles folder {articles_dir} does not exist. Create it and put articles in it, "
+            "or point RAG_ARTICLES_DIR / --articles at your folder."
+        )
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with store.writer_lock(index_dir, timeout=lock_timeout):
+        old: store.Snapshot | None = None
+        if not rebuild:
+            try:
+                old = store.open_index(index_dir)
+            except NoIndexError:
+                old = None
+            except IndexCorruptError as e:
+                raise IndexCorruptError(f"{e} (`rag index build` rebuilds it from {articles_dir}.)") from e
+        name = embedder or (old.embedder if old else None)
+        if name is None:
+            manifest = store.read_manifest(index_dir) if rebuild else None
+            name = (manifest or {}).get("embedder") or _default_embedder()
+        if old and name != old.embedder:
+            raise IndexMismatchError(
+                f"The index in {index_dir} was built with embedder {old.embedder!r}, not {name!r}. "
+                f"Run `rag index build --embedder {name}` to rebuild it, or drop --embedder/RAG_EMBEDDER."
+            )
+        emb = get_embedder(name)
+        progress("scanning", 0, 1)
+        scan = _scan(articles_dir, old)
+        progress("scanning", 1, 1)
+        added, updated, removed, unchanged = _count(old, scan)
+
+        old_articles = old.articles if old else {}
+        new_articles = [a for aid, a in scan.articles.items() if aid not in old_articles]
+        new_chunks = [c for a in new_articles for c in chunk_article(a)]
+
+        if old and not new_chunks and set(scan.articles) == set(old_articles) and scan.files == old.files:
+            return UpdateReport(0, 0, 0, unchanged, tuple(scan.skipped), 0)
+
+        cv_new, sv_new, sr_new = _embed_chunks(emb, new_chunks, progress)
+        chunks, cvecs, svecs, srows = _merge(old, scan.articles, new_chunks, cv_new, sv_new, sr_new, emb.dim)
+        progress("writing", 0, 1)
+        store.commit(
+            index_dir,
+            embedder=name,
+            dim=emb.dim,
+            chunking=dict(CHUNKING),
+            articles=scan.articles,
+            files=scan.files,
+            chunks=chunks,
+            chunk_vectors=cvecs,
+            sentence_vectors=svecs,
+            sentence_rows=srows,
+        )
+        progress("writing", 1, 1)
+    return UpdateReport(added, updated, removed, unchanged, tuple(scan.skipped), len(new_chunks))
+
+
+def _merge(
+    old: store.Snapshot | None,
+    articles: dict[str, Article],
+    new_chunks: list[Chunk],
+    cv_new: np.ndarray,
+    sv_new: np.ndarray,
+    sr_new: np.ndarray,
+    dim: int,
+) -> tuple[list[Chunk], np.ndarray, np.ndarray, np.ndarray]:
+    """Old rows of articles that stay, then the new rows; sentence rows re-pointed."""
+    chunks: list[Chunk] = []
+    cparts: list[np.ndarray] = []
+    sparts: list[np.ndarray] = []
+    rparts: list[np.ndarray] = []
+    if old is not None and len(old.chunks):
+        keep = np.array([c.article_id in articles for c in old.chunks], dtype=bool)
+        keep_rows = np.flatnonzero(keep)
+        remap = np.full(len(old.chunks), -1, dtype=np.int64)
+        remap[keep_rows] = np.arange(len(keep_rows))
+        chunks.extend(old.chunks[i] for i in keep_rows)
+        cparts.append(old.chunk_vectors[keep_rows])
+        if len(old.sentence_rows):
+            smask = keep[old.sentence_rows[:, 0]]
+            sparts.append(old.sentence_vectors[smask])
+            r = old.sentence_rows[smask].astype(np.int64)
+            r[:, 0] = remap[r[:, 0]]
+            rparts.append(r.astype(np.int32))
+    offset = len(chunks)
+    chunks.extend(new_chunks)
+    cparts.append(cv_new.reshape(-1, dim))
+    sparts.append(sv_new.reshape(-1, dim))
+    r = sr_new.astype(np.int32).reshape(-1, 2).copy()
+    r[:, 0] += offset
+    rparts.append(r)
+    return (
+        chunks,
+        np.ascontiguousarray(np.vstack(cparts), dtype=np.float32),
+        np.ascontiguousarray(np.vstack(sparts), dtype=np.float32),
+        np.ascontiguousarray(np.vstack(rparts), dtype=np.int32),
+    )
+
+
+def _default_embedder() -> str:
+    from .config import load_settings
+
+    return load_settings().embedder
+
+
+# --- adding files from elsewhere (CLI `rag index add`, uploads) ---------------------------------
+
+_UNSAFE = re.compile(r"[^\w.\- ]+", re.UNICODE)
+
+
+def safe_filename(name: str) -> str:
+    """A file name that cannot leave the folder: no directories, no dot-files, no control chars."""
+    base = name.replace("\\", "/").split("/")[-1]
+    base = unicodedata.normalize("NFC", base)
+    base = "".join(ch for ch in base if ch.isprintable())
+    base = _UNSAFE.sub("_", base).strip(" .")
+    stem, dot, suffix = base.rpartition(".")
+    if not dot:
+        stem, suffix = base, ""
+    stem = stem[:100] or "article"
+    return f"{stem}.{suffix.lower()}" if suffix else stem
+
+
+def copy_into(
+    articles_dir: Path, sources: Iterable[Path], names: Iterable[str] | None = None
+) -> tuple[list[Path], list[SkippedFile]]:
+    """Copy files into the articles folder under safe names; never overwrite different content."""
+    articles_dir.mkdir(parents=True, exist_ok=True)
+    copied: list[Path] = []
+    skipped: list[SkippedFile] = []
+    name_list = list(names) if names is not None else None
+    for i, src in enumerate(sources):
+        src = Path(src)
+        shown = name_list[i] if name_list else src.name
+        name = safe_filename(shown)
+        if Path(name).suffix.lower() not in ALLOWED_SUFFIXES:
+            skipped.append(SkippedFile(shown, f"type not supported; use one of {', '.join(ALLOWED_SUFFIXES)}"))
+            continue
+        try:
+            size = src.stat().st_size
+        except OSError as e:
+            skipped.append(SkippedFile(shown, f"cannot be read ({e.strerror})"))
+            continue
+        if size > MAX_FILE_BYTES:
+            skipped.append(SkippedFile(shown, f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; split it first"))
+            continue
+        dest = articles_dir / name
+        n = 1
+        while dest.exists():
+            if file_sha256(dest) == file_sha256(src):
+                break  # the same file is already there
+            stem, suffix = Path(name).stem, Path(name).suffix
+            dest = articles_dir / f"{stem}-{n}{suffix}"
+            n += 1
+        if not dest.exists():
+            tmp = dest.with_name(f".{dest.name}.part")
+            shutil.copyfile(src, tmp)
+            tmp.replace(dest)
+        copied.append(dest)
+    return copied, skipped
+
+
+def watch(
+    articles_dir: Path,
+    index_dir: Path,
+    embedder: str | None = None,
+    *,
+    on_report: Callable[[UpdateReport], None] = lambda r: None,
+    debounce_s: float = 1.0,
+    stop_after_s: float | None = None,
+) -> None:
+    """Update the index whenever files in `articles_dir` appear, change or vanish (watchdog)."""
+    import threading
+
+    from watchdog.events import FileSystemEvent, FileSystemEventHandler
+    from watchdog.observers import Observer
+
+    changed = threading.Event()
+
+    class Handler(FileSystemEventHandler):
+        def on_any_event(self, event: FileSystemEvent) -> None:
+            path = str(getattr(event, "dest_path", "") or event.src_path)
+            if Path(path).name.startswith("."):
+                return
+            changed.set()
+
+    observer = Observer()
+    observer.schedule(Handler(), str(articles_dir), recursive=True)
+    observer.start()
+    started = time.monotonic()
+    try:
+        on_report(sync(articles_dir, index_dir, embedder))
+        while stop_after_s is None or time.monotonic() - started < stop_after_s:
+            if changed.wait(timeout=0.2):
+                time.sleep(debounce_s)  # let a burst of writes settle
+                changed.clear()
+                on_report(sync(articles_dir, index_dir, embedder))
+    finally:
+        observer.stop()
+        observer.join(timeout=5)

