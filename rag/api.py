@@ -38,14 +38,16 @@ def _settings(index_dir: Path | str | None = None, articles_dir: Path | str | No
 
 def _llm(name: str, timeout_s: float) -> tuple[Any, str]:
     """The chat model for a backend name (cached), and the name to report."""
-    from .llms import get_llm, resolve_name
+    from .llms import get_llm
 
-    resolved = resolve_name(name)
     with _LLM_LOCK:
-        key = (resolved, timeout_s)
+        key = (name, timeout_s)
         if key not in _LLMS:
-            _LLMS[key] = get_llm(resolved, timeout_s=timeout_s)
-        return _LLMS[key], resolved
+            _LLMS[key] = get_llm(name, timeout_s=timeout_s)
+        model = _LLMS[key]
+    if model is None:
+        return None, "extractive"
+    return model, "llama-cpp" if name == "auto" else name
 
 
 def open_snapshot(index_dir: Path | str | None = None) -> store.Snapshot:

@@ -1,9 +1,9 @@
 """LLM backends by name, as LangChain chat models.
 
-    extractive                      -> None (the chain answers with the evidence sentences)
-    llama-cpp[:<path.gguf|model>]   -> LlamaCppChat, the embedded model (loaded on first call)
-    openai:<base_url>[#<model>]     -> OpenAICompatChat, any OpenAI-compatible server
-    auto                            -> llama-cpp when installed, else extractive (with a notice)
+extractive                      -> None (the chain answers with the evidence sentences)
+llama-cpp[:<path.gguf|model>]   -> LlamaCppChat, the embedded model (loaded on first call)
+openai:<base_url>[#<model>]     -> OpenAICompatChat, any OpenAI-compatible server
+auto                            -> llama-cpp when installed, else extractive (with a notice)
 """
 
 from __future__ import annotations
@@ -62,8 +62,10 @@ def get_llm(name: str, timeout_s: float = 60.0) -> BaseChatModel | None:
         url, _, model = name[len("openai:") :].partition("#")
         url = url.rstrip("/")
         if not url.startswith(("http://", "https://")):
-            raise ConfigError(f"LLM {name!r}: the server address must start with http:// or https://, "
-                              "e.g. openai:http://127.0.0.1:8080/v1")
+            raise ConfigError(
+                f"LLM {name!r}: the server address must start with http:// or https://, "
+                "e.g. openai:http://127.0.0.1:8080/v1"
+            )
         return OpenAICompatChat(base_url=url, model=model or None, timeout_s=timeout_s)
     raise ConfigError(f"Unknown LLM {name!r}. Valid forms: {VALID_FORMS}.")
 
@@ -196,9 +198,7 @@ class OpenAICompatChat(BaseChatModel):
             import openai
 
             key = os.environ.get("RAG_OPENAI_API_KEY") or "none"
-            self._client = openai.OpenAI(
-                base_url=self.base_url, api_key=key, timeout=self.timeout_s, max_retries=0
-            )
+            self._client = openai.OpenAI(base_url=self.base_url, api_key=key, timeout=self.timeout_s, max_retries=0)
         return self._client
 
     def _llm_error(self, e: Exception) -> LLMError:
@@ -206,13 +206,14 @@ class OpenAICompatChat(BaseChatModel):
 
         hint = f"Is the server running? Check `curl {self.base_url}/models`, or use --llm extractive."
         if isinstance(e, openai.APITimeoutError):
-            return LLMError(f"The LLM server at {self.base_url} did not answer within {self.timeout_s:g} s. "
-                            f"{hint} A slow server needs a higher RAG_LLM_TIMEOUT.")
+            return LLMError(
+                f"The LLM server at {self.base_url} did not answer within {self.timeout_s:g} s. "
+                f"{hint} A slow server needs a higher RAG_LLM_TIMEOUT."
+            )
         if isinstance(e, openai.APIConnectionError):
             return LLMError(f"Cannot reach the LLM server at {self.base_url} ({e}). {hint}")
         if isinstance(e, openai.APIStatusError):
-            return LLMError(f"The LLM server at {self.base_url} answered HTTP {e.status_code}: "
-                            f"{str(e)[:200]}. {hint}")
+            return LLMError(f"The LLM server at {self.base_url} answered HTTP {e.status_code}: {str(e)[:200]}. {hint}")
         return LLMError(f"The LLM server at {self.base_url} failed: {e}. {hint}")
 
     def model_id(self) -> str:
@@ -270,9 +271,7 @@ class OpenAICompatChat(BaseChatModel):
         import openai
 
         try:
-            stream = self._get_client().chat.completions.create(
-                stream=True, **self._request(messages, stop, kwargs)
-            )
+            stream = self._get_client().chat.completions.create(stream=True, **self._request(messages, stop, kwargs))
             for part in stream:
                 text = (part.choices[0].delta.content or "") if part.choices else ""
                 if not text:

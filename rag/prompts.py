@@ -13,16 +13,20 @@ SYSTEM = (
     "each claim, like [1]. Copy numbers, dates and names exactly as they appear in the sentences."
 )
 
+ANSWER_IN_DE = "Antworte auf Deutsch, kurz, mit [n]."
+ANSWER_IN_EN = "Answer in English, briefly, with [n]."
+
 # Fictional examples: the model learns the format, not facts that could leak into answers.
 FEW_SHOT: list[tuple[str, str]] = [
     (
         "Sätze:\n[1] Die Firma Nordwerk meldete am 3. Mai einen Gewinn von 12 Millionen Euro.\n"
-        "[2] Chef von Nordwerk ist Jana Ostrowski.\n\nFrage: Wie hoch war der Gewinn von Nordwerk?",
+        "[2] Chef von Nordwerk ist Jana Ostrowski.\n\nFrage: Wie hoch war der Gewinn von Nordwerk?\n"
+        + ANSWER_IN_DE,
         "Nordwerk meldete einen Gewinn von 12 Millionen Euro [1].",
     ),
     (
         "Sätze:\n[1] Die Stadt Feldkirch eröffnete eine neue Brücke.\n[2] Die Brücke ist 300 Meter lang.\n\n"
-        "Question: How long is the new bridge in Feldkirch?",
+        "Question: How long is the new bridge in Feldkirch?\n" + ANSWER_IN_EN,
         "The new bridge in Feldkirch is 300 meters long [2].",
     ),
 ]
@@ -33,6 +37,7 @@ ABSTAIN: dict[Language, str] = {
 }
 
 QUESTION_LABEL: dict[Language, str] = {"de": "Frage", "en": "Question"}
+ANSWER_IN: dict[Language, str] = {"de": ANSWER_IN_DE, "en": ANSWER_IN_EN}
 
 
 def format_evidence(evidence: list[Evidence]) -> str:
@@ -49,6 +54,9 @@ def build_messages(question: str, evidence: list[Evidence], language: Language) 
         messages.append(HumanMessage(content=user))
         messages.append(AIMessage(content=assistant))
     messages.append(
-        HumanMessage(content=f"Sätze:\n{format_evidence(evidence)}\n\n{QUESTION_LABEL[language]}: {question.strip()}")
+        HumanMessage(
+            content=f"Sätze:\n{format_evidence(evidence)}\n\n{QUESTION_LABEL[language]}: {question.strip()}\n"
+            f"{ANSWER_IN[language]}"
+        )
     )
     return messages

@@ -15,8 +15,8 @@ import shutil
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ MANIFEST = "manifest.json"
 GENERATIONS = "generations"
 KEEP_GENERATIONS = 2
 BM25_DIR = "bm25"
+BM25_PARAMS: dict[str, Any] = {"method": "lucene", "k1": 1.5, "b": 0.75}
 REBUILD = "Run `rag index build` to rebuild the index from the articles folder."
 
 
@@ -55,9 +56,14 @@ def _corrupt(path: Path, detail: str) -> IndexCorruptError:
 
 
 def _chunk_to_json(c: Chunk) -> dict[str, Any]:
-    d = asdict(c)
+    d = _shallow(c)
     d["sentences"] = [[s.text, s.start, s.end] for s in c.sentences]
     return d
+
+
+def _shallow(obj: Any) -> dict[str, Any]:
+    """Fields of a flat dataclass (dataclasses.asdict deep-copies and is ~10x slower)."""
+    return {f.name: getattr(obj, f.name) for f in fields(obj)}
 
 
 def _chunk_from_json(d: dict[str, Any]) -> Chunk:
@@ -76,7 +82,7 @@ def _build_bm25(chunks: list[Chunk]) -> Any | None:
         return None
     import bm25s
 
-    bm25 = bm25s.BM25()
+    bm25 = bm25s.BM25(**BM25_PARAMS)
     bm25.index(corpus, show_progress=False)
     return bm25
 
@@ -108,15 +114,11 @@ class Snapshot:
         self.sentence_rows = sentence_rows
         self._bm25 = bm25
         self._article_rows: dict[str, list[int]] = {}
-        for row, c in enumerate(chunks):
-            self._article_rows.setdefault(c.article_id, []).append(row)
+        for row in sorted(range(len(chunks)), key=lambda r: chunks[r].position):
+            self._article_rows.setdefault(chunks[row].article_id, []).append(row)
         # sentence vector rows grouped by chunk row (CSR-style offsets), in sentence order
-        self._sent_order = np.lexsort((sentence_rows[:, 1], sentence_rows[:, 0])) if len(sentence_rows) else (
-            np.zeros(0, np.int64)
-        )
-        counts = np.bincount(sentence_rows[:, 0], minlength=len(chunks)) if len(sentence_rows) else (
-            np.zeros(len(chunks), np.int64)
-        )
+        self._sent_order = np.lexsort((sentence_rows[:, 1], sentence_rows[:, 0]))
+        counts = np.bincount(sentence_rows[:, 0], minlength=len(chunks))
         self._sent_offsets = np.concatenate([[0], np.cumsum(counts)])
 
     @property
@@ -139,6 +141,9 @@ class Snapshot:
         q = np.ascontiguousarray(np.asarray(qvec, dtype=np.float32).reshape(1, -1))
         if q.shape[1] != self.dim:
             raise ValueError(f"query vector has dim {q.shape[1]}, index has {self.dim}")
+        import faiss
+
+        faiss.omp_set_num_threads(1)  # one query: OpenMP start-up costs 10-20x the search itself
         scores, rows = self._faiss.search(q, k)
         return [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0]
 
@@ -320,8 +325,8 @@ def _write_generation(
     _write_npy(tmp / "sentence_rows.npy", sentence_rows)
     lines = "".join(json.dumps(_chunk_to_json(c), ensure_ascii=False) + "\n" for c in chunks)
     _write_bytes(tmp / "chunks.jsonl", lines.encode("utf-8"))
-    _write_json(tmp / "articles.json", [asdict(articles[k]) for k in sorted(articles)])
-    _write_json(tmp / "files.json", [asdict(files[k]) for k in sorted(files)])
+    _write_json(tmp / "articles.json", [_shallow(articles[k]) for k in sorted(articles)])
+    _write_json(tmp / "files.json", [_shallow(files[k]) for k in sorted(files)])
     if bm25 is not None:
         bm25.save(str(tmp / BM25_DIR), allow_pickle=False, show_progress=False)
         for p in (tmp / BM25_DIR).iterdir():
@@ -366,7 +371,10 @@ def commit(
         gens.mkdir(parents=True, exist_ok=True)
         for stale in gens.glob("*.tmp"):  # left by a writer that crashed (we hold the lock)
             shutil.rmtree(stale, ignore_errors=True)
-        old = read_manifest(index_dir) if (index_dir / MANIFEST).exists() else None
+        try:
+            old = read_manifest(index_dir)
+        except IndexCorruptError:  # rebuilding over a damaged index is how it gets repaired
+            old = None
         gen = _next_generation(gens)
         tmp, final = gens / f"{gen}.tmp", gens / gen
         _write_generation(tmp, chunks, articles, files, cvec, svec, srows, bm25)
@@ -375,7 +383,7 @@ def commit(
         }
         os.rename(tmp, final)
         _fsync_path(gens)
-        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        now = datetime.now(UTC).isoformat(timespec="seconds")
         manifest: dict[str, Any] = {
             "format_version": FORMAT_VERSION,
             "embedder": embedder,
@@ -383,7 +391,7 @@ def commit(
             "chunking": chunking,
             "counts": {"articles": len(articles), "chunks": len(chunks), "sentences": len(svec),
                        "files": len(files)},
-            "bm25": {"method": "lucene", "k1": 1.5, "b": 0.75, "tokens": "rag.lang.stem_tokens"},
+            "bm25": {**BM25_PARAMS, "tokens": "rag.lang.stem_tokens(text, chunk.language)"},
             "created": (old or {}).get("created", now),
             "updated": now,
             "generation": gen,

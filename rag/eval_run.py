@@ -1,0 +1,298 @@
+"""`rag eval`: retrieval and answer quality on a QA file.
+
+A SQuAD v1.1 JSON file brings its own articles (each title's paragraphs joined become one article,
+indexed into a temporary index); a JSONL file (`{"id","question","answers","answerable"}` per line)
+is asked against the current index. Metrics: recall@1, recall@k and MRR of the first chunk holding
+a gold answer; answer_contains, SQuAD token F1, citation precision, abstention accuracy; p50/p95
+per timing stage.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import string
+import sys
+import tempfile
+import time
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import api
+from .errors import RagError
+from .lang import detect_language
+
+log = logging.getLogger(__name__)
+
+STAGES = ("retrieve_ms", "first_token_ms", "total_ms")
+_ARTICLES = re.compile(r"\b(a|an|the|der|die|das|den|dem|des|ein|eine|einen|einem|einer|eines)\b")
+_PUNCT = set(string.punctuation) | {"„", "“", "”", "‚", "‘", "’", "«", "»", "–", "—", "…"}
+
+
+@dataclass(frozen=True)
+class QAItem:
+    id: str
+    question: str
+    answers: tuple[str, ...]
+    answerable: bool = True
+    language: str | None = None
+
+
+# --- metrics ---------------------------------------------------------------------------------------
+
+def normalize_answer(text: str) -> str:
+    """SQuAD normalisation: lower case, no punctuation, no articles (English and German), single spaces."""
+    text = unicodedata.normalize("NFC", text).lower()
+    text = "".join(" " if ch in _PUNCT or unicodedata.category(ch).startswith("P") else ch for ch in text)
+    return " ".join(_ARTICLES.sub(" ", text).split())
+
+
+def token_f1(prediction: str, gold: str) -> float:
+    """SQuAD token F1 between a prediction and one gold answer."""
+    pred, ref = normalize_answer(prediction).split(), normalize_answer(gold).split()
+    if not pred or not ref:
+        return float(pred == ref)
+    same = sum((Counter(pred) & Counter(ref)).values())
+    if same == 0:
+        return 0.0
+    precision, recall = same / len(pred), same / len(ref)
+    return 2 * precision * recall / (precision + recall)
+
+
+def best_f1(prediction: str, golds: Iterable[str]) -> float:
+    return max((token_f1(prediction, g) for g in golds), default=0.0)
+
+
+def contains_answer(text: str, golds: Iterable[str]) -> bool:
+    """A normalised gold answer occurs in the normalised text as whole words ("994" is not in "1994")."""
+    hay = f" {normalize_answer(text)} "
+    return any(norm and f" {norm} " in hay for norm in (normalize_answer(g) for g in golds))
+
+
+def _fold(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).casefold().split())
+
+
+def gold_rank(chunk_texts: Sequence[str], golds: Iterable[str]) -> int | None:
+    """1-based rank of the first chunk whose text holds a gold answer (case-insensitive), else None."""
+    folded = [_fold(g) for g in golds if g.strip()]
+    for rank, text in enumerate(chunk_texts, 1):
+        t = _fold(text)
+        if any(g in t for g in folded):
+            return rank
+    return None
+
+
+def recall_at(ranks: Sequence[int | None], n: int) -> float | None:
+    return float(np.mean([r is not None and r <= n for r in ranks])) if ranks else None
+
+
+def mrr(ranks: Sequence[int | None]) -> float | None:
+    return float(np.mean([1.0 / r if r else 0.0 for r in ranks])) if ranks else None
+
+
+def percentile(values: Sequence[float], q: float) -> float | None:
+    return round(float(np.percentile(values, q)), 1) if values else None
+
+
+def _mean(values: Sequence[float]) -> float | None:
+    return float(np.mean(values)) if values else None
+
+
+# --- loading ---------------------------------------------------------------------------------------
+
+def load_squad(path: Path) -> tuple[list[tuple[str, str]], list[QAItem]]:
+    """(title, text) per article and the questions of a SQuAD v1.1 file."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    articles: list[tuple[str, str]] = []
+    items: list[QAItem] = []
+    for art in data["data"]:
+        paragraphs = [p["context"].strip() for p in art["paragraphs"]]
+        articles.append((str(art.get("title", "")).replace("_", " "), "\n\n".join(paragraphs)))
+        for p in art["paragraphs"]:
+            for qa in p["qas"]:
+                golds = tuple(dict.fromkeys(a["text"] for a in qa.get("answers", [])))
+                impossible = bool(qa.get("is_impossible", False))
+                items.append(QAItem(str(qa["id"]), qa["question"], golds, not impossible and bool(golds)))
+    return articles, items
+
+
+def load_jsonl(path: Path) -> list[QAItem]:
+    items = []
+    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            answers = tuple(str(a) for a in row.get("answers", []))
+            items.append(QAItem(str(row.get("id", n)), str(row["question"]), answers,
+                                bool(row.get("answerable", bool(answers))), row.get("language")))
+        except (json.JSONDecodeError, KeyError, TypeError) as e:
+            raise RagError(f"{path} line {n} is not a QA record ({e}). Each line must look like "
+                           '{"id": …, "question": …, "answers": […], "answerable": true}.') from e
+    return items
+
+
+def is_squad(path: Path) -> bool:
+    try:
+        head = Path(path).read_text(encoding="utf-8").lstrip()[:1]
+    except OSError as e:
+        raise RagError(f"Cannot read {path} ({e.strerror}). Check the --qa path.") from e
+    return head == "{" and not Path(path).suffix.lower() == ".jsonl"
+
+
+def write_articles(articles: Sequence[tuple[str, str]], folder: Path) -> None:
+    """One .txt per article: its paragraphs, blank lines between (the title only names the file)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for i, (title, text) in enumerate(articles):
+        slug = re.sub(r"[^\w-]+", "_", title)[:60] or "article"
+        (folder / f"{i:03d}_{slug}.txt").write_text(text + "\n", encoding="utf-8")
+
+
+# --- evaluation ------------------------------------------------------------------------------------
+
+def _cited_ok(citations: Sequence[Any], golds: Sequence[str]) -> tuple[int, int]:
+    ok = sum(1 for c in citations if gold_rank([c.quote], golds) is not None)
+    return ok, len(citations)
+
+
+def evaluate(items: Sequence[QAItem], index_dir: Path | str | None = None, *, k: int = 5, mode: str = "hybrid",
+             llm: str | None = None, retrieval_only: bool = False, progress: bool = True) -> dict[str, Any]:
+    """Ask every question; returns {"metrics": {...}, "rows": [...]}. Answers always use hybrid retrieval."""
+    from tqdm import tqdm
+
+    rows: list[dict[str, Any]] = []
+    for item in tqdm(items, desc="questions", unit="q", file=sys.stderr, disable=not progress):
+        t0 = time.perf_counter()
+        hits = api.search(item.question, k=k, index_dir=index_dir, mode=mode)
+        search_ms = (time.perf_counter() - t0) * 1000
+        row: dict[str, Any] = {
+            "id": item.id, "question": item.question, "language": item.language or detect_language(item.question),
+            "answerable": item.answerable,
+            "rank": gold_rank([h.chunk.text for h in hits], item.answers) if item.answerable else None,
+            "answer": None, "abstained": None, "verified": None, "contains": None, "f1": None, "cited_ok": None,
+            "citations": 0, "timings": {"retrieve_ms": round(search_ms, 1)},
+        }
+        if not retrieval_only:
+            a = api.ask(item.question, llm=llm, index_dir=index_dir, k=k)
+            ok, n = _cited_ok(a.citations, item.answers)
+            row.update(answer=a.answer, abstained=a.abstained, verified=a.verified, citations=n,
+                       timings={s: round(a.timings[s], 1) for s in STAGES if s in a.timings})
+            if item.answerable:
+                row.update(contains=contains_answer(a.answer, item.answers), f1=round(best_f1(a.answer, item.answers), 4),
+                           cited_ok=ok)
+        rows.append(row)
+    return {"metrics": metrics(rows, k, retrieval_only), "rows": rows}
+
+
+def metrics(rows: Sequence[dict[str, Any]], k: int, retrieval_only: bool = False) -> dict[str, Any]:
+    answerable = [r for r in rows if r["answerable"]]
+    unanswerable = [r for r in rows if not r["answerable"]]
+    ranks = [r["rank"] for r in answerable]
+    m: dict[str, Any] = {"questions": len(rows), "answerable": len(answerable), "unanswerable": len(unanswerable),
+                         "k": k, "recall@1": recall_at(ranks, 1), "recall@k": recall_at(ranks, k), "mrr": mrr(ranks)}
+    if not retrieval_only:
+        answered = [r for r in answerable if not r["abstained"]]
+        cites = sum(r["citations"] for r in answered)
+        m.update({
+            "answer_contains": _mean([float(r["contains"]) for r in answerable]),
+            "f1": _mean([r["f1"] for r in answerable]),
+            "citation_precision": sum(r["cited_ok"] for r in answered) / cites if cites else None,
+            "abstention_accuracy": _mean([float(bool(r["abstained"])) for r in unanswerable]),
+            "false_abstentions": sum(1 for r in answerable if r["abstained"]),
+            "false_abstention_rate": _mean([float(bool(r["abstained"])) for r in answerable]),
+            "verified_rate": _mean([float(bool(r["verified"])) for r in rows if not r["abstained"]]),
+        })
+    for name, q in (("p50_ms", 50), ("p95_ms", 95)):
+        m[name] = {s: percentile([r["timings"][s] for r in rows if s in r["timings"]], q) for s in STAGES}
+    return m
+
+
+# --- command line ----------------------------------------------------------------------------------
+
+def _bar() -> tuple[Any, Any]:
+    from tqdm import tqdm
+
+    bars: dict[str, Any] = {}
+
+    def update(stage: str, done: int, total: int) -> None:
+        bar = bars.setdefault(stage, tqdm(total=total, desc=stage, file=sys.stderr))
+        bar.total, bar.n = total, done
+        bar.refresh()
+
+    return update, lambda: [b.close() for b in bars.values()]
+
+
+def build_squad_index(articles: Sequence[tuple[str, str]], index_dir: Path, embedder: str,
+                      progress: bool = True) -> None:
+    """Write the articles to a folder beside the index and build it."""
+    if index_dir.exists() and any(index_dir.iterdir()):
+        raise RagError(f"{index_dir} is not empty. A SQuAD file is indexed on its own: pass an empty "
+                       "or new folder with --index, or leave --index out for a temporary one.")
+    with tempfile.TemporaryDirectory(prefix="rag-eval-articles-") as tmp:
+        write_articles(articles, Path(tmp))
+        update, close = _bar() if progress else (None, lambda: None)
+        try:
+            api.build_index(Path(tmp), index_dir, embedder=embedder, progress=update)
+        finally:
+            close()
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return str(value)
+
+
+def print_table(result: dict[str, Any]) -> None:
+    m = result["metrics"]
+    print("| metric | value |\n|---|---|")
+    for key, value in m.items():
+        if isinstance(value, dict):
+            value = ", ".join(f"{s.removesuffix('_ms')} {_fmt(v)}" for s, v in value.items() if v is not None)
+        print(f"| {key} | {_fmt(value)} |")
+    rows = result["rows"]
+    if len(rows) > 60:
+        return
+    print("\n| id | lang | rank | contains | f1 | abstained | verified | question |\n|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['id']} | {r['language']} | {_fmt(r['rank'])} | {_fmt(r['contains'])} | {_fmt(r['f1'])} | "
+              f"{_fmt(r['abstained'])} | {_fmt(r['verified'])} | {r['question'][:70]} |")
+
+
+def main(args: Any) -> int:
+    """Entry point of `rag eval` (args from rag.cli)."""
+    path = Path(args.qa)
+    limit = args.limit
+    if is_squad(path):
+        try:
+            articles, items = load_squad(path)
+        except (json.JSONDecodeError, KeyError, TypeError) as e:
+            raise RagError(f"{path} is not a SQuAD v1.1 file ({e}). Use SQuAD JSON or JSONL questions.") from e
+        items = items[:limit] if limit else items
+        with tempfile.TemporaryDirectory(prefix="rag-eval-index-") as tmp:
+            index_dir = Path(args.index) if args.index else Path(tmp) / "index"
+            build_squad_index(articles, index_dir, args.embedder or "e5-small")
+            result = evaluate(items, index_dir, k=args.k, mode=args.mode, llm=args.llm,
+                              retrieval_only=args.retrieval_only)
+    else:
+        items = load_jsonl(path)
+        items = items[:limit] if limit else items
+        if args.embedder:
+            log.warning("--embedder is ignored for JSONL questions: the index keeps the embedder it was built with")
+        result = evaluate(items, args.index, k=args.k, mode=args.mode, llm=args.llm,
+                          retrieval_only=args.retrieval_only)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+    else:
+        print_table(result)
+    return 0

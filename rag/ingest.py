@@ -1,0 +1,310 @@
+"""Files -> cleaned `Article`s: find article files, decode, clean, and fill in title, url and date.
+
+Format readers live in `rag.loaders`; every problem a user can fix raises `IngestError` naming the
+file and the next step.
+"""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+import logging
+import os
+import re
+import unicodedata
+from pathlib import Path
+from typing import NamedTuple
+from urllib.parse import urlsplit
+
+from . import config
+from .chunking import split_sentences
+from .config import ALLOWED_SUFFIXES
+from .errors import IngestError
+from .lang import detect_language
+from .loaders import Extracted, PdfProblem, read_html, read_jsonl, read_markdown, read_pdf
+from .types import Article, Language, content_id
+
+log = logging.getLogger(__name__)
+
+__all__ = ["ALLOWED_SUFFIXES", "CleanText", "clean_text", "iter_article_files", "load_file"]
+
+TITLE_CHARS = 100
+
+
+class CleanText(NamedTuple):
+    """Cleaned article text and the source url found in it (a `Quelle: …` line), if any."""
+
+    text: str
+    url: str | None
+
+
+def iter_article_files(folder: Path) -> list[Path]:
+    """Article files under `folder`, sorted: allowed suffixes only, no hidden files or folders, no
+    symlinks that lead outside `folder`. Paths keep `folder` as their prefix."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise IngestError(f"Articles folder {folder} does not exist. Create it or set RAG_ARTICLES_DIR.")
+    real_root = folder.resolve()
+    found: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in filenames:
+            path = Path(dirpath) / name
+            if name.startswith(".") or path.suffix.lower() not in ALLOWED_SUFFIXES:
+                continue
+            if path.is_symlink() and not path.resolve().is_relative_to(real_root):
+                log.warning("Skipping %s: it is a link to a file outside %s", path, folder)
+                continue
+            if path.is_file():
+                found.append(path)
+    return sorted(found, key=lambda p: p.relative_to(folder).as_posix())
+
+
+# --- cleaning -------------------------------------------------------------------------------
+
+_SOURCE_LINE = re.compile(
+    r"^[ \t]*(?:quelle|quellen|source|sources)[ \t]*:[ \t]*<?(https?://[^\s<>]+?)>?[ \t]*$", re.I | re.M
+)
+_BOILERPLATE = re.compile(
+    r"^(?:(?:kommentare?|comments?)(?:\s*\(\d+\))?|\d+\s+(?:kommentare?|comments?)"
+    r"|teilen|share|artikel teilen|jetzt teilen|share this article|mehr zum thema|zum thema"
+    r"|lesen sie auch|auch interessant|weitere artikel|related|related articles|read more|weiterlesen"
+    r"|drucken|print|nach oben|zurück|anzeige|werbung|newsletter|(?:tags?|schlagwörter|themen)(?::.*)?)"
+    r"\s*:?$",
+    re.I,
+)
+_KEEP_CONTROLS = {"\n", "\t"}
+
+
+def clean_text(raw: str) -> CleanText:
+    """Normalise newlines, unicode (NFC) and spacing; take out the `Quelle: URL` line and trailing
+    boilerplate (`Kommentar (0)`, `Teilen`, …); collapse blank-line runs."""
+    text = raw.replace("\r\n", "\n").translate({0x0D: "\n", 0x0B: "\n", 0x0C: "\n", 0x2028: "\n", 0x2029: "\n"})
+    text = unicodedata.normalize("NFC", text)
+    text = "".join(
+        (" " if unicodedata.category(ch) == "Zs" else ch)
+        for ch in text
+        if ch in _KEEP_CONTROLS or unicodedata.category(ch) != "Cc"
+        if ch not in "\ufeff\u200b\u00ad"
+    )
+    text = re.sub(r" {2,}", " ", text)
+    text = re.sub(r"(?<=\S) +([,;])(?=\s|$)", r"\1", text)
+    text = re.sub(r"(?<=\w) +([.!?:])(?=\s|$)", r"\1", text)
+    url = None
+    match = _SOURCE_LINE.search(text)
+    if match:
+        url = match.group(1)
+        text = _SOURCE_LINE.sub("", text)
+    lines = [line.strip(" \t") for line in text.split("\n")]
+    while lines and (not lines[-1] or _BOILERPLATE.match(lines[-1])):
+        lines.pop()
+    text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
+    return CleanText(text.strip(), url)
+
+
+# --- dates, titles, urls --------------------------------------------------------------------
+
+_MONTHS = {
+    **dict.fromkeys(("januar", "jänner", "january", "jan"), 1),
+    **dict.fromkeys(("februar", "february", "feb"), 2),
+    **dict.fromkeys(("märz", "maerz", "march", "mär", "mar"), 3),
+    **dict.fromkeys(("april", "apr"), 4),
+    **dict.fromkeys(("mai", "may"), 5),
+    **dict.fromkeys(("juni", "june", "jun"), 6),
+    **dict.fromkeys(("juli", "july", "jul"), 7),
+    **dict.fromkeys(("august", "aug"), 8),
+    **dict.fromkeys(("september", "sep", "sept"), 9),
+    **dict.fromkeys(("oktober", "october", "okt", "oct"), 10),
+    **dict.fromkeys(("november", "nov"), 11),
+    **dict.fromkeys(("dezember", "december", "dez", "dec"), 12),
+}
+_M = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_ISO = re.compile(r"(?<!\d)(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?!\d)")
+_DMY_NUM = re.compile(r"(?<!\d)(\d{1,2})\.\s?(\d{1,2})\.\s?(\d{4})(?!\d)")
+_DMY_TEXT = re.compile(rf"(?<!\d)(\d{{1,2}})\.?\s+({_M})\.?\s+(\d{{4}})(?!\d)", re.I)
+_MDY_TEXT = re.compile(rf"\b({_M})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})(?!\d)", re.I)
+_URL_STAMP = re.compile(r"(?<!\d)((?:19|20)\d\d)(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])\d*")
+
+
+def _ymd(y: str, m: str | int, d: str) -> str | None:
+    try:
+        day = dt.date(int(y), int(m), int(d))
+    except ValueError:
+        return None
+    return day.isoformat() if 1900 <= day.year <= dt.date.today().year + 1 else None
+
+
+def parse_date(text: str) -> str | None:
+    """The first date in `text` (ISO, 02.11.2025, 2. November 2025, November 2, 2025) as YYYY-MM-DD."""
+    for rx, order in ((_ISO, "ymd"), (_DMY_NUM, "dmy"), (_DMY_TEXT, "dMy"), (_MDY_TEXT, "Mdy")):
+        for m in rx.finditer(text):
+            parts = dict(zip(order, m.groups(), strict=True))
+            month = _MONTHS[parts["M"].lower()] if "M" in parts else parts["m"]
+            found = _ymd(parts["y"], month, parts["d"])
+            if found:
+                return found
+    return None
+
+
+def date_from_url(url: str | None) -> str | None:
+    """A date stamp in the url path (`…-20251102153911684.htm`, `/2025/11/02/`)."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    where = parts.path + "?" + parts.query
+    for m in _URL_STAMP.finditer(where):
+        found = _ymd(*m.groups())
+        if found:
+            return found
+    dated_path = re.search(r"/((?:19|20)\d\d)/(\d{1,2})/(\d{1,2})(?:/|$)", parts.path)
+    return _ymd(*dated_path.groups()) if dated_path else None
+
+
+def _date_from_lead(text: str) -> str | None:
+    lead = "\n".join([line for line in text.split("\n") if line.strip()][:3])[:400]
+    return parse_date(lead)
+
+
+def _safe_url(url: str | None) -> str | None:
+    """Only http(s) links survive: a `javascript:` url must never reach a rendered page."""
+    url = (url or "").strip()
+    return url if re.fullmatch(r"https?://[^\s\"'<>]+", url, re.I) else None
+
+
+def shorten(text: str, limit: int = TITLE_CHARS) -> str:
+    """`text` cut to `limit` characters at a word boundary, with an ellipsis when cut."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit)
+    if cut < limit // 2:
+        cut = limit - 1
+    return text[:cut].rstrip(" ,;:–-") + "…"
+
+
+def derive_title(text: str, language: Language) -> str:
+    """A short leading line that reads like a headline, else the first sentence, shortened."""
+    lines = [line.strip() for line in text.split("\n") if line.strip()]
+    if not lines:
+        return ""
+    first = lines[0]
+    if len(lines) > 1 and len(first) <= 150 and len(first.split()) >= 2 and first[-1] not in ".,;:!?":
+        return shorten(first)
+    sentences = split_sentences(first, language)
+    title = shorten(sentences[0].text if sentences else first)
+    return title[:-1] if title.endswith(".") and not title.endswith("..") else title
+
+
+# --- loading --------------------------------------------------------------------------------
+
+_BINARY_HINT = "Save it as a text, markdown, HTML, PDF or JSONL file, or remove it from the folder."
+
+
+def _decode(data: bytes, shown: str) -> str:
+    """UTF-8 (BOM allowed), UTF-16/32 when a BOM says so, else Windows-1252; binary is refused."""
+    boms = (
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF32_LE, "utf-32"),
+        (codecs.BOM_UTF32_BE, "utf-32"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    )
+    encodings = next(([enc] for bom, enc in boms if data.startswith(bom)), ["utf-8", "cp1252"])
+    text = None
+    if len(encodings) == 1 or b"\x00" not in data:
+        for enc in encodings:
+            try:
+                text = data.decode(enc)
+                break
+            except UnicodeDecodeError:
+                continue
+    if text is not None:
+        controls = sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\n\r\t\f\v")
+        if controls <= max(2, len(text) // 100):
+            return text
+    raise IngestError(f"{shown} looks binary (not UTF-8, UTF-16 or Windows-1252 text). {_BINARY_HINT}")
+
+
+def _display(path: Path, root: Path | None) -> str:
+    if root is not None:
+        for p, r in ((path, Path(root)), (path.resolve(), Path(root).resolve())):
+            try:
+                return p.relative_to(r).as_posix()
+            except ValueError:
+                continue
+    return path.as_posix()
+
+
+def _article(ex: Extracted, rel: str) -> Article | None:
+    text, url_in_text = clean_text(ex.text)
+    if not text:
+        return None
+    language = detect_language(text)
+    url = _safe_url(ex.url) or _safe_url(url_in_text)
+    meta_title = " ".join((ex.title or "").split())
+    title = shorten(meta_title, 200) if meta_title else derive_title(text, language)
+    date = (parse_date(ex.date) if ex.date else None) or date_from_url(url) or _date_from_lead(text)
+    return Article(id=content_id(text), title=title, text=text, url=url, date=date, path=rel, language=language)
+
+
+def load_file(path: Path, root: Path | None = None) -> list[Article]:
+    """Read one article file (.txt .md .html .htm .pdf: one article; .jsonl: one per line)."""
+    path = Path(path)
+    shown = _display(path, root)
+    suffix = path.suffix.lower()
+    if suffix not in ALLOWED_SUFFIXES:
+        raise IngestError(f"{shown}: files of type '{suffix}' are not read. Use one of: {', '.join(ALLOWED_SUFFIXES)}.")
+    limit = config.MAX_FILE_BYTES
+    try:
+        size = path.stat().st_size
+        if size > limit:
+            raise IngestError(
+                f"{shown} is {size / 1e6:.1f} MB, over the limit of {limit / 1e6:g} MB (MAX_FILE_BYTES). "
+                "Split it into smaller files."
+            )
+        data = path.read_bytes()
+    except OSError as e:
+        raise IngestError(f"{shown} cannot be read ({e.strerror}). Check that it exists and is readable.") from e
+    empty = IngestError(f"{shown} is empty. Put the article text in it or remove the file.")
+    if not data.strip():
+        raise empty
+    if suffix == ".pdf":
+        try:
+            records = [(0, read_pdf(data))]
+        except PdfProblem as e:
+            raise IngestError(f"{shown} {e}. Export it again as a PDF with text, or save the text as .txt.") from e
+    else:
+        raw = _decode(data, shown)
+        if not raw.strip():
+            raise empty
+        if suffix == ".jsonl":
+            return _jsonl_articles(raw, shown)
+        reader = {".md": read_markdown, ".html": read_html, ".htm": read_html}.get(suffix, Extracted)
+        records = [(0, reader(raw))]
+    article = _article(records[0][1], shown)
+    if article is None:
+        raise IngestError(
+            f"{shown} has no article text after cleaning (scanned PDF or only boilerplate?). "
+            "Add the text or remove the file."
+        )
+    return [article]
+
+
+def _jsonl_articles(raw: str, shown: str) -> list[Article]:
+    records, bad = read_jsonl(raw)
+    articles: list[Article] = []
+    for n, ex in records:
+        art = _article(ex, shown)
+        if art is None:
+            bad.append(f"line {n}: 'text' is empty after cleaning")
+        else:
+            articles.append(art)
+    if not articles:
+        detail = "; ".join(bad[:5]) or "no lines"
+        raise IngestError(
+            f"{shown} has no usable article ({detail}). Each line must be a JSON object "
+            'like {"title": …, "text": …, "url": …, "date": …}.'
+        )
+    if bad:
+        log.warning("%s: skipped %d bad line(s): %s", shown, len(bad), "; ".join(bad[:10]))
+    return articles

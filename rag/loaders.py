@@ -1,0 +1,221 @@
+"""Format readers: markdown, HTML, PDF and JSON Lines to raw fields. Cleaning happens in `ingest`.
+
+Nothing here executes document content: HTML is parsed (trafilatura/lxml or the stdlib parser),
+never rendered; script, style and similar elements are dropped with their content.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import re
+from dataclasses import dataclass
+from html.parser import HTMLParser
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """What a reader found; any field may be missing."""
+
+    text: str
+    title: str | None = None
+    url: str | None = None
+    date: str | None = None
+
+
+# --- markdown -------------------------------------------------------------------------------
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.DOTALL)
+_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
+_MD_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^```.*$|^~~~.*$", re.MULTILINE), ""),  # code fences (content kept)
+    (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),  # images -> alt text
+    (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),  # links -> link text
+    (re.compile(r"^ {0,3}#{1,6}[ \t]+(.+?)[ \t#]*$", re.MULTILINE), r"\1"),  # headings
+    (re.compile(r"^ {0,3}>[ \t]?", re.MULTILINE), ""),  # block quotes
+    (re.compile(r"^ {0,3}(?:[-*_][ \t]*){3,}$", re.MULTILINE), ""),  # horizontal rules
+    (re.compile(r"^([ \t]*)[-*+][ \t]+", re.MULTILINE), r"\1"),  # bullets
+    (re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1"), r"\2"),  # bold
+    (re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])"), r"\1"),  # italics
+    (re.compile(r"(?<!\w)_(?=\S)([^_\n]+?)(?<=\S)_(?!\w)"), r"\1"),
+    (re.compile(r"`([^`\n]+)`"), r"\1"),  # inline code
+)
+
+
+def read_markdown(text: str) -> Extracted:
+    """Strip markdown syntax lightly; the first heading (level 1 preferred) is the title."""
+    meta: dict[str, str] = {}
+    fm = _FRONT_MATTER.match(text)
+    if fm:
+        for line in fm.group(1).splitlines():
+            key, sep, value = line.partition(":")
+            if sep:
+                meta[key.strip().lower()] = value.strip().strip("\"'")
+        text = text[fm.end() :]
+    headings = [(len(m.group(1)), m.group(2).strip()) for m in _HEADING.finditer(text)]
+    title = meta.get("title") or (min(headings, key=lambda h: h[0])[1] if headings else None)
+    for pattern, repl in _MD_RULES:
+        text = pattern.sub(repl, text)
+    if title:
+        title = _MD_RULES[2][0].sub(r"\1", title).replace("**", "").replace("`", "")
+    return Extracted(text, title or None, meta.get("url") or meta.get("source"), meta.get("date"))
+
+
+# --- HTML -----------------------------------------------------------------------------------
+
+_SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "iframe", "svg", "object", "embed"})
+_BLOCK_TAGS = frozenset(
+    "p div br li ul ol h1 h2 h3 h4 h5 h6 tr table section article header footer blockquote pre".split()
+)
+
+
+class _TextParser(HTMLParser):
+    """Stdlib fallback: visible text, <title>/<h1>, canonical url and published date."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skip = 0
+        self.in_title = False
+        self.in_h1 = False
+        self.title = ""
+        self.h1 = ""
+        self.url: str | None = None
+        self.date: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k.lower(): (v or "") for k, v in attrs}
+        if tag == "title":
+            self.in_title = True
+        elif tag == "meta":
+            prop = (a.get("property") or a.get("name") or "").lower()
+            if prop in ("og:url",) and not self.url:
+                self.url = a.get("content") or None
+            elif prop in ("article:published_time", "date", "pubdate", "dc.date") and not self.date:
+                self.date = a.get("content") or None
+        elif tag == "link" and a.get("rel", "").lower() == "canonical" and not self.url:
+            self.url = a.get("href") or None
+        elif tag in _SKIP_TAGS:
+            self.skip += 1
+        elif tag == "h1":
+            self.in_h1 = True
+        if tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "title":
+            self.in_title = False
+        elif tag in _SKIP_TAGS and self.skip:
+            self.skip -= 1
+        elif tag == "h1":
+            self.in_h1 = False
+        if tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if self.in_title:
+            self.title += data
+        elif not self.skip:
+            self.parts.append(data)
+            if self.in_h1:
+                self.h1 += data
+
+
+def _html_fallback(html: str) -> Extracted:
+    parser = _TextParser()
+    parser.feed(html)
+    parser.close()
+    text = re.sub(r"[ \t]*\n[ \t\n]*", "\n\n", "".join(parser.parts))
+    title = parser.h1.strip() or parser.title.strip() or None
+    return Extracted(text, title, parser.url, parser.date)
+
+
+def read_html(html: str) -> Extracted:
+    """Main text and metadata with trafilatura; the stdlib parser when trafilatura finds nothing."""
+    import trafilatura
+
+    try:
+        raw = trafilatura.extract(
+            html,
+            output_format="json",
+            with_metadata=True,
+            include_comments=False,
+            include_tables=True,
+            include_images=False,
+            include_links=False,
+        )
+    except Exception:  # lxml/trafilatura edge cases on broken markup
+        log.debug("trafilatura failed; using the plain HTML parser", exc_info=True)
+        raw = None
+    fallback = _html_fallback(html)
+    if not raw:
+        return fallback
+    data = json.loads(raw)
+    text = str(data.get("text") or "")
+    if not text.strip():
+        return fallback
+    return Extracted(
+        text=text,
+        title=data.get("title") or fallback.title,
+        url=data.get("source") or fallback.url,
+        date=data.get("date") or fallback.date,
+    )
+
+
+# --- PDF ------------------------------------------------------------------------------------
+
+
+class PdfProblem(Exception):
+    """Raised with a reason for the user; `ingest` turns it into an IngestError."""
+
+
+def read_pdf(data: bytes) -> Extracted:
+    """Text of all pages with pypdf; the title from the document metadata when set."""
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    if b"%PDF-" not in data[:1024]:
+        raise PdfProblem("is not a PDF (no %PDF- header)")
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise PdfProblem("is password-protected")
+        pages = [page.extract_text() or "" for page in reader.pages]
+        meta = reader.metadata
+        title = str(meta.title).strip() if meta and meta.title else None
+    except PdfProblem:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as e:
+        raise PdfProblem(f"is a damaged PDF ({e})") from e
+    return Extracted("\n\n".join(pages), title or None)
+
+
+# --- JSON Lines -----------------------------------------------------------------------------
+
+
+def read_jsonl(text: str) -> tuple[list[tuple[int, Extracted]], list[str]]:
+    """Records (line number, fields) and problems ("line 3: …") of a JSON Lines document."""
+    good: list[tuple[int, Extracted]] = []
+    bad: list[str] = []
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as e:
+            bad.append(f"line {n}: not valid JSON ({e.msg})")
+            continue
+        if not isinstance(obj, dict):
+            bad.append(f"line {n}: expected an object with a 'text' key")
+            continue
+        body = obj.get("text")
+        if not isinstance(body, str) or not body.strip():
+            bad.append(f"line {n}: 'text' is missing or empty")
+            continue
+        fields = {k: obj.get(k) for k in ("title", "url", "date")}
+        clean = {k: (v.strip() if isinstance(v, str) and v.strip() else None) for k, v in fields.items()}
+        good.append((n, Extracted(body, clean["title"], clean["url"], clean["date"])))
+    return good, bad

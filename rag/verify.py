@@ -1,0 +1,357 @@
+"""Checks on a generated answer against the sentences it cites.
+
+`evidence[i]` is the sentence the answer may cite as `[i+1]`. The checks: citation numbers exist;
+something is cited (unless the answer abstains); every number, amount and date is in a cited
+sentence; names are in a cited sentence; the answer is in the question's language. Problems are
+short sentences for the user. The checks are heuristics tuned for few false alarms.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .lang import STOPWORDS, detect_language, tokenize
+from .types import Language
+
+__all__ = ["Verification", "verify_answer", "is_abstention", "cited_numbers"]
+
+
+@dataclass(frozen=True)
+class Verification:
+    ok: bool
+    problems: tuple[str, ...]
+    cited: tuple[int, ...]  # the sentence numbers the answer cites, in order of first mention
+
+
+_CITE = re.compile(r"\[\s*(\d+(?:\s*(?:[,;]|[-–]|und|and)\s*\d+)*)\s*\]")
+_QUOTED = re.compile(r"[\"„“”»«].*?[\"“”«»]", re.S)
+_CAP_TOKEN = re.compile(r"(?<![\w-])[^\W\d_][\w'’.-]*", re.U)
+_SENT_END = re.compile(r"[.!?:;]\s*$|^\s*$|[\n•*\-–(\"„“»]\s*$")
+
+_ABSTAIN = (
+    r"\b(dazu|darüber|hierzu|davon)\b.{0,40}\b(nichts|keine|keinen|nicht)\b",
+    r"\b(artikel\w*|quellen?|texte?n?)\b.{0,30}\b(nichts|keine (angaben|informationen|antwort|auskunft|hinweise))",
+    r"\bkeine (angaben|informationen|auskunft|antwort)\b|weiß (ich )?(es )?nicht|nicht beantworten",
+    r"\b(articles?|sources?|texts?|context|evidence)\b.{0,30}\b(do not|don't|does not|doesn't|did not|didn't)"
+    r"\s+(say|mention|contain|state|tell|provide|cover|specify|answer)",
+    r"\bno (information|mention|details?|answer)\b|\bnot (mentioned|stated|covered|specified)\b",
+    r"\bi (do not|don't) know\b|\b(cannot|can't|can not) answer\b|\bnothing\b.{0,30}\b(articles?|sources?)\b",
+)
+# Capitalised words that are no names: formal pronouns, units, days, answer boilerplate.
+_COMMON = frozenset(
+    "i sie ihr ihre ihnen laut gemäß artikel artikeln quelle quellen satz sätze article articles source "
+    "sources sentence according euro eur dollar us-dollar usd prozent percent mio mrd millionen milliarden "
+    "million billion tausend montag dienstag mittwoch donnerstag freitag samstag sonntag monday tuesday "
+    "wednesday thursday friday saturday sunday ja nein yes no however but also".split()
+)
+# Names a translation may change: English word -> German prefixes it may appear as (and back).
+_ALIASES: dict[str, tuple[str, ...]] = {
+    en: tuple(de.split(","))
+    for en, _, de in (
+        pair.partition("=")
+        for pair in (
+            "germany=deutschland german=deutsch united=usa,vereinigt states=usa,staaten us=usa,us- "
+            "america=amerika,usa american=amerikan,us- europe=europa european=europä,eu russia=russland "
+            "russian=russ france=frankreich french=französ britain=großbritannien,britisch "
+            "british=britisch,großbritannien uk=großbritannien italy=italien spain=spanien "
+            "austria=österreich switzerland=schweiz netherlands=niederlande poland=polen turkey=türkei "
+            "greece=griechenland vienna=wien munich=münchen cologne=köln brussels=brüssel moscow=moskau "
+            "china=china,chines chinese=chines,china japanese=japan ukrainian=ukrain "
+            "usa=united,america,us eu=european,europä vereinigten=united"
+        ).split()
+    )
+}
+for _en, _de in list(_ALIASES.items()):  # and back: "Deutschland" may be "Germany" in English evidence
+    for _word in _de:
+        if _word.isalpha() and len(_word) > 4 and _word not in _ALIASES:
+            _ALIASES[_word] = (_en,)
+_TITLES = frozenset(
+    "laut gemäß präsident präsidentin kanzler kanzlerin minister ministerin herr frau chef chefin "
+    "sprecher sprecherin firma konzern unternehmen partei".split()
+)
+_DETERMINERS = frozenset(
+    "der die das den dem des ein eine einer eines einem einen kein keine keiner keinen keinem dieser "
+    "diese dieses diesen diesem jeder jede jedes sein seine ihr ihre unser unsere the a an this that".split()
+)
+_STOP = STOPWORDS["de"] | STOPWORDS["en"] | _COMMON
+
+# --- numbers -------------------------------------------------------------------------------------
+_SCALES: dict[str, tuple[float, ...]] = {
+    **dict.fromkeys(("tausend", "tsd", "thousand"), (1e3,)),
+    **dict.fromkeys(("mio", "million", "millionen", "mn"), (1e6,)),
+    **dict.fromkeys(("mrd", "milliarde", "milliarden", "bn"), (1e9,)),
+    **dict.fromkeys(("billionen", "trillion"), (1e12,)),
+    "billion": (1e9, 1e12),  # English 10^9, German 10^12
+}
+_NUM = re.compile(
+    r"(?<![\w.,])(?<![^\W\d_]-)(\d{1,3}(?:([.,\u00a0\u202f\u2009 ])\d{3})(?:\2\d{3})*(?:[.,]\d+)?(?![\d])"
+    r"|\d+(?:[.,]\d+)?(?![\d]))(?:\s*(" + "|".join(_SCALES) + r")\b\.?)?",
+    re.I,
+)
+_DATE = re.compile(r"\b(\d{1,2})[./](\d{1,2})[./](\d{2,4})\b|\b(\d{4})-(\d{2})-(\d{2})\b|\b(\d{1,2}):(\d{2})\b")
+_LIST_NUM = re.compile(r"^\s*\d+[.)]\s+", re.M)
+_MONTH_NAMES = (
+    "januar january jan|februar february feb|märz march mär mar|april apr|mai may|juni june jun|"
+    "juli july jul|august aug|september sept sep|oktober october okt oct|november nov|dezember december dez dec"
+)
+_MONTHS = {m: i + 1 for i, names in enumerate(_MONTH_NAMES.split("|")) for m in names.split()}
+_NUMBER_WORDS = (
+    "null zero|ein eine einen einem einer eins one|zwei two|drei three|vier four|fünf five|sechs six|"
+    "sieben seven|acht eight|neun nine|zehn ten|elf eleven|zwölf twelve"
+)
+_WORDS = {w: float(i) for i, names in enumerate(_NUMBER_WORDS.split("|")) for w in names.split()}
+
+
+@dataclass(frozen=True)
+class _Number:
+    text: str
+    readings: tuple[tuple[float, float, int], ...]  # (mantissa, scale, decimals) per way to read it
+
+
+def _find_numbers(text: str) -> list[_Number]:
+    """Numbers in `text`, dates and times split into parts; German and English separators both read."""
+    text = _DATE.sub(lambda m: " ; ".join(g for g in m.groups() if g), _LIST_NUM.sub(" ", text))
+    out = []
+    for m in _NUM.finditer(text):
+        raw, sep, unit = m.group(1), m.group(2), (m.group(3) or "").lower()
+        readings = set()
+        for mantissa, decimals in _readings(raw, sep):
+            for scale in _SCALES.get(unit, (1.0,)):
+                readings.add((mantissa, scale, decimals))
+        out.append(_Number(m.group(0).strip(), tuple(sorted(readings))))
+    return out
+
+
+def _readings(raw: str, sep: str | None) -> list[tuple[float, int]]:
+    if sep and sep not in ".,":
+        raw = raw.replace(sep, "")
+        sep = None
+    if sep is None:  # "1,5", "1.5", "994": one decimal separator at most
+        digits = raw.replace(",", ".")
+        return [(float(digits), len(digits.partition(".")[2]))]
+    out = []
+    head, _, tail = raw.partition(sep)
+    if tail.isdigit():  # "1.234" or "1,234": thousands, or a decimal with three places
+        out.append((float(head + "." + tail), 3))
+    other = "," if sep == "." else "."
+    whole, _, frac = raw.partition(other)
+    out.append((float(whole.replace(sep, "") + ("." + frac if frac else "")), len(frac)))
+    return out
+
+
+def _values(text: str) -> set[float]:
+    """Every value a cited sentence may support: scaled and unscaled, parts of decimals, words."""
+    values: set[float] = set()
+    for num in _find_numbers(text):
+        for mantissa, scale, _ in num.readings:
+            values |= {mantissa * scale, mantissa, float(int(mantissa))}
+            frac = str(mantissa).partition(".")[2]
+            if frac and frac != "0":
+                values.add(float(frac))
+    values |= {_WORDS[w] for w in tokenize(text) if w in _WORDS}
+    return values
+
+
+def _supported(num: _Number, values: set[float]) -> bool:
+    for mantissa, scale, decimals in num.readings:
+        for v in values:
+            if _close(v, mantissa * scale) or (scale > 1 and _close(round(v / scale, decimals), mantissa)):
+                return True
+    return False
+
+
+def _close(a: float, b: float) -> bool:
+    return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
+
+
+def _months(text: str, answer: bool) -> list[tuple[str, int]]:
+    """Month names (capitalised full names in an answer; any form in evidence, plus numeric dates)."""
+    out = []
+    for m in re.finditer(r"(?<!\w)[^\W\d_]+\.?", text):
+        word = m.group(0).rstrip(".")
+        month = _MONTHS.get(word.lower())
+        if month and (not answer or (word[0].isupper() and len(word) >= 3 and word.lower() in _FULL_MONTHS)):
+            out.append((word, month))
+    if not answer:
+        for m in _DATE.finditer(text):
+            if m.group(2) or m.group(5):
+                out.append(("", int(m.group(2) or m.group(5))))
+    return out
+
+
+_FULL_MONTHS = frozenset(
+    "januar january februar february märz march april mai juni june juli july august september "
+    "oktober october november dezember december".split()
+)
+
+
+def cited_numbers(answer: str) -> list[int]:
+    """All citation numbers in `answer` in order of appearance (`[1, 2]`, `[1][2]`, `[1-3]`)."""
+    out: list[int] = []
+    for m in _CITE.finditer(answer):
+        for a, b in re.findall(r"(\d+)(?:\s*[-–]\s*(\d+))?", m.group(1)):
+            lo, hi = int(a), int(b or a)
+            out.extend(range(lo, hi + 1) if 0 <= hi - lo <= 20 else (lo, hi))
+    return out
+
+
+def is_abstention(text: str, language: Language) -> bool:
+    """True when `text` says the articles do not answer ("Dazu steht in den Artikeln nichts.").
+
+    Refusals in either language count (a wrong-language refusal is still a refusal; the language
+    check reports the language separately). Long texts are answers, not refusals.
+    """
+    clean = " ".join(_CITE.sub(" ", text).lower().replace("’", "'").split())
+    if not clean or len(clean.split()) > 30:
+        return False
+    return any(re.search(p, clean) for p in _ABSTAIN)
+
+
+def verify_answer(answer: str, evidence: list[str], language: Language, n_max: int | None = None) -> Verification:
+    """Check `answer` against the evidence sentences it cites (see module doc)."""
+    n_max = len(evidence) if n_max is None else n_max
+    numbers = cited_numbers(answer)
+    cited = tuple(dict.fromkeys(numbers))
+    problems: list[str] = []
+    if not answer.strip():
+        return Verification(False, ("the answer is empty",), ())
+    for n in cited:
+        if not 1 <= n <= n_max or n > len(evidence):
+            problems.append(f"citation [{n}] does not exist (there are {min(n_max, len(evidence))} sentences)")
+    valid = [n for n in cited if 1 <= n <= min(n_max, len(evidence))]
+    abstains = is_abstention(answer, language)
+    if not cited and not abstains:
+        problems.append("the answer cites no sentence")
+    body = _CITE.sub(" ", answer)
+    if valid:
+        support, where = [evidence[n - 1] for n in valid], "the cited sentences"
+    else:
+        support, where = list(evidence), "the evidence"
+    if not abstains:
+        problems += _check_numbers(body, support, where)
+        problems += _check_names(body, support, evidence, valid, language, where)
+    problems += _check_language(body, language)
+    return Verification(not problems, tuple(problems), cited)
+
+
+def _check_numbers(body: str, support: list[str], where: str) -> list[str]:
+    months = {m for _, m in _months(" ".join(support), answer=False)}
+    values = _values(" ".join(support)) | {float(m) for m in months}
+    problems = [f"number {n.text} is not in {where}" for n in _find_numbers(body) if not _supported(n, values)]
+    problems += [f"date {name} is not in {where}" for name, m in _months(body, answer=True) if m not in months]
+    return list(dict.fromkeys(problems))
+
+
+def _check_names(
+    body: str, support: list[str], evidence: list[str], valid: list[int], language: Language, where: str
+) -> list[str]:
+    """Capitalised names must be in the cited sentences.
+
+    English capitalises names only, so with English answer and evidence every capitalised word that
+    does not start a sentence is checked. German capitalises every noun: there only name-like words
+    are checked (acronyms and codes, two capitalised words in a row, a word after a title or "laut",
+    known place names), so a paraphrased noun is no false alarm.
+    """
+    support_words = set(tokenize(" ".join(support)))
+    all_words = set(tokenize(" ".join(evidence)))
+    evidence_lang = detect_language(" ".join(evidence)) if evidence else language
+    text = _QUOTED.sub(lambda m: " " * len(m.group(0)), body)
+    strict = evidence_lang == "en" and detect_language(text) == "en"
+    problems: list[str] = []
+    seen: set[str] = set()
+    cands = _candidates(text)
+    for i, (token, initial, _, _) in enumerate(cands):
+        low = token.lower()
+        if low in _STOP or low in seen or len(low) < 2:
+            continue
+        code = _is_code(token)
+        if initial and not code:
+            continue
+        name_like = strict or code or low in _ALIASES or _in_name_run(cands, i)
+        if not name_like or _found(low, support_words):
+            continue
+        seen.add(low)
+        if valid and _found(low, all_words):
+            problems.append(f"name {token} is not in the cited sentences (only in other evidence)")
+        else:
+            problems.append(f"name {token} is not in {where}")
+    return problems
+
+
+def _in_name_run(cands: list[tuple[str, bool, bool, str]], i: int) -> bool:
+    """Part of capitalised words in a row not led by an article ("Olaf Scholz", not "der Unterlagen
+    Vietnams"), or after a title or "laut" ("Präsident Biden", "laut Reuters")."""
+    head = i
+    while head > 0 and cands[head][2] and cands[head - 1][0].lower() not in _STOP:
+        head -= 1
+    if any(c[3] in _TITLES or c[0].lower() in _TITLES for c in cands[head:i]) or cands[i][3] in _TITLES:
+        return True
+    end = i
+    while end + 1 < len(cands) and cands[end + 1][2] and cands[end + 1][0].lower() not in _STOP:
+        end += 1
+    return end > head and cands[head][3] not in _DETERMINERS
+
+
+def _candidates(text: str) -> list[tuple[str, bool, bool, str]]:
+    """Capitalised words and codes: (word, starts a sentence, follows the previous one, word before)."""
+    out: list[tuple[str, bool, bool, str]] = []
+    last_end, prev = -1, ""
+    for m in _CAP_TOKEN.finditer(text):
+        token = m.group(0).rstrip(".'’-")
+        if token and (token[0].isupper() or _is_code(token)):
+            initial = bool(_SENT_END.search(text[max(0, m.start() - 3) : m.start()]))
+            follows = last_end >= 0 and text[last_end : m.start()].strip() == ""
+            out.append((token, initial, follows, prev))
+            last_end = m.start() + len(token)
+        else:
+            last_end = -1
+        prev = token.lower()
+    return out
+
+
+def _is_code(token: str) -> bool:
+    """Acronyms and codes: ASEAN, EU, McDonald, G20, F-35."""
+    caps = sum(ch.isupper() for ch in token)
+    return any(ch.isdigit() for ch in token) or (caps >= 2 and len(token) >= 2)
+
+
+def _found(word: str, words: set[str]) -> bool:
+    """Stem-tolerant match: equal, a short inflection apart, one a compound tail of the other, or an alias."""
+    if word in words:
+        return True
+    targets = _ALIASES.get(word, ())
+    for w in words:
+        if any(w.startswith(t) for t in targets):
+            return True
+        short, long_ = (word, w) if len(word) <= len(w) else (w, word)
+        if len(short) < 3:
+            continue
+        if long_.startswith(short) and len(long_) - len(short) <= 3:
+            return True
+        prefix = len(_common_prefix(word, w))
+        if prefix >= 4 and prefix >= min(len(word), len(w)) - 2:
+            return True
+        if len(short) >= 5 and long_.endswith(short):
+            return True
+    return False
+
+
+def _common_prefix(a: str, b: str) -> str:
+    i = 0
+    while i < min(len(a), len(b)) and a[i] == b[i]:
+        i += 1
+    return a[:i]
+
+
+def _check_language(body: str, language: Language) -> list[str]:
+    text = _QUOTED.sub(" ", body)
+    names = {c[0].lower() for c in _candidates(text) if not c[1]}
+    words = [w for w in tokenize(text) if not w.isdigit() and w not in names]
+    if len(words) < 4:
+        return []
+    found = detect_language(text)
+    if found == language:
+        return []
+    names = {"de": "German", "en": "English"}
+    return [f"the answer is in {names[found]}, the question in {names[language]}"]

@@ -1,0 +1,182 @@
+"""Incremental sync: only new or changed articles are embedded; bad files are reported, not lost."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag import api, indexing, store
+from rag.embedders import get_embedder
+from rag.errors import IndexMismatchError
+from rag.indexing import copy_into, safe_filename
+
+NEW_ARTICLE = (
+    "Die Stadtbibliothek von Feldkirch erhielt am 3. Mai eine Spende von 4711 Büchern. "
+    "Die Bibliothekarin Jana Ostrowski bedankte sich bei den Spendern.\n\nQuelle: https://example.org/buecher\n"
+)
+
+
+class CountingEmbedder:
+    """Wraps the hashing embedder and counts every text it embeds."""
+
+    def __init__(self) -> None:
+        self.inner = get_embedder("hashing")
+        self.name = "hashing"
+        self.dim = self.inner.dim
+        self.texts: list[str] = []
+
+    def embed_documents(self, texts: list[str]) -> np.ndarray:
+        self.texts.extend(texts)
+        return self.inner.embed_documents(texts)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.inner.embed_query(text)
+
+
+@pytest.fixture
+def counting(monkeypatch: pytest.MonkeyPatch) -> CountingEmbedder:
+    emb = CountingEmbedder()
+    monkeypatch.setattr(indexing, "get_embedder", lambda name: emb)
+    return emb
+
+
+def test_build_then_unchanged_update_embeds_nothing(seeds_copy: Path, tmp_path: Path, counting: CountingEmbedder) -> None:
+    index = tmp_path / "index"
+    first = indexing.sync(seeds_copy, index, "hashing")
+    assert (first.added, first.updated, first.removed, first.unchanged) == (2, 0, 0, 0)
+    assert first.chunks_embedded == len(store.open_index(index).chunks) > 0
+    gen = store.read_manifest(index)["generation"]
+    counting.texts.clear()
+    again = indexing.sync(seeds_copy, index, "hashing")
+    assert (again.added, again.updated, again.removed, again.unchanged, again.chunks_embedded) == (0, 0, 0, 2, 0)
+    assert counting.texts == []
+    assert store.read_manifest(index)["generation"] == gen  # nothing rewritten
+
+
+def test_add_change_delete_rename(seeds_copy: Path, tmp_path: Path, counting: CountingEmbedder) -> None:
+    index = tmp_path / "index"
+    indexing.sync(seeds_copy, index, "hashing")
+    before = store.open_index(index)
+
+    (seeds_copy / "neu.txt").write_text(NEW_ARTICLE, encoding="utf-8")
+    counting.texts.clear()
+    rep = indexing.sync(seeds_copy, index, "hashing")
+    snap = store.open_index(index)
+    new_chunks = [c for c in snap.chunks if c.article_id not in before.articles]
+    assert (rep.added, rep.unchanged, rep.chunks_embedded) == (1, 2, len(new_chunks))
+    # Only the new article's chunks and sentences were embedded.
+    assert set(counting.texts) <= {c.text for c in new_chunks} | {s.text for c in new_chunks for s in c.sentences}
+    # Old vectors are carried over unchanged.
+    old_row = 0
+    new_row = [c.id for c in snap.chunks].index(before.chunks[old_row].id)
+    assert np.allclose(snap.chunk_vectors[new_row], before.chunk_vectors[old_row])
+
+    target = seeds_copy / "neu.txt"
+    target.write_text(NEW_ARTICLE.replace("4711", "4712"), encoding="utf-8")
+    rep = indexing.sync(seeds_copy, index, "hashing")
+    assert (rep.added, rep.updated, rep.removed) == (0, 1, 0)
+    texts = " ".join(c.text for c in store.open_index(index).chunks)
+    assert "4712" in texts and "4711" not in texts
+
+    target.rename(seeds_copy / "umbenannt.txt")
+    counting.texts.clear()
+    rep = indexing.sync(seeds_copy, index, "hashing")
+    assert rep.chunks_embedded == 0 and counting.texts == [] and rep.removed == 0
+    assert "umbenannt.txt" in store.open_index(index).files
+
+    (seeds_copy / "umbenannt.txt").unlink()
+    rep = indexing.sync(seeds_copy, index, "hashing")
+    assert rep.removed == 1
+    snap = store.open_index(index)
+    assert len(snap.articles) == 2 and "4712" not in " ".join(c.text for c in snap.chunks)
+
+
+def test_duplicates_and_bad_files_are_reported(seeds_copy: Path, tmp_path: Path, counting: CountingEmbedder) -> None:
+    shutil.copy(seeds_copy / "003_0b9d6cc08c71d728.txt", seeds_copy / "kopie.txt")
+    (seeds_copy / "leer.txt").write_text("   \n", encoding="utf-8")
+    (seeds_copy / "binär.txt").write_bytes(b"\x00\x01\x02PNG\x00" * 100)
+    rep = indexing.sync(seeds_copy, tmp_path / "index", "hashing")
+    reasons = {s.path: s.reason for s in rep.skipped}
+    assert rep.added == 2
+    dup = [p for p, r in reasons.items() if "duplicate" in r]
+    assert len(dup) == 1 and dup[0] in {"kopie.txt", "003_0b9d6cc08c71d728.txt"}
+    assert "empty" in reasons["leer.txt"].lower()
+    assert "binary" in reasons["binär.txt"].lower()
+
+
+def test_other_embedder_fails_with_the_fix(hashing_index: Path, seeds_copy: Path) -> None:
+    with pytest.raises(IndexMismatchError) as err:
+        indexing.sync(seeds_copy, hashing_index, "e5-small")
+    assert "rag index build --embedder e5-small" in str(err.value)
+
+
+def test_one_article_into_a_thousand_embeds_only_it(tmp_path: Path, counting: CountingEmbedder) -> None:
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(1000):
+        (folder / f"a{i:04d}.txt").write_text(f"Meldung {i}: Der Rat der Gemeinde {i} tagte am Montag.", "utf-8")
+    first = indexing.sync(folder, tmp_path / "index", "hashing")
+    assert first.added == 1000
+    counting.texts.clear()
+    (folder / "neu.txt").write_text(NEW_ARTICLE, encoding="utf-8")
+    rep = indexing.sync(folder, tmp_path / "index", "hashing")
+    assert (rep.added, rep.unchanged) == (1, 1000)
+    snap = store.open_index(tmp_path / "index")
+    new = [c for c in snap.chunks if "4711" in c.text]
+    assert rep.chunks_embedded == len(new) == 1
+    assert len(counting.texts) == 1 + len(new[0].sentences)
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("../../etc/passwd.txt", "passwd.txt"),
+        ("..\\..\\win.ini.TXT", "win.ini.txt"),
+        (".bashrc.md", "bashrc.md"),
+        ("a<script>b.html", "a_script_b.html"),
+        ("/abs/path/x.pdf", "x.pdf"),
+    ],
+)
+def test_safe_filename(name: str, expected: str) -> None:
+    assert safe_filename(name) == expected
+
+
+def test_copy_into_never_leaves_the_folder_nor_overwrites(tmp_path: Path) -> None:
+    src = tmp_path / "src.txt"
+    src.write_text(NEW_ARTICLE, encoding="utf-8")
+    other = tmp_path / "other.txt"
+    other.write_text("Etwas ganz anderes steht hier.", encoding="utf-8")
+    folder = tmp_path / "articles"
+    copied, skipped = copy_into(folder, [src, other, src], ["../../evil.txt", "../../evil.txt", "x.exe"])
+    assert [p.name for p in copied] == ["evil.txt", "evil-1.txt"]
+    assert all(p.parent == folder for p in copied)
+    assert (folder / "evil.txt").read_text("utf-8") == NEW_ARTICLE
+    assert skipped and "not supported" in skipped[0].reason
+    assert not (tmp_path.parent / "evil.txt").exists()
+
+
+def test_api_add_files_then_search(hashing_index: Path, seeds_copy: Path, tmp_path: Path) -> None:
+    f = tmp_path / "upload.txt"
+    f.write_text(NEW_ARTICLE, encoding="utf-8")
+    rep = api.add_files([f], names=["Bücher.txt"], articles_dir=seeds_copy, index_dir=hashing_index)
+    assert rep.added == 1
+    hits = api.search("Wie viele Bücher erhielt die Stadtbibliothek?", k=1, index_dir=hashing_index)
+    assert "4711" in hits[0].chunk.text
+    assert api.index_status(hashing_index)["articles"] == 3
+
+
+def test_files_modified_in_place_keep_mtime_check_honest(seeds_copy: Path, tmp_path: Path) -> None:
+    """Same size and mtime but different bytes is not detectable by stat; a new mtime is."""
+    index = tmp_path / "index"
+    indexing.sync(seeds_copy, index, "hashing")
+    f = seeds_copy / "003_0b9d6cc08c71d728.txt"
+    text = f.read_text("utf-8").replace("4. November", "5. November")
+    st = f.stat()
+    f.write_text(text, "utf-8")
+    os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
+    rep = indexing.sync(seeds_copy, index, "hashing")
+    assert rep.updated == 1

@@ -1,0 +1,362 @@
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import subprocess
+import sys
+import threading
+import time
+import types
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
+
+from rag import llms
+from rag.errors import ConfigError, DependencyError, LLMError
+from rag.llms import LlamaCppChat, OpenAICompatChat, get_llm
+from tests.fakes import RecordingChatModel
+
+MESSAGES = [SystemMessage("Antworte kurz."), HumanMessage("Wie viele Kisten?"), AIMessage("994"), HumanMessage("Und?")]
+SENTENCE = "Vietnam returned 994 boxes of documents to the United States in March."
+
+
+# --- the recording fake -------------------------------------------------------------------------
+
+
+def test_recording_fake_records_messages_and_follows_the_script() -> None:
+    fake = RecordingChatModel(["erste Antwort [1]", "zweite"])
+    assert fake.invoke(MESSAGES[:2]).content == "erste Antwort [1]"
+    assert fake.invoke("noch eine").content == "zweite"
+    assert fake.invoke("und noch eine").content == "zweite"  # the last reply repeats
+    assert [len(c) for c in fake.calls] == [2, 1, 1]
+    assert fake.calls[0][1].content == "Wie viele Kisten?"
+    assert fake.prompts[1] == "human: noch eine"
+
+
+def test_recording_fake_streams_token_by_token_and_takes_a_callable() -> None:
+    fake = RecordingChatModel(lambda msgs: f"Sie sagten: {msgs[-1].content}")
+    chunks = [c.content for c in fake.stream("Wie viele Kisten?") if c.content]
+    assert chunks == ["Sie", " sagten:", " Wie", " viele", " Kisten?"]
+    assert len(fake.calls) == 1
+
+
+# --- get_llm ------------------------------------------------------------------------------------
+
+
+def test_extractive_is_none_and_unknown_names_list_valid_forms() -> None:
+    assert get_llm("extractive") is None
+    with pytest.raises(ConfigError, match=r"Unknown LLM 'gpt'.*llama-cpp:<path/to/model.gguf>.*openai:<base_url>"):
+        get_llm("gpt")
+    with pytest.raises(ConfigError, match="must start with http"):
+        get_llm("openai:localhost:8080")
+
+
+def test_openai_name_is_parsed_into_url_and_model() -> None:
+    llm = get_llm("openai:http://127.0.0.1:9/v1/#qwen", timeout_s=5)
+    assert isinstance(llm, OpenAICompatChat)
+    assert (llm.base_url, llm.model, llm.timeout_s) == ("http://127.0.0.1:9/v1", "qwen", 5)
+    plain = get_llm("openai:http://127.0.0.1:9/v1")
+    assert isinstance(plain, OpenAICompatChat) and plain.model is None
+
+
+def _hide_llama_cpp(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = llms.importlib.util.find_spec
+    monkeypatch.setattr(llms.importlib.util, "find_spec", lambda n, *a: None if n == "llama_cpp" else real(n, *a))
+
+
+def test_auto_falls_back_to_extractive_with_a_notice(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    _hide_llama_cpp(monkeypatch)
+    with caplog.at_level(logging.WARNING, logger="rag.llms"):
+        assert get_llm("auto") is None
+    assert "pip install 'quellenlage[llm]'" in caplog.text
+
+
+def test_auto_picks_llama_cpp_when_installed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(llms.importlib.util, "find_spec", lambda n, *a: object())
+    llm = get_llm("auto", timeout_s=7)
+    assert isinstance(llm, LlamaCppChat) and llm.model == "qwen2.5-coder-1.5b" and llm.timeout_s == 7
+
+
+def test_llama_cpp_without_the_package_names_the_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    _hide_llama_cpp(monkeypatch)
+    with pytest.raises(DependencyError, match=r"pip install 'quellenlage\[llm\]'.*GGML_NATIVE=OFF"):
+        get_llm("llama-cpp")
+
+
+# --- llama-cpp backend with a fake llama_cpp module ---------------------------------------------
+
+
+class FakeLlama:
+    instances: list[FakeLlama] = []
+
+    def __init__(self, **kwargs: Any) -> None:
+        self.kwargs = kwargs
+        self.requests: list[dict[str, Any]] = []
+        self.active = 0
+        self.max_active = 0
+        FakeLlama.instances.append(self)
+
+    def create_chat_completion(self, messages: list[dict[str, str]], stream: bool = False, **kw: Any) -> Any:
+        self.requests.append({"messages": messages, "stream": stream, **kw})
+        self.active += 1
+        self.max_active = max(self.max_active, self.active)
+        time.sleep(0.05)
+        self.active -= 1
+        if stream:
+            return iter(
+                [{"choices": [{"delta": {"role": "assistant"}}]}]
+                + [{"choices": [{"delta": {"content": t}}]} for t in ("99", "4", " [1]")]
+            )
+        return {
+            "choices": [{"message": {"content": "994 [1]"}, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 12, "completion_tokens": 3},
+        }
+
+
+@pytest.fixture
+def fake_llama(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    FakeLlama.instances = []
+    monkeypatch.setitem(sys.modules, "llama_cpp", types.SimpleNamespace(Llama=FakeLlama))
+    monkeypatch.setattr(llms, "_LOADED", {})
+    monkeypatch.setenv("RAG_THREADS", "3")
+    gguf = tmp_path / "m.gguf"
+    gguf.write_bytes(b"GGUF")
+    return gguf
+
+
+def test_llama_cpp_loads_lazily_once_per_path_with_pinned_settings(fake_llama: Path) -> None:
+    a = LlamaCppChat(model=str(fake_llama))
+    b = LlamaCppChat(model=str(fake_llama))
+    assert FakeLlama.instances == []  # constructing loads nothing
+    assert a.invoke(MESSAGES).content == "994 [1]"
+    assert b.invoke(MESSAGES).content == "994 [1]"
+    assert len(FakeLlama.instances) == 1
+    llama = FakeLlama.instances[0]
+    assert llama.kwargs == {"model_path": str(fake_llama), "n_ctx": 2048, "n_threads": 3, "verbose": False}
+    req = llama.requests[0]
+    assert [m["role"] for m in req["messages"]] == ["system", "user", "assistant", "user"]
+    assert (req["temperature"], req["max_tokens"], req["stop"]) == (0.0, 256, None)
+
+
+def test_llama_cpp_streams_tokens(fake_llama: Path) -> None:
+    llm = LlamaCppChat(model=str(fake_llama))
+    assert [c.content for c in llm.stream("Wie viele?") if c.content] == ["99", "4", " [1]"]
+    assert FakeLlama.instances[0].requests[0]["stream"] is True
+
+
+def test_concurrent_callers_queue_on_one_lock(fake_llama: Path) -> None:
+    llm = LlamaCppChat(model=str(fake_llama))
+    threads = [threading.Thread(target=llm.invoke, args=("frage",)) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(FakeLlama.instances[0].requests) == 4
+    assert FakeLlama.instances[0].max_active == 1
+
+
+def test_busy_model_times_out_with_llm_error(fake_llama: Path) -> None:
+    llm = LlamaCppChat(model=str(fake_llama), timeout_s=0.1)
+    with llms._RUN_LOCK, pytest.raises(LLMError, match="busy"):
+        llm.invoke("frage")
+
+
+# --- OpenAI-compatible backend against a local fake server --------------------------------------
+
+
+class FakeOpenAI(BaseHTTPRequestHandler):
+    requests: list[dict[str, Any]] = []
+    delay = 0.0
+    status = 200
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+    def _send(self, status: int, body: bytes, ctype: str = "application/json") -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        try:
+            self.wfile.write(body)
+        except BrokenPipeError:  # the client gave up (timeout test)
+            pass
+
+    def do_GET(self) -> None:
+        FakeOpenAI.requests.append({"path": self.path, "auth": self.headers.get("Authorization")})
+        data = {"object": "list", "data": [{"id": "fake-qwen", "object": "model", "created": 0, "owned_by": "t"}]}
+        self._send(200, json.dumps(data).encode())
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        FakeOpenAI.requests.append({"path": self.path, "auth": self.headers.get("Authorization"), **body})
+        status = FakeOpenAI.status
+        time.sleep(FakeOpenAI.delay)
+        if status != 200:
+            self._send(status, b'{"error": {"message": "kaputt"}}')
+            return
+        base = {"id": "c1", "created": 0, "model": body["model"]}
+        if not body.get("stream"):
+            choice = {
+                "index": 0,
+                "message": {"role": "assistant", "content": "994 Kisten [1]."},
+                "finish_reason": "stop",
+            }
+            self._send(200, json.dumps({**base, "object": "chat.completion", "choices": [choice]}).encode())
+            return
+        events = [
+            {
+                **base,
+                "object": "chat.completion.chunk",
+                "choices": [{"index": 0, "delta": {"content": t}, "finish_reason": None}],
+            }
+            for t in ("994", " Kisten", " [1].")
+        ]
+        payload = "".join(f"data: {json.dumps(e)}\n\n" for e in events) + "data: [DONE]\n\n"
+        self._send(200, payload.encode(), "text/event-stream")
+
+
+@pytest.fixture
+def server() -> Iterator[str]:
+    FakeOpenAI.requests, FakeOpenAI.delay, FakeOpenAI.status = [], 0.0, 200
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), FakeOpenAI)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/v1"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_openai_asks_models_once_and_sends_messages(server: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RAG_OPENAI_API_KEY", "geheim")
+    llm = get_llm(f"openai:{server}")
+    assert llm is not None
+    assert llm.invoke(MESSAGES).content == "994 Kisten [1]."
+    assert llm.invoke("noch mal").content == "994 Kisten [1]."
+    paths = [r["path"] for r in FakeOpenAI.requests]
+    assert paths == ["/v1/models", "/v1/chat/completions", "/v1/chat/completions"]
+    chat = FakeOpenAI.requests[1]
+    assert chat["model"] == "fake-qwen" and chat["temperature"] == 0 and chat["auth"] == "Bearer geheim"
+    assert [m["role"] for m in chat["messages"]] == ["system", "user", "assistant", "user"]
+
+
+def test_openai_explicit_model_and_streaming(server: str) -> None:
+    llm = get_llm(f"openai:{server}#my-model")
+    assert llm is not None
+    assert [c.content for c in llm.stream("Wie viele?") if c.content] == ["994", " Kisten", " [1]."]
+    assert [(r["path"], r["model"], r["stream"]) for r in FakeOpenAI.requests] == [
+        ("/v1/chat/completions", "my-model", True)
+    ]
+    assert FakeOpenAI.requests[0]["auth"] == "Bearer none"
+
+
+def test_refused_connection_is_llm_error_naming_url_and_fix() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed again: nothing listens there
+    llm = get_llm(f"openai:http://127.0.0.1:{port}/v1#m", timeout_s=5)
+    assert llm is not None
+    with pytest.raises(LLMError) as e:
+        llm.invoke("hallo")
+    msg = str(e.value)
+    assert f"http://127.0.0.1:{port}/v1" in msg and f"curl http://127.0.0.1:{port}/v1/models" in msg
+    assert "--llm extractive" in msg
+
+
+def test_timeout_is_llm_error(server: str) -> None:
+    FakeOpenAI.delay = 1.5
+    llm = get_llm(f"openai:{server}#m", timeout_s=0.3)
+    assert llm is not None
+    t0 = time.perf_counter()
+    with pytest.raises(LLMError, match=r"did not answer within 0.3 s"):
+        llm.invoke("hallo")
+    assert time.perf_counter() - t0 < 1.4  # no retries
+
+
+def test_http_error_is_llm_error(server: str) -> None:
+    FakeOpenAI.status = 500
+    llm = get_llm(f"openai:{server}#m")
+    assert llm is not None
+    with pytest.raises(LLMError, match="answered HTTP 500"):
+        llm.invoke("hallo")
+    with pytest.raises(LLMError, match="answered HTTP 500"):
+        list(llm.stream("hallo"))
+
+
+# --- real models (marked) -----------------------------------------------------------------------
+
+
+def _real_llama_or_skip() -> None:
+    pytest.importorskip("llama_cpp")
+    from rag.models import model_available
+
+    if not model_available():
+        pytest.skip("model part packages not installed")
+
+
+QUESTION = [
+    SystemMessage("Answer in one short sentence."),
+    HumanMessage(f"{SENTENCE}\nHow many boxes did Vietnam return?"),
+]
+
+
+@pytest.mark.llm
+def test_embedded_model_answers_from_the_sentence() -> None:
+    _real_llama_or_skip()
+    llm = get_llm("llama-cpp")
+    assert llm is not None
+    reply = str(llm.invoke(QUESTION).content)
+    assert "994" in reply
+    streamed = "".join(str(c.content) for c in llm.stream(QUESTION))
+    assert streamed == reply  # temperature 0: the same answer either way
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.server
+def test_llama_cpp_server_through_openai_backend(tmp_path: Path) -> None:
+    _real_llama_or_skip()
+    pytest.importorskip("sse_starlette")
+    from rag.models import ensure_model
+
+    port = _free_port()
+    model = str(ensure_model(progress=False))
+    cmd = [sys.executable, "-m", "llama_cpp.server", "--model", model, "--host", "127.0.0.1", "--port", str(port)]
+    cmd += ["--n_ctx", "2048", "--n_threads", "2"]
+    log = (tmp_path / "server.log").open("wb")  # a pipe would fill up with llama.cpp's load log and block it
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"server exited with {proc.returncode}: {(tmp_path / 'server.log').read_text()[-2000:]}")
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "llama_cpp.server did not start within 120 s"
+                time.sleep(0.5)
+        llm = get_llm(f"openai:http://127.0.0.1:{port}/v1", timeout_s=120)
+        assert isinstance(llm, OpenAICompatChat)
+        assert "994" in str(llm.invoke(QUESTION).content)
+        assert llm.model_id() == model  # the first model the server lists: its file
+        assert "994" in "".join(str(c.content) for c in llm.stream(QUESTION))
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()

@@ -1,0 +1,332 @@
+"""The chat page: `rag serve` -> `serve()`; tests call `build_app(settings)` and `launch(...)`.
+
+Calls only `rag.api`. Every string that reaches the page goes through `ui.render` (escaped there).
+Only `RagError` messages are shown to the user; anything else is logged with its traceback and
+the page says "Something went wrong; see the server log". Questions are not logged unless
+`RAG_LOG_QUESTIONS=1`.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from rag import api
+from rag.config import ALLOWED_SUFFIXES, MAX_FILE_BYTES, Settings, load_settings
+from rag.errors import ConfigError, NoIndexError, RagError
+from rag.types import UpdateReport
+
+from . import render
+
+log = logging.getLogger(__name__)
+
+EXAMPLES = [
+    "Wie viele Kisten mit sterblichen Überresten hat Vietnam zurückgegeben?",
+    "When will Hegseth and Ahn Gyu-back hold the Security Consultative Meeting?",
+    "Welche Länder besucht Hegseth auf seiner Asienreise?",
+]
+
+CSS = """
+#answer-chat .q, #answer-chat .a { white-space: normal; line-height: 1.5; }
+#answer-chat .a .note { font-size: 0.8em; opacity: 0.65; margin-top: 0.4em; }
+#answer-chat .a.error { color: #b42318; }
+#answer-chat .a.abstained { font-style: italic; }
+#answer-chat a.cite { text-decoration: none; font-weight: 600; }
+#sources .source { margin: 0 0 0.9em 0; padding: 0.5em 0.7em; border-left: 3px solid #d0d5dd; }
+#sources .source:target { border-left-color: #f79009; background: rgba(247, 144, 9, 0.08); }
+#sources .src-head { font-weight: 600; margin-bottom: 0.3em; }
+#sources .date { font-weight: 400; opacity: 0.7; margin-left: 0.4em; font-size: 0.9em; }
+#sources blockquote.passage { margin: 0; font-size: 0.92em; line-height: 1.45; }
+#sources mark { background: #fef0c7; color: inherit; padding: 0 1px; }
+#upload-report .error { color: #b42318; }
+#index-status table.status th { text-align: left; padding-right: 1em; font-weight: 600; }
+"""
+
+Messages = list[dict[str, str]]
+ChatOut = tuple[Messages, Messages, Messages, Any, Any]
+
+
+def parse_auth(raw: str | None) -> tuple[str, str] | None:
+    """ "user:password" -> (user, password); None or "" -> no login."""
+    if not raw:
+        return None
+    user, sep, password = raw.partition(":")
+    if not sep or not user or not password:
+        raise ConfigError("RAG_AUTH / --auth must look like user:password (both parts non-empty).")
+    return user, password
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def terminal_progress(out: Any = None) -> Callable[[str, int, int], None]:
+    """A progress callback for `build_index` that prints a line per stage (and every ~2 s)."""
+    stream = out or sys.stderr
+    state: dict[str, Any] = {"stage": None, "t": 0.0}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if stage != state["stage"] or done >= total or now - state["t"] > 2.0:
+            print(f"  {stage}: {done}/{total}", file=stream, flush=True)
+            state["stage"], state["t"] = stage, now
+
+    return progress
+
+
+def ensure_index(settings: Settings) -> None:
+    """Build the index from the articles folder on first start (when there is none yet)."""
+    try:
+        api.index_status(settings.index_dir)
+        return
+    except NoIndexError:
+        pass
+    print(f"No index in {settings.index_dir}; building it from {settings.articles_dir} …", file=sys.stderr)
+    report = api.build_index(settings.articles_dir, settings.index_dir, settings.embedder, progress=terminal_progress())
+    print(f"Index built: {report.added} articles, {report.chunks_embedded} chunks.", file=sys.stderr)
+    for s in report.skipped:
+        print(f"  skipped {s.path}: {s.reason}", file=sys.stderr)
+
+
+def status_html(settings: Settings) -> str:
+    try:
+        status = dict(api.index_status(settings.index_dir))
+    except RagError as e:
+        return render.render_message_box(str(e))
+    except Exception:
+        log.exception("reading the index status failed")
+        return render.render_message_box(render.GENERIC_ERROR)
+    status["llm"] = settings.llm
+    return render.render_status(status)
+
+
+def _chat(settings: Settings) -> Callable[..., Iterator[ChatOut]]:
+    def chat(message: str, display: Messages, history: Messages) -> Iterator[ChatOut]:
+        question = (message or "").strip()
+        if not question:
+            yield display, display, history, gr.skip(), ""
+            return
+        if settings.log_questions:
+            log.info("question: %s", question)
+        shown = [
+            *display,
+            {"role": "user", "content": render.render_question(question)},
+            {"role": "assistant", "content": render.render_pending()},
+        ]
+        yield shown, shown, history, gr.skip(), ""
+        t0 = time.perf_counter()
+        tokens: list[str] = []
+        known: list[int] | None = None
+        try:
+            for event in api.ask_stream(question, list(history), llm=settings.llm, index_dir=settings.index_dir):
+                if event.kind == "evidence" and event.answer is not None:
+                    known = [c.n for c in event.answer.citations]
+                    shown[-1] = {"role": "assistant", "content": render.render_answer(event.answer)}
+                    yield shown, shown, history, render.render_sources(event.answer.citations), ""
+                elif event.kind == "token":
+                    tokens.append(event.text)
+                    shown[-1] = {"role": "assistant", "content": render.render_generating("".join(tokens), known)}
+                    yield shown, shown, history, gr.skip(), ""
+                elif event.kind == "final" and event.answer is not None:
+                    final = event.answer
+                    shown[-1] = {"role": "assistant", "content": render.render_answer(final)}
+                    history = [
+                        *history,
+                        {"role": "user", "content": question},
+                        {"role": "assistant", "content": final.answer},
+                    ]
+                    log.info(
+                        "answered in %.0f ms (abstained=%s, verified=%s)",
+                        (time.perf_counter() - t0) * 1000,
+                        final.abstained,
+                        final.verified,
+                    )
+                    yield shown, shown, history, render.render_sources(final.citations), ""
+        except RagError as e:
+            gr.Warning(str(e))
+            shown[-1] = {"role": "assistant", "content": render.render_error(str(e))}
+            yield shown, shown, history, gr.skip(), ""
+        except Exception:
+            log.exception("answering a question failed")
+            shown[-1] = {"role": "assistant", "content": render.render_error(render.GENERIC_ERROR)}
+            yield shown, shown, history, gr.skip(), ""
+
+    return chat
+
+
+def check_uploads(paths: list[str]) -> tuple[list[str], list[str], list[tuple[str, str]]]:
+    """Split uploaded temp files into accepted (paths, original names) and rejected (name, reason)."""
+    ok_paths: list[str] = []
+    ok_names: list[str] = []
+    rejected: list[tuple[str, str]] = []
+    for p in paths:
+        path = Path(p)
+        name = path.name
+        if path.suffix.lower() not in ALLOWED_SUFFIXES:
+            rejected.append((name, f"type not allowed; use one of {', '.join(ALLOWED_SUFFIXES)}"))
+        elif path.stat().st_size > MAX_FILE_BYTES:
+            rejected.append((name, f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB"))
+        else:
+            ok_paths.append(str(path))
+            ok_names.append(name)
+    return ok_paths, ok_names, rejected
+
+
+def _upload(settings: Settings) -> Callable[..., tuple[str, str, None]]:
+    def upload(files: list[str] | str | None, progress: gr.Progress = gr.Progress()) -> tuple[str, str, None]:  # noqa: B008
+        if not files:
+            return render.render_message_box("Choose one or more files first.", "info"), status_html(settings), None
+        paths = [files] if isinstance(files, str) else list(files)
+        try:
+            ok_paths, ok_names, rejected = check_uploads(paths)
+            if ok_paths:
+                report = api.add_files(
+                    ok_paths,
+                    names=ok_names,
+                    articles_dir=settings.articles_dir,
+                    index_dir=settings.index_dir,
+                    progress=lambda stage, done, total: progress((done, max(total, 1)), desc=stage),
+                )
+            else:
+                report = UpdateReport()
+            log.info(
+                "upload: added %d, updated %d, skipped %d",
+                report.added,
+                report.updated,
+                len(report.skipped) + len(rejected),
+            )
+            html = render.render_report(report, rejected)
+        except RagError as e:
+            gr.Warning(str(e))
+            html = render.render_message_box(str(e))
+        except Exception:
+            log.exception("adding uploaded files failed")
+            html = render.render_message_box(render.GENERIC_ERROR)
+        return html, status_html(settings), None
+
+    return upload
+
+
+def _clear() -> tuple[Messages, Messages, Messages, str, str]:
+    return [], [], [], render.render_sources(()), ""
+
+
+def build_app(settings: Settings | None = None) -> gr.Blocks:
+    """The page: chat + sources on the left/right, upload and index status below."""
+    settings = settings or load_settings()
+    with gr.Blocks(title="Quellenlage", analytics_enabled=False) as app:
+        gr.HTML(
+            "<h2>Quellenlage</h2><p>Answers from the indexed news articles, with their sources.</p>", js_on_load=None
+        )
+        display = gr.State([])
+        history = gr.State([])
+        with gr.Row():
+            with gr.Column(scale=3):
+                chatbot = gr.Chatbot(
+                    label="Chat",
+                    elem_id="answer-chat",
+                    height=520,
+                    render_markdown=False,
+                    sanitize_html=True,
+                    latex_delimiters=[],
+                    allow_tags=False,
+                    buttons=[],
+                    feedback_options=None,
+                )
+                question = gr.Textbox(
+                    label="Question",
+                    placeholder="Ask about the articles …",
+                    lines=1,
+                    max_lines=4,
+                    elem_id="question",
+                    submit_btn=False,
+                )
+                with gr.Row():
+                    ask_btn = gr.Button("Ask", variant="primary", elem_id="ask")
+                    clear_btn = gr.Button("Clear conversation", elem_id="clear")
+                gr.Examples(examples=[[q] for q in EXAMPLES], inputs=[question], label="Example questions")
+            with gr.Column(scale=2):
+                gr.Markdown("### Sources")
+                sources = gr.HTML(render.render_sources(()), elem_id="sources", js_on_load=None)
+        with gr.Row():
+            with gr.Column(scale=3):
+                files = gr.File(
+                    label=f"Add articles ({', '.join(ALLOWED_SUFFIXES)}; up to "
+                    f"{MAX_FILE_BYTES // (1024 * 1024)} MB each)",
+                    file_count="multiple",
+                    file_types=list(ALLOWED_SUFFIXES),
+                    type="filepath",
+                    elem_id="upload",
+                )
+                add_btn = gr.Button("Add to index", elem_id="add")
+                report = gr.HTML("", elem_id="upload-report", js_on_load=None)
+            with gr.Column(scale=2):
+                gr.Markdown("### Index")
+                status = gr.HTML("", elem_id="index-status", js_on_load=None)
+
+        chat = _chat(settings)
+        outputs = [chatbot, display, history, sources, question]
+        question.submit(
+            chat,
+            [question, display, history],
+            outputs,
+            api_name="ask",
+            concurrency_limit=8,
+            concurrency_id="chat",
+            show_progress="hidden",
+        )
+        ask_btn.click(
+            chat,
+            [question, display, history],
+            outputs,
+            api_visibility="private",
+            concurrency_limit=8,
+            concurrency_id="chat",
+            show_progress="hidden",
+        )
+        clear_btn.click(_clear, None, outputs, api_visibility="private", queue=False)
+        add_btn.click(_upload(settings), [files], [report, status, files], api_name="add_files", concurrency_limit=1)
+        app.load(lambda: status_html(settings), None, [status], api_visibility="private")
+    return app
+
+
+def launch(app: gr.Blocks, settings: Settings, *, block: bool = True, quiet: bool = False) -> Any:
+    """Start the server on settings.host:settings.port (login when settings.auth is set)."""
+    auth = parse_auth(settings.auth)
+    if not _is_loopback(settings.host) and auth is None:
+        print(f"Warning: serving on {settings.host} without a login; set RAG_AUTH=user:password.", file=sys.stderr)
+    app.queue(default_concurrency_limit=8)
+    return app.launch(
+        server_name=settings.host,
+        server_port=settings.port,
+        auth=auth,
+        share=False,
+        show_error=False,
+        prevent_thread_lock=not block,
+        quiet=quiet,
+        max_file_size=MAX_FILE_BYTES,
+        ssr_mode=False,
+        css=CSS,
+        footer_links=["api", "settings"],
+        run_history=False,
+    )
+
+
+def serve(host: str | None = None, port: int | None = None, auth: str | None = None) -> None:
+    """`rag serve`: build the index on first start, then serve the chat page (localhost by default)."""
+    settings = load_settings().with_(host=host, port=port, auth=auth)
+    parse_auth(settings.auth)  # fail early on a malformed value
+    ensure_index(settings)
+    launch(build_app(settings), settings, block=True)

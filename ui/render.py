@@ -1,0 +1,167 @@
+"""All HTML the chat page shows is built here, and every piece of outside text is escaped first.
+
+Article text, titles, URLs, file names, quotes, questions and answers come from files anyone can
+upload, so none of it may reach the page as markup: each is passed through `html.escape` before it
+is joined with the few tags written in this module. Links get an `href` only for http(s) URLs.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from rag.types import Answer, Citation, UpdateReport
+
+GENERIC_ERROR = "Something went wrong; see the server log."
+
+_CITE = re.compile(r"\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]")
+
+
+def esc(text: object) -> str:
+    """Text -> HTML text (quotes escaped too, so the result is safe inside attributes)."""
+    return html.escape("" if text is None else str(text), quote=True)
+
+
+def safe_url(url: str | None) -> str | None:
+    """The URL when it is an absolute http(s) URL without whitespace or control characters, else None."""
+    if not url:
+        return None
+    u = url.strip()
+    if not u or any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in u):
+        return None
+    try:
+        parts = urlsplit(u)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return u
+
+
+def _paragraphs(escaped: str) -> str:
+    return escaped.replace("\r\n", "\n").replace("\n", "<br>")
+
+
+def link_citations(text: str, known: Iterable[int] | None = None) -> str:
+    """Escape `text` and turn `[n]` / `[n, m]` markers into links to `#src-n` (only known numbers if given)."""
+    allowed = set(known) if known is not None else None
+    out: list[str] = []
+    pos = 0
+    for m in _CITE.finditer(text):
+        out.append(esc(text[pos : m.start()]))
+        parts: list[str] = []
+        for raw in m.group(1).split(","):
+            n = int(raw)
+            if allowed is None or n in allowed:
+                parts.append(f'<a class="cite" href="#src-{n}">{n}</a>')
+            else:
+                parts.append(esc(str(n)))
+        out.append("[" + ", ".join(parts) + "]")
+        pos = m.end()
+    out.append(esc(text[pos:]))
+    return _paragraphs("".join(out))
+
+
+def render_question(question: str) -> str:
+    return f'<div class="q">{_paragraphs(esc(question))}</div>'
+
+
+def render_pending() -> str:
+    return '<div class="a pending">…</div>'
+
+
+def render_generating(text: str, known: Iterable[int] | None = None) -> str:
+    """Tokens as they arrive (not yet checked)."""
+    return f'<div class="a generating">{link_citations(text, known)}<span class="cursor">▍</span></div>'
+
+
+def render_answer(answer: Answer) -> str:
+    """The final answer: abstentions plainly, unverified answers with their reason in small print."""
+    if answer.abstained:
+        note = f'<div class="note">{esc(answer.reason)}</div>' if answer.reason else ""
+        return f'<div class="a abstained">{_paragraphs(esc(answer.answer))}{note}</div>'
+    body = link_citations(answer.answer, [c.n for c in answer.citations])
+    note = ""
+    if not answer.verified:
+        reason = answer.reason or "the answer could not be checked against the sources"
+        note = f'<div class="note unverified">unverified: {esc(reason)}</div>'
+    return f'<div class="a">{body}{note}</div>'
+
+
+def render_error(message: str) -> str:
+    return f'<div class="a error">{_paragraphs(esc(message))}</div>'
+
+
+def _quote_span(passage: str, quote: str) -> tuple[int, int] | None:
+    """Where the quote sits in the passage (exact, else with any run of whitespace matching)."""
+    q = quote.strip()
+    if not q:
+        return None
+    i = passage.find(q)
+    if i >= 0:
+        return i, i + len(q)
+    words = q.split()
+    m = re.search(r"\s+".join(re.escape(w) for w in words), passage)
+    return (m.start(), m.end()) if m else None
+
+
+def highlight(passage: str, quote: str) -> str:
+    """The passage, escaped, with the quoted sentence inside <mark>; the quote alone when it is not found."""
+    span = _quote_span(passage, quote) if passage else None
+    if span is None:
+        return f"<mark>{esc(quote.strip())}</mark>"
+    a, b = span
+    return _paragraphs(f"{esc(passage[:a])}<mark>{esc(passage[a:b])}</mark>{esc(passage[b:])}")
+
+
+def render_sources(citations: Iterable[Citation]) -> str:
+    """The sources panel: one block per citation with an anchor `src-n`."""
+    items: list[str] = []
+    for c in citations:
+        url = safe_url(c.url)
+        title = esc(c.title or "(untitled)")
+        if url:
+            head = f'<a href="{esc(url)}" target="_blank" rel="noopener noreferrer">{title}</a>'
+        else:
+            head = f'<span class="title">{title}</span>'
+        date = f' <span class="date">{esc(c.date)}</span>' if c.date else ""
+        items.append(
+            f'<div class="source" id="src-{int(c.n)}">'
+            f'<div class="src-head"><span class="src-n">[{int(c.n)}]</span> {head}{date}</div>'
+            f'<blockquote class="passage">{highlight(c.passage, c.quote)}</blockquote></div>'
+        )
+    if not items:
+        return '<div class="sources empty">Sources of the answer appear here.</div>'
+    return '<div class="sources">' + "".join(items) + "</div>"
+
+
+def render_report(report: UpdateReport, rejected: Iterable[tuple[str, str]] = ()) -> str:
+    """What an upload did: counts, then each skipped file with its reason."""
+    skipped = [(s.path, s.reason) for s in report.skipped] + list(rejected)
+    head = (
+        f"added {int(report.added)}, updated {int(report.updated)}, unchanged {int(report.unchanged)}, "
+        f"skipped {len(skipped)}"
+    )
+    rows = "".join(f"<li><code>{esc(name)}</code>: {esc(reason)}</li>" for name, reason in skipped)
+    return f'<div class="report"><div>{head}</div>' + (f"<ul>{rows}</ul>" if rows else "") + "</div>"
+
+
+def render_message_box(message: str, kind: str = "error") -> str:
+    cls = "error" if kind == "error" else "info"
+    return f'<div class="report {cls}">{esc(message)}</div>'
+
+
+def render_status(status: Mapping[str, Any]) -> str:
+    """The index status box: articles, chunks, embedder, LLM."""
+    rows = [
+        ("Articles", status.get("articles")),
+        ("Chunks", status.get("chunks")),
+        ("Embedder", status.get("embedder")),
+        ("LLM", status.get("llm")),
+        ("Updated", status.get("updated")),
+    ]
+    cells = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v if v is not None else '–')}</td></tr>" for k, v in rows)
+    return f'<table class="status">{cells}</table>'
