@@ -8,6 +8,7 @@ short sentences for the user. The checks are heuristics tuned for few false alar
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 
@@ -90,7 +91,7 @@ _NUM = re.compile(
     re.I,
 )
 _DATE = re.compile(r"\b(\d{1,2})[./](\d{1,2})[./](\d{2,4})\b|\b(\d{4})-(\d{2})-(\d{2})\b|\b(\d{1,2}):(\d{2})\b")
-_LIST_NUM = re.compile(r"^\s*\d+[.)]\s+", re.M)
+_LIST_NUM = re.compile(r"^\s*\d+[.)]\s+|\b(?:satz|artikel|quelle|sentence|article|source)\s+\d+\b", re.M | re.I)
 _MONTH_NAMES = (
     "januar january jan|februar february feb|märz march mär mar|april apr|mai may|juni june jun|"
     "juli july jul|august aug|september sept sep|oktober october okt oct|november nov|dezember december dez dec"
@@ -329,19 +330,12 @@ def _found(word: str, words: set[str]) -> bool:
             continue
         if long_.startswith(short) and len(long_) - len(short) <= 3:
             return True
-        prefix = len(_common_prefix(word, w))
+        prefix = len(os.path.commonprefix([word, w]))
         if prefix >= 4 and prefix >= min(len(word), len(w)) - 2:
             return True
         if len(short) >= 5 and long_.endswith(short):
             return True
     return False
-
-
-def _common_prefix(a: str, b: str) -> str:
-    i = 0
-    while i < min(len(a), len(b)) and a[i] == b[i]:
-        i += 1
-    return a[:i]
 
 
 def _check_language(body: str, language: Language) -> list[str]:
@@ -353,5 +347,5 @@ def _check_language(body: str, language: Language) -> list[str]:
     found = detect_language(text)
     if found == language:
         return []
-    names = {"de": "German", "en": "English"}
-    return [f"the answer is in {names[found]}, the question in {names[language]}"]
+    label = {"de": "German", "en": "English"}
+    return [f"the answer is in {label[found]}, the question in {label[language]}"]

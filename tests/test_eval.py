@@ -83,7 +83,8 @@ def test_percentile_interpolates() -> None:
 def _row(answerable: bool, rank: int | None, abstained: bool, contains: bool | None, cited_ok: int | None,
          citations: int) -> dict[str, object]:
     return {"answerable": answerable, "rank": rank, "abstained": abstained, "verified": True, "contains": contains,
-            "f1": 1.0 if contains else 0.0, "cited_ok": cited_ok, "citations": citations,
+            "f1": 1.0 if contains else 0.0, "cited_ok": cited_ok,
+            "citations": [{"n": n + 1, "title": "T", "quote": "q", "ok": n < (cited_ok or 0)} for n in range(citations)],
             "timings": {"retrieve_ms": 10.0, "total_ms": 20.0}}
 
 

@@ -195,3 +195,8 @@ def test_abstention_variants_are_recognised(text: str) -> None:
 )
 def test_answers_are_not_abstentions(text: str) -> None:
     assert not is_abstention(text, "de")
+
+
+def test_list_numbers_and_source_references_are_not_checked_as_numbers() -> None:
+    answer = "1. Laut Artikel 2 gab Vietnam 994 Kisten zurück [1].\n2. Es waren 995 [1]."
+    assert verify_answer(answer, EVIDENCE, "de").problems == ("number 995 is not in the cited sentences",)

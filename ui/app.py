@@ -297,6 +297,7 @@ def build_app(settings: Settings | None = None) -> gr.Blocks:
             show_progress="hidden",
         )
         clear_btn.click(_clear, None, outputs, api_visibility="private", queue=False)
+        chatbot.clear(_clear, None, outputs, api_visibility="private", queue=False)  # the chatbot's own trash icon
         add_btn.click(_upload(settings), [files], [report, status, files], api_name="add_files", concurrency_limit=1)
         app.load(lambda: status_html(settings), None, [status], api_visibility="private")
     return app
