@@ -31,7 +31,7 @@ class Settings:
     auth: str | None = None  # "user:password"
     log_questions: bool = False
 
-    def with_(self, **changes: object) -> "Settings":
+    def with_(self, **changes: object) -> Settings:
         clean = {k: v for k, v in changes.items() if v is not None}
         return replace(self, **clean)  # type: ignore[arg-type]
 

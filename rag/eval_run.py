@@ -1,10 +1,7 @@
 """`rag eval`: retrieval and answer quality on a QA file.
 
-A SQuAD v1.1 JSON file brings its own articles (each title's paragraphs joined become one article,
-indexed into a temporary index); a JSONL file (`{"id","question","answers","answerable"}` per line)
-is asked against the current index. Metrics: recall@1, recall@k and MRR of the first chunk holding
-a gold answer; answer_contains, SQuAD token F1, citation precision, abstention accuracy; p50/p95
-per timing stage.
+A SQuAD v1.1 JSON file brings its own articles (each title's paragraphs joined, indexed into a
+temporary index); JSONL questions (`{"id","question","answers","answerable"}`) ask the current index.
 """
 
 from __future__ import annotations
@@ -33,7 +30,7 @@ log = logging.getLogger(__name__)
 
 STAGES = ("retrieve_ms", "first_token_ms", "total_ms")
 _ARTICLES = re.compile(r"\b(a|an|the|der|die|das|den|dem|des|ein|eine|einen|einem|einer|eines)\b")
-_PUNCT = set(string.punctuation) | {"„", "“", "”", "‚", "‘", "’", "«", "»", "–", "—", "…"}
+_PUNCT = set(string.punctuation)  # plus every Unicode punctuation character (category P*)
 
 
 @dataclass(frozen=True)
@@ -141,11 +138,12 @@ def load_jsonl(path: Path) -> list[QAItem]:
 
 
 def is_squad(path: Path) -> bool:
+    """A SQuAD JSON file (one object) rather than JSONL questions."""
     try:
-        head = Path(path).read_text(encoding="utf-8").lstrip()[:1]
+        text = Path(path).read_text(encoding="utf-8")
     except OSError as e:
         raise RagError(f"Cannot read {path} ({e.strerror}). Check the --qa path.") from e
-    return head == "{" and not Path(path).suffix.lower() == ".jsonl"
+    return text.lstrip()[:1] == "{" and Path(path).suffix.lower() != ".jsonl"
 
 
 def write_articles(articles: Sequence[tuple[str, str]], folder: Path) -> None:
@@ -194,8 +192,8 @@ def evaluate(items: Sequence[QAItem], index_dir: Path | str | None = None, *, k:
             row.update(answer=a.answer, abstained=a.abstained, verified=a.verified, citations=cites,
                        timings={s: round(a.timings[s], 1) for s in STAGES if s in a.timings})
             if item.answerable:
-                row.update(contains=contains_answer(a.answer, item.answers), f1=round(best_f1(a.answer, item.answers), 4),
-                           cited_ok=sum(c["ok"] for c in cites))
+                row.update(contains=contains_answer(a.answer, item.answers),
+                           f1=round(best_f1(a.answer, item.answers), 4), cited_ok=sum(c["ok"] for c in cites))
         rows.append(row)
     return {"metrics": metrics(rows, k, retrieval_only), "rows": rows}
 
@@ -223,34 +221,28 @@ def metrics(rows: Sequence[dict[str, Any]], k: int, retrieval_only: bool = False
     return m
 
 
-# --- command line ----------------------------------------------------------------------------------
-
-def _bar() -> tuple[Any, Any]:
+def build_squad_index(articles: Sequence[tuple[str, str]], index_dir: Path, embedder: str) -> None:
+    """Write the articles to a temporary folder and index them into `index_dir` (which must be empty)."""
     from tqdm import tqdm
 
-    bars: dict[str, Any] = {}
-
-    def update(stage: str, done: int, total: int) -> None:
-        bar = bars.setdefault(stage, tqdm(total=total, desc=stage, file=sys.stderr))
-        bar.total, bar.n = total, done
-        bar.refresh()
-
-    return update, lambda: [b.close() for b in bars.values()]
-
-
-def build_squad_index(articles: Sequence[tuple[str, str]], index_dir: Path, embedder: str,
-                      progress: bool = True) -> None:
-    """Write the articles to a folder beside the index and build it."""
     if index_dir.exists() and any(index_dir.iterdir()):
         raise RagError(f"{index_dir} is not empty. A SQuAD file is indexed on its own: pass an empty "
                        "or new folder with --index, or leave --index out for a temporary one.")
+    bars: dict[str, Any] = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if stage not in bars:
+            bars[stage] = tqdm(total=total, desc=stage, file=sys.stderr)
+        bars[stage].total, bars[stage].n = total, done
+        bars[stage].refresh()
+
     with tempfile.TemporaryDirectory(prefix="rag-eval-articles-") as tmp:
         write_articles(articles, Path(tmp))
-        update, close = _bar() if progress else (None, lambda: None)
         try:
-            api.build_index(Path(tmp), index_dir, embedder=embedder, progress=update)
+            api.build_index(Path(tmp), index_dir, embedder=embedder, progress=progress)
         finally:
-            close()
+            for bar in bars.values():
+                bar.close()
 
 
 def _fmt(value: Any) -> str:
@@ -280,25 +272,25 @@ def print_table(result: dict[str, Any]) -> None:
 def main(args: Any) -> int:
     """Entry point of `rag eval` (args from rag.cli)."""
     path = Path(args.qa)
-    limit = args.limit
-    if is_squad(path):
-        try:
-            articles, items = load_squad(path)
-        except (json.JSONDecodeError, KeyError, TypeError) as e:
-            raise RagError(f"{path} is not a SQuAD v1.1 file ({e}). Use SQuAD JSON or JSONL questions.") from e
-        items = items[:limit] if limit else items
+    squad = is_squad(path)
+    try:
+        articles, items = load_squad(path) if squad else ([], load_jsonl(path))
+    except (json.JSONDecodeError, KeyError, TypeError) as e:
+        raise RagError(f"{path} is not a SQuAD v1.1 file ({e}). Use SQuAD JSON or JSONL questions.") from e
+    items = items[: args.limit] if args.limit else items
+
+    def run(index_dir: Path | None) -> dict[str, Any]:
+        return evaluate(items, index_dir, k=args.k, mode=args.mode, llm=args.llm, retrieval_only=args.retrieval_only)
+
+    if squad:
         with tempfile.TemporaryDirectory(prefix="rag-eval-index-") as tmp:
             index_dir = Path(args.index) if args.index else Path(tmp) / "index"
             build_squad_index(articles, index_dir, args.embedder or "e5-small")
-            result = evaluate(items, index_dir, k=args.k, mode=args.mode, llm=args.llm,
-                              retrieval_only=args.retrieval_only)
+            result = run(index_dir)
     else:
-        items = load_jsonl(path)
-        items = items[:limit] if limit else items
         if args.embedder:
             log.warning("--embedder is ignored for JSONL questions: the index keeps the embedder it was built with")
-        result = evaluate(items, args.index, k=args.k, mode=args.mode, llm=args.llm,
-                          retrieval_only=args.retrieval_only)
+        result = run(args.index)
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
     else:

@@ -10,6 +10,7 @@ import hashlib
 import logging
 import re
 import shutil
+import threading
 import time
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -350,9 +351,12 @@ def watch(
     on_report: Callable[[UpdateReport], None] = lambda r: None,
     debounce_s: float = 1.0,
     stop_after_s: float | None = None,
+    stop: threading.Event | None = None,
 ) -> None:
-    """Update the index whenever files in `articles_dir` appear, change or vanish (watchdog)."""
-    import threading
+    """Update the index whenever files in `articles_dir` appear, change or vanish (watchdog).
+
+    Runs until `stop` is set or `stop_after_s` passed (forever when neither is given).
+    """
 
     from watchdog.events import FileSystemEvent, FileSystemEventHandler
     from watchdog.observers import Observer
@@ -372,7 +376,7 @@ def watch(
     started = time.monotonic()
     try:
         on_report(sync(articles_dir, index_dir, embedder))
-        while stop_after_s is None or time.monotonic() - started < stop_after_s:
+        while (stop_after_s is None or time.monotonic() - started < stop_after_s) and not (stop and stop.is_set()):
             if changed.wait(timeout=0.2):
                 time.sleep(debounce_s)  # let a burst of writes settle
                 changed.clear()

@@ -74,7 +74,7 @@ def _langid_de_en(text: str) -> Language | None:
 
 
 @lru_cache(maxsize=4)
-def _stemmer(language: Language) -> "Stemmer.Stemmer":
+def _stemmer(language: Language) -> Stemmer.Stemmer:
     import Stemmer
 
     return Stemmer.Stemmer("german" if language == "de" else "english")

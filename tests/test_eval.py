@@ -23,7 +23,6 @@ from rag.eval_run import (
     recall_at,
     token_f1,
 )
-
 from tests.conftest import SEEDS, SHARED
 
 SEED_QA = Path(__file__).parent / "data" / "seed_qa.jsonl"
@@ -84,7 +83,8 @@ def _row(answerable: bool, rank: int | None, abstained: bool, contains: bool | N
          citations: int) -> dict[str, object]:
     return {"answerable": answerable, "rank": rank, "abstained": abstained, "verified": True, "contains": contains,
             "f1": 1.0 if contains else 0.0, "cited_ok": cited_ok,
-            "citations": [{"n": n + 1, "title": "T", "quote": "q", "ok": n < (cited_ok or 0)} for n in range(citations)],
+            "citations": [{"n": i + 1, "title": "T", "quote": "q", "ok": i < (cited_ok or 0)}
+                          for i in range(citations)],
             "timings": {"retrieve_ms": 10.0, "total_ms": 20.0}}
 
 
@@ -168,7 +168,7 @@ def test_seed_qa_gold_answers_occur_in_the_seed_articles() -> None:
 
 # --- end to end ------------------------------------------------------------------------------------
 
-def test_eval_jsonl_with_hashing_index_prints_json_contract(hashing_index: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_eval_jsonl_prints_the_json_contract(hashing_index: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code = cli_main(["eval", "--qa", str(SEED_QA), "--index", str(hashing_index), "--llm", "extractive",
                      "--limit", "5", "--json"])
     assert code == 0
@@ -181,6 +181,8 @@ def test_eval_jsonl_with_hashing_index_prints_json_contract(hashing_index: Path,
             "timings"} <= set(row)
     assert row["id"] == "de-01" and row["language"] == "de"
     assert row["rank"] is not None and "994" in row["answer"] and row["contains"] is True
+    assert row["citations"] and {"n", "title", "quote", "ok"} <= set(row["citations"][0])
+    assert row["cited_ok"] == sum(c["ok"] for c in row["citations"])
 
 
 def test_eval_squad_into_nonempty_index_folder_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -134,7 +134,7 @@ def upload(d: WebDriver, files: list[Path]) -> str:
     # the File component lists each uploaded file as stem, suffix and size once the upload is done
     wait_for(d, lambda d: all(f.stem in d.find_element(By.CSS_SELECTOR, "#upload").text for f in files))
     d.find_element(By.CSS_SELECTOR, "#add").click()
-    return str(wait_for(d, lambda d: d.find_element(By.CSS_SELECTOR, "#upload-report").text or False))
+    return str(wait_for(d, lambda d: d.find_element(By.CSS_SELECTOR, "#upload-report .report").text or False))
 
 
 def pwned(d: WebDriver) -> object:

@@ -1,0 +1,90 @@
+"""The CLI contract: JSON shapes scripts rely on, exit codes, messages that name the fix."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from rag import store
+from rag.cli import main
+
+KISTEN = "Wie viele Kisten mit sterblichen Überresten hat Vietnam zurückgegeben?"
+
+
+def _json(capsys: pytest.CaptureFixture[str], argv: list[str]) -> object:
+    assert main(argv) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_index_build_update_status_json(seeds_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    index = str(tmp_path / "index")
+    common = ["--articles", str(seeds_copy), "--index", index, "--json"]
+    built = _json(capsys, ["index", "build", *common, "--embedder", "hashing"])
+    assert built["added"] == 2 and built["chunks_embedded"] > 0
+    (seeds_copy / "003_0b9d6cc08c71d728.txt").unlink()
+    upd = _json(capsys, ["index", "update", *common])
+    assert set(upd) == {"added", "updated", "removed", "unchanged", "skipped", "chunks_embedded"}
+    assert (upd["removed"], upd["unchanged"], upd["chunks_embedded"]) == (1, 1, 0)
+    status = _json(capsys, ["index", "status", "--index", index, "--json"])
+    assert status["articles"] == 1 and status["embedder"] == "hashing" and status["dim"] == 256
+    assert status["chunks"] == len(store.open_index(Path(index)).chunks)
+
+
+def test_search_json_contract(hashing_index: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rows = _json(capsys, ["search", KISTEN, "-k", "3", "--index", str(hashing_index), "--json"])
+    assert len(rows) == 3 and [r["rank"] for r in rows] == [1, 2, 3]
+    assert set(rows[0]) == {"rank", "score", "article_id", "title", "url", "chunk_id", "text"}
+    assert "994" in rows[0]["text"] and rows[0]["score"] >= rows[1]["score"] >= rows[2]["score"]
+
+
+def test_ask_json_contract(hashing_index: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = _json(capsys, ["ask", KISTEN, "--llm", "extractive", "--index", str(hashing_index), "--json"])
+    assert {"answer", "citations", "abstained", "verified", "language", "timings"} <= set(out)
+    assert set(out["timings"]) == {"retrieve_ms", "first_token_ms", "total_ms"}
+    assert out["language"] == "de" and "994" in out["answer"]
+    assert set(out["citations"][0]) == {"n", "article_id", "title", "url", "quote"}
+
+
+def test_no_index_says_how_to_build(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["ask", KISTEN, "--index", str(tmp_path / "none"), "--llm", "extractive"]) == 2
+    assert "rag index build" in capsys.readouterr().err
+
+
+def test_add_files_and_unknown_llm(hashing_index: Path, seeds_copy: Path, tmp_path: Path,
+                                   capsys: pytest.CaptureFixture[str]) -> None:
+    f = tmp_path / "neu.md"
+    f.write_text("# Feldkirch\n\nDie Brücke in Feldkirch ist 300 Meter lang.\n", encoding="utf-8")
+    bad = tmp_path / "prog.exe"
+    bad.write_bytes(b"MZ")
+    rep = _json(capsys, ["index", "add", str(f), str(bad), "--articles", str(seeds_copy),
+                         "--index", str(hashing_index), "--json"])
+    assert rep["added"] == 1 and rep["skipped"][0]["path"] == "prog.exe"
+    assert main(["ask", "Wie lang ist die Brücke?", "--llm", "gpt-9", "--index", str(hashing_index)]) == 2
+    assert "Valid forms" in capsys.readouterr().err
+
+
+def test_watch_picks_up_new_files(hashing_index: Path, seeds_copy: Path) -> None:
+    from rag import indexing
+
+    reports = []
+    stop = threading.Event()
+    t = threading.Thread(
+        target=indexing.watch, args=(seeds_copy, hashing_index, "hashing"),
+        kwargs={"on_report": reports.append, "debounce_s": 0.2, "stop_after_s": 20, "stop": stop}, daemon=True,
+    )
+    t.start()
+    deadline = time.monotonic() + 10
+    while not reports and time.monotonic() < deadline:
+        time.sleep(0.05)
+    (seeds_copy / "neu.txt").write_text("Die Brücke in Feldkirch ist 300 Meter lang.", encoding="utf-8")
+    while time.monotonic() < deadline and not any(r.added for r in reports):
+        time.sleep(0.1)
+    stop.set()
+    t.join(timeout=5)
+    assert not t.is_alive()
+    assert any(r.added == 1 for r in reports)
+    assert any("300 Meter" in c.text for c in store.open_index(hashing_index).chunks)
