@@ -20,7 +20,7 @@ from langchain_core.runnables import Runnable, RunnableLambda
 from . import store
 from .embedders import get_embedder
 from .errors import LLMError, RagError
-from .evidence import has_content_words, select_evidence, threshold
+from .evidence import expected_answer_type, gives_answer_type, has_content_words, select_evidence, threshold
 from .lang import detect_language, stem_tokens
 from .prompts import ABSTAIN, build_messages
 from .retrieve import RetrievalConfig, retrieve
@@ -91,6 +91,10 @@ def prepare(snap: store.Snapshot, question: str, history: History = (), k: int =
     needed = threshold(snap.embedder, language, art_lang)
     if best.score < needed:
         return Prepared(question, standalone, language, tuple(evidence), "the evidence is too weak", ms)
+    kind = expected_answer_type(question)
+    if not gives_answer_type(best.sentence.text, question, kind):
+        why = "the best sentence gives no " + ("number" if kind == "number" else "date")
+        return Prepared(question, standalone, language, tuple(evidence), why, ms)
     return Prepared(question, standalone, language, tuple(evidence), "", ms)
 
 

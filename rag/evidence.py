@@ -143,3 +143,56 @@ def threshold(embedder: str, question_language: Language, evidence_language: Lan
 
 def has_content_words(question: str, language: Language) -> bool:
     return bool(stem_tokens(question, language))
+
+
+# --- what kind of answer a question asks for ------------------------------------------------------
+
+_NUMBER_Q = re.compile(
+    r"\b(wie\s*viel\w*|wie\s+hoch|wie\s+lange?|wie\s+groß|wie\s+alt|wie\s+weit|wievielte\w*|"
+    r"how\s+(many|much|long|old|far|big|large|high)|what\s+percentage)\b",
+    re.IGNORECASE,
+)
+_DATE_Q = re.compile(
+    r"^\W*(wann|seit\s+wann|bis\s+wann|when|since\s+when)\b|\b(an\s+welchem\s+(tag|datum)|in\s+welchem\s+jahr|"
+    r"which\s+(day|date|year)|what\s+(day|date|year))\b",
+    re.IGNORECASE,
+)
+_MONTHS = (
+    "januar|jänner|februar|märz|april|mai|juni|juli|august|september|oktober|november|dezember|"
+    "january|february|march|may|june|july|october|december"
+)
+_NUMBER_WORDS = (
+    "eins|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig|dreißig|hundert|tausend|"
+    "million\\w*|milliard\\w*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|"
+    "hundred|thousand|billion\\w*|dutzend\\w*|dozen\\w*|hälfte|half|doppelt\\w*|double"
+)
+_DATE_IN = re.compile(
+    rf"\b({_MONTHS}|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|monday|tuesday|wednesday|"
+    r"thursday|friday|saturday|sunday|heute|gestern|morgen|today|yesterday|tomorrow|jahr\w*|year\w*|"
+    r"woche\w*|week\w*|(1[89]|20)\d\d|\d{1,2}\.\s*\d{1,2}\.)\b",
+    re.IGNORECASE,
+)
+_NUMBER_IN = re.compile(rf"\d|\b({_NUMBER_WORDS})\b", re.IGNORECASE)
+
+
+def expected_answer_type(question: str) -> str | None:
+    """"number" for how-many/how-much questions, "date" for when-questions, else None."""
+    if _NUMBER_Q.search(question):
+        return "number"
+    if _DATE_Q.search(question):
+        return "date"
+    return None
+
+
+def _new_matches(pattern: re.Pattern[str], sentence: str, question: str) -> bool:
+    asked = {m.group(0).lower() for m in pattern.finditer(question)}
+    return any(m.group(0).lower() not in asked for m in pattern.finditer(sentence))
+
+
+def gives_answer_type(sentence: str, question: str, kind: str | None) -> bool:
+    """Whether the sentence holds something of the asked kind that the question itself does not."""
+    if kind == "number":
+        return _new_matches(_NUMBER_IN, sentence, question)
+    if kind == "date":
+        return _new_matches(_DATE_IN, sentence, question)
+    return True

@@ -44,7 +44,9 @@ def counting(monkeypatch: pytest.MonkeyPatch) -> CountingEmbedder:
     return emb
 
 
-def test_build_then_unchanged_update_embeds_nothing(seeds_copy: Path, tmp_path: Path, counting: CountingEmbedder) -> None:
+def test_build_then_unchanged_update_embeds_nothing(
+    seeds_copy: Path, tmp_path: Path, counting: CountingEmbedder
+) -> None:
     index = tmp_path / "index"
     first = indexing.sync(seeds_copy, index, "hashing")
     assert (first.added, first.updated, first.removed, first.unchanged) == (2, 0, 0, 0)
