@@ -73,9 +73,10 @@ def test_failed_checks_fall_back_to_the_quote(hashing_index: Path, reply: str, p
 
 
 def test_wrong_language_is_caught(hashing_index: Path) -> None:
-    reply = "Vietnam hat insgesamt 994 Kisten mit sterblichen Überresten an die USA zurückgegeben [1]."
-    answer = _final(_ask(hashing_index, "How many boxes of remains did Vietnam return to the USA?",
+    reply = "General Phan Van Giang leitete in Hanoi die Begrüßungszeremonie für Herrn Pete Hegseth [1]."
+    answer = _final(_ask(hashing_index, "Which ceremony did General Phan Van Giang lead for Pete Hegseth in Hanoi?",
                          RecordingChatModel([reply])))
+    assert not answer.abstained
     assert not answer.verified and "the answer is in German, the question in English" in answer.reason
 
 
