@@ -1,13 +1,15 @@
 """Answer quality on the seed QA set (tests/data/seed_qa.jsonl) per answer backend.
 
-    .venv/bin/python bench/answers.py [--llms extractive,llama-cpp] [--limit N] [--embedder e5-small]
+    .venv/bin/python bench/answers.py [--llms extractive,llama-cpp] [--every N] [--limit N] [--embedder e5-small]
 
 Indexes the seed articles (cached in bench/out/cache/) and asks every question with each backend
 through `rag.eval_run.evaluate`. Columns: answers holding a gold string (answerable questions),
 citation precision (citations whose sentence holds a gold string), unanswerable questions abstained,
 false abstentions, answers unverified (fell back to the quote), answers with an invented number
 (a number in the answer text that is in none of its cited sentences nor their titles), p50/p95 total
-time. llama-cpp reads ~14 s of prompt per question on 2 cores: the full set takes ~10 min.
+time. llama-cpp reads ~14 s of prompt per question on a quiet 2-core machine: the full set takes
+~10 min (more on a busy one); `--every 4` asks every fourth question (German, English and
+unanswerable ones alike).
 """
 
 from __future__ import annotations
@@ -40,12 +42,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--llms", default="extractive,llama-cpp")
     p.add_argument("--embedder", default="e5-small")
     p.add_argument("--limit", type=int, default=None)
+    p.add_argument("--every", type=int, default=1, help="ask every n-th question only")
     p.add_argument("-k", type=int, default=5)
     args = p.parse_args(argv)
 
     from rag.eval_run import evaluate, load_jsonl
 
-    items = load_jsonl(SEED_QA)[: args.limit]
+    items = load_jsonl(SEED_QA)[:: args.every][: args.limit]
     seeds = sorted((ROOT / "seeds").glob("*.txt"))
     index_dir = cached_index("seeds", [(s.stem, s.read_text(encoding="utf-8")) for s in seeds], args.embedder)
     rows, raw = [], {}

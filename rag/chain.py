@@ -204,14 +204,20 @@ def build_chain(snap: store.Snapshot, llm: BaseChatModel | None, llm_name: str, 
     """The same flow as LangChain Runnables: {"question", "history"} -> Answer."""
     from langchain_core.output_parsers import StrOutputParser
 
-    prep = RunnableLambda(lambda x: prepare(snap, x["question"], x.get("history", ()), k))
+    prep: Runnable[Any, Prepared] = RunnableLambda(lambda x: prepare(snap, x["question"], x.get("history", ()), k))
 
     def answer(p: Prepared) -> Answer:
         base = evidence_answer(p, llm=llm_name)
         if llm is None or base.abstained:
             return base
-        gen = RunnableLambda(lambda q: build_messages(q.question, list(q.evidence), q.language)) | llm.bind(
-            max_tokens=MAX_TOKENS) | StrOutputParser()
+        to_messages: RunnableLambda[Prepared, list[Any]] = RunnableLambda(
+            lambda q: build_messages(q.question, list(q.evidence), q.language)
+        )
+        gen: Runnable[Prepared, str] = (
+            to_messages
+            | llm.bind(max_tokens=MAX_TOKENS)
+            | StrOutputParser()
+        )
         t0 = time.perf_counter()
         try:
             text = gen.invoke(p)

@@ -102,7 +102,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     from . import api
 
     hits = api.search(args.question, k=args.k, index_dir=args.index, mode=args.mode)
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"rank": h.rank, "score": round(h.score, 6), "article_id": h.article_id, "title": h.title, "url": h.url,
          "chunk_id": h.chunk.id, "text": h.chunk.text}
         for h in hits

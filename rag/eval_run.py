@@ -181,7 +181,7 @@ def evaluate(items: Sequence[QAItem], index_dir: Path | str | None = None, *, k:
         search_ms = (time.perf_counter() - t0) * 1000
         row: dict[str, Any] = {
             "id": item.id, "question": item.question, "language": item.language or detect_language(item.question),
-            "answerable": item.answerable,
+            "answerable": item.answerable, "reason": None,
             "rank": gold_rank([h.chunk.text for h in hits], item.answers) if item.answerable else None,
             "answer": None, "abstained": None, "verified": None, "contains": None, "f1": None, "cited_ok": None,
             "citations": [], "timings": {"retrieve_ms": round(search_ms, 1)},
@@ -189,7 +189,7 @@ def evaluate(items: Sequence[QAItem], index_dir: Path | str | None = None, *, k:
         if not retrieval_only:
             a = api.ask(item.question, llm=llm, index_dir=index_dir, k=k)
             cites = _citations(a.citations, item.answers)
-            row.update(answer=a.answer, abstained=a.abstained, verified=a.verified, citations=cites,
+            row.update(answer=a.answer, abstained=a.abstained, verified=a.verified, citations=cites, reason=a.reason,
                        timings={s: round(a.timings[s], 1) for s in STAGES if s in a.timings})
             if item.answerable:
                 row.update(contains=contains_answer(a.answer, item.answers),

@@ -219,10 +219,11 @@ def test_eval_seed_qa_extractive_with_e5(e5_seed_index: Path, capsys: pytest.Cap
     code = cli_main(["eval", "--qa", str(SEED_QA), "--index", str(e5_seed_index), "--llm", "extractive", "--json"])
     assert code == 0
     m = json.loads(capsys.readouterr().out)["metrics"]
-    # measured (44 questions): answer_contains .875, abstention_accuracy .25 (3 of 12: only the off-topic
-    # ones; the on-topic unanswerable questions pass the similarity threshold), recall@5 1.0, MRR .944
+    # measured (44 questions): answer_contains .875 (28/32), abstention_accuracy .583 (7/12), 2 false
+    # abstentions, recall@5 1.0. On-topic unanswerable questions abstain only when they ask for a number
+    # the evidence lacks (4 of 9: the answer-kind check); the 3 off-topic ones fall below the threshold.
     assert m["answerable"] == 32 and m["unanswerable"] == 12
     assert m["answer_contains"] >= 0.7
-    assert m["abstention_accuracy"] >= 0.15
-    assert m["false_abstentions"] <= 4
+    assert m["abstention_accuracy"] >= 0.4
+    assert m["false_abstentions"] <= 5
     assert m["recall@k"] >= 0.85

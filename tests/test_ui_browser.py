@@ -29,8 +29,10 @@ SCRIPT = "<script>window.__pwned=1</script>"
 IMG = '<img src=x onerror="window.__pwned=2">'
 
 if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
-    pytest.skip("needs Debian chromium and chromedriver in /usr/bin (apt-get install chromium chromium-driver)",
-                allow_module_level=True)
+    pytest.skip(
+        "needs Debian chromium and chromedriver in /usr/bin (apt-get install chromium chromium-driver)",
+        allow_module_level=True,
+    )
 webdriver = pytest.importorskip("selenium.webdriver", reason="needs selenium (pip install selenium==4.51.0)")
 
 from selenium.webdriver.chrome.service import Service  # noqa: E402
@@ -61,8 +63,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("HF_HUB_OFFLINE", "1")
         api.build_index(articles, base / "index", embedder=embedder)
-    settings = Settings(index_dir=base / "index", articles_dir=articles, embedder=embedder, llm="extractive",
-                        host="127.0.0.1", port=_free_port(), auth=None)
+    settings = Settings(
+        index_dir=base / "index",
+        articles_dir=articles,
+        embedder=embedder,
+        llm="extractive",
+        host="127.0.0.1",
+        port=_free_port(),
+        auth=None,
+    )
     app = build_app(settings)
     launch(app, settings, block=False, quiet=True)
     try:
@@ -76,8 +85,15 @@ def driver() -> Iterator[WebDriver]:
     profile = tempfile.mkdtemp(prefix="chromium-profile-")
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
-    for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-dev-shm-usage", f"--user-data-dir={profile}", "--window-size=1400,1100"):
+    for arg in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-dev-shm-usage",
+        f"--user-data-dir={profile}",
+        "--window-size=1400,1100",
+    ):
         options.add_argument(arg)
     d = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
     try:
@@ -148,7 +164,7 @@ def test_answer_streams_with_citation_linked_to_sources(page: WebDriver, tmp_pat
     source = page.find_element(By.CSS_SELECTOR, "#sources #src-1")
     assert "994 Kisten" in source.find_element(By.CSS_SELECTOR, "mark").text
     title = source.find_element(By.CSS_SELECTOR, ".src-head a")
-    assert title.get_attribute("href").startswith("https://baotintuc.vn/")
+    assert (title.get_attribute("href") or "").startswith("https://baotintuc.vn/")
     assert title.get_attribute("rel") == "noopener noreferrer" and title.get_attribute("target") == "_blank"
     status = page.find_element(By.CSS_SELECTOR, "#index-status").text
     assert "Articles 2" in status and "LLM extractive" in status
@@ -203,6 +219,7 @@ def test_scripts_in_uploaded_articles_and_questions_never_run(page: WebDriver, t
     assert pwned(page) is None
 
     msg = ask(page, "Wie viele Glocken besitzt der Glockenturm von Nordheim?", "23 Glocken")
+    assert pwned(page) is None
     assert IMG in msg.text and SCRIPT in msg.text  # shown as text ...
     assert not msg.find_elements(By.CSS_SELECTOR, "img, script")  # ... never as elements
     sources = page.find_element(By.CSS_SELECTOR, "#sources")
@@ -210,6 +227,7 @@ def test_scripts_in_uploaded_articles_and_questions_never_run(page: WebDriver, t
     assert not sources.find_elements(By.CSS_SELECTOR, "img, script")
 
     msg = ask(page, "Mit wie vielen Zwergen tagte der Zwergenrat von Quellstadt?", "58 Zwergen")
+    assert pwned(page) is None
     assert SCRIPT in msg.text and not msg.find_elements(By.CSS_SELECTOR, "img, script")
     assert IMG in page.find_element(By.CSS_SELECTOR, "#sources").text
 

@@ -120,7 +120,9 @@ def test_http_and_https_links_open_safely() -> None:
         (link,) = [a for t, a in tags(html) if t == "a"]
         assert link["href"] == url
         assert link["rel"] == "noopener noreferrer" and link["target"] == "_blank"
-    assert 'href="http://example.org/x?a=1&amp;b=2"' in render.render_sources([cite(url="http://example.org/x?a=1&b=2")])
+    assert 'href="http://example.org/x?a=1&amp;b=2"' in render.render_sources(
+        [cite(url="http://example.org/x?a=1&b=2")]
+    )
 
 
 def test_quote_is_marked_inside_its_passage_with_special_chars() -> None:
@@ -185,3 +187,111 @@ def test_status_table_escapes_values() -> None:
     html = render.render_status({"articles": 2, "chunks": 17, "embedder": "<b>hashing</b>", "llm": "extractive"})
     assert re.search(r"<th>Articles</th><td>2</td>.*<th>Chunks</th><td>17</td>", html)
     assert "&lt;b&gt;hashing&lt;/b&gt;" in html and "<th>Updated</th><td>–</td>" in html
+
+
+# --- the chat handler in ui.app puts only rendered (escaped) HTML on the page -------------------
+
+
+def _settings(tmp_path: object) -> object:
+    from pathlib import Path
+
+    from rag.config import Settings
+
+    base = Path(str(tmp_path))
+    return Settings(index_dir=base / "index", articles_dir=base / "articles", embedder="hashing", llm="extractive")
+
+
+def _run_chat(monkeypatch: pytest.MonkeyPatch, tmp_path: object, stream: object) -> list[tuple]:  # type: ignore[type-arg]
+    from ui import app
+
+    monkeypatch.setattr(app.api, "ask_stream", stream)
+    monkeypatch.setattr(app.gr, "Warning", lambda *a, **k: None)
+    chat = app._chat(_settings(tmp_path))  # type: ignore[arg-type]
+    return list(chat(f"Frage {SCRIPT}", [], []))
+
+
+def test_chat_streams_evidence_then_final_and_keeps_plain_history(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: object, caplog: pytest.LogCaptureFixture
+) -> None:
+    from rag.types import StreamEvent
+
+    seen: dict[str, object] = {}
+    ev = answer(f"Zitat {IMG} [1]", (cite(),))
+    final = answer("Generiert [1]", (cite(),))
+
+    def stream(question: str, history: object, **kw: object) -> object:
+        seen.update(question=question, history=history, **kw)
+        yield StreamEvent("evidence", ev.answer, ev)
+        yield StreamEvent("token", "Gene")
+        yield StreamEvent("final", final.answer, final)
+
+    caplog.set_level("DEBUG")
+    outs = _run_chat(monkeypatch, tmp_path, stream)
+    assert seen["question"] == f"Frage {SCRIPT}" and seen["llm"] == "extractive"
+    assert [o[0][-1]["content"] for o in outs] == [
+        render.render_pending(),
+        render.render_answer(ev),
+        render.render_generating("Gene", [1]),
+        render.render_answer(final),
+    ]
+    assert outs[0][0][0]["content"] == render.render_question(f"Frage {SCRIPT}")
+    assert outs[-1][2] == [
+        {"role": "user", "content": f"Frage {SCRIPT}"},
+        {"role": "assistant", "content": "Generiert [1]"},
+    ]
+    assert outs[-1][3] == render.render_sources(final.citations)
+    assert "Frage" not in caplog.text  # questions are not logged by default
+
+
+def test_chat_shows_rag_error_message_escaped(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
+    from rag.errors import NoIndexError
+
+    def stream(question: str, history: object, **kw: object) -> object:
+        raise NoIndexError(f"No index in <dir> {SCRIPT}")
+        yield  # pragma: no cover
+
+    outs = _run_chat(monkeypatch, tmp_path, stream)
+    assert outs[-1][0][-1]["content"] == render.render_error(f"No index in <dir> {SCRIPT}")
+    assert "<script>" not in outs[-1][0][-1]["content"]
+
+
+def test_chat_hides_bugs_behind_generic_message(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: object, caplog: pytest.LogCaptureFixture
+) -> None:
+    def stream(question: str, history: object, **kw: object) -> object:
+        raise KeyError("secret internals")
+        yield  # pragma: no cover
+
+    outs = _run_chat(monkeypatch, tmp_path, stream)
+    shown = outs[-1][0][-1]["content"]
+    assert shown == render.render_error(render.GENERIC_ERROR)
+    assert "secret" not in shown and "Traceback" not in shown
+    assert "secret internals" in caplog.text and "Traceback" in caplog.text  # the server log keeps it
+
+
+def test_parse_auth() -> None:
+    from rag.errors import ConfigError
+    from ui.app import parse_auth
+
+    assert parse_auth("user:pa:ss") == ("user", "pa:ss")
+    assert parse_auth(None) is None and parse_auth("") is None
+    for bad in ("user", ":pw", "user:"):
+        with pytest.raises(ConfigError, match="user:password"):
+            parse_auth(bad)
+
+
+def test_check_uploads_rejects_wrong_types_and_big_files(tmp_path: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pathlib import Path
+
+    from ui import app
+
+    base = Path(str(tmp_path))
+    ok, exe, big = base / "a.TXT", base / "b.exe", base / "c.md"
+    ok.write_text("x")
+    exe.write_text("x")
+    big.write_text("x" * 11)
+    monkeypatch.setattr(app, "MAX_FILE_BYTES", 10)
+    paths, names, rejected = app.check_uploads([str(ok), str(exe), str(big)])
+    assert paths == [str(ok)] and names == ["a.TXT"]
+    assert [name for name, _ in rejected] == ["b.exe", "c.md"]
+    assert "type not allowed" in rejected[0][1] and "larger than" in rejected[1][1]

@@ -125,7 +125,7 @@ def _chat(settings: Settings) -> Callable[..., Iterator[ChatOut]]:
             {"role": "user", "content": render.render_question(question)},
             {"role": "assistant", "content": render.render_pending()},
         ]
-        yield shown, shown, history, gr.skip(), ""
+        yield list(shown), list(shown), history, gr.skip(), ""
         t0 = time.perf_counter()
         tokens: list[str] = []
         known: list[int] | None = None
@@ -134,11 +134,11 @@ def _chat(settings: Settings) -> Callable[..., Iterator[ChatOut]]:
                 if event.kind == "evidence" and event.answer is not None:
                     known = [c.n for c in event.answer.citations]
                     shown[-1] = {"role": "assistant", "content": render.render_answer(event.answer)}
-                    yield shown, shown, history, render.render_sources(event.answer.citations), ""
+                    yield list(shown), list(shown), history, render.render_sources(event.answer.citations), ""
                 elif event.kind == "token":
                     tokens.append(event.text)
                     shown[-1] = {"role": "assistant", "content": render.render_generating("".join(tokens), known)}
-                    yield shown, shown, history, gr.skip(), ""
+                    yield list(shown), list(shown), history, gr.skip(), ""
                 elif event.kind == "final" and event.answer is not None:
                     final = event.answer
                     shown[-1] = {"role": "assistant", "content": render.render_answer(final)}
@@ -153,15 +153,15 @@ def _chat(settings: Settings) -> Callable[..., Iterator[ChatOut]]:
                         final.abstained,
                         final.verified,
                     )
-                    yield shown, shown, history, render.render_sources(final.citations), ""
+                    yield list(shown), list(shown), history, render.render_sources(final.citations), ""
         except RagError as e:
             gr.Warning(str(e))
             shown[-1] = {"role": "assistant", "content": render.render_error(str(e))}
-            yield shown, shown, history, gr.skip(), ""
+            yield list(shown), list(shown), history, gr.skip(), ""
         except Exception:
             log.exception("answering a question failed")
             shown[-1] = {"role": "assistant", "content": render.render_error(render.GENERIC_ERROR)}
-            yield shown, shown, history, gr.skip(), ""
+            yield list(shown), list(shown), history, gr.skip(), ""
 
     return chat
 
@@ -278,22 +278,14 @@ def build_app(settings: Settings | None = None) -> gr.Blocks:
 
         chat = _chat(settings)
         outputs = [chatbot, display, history, sources, question]
-        question.submit(
+        ins = [question, display, history]
+        gr.on(
+            [question.submit, ask_btn.click],
             chat,
-            [question, display, history],
+            ins,
             outputs,
             api_name="ask",
             concurrency_limit=8,
-            concurrency_id="chat",
-            show_progress="hidden",
-        )
-        ask_btn.click(
-            chat,
-            [question, display, history],
-            outputs,
-            api_visibility="private",
-            concurrency_limit=8,
-            concurrency_id="chat",
             show_progress="hidden",
         )
         clear_btn.click(_clear, None, outputs, api_visibility="private", queue=False)

@@ -1,0 +1,177 @@
+"""Concurrent writers and readers on one index: no article lost, no reader sees an exception.
+
+    .venv/bin/python bench/concurrency.py [--articles 200] [--files 10] [--threads 2] [--readers 3] [--rounds 3]
+
+Base: N synthetic articles indexed with the `hashing` embedder. Then, all at the same time:
+- two `rag index add FILE…` processes, each adding its own `--files` new files;
+- `--threads` threads calling `rag.api.add_files` (one new file per call, `--files` calls each);
+- `--readers` threads calling `rag.api.search` and `rag.api.ask(llm="extractive")` in a loop until
+  every writer is done.
+Checked: every added article is in the final index (lost = 0), the index holds exactly base + added
+articles, no reader or writer raised, both processes exited 0, and the readers saw the index change
+(more than one generation). Repeated `--rounds` times; prints one table row per round.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from crash import _env, article_text, make_corpus, rag_command  # noqa: E402
+
+from rag import api, store  # noqa: E402
+from rag.ingest import load_file  # noqa: E402
+
+QUESTIONS = [
+    "Wie viele Millionen Euro hat der Rat von Berlin bewilligt?",
+    "Wann sollen die Arbeiten in Hamburg beginnen?",
+    "Was kritisierte die Opposition in Wien?",
+]
+
+
+@dataclass
+class Round:
+    added: int = 0
+    lost: int = 0
+    extra: int = 0  # articles in the index that should not be there
+    reader_queries: int = 0
+    reader_errors: list[str] = field(default_factory=list)
+    writer_errors: list[str] = field(default_factory=list)
+    process_rcs: list[int] = field(default_factory=list)
+    generations_seen: int = 0
+    latencies_ms: list[float] = field(default_factory=list)
+    wall_s: float = 0.0
+
+
+def _write_sources(src: Path, tag: str, count: int, first_id: int, rng: random.Random) -> list[Path]:
+    folder = src / tag
+    folder.mkdir(parents=True)
+    paths = []
+    for i in range(count):
+        p = folder / f"{tag}{i:03d}.txt"
+        p.write_text(article_text(first_id + i, rng), encoding="utf-8")
+        paths.append(p)
+    return paths
+
+
+def run_round(work: Path, n_base: int, files: int, threads: int, readers: int, seed: int) -> Round:
+    articles, index, src = work / "articles", work / "index", work / "src"
+    make_corpus(articles, n_base, seed)
+    api.build_index(articles, index, embedder="hashing")
+    base = set(store.open_index(index).articles)
+    rng = random.Random(seed + 7)
+    proc_files = [_write_sources(src, f"p{k}_", files, 10_000 * (k + 1), rng) for k in range(2)]
+    thread_files = [_write_sources(src, f"t{k}_", files, 50_000 + 1000 * k, rng) for k in range(threads)]
+    expected: set[str] = set()
+    for group in (*proc_files, *thread_files):
+        for p in group:
+            expected |= {a.id for a in load_file(p)}
+    r = Round(added=len(expected))
+    stop = threading.Event()
+    gens: set[str] = set()
+    lock = threading.Lock()
+
+    def reader(k: int) -> None:
+        i = k
+        while not stop.is_set():
+            q = QUESTIONS[i % len(QUESTIONS)]
+            i += 1
+            t0 = time.perf_counter()
+            try:
+                api.search(q, index_dir=index)
+                ans = api.ask(q, llm="extractive", index_dir=index)
+                gen = api.open_snapshot(index).generation
+            except Exception as e:  # noqa: BLE001 - any exception is a finding
+                with lock:
+                    r.reader_errors.append(f"{type(e).__name__}: {e}")
+                continue
+            with lock:
+                r.latencies_ms.append((time.perf_counter() - t0) * 1000)
+                r.reader_queries += 1
+                gens.add(gen)
+            assert ans.question == q
+
+    def writer(paths: list[Path]) -> None:
+        for p in paths:
+            try:
+                api.add_files([p], articles_dir=articles, index_dir=index)
+            except Exception as e:  # noqa: BLE001
+                with lock:
+                    r.writer_errors.append(f"{type(e).__name__}: {e}")
+
+    t0 = time.perf_counter()
+    rthreads = [threading.Thread(target=reader, args=(k,)) for k in range(readers)]
+    for t in rthreads:
+        t.start()
+    procs = [
+        subprocess.Popen([*rag_command(), "index", "add", *map(str, paths), "--articles", str(articles),
+                          "--index", str(index), "--json"], env=_env(),
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        for paths in proc_files
+    ]
+    wthreads = [threading.Thread(target=writer, args=(paths,)) for paths in thread_files]
+    for t in wthreads:
+        t.start()
+    for t in wthreads:
+        t.join()
+    for p in procs:
+        _, err = p.communicate(timeout=300)
+        r.process_rcs.append(p.returncode)
+        if p.returncode != 0:
+            r.writer_errors.append(f"rag index add exited {p.returncode}: {err.decode(errors='replace')[-500:]}")
+    r.wall_s = time.perf_counter() - t0
+    time.sleep(0.3)  # let the readers see the last commit
+    stop.set()
+    for t in rthreads:
+        t.join()
+    final = set(store.open_index(index).articles)
+    r.lost = len(expected - final)
+    r.extra = len(final - expected - base)
+    r.generations_seen = len(gens)
+    return r
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--articles", type=int, default=200)
+    ap.add_argument("--files", type=int, default=10, help="files per writer")
+    ap.add_argument("--threads", type=int, default=2, help="API writer threads")
+    ap.add_argument("--readers", type=int, default=3)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args()
+    from common import print_machine, table
+
+    rows = []
+    bad = 0
+    for k in range(args.rounds):
+        with tempfile.TemporaryDirectory(prefix="rag-conc-") as tmp:
+            r = run_round(Path(tmp), args.articles, args.files, args.threads, args.readers, args.seed + k)
+        lat = sorted(r.latencies_ms) or [0.0]
+        rows.append([k + 1, r.added, r.lost, r.extra, len(r.writer_errors), r.reader_queries, len(r.reader_errors),
+                     r.generations_seen, statistics.median(lat), lat[int(0.95 * (len(lat) - 1))], r.wall_s])
+        for e in (r.writer_errors + r.reader_errors)[:5]:
+            print(f"  round {k + 1}: {e}")
+        bad += r.lost + r.extra + len(r.writer_errors) + len(r.reader_errors)
+    print(f"base {args.articles} articles; writers: 2 `rag index add` processes × {args.files} files + "
+          f"{args.threads} API threads × {args.files} `add_files` calls; {args.readers} reader threads "
+          "(search + ask, extractive)\n")
+    print(table(["round", "articles added", "lost", "extra", "writer errors", "reader queries", "reader errors",
+                 "generations seen", "reader p50 ms", "reader p95 ms", "writers wall s"], rows))
+    print_machine()
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
