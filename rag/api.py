@@ -7,6 +7,7 @@ pick up generations committed by other processes.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -101,7 +102,8 @@ def build_index(articles_dir: Path | str | None = None, index_dir: Path | str | 
                 embedder: str | None = None, progress: indexing.Progress | None = None) -> UpdateReport:
     """Build the index from scratch from the articles folder."""
     s = _settings(index_dir, articles_dir, embedder)
-    name = embedder or s.embedder
+    # None keeps the embedder of the index being rebuilt (or the default for a new one)
+    name = embedder or os.environ.get("RAG_EMBEDDER") or None
     report = indexing.sync(s.articles_dir, s.index_dir, name, rebuild=True, progress=progress or indexing._noop)
     SNAPSHOTS.clear()
     return report

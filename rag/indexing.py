@@ -6,9 +6,12 @@ Every update is one atomic `store.commit` under the writer lock.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
+import os
 import re
+import secrets
 import shutil
 import threading
 import time
@@ -199,7 +202,10 @@ def sync(
                 raise IndexCorruptError(f"{e} (`rag index build` rebuilds it from {articles_dir}.)") from e
         name = embedder or (old.embedder if old else None)
         if name is None:
-            manifest = store.read_manifest(index_dir) if rebuild else None
+            try:
+                manifest = store.read_manifest(index_dir) if rebuild else None
+            except IndexCorruptError:  # a garbage manifest: rebuild with the default embedder
+                manifest = None
             name = (manifest or {}).get("embedder") or _default_embedder()
         if old and name != old.embedder:
             raise IndexMismatchError(
@@ -300,8 +306,27 @@ def safe_filename(name: str) -> str:
     stem, dot, suffix = base.rpartition(".")
     if not dot:
         stem, suffix = base, ""
-    stem = stem[:100] or "article"
+    # file systems limit a name to 255 bytes, not characters: 200 bytes of stem leave room for "-NNN.jsonl"
+    stem = _cut_utf8(stem[:100], 200).strip(" .") or "article"
+    suffix = _cut_utf8(suffix, 16)
     return f"{stem}.{suffix.lower()}" if suffix else stem
+
+
+def _cut_utf8(text: str, max_bytes: int) -> str:
+    return text.encode("utf-8")[:max_bytes].decode("utf-8", "ignore")
+
+
+def _place(tmp: Path, dest: Path) -> None:
+    """Give `tmp`'s content the name `dest`, atomically, never replacing a file (FileExistsError)."""
+    try:
+        os.link(tmp, dest)
+    except FileExistsError:
+        raise
+    except OSError as e:  # a file system without hard links: exclusive create, then copy
+        if e.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV):
+            raise
+        with open(dest, "xb") as out, open(tmp, "rb") as inp:
+            shutil.copyfileobj(inp, out)
 
 
 def copy_into(
@@ -327,18 +352,25 @@ def copy_into(
         if size > MAX_FILE_BYTES:
             skipped.append(SkippedFile(shown, f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; split it first"))
             continue
-        dest = articles_dir / name
-        n = 1
-        while dest.exists():
-            if file_sha256(dest) == file_sha256(src):
-                break  # the same file is already there
-            stem, suffix = Path(name).stem, Path(name).suffix
-            dest = articles_dir / f"{stem}-{n}{suffix}"
-            n += 1
-        if not dest.exists():
-            tmp = dest.with_name(f".{dest.name}.part")
+        # a private temp name and an exclusive link: two uploads with the same name at once keep both
+        tmp = articles_dir / f".{name}.{secrets.token_hex(6)}.part"
+        try:
             shutil.copyfile(src, tmp)
-            tmp.replace(dest)
+            digest, stem, suffix, n = file_sha256(tmp), Path(name).stem, Path(name).suffix, 0
+            while True:
+                dest = articles_dir / (name if n == 0 else f"{stem}-{n}{suffix}")
+                try:
+                    _place(tmp, dest)
+                    break
+                except FileExistsError:
+                    if file_sha256(dest) == digest:
+                        break  # the same file is already there
+                    n += 1
+        except OSError as e:
+            skipped.append(SkippedFile(shown, f"could not be saved in the articles folder ({e.strerror or e})"))
+            continue
+        finally:
+            tmp.unlink(missing_ok=True)
         copied.append(dest)
     return copied, skipped
 

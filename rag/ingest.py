@@ -84,7 +84,7 @@ def clean_text(raw: str) -> CleanText:
     text = "".join(
         (" " if unicodedata.category(ch) == "Zs" else ch)
         for ch in text
-        if ch in _KEEP_CONTROLS or unicodedata.category(ch) != "Cc"
+        if ch in _KEEP_CONTROLS or unicodedata.category(ch) not in ("Cc", "Cs")  # Cs: lone surrogates
         if ch not in "\ufeff\u200b\u00ad"
     )
     text = re.sub(r" {2,}", " ", text)

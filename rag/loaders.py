@@ -175,7 +175,7 @@ class PdfProblem(Exception):
 def read_pdf(data: bytes) -> Extracted:
     """Text of all pages with pypdf; the title from the document metadata when set."""
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import PyPdfError
 
     if b"%PDF-" not in data[:1024]:
         raise PdfProblem("is not a PDF (no %PDF- header)")
@@ -188,12 +188,18 @@ def read_pdf(data: bytes) -> Extracted:
         title = str(meta.title).strip() if meta and meta.title else None
     except PdfProblem:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as e:
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError, OSError) as e:
+        # PyPdfError covers PdfReadError, PdfStreamError and LimitReachedError (oversized xref tables)
         raise PdfProblem(f"is a damaged PDF ({e})") from e
     return Extracted("\n\n".join(pages), title or None)
 
 
 # --- JSON Lines -----------------------------------------------------------------------------
+
+
+def _valid_unicode(s: str) -> str:
+    """Lone surrogates (from JSON escapes like \\ud800) become U+FFFD: UTF-8 cannot encode them."""
+    return s.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
 
 
 def read_jsonl(text: str) -> tuple[list[tuple[int, Extracted]], list[str]]:
@@ -216,6 +222,7 @@ def read_jsonl(text: str) -> tuple[list[tuple[int, Extracted]], list[str]]:
             bad.append(f"line {n}: 'text' is missing or empty")
             continue
         fields = {k: obj.get(k) for k in ("title", "url", "date")}
-        clean = {k: (v.strip() if isinstance(v, str) and v.strip() else None) for k, v in fields.items()}
-        good.append((n, Extracted(body, clean["title"], clean["url"], clean["date"])))
+        clean = {k: (_valid_unicode(v).strip() if isinstance(v, str) and v.strip() else None)
+                 for k, v in fields.items()}
+        good.append((n, Extracted(_valid_unicode(body), clean["title"], clean["url"], clean["date"])))
     return good, bad

@@ -31,7 +31,6 @@ log = logging.getLogger(__name__)
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 GENERATIONS = "generations"
-KEEP_GENERATIONS = 2
 BM25_DIR = "bm25"
 BM25_PARAMS: dict[str, Any] = {"method": "lucene", "k1": 1.5, "b": 0.75}
 REBUILD = "Run `rag index build` to rebuild the index from the articles folder."
@@ -411,7 +410,7 @@ def commit(
         ) from e
     with contextlib.suppress(OSError):
         _fsync_path(index_dir)
-    _prune(gens, keep=gen)
+    _prune(gens, keep={gen, (old or {}).get("generation")})
     log.info("committed %s: %d articles, %d chunks", gen, len(articles), len(chunks))
     import faiss
 
@@ -421,11 +420,14 @@ def commit(
     return Snapshot(index_dir, manifest, dict(articles), dict(files), list(chunks), index, svec, srows, bm25)
 
 
-def _prune(gens: Path, keep: str) -> None:
-    """Delete generations except the newest KEEP_GENERATIONS (readers of the previous one keep working)."""
-    done = sorted((p for p in gens.iterdir() if p.is_dir() and not p.name.endswith(".tmp")), key=lambda p: p.name)
-    for p in done[:-KEEP_GENERATIONS]:
-        if p.name != keep:
+def _prune(gens: Path, keep: set[str | None]) -> None:
+    """Delete every generation but the new one and the one current until now (its readers keep working).
+
+    Named, not "the newest two": an orphan (renamed, but its writer died before the manifest swap)
+    must not displace the previous current generation.
+    """
+    for p in gens.iterdir():
+        if p.is_dir() and not p.name.endswith(".tmp") and p.name not in keep:
             shutil.rmtree(p, ignore_errors=True)
             log.debug("pruned generation %s", p.name)
 

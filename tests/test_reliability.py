@@ -175,8 +175,6 @@ def test_parallel_writers_and_readers_lose_nothing(tmp_path: Path) -> None:
     assert r.generations_seen >= 2  # the readers really ran while the index changed
 
 
-@pytest.mark.xfail(strict=True, reason="bug: indexing.copy_into races on equal names (shared .part file, "
-                   "check-then-replace); see docs/RELIABILITY.md")
 def test_concurrent_uploads_with_the_same_name_keep_both(hashing_index: Path, seeds_copy: Path,
                                                         tmp_path: Path) -> None:
     rng = random.Random(2)
@@ -348,8 +346,6 @@ def test_build_without_embedder_repairs_a_damaged_index(hashing_index: Path, see
     assert api.search("Kisten sterbliche Überreste", index_dir=hashing_index)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: api.build_index passes the default embedder, so a rebuild without "
-                   "--embedder switches a hashing/sentence-transformers index to e5-small; see docs/RELIABILITY.md")
 def test_build_without_embedder_keeps_the_manifests_embedder(
     hashing_index: Path, seeds_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

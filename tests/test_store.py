@@ -288,6 +288,21 @@ def test_old_generations_pruned_and_previous_reader_keeps_working(tmp_path: Path
     assert len(open_index(tmp_path).chunks) == 6
 
 
+def test_orphaned_generation_does_not_displace_the_current_one(tmp_path: Path) -> None:
+    """A writer killed between renaming its generation and the manifest swap leaves an orphan;
+    the next commit keeps the generation that was current until then, and drops the orphan."""
+    import shutil
+
+    first = commit(tmp_path, **_data(("kisten",)))
+    gens = tmp_path / "generations"
+    orphan = gens / "g000002-deadbeef"
+    shutil.copytree(gens / first.generation, orphan)
+    assert read_manifest(tmp_path)["generation"] == first.generation
+    new = commit(tmp_path, **_data(("kisten", "wahl")))
+    assert new.generation.startswith("g000003")
+    assert _gens(tmp_path) == sorted([first.generation, new.generation])
+
+
 def test_manifest_keeps_created_and_updates_updated(tmp_path: Path) -> None:
     commit(tmp_path, **_data(("kisten",)))
     path = tmp_path / "manifest.json"
