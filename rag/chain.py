@@ -20,7 +20,14 @@ from langchain_core.runnables import Runnable, RunnableLambda
 from . import store
 from .embedders import get_embedder
 from .errors import LLMError, RagError
-from .evidence import expected_answer_type, gives_answer_type, has_content_words, select_evidence, threshold
+from .evidence import (
+    expected_answer_type,
+    gives_answer_type,
+    has_content_words,
+    promote_answer_type,
+    select_evidence,
+    threshold,
+)
 from .lang import detect_language, stem_tokens
 from .prompts import ABSTAIN, build_messages
 from .retrieve import RetrievalConfig, retrieve
@@ -38,6 +45,8 @@ _FOLLOW_UP = re.compile(
 )
 
 MAX_TOKENS = 160
+#: How much closer (cosine) the best sentence may be than one that gives the asked kind of answer.
+TYPE_MARGIN = 0.02
 
 
 def previous_user_questions(history: History) -> list[str]:
@@ -92,8 +101,10 @@ def prepare(snap: store.Snapshot, question: str, history: History = (), k: int =
     if best.score < needed:
         return Prepared(question, standalone, language, tuple(evidence), "the evidence is too weak", ms)
     kind = expected_answer_type(question)
+    evidence = promote_answer_type(evidence, question, kind, TYPE_MARGIN)
+    best = evidence[0]
     if not gives_answer_type(best.sentence.text, question, kind):
-        why = "the best sentence gives no " + ("number" if kind == "number" else "date")
+        why = f"the best sentence gives no {kind}"
         return Prepared(question, standalone, language, tuple(evidence), why, ms)
     return Prepared(question, standalone, language, tuple(evidence), "", ms)
 

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from rag.evidence import expected_answer_type, gives_answer_type, looks_like_instruction, threshold
+from rag.evidence import (
+    expected_answer_type,
+    gives_answer_type,
+    looks_like_instruction,
+    promote_answer_type,
+    threshold,
+)
+from rag.types import Evidence, Sentence
 
 
 @pytest.mark.parametrize(
@@ -17,6 +24,8 @@ from rag.evidence import expected_answer_type, gives_answer_type, looks_like_ins
         ("Wann findet das Treffen statt?", "date"),
         ("When did they sign?", "date"),
         ("An welchem Tag findet es statt?", "date"),
+        ("Wie lange dauerte der Besuch?", "duration"),
+        ("How long did the visit last?", "duration"),
         ("Wer ist der Verteidigungsminister?", None),
         ("Which countries does he visit?", None),
     ],
@@ -51,3 +60,27 @@ def test_looks_like_instruction(text: str, expected: bool) -> None:
 
 def test_cross_language_threshold_is_lower() -> None:
     assert threshold("e5-small", "en", "de") < threshold("e5-small", "de", "de")
+
+
+def test_duration_needs_a_time_span_not_any_number() -> None:
+    q = "Wie lange dauerte der Besuch?"
+    assert not gives_answer_type("Beide Länder feiern den 30. Jahrestag der Beziehungen.", q, "duration")
+    assert not gives_answer_type("Am 2. November begann der Besuch.", q, "duration")
+    assert gives_answer_type("Der Besuch dauerte drei Tage.", q, "duration")
+    assert gives_answer_type("Die Reise dauert 10 Stunden.", q, "duration")
+    assert gives_answer_type("The visit lasted two weeks.", "How long did the visit last?", "duration")
+
+
+def _ev(text: str, score: float) -> Evidence:
+    return Evidence(Sentence(text, 0, len(text)), "c", "a", "T", None, None, score, text)
+
+
+def test_a_near_tied_sentence_with_the_date_goes_first() -> None:
+    q = "Wann unterzeichneten sie die Vereinbarung?"
+    best, dated, far = _ev("Die Suche geht weiter.", 0.84), _ev("Im Juli 2021 unterzeichneten sie.", 0.83), _ev(
+        "Am 3. Mai war Regen.", 0.70)
+    assert promote_answer_type([best, dated, far], q, "date", 0.02) == [dated, best, far]
+    assert promote_answer_type([best, far], q, "date", 0.02) == [best, far]  # too far behind: not promoted
+    # numbers are not promoted: an on-topic how-many question the articles do not answer must abstain
+    many = "Wie viele Soldaten gelten als vermisst?"
+    assert promote_answer_type([best, _ev("Es gab 160 Einsätze.", 0.839)], many, "number", 0.02)[0] is best

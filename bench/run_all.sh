@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Run every benchmark one after another (they compete for the same cores otherwise) and keep each
+# table in bench/out/<name>.md; docs/BENCHMARKS.md quotes them. About an hour on 2 cores.
+#
+#   bash bench/run_all.sh [name ...]     # names: retrieval throughput incremental incremental-e5
+#                                        # scale crash concurrency answers eval-extractive eval-llm load load-llm
+set -uo pipefail
+cd "$(dirname "$0")/.."
+PY=${PY:-.venv/bin/python}
+RAG=${RAG:-.venv/bin/rag}
+OUT=bench/out
+mkdir -p "$OUT"
+export HF_HUB_OFFLINE=1
+XQ=../shared/bench/xquad.de.dev.json
+LLM_LIMIT=${LLM_LIMIT:-40}
+
+run() {  # run NAME CMD...: the table to $OUT/NAME.md, progress to $OUT/NAME.err
+  local name=$1; shift
+  echo "== $name: $*" >&2
+  local t0=$SECONDS
+  "$@" >"$OUT/$name.md" 2>"$OUT/$name.err"
+  local rc=$?
+  echo "   exit $rc after $((SECONDS - t0)) s" >&2
+  printf '\n_command: `%s`, exit %s, %s s_\n' "$*" "$rc" "$((SECONDS - t0))" >>"$OUT/$name.md"
+}
+
+serve_and_load() {  # serve_and_load NAME LLM SESSIONS QUESTIONS
+  local name=$1 llm=$2 sessions=$3 questions=$4 port=7871
+  local base; base=$(mktemp -d)
+  cp -r seeds "$base/articles"
+  RAG_LLM=$llm RAG_ARTICLES_DIR=$base/articles RAG_INDEX_DIR=$base/index RAG_PORT=$port "$RAG" serve \
+    >"$OUT/$name.server.log" 2>&1 &
+  local pid=$!
+  for _ in $(seq 600); do
+    curl -s -o /dev/null "http://127.0.0.1:$port/" && break
+    sleep 1
+  done
+  run "$name" "$PY" bench/load.py --url "http://127.0.0.1:$port/" --sessions "$sessions" --questions "$questions" \
+    --pid "$pid"
+  kill "$pid"; wait "$pid" 2>/dev/null
+  rm -rf "$base"
+}
+
+WANT=" $* "
+w() { [ $# -eq 0 ] || [ "$WANT" = "  " ] || [[ "$WANT" == *" $1 "* ]]; }
+
+w retrieval && run retrieval "$PY" bench/retrieval.py
+w throughput && run throughput "$PY" bench/throughput.py
+w incremental && run incremental "$PY" bench/incremental.py --n 1000
+w incremental-e5 && run incremental-e5 "$PY" bench/incremental.py --n 100 --embedder e5-small
+w scale && run scale "$PY" bench/scale.py --budget-s 420
+w crash && run crash "$PY" bench/crash.py --runs 100
+w concurrency && run concurrency "$PY" bench/concurrency.py --rounds 3
+w answers && run answers "$PY" bench/answers.py --llms extractive,llama-cpp
+w eval-extractive && run eval-extractive "$RAG" eval --qa "$XQ" --llm extractive --json
+w eval-llm && run eval-llm "$RAG" eval --qa "$XQ" --llm llama-cpp --limit "$LLM_LIMIT" --json
+w load && serve_and_load load-extractive-20 extractive 20 3
+w load && serve_and_load load-extractive-50 extractive 50 2
+w load-llm && serve_and_load load-llm-20 llama-cpp 20 1
+exit 0
