@@ -8,6 +8,8 @@ auto                            -> llama-cpp when installed, else extractive (wi
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import importlib.util
 import logging
 import os
@@ -78,6 +80,14 @@ def _to_dicts(messages: list[BaseMessage]) -> list[dict[str, str]]:
     return [{"role": _role(m), "content": str(m.content)} for m in messages]
 
 
+def _close_all() -> None:
+    """Free the models before the interpreter tears down llama_cpp (else its __del__ fails noisily)."""
+    while _LOADED:
+        _, llama = _LOADED.popitem()
+        with contextlib.suppress(Exception):
+            llama.close()
+
+
 class LlamaCppChat(BaseChatModel):
     """The embedded llama.cpp model. Cheap to construct; the GGUF file loads on the first call."""
 
@@ -114,6 +124,8 @@ class LlamaCppChat(BaseChatModel):
             except (ValueError, RuntimeError) as e:
                 raise ModelError(f"llama.cpp could not load {path}: {e}. Delete the file to rebuild it.") from e
             log.info("loaded %s in %.1f s (%d threads)", path, time.perf_counter() - t0, threads)
+            if not _LOADED:
+                atexit.register(_close_all)
             _LOADED[path] = llama
             return llama
 

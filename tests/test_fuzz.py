@@ -22,6 +22,7 @@ from rag import api
 from rag.config import ALLOWED_SUFFIXES
 from rag.errors import IngestError, RagError
 from rag.indexing import copy_into, safe_filename
+from rag.store import open_index
 from rag.ingest import load_file
 from rag.types import Answer
 
@@ -143,11 +144,14 @@ def test_index_build_skips_a_damaged_pdf(seeds_copy: Path, tmp_path: Path) -> No
 
 @pytest.mark.parametrize("line", ['{"text": "Der Rat tagte am Montag in Hamburg. \\ud800"}',
                                   '{"title": "\\udc00 Titel", "text": "Der Rat tagte am Montag in Hamburg."}'])
-def test_jsonl_with_a_lone_surrogate_is_indexed_or_refused(tmp_path: Path, line: str) -> None:
+def test_jsonl_with_a_lone_surrogate_is_indexed(tmp_path: Path, line: str) -> None:
     (tmp_path / "articles").mkdir()
     (tmp_path / "articles" / "x.jsonl").write_text(line + "\n", encoding="utf-8")
     report = api.build_index(tmp_path / "articles", tmp_path / "index", embedder="hashing")
-    assert report.added + len(report.skipped) == 1
+    assert report.added == 1 and not report.skipped
+    (article,) = open_index(tmp_path / "index").articles.values()
+    assert "\ufffd" in article.text + (article.title or "")  # the lone surrogate, replaced
+    assert "Hamburg" in article.text
 
 # ------------------------------------------------------------------ upload names
 

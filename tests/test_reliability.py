@@ -205,6 +205,7 @@ def test_concurrent_uploads_with_the_same_name_keep_both(hashing_index: Path, se
     assert errors == []
     assert expected <= _ids(hashing_index)
     assert len(list(seeds_copy.glob("upload*.txt"))) == 4
+    assert not list(seeds_copy.glob(".*.part"))  # no temp file left behind
 
 
 # ------------------------------------------------------------------ disk full
