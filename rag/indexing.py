@@ -65,7 +65,13 @@ def _scan(articles_dir: Path, old: store.Snapshot | None) -> _Scan:
     articles: dict[str, Article] = {}
     owner: dict[str, str] = {}  # article id -> path that brought it
     skipped: list[SkippedFile] = []
-    for path in iter_article_files(articles_dir):
+    unsupported: list[Path] = []
+    paths = iter_article_files(articles_dir, unsupported)
+    for path in unsupported:
+        suffix = path.suffix.lower() or "(none)"
+        skipped.append(SkippedFile(path.relative_to(articles_dir).as_posix(),
+                                   f"type {suffix} not supported; use one of {', '.join(ALLOWED_SUFFIXES)}"))
+    for path in paths:
         rel = path.relative_to(articles_dir).as_posix()
         try:
             st = path.stat()
@@ -91,6 +97,10 @@ def _scan(articles_dir: Path, old: store.Snapshot | None) -> _Scan:
                     new_articles = load_file(path, root=articles_dir)
                 except IngestError as e:
                     skipped.append(SkippedFile(rel, str(e)))
+                    continue
+                except Exception:  # a reader bug must not block the rest of the folder
+                    log.exception("reading %s failed", path)
+                    skipped.append(SkippedFile(rel, "could not be read (an internal error; the log has details)"))
                     continue
             rec = store.FileRecord(rel, st.st_size, st.st_mtime_ns, sha, tuple(a.id for a in new_articles))
         kept_ids = []

@@ -38,9 +38,10 @@ class CleanText(NamedTuple):
     url: str | None
 
 
-def iter_article_files(folder: Path) -> list[Path]:
+def iter_article_files(folder: Path, unsupported: list[Path] | None = None) -> list[Path]:
     """Article files under `folder`, sorted: allowed suffixes only, no hidden files or folders, no
-    symlinks that lead outside `folder`. Paths keep `folder` as their prefix."""
+    symlinks that lead outside `folder`. Paths keep `folder` as their prefix. Visible files of other
+    types are appended to `unsupported` when given (so they can be reported, not silently ignored)."""
     folder = Path(folder)
     if not folder.is_dir():
         raise IngestError(f"Articles folder {folder} does not exist. Create it or set RAG_ARTICLES_DIR.")
@@ -50,7 +51,11 @@ def iter_article_files(folder: Path) -> list[Path]:
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in filenames:
             path = Path(dirpath) / name
-            if name.startswith(".") or path.suffix.lower() not in ALLOWED_SUFFIXES:
+            if name.startswith("."):
+                continue
+            if path.suffix.lower() not in ALLOWED_SUFFIXES:
+                if unsupported is not None and path.is_file():
+                    unsupported.append(path)
                 continue
             if path.is_symlink() and not path.resolve().is_relative_to(real_root):
                 log.warning("Skipping %s: it is a link to a file outside %s", path, folder)

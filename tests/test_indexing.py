@@ -182,3 +182,39 @@ def test_files_modified_in_place_keep_mtime_check_honest(seeds_copy: Path, tmp_p
     os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
     rep = indexing.sync(seeds_copy, index, "hashing")
     assert rep.updated == 1
+
+
+def test_cli_build_indexes_good_files_and_reports_each_bad_one(seeds_copy: Path, tmp_path: Path) -> None:
+    """A real `rag index build` over a folder with an empty, a binary, a Latin-1, a 50 MB and an
+    unknown-extension file: the good ones (seeds + Latin-1) are indexed, each bad one has a reason."""
+    import json
+    import subprocess
+    import sys
+
+    (seeds_copy / "leer.txt").write_bytes(b"")
+    (seeds_copy / "bild.txt").write_bytes(bytes(range(256)) * 64)
+    latin = "Die Bäckerei in Fürth verkaufte am Montag 321 Brötchen für 45 Cent. Das Geschäft läuft gut.\n"
+    (seeds_copy / "latin1.txt").write_bytes(latin.encode("latin-1"))
+    with open(seeds_copy / "riesig.txt", "wb") as f:
+        f.write(b"Ein Satz ueber nichts. " * (50 * 1024 * 1024 // 23 + 1))  # just over 50 MB
+    (seeds_copy / "notizen.docx").write_bytes(b"PK\x03\x04 not an article")
+    rag = Path(sys.executable).parent / "rag"
+    proc = subprocess.run(
+        [str(rag), "index", "build", "--articles", str(seeds_copy), "--index", str(tmp_path / "index"),
+         "--embedder", "hashing", "--json"],
+        capture_output=True, text=True, timeout=300, env={**os.environ, "HF_HUB_OFFLINE": "1"},
+    )
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    reasons = {s["path"]: s["reason"] for s in report["skipped"]}
+    assert report["added"] == 3
+    assert set(reasons) == {"leer.txt", "bild.txt", "riesig.txt", "notizen.docx"}
+    assert "empty" in reasons["leer.txt"].lower() and "binary" in reasons["bild.txt"].lower()
+    assert "limit" in reasons["riesig.txt"]
+    assert ".docx not supported" in reasons["notizen.docx"]
+    snap = store.open_index(tmp_path / "index")
+    (fuerth,) = [a for a in snap.articles.values() if a.path == "latin1.txt"]
+    assert "Bäckerei in Fürth" in fuerth.text and "321 Brötchen" in fuerth.text
+    assert (seeds_copy / "riesig.txt").stat().st_size > 50 * 1024 * 1024  # nothing deleted
+    hits = api.search("Brötchen Bäckerei Fürth", k=1, index_dir=tmp_path / "index")
+    assert hits[0].article_id == fuerth.id
