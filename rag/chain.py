@@ -157,7 +157,7 @@ def finish_generated(p: Prepared, text: str, timings: dict[str, float], llm_name
                                    reason="the model found no answer in the sentences; showing the best quote")
         return fallback
     sentences = [ev.sentence.text for ev in p.evidence]
-    check = verify_answer(text, sentences, p.language, n_max=len(sentences))
+    check = verify_answer(text, sentences, p.language, n_max=len(sentences), question=p.question)
     if not check.ok:
         reason = "; ".join(check.problems)
         log.info("generated answer failed checks: %s", reason)

@@ -40,6 +40,9 @@ class QAItem:
     answers: tuple[str, ...]
     answerable: bool = True
     language: str | None = None
+    #: the gold answer as the question's language says it ("130 million" for "130 Millionen"): counts
+    #: for answer_contains and f1; retrieval and citations are judged on `answers`, the article's words
+    translated: tuple[str, ...] = ()
 
 
 # --- metrics ---------------------------------------------------------------------------------------
@@ -129,8 +132,9 @@ def load_jsonl(path: Path) -> list[QAItem]:
         try:
             row = json.loads(line)
             answers = tuple(str(a) for a in row.get("answers", []))
+            translated = tuple(str(a) for a in row.get("answers_translated", []))
             items.append(QAItem(str(row.get("id", n)), str(row["question"]), answers,
-                                bool(row.get("answerable", bool(answers))), row.get("language")))
+                                bool(row.get("answerable", bool(answers))), row.get("language"), translated))
         except (json.JSONDecodeError, KeyError, TypeError) as e:
             raise RagError(f"{path} line {n} is not a QA record ({e}). Each line must look like "
                            '{"id": …, "question": …, "answers": […], "answerable": true}.') from e
@@ -192,8 +196,9 @@ def evaluate(items: Sequence[QAItem], index_dir: Path | str | None = None, *, k:
             row.update(answer=a.answer, abstained=a.abstained, verified=a.verified, citations=cites, reason=a.reason,
                        timings={s: round(a.timings[s], 1) for s in STAGES if s in a.timings})
             if item.answerable:
-                row.update(contains=contains_answer(a.answer, item.answers),
-                           f1=round(best_f1(a.answer, item.answers), 4), cited_ok=sum(c["ok"] for c in cites))
+                golds = (*item.answers, *item.translated)
+                row.update(contains=contains_answer(a.answer, golds),
+                           f1=round(best_f1(a.answer, golds), 4), cited_ok=sum(c["ok"] for c in cites))
         rows.append(row)
     return {"metrics": metrics(rows, k, retrieval_only), "rows": rows}
 

@@ -209,8 +209,11 @@ def is_abstention(text: str, language: Language) -> bool:
     return any(re.search(p, clean) for p in _ABSTAIN)
 
 
-def verify_answer(answer: str, evidence: list[str], language: Language, n_max: int | None = None) -> Verification:
-    """Check `answer` against the evidence sentences it cites (see module doc)."""
+def verify_answer(
+    answer: str, evidence: list[str], language: Language, n_max: int | None = None, question: str = ""
+) -> Verification:
+    """Check `answer` against the evidence sentences it cites (see module doc). Names and numbers
+    that the question itself contains are the user's words, not claims of the model: allowed."""
     n_max = len(evidence) if n_max is None else n_max
     numbers = cited_numbers(answer)
     cited = tuple(dict.fromkeys(numbers))
@@ -230,8 +233,8 @@ def verify_answer(answer: str, evidence: list[str], language: Language, n_max: i
     else:
         support, where = list(evidence), "the evidence"
     if not abstains:
-        problems += _check_numbers(body, support, where)
-        problems += _check_names(body, support, evidence, valid, language, where)
+        problems += _check_numbers(body, [*support, question], where)
+        problems += _check_names(body, [*support, question], evidence, valid, language, where)
     problems += _check_language(body, language)
     return Verification(not problems, tuple(problems), cited)
 
@@ -262,14 +265,16 @@ def _check_names(
     problems: list[str] = []
     seen: set[str] = set()
     cands = _candidates(text)
+    # a German fragment answer ("Feldkirch [1].") is the claim itself: all its words are checked
+    fragment = language == evidence_lang == "de" and len(tokenize(text)) <= 4
     for i, (token, initial, _, _) in enumerate(cands):
         low = token.lower()
-        if low in _STOP or low in seen or len(low) < 2:
+        if low in _STOP or low in seen or len(low) < 2 or low in _MONTHS:  # months: the date check
             continue
         code = _is_code(token)
-        if initial and not code:
+        if initial and not code and not fragment:
             continue
-        name_like = strict or code or low in _ALIASES or _in_name_run(cands, i)
+        name_like = strict or fragment or code or low in _ALIASES or _in_name_run(cands, i)
         if not name_like or _found(low, support_words):
             continue
         seen.add(low)

@@ -151,6 +151,27 @@ def test_load_jsonl_reads_answerable_and_rejects_bad_lines(tmp_path: Path) -> No
         load_jsonl(path)
 
 
+def test_translated_gold_counts_for_the_answer_not_for_the_citation(
+    hashing_index: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rag.types import Answer, Citation
+
+    quote = "Seit die beiden Seiten im Juli 2021 eine Vereinbarung unterzeichnet haben."
+    cites = (Citation(1, "a", "T", None, quote), Citation(2, "b", "U", None, "Ein anderer Satz."))
+    reply = Answer("They signed it in July 2021 [1][2].", cites, False, True, "en")
+    monkeypatch.setattr(eval_run.api, "ask", lambda *a, **k: reply)
+    q = "When did they sign?"
+    both = QAItem("x", q, ("Juli 2021",), True, "en", ("July 2021",))
+    german_only = QAItem("y", q, ("Juli 2021",), True, "en")
+    rows = {r["id"]: r for r in eval_run.evaluate([both, german_only], hashing_index, progress=False)["rows"]}
+    assert rows["x"]["contains"] is True and rows["y"]["contains"] is False
+    assert rows["x"]["cited_ok"] == rows["y"]["cited_ok"] == 1  # citations judged on the article's words
+    path = hashing_index.parent / "qa.jsonl"
+    path.write_text('{"id": "x", "question": "Q?", "answers": ["Juli 2021"], "answers_translated": ["July 2021"]}\n',
+                    encoding="utf-8")
+    assert load_jsonl(path) == [QAItem("x", "Q?", ("Juli 2021",), True, None, ("July 2021",))]
+
+
 def test_seed_qa_gold_answers_occur_in_the_seed_articles() -> None:
     text = "\n".join(p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt")))
     items = load_jsonl(SEED_QA)

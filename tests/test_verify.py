@@ -200,3 +200,29 @@ def test_answers_are_not_abstentions(text: str) -> None:
 def test_list_numbers_and_source_references_are_not_checked_as_numbers() -> None:
     answer = "1. Laut Artikel 2 gab Vietnam 994 Kisten zurück [1].\n2. Es waren 995 [1]."
     assert verify_answer(answer, EVIDENCE, "de").problems == ("number 995 is not in the cited sentences",)
+
+
+def test_names_and_numbers_from_the_question_are_not_invented() -> None:
+    evidence = ["Das Verteidigungsministerium in Seoul bestätigte das jährliche Sicherheitskonsultativkomitee (SCM)."]
+    q = "In which city will the annual Security Consultative Meeting be held?"
+    answer = "The annual Security Consultative Meeting will be held in Seoul [1]."
+    assert verify_answer(answer, evidence, "en").problems  # without the question: names unsupported
+    assert verify_answer(answer, evidence, "en", question=q).ok
+    # the question does not make an invented name or number acceptable
+    bad = verify_answer("The Security Consultative Meeting will be held in Seoul in 2027 [1].", evidence, "en", question=q)
+    assert bad.problems == ("number 2027 is not in the cited sentences",)
+    q_de = "Wann tagt das Sicherheitskonsultativkomitee in Seoul?"
+    bad = verify_answer("Das Komitee tagt in Seoul mit Olaf Scholz [1].", evidence, "de", question=q_de)
+    assert bad.problems == ("name Olaf is not in the cited sentences", "name Scholz is not in the cited sentences")
+
+
+def test_a_one_word_answer_is_checked_even_at_the_start() -> None:
+    evidence = ["Die Begrüßungszeremonie fand im Hauptquartier in Hanoi statt."]
+    assert verify_answer("Hanoi [1].", evidence, "de").ok
+    assert verify_answer("Feldkirch [1].", evidence, "de").problems == ("name Feldkirch is not in the cited sentences",)
+
+
+def test_translated_month_names_are_left_to_the_date_check() -> None:
+    evidence = ["Seit die beiden Seiten im Juli 2021 eine Vereinbarung unterzeichnet haben, wurde viel erreicht."]
+    assert verify_answer("They signed the agreement in July 2021 [1].", evidence, "en").ok
+    assert not verify_answer("They signed the agreement in March 2021 [1].", evidence, "en").ok
