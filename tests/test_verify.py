@@ -209,7 +209,8 @@ def test_names_and_numbers_from_the_question_are_not_invented() -> None:
     assert verify_answer(answer, evidence, "en").problems  # without the question: names unsupported
     assert verify_answer(answer, evidence, "en", question=q).ok
     # the question does not make an invented name or number acceptable
-    bad = verify_answer("The Security Consultative Meeting will be held in Seoul in 2027 [1].", evidence, "en", question=q)
+    bad = verify_answer("The Security Consultative Meeting will be held in Seoul in 2027 [1].", evidence, "en",
+                        question=q)
     assert bad.problems == ("number 2027 is not in the cited sentences",)
     q_de = "Wann tagt das Sicherheitskonsultativkomitee in Seoul?"
     bad = verify_answer("Das Komitee tagt in Seoul mit Olaf Scholz [1].", evidence, "de", question=q_de)
