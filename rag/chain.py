@@ -129,10 +129,11 @@ def evidence_answer(p: Prepared, *, verified: bool = True, reason: str = "", tim
         return Answer(ABSTAIN[p.language], (), True, True, p.language, timings, p.abstain_reason, p.question, llm)
     best = p.evidence[0]
     quote = " ".join(best.sentence.text.split())
+    # the quote alone: short, and the title, link and passage are in the citation
     if p.language == "de":
-        text = f"Laut „{best.title}“: „{quote}“ [1]"
+        text = f"„{quote}“ [1]"
     else:
-        text = f"According to “{best.title}”: “{quote}” [1]"
+        text = f"“{quote}” [1]"
     return Answer(text, (_citation(1, best),), False, verified, p.language, timings, reason, p.question, llm)
 
 
