@@ -100,6 +100,9 @@ def prepare(snap: store.Snapshot, question: str, history: History = (), k: int =
     needed = threshold(snap.embedder, language, art_lang)
     if best.score < needed:
         return Prepared(question, standalone, language, tuple(evidence), "the evidence is too weak", ms)
+    # only sentences that are evidence on their own reach the model: a weak third sentence would
+    # let it attach that sentence's numbers to the question ("994 people were harmed by dioxin")
+    evidence = [ev for ev in evidence if ev.score >= threshold(snap.embedder, language, hit_language(snap, ev))]
     kind = expected_answer_type(question)
     evidence = promote_answer_type(evidence, question, kind, TYPE_MARGIN)
     best = evidence[0]

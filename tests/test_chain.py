@@ -132,3 +132,24 @@ def test_ask_api_rejects_empty_question(hashing_index: Path) -> None:
 
     with pytest.raises(RagError, match="empty"):
         api.ask("   ", index_dir=hashing_index, llm="extractive")
+
+
+def test_only_sentences_above_the_threshold_reach_the_model(tmp_path: Path) -> None:
+    from rag.chain import prepare
+    from rag.evidence import threshold
+
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    (articles / "glocken.txt").write_text(
+        "Der Glockenturm von Nordheim besitzt 23 Glocken aus Bronze. Gestern regnete es in Bremen. "
+        "Ein Hund bellte laut im Park.\n", encoding="utf-8")
+    api.build_index(articles, tmp_path / "index", embedder="hashing")
+    snap = store.open_index(tmp_path / "index")
+    question = "Wie viele Glocken besitzt der Glockenturm von Nordheim?"
+    p = prepare(snap, question)
+    assert not p.abstain_reason
+    assert [ev.sentence.text for ev in p.evidence] == ["Der Glockenturm von Nordheim besitzt 23 Glocken aus Bronze."]
+    assert all(ev.score >= threshold("hashing", "de", "de") for ev in p.evidence)
+    model = RecordingChatModel(["Der Turm hat 23 Glocken [1]."])
+    answer = _final(list(run_stream(snap, model, "fake", question, [])))
+    assert answer.verified and "[2]" not in model.calls[-1][-1].content and "Hund" not in model.calls[-1][-1].content
