@@ -1,12 +1,16 @@
 """Concurrent writers and readers on one index: no article lost, no reader sees an exception.
 
     .venv/bin/python bench/concurrency.py [--articles 200] [--files 10] [--threads 2] [--readers 3] [--rounds 3]
+                                          [--page]
 
 Base: N synthetic articles indexed with the `hashing` embedder. Then, all at the same time:
 - two `rag index add FILE…` processes, each adding its own `--files` new files;
 - `--threads` threads calling `rag.api.add_files` (one new file per call, `--files` calls each);
 - `--readers` threads calling `rag.api.search` and `rag.api.ask(llm="extractive")` in a loop until
-  every writer is done.
+  every writer is done;
+- with `--page`, the chat page too: a `rag serve` process on the same folder and index, one client
+  uploading `--files` new files through the page's `/add_files` endpoint (one per call) and one
+  asking through `/ask` in a loop (gradio_client on 127.0.0.1).
 Checked: every added article is in the final index (lost = 0), the index holds exactly base + added
 articles, no reader or writer raised, both processes exited 0, and the readers saw the index change
 (more than one generation). Repeated `--rounds` times; prints one table row per round.
@@ -51,6 +55,7 @@ class Round:
     process_rcs: list[int] = field(default_factory=list)
     generations_seen: int = 0
     latencies_ms: list[float] = field(default_factory=list)
+    page_queries: int = 0
     wall_s: float = 0.0
 
 
@@ -65,7 +70,39 @@ def _write_sources(src: Path, tag: str, count: int, first_id: int, rng: random.R
     return paths
 
 
-def run_round(work: Path, n_base: int, files: int, threads: int, readers: int, seed: int) -> Round:
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_page(articles: Path, index: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """`rag serve` on the same folder and index (extractive answers); returns it and its URL once it answers."""
+    import urllib.request
+
+    port = _free_port()
+    env = {**_env(), "RAG_ARTICLES_DIR": str(articles), "RAG_INDEX_DIR": str(index), "RAG_LLM": "extractive",
+           "RAG_PORT": str(port)}
+    proc = subprocess.Popen([*rag_command(), "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 120
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"rag serve exited {proc.returncode}: {proc.stderr.read().decode()[-500:]}")  # type: ignore[union-attr]
+        try:
+            urllib.request.urlopen(url, timeout=2).close()
+            return proc, url
+        except OSError:
+            if time.monotonic() > deadline:
+                proc.kill()
+                raise RuntimeError("rag serve did not answer within 120 s") from None
+            time.sleep(0.5)
+
+
+def run_round(work: Path, n_base: int, files: int, threads: int, readers: int, seed: int,
+              page: bool = False) -> Round:
     articles, index, src = work / "articles", work / "index", work / "src"
     make_corpus(articles, n_base, seed)
     api.build_index(articles, index, embedder="hashing")
@@ -73,8 +110,9 @@ def run_round(work: Path, n_base: int, files: int, threads: int, readers: int, s
     rng = random.Random(seed + 7)
     proc_files = [_write_sources(src, f"p{k}_", files, 10_000 * (k + 1), rng) for k in range(2)]
     thread_files = [_write_sources(src, f"t{k}_", files, 50_000 + 1000 * k, rng) for k in range(threads)]
+    page_files = _write_sources(src, "w_", files, 90_000, rng) if page else []
     expected: set[str] = set()
-    for group in (*proc_files, *thread_files):
+    for group in (*proc_files, *thread_files, page_files):
         for p in group:
             expected |= {a.id for a in load_file(p)}
     r = Round(added=len(expected))
@@ -110,7 +148,50 @@ def run_round(work: Path, n_base: int, files: int, threads: int, readers: int, s
                 with lock:
                     r.writer_errors.append(f"{type(e).__name__}: {e}")
 
+    def page_uploader(url: str, paths: list[Path]) -> None:
+        from gradio_client import Client, handle_file
+
+        client = Client(url, verbose=False)
+        for p in paths:
+            try:
+                report = str(client.predict([handle_file(str(p))], api_name="/add_files")[0])
+                if 'class="report error"' in report or "added " not in report:
+                    raise RuntimeError(f"upload failed: {report[:200]}")
+            except Exception as e:  # noqa: BLE001
+                with lock:
+                    r.writer_errors.append(f"page upload {p.name}: {type(e).__name__}: {e}")
+
+    def page_reader(url: str) -> None:
+        from gradio_client import Client
+
+        client = Client(url, verbose=False)
+        i = 0
+        while not stop.is_set():
+            q = QUESTIONS[i % len(QUESTIONS)]
+            i += 1
+            try:
+                out = client.predict(q, api_name="/ask")
+                text = str(out[0][-1]["content"]) if out and out[0] else ""
+                if 'class="a error"' in text or not text:
+                    raise RuntimeError(f"error answer: {text[:200]}")
+            except Exception as e:  # noqa: BLE001
+                with lock:
+                    r.reader_errors.append(f"page ask: {type(e).__name__}: {e}")
+                continue
+            with lock:
+                r.page_queries += 1
+
+    server = None
+    page_threads: list[threading.Thread] = []
+    if page:
+        server, url = start_page(articles, index)
+        page_threads = [threading.Thread(target=page_reader, args=(url,))]
     t0 = time.perf_counter()
+    for t in page_threads:
+        t.start()
+    uploader = threading.Thread(target=page_uploader, args=(url, page_files)) if page else None
+    if uploader:
+        uploader.start()
     rthreads = [threading.Thread(target=reader, args=(k,)) for k in range(readers)]
     for t in rthreads:
         t.start()
@@ -125,6 +206,8 @@ def run_round(work: Path, n_base: int, files: int, threads: int, readers: int, s
         t.start()
     for t in wthreads:
         t.join()
+    if uploader:
+        uploader.join()
     for p in procs:
         _, err = p.communicate(timeout=300)
         r.process_rcs.append(p.returncode)
@@ -133,8 +216,11 @@ def run_round(work: Path, n_base: int, files: int, threads: int, readers: int, s
     r.wall_s = time.perf_counter() - t0
     time.sleep(0.3)  # let the readers see the last commit
     stop.set()
-    for t in rthreads:
+    for t in (*rthreads, *page_threads):
         t.join()
+    if server is not None:
+        server.terminate()
+        server.wait(timeout=30)
     final = set(store.open_index(index).articles)
     r.lost = len(expected - final)
     r.extra = len(final - expected - base)
@@ -150,6 +236,7 @@ def main() -> int:
     ap.add_argument("--readers", type=int, default=3)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--page", action="store_true", help="also upload and ask through a running chat page")
     args = ap.parse_args()
     from common import print_machine, table
 
@@ -157,17 +244,21 @@ def main() -> int:
     bad = 0
     for k in range(args.rounds):
         with tempfile.TemporaryDirectory(prefix="rag-conc-") as tmp:
-            r = run_round(Path(tmp), args.articles, args.files, args.threads, args.readers, args.seed + k)
+            r = run_round(Path(tmp), args.articles, args.files, args.threads, args.readers, args.seed + k, args.page)
         lat = sorted(r.latencies_ms) or [0.0]
-        rows.append([k + 1, r.added, r.lost, r.extra, len(r.writer_errors), r.reader_queries, len(r.reader_errors),
+        rows.append([k + 1, r.added, r.lost, r.extra, len(r.writer_errors), r.reader_queries, r.page_queries,
+                     len(r.reader_errors),
                      r.generations_seen, statistics.median(lat), lat[int(0.95 * (len(lat) - 1))], r.wall_s])
         for e in (r.writer_errors + r.reader_errors)[:5]:
             print(f"  round {k + 1}: {e}")
         bad += r.lost + r.extra + len(r.writer_errors) + len(r.reader_errors)
+    page = (f" + the chat page: {args.files} uploads through `/add_files` and a client asking through `/ask`"
+            if args.page else "")
     print(f"base {args.articles} articles; writers: 2 `rag index add` processes × {args.files} files + "
           f"{args.threads} API threads × {args.files} `add_files` calls; {args.readers} reader threads "
-          "(search + ask, extractive)\n")
-    print(table(["round", "articles added", "lost", "extra", "writer errors", "reader queries", "reader errors",
+          f"(search + ask, extractive){page}\n")
+    print(table(["round", "articles added", "lost", "extra", "writer errors", "API reader queries",
+                 "page questions", "reader errors",
                  "generations seen", "reader p50 ms", "reader p95 ms", "writers wall s"], rows))
     print_machine()
     return 1 if bad else 0

@@ -2,7 +2,7 @@
 # Run every benchmark one after another (they compete for the same cores otherwise) and keep each
 # table in bench/out/<name>.md; docs/BENCHMARKS.md quotes them. About an hour on 2 cores.
 #
-#   bash bench/run_all.sh [name ...]     # names: retrieval throughput incremental incremental-e5
+#   bash bench/run_all.sh [name ...]     # names: retrieval throughput incremental incremental-sizes incremental-e5
 #                                        # scale crash crash-work concurrency answers eval-extractive
 #                                        # eval-extractive-en eval-llm load load-llm
 set -uo pipefail
@@ -49,11 +49,12 @@ w() { [ $# -eq 0 ] || [ "$WANT" = "  " ] || [[ "$WANT" == *" $1 "* ]]; }
 w retrieval && run retrieval "$PY" bench/retrieval.py
 w throughput && run throughput "$PY" bench/throughput.py
 w incremental && run incremental "$PY" bench/incremental.py --n 1000
+w incremental-sizes && for n in 100 3000 10000; do run "incremental-$n" "$PY" bench/incremental.py --n "$n"; done
 w incremental-e5 && run incremental-e5 "$PY" bench/incremental.py --n 100 --embedder e5-small
 w scale && run scale "$PY" bench/scale.py --budget-s 420
 w crash && run crash "$PY" bench/crash.py --runs 100
 w crash-work && run crash-work "$PY" bench/crash.py --runs 50 --window work
-w concurrency && run concurrency "$PY" bench/concurrency.py --rounds 3
+w concurrency && run concurrency "$PY" bench/concurrency.py --rounds 3 --page
 w answers && run answers "$PY" bench/answers.py --llms extractive,llama-cpp
 w eval-extractive && run eval-extractive "$RAG" eval --qa "$XQ" --llm extractive --json
 w eval-extractive-en && run eval-extractive-en "$RAG" eval --qa "$XQ_EN" --llm extractive --json

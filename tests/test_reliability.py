@@ -163,14 +163,17 @@ def test_crash_at_each_commit_step(crash_setup: object, tmp_path: Path, point: s
 # ------------------------------------------------------------------ concurrency
 
 
+@pytest.mark.server
 def test_parallel_writers_and_readers_lose_nothing(tmp_path: Path) -> None:
-    """Two `rag index add` processes + two API add_files threads + three reader threads at once."""
+    """Two `rag index add` processes + two API add_files threads + three reader threads + the chat page
+    (a `rag serve` process taking uploads and questions) at once."""
     conc = _bench("concurrency")
-    r = conc.run_round(tmp_path, n_base=30, files=3, threads=2, readers=3, seed=5)
+    r = conc.run_round(tmp_path, n_base=30, files=3, threads=2, readers=3, seed=5, page=True)
     assert r.writer_errors == []
     assert r.reader_errors == []
     assert r.process_rcs == [0, 0]
-    assert r.added == 12 and r.lost == 0 and r.extra == 0
+    assert r.added == 15 and r.lost == 0 and r.extra == 0
+    assert r.page_queries > 0  # the page answered while the index changed
     assert r.reader_queries > 0
     assert r.generations_seen >= 2  # the readers really ran while the index changed
 
