@@ -75,8 +75,9 @@ def main(argv: list[str] | None = None) -> int:
     langs = {lang: sum(1 for it in items if (it.language or "") == lang) for lang in ("de", "en")}
     print(f"\n**Answers on the seed QA set** ({len(items)} questions: {langs['de']} German, {langs['en']} English, "
           f"{sum(not it.answerable for it in items)} unanswerable; embedder {args.embedder}; k = {args.k})\n")
-    print(table(["backend", "contains gold", "correct and cited", "citation precision", "abstained right", "false abstentions",
-                 "unverified", "invented numbers", "p50 ms", "p95 ms", "p50 first token ms"], rows))
+    print(table(["backend", "contains gold", "correct and cited", "citation precision", "abstained right",
+                 "false abstentions", "unverified", "invented numbers", "p50 ms", "p95 ms", "p50 first token ms"],
+                rows))
     print_machine()
     write_result("answers", {"args": vars(args), "backends": raw})
     return 0
