@@ -6,7 +6,7 @@
 #                                        # scale crash crash-work concurrency answers eval-extractive
 #                                        # eval-extractive-en eval-llm load load-llm
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "${RAG_ROOT:-$(dirname "$0")/..}"  # RAG_ROOT: when running a copy of this script
 PY=${PY:-.venv/bin/python}
 RAG=${RAG:-.venv/bin/rag}
 OUT=bench/out
