@@ -141,6 +141,7 @@ def evidence_answer(p: Prepared, *, verified: bool = True, reason: str = "", tim
 
 
 _CITE = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+_PLACEHOLDER = re.compile(r"\s*\[n\]", re.IGNORECASE)
 
 
 def cited_numbers(text: str) -> list[int]:
@@ -155,7 +156,7 @@ def cited_numbers(text: str) -> list[int]:
 
 def finish_generated(p: Prepared, text: str, timings: dict[str, float], llm_name: str) -> Answer:
     """Check a generated answer; fall back to the evidence answer when a check fails."""
-    text = text.strip()
+    text = _PLACEHOLDER.sub("", text).strip()  # "[n]" copied from the prompt's instruction
     if is_abstention(text, p.language):
         fallback = evidence_answer(p, verified=False, timings=timings, llm=llm_name,
                                    reason="the model found no answer in the sentences; showing the best quote")

@@ -153,3 +153,8 @@ def test_only_sentences_above_the_threshold_reach_the_model(tmp_path: Path) -> N
     model = RecordingChatModel(["Der Turm hat 23 Glocken [1]."])
     answer = _final(list(run_stream(snap, model, "fake", question, [])))
     assert answer.verified and "[2]" not in model.calls[-1][-1].content and "Hund" not in model.calls[-1][-1].content
+
+
+def test_a_copied_placeholder_citation_is_dropped(hashing_index: Path) -> None:
+    answer = _final(_ask(hashing_index, KISTEN_DE, RecordingChatModel(["Es waren 994 Kisten [1] [n]."])))
+    assert answer.verified and answer.answer == "Es waren 994 Kisten [1]."
