@@ -187,10 +187,14 @@ def read_manifest(index_dir: Path | str) -> dict[str, Any] | None:
     return data
 
 
+#: how often `open_index` starts over when commits prune the generation it is reading
+OPEN_ATTEMPTS = 5
+
+
 def open_index(index_dir: Path | str, embedder: str | None = None) -> Snapshot:
     """Load the current generation. Retries when a concurrent commit pruned it while we read."""
     index_dir = Path(index_dir)
-    for attempt in range(3):
+    for attempt in range(OPEN_ATTEMPTS):
         manifest = read_manifest(index_dir)
         if manifest is None:
             raise NoIndexError(f"No index in {index_dir} — run `rag index build`")
@@ -202,9 +206,14 @@ def open_index(index_dir: Path | str, embedder: str | None = None) -> Snapshot:
                 f"or rebuild with the new one: `rag index build --embedder {embedder}`."
             )
         gen_dir = index_dir / GENERATIONS / manifest["generation"]
-        if not gen_dir.is_dir() and attempt < 2 and read_manifest(index_dir) != manifest:
-            continue  # a writer committed twice while we read: read the new manifest
-        return _load_generation(index_dir, gen_dir, manifest)
+        try:
+            return _load_generation(index_dir, gen_dir, manifest)
+        except IndexCorruptError:
+            # Writers committed twice while we read, and the second commit pruned our generation
+            # (files vanish mid-load): read the new manifest. Unchanged manifest: real damage.
+            if attempt == OPEN_ATTEMPTS - 1 or read_manifest(index_dir) == manifest:
+                raise
+            log.debug("generation %s was pruned while loading; reading the new manifest", manifest["generation"])
     raise AssertionError("unreachable")  # pragma: no cover
 
 

@@ -53,7 +53,7 @@ def test_get_embedder_caches_and_rejects_unknown() -> None:
 
 
 def test_e5_constructor_is_cheap() -> None:
-    emb = get_embedder("e5-small")
+    emb = get_embedder.__wrapped__("e5-small")  # a new instance: the cached one may be loaded by other tests
     assert emb.dim == 384 and emb.name == "e5-small"
     assert emb._model is None  # type: ignore[attr-defined]
 

@@ -23,10 +23,10 @@ from rag.eval_run import (
     recall_at,
     token_f1,
 )
-from tests.conftest import SEEDS, SHARED
+from tests.conftest import SEEDS
 
 SEED_QA = Path(__file__).parent / "data" / "seed_qa.jsonl"
-XQUAD_DE = SHARED / "bench" / "xquad.de.dev.json"
+XQUAD_3 = Path(__file__).parent / "data" / "xquad_de_3.json"  # 3 articles of XQuAD dev, in the repo
 
 
 # --- metrics ---------------------------------------------------------------------------------------
@@ -218,11 +218,7 @@ def test_eval_squad_into_nonempty_index_folder_is_refused(tmp_path: Path, capsys
 
 @pytest.mark.real_model
 def test_eval_squad_subset_retrieval_with_e5(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    data = json.loads(XQUAD_DE.read_text(encoding="utf-8"))
-    subset = tmp_path / "xquad3.json"
-    subset.write_text(json.dumps({"version": "1.1", "data": data["data"][1:4]}, ensure_ascii=False),
-                      encoding="utf-8")
-    code = cli_main(["eval", "--qa", str(subset), "--embedder", "e5-small", "--retrieval-only", "--json"])
+    code = cli_main(["eval", "--qa", str(XQUAD_3), "--embedder", "e5-small", "--retrieval-only", "--json"])
     assert code == 0
     out = json.loads(capsys.readouterr().out)
     m = out["metrics"]

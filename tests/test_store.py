@@ -303,6 +303,26 @@ def test_orphaned_generation_does_not_displace_the_current_one(tmp_path: Path) -
     assert _gens(tmp_path) == sorted([first.generation, new.generation])
 
 
+def test_open_starts_over_when_two_commits_prune_the_generation_it_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = commit(tmp_path, **_data(("kisten",)))
+    real = store._load_generation
+    seen: list[str] = []
+
+    def racing(index_dir: Path, gen: Path, manifest: dict[str, Any]) -> Any:
+        if not seen:  # two writers commit while this reader loads: its generation is pruned
+            commit(tmp_path, **_data(("kisten", "wahl")))
+            commit(tmp_path, **_data())
+            assert not gen.exists()
+        seen.append(gen.name)
+        return real(index_dir, gen, manifest)
+
+    monkeypatch.setattr(store, "_load_generation", racing)
+    snap = open_index(tmp_path)
+    assert len(snap.articles) == 3 and seen[0] == first.generation and seen[-1] == snap.generation
+
+
 def test_manifest_keeps_created_and_updates_updated(tmp_path: Path) -> None:
     commit(tmp_path, **_data(("kisten",)))
     path = tmp_path / "manifest.json"
