@@ -29,7 +29,7 @@ from .evidence import (
     threshold,
 )
 from .lang import detect_language, stem_tokens
-from .prompts import ABSTAIN, build_messages
+from .prompts import ABSTAIN, build_judge_messages, build_messages, judge_says_no
 from .retrieve import RetrievalConfig, retrieve
 from .types import Answer, Citation, Evidence, Language, StreamEvent
 from .verify import is_abstention, verify_answer
@@ -45,6 +45,8 @@ _FOLLOW_UP = re.compile(
 )
 
 MAX_TOKENS = 160
+JUDGE_TOKENS = 3
+JUDGED_NO = "the language model found that the best sentence does not answer the question"
 #: How much closer (cosine) the best sentence may be than one that gives the asked kind of answer.
 TYPE_MARGIN = 0.02
 
@@ -110,6 +112,22 @@ def prepare(snap: store.Snapshot, question: str, history: History = (), k: int =
         why = f"the best sentence gives no {kind}"
         return Prepared(question, standalone, language, tuple(evidence), why, ms)
     return Prepared(question, standalone, language, tuple(evidence), "", ms)
+
+
+def judged(p: Prepared, llm: BaseChatModel) -> Prepared:
+    """Ask the model whether the best sentence answers the question (one word, before phrasing).
+
+    Similarity cannot tell "Wer ist der Präsident?" from "Wer ist der Verteidigungsminister?" when
+    the article names only the latter; the model can. A clear "no" turns the answer into an
+    abstention; anything else keeps it. Raises LLMError like any call of the model."""
+    if p.abstain_reason or not p.evidence:
+        return p
+    reply = llm.invoke(build_judge_messages(p.standalone, p.evidence[0].sentence.text), max_tokens=JUDGE_TOKENS)
+    if judge_says_no(str(reply.content)):
+        from dataclasses import replace
+
+        return replace(p, abstain_reason=JUDGED_NO)
+    return p
 
 
 def hit_language(snap: store.Snapshot, ev: Evidence) -> Language:
@@ -186,6 +204,22 @@ def run_stream(
                    "total_ms": (time.perf_counter() - t0) * 1000}
         yield StreamEvent("final", ev_answer.answer, _with_timings(ev_answer, timings))
         return
+    try:
+        t_judge = time.perf_counter()
+        p = judged(p, llm)
+        judge_ms = (time.perf_counter() - t_judge) * 1000
+    except RagError as e:
+        timings = {"retrieve_ms": p.retrieve_ms, "first_token_ms": 0.0, "total_ms": (time.perf_counter() - t0) * 1000}
+        ans = evidence_answer(p, verified=False, timings=timings, llm=llm_name,
+                              reason=f"the language model failed ({e}); showing the quote instead")
+        yield StreamEvent("final", ans.answer, ans)
+        return
+    if p.abstain_reason:
+        timings = {"retrieve_ms": p.retrieve_ms, "judge_ms": judge_ms, "first_token_ms": 0.0,
+                   "total_ms": (time.perf_counter() - t0) * 1000}
+        ans = evidence_answer(p, timings=timings, llm=llm_name)
+        yield StreamEvent("final", ans.answer, ans)
+        return
     parts: list[str] = []
     first: float | None = None
     try:
@@ -204,7 +238,7 @@ def run_stream(
                               reason=f"the language model failed ({e}); showing the quote instead")
         yield StreamEvent("final", ans.answer, ans)
         return
-    timings = {"retrieve_ms": p.retrieve_ms, "first_token_ms": first or 0.0,
+    timings = {"retrieve_ms": p.retrieve_ms, "judge_ms": judge_ms, "first_token_ms": first or 0.0,
                "total_ms": (time.perf_counter() - t0) * 1000}
     ans = finish_generated(p, "".join(parts), timings, llm_name)
     yield StreamEvent("final", ans.answer, ans)
@@ -236,6 +270,9 @@ def build_chain(snap: store.Snapshot, llm: BaseChatModel | None, llm_name: str, 
         )
         t0 = time.perf_counter()
         try:
+            p = judged(p, llm)
+            if p.abstain_reason:
+                return evidence_answer(p, llm=llm_name)
             text = gen.invoke(p)
         except LLMError as e:
             return evidence_answer(p, verified=False, llm=llm_name, reason=f"the language model failed ({e})")

@@ -60,3 +60,35 @@ def build_messages(question: str, evidence: list[Evidence], language: Language) 
         )
     )
     return messages
+
+
+# --- does the best sentence answer the question? (asked before the answer is phrased) ---------
+
+JUDGE_SYSTEM = (
+    "You check whether a sentence from a news article answers a question. Reply with one word: "
+    "yes if the sentence states the answer, no if it does not."
+)
+# Fictional, like FEW_SHOT: one sentence, a question it answers and one on the same topic it does not.
+JUDGE_SHOTS: list[tuple[str, str]] = [
+    ("Sentence: Die Brücke in Feldkirch ist 300 Meter lang.\nQuestion: Wie lang ist die Brücke in Feldkirch?", "yes"),
+    ("Sentence: Die Brücke in Feldkirch ist 300 Meter lang.\nQuestion: Wie viel hat die Brücke in Feldkirch "
+     "gekostet?", "no"),
+    ("Sentence: Jana Ostrowski leitet seit Mai die Firma Nordwerk.\nQuestion: Who is the head of Nordwerk?", "yes"),
+    ("Sentence: Jana Ostrowski leitet seit Mai die Firma Nordwerk.\nQuestion: Who founded Nordwerk?", "no"),
+]
+
+
+def build_judge_messages(question: str, sentence: str) -> list[BaseMessage]:
+    messages: list[BaseMessage] = [SystemMessage(content=JUDGE_SYSTEM)]
+    for user, assistant in JUDGE_SHOTS:
+        messages.append(HumanMessage(content=user))
+        messages.append(AIMessage(content=assistant))
+    text = " ".join(sentence.split())
+    messages.append(HumanMessage(content=f"Sentence: {text}\nQuestion: {question.strip()}"))
+    return messages
+
+
+def judge_says_no(reply: str) -> bool:
+    """True only for a clear "no"/"nein": anything else keeps the answer (a garbled reply is no refusal)."""
+    words = reply.strip().lower().split()
+    return bool(words) and words[0].strip(".,!:;\"'") in ("no", "nein")

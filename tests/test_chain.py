@@ -158,3 +158,44 @@ def test_only_sentences_above_the_threshold_reach_the_model(tmp_path: Path) -> N
 def test_a_copied_placeholder_citation_is_dropped(hashing_index: Path) -> None:
     answer = _final(_ask(hashing_index, KISTEN_DE, RecordingChatModel(["Es waren 994 Kisten [1] [n]."])))
     assert answer.verified and answer.answer == "Es waren 994 Kisten [1]."
+
+
+def _judge_then(verdict: str, answer: str = "Es waren 994 Kisten [1]."):
+    def reply(messages: list[BaseMessage]) -> str:
+        return verdict if str(messages[-1].content).startswith("Sentence:") else answer
+    return RecordingChatModel(reply)
+
+
+def test_judge_no_turns_the_answer_into_an_abstention(hashing_index: Path) -> None:
+    model = _judge_then("no")
+    events = _ask(hashing_index, KISTEN_DE, model)
+    assert events[0].kind == "evidence" and "994" in events[0].answer.answer  # the quote shows at once
+    final = _final(events)
+    assert final.abstained and final.answer == ABSTAIN["de"] and final.citations == ()
+    assert "does not answer" in final.reason
+    assert len(model.calls) == 1  # no answer is phrased after a "no"
+    judge_prompt = str(model.calls[0][-1].content)
+    assert KISTEN_DE in judge_prompt and "994 Kisten" in judge_prompt
+
+
+@pytest.mark.parametrize("verdict", ["yes", "Yes.", "ja", "maybe [1]", ""])
+def test_anything_but_a_clear_no_keeps_the_answer(hashing_index: Path, verdict: str) -> None:
+    model = _judge_then(verdict)
+    final = _final(_ask(hashing_index, KISTEN_DE, model))
+    assert not final.abstained and final.verified and final.answer == "Es waren 994 Kisten [1]."
+    assert len(model.calls) == 2
+
+
+def test_judge_failure_serves_the_evidence(hashing_index: Path) -> None:
+    def boom(messages: list[BaseMessage]) -> str:
+        raise LLMError("server at http://127.0.0.1:9/v1 did not answer")
+
+    final = _final(_ask(hashing_index, KISTEN_DE, RecordingChatModel(boom)))
+    assert not final.abstained and not final.verified and "994" in final.answer and "did not answer" in final.reason
+
+
+def test_langchain_runnable_asks_the_judge_too(hashing_index: Path) -> None:
+    snap = store.open_index(hashing_index)
+    chain = build_chain(snap, _judge_then("Nein."), "fake")
+    assert chain.invoke({"question": KISTEN_DE}).abstained
+    assert not build_chain(snap, _judge_then("ja"), "fake").invoke({"question": KISTEN_DE}).abstained
