@@ -29,6 +29,7 @@ from .evidence import (
     threshold,
 )
 from .lang import detect_language, stem_tokens
+from .llms import for_role
 from .prompts import ABSTAIN, build_judge_messages, build_messages, judge_says_no
 from .retrieve import RetrievalConfig, retrieve
 from .types import Answer, Citation, Evidence, Language, StreamEvent
@@ -122,7 +123,8 @@ def judged(p: Prepared, llm: BaseChatModel) -> Prepared:
     abstention; anything else keeps it. Raises LLMError like any call of the model."""
     if p.abstain_reason or not p.evidence:
         return p
-    reply = llm.invoke(build_judge_messages(p.standalone, p.evidence[0].sentence.text), max_tokens=JUDGE_TOKENS)
+    judge = for_role(llm, "judge")
+    reply = judge.invoke(build_judge_messages(p.standalone, p.evidence[0].sentence.text), max_tokens=JUDGE_TOKENS)
     if judge_says_no(str(reply.content)):
         from dataclasses import replace
 

@@ -37,7 +37,7 @@ _INSTALL_HINT = (
 
 _LOAD_LOCK = threading.Lock()  # guards _LOADED
 _RUN_LOCK = threading.Lock()  # one generation at a time: concurrent callers queue here
-_LOADED: dict[str, Any] = {}  # model path -> llama_cpp.Llama
+_LOADED: dict[tuple[str, str], Any] = {}  # (model path, context) -> llama_cpp.Llama
 
 
 def get_llm(name: str, timeout_s: float = 60.0) -> BaseChatModel | None:
@@ -80,6 +80,14 @@ def _to_dicts(messages: list[BaseMessage]) -> list[dict[str, str]]:
     return [{"role": _role(m), "content": str(m.content)} for m in messages]
 
 
+def for_role(llm: BaseChatModel, role: str) -> BaseChatModel:
+    """The model to use for one kind of prompt: the embedded model gets its own llama.cpp context per
+    role (see `LlamaCppChat.context`); a server model is used as it is (the server caches prompts)."""
+    if isinstance(llm, LlamaCppChat) and llm.context != role:
+        return llm.model_copy(update={"context": role})
+    return llm
+
+
 def _close_all() -> None:
     """Free the models before the interpreter tears down llama_cpp (else its __del__ fails noisily)."""
     while _LOADED:
@@ -97,6 +105,10 @@ class LlamaCppChat(BaseChatModel):
     max_tokens: int = 256
     temperature: float = 0.0
     timeout_s: float = 60.0  # how long a caller waits for its turn
+    #: One llama.cpp context per kind of prompt ("answer", "judge"): each keeps its own fixed prompt
+    #: prefix (system text, examples) evaluated, which a single context would lose at every switch.
+    #: The weights are memory-mapped once and shared; a context costs its KV cache.
+    context: str = "answer"
 
     @property
     def _llm_type(self) -> str:
@@ -104,13 +116,13 @@ class LlamaCppChat(BaseChatModel):
 
     @property
     def _identifying_params(self) -> dict[str, Any]:
-        return {"model": self.model, "n_ctx": self.n_ctx, "max_tokens": self.max_tokens}
+        return {"model": self.model, "n_ctx": self.n_ctx, "max_tokens": self.max_tokens, "context": self.context}
 
     def load(self) -> Any:
-        """Load (once per process and file) and return the llama_cpp.Llama object."""
+        """Load (once per process, file and context) and return the llama_cpp.Llama object."""
         path = str(ensure_model(self.model))
         with _LOAD_LOCK:
-            llama = _LOADED.get(path)
+            llama = _LOADED.get((path, self.context))
             if llama is not None:
                 return llama
             try:
@@ -126,7 +138,7 @@ class LlamaCppChat(BaseChatModel):
             log.info("loaded %s in %.1f s (%d threads)", path, time.perf_counter() - t0, threads)
             if not _LOADED:
                 atexit.register(_close_all)
-            _LOADED[path] = llama
+            _LOADED[(path, self.context)] = llama
             return llama
 
     def _acquire(self) -> None:

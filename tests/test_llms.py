@@ -360,3 +360,19 @@ def test_llama_cpp_server_through_openai_backend(tmp_path: Path) -> None:
             proc.kill()
             proc.wait()
         log.close()
+
+
+def test_each_role_gets_its_own_context_of_the_same_file(fake_llama: Path) -> None:
+    from rag.llms import for_role
+
+    answer = LlamaCppChat(model=str(fake_llama))
+    judge = for_role(answer, "judge")
+    assert isinstance(judge, LlamaCppChat) and judge.context == "judge" and answer.context == "answer"
+    assert for_role(judge, "judge") is judge
+    answer.invoke(MESSAGES)
+    judge.invoke(MESSAGES)
+    for_role(answer, "judge").invoke(MESSAGES)
+    assert [i.kwargs["model_path"] for i in FakeLlama.instances] == [str(fake_llama)] * 2  # one per role
+    assert [len(i.requests) for i in FakeLlama.instances] == [1, 2]
+    server = get_llm("openai:http://127.0.0.1:9/v1")
+    assert for_role(server, "judge") is server  # a server model is used as it is
