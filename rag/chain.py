@@ -211,14 +211,15 @@ def run_stream(
         p = judged(p, llm)
         judge_ms = (time.perf_counter() - t_judge) * 1000
     except RagError as e:
-        timings = {"retrieve_ms": p.retrieve_ms, "first_token_ms": 0.0, "total_ms": (time.perf_counter() - t0) * 1000}
+        elapsed = (time.perf_counter() - t0) * 1000
+        timings = {"retrieve_ms": p.retrieve_ms, "first_token_ms": elapsed, "total_ms": elapsed}
         ans = evidence_answer(p, verified=False, timings=timings, llm=llm_name,
                               reason=f"the language model failed ({e}); showing the quote instead")
         yield StreamEvent("final", ans.answer, ans)
         return
-    if p.abstain_reason:
-        timings = {"retrieve_ms": p.retrieve_ms, "judge_ms": judge_ms, "first_token_ms": 0.0,
-                   "total_ms": (time.perf_counter() - t0) * 1000}
+    if p.abstain_reason:  # the abstention is the first (and last) text shown after the quote
+        elapsed = (time.perf_counter() - t0) * 1000
+        timings = {"retrieve_ms": p.retrieve_ms, "judge_ms": judge_ms, "first_token_ms": elapsed, "total_ms": elapsed}
         ans = evidence_answer(p, timings=timings, llm=llm_name)
         yield StreamEvent("final", ans.answer, ans)
         return
