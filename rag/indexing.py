@@ -335,8 +335,14 @@ def _place(tmp: Path, dest: Path) -> None:
     except OSError as e:  # a file system without hard links: exclusive create, then copy
         if e.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV):
             raise
-        with open(dest, "xb") as out, open(tmp, "rb") as inp:
-            shutil.copyfileobj(inp, out)
+        try:
+            with open(dest, "xb") as out, open(tmp, "rb") as inp:
+                shutil.copyfileobj(inp, out)
+        except FileExistsError:
+            raise
+        except OSError:
+            dest.unlink(missing_ok=True)  # never leave half a file in the articles folder
+            raise
 
 
 def copy_into(

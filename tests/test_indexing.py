@@ -218,3 +218,34 @@ def test_cli_build_indexes_good_files_and_reports_each_bad_one(seeds_copy: Path,
     assert (seeds_copy / "riesig.txt").stat().st_size > 50 * 1024 * 1024  # nothing deleted
     hits = api.search("Brötchen Bäckerei Fürth", k=1, index_dir=tmp_path / "index")
     assert hits[0].article_id == fuerth.id
+
+
+def test_copy_without_hard_links_is_exclusive_and_leaves_no_half_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    def no_links(src: object, dst: object) -> None:
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(indexing.os, "link", no_links)
+    folder = tmp_path / "articles"
+    a, b = tmp_path / "a" / "x.txt", tmp_path / "b" / "x.txt"
+    for p, text in ((a, "Erster Artikel über Hamburg."), (b, "Zweiter Artikel über Bremen.")):
+        p.parent.mkdir()
+        p.write_text(text, encoding="utf-8")
+    copied, skipped = copy_into(folder, [a, b, a])
+    assert [p.name for p in copied] == ["x.txt", "x-1.txt", "x.txt"] and skipped == []
+    assert (folder / "x-1.txt").read_text(encoding="utf-8") == "Zweiter Artikel über Bremen."
+
+    def full_disk(src: object, dst: object, *args: object) -> None:
+        dst.write(b"halb")  # type: ignore[attr-defined]
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(indexing.shutil, "copyfileobj", full_disk)
+    c = tmp_path / "c" / "y.txt"
+    c.parent.mkdir()
+    c.write_text("Dritter Artikel.", encoding="utf-8")
+    copied, skipped = copy_into(folder, [c])
+    assert copied == [] and "No space left" in skipped[0].reason
+    assert sorted(p.name for p in folder.iterdir()) == ["x-1.txt", "x.txt"]  # no half file, no temp file
