@@ -4,7 +4,9 @@
 #
 #   bash bench/run_all.sh [name ...]     # names: retrieval throughput incremental incremental-sizes incremental-e5
 #                                        # scale crash crash-work concurrency answers eval-extractive
-#                                        # eval-extractive-en eval-llm load load-llm
+#                                        # eval-extractive-en eval-llm load load-llm memory
+#                                        # experiments (not in the default run): focus-terms
+#                                        # refusal-prompt judge-in-answer-prompt
 set -uo pipefail
 cd "${RAG_ROOT:-$(dirname "$0")/..}"  # RAG_ROOT: when running a copy of this script
 PY=${PY:-.venv/bin/python}
@@ -45,6 +47,7 @@ serve_and_load() {  # serve_and_load NAME LLM SESSIONS QUESTIONS
 
 WANT=" $* "
 w() { [ $# -eq 0 ] || [ "$WANT" = "  " ] || [[ "$WANT" == *" $1 "* ]]; }
+x() { [[ "$WANT" == *" $1 "* ]]; }  # experiments: only when named
 
 w retrieval && run retrieval "$PY" bench/retrieval.py
 w throughput && run throughput "$PY" bench/throughput.py
@@ -62,4 +65,8 @@ w eval-llm && run eval-llm "$RAG" eval --qa "$XQ" --llm llama-cpp --limit "$LLM_
 w load && serve_and_load load-extractive-20 extractive 20 3
 w load && serve_and_load load-extractive-50 extractive 50 2
 w load-llm && serve_and_load load-llm-20 llama-cpp 20 1
+w memory && run memory "$PY" bench/memory.py
+x focus-terms && run focus-terms "$PY" bench/experiments/focus_terms.py
+x refusal-prompt && run refusal-prompt "$PY" bench/experiments/refusal_prompt.py
+x judge-in-answer-prompt && run judge-in-answer-prompt "$PY" bench/experiments/judge_in_answer_prompt.py
 exit 0
