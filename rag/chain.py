@@ -11,7 +11,7 @@ import logging
 import re
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
@@ -126,8 +126,6 @@ def judged(p: Prepared, llm: BaseChatModel) -> Prepared:
     judge = for_role(llm, "judge")
     reply = judge.invoke(build_judge_messages(p.standalone, p.evidence[0].sentence.text), max_tokens=JUDGE_TOKENS)
     if judge_says_no(str(reply.content)):
-        from dataclasses import replace
-
         return replace(p, abstain_reason=JUDGED_NO)
     return p
 
@@ -206,26 +204,20 @@ def run_stream(
                    "total_ms": (time.perf_counter() - t0) * 1000}
         yield StreamEvent("final", ev_answer.answer, _with_timings(ev_answer, timings))
         return
+    parts: list[str] = []
+    first: float | None = None
+    judge_ms: float | None = None
     try:
         t_judge = time.perf_counter()
         p = judged(p, llm)
         judge_ms = (time.perf_counter() - t_judge) * 1000
-    except RagError as e:
-        elapsed = (time.perf_counter() - t0) * 1000
-        timings = {"retrieve_ms": p.retrieve_ms, "first_token_ms": elapsed, "total_ms": elapsed}
-        ans = evidence_answer(p, verified=False, timings=timings, llm=llm_name,
-                              reason=f"the language model failed ({e}); showing the quote instead")
-        yield StreamEvent("final", ans.answer, ans)
-        return
-    if p.abstain_reason:  # the abstention is the first (and last) text shown after the quote
-        elapsed = (time.perf_counter() - t0) * 1000
-        timings = {"retrieve_ms": p.retrieve_ms, "judge_ms": judge_ms, "first_token_ms": elapsed, "total_ms": elapsed}
-        ans = evidence_answer(p, timings=timings, llm=llm_name)
-        yield StreamEvent("final", ans.answer, ans)
-        return
-    parts: list[str] = []
-    first: float | None = None
-    try:
+        if p.abstain_reason:  # the abstention is the first (and last) text shown after the quote
+            elapsed = (time.perf_counter() - t0) * 1000
+            timings = {"retrieve_ms": p.retrieve_ms, "judge_ms": judge_ms, "first_token_ms": elapsed,
+                       "total_ms": elapsed}
+            ans = evidence_answer(p, timings=timings, llm=llm_name)
+            yield StreamEvent("final", ans.answer, ans)
+            return
         for chunk in llm.stream(build_messages(p.question, list(p.evidence), p.language), max_tokens=MAX_TOKENS):
             token = chunk.content if isinstance(chunk.content, str) else str(chunk.content)
             if not token:
@@ -234,9 +226,10 @@ def run_stream(
                 first = (time.perf_counter() - t0) * 1000
             parts.append(token)
             yield StreamEvent("token", token)
-    except RagError as e:
-        timings = {"retrieve_ms": p.retrieve_ms, "first_token_ms": first or 0.0,
-                   "total_ms": (time.perf_counter() - t0) * 1000}
+    except RagError as e:  # the judge or the answer failed: the quote stays, flagged unverified
+        elapsed = (time.perf_counter() - t0) * 1000
+        timings = {"retrieve_ms": p.retrieve_ms, "first_token_ms": elapsed if judge_ms is None else (first or 0.0),
+                   "total_ms": elapsed}
         ans = evidence_answer(p, verified=False, timings=timings, llm=llm_name,
                               reason=f"the language model failed ({e}); showing the quote instead")
         yield StreamEvent("final", ans.answer, ans)
@@ -248,8 +241,6 @@ def run_stream(
 
 
 def _with_timings(a: Answer, timings: dict[str, float]) -> Answer:
-    from dataclasses import replace
-
     return replace(a, timings=timings)
 
 
