@@ -38,6 +38,7 @@ _INSTALL_HINT = (
 _LOAD_LOCK = threading.Lock()  # guards _LOADED
 _RUN_LOCK = threading.Lock()  # one generation at a time: concurrent callers queue here
 _LOADED: dict[tuple[str, str], Any] = {}  # (model path, context) -> llama_cpp.Llama
+_BASE: dict[str, Any] = {}  # model path -> the Llama that owns the loaded weights
 
 
 def get_llm(name: str, timeout_s: float = 60.0) -> BaseChatModel | None:
@@ -89,11 +90,50 @@ def for_role(llm: BaseChatModel, role: str) -> BaseChatModel:
 
 
 def _close_all() -> None:
-    """Free the models before the interpreter tears down llama_cpp (else its __del__ fails noisily)."""
-    while _LOADED:
-        _, llama = _LOADED.popitem()
+    """Free the models before the interpreter tears down llama_cpp (else its __del__ fails noisily):
+    the extra contexts first, then the Llama objects that own the weights."""
+    bases = {id(b) for b in _BASE.values()}
+    for key in [k for k, v in _LOADED.items() if id(v) not in bases]:
+        with contextlib.suppress(Exception):
+            _LOADED.pop(key).close()
+    _LOADED.clear()
+    while _BASE:
+        _, llama = _BASE.popitem()
         with contextlib.suppress(Exception):
             llama.close()
+
+
+def _another_context(base: Any) -> Any:
+    """A Llama that shares `base`'s loaded weights and has its own context (KV cache, batch, state).
+
+    llama-cpp-python's Llama owns one model and one context; a second Llama of the same file would
+    load (and on CPU repack) the weights a second time, ~0.7 GB for the 1.5B model. This copy keeps
+    every attribute of `base` but the per-context ones, which are built anew as `Llama.__init__`
+    builds them; it holds `base` so that the weights outlive it, and its close() frees only its own
+    context."""
+    import ctypes
+
+    import numpy as np
+    from llama_cpp import _internals as internals
+
+    other = object.__new__(type(base))  # not copy.copy: Llama.__setstate__ loads the model again
+    other.__dict__.update(base.__dict__)
+    other._stack = contextlib.ExitStack()
+    other._base = base
+    other._ctx = other._stack.enter_context(contextlib.closing(
+        internals.LlamaContext(model=base._model, params=base.context_params, verbose=base.verbose)))
+    other._batch = other._stack.enter_context(contextlib.closing(
+        internals.LlamaBatch(n_tokens=base.n_batch, embd=0, n_seq_max=base.context_params.n_ctx,
+                             verbose=base.verbose)))
+    other._candidates = internals.LlamaTokenDataArray(n_vocab=base._n_vocab)
+    other.n_tokens = 0
+    other._requires_eval = True
+    other.input_ids = np.ndarray(base.input_ids.shape, dtype=np.intc)
+    other.scores = np.ndarray(base.scores.shape, dtype=np.single)
+    other._mirostat_mu = ctypes.c_float(2.0 * 5.0)
+    other._sampler = None
+    other.cache = None
+    return other
 
 
 class LlamaCppChat(BaseChatModel):
@@ -107,7 +147,8 @@ class LlamaCppChat(BaseChatModel):
     timeout_s: float = 60.0  # how long a caller waits for its turn
     #: One llama.cpp context per kind of prompt ("answer", "judge"): each keeps its own fixed prompt
     #: prefix (system text, examples) evaluated, which a single context would lose at every switch.
-    #: The weights are memory-mapped once and shared; a context costs its KV cache.
+    #: The weights are loaded once per file and shared (`_another_context`); a context costs its KV
+    #: cache.
     context: str = "answer"
 
     @property
@@ -129,6 +170,11 @@ class LlamaCppChat(BaseChatModel):
                 from llama_cpp import Llama
             except ImportError as e:
                 raise DependencyError(f"Cannot import llama_cpp ({e}). {_INSTALL_HINT}") from e
+            base = _BASE.get(path)
+            if base is not None and base.context_params.n_ctx == self.n_ctx:
+                llama = _another_context(base)
+                _LOADED[(path, self.context)] = llama
+                return llama
             threads = self.n_threads or int(os.environ.get("RAG_THREADS") or 2)
             t0 = time.perf_counter()
             try:
@@ -138,6 +184,7 @@ class LlamaCppChat(BaseChatModel):
             log.info("loaded %s in %.1f s (%d threads)", path, time.perf_counter() - t0, threads)
             if not _LOADED:
                 atexit.register(_close_all)
+            _BASE.setdefault(path, llama)
             _LOADED[(path, self.context)] = llama
             return llama
 

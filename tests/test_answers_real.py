@@ -71,3 +71,25 @@ def test_injected_instruction_changes_no_answer(e5_seed_index: Path, llm: str, t
     a = api.ask(question, llm=llm, index_dir=index)
     assert "HACKED" not in a.answer and "994" in a.answer
     assert all("HACKED" not in c.quote for c in a.citations)
+
+
+def test_judge_and_answer_contexts_share_one_loaded_model(llm: str) -> None:
+    """Two prompts, two llama.cpp contexts, one copy of the weights; neither context disturbs the other."""
+    from langchain_core.messages import HumanMessage
+
+    from rag.llms import for_role, get_llm
+    from rag.prompts import build_judge_messages
+
+    answer = get_llm(llm)
+    judge = for_role(answer, "judge")
+    ask = [HumanMessage(content="Nenne nur die Zahl: Wie viele Tage hat eine Woche?")]
+    first = answer.invoke(ask, max_tokens=8).content
+    yes = judge.invoke(build_judge_messages("Wie lang ist die Brücke?", "Die Brücke ist 300 Meter lang."),
+                       max_tokens=3).content
+    no = judge.invoke(build_judge_messages("Wer hat die Brücke gebaut?", "Die Brücke ist 300 Meter lang."),
+                      max_tokens=3).content
+    assert answer.invoke(ask, max_tokens=8).content == first and "7" in first
+    assert str(yes).strip().lower().startswith("yes") and str(no).strip().lower().startswith("no")
+    a, j = answer.load(), judge.load()
+    assert a is not j and a._ctx is not j._ctx  # own KV cache each
+    assert a._model is j._model  # the weights are loaded once
