@@ -125,3 +125,34 @@ def write_result(name: str, data: dict[str, Any]) -> Path:
     data = {"machine": machine(), "when": time.strftime("%Y-%m-%d %H:%M:%S"), **data}
     path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
     return path
+
+
+def remove_answers(text: str, golds: Sequence[str]) -> tuple[str, int]:
+    """The text without the sentences that hold one of the golds (paragraphs kept); and how many went."""
+    from rag.chunking import split_sentences
+
+    folded = [g.casefold() for g in golds if g.strip()]
+    out, removed = [], 0
+    for para in text.split("\n\n"):
+        kept = []
+        for s in split_sentences(para, "de"):
+            if any(g in s.text.casefold() for g in folded):
+                removed += 1
+            else:
+                kept.append(s.text)
+        if kept:
+            out.append(" ".join(kept))
+    return "\n\n".join(out), removed
+
+
+def answers_removed(limit: int, embedder: str) -> tuple[Path, int]:
+    """An index of the 24 XQuAD dev articles without the sentences that answer the first `limit`
+    questions of each: on-topic questions the articles no longer answer. (index dir, sentences removed)"""
+    articles, items = load_squad(XQUAD_DE)
+    golds = {it.id: list(it.answers) for it in items}
+    edited, n_removed = [], 0
+    for (title, text), ids in zip(articles, squad_titles(XQUAD_DE), strict=True):
+        new_text, n = remove_answers(text, [g for qid in ids[:limit] for g in golds[qid]])
+        edited.append((title, new_text))
+        n_removed += n
+    return cached_index(f"xquad-dev-de-answers-removed-{limit}", edited, embedder), n_removed
