@@ -171,7 +171,8 @@ class LlamaCppChat(BaseChatModel):
             except ImportError as e:
                 raise DependencyError(f"Cannot import llama_cpp ({e}). {_INSTALL_HINT}") from e
             base = _BASE.get(path)
-            if base is not None and base.context_params.n_ctx == self.n_ctx:
+            # a llama_cpp.Llama of the same size shares its weights (a stand-in without them is loaded anew)
+            if base is not None and hasattr(base, "_model") and base.context_params.n_ctx == self.n_ctx:
                 llama = _another_context(base)
                 _LOADED[(path, self.context)] = llama
                 return llama
