@@ -18,12 +18,14 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from . import store
+from .chunking import split_sentences
 from .embedders import get_embedder
 from .errors import LLMError, RagError
 from .evidence import (
     expected_answer_type,
     gives_answer_type,
     has_content_words,
+    looks_like_instruction,
     promote_answer_type,
     select_evidence,
     threshold,
@@ -82,6 +84,7 @@ class Prepared:
     evidence: tuple[Evidence, ...]
     abstain_reason: str  # empty when there is evidence to answer from
     retrieve_ms: float
+    context: str = ""  # the sentence before the best one in its article, for the judge
 
 
 def prepare(snap: store.Snapshot, question: str, history: History = (), k: int = 5) -> Prepared:
@@ -112,7 +115,7 @@ def prepare(snap: store.Snapshot, question: str, history: History = (), k: int =
     if not gives_answer_type(best.sentence.text, question, kind):
         why = f"the best sentence gives no {kind}"
         return Prepared(question, standalone, language, tuple(evidence), why, ms)
-    return Prepared(question, standalone, language, tuple(evidence), "", ms)
+    return Prepared(question, standalone, language, tuple(evidence), "", ms, preceding_sentence(snap, best))
 
 
 def judged(p: Prepared, llm: BaseChatModel) -> Prepared:
@@ -124,10 +127,24 @@ def judged(p: Prepared, llm: BaseChatModel) -> Prepared:
     if p.abstain_reason or not p.evidence:
         return p
     judge = for_role(llm, "judge")
-    reply = judge.invoke(build_judge_messages(p.standalone, p.evidence[0].sentence.text), max_tokens=JUDGE_TOKENS)
+    best = p.evidence[0]
+    messages = build_judge_messages(p.standalone, best.sentence.text, p.context)
+    reply = judge.invoke(messages, max_tokens=JUDGE_TOKENS)
     if judge_says_no(str(reply.content)):
         return replace(p, abstain_reason=JUDGED_NO)
     return p
+
+
+def preceding_sentence(snap: store.Snapshot, ev: Evidence) -> str:
+    """The sentence before the evidence sentence in its article ("" when it is the first)."""
+    art = snap.articles.get(ev.article_id)
+    if art is None:
+        return ""
+    before = art.text[max(0, ev.sentence.start - 1000) : ev.sentence.start].strip()
+    sentences = split_sentences(before, art.language) if before else []
+    if not sentences or looks_like_instruction(sentences[-1].text):  # article text is data, never a command
+        return ""
+    return sentences[-1].text
 
 
 def hit_language(snap: store.Snapshot, ev: Evidence) -> Language:

@@ -65,26 +65,30 @@ def build_messages(question: str, evidence: list[Evidence], language: Language) 
 # --- does the best sentence answer the question? (asked before the answer is phrased) ---------
 
 JUDGE_SYSTEM = (
-    "You check whether a sentence from a news article answers a question. Reply with one word: "
-    "yes if the sentence states the answer, no if it does not."
+    "You check whether a sentence from a news article answers a question. The context, when "
+    "given, is the sentence before it. Reply with one word: yes if the sentence states the answer, "
+    "no if it does not."
 )
 # Fictional, like FEW_SHOT: one sentence, a question it answers and one on the same topic it does not.
 JUDGE_SHOTS: list[tuple[str, str]] = [
-    ("Sentence: Die Brücke in Feldkirch ist 300 Meter lang.\nQuestion: Wie lang ist die Brücke in Feldkirch?", "yes"),
-    ("Sentence: Die Brücke in Feldkirch ist 300 Meter lang.\nQuestion: Wie viel hat die Brücke in Feldkirch "
-     "gekostet?", "no"),
+    ("Context: Die Stadt Feldkirch eröffnete im Mai eine neue Brücke.\nSentence: Sie ist 300 Meter lang.\n"
+     "Question: Wie lang ist die Brücke in Feldkirch?", "yes"),
+    ("Context: Die Stadt Feldkirch eröffnete im Mai eine neue Brücke.\nSentence: Sie ist 300 Meter lang.\n"
+     "Question: Wie viel hat die Brücke in Feldkirch gekostet?", "no"),
     ("Sentence: Jana Ostrowski leitet seit Mai die Firma Nordwerk.\nQuestion: Who is the head of Nordwerk?", "yes"),
     ("Sentence: Jana Ostrowski leitet seit Mai die Firma Nordwerk.\nQuestion: Who founded Nordwerk?", "no"),
 ]
 
 
-def build_judge_messages(question: str, sentence: str) -> list[BaseMessage]:
+def build_judge_messages(question: str, sentence: str, context: str = "") -> list[BaseMessage]:
+    """`context`: the sentence before it in the article ("Sie ist 300 Meter lang" needs it)."""
     messages: list[BaseMessage] = [SystemMessage(content=JUDGE_SYSTEM)]
     for user, assistant in JUDGE_SHOTS:
         messages.append(HumanMessage(content=user))
         messages.append(AIMessage(content=assistant))
     text = " ".join(sentence.split())
-    messages.append(HumanMessage(content=f"Sentence: {text}\nQuestion: {question.strip()}"))
+    before = f"Context: {' '.join(context.split())}\n" if context.strip() else ""
+    messages.append(HumanMessage(content=f"{before}Sentence: {text}\nQuestion: {question.strip()}"))
     return messages
 
 
