@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         if want_yes and not contains_answer(prep.evidence[0].sentence.text, golds):
             continue  # the best sentence does not hold the answer: neither verdict is wrong
         t0 = time.perf_counter()
-        said_yes = judged(prep, llm).abstain_reason != JUDGED_NO
+        said_yes = judged(prep, llm, snap).abstain_reason != JUDGED_NO
         times.append(time.perf_counter() - t0)
         c = counts.setdefault(label, [0, 0])
         c[0] += 1

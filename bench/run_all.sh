@@ -4,9 +4,9 @@
 #
 #   bash bench/run_all.sh [name ...]     # names: retrieval throughput incremental incremental-sizes incremental-e5
 #                                        # scale crash crash-work concurrency answers eval-extractive
-#                                        # eval-extractive-en eval-llm load load-llm memory
+#                                        # eval-extractive-en eval-llm judge load load-llm memory
 #                                        # experiments (not in the default run): focus-terms
-#                                        # refusal-prompt judge-in-answer-prompt
+#                                        # refusal-prompt judge-in-answer-prompt judged-threshold
 set -uo pipefail
 cd "${RAG_ROOT:-$(dirname "$0")/..}"  # RAG_ROOT: when running a copy of this script
 PY=${PY:-.venv/bin/python}
@@ -62,6 +62,7 @@ w answers && run answers "$PY" bench/answers.py --llms extractive,llama-cpp
 w eval-extractive && run eval-extractive "$RAG" eval --qa "$XQ" --llm extractive --json
 w eval-extractive-en && run eval-extractive-en "$RAG" eval --qa "$XQ_EN" --llm extractive --json
 w eval-llm && run eval-llm "$RAG" eval --qa "$XQ" --llm llama-cpp --limit "$LLM_LIMIT" --json
+w judge && run judge "$PY" bench/judge.py
 w load && serve_and_load load-extractive-20 extractive 20 3
 w load && serve_and_load load-extractive-50 extractive 50 2
 w load-llm && serve_and_load load-llm-20 llama-cpp 20 1
@@ -69,4 +70,5 @@ w memory && run memory "$PY" bench/memory.py
 x focus-terms && run focus-terms "$PY" bench/experiments/focus_terms.py
 x refusal-prompt && run refusal-prompt "$PY" bench/experiments/refusal_prompt.py
 x judge-in-answer-prompt && run judge-in-answer-prompt "$PY" bench/experiments/judge_in_answer_prompt.py
+x judged-threshold && run judged-threshold "$PY" bench/experiments/judged_threshold.py
 exit 0

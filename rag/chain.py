@@ -84,7 +84,6 @@ class Prepared:
     evidence: tuple[Evidence, ...]
     abstain_reason: str  # empty when there is evidence to answer from
     retrieve_ms: float
-    context: str = ""  # the sentence before the best one in its article, for the judge
 
 
 def prepare(snap: store.Snapshot, question: str, history: History = (), k: int = 5) -> Prepared:
@@ -115,20 +114,21 @@ def prepare(snap: store.Snapshot, question: str, history: History = (), k: int =
     if not gives_answer_type(best.sentence.text, question, kind):
         why = f"the best sentence gives no {kind}"
         return Prepared(question, standalone, language, tuple(evidence), why, ms)
-    return Prepared(question, standalone, language, tuple(evidence), "", ms, preceding_sentence(snap, best))
+    return Prepared(question, standalone, language, tuple(evidence), "", ms)
 
 
-def judged(p: Prepared, llm: BaseChatModel) -> Prepared:
+def judged(p: Prepared, llm: BaseChatModel, snap: store.Snapshot) -> Prepared:
     """Ask the model whether the best sentence answers the question (one word, before phrasing).
 
     Similarity cannot tell "Wer ist der Präsident?" from "Wer ist der Verteidigungsminister?" when
-    the article names only the latter; the model can. A clear "no" turns the answer into an
-    abstention; anything else keeps it. Raises LLMError like any call of the model."""
+    the article names only the latter; the model can. It reads the sentence before the quote as
+    context (the article of `snap`). A clear "no" turns the answer into an abstention; anything else
+    keeps it. Raises LLMError like any call of the model."""
     if p.abstain_reason or not p.evidence:
         return p
     judge = for_role(llm, "judge")
     best = p.evidence[0]
-    messages = build_judge_messages(p.standalone, best.sentence.text, p.context)
+    messages = build_judge_messages(p.standalone, best.sentence.text, preceding_sentence(snap, best))
     reply = judge.invoke(messages, max_tokens=JUDGE_TOKENS)
     if judge_says_no(str(reply.content)):
         return replace(p, abstain_reason=JUDGED_NO)
@@ -226,7 +226,7 @@ def run_stream(
     judge_ms: float | None = None
     try:
         t_judge = time.perf_counter()
-        p = judged(p, llm)
+        p = judged(p, llm, snap)
         judge_ms = (time.perf_counter() - t_judge) * 1000
         if p.abstain_reason:  # the abstention is the first (and last) text shown after the quote
             elapsed = (time.perf_counter() - t0) * 1000
@@ -281,7 +281,7 @@ def build_chain(snap: store.Snapshot, llm: BaseChatModel | None, llm_name: str, 
         )
         t0 = time.perf_counter()
         try:
-            p = judged(p, llm)
+            p = judged(p, llm, snap)
             if p.abstain_reason:
                 return evidence_answer(p, llm=llm_name)
             text = gen.invoke(p)

@@ -24,7 +24,7 @@ LINE = {"de": "Steht die Antwort in Satz [1]? Antworte nur mit ja oder nein.",
         "en": "Does sentence [1] state the answer? Reply only yes or no."}
 
 
-def judged(p, llm):  # type: ignore[no-untyped-def]
+def judged(p, llm, snap=None):  # type: ignore[no-untyped-def]
     if p.abstain_reason or not p.evidence:
         return p
     messages = prompts.build_messages(p.standalone, list(p.evidence), p.language)
