@@ -35,7 +35,7 @@ _INSTALL_HINT = (
     "build must run on other CPUs), or use --llm extractive."
 )
 
-_LOAD_LOCK = threading.Lock()  # guards _LOADED
+_LOAD_LOCK = threading.Lock()  # guards _LOADED and _BASE
 _RUN_LOCK = threading.Lock()  # one generation at a time: concurrent callers queue here
 _LOADED: dict[tuple[str, str], Any] = {}  # (model path, context) -> llama_cpp.Llama
 _BASE: dict[str, Any] = {}  # model path -> the Llama that owns the loaded weights

@@ -140,17 +140,20 @@ def test_ask_api_rejects_empty_question(hashing_index: Path) -> None:
         api.ask("   ", index_dir=hashing_index, llm="extractive")
 
 
+def _one_article_index(tmp_path: Path, text: str) -> store.Snapshot:
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    (articles / "article.txt").write_text(text, encoding="utf-8")
+    api.build_index(articles, tmp_path / "index", embedder="hashing")
+    return store.open_index(tmp_path / "index")
+
+
 def test_only_sentences_above_the_threshold_reach_the_model(tmp_path: Path) -> None:
     from rag.chain import prepare
     from rag.evidence import threshold
 
-    articles = tmp_path / "articles"
-    articles.mkdir()
-    (articles / "glocken.txt").write_text(
-        "Der Glockenturm von Nordheim besitzt 23 Glocken aus Bronze. Gestern regnete es in Bremen. "
-        "Ein Hund bellte laut im Park.\n", encoding="utf-8")
-    api.build_index(articles, tmp_path / "index", embedder="hashing")
-    snap = store.open_index(tmp_path / "index")
+    snap = _one_article_index(tmp_path, "Der Glockenturm von Nordheim besitzt 23 Glocken aus Bronze. Gestern "
+                              "regnete es in Bremen. Ein Hund bellte laut im Park.\n")
     question = "Wie viele Glocken besitzt der Glockenturm von Nordheim?"
     p = prepare(snap, question)
     assert not p.abstain_reason
@@ -186,13 +189,8 @@ def test_judge_no_turns_the_answer_into_an_abstention(hashing_index: Path) -> No
 
 def test_the_judge_sees_the_sentence_before_the_quote(tmp_path: Path) -> None:
     """The judge reads "Sie ist 300 Meter lang." with the sentence before it, which says what "sie" is."""
-    articles = tmp_path / "articles"
-    articles.mkdir()
-    (articles / "bruecke.txt").write_text(
-        "Nordheim eröffnete am Montag die neue Brücke über den Fluss Lenne. Sie ist 300 Meter lang und "
-        "aus Stahl gebaut. Gestern regnete es in Bremen.\n", encoding="utf-8")
-    api.build_index(articles, tmp_path / "index", embedder="hashing")
-    snap = store.open_index(tmp_path / "index")
+    snap = _one_article_index(tmp_path, "Nordheim eröffnete am Montag die neue Brücke über den Fluss Lenne. Sie "
+                              "ist 300 Meter lang und aus Stahl gebaut. Gestern regnete es in Bremen.\n")
     model = _judge_then("yes", "Die Brücke ist 300 Meter lang [1].")
     final = _final(list(run_stream(snap, model, "fake", "Welche Länge hat die Brücke aus Stahl?", [])))
     judge_prompt = str(model.calls[0][-1].content)
