@@ -13,15 +13,18 @@ if TYPE_CHECKING:  # pragma: no cover
 
 _WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*", re.UNICODE)
 
-# Short, very frequent words decide short questions better than character statistics do.
+# Short, very frequent words decide short questions better than character statistics do. Words
+# both languages use ("in", "an", "was", "will", "so") count for neither.
 _DE_HINTS = frozenset(
-    "der die das und ist sind wer wie was wann wo warum welche welcher welches wieviel wieviele viele "
-    "nicht mit von für auf dem den des ein eine einer hat haben wurde wurden im zum zur über "
-    "nach sich auch noch dass".split()
+    "der die das und ist sind war waren wer wen wem wessen wie was wann wo woher wohin warum weshalb "
+    "wieso welche welcher welches welchem welchen wieviel wieviele viele nicht mit von vom für auf am "
+    "dem den des ein eine einer einem einen hat haben hatte wird werden wurde wurden im zum zur über "
+    "nach seit bis gegen unter beim sich auch noch dass er sie es sein seine ihr ihre um zu".split()
 )
 _EN_HINTS = frozenset(
-    "the and is are who how what when where why which many much not with of for on an a has have "
-    "was were did does do in to from about after that this".split()
+    "the and is are who whom whose how what when where why which many much not with of for on a has "
+    "have had were did does do to from about after that this by at it its his their they been be "
+    "into there".split()
 )
 
 STOPWORDS: dict[Language, frozenset[str]] = {
