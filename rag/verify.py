@@ -2,7 +2,9 @@
 
 `evidence[i]` is the sentence the answer may cite as `[i+1]`. The checks: citation numbers exist;
 something is cited (unless the answer abstains); every number, amount and date is in a cited
-sentence; names are in a cited sentence; the answer is in the question's language. Problems are
+sentence; names are in a cited sentence; the answer says more than the question did ("Hegseth wird
+in Hawaii treffen" for "Wen wird Hegseth in Hawaii treffen?" does not); the answer is in the
+question's language. Problems are
 short sentences for the user. The checks are heuristics tuned for few false alarms.
 """
 
@@ -12,7 +14,7 @@ import os
 import re
 from dataclasses import dataclass
 
-from .lang import STOPWORDS, detect_language, tokenize
+from .lang import STOPWORDS, detect_language, stem_tokens, tokenize
 from .types import Language
 
 __all__ = ["Verification", "verify_answer", "is_abstention", "cited_numbers"]
@@ -235,6 +237,8 @@ def verify_answer(
     if not abstains:
         problems += _check_numbers(body, [*support, question], where)
         problems += _check_names(body, [*support, question], evidence, valid, language, where)
+        if question.strip() and set(stem_tokens(body, language)) <= set(stem_tokens(question, language)):
+            problems.append("the answer only repeats the question")
     problems += _check_language(body, language)
     return Verification(not problems, tuple(problems), cited)
 

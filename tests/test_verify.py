@@ -227,3 +227,31 @@ def test_translated_month_names_are_left_to_the_date_check() -> None:
     evidence = ["Seit die beiden Seiten im Juli 2021 eine Vereinbarung unterzeichnet haben, wurde viel erreicht."]
     assert verify_answer("They signed the agreement in July 2021 [1].", evidence, "en").ok
     assert not verify_answer("They signed the agreement in March 2021 [1].", evidence, "en").ok
+
+
+HAWAII = ["In Hawaii wird Hegseth Führer des Indo-Pacific Command zu Themen der Kampfbereitschaft treffen."]
+
+
+def test_an_answer_that_only_repeats_the_question_fails() -> None:
+    question = "Wen wird Hegseth in Hawaii treffen?"
+    bad = verify_answer("Hegseth wird in Hawaii treffen [1].", HAWAII, "de", question=question)
+    assert not bad.ok and bad.problems == ("the answer only repeats the question",)
+    good = verify_answer("Hegseth trifft die Führer des Indo-Pacific Command [1].", HAWAII, "de", question=question)
+    assert good.ok, good.problems
+    # without the question there is nothing to compare with
+    assert verify_answer("Hegseth wird in Hawaii treffen [1].", HAWAII, "de").ok
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        ("Hat Vietnam 994 Kisten zurückgegeben?", "Ja, 994 Kisten [1]."),  # yes/no: "ja" is the news
+        ("Wie viele Kisten hat Vietnam zurückgegeben?", "994 Kisten [1]."),
+        ("Who is Vietnam's defence minister?", "Phan Van Giang [1]."),
+    ],
+)
+def test_a_short_answer_with_one_new_word_passes(question: str, answer: str) -> None:
+    evidence = ["Vietnam hat 994 Kisten zurückgegeben.", "Verteidigungsminister ist Phan Van Giang."]
+    language = "en" if question.startswith("Who") else "de"
+    check = verify_answer(answer, evidence, language, question=question)
+    assert "the answer only repeats the question" not in check.problems
