@@ -15,7 +15,7 @@ from collections import Counter
 import numpy as np
 
 from . import store
-from .lang import stem_tokens
+from .lang import chunk_tokens, stem_tokens
 from .types import Evidence, Hit, Language
 
 #: Weight of the word-overlap bonus against the cosine.
@@ -53,7 +53,7 @@ def _idf(snap: store.Snapshot) -> dict[tuple[str, Language], float]:
     if cached is None:
         df: Counter[tuple[str, Language]] = Counter()
         for c in snap.chunks:
-            for tok in set(stem_tokens(c.text, c.language)):
+            for tok in set(chunk_tokens(c.text, c.language)):
                 df[(tok, c.language)] += 1
         n = max(1, len(snap.chunks))
         cached = {key: math.log(1 + n / cnt) for key, cnt in df.items()}

@@ -90,3 +90,14 @@ def stem_tokens(text: str, language: Language, drop_stopwords: bool = True) -> l
         stop = STOPWORDS[language]
         words = [w for w in words if w not in stop]
     return list(_stemmer(language).stemWords(words))
+
+
+#: Chunks whose stemmed tokens are kept (about 2 KB each): an update of a large index re-stems only
+#: new and changed chunks, not every chunk for BM25 and the idf table again.
+CHUNK_TOKEN_CACHE = 100_000
+
+
+@lru_cache(maxsize=CHUNK_TOKEN_CACHE)
+def chunk_tokens(text: str, language: Language) -> tuple[str, ...]:
+    """`stem_tokens` of a chunk's text, remembered (the text is the key, so a changed chunk is new)."""
+    return tuple(stem_tokens(text, language))

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from .errors import IndexCorruptError, IndexLockedError, IndexMismatchError, IndexWriteError, NoIndexError
-from .lang import stem_tokens
+from .lang import chunk_tokens, stem_tokens
 from .types import Article, Chunk, Language, Sentence
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ def _chunk_from_json(d: dict[str, Any]) -> Chunk:
 
 
 def _tokens(chunks: list[Chunk]) -> list[list[str]]:
-    return [stem_tokens(c.text, c.language) for c in chunks]
+    return [list(chunk_tokens(c.text, c.language)) for c in chunks]
 
 
 def _build_bm25(chunks: list[Chunk]) -> Any | None:
