@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from . import indexing, store
-from .chain import History, run_stream
+from .chain import AnswerFlow, History
 from .config import Settings, load_settings
 from .errors import NoIndexError, RagError
 from .retrieve import SNAPSHOTS, RetrievalConfig, retrieve
@@ -78,7 +78,7 @@ def ask_stream(
         raise RagError("The question is longer than 2000 characters. Ask it in fewer words.")
     snap = SNAPSHOTS.get(s.index_dir)
     model, name = _llm(s.llm, s.llm_timeout_s)
-    yield from run_stream(snap, model, name, question, history, k)
+    yield from AnswerFlow(snap, model, name, k).stream({"question": question, "history": history})
 
 
 def ask(

@@ -1,79 +1,61 @@
-"""The evidence-first answer chain.
+"""The evidence-first answer flow, one LangChain Runnable (`AnswerFlow`).
 
-question (+ history) -> standalone question -> hybrid retrieval -> the few sentences that answer
--> evidence answer (instant, a quote) -> generated answer (optional LLM) -> checks -> Answer.
-A generated answer that fails a check is replaced by the evidence answer, flagged unverified.
+question (+ history) -> analysis (language, kind, follow-up) -> hybrid retrieval -> evidence by kind
+-> evidence answer (instant: quote, short span, or cited bullets) -> the model where it helps
+(judge, reader, yes/no, check) -> Answer. The model can only add to the evidence answer: whatever it
+says that fails a check is dropped, and the extractive form of the same kind stays, flagged.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.runnables import Runnable, RunnableLambda
+from langchain_core.runnables import Runnable, RunnableConfig
 
 from . import store
 from .chunking import split_sentences
 from .embedders import get_embedder
-from .errors import LLMError, RagError
+from .errors import RagError
 from .evidence import (
-    expected_answer_type,
+    PREFER_BONUS,
     gives_answer_type,
     has_content_words,
     looks_like_instruction,
     promote_answer_type,
-    select_evidence,
+    scored_sentences,
+    select_set,
     threshold,
 )
-from .lang import detect_language, stem_tokens
-from .llms import for_role
-from .prompts import ABSTAIN, build_judge_messages, build_messages, judge_says_no
+from .forms import bullets, extractive_short, quoted, single_text
+from .lang import detect_language
+from .prompts import ABSTAIN, build_judge_messages, judge_says_no
+from .question import NAMED_DATE, Question, analyse
+from .reading import Reading, read
 from .retrieve import RetrievalConfig, retrieve
 from .types import Answer, Citation, Evidence, Language, StreamEvent
-from .verify import is_abstention, verify_answer
+from .verify import MONTHS
 
 log = logging.getLogger(__name__)
 
 History = Sequence[Any]  # [(user, assistant), ...] or [{"role": ..., "content": ...}, ...]
 
-_FOLLOW_UP = re.compile(
-    r"\b(er|sie|es|ihm|ihr|ihn|dort|dabei|davon|damit|darüber|dies\w*|jene\w*|he|she|it|they|them|his|her|"
-    r"their|there|that|this|those|these)\b",
-    re.IGNORECASE,
-)
-
-MAX_TOKENS = 160
 JUDGE_TOKENS = 3
 JUDGED_NO = "the language model found that the best sentence does not answer the question"
 #: How much closer (cosine) the best sentence may be than one that gives the asked kind of answer.
 TYPE_MARGIN = 0.02
-
-
-def previous_user_questions(history: History) -> list[str]:
-    out: list[str] = []
-    for turn in history or []:
-        if isinstance(turn, dict):
-            if turn.get("role") == "user" and isinstance(turn.get("content"), str):
-                out.append(turn["content"])
-        elif isinstance(turn, (list, tuple)) and turn and isinstance(turn[0], str):
-            out.append(turn[0])
-    return out
-
-
-def standalone_question(question: str, history: History, language: Language) -> str:
-    """A follow-up ("Und wann war er dort?") gets the previous question's content words added."""
-    prev = previous_user_questions(history)
-    if not prev:
-        return question
-    content = stem_tokens(question, language)
-    if len(content) >= 5 and not _FOLLOW_UP.search(question):
-        return question
-    return f"{question} ({prev[-1]})"
+#: A list, overview or comparison takes sentences this much below the answer threshold.
+SET_MARGIN = 0.03
+#: Chunks retrieved for a list, overview, comparison or multi-article question.
+SET_K = 8
+NOT_CHECKED = "a quote of the closest sentence; no check confirmed that it answers the question"
+NOT_CHECKED_SET = "quotes of the closest sentences; not checked for meaning"
 
 
 @dataclass(frozen=True)
@@ -84,67 +66,112 @@ class Prepared:
     evidence: tuple[Evidence, ...]
     abstain_reason: str  # empty when there is evidence to answer from
     retrieve_ms: float
+    q: Question | None = None
+    #: the factoid's answer comes from the sentence before the best one (evidence[1]), e.g. its date
+    from_context: bool = False
+
+
+def _date_matcher(dates: tuple[str, ...]) -> Any:
+    """A test for sentences naming one of `dates` (day and month, in either language's form)."""
+    wanted = {key for d in dates for key in _day_months(d)}
+    return (lambda text: bool(wanted & _day_months(text))) if wanted else None
+
+
+def _day_months(text: str) -> set[tuple[int, int]]:
+    """(day, month) of each named date in `text`: "2. November", "November 2", "2.11.2025"."""
+    out = set()
+    for m in NAMED_DATE.finditer(text):
+        digits = [int(x) for x in re.findall(r"\d+", m.group(0))]
+        month = next((MONTHS[w.lower()] for w in re.findall(r"[^\W\d_]+", m.group(0)) if w.lower() in MONTHS), None)
+        if month and digits:
+            out.add((digits[0], month))
+        elif len(digits) >= 2 and digits[0] <= 31 and digits[1] <= 12:
+            out.add((digits[0], digits[1]))
+        elif len(digits) == 3 and digits[0] > 1000:  # ISO 2025-11-02
+            out.add((digits[2], digits[1]))
+    return out
 
 
 def prepare(snap: store.Snapshot, question: str, history: History = (), k: int = 5) -> Prepared:
-    """Retrieval and sentence selection: everything before the language model."""
+    """Question analysis, retrieval and evidence by kind: everything before the language model."""
     t0 = time.perf_counter()
-    language = detect_language(question)
-    standalone = standalone_question(question, history, language)
-    if not has_content_words(standalone, language):
-        return Prepared(question, standalone, language, (), "the question has no content words", 0.0)
-    embedder = get_embedder(snap.embedder)
-    qvec = embedder.embed_query(standalone)
-    hits = retrieve(snap, standalone, k, RetrievalConfig(), language=language, qvec=qvec)
-    evidence = select_evidence(snap, hits, standalone, qvec, language)
-    ms = (time.perf_counter() - t0) * 1000
-    if not evidence:
-        return Prepared(question, standalone, language, (), "no article matches the question", ms)
+    q = analyse(question, history)
+    lang = q.language
+
+    def done(evidence: Sequence[Evidence], reason: str = "", from_context: bool = False) -> Prepared:
+        ms = (time.perf_counter() - t0) * 1000
+        return Prepared(question, q.standalone, lang, tuple(evidence), reason, ms, q, from_context)
+
+    if not has_content_words(q.standalone, lang):
+        return done((), "the question has no content words")
+    qvec = get_embedder(snap.embedder).embed_query(q.standalone)
+    hits = retrieve(snap, q.standalone, max(k, SET_K) if q.is_set else k, RetrievalConfig(), language=lang, qvec=qvec)
+    scored = scored_sentences(snap, hits, q.standalone, qvec, lang, _date_matcher(q.dates))
+    if not scored:
+        return done((), "no article matches the question")
+
+    def needed(ev: Evidence) -> float:
+        return threshold(snap.embedder, lang, hit_language(snap, ev))
+
+    if q.is_set:
+        evidence = select_set(snap, scored, lambda ev: needed(ev) - SET_MARGIN,
+                              spread=q.kind in ("multi", "comparison"), lead=q.kind == "overview")
+        return done(evidence) if evidence else done([ev for _, _, ev in scored[:3]], "the evidence is too weak")
+    top = [ev for _, _, ev in scored[:3]]
+    prefer = _date_matcher(q.dates)
+    # a sentence naming the date the question names is strong evidence ("Was geschah am 2. November?")
+    named = PREFER_BONUS if prefer is not None and prefer(top[0].sentence.text) else 0.0
+    if top[0].score + named < needed(top[0]):
+        return done(top, "the evidence is too weak")
+    # only sentences that are evidence on their own count: a weak third sentence would let its
+    # numbers answer the question ("994 people were harmed by dioxin")
+    kept = [top[0], *(ev for ev in top[1:] if ev.score >= needed(ev))]
+    evidence = promote_answer_type(kept, question, q.answer_type, TYPE_MARGIN)
     best = evidence[0]
-    art_lang = hit_language(snap, best)
-    needed = threshold(snap.embedder, language, art_lang)
-    if best.score < needed:
-        return Prepared(question, standalone, language, tuple(evidence), "the evidence is too weak", ms)
-    # only sentences that are evidence on their own reach the model: a weak third sentence would
-    # let it attach that sentence's numbers to the question ("994 people were harmed by dioxin")
-    evidence = [ev for ev in evidence if ev.score >= threshold(snap.embedder, language, hit_language(snap, ev))]
-    kind = expected_answer_type(question)
-    evidence = promote_answer_type(evidence, question, kind, TYPE_MARGIN)
-    best = evidence[0]
-    if not gives_answer_type(best.sentence.text, question, kind):
-        why = f"the best sentence gives no {kind}"
-        return Prepared(question, standalone, language, tuple(evidence), why, ms)
-    return Prepared(question, standalone, language, tuple(evidence), "", ms)
+    if q.answer_type and not gives_answer_type(best.sentence.text, question, q.answer_type):
+        before = preceding_sentence(snap, best, same_paragraph=True)
+        if q.answer_type == "date" and before and gives_answer_type(before.sentence.text, question, "date"):
+            return done([best, before], from_context=True)  # "Am 2. November … . Dabei unterzeichneten …"
+        return done(evidence, f"the best sentence gives no {q.answer_type}")
+    return done([best])
 
 
 def judged(p: Prepared, llm: BaseChatModel, snap: store.Snapshot) -> Prepared:
-    """Ask the model whether the best sentence answers the question (one word, before phrasing).
+    """Ask the model whether the best sentence (read with the one before it) answers the question.
 
     Similarity cannot tell "Wer ist der Präsident?" from "Wer ist der Verteidigungsminister?" when
-    the article names only the latter; the model can. It reads the sentence before the quote as
-    context (the article of `snap`). A clear "no" turns the answer into an abstention; anything else
-    keeps it. Raises LLMError like any call of the model."""
-    if p.abstain_reason or not p.evidence:
+    the article names only the latter; the model can. A clear "no" turns the answer into an
+    abstention; anything else keeps it. Raises LLMError like any call of the model."""
+    from .llms import for_role
+
+    if p.abstain_reason or not p.evidence or (p.q and p.q.is_set):
         return p
-    judge = for_role(llm, "judge")
     best = p.evidence[0]
-    messages = build_judge_messages(p.standalone, best.sentence.text, preceding_sentence(snap, best))
-    reply = judge.invoke(messages, max_tokens=JUDGE_TOKENS)
-    if judge_says_no(str(reply.content)):
-        return replace(p, abstain_reason=JUDGED_NO)
-    return p
+    before = preceding_sentence(snap, best)
+    reply = for_role(llm, "judge").invoke(
+        build_judge_messages(p.standalone, best.sentence.text, before.sentence.text if before else ""),
+        max_tokens=JUDGE_TOKENS)
+    return replace(p, abstain_reason=JUDGED_NO) if judge_says_no(str(reply.content)) else p
 
 
-def preceding_sentence(snap: store.Snapshot, ev: Evidence) -> str:
-    """The sentence before the evidence sentence in its article ("" when it is the first)."""
+def preceding_sentence(snap: store.Snapshot, ev: Evidence, same_paragraph: bool = False) -> Evidence | None:
+    """The sentence before `ev` in its article (None for the first, or across a paragraph break when
+    `same_paragraph`); an instruction-like sentence is never returned (article text is data)."""
     art = snap.articles.get(ev.article_id)
     if art is None:
-        return ""
-    before = art.text[max(0, ev.sentence.start - 1000) : ev.sentence.start].strip()
-    sentences = split_sentences(before, art.language) if before else []
-    if not sentences or looks_like_instruction(sentences[-1].text):  # article text is data, never a command
-        return ""
-    return sentences[-1].text
+        return None
+    lo = max(0, ev.sentence.start - 1000)
+    before = art.text[lo : ev.sentence.start]
+    if same_paragraph and "\n\n" in before.rstrip():
+        lo += before.rstrip().rindex("\n\n") + 2
+        before = art.text[lo : ev.sentence.start]
+    if not before.strip():
+        return None
+    sentences = split_sentences(before, art.language)
+    if not sentences or looks_like_instruction(sentences[-1].text):
+        return None
+    last = sentences[-1]
+    return replace(ev, sentence=replace(last, start=lo + last.start, end=lo + last.end), score=0.0)
 
 
 def hit_language(snap: store.Snapshot, ev: Evidence) -> Language:
@@ -152,142 +179,132 @@ def hit_language(snap: store.Snapshot, ev: Evidence) -> Language:
     return art.language if art else "de"
 
 
-def _citation(n: int, ev: Evidence) -> Citation:
-    return Citation(
-        n=n, article_id=ev.article_id, title=ev.title, url=ev.url, quote=ev.sentence.text,
-        chunk_id=ev.chunk_id, date=ev.date, passage=ev.passage,
-    )
+def citation(n: int, ev: Evidence) -> Citation:
+    return Citation(n=n, article_id=ev.article_id, title=ev.title, url=ev.url, quote=ev.sentence.text,
+                    chunk_id=ev.chunk_id, date=ev.date, passage=ev.passage)
 
 
-def evidence_answer(p: Prepared, *, verified: bool = True, reason: str = "", timings: dict[str, float] | None = None,
-                    llm: str = "extractive") -> Answer:
-    """The best sentence, quoted and cited; or the abstention."""
+def evidence_answer(p: Prepared, *, timings: dict[str, float] | None = None, llm: str = "extractive",
+                    reason: str = "", reading: Reading | None = None) -> Answer:
+    """The extractive form of the question's kind, or the abstention.
+
+    A factoid shows its short span when the best sentence holds exactly one thing of the asked kind
+    (a number, date, time span): verified by alignment. Otherwise the quote, unverified: a quote is
+    the article's words, but nothing has checked that it answers the question. A `reading` that passed
+    its checks (the model's short answer or yes/no) takes the short span's place, verified."""
     timings = dict(timings or {"retrieve_ms": p.retrieve_ms})
+    lang = p.language
     if p.abstain_reason or not p.evidence:
-        return Answer(ABSTAIN[p.language], (), True, True, p.language, timings, p.abstain_reason, p.question, llm)
-    best = p.evidence[0]
-    quote = " ".join(best.sentence.text.split())
-    # the quote alone: short, and the title, link and passage are in the citation
-    if p.language == "de":
-        text = f"„{quote}“ [1]"
-    else:
-        text = f"“{quote}” [1]"
-    return Answer(text, (_citation(1, best),), False, verified, p.language, timings, reason, p.question, llm)
+        return Answer(ABSTAIN[lang], (), True, True, lang, timings, p.abstain_reason, p.question, llm,
+                      kind=p.q.kind if p.q else "")
+    q = p.q or analyse(p.question)
+    cites = tuple(citation(n, ev) for n, ev in enumerate(p.evidence, 1))
+    if q.is_set:
+        return Answer(bullets(list(p.evidence), lang), cites, False, False, lang, timings, reason or NOT_CHECKED_SET,
+                      p.question, llm, kind=q.kind)
+    source = p.evidence[-1] if p.from_context else p.evidence[0]
+    cite = len(p.evidence) if p.from_context else 1
+    if reading is not None and reading.short:
+        return Answer(single_text(list(p.evidence), lang, reading.shown, cite), cites, False, True, lang, timings, "",
+                      p.question, llm, short=reading.short, kind=q.kind)
+    short, unique = extractive_short(source.sentence.text, q.text, q.answer_type, hit_language_of(p, source))
+    shown = display_short(short, lang, source)
+    text = single_text(list(p.evidence), lang, shown, cite)
+    verified = bool(short) and unique and not p.from_context and not reason
+    why = reason or ("" if verified else _unchecked_reason(short, unique, p.from_context))
+    return Answer(text, cites, False, verified, lang, timings, why, p.question, llm, short=short, kind=q.kind)
 
 
-_CITE = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
-_PLACEHOLDER = re.compile(r"\s*\[n\]", re.IGNORECASE)
+def _unchecked_reason(short: str, unique: bool, from_context: bool) -> str:
+    if short and from_context:
+        return "the date is from the sentence before the quote; no check confirmed that it is the asked event's"
+    if short and not unique:
+        return "the sentence holds several candidates; the one nearest the question's words is shown, unchecked"
+    return NOT_CHECKED
 
 
-def cited_numbers(text: str) -> list[int]:
-    out: list[int] = []
-    for m in _CITE.finditer(text):
-        for part in m.group(1).split(","):
-            n = int(part)
-            if n not in out:
-                out.append(n)
-    return out
+def hit_language_of(p: Prepared, ev: Evidence) -> Language:
+    return detect_language(ev.sentence.text) if ev.sentence.text else p.language
 
 
-def finish_generated(p: Prepared, text: str, timings: dict[str, float], llm_name: str) -> Answer:
-    """Check a generated answer; fall back to the evidence answer when a check fails."""
-    text = _PLACEHOLDER.sub("", text).strip()  # "[n]" copied from the prompt's instruction
-    if is_abstention(text, p.language):
-        fallback = evidence_answer(p, verified=False, timings=timings, llm=llm_name,
-                                   reason="the model found no answer in the sentences; showing the best quote")
-        return fallback
-    sentences = [ev.sentence.text for ev in p.evidence]
-    check = verify_answer(text, sentences, p.language, n_max=len(sentences), question=p.question)
-    if not check.ok:
-        reason = "; ".join(check.problems)
-        log.info("generated answer failed checks: %s", reason)
-        return evidence_answer(p, verified=False, timings=timings, llm=llm_name,
-                               reason=f"the generated answer failed a check ({reason}); showing the quote instead")
-    cites = tuple(_citation(n, p.evidence[n - 1]) for n in sorted(check.cited))
-    return Answer(text, cites, False, True, p.language, timings, "", p.question, llm_name)
+def display_short(short: str, language: Language, source: Evidence) -> str:
+    """A short answer in the sentence's own words is quoted when the question is in another language
+    (“130 Millionen US-Dollar” for an English question): the answer's own words stay in one language."""
+    if short and any(ch.isalpha() for ch in short) and detect_language(source.sentence.text) != language:
+        return quoted(short, language)
+    return short
 
 
-def run_stream(
-    snap: store.Snapshot, llm: BaseChatModel | None, llm_name: str, question: str, history: History = (), k: int = 5
-) -> Iterator[StreamEvent]:
-    """Evidence answer first, then the generated tokens, then the checked final answer."""
-    t0 = time.perf_counter()
-    p = prepare(snap, question, history, k)
-    ev_answer = evidence_answer(p, timings={"retrieve_ms": p.retrieve_ms,
-                                            "total_ms": (time.perf_counter() - t0) * 1000}, llm=llm_name)
-    yield StreamEvent("evidence", ev_answer.answer, ev_answer)
-    if llm is None or ev_answer.abstained:
-        timings = {"retrieve_ms": p.retrieve_ms, "first_token_ms": (time.perf_counter() - t0) * 1000,
-                   "total_ms": (time.perf_counter() - t0) * 1000}
-        yield StreamEvent("final", ev_answer.answer, _with_timings(ev_answer, timings))
-        return
-    parts: list[str] = []
-    first: float | None = None
-    judge_ms: float | None = None
-    try:
-        t_judge = time.perf_counter()
-        p = judged(p, llm, snap)
-        judge_ms = (time.perf_counter() - t_judge) * 1000
-        if p.abstain_reason:  # the abstention is the first (and last) text shown after the quote
-            elapsed = (time.perf_counter() - t0) * 1000
-            timings = {"retrieve_ms": p.retrieve_ms, "judge_ms": judge_ms, "first_token_ms": elapsed,
-                       "total_ms": elapsed}
-            ans = evidence_answer(p, timings=timings, llm=llm_name)
+def _elapsed(t0: float) -> float:
+    return (time.perf_counter() - t0) * 1000
+
+
+class AnswerFlow(Runnable[dict[str, Any], Answer]):
+    """{"question", "history"?} -> Answer. `.stream()` yields `StreamEvent`s: the evidence answer at once,
+    then the model's tokens, then the checked final answer; `.invoke()` returns the final Answer."""
+
+    def __init__(self, snap: store.Snapshot, llm: BaseChatModel | None = None, llm_name: str = "extractive",
+                 k: int = 5) -> None:
+        self.snap, self.llm, self.llm_name, self.k = snap, llm, llm_name, k
+
+    def invoke(self, input: dict[str, Any], config: RunnableConfig | None = None, **kwargs: Any) -> Answer:
+        final: Answer | None = None
+        for event in self.stream(input, config):
+            if event.kind == "final":
+                final = event.answer
+        assert final is not None
+        return final
+
+    def stream(  # type: ignore[override]
+        self, input: dict[str, Any], config: RunnableConfig | None = None, **kwargs: Any
+    ) -> Iterator[StreamEvent]:
+        yield from self._events(str(input["question"]), input.get("history") or ())
+
+    async def astream(  # type: ignore[override]
+        self, input: dict[str, Any], config: RunnableConfig | None = None, **kwargs: Any
+    ) -> AsyncIterator[StreamEvent]:
+        events = self.stream(input, config)
+        while (event := await asyncio.to_thread(next, events, None)) is not None:
+            yield event
+
+    def _events(self, question: str, history: History) -> Iterator[StreamEvent]:
+        t0 = time.perf_counter()
+        p = prepare(self.snap, question, history, self.k)
+        first = _elapsed(t0)
+        base = evidence_answer(p, timings={"retrieve_ms": p.retrieve_ms, "total_ms": first}, llm=self.llm_name)
+        yield StreamEvent("evidence", base.answer, base)
+        if self.llm is None or base.abstained or (p.q and p.q.is_set):
+            yield StreamEvent("final", base.answer, replace(base, timings={
+                "retrieve_ms": p.retrieve_ms, "first_token_ms": first, "total_ms": _elapsed(t0)}))
+            return
+        timings: dict[str, float] = {"retrieve_ms": p.retrieve_ms}
+        reading = Reading()
+        try:
+            t_judge = time.perf_counter()
+            p = judged(p, self.llm, self.snap)
+            timings["judge_ms"] = _elapsed(t_judge)
+            if p.abstain_reason:  # the abstention is the first (and last) text shown after the quote
+                timings["first_token_ms"] = timings["total_ms"] = _elapsed(t0)
+                ans = evidence_answer(p, timings=timings, llm=self.llm_name)
+                yield StreamEvent("final", ans.answer, ans)
+                return
+            best = p.evidence[0]
+            context = p.evidence[1].sentence.text if p.from_context else ""
+            for item in read(p.standalone, p.q or analyse(question), best.sentence.text, context, p.language,
+                             hit_language(self.snap, p.evidence[-1] if p.from_context else best), self.llm):
+                if isinstance(item, str):
+                    timings.setdefault("first_token_ms", _elapsed(t0))
+                    yield StreamEvent("token", item)
+                else:
+                    reading = item
+        except RagError as e:  # the judge or the reader failed: the extractive form stays, flagged
+            timings.setdefault("first_token_ms", _elapsed(t0))
+            timings["total_ms"] = _elapsed(t0)
+            ans = evidence_answer(p, timings=timings, llm=self.llm_name,
+                                  reason=f"the language model failed ({e}); showing the quote instead")
             yield StreamEvent("final", ans.answer, ans)
             return
-        for chunk in llm.stream(build_messages(p.question, list(p.evidence), p.language), max_tokens=MAX_TOKENS):
-            token = chunk.content if isinstance(chunk.content, str) else str(chunk.content)
-            if not token:
-                continue
-            if first is None:
-                first = (time.perf_counter() - t0) * 1000
-            parts.append(token)
-            yield StreamEvent("token", token)
-    except RagError as e:  # the judge or the answer failed: the quote stays, flagged unverified
-        elapsed = (time.perf_counter() - t0) * 1000
-        timings = {"retrieve_ms": p.retrieve_ms, "first_token_ms": elapsed if judge_ms is None else (first or 0.0),
-                   "total_ms": elapsed}
-        ans = evidence_answer(p, verified=False, timings=timings, llm=llm_name,
-                              reason=f"the language model failed ({e}); showing the quote instead")
+        timings.setdefault("first_token_ms", _elapsed(t0))
+        timings["total_ms"] = _elapsed(t0)
+        ans = evidence_answer(p, timings=timings, llm=self.llm_name, reason=reading.problem, reading=reading)
         yield StreamEvent("final", ans.answer, ans)
-        return
-    timings = {"retrieve_ms": p.retrieve_ms, "judge_ms": judge_ms, "first_token_ms": first or 0.0,
-               "total_ms": (time.perf_counter() - t0) * 1000}
-    ans = finish_generated(p, "".join(parts), timings, llm_name)
-    yield StreamEvent("final", ans.answer, ans)
-
-
-def _with_timings(a: Answer, timings: dict[str, float]) -> Answer:
-    return replace(a, timings=timings)
-
-
-def build_chain(snap: store.Snapshot, llm: BaseChatModel | None, llm_name: str, k: int = 5) -> Runnable[Any, Answer]:
-    """The same flow as LangChain Runnables: {"question", "history"} -> Answer."""
-    from langchain_core.output_parsers import StrOutputParser
-
-    prep: Runnable[Any, Prepared] = RunnableLambda(lambda x: prepare(snap, x["question"], x.get("history", ()), k))
-
-    def answer(p: Prepared) -> Answer:
-        base = evidence_answer(p, llm=llm_name)
-        if llm is None or base.abstained:
-            return base
-        to_messages: RunnableLambda[Prepared, list[Any]] = RunnableLambda(
-            lambda q: build_messages(q.question, list(q.evidence), q.language)
-        )
-        gen: Runnable[Prepared, str] = (
-            to_messages
-            | llm.bind(max_tokens=MAX_TOKENS)
-            | StrOutputParser()
-        )
-        t0 = time.perf_counter()
-        try:
-            p = judged(p, llm, snap)
-            if p.abstain_reason:
-                return evidence_answer(p, llm=llm_name)
-            text = gen.invoke(p)
-        except LLMError as e:
-            return evidence_answer(p, verified=False, llm=llm_name, reason=f"the language model failed ({e})")
-        timings = {"retrieve_ms": p.retrieve_ms, "total_ms": p.retrieve_ms + (time.perf_counter() - t0) * 1000}
-        return finish_generated(p, text, timings, llm_name)
-
-    return prep | RunnableLambda(answer)

@@ -43,6 +43,11 @@ class QAItem:
     #: the gold answer as the question's language says it ("130 million" for "130 Millionen"): counts
     #: for answer_contains and f1; retrieval and citations are judged on `answers`, the article's words
     translated: tuple[str, ...] = ()
+    kind: str = ""  # the kind of question (development set), for the per-kind table
+    #: groups of acceptable strings: the answer is correct when every group has one of its strings
+    key_facts: tuple[tuple[str, ...], ...] = ()
+    must_not: tuple[str, ...] = ()  # strings a right answer never contains
+    history: tuple[str, ...] = ()  # the conversation's earlier user questions
 
 
 # --- metrics ---------------------------------------------------------------------------------------
@@ -74,6 +79,19 @@ def contains_answer(text: str, golds: Iterable[str]) -> bool:
     """A normalised gold answer occurs in the normalised text as whole words ("994" is not in "1994")."""
     hay = f" {normalize_answer(text)} "
     return any(norm and f" {norm} " in hay for norm in (normalize_answer(g) for g in golds))
+
+
+def exact_match(prediction: str, golds: Iterable[str]) -> bool:
+    return any(normalize_answer(prediction) == normalize_answer(g) for g in golds if g.strip())
+
+
+def key_fact_score(text: str, item: QAItem) -> tuple[float, bool]:
+    """(share of key-fact groups found, correct = all found and nothing forbidden) for an answer text."""
+    if not item.key_facts:
+        return 0.0, False
+    found = sum(contains_answer(text, group) for group in item.key_facts)
+    forbidden = any(contains_answer(text, [s]) for s in item.must_not)
+    return found / len(item.key_facts), found == len(item.key_facts) and not forbidden
 
 
 def _fold(text: str) -> str:
@@ -131,10 +149,14 @@ def load_jsonl(path: Path) -> list[QAItem]:
             continue
         try:
             row = json.loads(line)
-            answers = tuple(str(a) for a in row.get("answers", []))
+            facts = tuple(tuple(str(a) for a in group) for group in row.get("key_facts", []))
+            # without gold answers, a chunk holding a key fact counts as retrieved
+            answers = tuple(str(a) for a in row.get("answers", [])) or tuple(a for g in facts for a in g)
             translated = tuple(str(a) for a in row.get("answers_translated", []))
             items.append(QAItem(str(row.get("id", n)), str(row["question"]), answers,
-                                bool(row.get("answerable", bool(answers))), row.get("language"), translated))
+                                bool(row.get("answerable", bool(answers))), row.get("language"), translated,
+                                str(row.get("kind", "")), facts, tuple(str(a) for a in row.get("must_not", [])),
+                                tuple(str(h) for h in row.get("history", []))))
         except (json.JSONDecodeError, KeyError, TypeError) as e:
             raise RagError(f"{path} line {n} is not a QA record ({e}). Each line must look like "
                            '{"id": …, "question": …, "answers": […], "answerable": true}.') from e
@@ -191,14 +213,22 @@ def evaluate(items: Sequence[QAItem], index_dir: Path | str | None = None, *, k:
             "citations": [], "timings": {"retrieve_ms": round(search_ms, 1)},
         }
         if not retrieval_only:
-            a = api.ask(item.question, llm=llm, index_dir=index_dir, k=k)
+            history = [{"role": "user", "content": h} for h in item.history]
+            a = api.ask(item.question, history, llm=llm, index_dir=index_dir, k=k)
             cites = _citations(a.citations, item.answers)
-            row.update(answer=a.answer, abstained=a.abstained, verified=a.verified, citations=cites, reason=a.reason,
+            row.update(answer=a.answer, short=a.short, kind=item.kind or a.kind, abstained=a.abstained,
+                       verified=a.verified, citations=cites, reason=a.reason,
                        timings={s: round(a.timings[s], 1) for s in STAGES if s in a.timings})
             if item.answerable:
                 golds = (*item.answers, *item.translated)
                 row.update(contains=contains_answer(a.answer, golds),
-                           f1=round(best_f1(a.answer, golds), 4), cited_ok=sum(c["ok"] for c in cites))
+                           f1=round(best_f1(a.answer, golds), 4), cited_ok=sum(c["ok"] for c in cites),
+                           short_f1=round(best_f1(a.short, golds), 4) if a.short else 0.0,
+                           short_em=exact_match(a.short, golds))
+            if item.key_facts or not item.answerable:
+                recall, correct = key_fact_score(a.answer, item) if not a.abstained else (0.0, False)
+                row.update(key_fact_recall=round(recall, 4),
+                           correct=correct if item.answerable else bool(a.abstained))
         rows.append(row)
     return {"metrics": metrics(rows, k, retrieval_only), "rows": rows}
 
@@ -221,9 +251,51 @@ def metrics(rows: Sequence[dict[str, Any]], k: int, retrieval_only: bool = False
             "false_abstention_rate": _mean([float(bool(r["abstained"])) for r in answerable]),
             "verified_rate": _mean([float(bool(r["verified"])) for r in rows if not r["abstained"]]),
         })
+        m.update(_short_and_facts(rows))
     for name, q in (("p50_ms", 50), ("p95_ms", 95)):
         m[name] = {s: percentile([r["timings"][s] for r in rows if s in r["timings"]], q) for s in STAGES}
     return m
+
+
+def _short_and_facts(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Short-answer F1/EM (answerable questions), and the development set's scores overall, per kind
+    and per language when the rows carry key facts."""
+    answerable = [r for r in rows if r["answerable"]]
+    m: dict[str, Any] = {
+        "short_answer_f1": _mean([r.get("short_f1", 0.0) for r in answerable]),
+        "short_answer_em": _mean([float(bool(r.get("short_em"))) for r in answerable]),
+    }
+    scored = [r for r in rows if "correct" in r]
+    if scored:
+        m["dev"] = dev_scores(scored)
+        for key, field in (("dev_by_kind", "kind"), ("dev_by_language", "language")):
+            groups: dict[str, list[dict[str, Any]]] = {}
+            for r in scored:
+                groups.setdefault(str(r.get(field) or "?"), []).append(r)
+            m[key] = {g: dev_scores(rs) for g, rs in sorted(groups.items())}
+    return m
+
+
+def dev_scores(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """correct (answerable: all key facts, nothing forbidden; unanswerable: abstained), key-fact recall,
+    false abstentions, abstentions right, and answers marked verified that are wrong."""
+    ans = [r for r in rows if r["answerable"]]
+    un = [r for r in rows if not r["answerable"]]
+    answered = [r for r in rows if not r["abstained"]]
+    wrong_verified = [r for r in answered if r["verified"] and not r["correct"]]
+    return {
+        "questions": len(rows),
+        "correct": sum(bool(r["correct"]) for r in rows),
+        "correct_rate": _mean([float(bool(r["correct"])) for r in rows]),
+        "answerable_correct": sum(bool(r["correct"]) for r in ans),
+        "answerable": len(ans),
+        "key_fact_recall": _mean([r["key_fact_recall"] for r in ans]),
+        "false_abstentions": sum(bool(r["abstained"]) for r in ans),
+        "abstained_right": sum(bool(r["abstained"]) for r in un),
+        "unanswerable": len(un),
+        "verified_but_wrong": len(wrong_verified),
+        "verified_but_wrong_rate": len(wrong_verified) / len(answered) if answered else None,
+    }
 
 
 def build_squad_index(articles: Sequence[tuple[str, str]], index_dir: Path, embedder: str) -> None:
@@ -258,20 +330,31 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+DEV_COLUMNS = ("questions", "correct", "answerable_correct", "answerable", "key_fact_recall", "false_abstentions",
+               "abstained_right", "unanswerable", "verified_but_wrong")
+
+
 def print_table(result: dict[str, Any]) -> None:
     m = result["metrics"]
     print("| metric | value |\n|---|---|")
     for key, value in m.items():
+        if key.startswith("dev"):
+            continue
         if isinstance(value, dict):
             value = ", ".join(f"{s.removesuffix('_ms')} {_fmt(v)}" for s, v in value.items() if v is not None)
         print(f"| {key} | {_fmt(value)} |")
+    if "dev" in m:
+        print("\n| group | " + " | ".join(DEV_COLUMNS) + " |\n" + "|---" * (len(DEV_COLUMNS) + 1) + "|")
+        groups = {"all": m["dev"], **m["dev_by_kind"], **{f"lang {k}": v for k, v in m["dev_by_language"].items()}}
+        for name, scores in groups.items():
+            print(f"| {name} | " + " | ".join(_fmt(scores[c]) for c in DEV_COLUMNS) + " |")
     rows = result["rows"]
     if len(rows) > 60:
         return
     cols = ["id", "language", "rank"] + ([] if "f1" not in m else ["contains", "f1", "abstained", "verified"])
     print("\n| " + " | ".join(cols) + " | question |\n" + "|---" * (len(cols) + 1) + "|")
     for r in rows:
-        print("| " + " | ".join(_fmt(r[c]) for c in cols) + f" | {r['question'][:70]} |")
+        print("| " + " | ".join(_fmt(r.get(c)) for c in cols) + f" | {r['question'][:70]} |")
 
 
 def main(args: Any) -> int:

@@ -11,6 +11,8 @@ import math
 import re
 import weakref
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 
@@ -20,6 +22,11 @@ from .types import Evidence, Hit, Language
 
 #: Weight of the word-overlap bonus against the cosine.
 OVERLAP_WEIGHT = 0.05
+
+#: Ranking bonus of a sentence that names the date the question names.
+PREFER_BONUS = 0.05
+#: Two sentences this close (cosine) say the same thing: a list shows one of them.
+DUPLICATE_COSINE = 0.95
 
 #: Minimum best-sentence cosine to answer, per embedder: (same language, across languages).
 #: e5-small values calibrated on XQuAD dev with questions about articles not in the index
@@ -90,6 +97,47 @@ def overlap_share(question: str, sentence: str, language: Language, idf: dict[tu
     return sum(w for t, w in weights.items() if t in s) / total if total else 0.0
 
 
+def scored_sentences(
+    snap: store.Snapshot,
+    hits: list[Hit],
+    question: str,
+    qvec: np.ndarray,
+    language: Language,
+    prefer: Callable[[str], bool] | None = None,
+) -> list[tuple[float, int, Evidence]]:
+    """Every distinct sentence of the hits as (ranking score, sentence vector row, Evidence), best first.
+
+    The ranking score is the cosine plus the word-overlap bonus, plus `PREFER_BONUS` for a sentence
+    that `prefer` accepts (one naming the date a question names). Instruction-like sentences are left out."""
+    rows = _row_of(snap)
+    sent_rows = _sentence_rows(snap)
+    idf = _idf(snap)
+    seen: set[tuple[str, int]] = set()
+    scored: list[tuple[float, int, Evidence]] = []
+    q32 = qvec.astype(np.float32)
+    for hit in hits:
+        row = rows.get(hit.chunk.id)
+        vrows = sent_rows.get(row, []) if row is not None else []
+        if not vrows:
+            continue
+        cos = snap.sentence_vectors[vrows] @ q32
+        for vrow, c in zip(vrows, cos.tolist(), strict=True):
+            sentence = hit.chunk.sentences[int(snap.sentence_rows[vrow][1])]
+            key = (hit.chunk.article_id, sentence.start)
+            if key in seen or looks_like_instruction(sentence.text):
+                continue
+            seen.add(key)
+            lang = hit.chunk.language
+            bonus = OVERLAP_WEIGHT * overlap_share(question, sentence.text, lang, idf) if lang == language else 0.0
+            if prefer is not None and prefer(sentence.text):
+                bonus += PREFER_BONUS
+            ev = Evidence(sentence=sentence, chunk_id=hit.chunk.id, article_id=hit.chunk.article_id, title=hit.title,
+                          url=hit.url, date=hit.date, score=float(c), passage=hit.chunk.text)
+            scored.append((float(c) + bonus, vrow, ev))
+    scored.sort(key=lambda t: -t[0])
+    return scored
+
+
 def select_evidence(
     snap: store.Snapshot,
     hits: list[Hit],
@@ -97,43 +145,70 @@ def select_evidence(
     qvec: np.ndarray,
     language: Language,
     max_sentences: int = 3,
+    prefer: Callable[[str], bool] | None = None,
 ) -> list[Evidence]:
-    """The best distinct sentences of the hits, best first; instruction-like sentences are left out."""
-    rows = _row_of(snap)
-    sent_rows = _sentence_rows(snap)
-    idf = _idf(snap)
-    seen: set[tuple[str, int]] = set()
-    scored: list[tuple[float, float, Evidence]] = []
-    for hit in hits:
-        row = rows.get(hit.chunk.id)
-        if row is None:
+    """The best distinct sentences of the hits, best first (see `scored_sentences`)."""
+    return [ev for _, _, ev in scored_sentences(snap, hits, question, qvec, language, prefer)[:max_sentences]]
+
+
+def select_set(
+    snap: store.Snapshot,
+    scored: list[tuple[float, int, Evidence]],
+    floor: Callable[[Evidence], float],
+    *,
+    max_sentences: int = 5,
+    per_article: int = 3,
+    spread: bool = False,
+    lead: bool = False,
+) -> list[Evidence]:
+    """A few sentences for a list, overview, comparison or multi-article answer, in article order.
+
+    Each must score at least `floor(ev)`; a sentence nearly the same as one already taken (the same
+    story in another outlet's words, cosine ≥ `DUPLICATE_COSINE`) is left out; at most `per_article`
+    come from one article. `spread`: the best sentence of each article above the floor is taken
+    first (multi-article questions and comparisons). `lead`: the article's first sentence joins the
+    best article's sentences (a news lead is its summary)."""
+    ok = [(s, vrow, ev) for s, vrow, ev in scored if ev.score >= floor(ev)]
+    if not ok:
+        return []
+    order: list[tuple[float, int, Evidence]] = []
+    if spread:
+        firsts: dict[str, tuple[float, int, Evidence]] = {}
+        for item in ok:
+            firsts.setdefault(item[2].article_id, item)
+        order += list(firsts.values())
+    if lead:
+        order += _lead(snap, ok[0][2])
+    order += ok
+    chosen: list[tuple[int, Evidence]] = []
+    per: Counter[str] = Counter()
+    for _, vrow, ev in order:
+        if len(chosen) >= max_sentences:
+            break
+        if per[ev.article_id] >= per_article or any(c.sentence.start == ev.sentence.start and
+                                                   c.article_id == ev.article_id for _, c in chosen):
             continue
-        vrows = sent_rows.get(row, [])
-        if not vrows:
+        v = snap.sentence_vectors[vrow]
+        if any(float(v @ snap.sentence_vectors[r]) >= DUPLICATE_COSINE for r, _ in chosen):
             continue
-        cos = snap.sentence_vectors[vrows] @ qvec.astype(np.float32)
-        for vrow, c in zip(vrows, cos.tolist(), strict=True):
-            s_idx = int(snap.sentence_rows[vrow][1])
-            sentence = hit.chunk.sentences[s_idx]
-            key = (hit.chunk.article_id, sentence.start)
-            if key in seen or looks_like_instruction(sentence.text):
-                continue
-            seen.add(key)
-            lang = hit.chunk.language
-            bonus = OVERLAP_WEIGHT * overlap_share(question, sentence.text, lang, idf) if lang == language else 0.0
-            ev = Evidence(
-                sentence=sentence,
-                chunk_id=hit.chunk.id,
-                article_id=hit.chunk.article_id,
-                title=hit.title,
-                url=hit.url,
-                date=hit.date,
-                score=float(c),
-                passage=hit.chunk.text,
-            )
-            scored.append((float(c) + bonus, float(c), ev))
-    scored.sort(key=lambda t: -t[0])
-    return [ev for _, _, ev in scored[:max_sentences]]
+        chosen.append((vrow, ev))
+        per[ev.article_id] += 1
+    first_seen = {ev.article_id: i for i, (_, ev) in reversed(list(enumerate(chosen)))}
+    chosen.sort(key=lambda t: (first_seen[t[1].article_id], t[1].sentence.start))
+    return [ev for _, ev in chosen]
+
+
+def _lead(snap: store.Snapshot, best: Evidence) -> list[tuple[float, int, Evidence]]:
+    """The first sentence of `best`'s article, as a scored item (its score: the best one's)."""
+    rows = snap.rows_of_article(best.article_id)
+    if not rows:
+        return []
+    chunk = snap.chunks[rows[0]]
+    vrows = snap.sentence_vector_rows_of_chunk(rows[0])
+    if not vrows or not chunk.sentences or looks_like_instruction(chunk.sentences[0].text):
+        return []
+    ev = replace(best, sentence=chunk.sentences[0], chunk_id=chunk.id, passage=chunk.text)
+    return [(best.score, vrows[0], ev)]
 
 
 def threshold(embedder: str, question_language: Language, evidence_language: Language) -> float:
@@ -147,16 +222,6 @@ def has_content_words(question: str, language: Language) -> bool:
 
 # --- what kind of answer a question asks for ------------------------------------------------------
 
-_NUMBER_Q = re.compile(
-    r"\b(wie\s*viel\w*|wie\s+hoch|wie\s+lange?|wie\s+groß|wie\s+alt|wie\s+weit|wievielte\w*|"
-    r"how\s+(many|much|long|old|far|big|large|high)|what\s+percentage)\b",
-    re.IGNORECASE,
-)
-_DATE_Q = re.compile(
-    r"^\W*(wann|seit\s+wann|bis\s+wann|when|since\s+when)\b|\b(an\s+welchem\s+(tag|datum)|in\s+welchem\s+jahr|"
-    r"which\s+(day|date|year)|what\s+(day|date|year))\b",
-    re.IGNORECASE,
-)
 _MONTHS = (
     "januar|jänner|februar|märz|april|mai|juni|juli|august|september|oktober|november|dezember|"
     "january|february|march|may|june|july|october|december"
@@ -175,24 +240,12 @@ _DATE_IN = re.compile(
 _NUMBER_IN = re.compile(rf"\d|\b({_NUMBER_WORDS})\b", re.IGNORECASE)
 
 
-_DURATION_Q = re.compile(r"\b(wie\s+lange?|how\s+long)\b", re.IGNORECASE)
 _DURATION_IN = re.compile(
     rf"(\d+(?:[.,]\d+)?|\b(?:{_NUMBER_WORDS}|ein\w*|a|an|several|mehrere\w*|einig\w*))\s*"
     r"(sekunde|minute|stunde|tag|woche|monat|jahr|jahrzehnt|second|minute|hour|day|week|month|year|decade)"
     r"(e|en|n|s|es)?\b",
     re.IGNORECASE,
 )
-
-
-def expected_answer_type(question: str) -> str | None:
-    """"duration" for how-long, "number" for how-many/how-much, "date" for when-questions, else None."""
-    if _DURATION_Q.search(question):
-        return "duration"
-    if _NUMBER_Q.search(question):
-        return "number"
-    if _DATE_Q.search(question):
-        return "date"
-    return None
 
 
 def _new_matches(pattern: re.Pattern[str], sentence: str, question: str) -> bool:

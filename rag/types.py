@@ -113,14 +113,19 @@ class Answer:
     reason: str = ""  # why an answer is unverified or abstains, for the user
     question: str = ""
     llm: str = ""
+    short: str = ""  # the exact short answer of a factoid (a span of the cited sentence), or Ja/Nein
+    kind: str = ""  # the kind of question (rag.question.KINDS)
 
     def to_json(self) -> dict[str, object]:
         return {
             "answer": self.answer,
             "citations": [
-                {"n": c.n, "article_id": c.article_id, "title": c.title, "url": c.url, "quote": c.quote}
+                {"n": c.n, "article_id": c.article_id, "title": c.title, "url": c.url, "quote": c.quote,
+                 "date": c.date}
                 for c in self.citations
             ],
+            "short": self.short,
+            "kind": self.kind,
             "abstained": self.abstained,
             "verified": self.verified,
             "language": self.language,

@@ -98,7 +98,7 @@ _MONTH_NAMES = (
     "januar january jan|februar february feb|märz march mär mar|april apr|mai may|juni june jun|"
     "juli july jul|august aug|september sept sep|oktober october okt oct|november nov|dezember december dez dec"
 )
-_MONTHS = {m: i + 1 for i, names in enumerate(_MONTH_NAMES.split("|")) for m in names.split()}
+MONTHS = {m: i + 1 for i, names in enumerate(_MONTH_NAMES.split("|")) for m in names.split()}
 _NUMBER_WORDS = (
     "null zero|ein eine einen einem einer eins one|zwei two|drei three|vier four|fünf five|sechs six|"
     "sieben seven|acht eight|neun nine|zehn ten|elf eleven|zwölf twelve"
@@ -173,7 +173,7 @@ def _months(text: str, answer: bool) -> list[tuple[str, int]]:
     out = []
     for m in re.finditer(r"(?<!\w)[^\W\d_]+\.?", text):
         word = m.group(0).rstrip(".")
-        month = _MONTHS.get(word.lower())
+        month = MONTHS.get(word.lower())
         if month and (not answer or (word[0].isupper() and len(word) >= 3 and word.lower() in _FULL_MONTHS)):
             out.append((word, month))
     if not answer:
@@ -273,7 +273,7 @@ def _check_names(
     fragment = language == evidence_lang == "de" and len(tokenize(text)) <= 4
     for i, (token, initial, _, _) in enumerate(cands):
         low = token.lower()
-        if low in _STOP or low in seen or len(low) < 2 or low in _MONTHS:  # months: the date check
+        if low in _STOP or low in seen or len(low) < 2 or low in MONTHS:  # months: the date check
             continue
         code = _is_code(token)
         if initial and not code and not fragment:

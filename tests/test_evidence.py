@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 
 from rag.evidence import (
-    expected_answer_type,
     gives_answer_type,
     looks_like_instruction,
     promote_answer_type,
     threshold,
 )
+from rag.question import answer_type as expected_answer_type
 from rag.types import Evidence, Sentence
 
 

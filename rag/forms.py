@@ -1,0 +1,143 @@
+"""Answer forms and the alignment checks behind them.
+
+- a factoid: the short answer (an exact span of the cited sentence) beside the quote;
+- a list, overview, comparison or question over several articles: one cited quote per bullet;
+- yes/no: the verdict beside the quote.
+
+The extractive short answer is the number, date or time span of the asked kind in the best sentence
+when one candidate stands out; a model's short answer is snapped to the sentence it came from, so
+what is shown as the sentence's words is the sentence's words.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+
+from .lang import stem_tokens, tokenize
+from .types import Evidence, Language
+
+_MONTH = (
+    r"(?:Januar|Jänner|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember|"
+    r"January|February|March|May|June|July|October|December)"
+)
+_DATE_SPAN = re.compile(
+    rf"\b(?:(?:Anfang|Mitte|Ende|Beginn|early|mid|late)\s+)?(?:(?:am|on)\s+)?\d{{1,2}}\.\s*(?:und\s+\d{{1,2}}\.\s*)?"
+    rf"{_MONTH}(?:\s+\d{{4}})?"
+    rf"|\b{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?"
+    rf"|\b(?:(?:Anfang|Mitte|Ende|Beginn|early|mid|late)\s+)?{_MONTH}\s+\d{{4}}"
+    r"|\b\d{1,2}\.\s*(?:(?:und|bis|-)\s*\d{1,2}\.\s*)?(?:Jahrhundert|Jh\.)\w*"
+    r"|\b\d{1,2}(?:st|nd|rd|th)\s+(?:and\s+\d{1,2}(?:st|nd|rd|th)\s+)?centur(?:y|ies)"
+    r"|\b\d{1,2}\.\d{1,2}\.\d{2,4}\b|\b\d{4}-\d{2}-\d{2}\b"
+    r"|\b(?:(?:Anfang|Mitte|Ende|Beginn|early|mid|late)\s+)?(?:(?:im\s+Jahr|in)\s+)?(?:1\d{3}|20\d{2})(?:er)?\b",
+    re.IGNORECASE,
+)
+_SCALE = r"(?:Millionen|Million|Milliarden|Milliarde|Mio\.?|Mrd\.?|Tausend|million|billion|thousand|Prozent|percent|%)"
+_NUMBER_SPAN = re.compile(
+    r"(?<![\w.,])(?:\d{1,3}(?:[.\u00a0 ]\d{3})+|\d+)(?:[.,]\d+)?\.?"
+    rf"(?:\s*{_SCALE})?"
+    r"(?:\s+(?:US-Dollar|Dollar|Euro|USD|EUR|Meter|Kilometer|km|Tonnen|Jahre\w*|[a-zäöü]+(?:en|er|es|e|n)\s+[A-ZÄÖÜ][\w-]+|"
+    r"[A-ZÄÖÜ][\w-]+|[a-z]+s))?",
+)
+_DURATION_SPAN = re.compile(
+    r"\b(?:\d+(?:[.,]\d+)?|ein\w*|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|zwölf|zwanzig|"
+    r"one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|several|mehrere\w*|a|an)\s+"
+    r"(?:Sekunde|Minute|Stunde|Tag|Woche|Monat|Jahr|Jahrzehnt|second|minute|hour|day|week|month|year|decade)\w*",
+    re.IGNORECASE,
+)
+_SPANS = {"date": _DATE_SPAN, "number": _NUMBER_SPAN, "duration": _DURATION_SPAN}
+
+
+def typed_candidates(sentence: str, question: str, atype: str | None) -> list[re.Match[str]]:
+    """Spans of the asked type in the sentence that the question does not already say."""
+    pattern = _SPANS.get(atype or "")
+    if pattern is None:
+        return []
+    asked = question.lower()
+    return [m for m in pattern.finditer(sentence) if m.group(0).strip().lower() not in asked]
+
+
+def has_type(text: str, atype: str | None) -> bool:
+    pattern = _SPANS.get(atype or "")
+    return pattern is None or bool(pattern.search(text))
+
+
+def extractive_short(sentence: str, question: str, atype: str | None, language: Language) -> tuple[str, bool]:
+    """The span of the asked type that stands out, and whether it is the only one: the only candidate,
+    else the one nearest the question's words ("" when none or a tie)."""
+    cands = typed_candidates(sentence, question, atype)
+    if len(cands) <= 1:
+        return (cands[0].group(0).strip(), True) if cands else ("", False)
+    q = set(stem_tokens(question, language))
+    scores = []
+    for m in cands:  # the span's own words ("994 Kisten") count twice as much as its neighbours'
+        window = sentence[max(0, m.start() - 40) : m.end() + 40]
+        scores.append(2 * len(q & set(stem_tokens(m.group(0), language))) + len(q & set(stem_tokens(window, language))))
+    best = max(scores)
+    return (cands[scores.index(best)].group(0).strip(), False) if scores.count(best) == 1 else ("", False)
+
+
+_TRIM = " \t\n.,;:!?\"'„“”«»‚‘’()[]"
+
+
+def snap(span: str, source: str) -> str | None:
+    """`span` as it stands in `source` (case and spacing forgiven; at most a word's edit for longer
+    spans), or None when the source does not hold it."""
+    want = " ".join(span.split()).strip(_TRIM)
+    text = " ".join(source.split())
+    if not want:
+        return None
+    i = text.lower().find(want.lower())
+    if i >= 0:
+        return text[i : i + len(want)]
+    words = [(m.start(), m.end(), m.group(0).lower().strip(_TRIM)) for m in re.finditer(r"\S+", text)]
+    target = [w.lower().strip(_TRIM) for w in want.split()]
+    if len(target) < 3:
+        return None
+    best, where = 0.0, None
+    for size in (len(target) - 1, len(target), len(target) + 1):
+        for a in range(0, max(0, len(words) - size) + 1):
+            window = [w for _, _, w in words[a : a + size]]
+            ratio = difflib.SequenceMatcher(None, window, target).ratio()
+            if ratio > best:
+                best, where = ratio, (words[a][0], words[a + size - 1][1])
+    if best >= 0.8 and where:
+        return text[where[0] : where[1]].strip(_TRIM)
+    return None
+
+
+def only_repeats(span: str, question: str, language: Language) -> bool:
+    """True when the span says nothing the question did not ("Hegseth" for "Wen trifft Hegseth?")."""
+    words = set(stem_tokens(span, language))
+    return not words - set(stem_tokens(question, language)) and not re.search(r"\d", span)
+
+
+def too_long(span: str, kind: str) -> bool:
+    return len(tokenize(span)) > (30 if kind == "why" else 15)
+
+
+# --- the text of an answer ------------------------------------------------------------------------
+
+QUOTES: dict[Language, tuple[str, str]] = {"de": ("„", "“"), "en": ("“", "”")}
+VERDICTS: dict[Language, dict[str, str]] = {"de": {"yes": "Ja", "no": "Nein"}, "en": {"yes": "Yes", "no": "No"}}
+
+
+def quoted(text: str, language: Language) -> str:
+    a, b = QUOTES[language]
+    return f"{a}{' '.join(text.split())}{b}"
+
+
+def quote_lines(evidence: list[Evidence], language: Language) -> str:
+    """One quoted sentence a line, each with its citation number."""
+    return "\n".join(f"{quoted(ev.sentence.text, language)} [{n}]" for n, ev in enumerate(evidence, 1))
+
+
+def single_text(evidence: list[Evidence], language: Language, short: str = "", cite: int = 1) -> str:
+    """The factoid form: the short answer with its citation, then the quotes it rests on."""
+    quotes = quote_lines(evidence, language)
+    return f"{short} [{cite}]\n\n{quotes}" if short else quotes
+
+
+def bullets(evidence: list[Evidence], language: Language) -> str:
+    """The list form: one quoted sentence a bullet, each cited."""
+    return "\n".join(f"• {quoted(ev.sentence.text, language)} [{n}]" for n, ev in enumerate(evidence, 1))

@@ -1,0 +1,220 @@
+"""What a question asks for: its language, the kind of answer, the dates it names, and whether it
+follows up on the conversation or starts a new topic.
+
+The kind decides the evidence and the answer form (`chain`): a factoid gets one sentence and a
+short span beside its quote; a list, overview, comparison or question over several articles gets a
+few sentences across chunks and articles as cited bullets; yes/no gets a verdict with its quote.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .lang import detect_language, stem_tokens
+from .types import Language
+
+#: Kinds of question. `SET_KINDS` are answered from several sentences.
+KINDS = ("factoid", "date", "list", "overview", "comparison", "multi", "why", "yesno", "event_date")
+SET_KINDS = frozenset({"list", "overview", "comparison", "multi"})
+
+_NUMBER_WORD = {
+    "zwei": 2, "drei": 3, "vier": 4, "fünf": 5, "sechs": 6, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+}
+_COUNT = re.compile(
+    r"\b(welche|which|what|nenne\w*|name|list\w*)\s+(?:\w+\s+)?(" + "|".join(_NUMBER_WORD) + r"|[2-6])\b", re.IGNORECASE
+)
+_OVERVIEW = re.compile(
+    r"\b(zusammen(fassen|fassung|gefasst)|fasse\w*|fass\b|überblick|worum\s+geht|wovon\s+handel|"
+    r"was\s+(ist|sind)\s+(die\s+)?(wichtigst|kernpunkt|kernaussage|hauptpunkt)\w*|"
+    r"was\s+(geschah|passierte|passiert|geschieht)\s+(bei|beim|während|auf|in\s+der|im)\b|"
+    r"was\s+(steht|sagen|berichte\w*)\s+.{0,30}\b(artikel\w*|berichte?)\b|"
+    r"summar\w*|overview|what\s+is\s+the\s+article\s+about|what\s+are\s+the\s+(main|key)\s+points|"
+    r"what\s+(happened|happens)\s+(at|during|in\s+the)\b|what\s+do(es)?\s+the\s+articles?\s+(say|report)|"
+    r"in\s+(a\s+)?(few|brief)|the\s+gist|key\s+points)",
+    re.IGNORECASE,
+)
+_COMPARISON = re.compile(
+    r"\b(vergleich\w*|unterschied\w*|unterscheid\w*|gemeinsam\w*|verglichen|im\s+gegensatz|"
+    r"compar\w*|differen\w*|differ\b|in\s+common|versus|vs\.?|contrast|"
+    r"vorher\s+und\s+nachher|before\s+and\s+after|wie\s+(hat|haben)\s+sich\s+.{0,40}verändert|"
+    r"how\s+(has|have|did)\s+.{0,40}chang\w*)\b",
+    re.IGNORECASE,
+)
+_MULTI = re.compile(
+    r"\b(beide[nr]?\s+artikel\w*|beiden|beide\b|both\s+articles?|both\b|in\s+den\s+artikeln|den\s+artikeln|"
+    r"die\s+artikel\b|the\s+articles\b|each\s+article|jede[rsm]?\s+artikel\w*|jeweils)",
+    re.IGNORECASE,
+)
+_LIST = re.compile(
+    r"\b(nenne\w*|aufzähl\w*|auflist\w*|liste\b|list\b|name\s+(the|all|some)|enumerate|"
+    r"welche\s+\w+\s+(wurden|werden|sind|waren|haben|hatten)\b|"
+    r"which\s+\w+s\s+(were|are|did|do|have|had)\b|what\s+\w+s\s+(were|are|did|do|have|had)\b|"
+    r"what\s+(topics|issues|areas|countries|agreements|steps|measures)\b|"
+    r"welche\s+(themen|länder|bereiche|punkte|schritte|maßnahmen|vereinbarungen|abkommen|staaten)\b)",
+    re.IGNORECASE,
+)
+_WHY = re.compile(
+    r"^\W*(warum|weshalb|wieso|weswegen|wozu|why|how\s+come)\b|\b(aus\s+welchem\s+grund|mit\s+welchem\s+ziel|"
+    r"zu\s+welchem\s+zweck|for\s+what\s+(reason|purpose)|what\s+(was|is|were|are)\s+the\s+(reason|purpose|goal|aim)s?|"
+    r"what\s+for)\b",
+    re.IGNORECASE,
+)
+_HOW = re.compile(r"^\W*(wie|how)\s+(?!viel|lang|hoch|groß|alt|weit|many|much|long|old|far|big|large|high)\w+",
+                  re.IGNORECASE)
+_YESNO = re.compile(
+    r"^\W*(ist|sind|war|waren|hat|haben|hatte|hatten|wird|werden|wurde|wurden|kann|können|gibt|gab|soll|sollen|"
+    r"darf|muss|will|wollen|plant|planen|besucht|traf|trifft|unterzeichnete|stimmt\s+es|"
+    r"is|are|was|were|did|does|do|has|have|had|can|could|will|would|should|is\s+it\s+true)\b",
+    re.IGNORECASE,
+)
+_DATE_Q = re.compile(
+    r"^\W*(wann|seit\s+wann|bis\s+wann|when|since\s+when|until\s+when)\b|\b(an\s+welchem\s+(tag|datum)|"
+    r"in\s+welchem\s+(jahr|monat)|which\s+(day|date|year|month)|what\s+(day|date|year|month)|"
+    r"in\s+what\s+year|zu\s+welchem\s+zeitpunkt)\b",
+    re.IGNORECASE,
+)
+_MONTH = (
+    r"(januar|jänner|februar|märz|april|mai|juni|juli|august|september|oktober|november|dezember|"
+    r"january|february|march|may|june|july|october|december)"
+)
+#: A date named in a question: "2. November", "am 3.", "November 2", "2025-11-02", "2.11.2025".
+NAMED_DATE = re.compile(
+    rf"\b\d{{1,2}}\.\s*{_MONTH}\b|\b{_MONTH}\s+\d{{1,2}}(st|nd|rd|th)?\b|\b\d{{1,2}}(st|nd|rd|th)?\s+(of\s+)?{_MONTH}\b|"
+    r"\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}\.\d{1,2}\.(\d{2,4})?\b",
+    re.IGNORECASE,
+)
+_HAPPEN = re.compile(r"\b(was|what|wer|who|geschah|passierte|happened|happens|fand|took|stattfand|statt)\b",
+                     re.IGNORECASE)
+
+# Words that point back into the conversation: pronouns, "there", "that", elliptic openers.
+_ANAPHOR = re.compile(
+    r"\b(er|sie|es|ihm|ihr|ihn|ihnen|dort|dabei|davon|damit|darüber|dazu|daran|danach|davor|deren|dessen|"
+    r"dies\w*|jene\w*|derselbe\w*|he|she|it|they|them|him|his|her|hers|their|theirs|there|that|this|those|these|"
+    r"same)\b",
+    re.IGNORECASE,
+)
+_ELLIPSIS = re.compile(r"^\W*(und|aber|also|auch|and|but|also|what\s+about|how\s+about|und\s+was\s+ist\s+mit)\b",
+                       re.IGNORECASE)
+# "sie"/"Sie" as polite address, "es gibt", "it is" do not point back; these keep a question standalone.
+_NOT_ANAPHOR = re.compile(r"\b(es\s+gibt|gibt\s+es|es\s+geht|geht\s+es|is\s+it\s+true|it\s+is)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Question:
+    """One analysed question."""
+
+    text: str  # as asked
+    standalone: str  # with the topic of the conversation added when it follows up
+    language: Language
+    kind: str  # one of KINDS
+    answer_type: str | None  # "duration", "number", "date" (what a factoid must contain), else None
+    dates: tuple[str, ...] = ()  # dates the question itself names
+    count: int | None = None  # how many items a list question asks for
+    follow_up: bool = False
+
+    @property
+    def is_set(self) -> bool:
+        return self.kind in SET_KINDS
+
+
+def previous_user_questions(history: Sequence[Any]) -> list[str]:
+    """The user turns of a history given as [(user, assistant), …] or [{"role", "content"}, …]."""
+    out: list[str] = []
+    for turn in history or []:
+        if isinstance(turn, dict):
+            if turn.get("role") == "user" and isinstance(turn.get("content"), str):
+                out.append(turn["content"])
+        elif isinstance(turn, (list, tuple)) and turn and isinstance(turn[0], str):
+            out.append(turn[0])
+        elif isinstance(turn, str):
+            out.append(turn)
+    return out
+
+
+def is_follow_up(question: str, language: Language) -> bool:
+    """A follow-up points back (a pronoun, "there", an elliptic "Und wann?") or has almost no content of
+    its own. A question that names its own topic without pointing back is a new topic, however short
+    ("Wer ist der Präsident von Frankreich?" after a question on Vietnam)."""
+    content = stem_tokens(question, language)
+    if len(content) <= 1:
+        return True
+    if _ELLIPSIS.search(question):
+        return True
+    cleaned = _NOT_ANAPHOR.sub(" ", question)
+    if language == "de":  # capitalised "Sie" mid-sentence is the polite address, not "they"
+        cleaned = re.sub(r"(?<=\w\s)Sie\b", " ", cleaned)
+    return bool(_ANAPHOR.search(cleaned))
+
+
+def standalone_question(question: str, history: Sequence[Any], language: Language) -> tuple[str, bool]:
+    """The question to retrieve with, and whether it follows up: a follow-up gets the conversation's
+    last self-contained question added ("Und wann war das? (Wie viele Kisten …?)")."""
+    prev = previous_user_questions(history)
+    if not prev or not is_follow_up(question, language):
+        return question, False
+    # the topic is the last question that stood on its own (a chain of follow-ups keeps the first)
+    topic = prev[-1]
+    for earlier in reversed(prev):
+        topic = earlier
+        if not is_follow_up(earlier, detect_language(earlier)):
+            break
+    return f"{question} ({topic})", True
+
+
+_NUMBER_Q = re.compile(
+    r"\b(wie\s*viel\w*|wie\s+hoch|wie\s+lange?|wie\s+groß|wie\s+alt|wie\s+weit|wievielte\w*|"
+    r"how\s+(many|much|long|old|far|big|large|high)|what\s+percentage)\b",
+    re.IGNORECASE,
+)
+_DURATION_Q = re.compile(r"\b(wie\s+lange?|how\s+long)\b", re.IGNORECASE)
+
+
+def answer_type(question: str) -> str | None:
+    """"duration" for how-long, "number" for how-many/how-much, "date" for when-questions, else None."""
+    if _DURATION_Q.search(question):
+        return "duration"
+    if _NUMBER_Q.search(question):
+        return "number"
+    if _DATE_Q.search(question):
+        return "date"
+    return None
+
+
+def classify(question: str) -> tuple[str, int | None]:
+    """The kind of a question (see KINDS) and, for a list, how many items it asks for."""
+    q = question.strip()
+    m = _COUNT.search(q)
+    count = None
+    if m:
+        word = m.group(2).lower()
+        count = int(word) if word.isdigit() else _NUMBER_WORD.get(word)
+    if _OVERVIEW.search(q):
+        return "overview", count
+    if _COMPARISON.search(q):
+        return "comparison", count
+    if count or _LIST.search(q):
+        return ("multi" if _MULTI.search(q) else "list"), count
+    if _MULTI.search(q) and not _DATE_Q.search(q):
+        return "multi", None
+    if _WHY.search(q) or _HOW.search(q):
+        return "why", None
+    if _DATE_Q.search(q):
+        return "date", None
+    if NAMED_DATE.search(q) and _HAPPEN.search(q):
+        return "event_date", None
+    if _YESNO.search(q):
+        return "yesno", None
+    return "factoid", None
+
+
+def analyse(question: str, history: Sequence[Any] = ()) -> Question:
+    """Language, kind, named dates and the standalone form of `question` in its conversation."""
+    language = detect_language(question)
+    standalone, follow = standalone_question(question, history, language)
+    kind, count = classify(question)
+    dates = tuple(m.group(0) for m in NAMED_DATE.finditer(question))
+    atype = answer_type(question) if kind in ("factoid", "date") else None
+    return Question(question, standalone, language, kind, atype, dates, count, follow)

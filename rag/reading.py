@@ -1,0 +1,105 @@
+"""The model where it helps: the short answer of a factoid, the verdict of a yes/no question.
+
+The reader copies the shortest span of the best sentence that answers (an English question gets an
+English phrase with names and numbers kept). What it says is checked before it is shown: snapped to
+the sentence (or, across languages, its numbers and names found there), of the asked type, more
+than the question's own words, short; and where the sentence holds several candidates of the asked
+type, which alignment cannot tell apart, the model is asked once more whether the sentence supports
+the answer. A reply that fails keeps the extractive form, flagged with the reason.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from langchain_core.language_models import BaseChatModel
+
+from .forms import VERDICTS, has_type, only_repeats, quoted, snap, too_long, typed_candidates
+from .prompts import (
+    build_check_messages,
+    build_reader_messages,
+    build_yesno_messages,
+    judge_says_no,
+    reader_found_nothing,
+    yesno_verdict,
+)
+from .question import Question
+from .types import Language
+from .verify import verify_answer
+
+READER_TOKENS = 40
+VERDICT_TOKENS = 3
+_CITES = re.compile(r"\s*\[[\d,\s–-]*\]|\s*\[n\]", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the model added: the short answer (or yes/no word) to show, or why nothing was added."""
+
+    short: str = ""
+    shown: str = ""  # as shown: quoted when it is the sentence's words in another language
+    problem: str = ""
+
+
+def read(question: str, q: Question, sentence: str, context: str, language: Language, source_language: Language,
+         llm: BaseChatModel) -> Iterator[str | Reading]:
+    """The reader's tokens as they come, then one `Reading` (see module doc). `context` is the sentence
+    before `sentence` when the answer may sit there (a date)."""
+    from .llms import for_role
+
+    if q.kind == "yesno":
+        reply = for_role(llm, "yesno").invoke(build_yesno_messages(question, sentence, context),
+                                              max_tokens=VERDICT_TOKENS)
+        verdict = yesno_verdict(str(reply.content))
+        if not verdict:
+            yield Reading(problem="the model could not tell yes or no from the sentence; showing the quote")
+            return
+        word = VERDICTS[language][verdict]
+        yield word
+        yield Reading(word, word)
+        return
+    parts: list[str] = []
+    for chunk in for_role(llm, "reader").stream(build_reader_messages(question, sentence, language, context),
+                                                max_tokens=READER_TOKENS):
+        token = chunk.content if isinstance(chunk.content, str) else str(chunk.content)
+        if token:
+            parts.append(token)
+            yield token
+    lines = "".join(parts).strip().splitlines()
+    reply = _CITES.sub("", lines[0]).strip() if lines else ""
+    source = f"{context} {sentence}" if context else sentence
+    span, problem = check_short(reply, source, question, q.answer_type, q.kind, language, source_language)
+    if not problem and len(typed_candidates(source, q.text, q.answer_type)) >= 2:
+        check = for_role(llm, "check").invoke(build_check_messages(question, span, sentence, context),
+                                              max_tokens=VERDICT_TOKENS)
+        if judge_says_no(str(check.content)):
+            problem = f"the model's check found that the sentence does not give “{span}” as the answer"
+    if problem:
+        yield Reading(problem=f"{problem}; showing the quote")
+        return
+    copied = snap(span, source) is not None
+    yield Reading(span, quoted(span, language) if copied and language != source_language else span)
+
+
+def check_short(reply: str, source: str, question: str, atype: str | None, kind: str, language: Language,
+                source_language: Language) -> tuple[str, str]:
+    """(the short answer to show, "") when `reply` passes the alignment checks, else ("", the problem)."""
+    if reader_found_nothing(reply):
+        return "", "the model found no short answer in the sentence"
+    span = snap(reply, source)
+    if span is None:
+        if language == source_language:
+            return "", f"the model's answer “{reply}” is not in the sentence"
+        check = verify_answer(f"{reply} [1]", [source], language, question=question)
+        if not check.ok:
+            return "", "; ".join(check.problems)
+        span = reply
+    if not has_type(span, atype):
+        return "", f"the model's answer “{span}” gives no {atype}"
+    if only_repeats(span, question, language):
+        return "", "the model's answer only repeats the question"
+    if too_long(span, kind):
+        return "", "the model's answer is too long for a short answer"
+    return span, ""
