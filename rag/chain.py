@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+import numpy as np
 from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import Runnable, RunnableConfig
 
@@ -36,7 +37,7 @@ from .evidence import (
 from .forms import bullets, extractive_short, quoted, single_text
 from .lang import detect_language
 from .prompts import ABSTAIN, build_judge_messages, judge_says_no
-from .question import NAMED_DATE, Question, analyse
+from .question import NAMED_DATE, Question, analyse, parts
 from .reading import Reading, read
 from .retrieve import RetrievalConfig, retrieve
 from .types import Answer, Citation, Evidence, Language, StreamEvent
@@ -52,6 +53,8 @@ JUDGED_NO = "the language model found that the best sentence does not answer the
 TYPE_MARGIN = 0.02
 #: A list, overview or comparison takes sentences this much below the answer threshold.
 SET_MARGIN = 0.03
+#: Bullets of an overview (a list, comparison or multi-article answer has at most five).
+OVERVIEW_SENTENCES = 6
 #: Chunks retrieved for a list, overview, comparison or multi-article question.
 SET_K = 8
 NOT_CHECKED = "a quote of the closest sentence; no check confirmed that it answers the question"
@@ -104,9 +107,14 @@ def prepare(snap: store.Snapshot, question: str, history: History = (), k: int =
 
     if not has_content_words(q.standalone, lang):
         return done((), "the question has no content words")
-    qvec = get_embedder(snap.embedder).embed_query(q.standalone)
+    embedder = get_embedder(snap.embedder)
+    qvec = np.asarray(embedder.embed_query(q.standalone), dtype=np.float32)
     hits = retrieve(snap, q.standalone, max(k, SET_K) if q.is_set else k, RetrievalConfig(), language=lang, qvec=qvec)
-    scored = scored_sentences(snap, hits, q.standalone, qvec, lang, _date_matcher(q.dates))
+    svec = qvec
+    if q.follow_up:  # the topic finds the chunks; the sentence must answer the new question's own words
+        both = qvec + np.asarray(embedder.embed_query(question), dtype=np.float32)
+        svec = both / max(float(np.linalg.norm(both)), 1e-9)
+    scored = scored_sentences(snap, hits, q.standalone, svec, lang, _date_matcher(q.dates))
     if not scored:
         return done((), "no article matches the question")
 
@@ -114,8 +122,14 @@ def prepare(snap: store.Snapshot, question: str, history: History = (), k: int =
         return threshold(snap.embedder, lang, hit_language(snap, ev))
 
     if q.is_set:
-        evidence = select_set(snap, scored, lambda ev: needed(ev) - SET_MARGIN,
-                              spread=q.kind in ("multi", "comparison"), lead=q.kind == "overview")
+        def floor(ev: Evidence) -> float:
+            return needed(ev) - SET_MARGIN
+
+        overview = q.kind == "overview"
+        evidence = select_set(snap, scored, floor, spread=q.kind in ("multi", "comparison"), lead=overview,
+                              per_article=OVERVIEW_SENTENCES if overview else 3,
+                              max_sentences=OVERVIEW_SENTENCES if overview else 5,
+                              pinned=_best_per_part(snap, embedder, question, scored, floor))
         return done(evidence) if evidence else done([ev for _, _, ev in scored[:3]], "the evidence is too weak")
     top = [ev for _, _, ev in scored[:3]]
     prefer = _date_matcher(q.dates)
@@ -134,6 +148,24 @@ def prepare(snap: store.Snapshot, question: str, history: History = (), k: int =
             return done([best, before], from_context=True)  # "Am 2. November … . Dabei unterzeichneten …"
         return done(evidence, f"the best sentence gives no {q.answer_type}")
     return done([best])
+
+
+def _best_per_part(snap: store.Snapshot, embedder: Any, question: str, scored: list[tuple[float, int, Evidence]],
+                   floor: Any) -> list[tuple[float, int, Evidence]]:
+    """For a compound question, the sentence closest to each part ("…, compared with how many have been
+    identified?" gets its own sentence), if it passes the floor by its cosine to that part."""
+    subs = parts(question)
+    if len(subs) < 2 or not scored:
+        return []
+    rows = np.asarray([vrow for _, vrow, _ in scored])
+    out = []
+    for sub in subs:
+        cos = snap.sentence_vectors[rows] @ np.asarray(embedder.embed_query(sub), dtype=np.float32)
+        i = int(np.argmax(cos))
+        s, vrow, ev = scored[i]
+        if float(cos[i]) >= floor(ev):
+            out.append((s, vrow, replace(ev, score=float(cos[i]))))
+    return out
 
 
 def judged(p: Prepared, llm: BaseChatModel, snap: store.Snapshot) -> Prepared:
@@ -185,13 +217,15 @@ def citation(n: int, ev: Evidence) -> Citation:
 
 
 def evidence_answer(p: Prepared, *, timings: dict[str, float] | None = None, llm: str = "extractive",
-                    reason: str = "", reading: Reading | None = None) -> Answer:
+                    reason: str = "", reading: Reading | None = None, judged: bool = False) -> Answer:
     """The extractive form of the question's kind, or the abstention.
 
-    A factoid shows its short span when the best sentence holds exactly one thing of the asked kind
-    (a number, date, time span): verified by alignment. Otherwise the quote, unverified: a quote is
-    the article's words, but nothing has checked that it answers the question. A `reading` that passed
-    its checks (the model's short answer or yes/no) takes the short span's place, verified."""
+    A factoid shows the span of the asked kind (a number, date, time span) that stands out in the best
+    sentence. Without a model this is never marked verified: the quote is the article's words, but
+    nothing has checked that it answers the question ("Seit wann ist er Minister?" finds the date of a
+    visit). With a model, `judged` is the judge's yes; a `reading` that passed its checks (the model's
+    short answer or yes/no) takes the short span's place, verified; a question on a named date whose
+    sentence names that date is verified by the judge's yes."""
     timings = dict(timings or {"retrieve_ms": p.retrieve_ms})
     lang = p.language
     if p.abstain_reason or not p.evidence:
@@ -210,12 +244,15 @@ def evidence_answer(p: Prepared, *, timings: dict[str, float] | None = None, llm
     short, unique = extractive_short(source.sentence.text, q.text, q.answer_type, hit_language_of(p, source))
     shown = display_short(short, lang, source)
     text = single_text(list(p.evidence), lang, shown, cite)
-    verified = bool(short) and unique and not p.from_context and not reason
+    verified = judged and q.kind == "event_date" and not reason
     why = reason or ("" if verified else _unchecked_reason(short, unique, p.from_context))
     return Answer(text, cites, False, verified, lang, timings, why, p.question, llm, short=short, kind=q.kind)
 
 
 def _unchecked_reason(short: str, unique: bool, from_context: bool) -> str:
+    if short and unique and not from_context:
+        return f"“{short}” is the only span of the asked kind in the quote; no check confirmed that it answers the " \
+            "question"
     if short and from_context:
         return "the date is from the sentence before the quote; no check confirmed that it is the asked event's"
     if short and not unique:
@@ -286,6 +323,11 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
             if p.abstain_reason:  # the abstention is the first (and last) text shown after the quote
                 timings["first_token_ms"] = timings["total_ms"] = _elapsed(t0)
                 ans = evidence_answer(p, timings=timings, llm=self.llm_name)
+                yield StreamEvent("final", ans.answer, ans)
+                return
+            if p.q and p.q.kind == "event_date":  # the event is the sentence itself, not a span of it
+                timings["first_token_ms"] = timings["total_ms"] = _elapsed(t0)
+                ans = evidence_answer(p, timings=timings, llm=self.llm_name, judged=True)
                 yield StreamEvent("final", ans.answer, ans)
                 return
             best = p.evidence[0]

@@ -11,7 +11,7 @@ import math
 import re
 import weakref
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -27,6 +27,8 @@ OVERLAP_WEIGHT = 0.05
 PREFER_BONUS = 0.05
 #: Two sentences this close (cosine) say the same thing: a list shows one of them.
 DUPLICATE_COSINE = 0.95
+#: How much a bullet's closeness to one already chosen counts against it (maximal marginal relevance).
+MMR_DIVERSITY = 0.3
 
 #: Minimum best-sentence cosine to answer, per embedder: (same language, across languages).
 #: e5-small values calibrated on XQuAD dev with questions about articles not in the index
@@ -160,39 +162,67 @@ def select_set(
     per_article: int = 3,
     spread: bool = False,
     lead: bool = False,
+    pinned: Sequence[tuple[float, int, Evidence]] = (),
+    diversity: float = MMR_DIVERSITY,
 ) -> list[Evidence]:
     """A few sentences for a list, overview, comparison or multi-article answer, in article order.
 
-    Each must score at least `floor(ev)`; a sentence nearly the same as one already taken (the same
-    story in another outlet's words, cosine ≥ `DUPLICATE_COSINE`) is left out; at most `per_article`
-    come from one article. `spread`: the best sentence of each article above the floor is taken
-    first (multi-article questions and comparisons). `lead`: the article's first sentence joins the
-    best article's sentences (a news lead is its summary)."""
+    Taken first: `pinned` (the best sentence for each part of a compound question), with `spread`
+    the best sentence of each article above the floor (multi-article questions, comparisons), with
+    `lead` the best article's first sentence (a news lead is its summary) and the best sentence of each
+    of its passages, so that an overview covers the article's topics. The rest by maximal
+    marginal relevance: score minus `diversity` × the cosine to the closest sentence already taken,
+    so that five bullets say five things. Each must score at least `floor(ev)`; a sentence nearly
+    the same as one taken (the same story in another outlet's words, cosine ≥ `DUPLICATE_COSINE`)
+    is left out; at most `per_article` come from one article."""
     ok = [(s, vrow, ev) for s, vrow, ev in scored if ev.score >= floor(ev)]
     if not ok:
         return []
-    order: list[tuple[float, int, Evidence]] = []
+    first: list[tuple[float, int, Evidence]] = list(pinned)
     if spread:
         firsts: dict[str, tuple[float, int, Evidence]] = {}
         for item in ok:
             firsts.setdefault(item[2].article_id, item)
-        order += list(firsts.values())
-    if lead:
-        order += _lead(snap, ok[0][2])
-    order += ok
+        first += list(firsts.values())
+    if lead:  # the lead, then the best sentence of each passage of the best article: its topics in order
+        top_article = ok[0][2].article_id
+        per_chunk: dict[str, tuple[float, int, Evidence]] = {}
+        for item in ok:
+            if item[2].article_id == top_article:
+                per_chunk.setdefault(item[2].chunk_id, item)
+        first += _lead(snap, ok[0][2]) + sorted(per_chunk.values(), key=lambda t: -t[0])
     chosen: list[tuple[int, Evidence]] = []
     per: Counter[str] = Counter()
-    for _, vrow, ev in order:
-        if len(chosen) >= max_sentences:
-            break
-        if per[ev.article_id] >= per_article or any(c.sentence.start == ev.sentence.start and
-                                                   c.article_id == ev.article_id for _, c in chosen):
-            continue
+
+    def closest(vrow: int) -> float:
         v = snap.sentence_vectors[vrow]
-        if any(float(v @ snap.sentence_vectors[r]) >= DUPLICATE_COSINE for r, _ in chosen):
-            continue
+        return max((float(v @ snap.sentence_vectors[r]) for r, _ in chosen), default=0.0)
+
+    def allowed(vrow: int, ev: Evidence) -> bool:
+        taken = any(c.sentence.start == ev.sentence.start and c.article_id == ev.article_id for _, c in chosen)
+        return not taken and per[ev.article_id] < per_article and closest(vrow) < DUPLICATE_COSINE
+
+    def take(vrow: int, ev: Evidence) -> None:
         chosen.append((vrow, ev))
         per[ev.article_id] += 1
+
+    for _, vrow, ev in first:
+        if len(chosen) < max_sentences and allowed(vrow, ev):
+            take(vrow, ev)
+    rest = list(ok)
+    while len(chosen) < max_sentences:
+        best, best_value = None, -1e9
+        for item in rest:
+            s, vrow, ev = item
+            if not allowed(vrow, ev):
+                continue
+            value = s - diversity * closest(vrow)
+            if value > best_value:
+                best, best_value = item, value
+        if best is None:
+            break
+        rest.remove(best)
+        take(best[1], best[2])
     first_seen = {ev.article_id: i for i, (_, ev) in reversed(list(enumerate(chosen)))}
     chosen.sort(key=lambda t: (first_seen[t[1].article_id], t[1].sentence.start))
     return [ev for _, ev in chosen]
@@ -234,7 +264,7 @@ _NUMBER_WORDS = (
 _DATE_IN = re.compile(
     rf"\b({_MONTHS}|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|monday|tuesday|wednesday|"
     r"thursday|friday|saturday|sunday|heute|gestern|morgen|today|yesterday|tomorrow|jahr\w*|year\w*|"
-    r"woche\w*|week\w*|(1[89]|20)\d\d|\d{1,2}\.\s*\d{1,2}\.)\b",
+    r"woche\w*|week\w*|centur\w*|1\d{3}|20\d\d|(im\s+jahre?|in\s+the\s+year|anno)\s+\d{3,4}|\d{1,2}\.\s*\d{1,2}\.)\b",
     re.IGNORECASE,
 )
 _NUMBER_IN = re.compile(rf"\d|\b({_NUMBER_WORDS})\b", re.IGNORECASE)

@@ -54,7 +54,9 @@ def typed_candidates(sentence: str, question: str, atype: str | None) -> list[re
     if pattern is None:
         return []
     asked = question.lower()
-    return [m for m in pattern.finditer(sentence) if m.group(0).strip().lower() not in asked]
+    dates = [(d.start(), d.end()) for d in _DATE_SPAN.finditer(sentence)] if atype != "date" else []
+    return [m for m in pattern.finditer(sentence) if m.group(0).strip().lower() not in asked
+            and not any(a <= m.start() < b for a, b in dates)]  # "2. November" is a date, not a number
 
 
 def has_type(text: str, atype: str | None) -> bool:

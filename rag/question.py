@@ -30,50 +30,70 @@ _OVERVIEW = re.compile(
     r"\b(zusammen(fassen|fassung|gefasst)|fasse\w*|fass\b|überblick|worum\s+geht|wovon\s+handel|"
     r"was\s+(ist|sind)\s+(die\s+)?(wichtigst|kernpunkt|kernaussage|hauptpunkt)\w*|"
     r"was\s+(geschah|passierte|passiert|geschieht)\s+(bei|beim|während|auf|in\s+der|im)\b|"
-    r"was\s+(steht|sagen|berichte\w*)\s+.{0,30}\b(artikel\w*|berichte?)\b|"
+    r"was\s+(steht|sagt|sagen|berichte\w*|schreib\w*)\s+.{0,40}\b(artikel\w*|berichte?|text\w*)\b|"
     r"summar\w*|overview|what\s+is\s+the\s+article\s+about|what\s+are\s+the\s+(main|key)\s+points|"
-    r"what\s+(happened|happens)\s+(at|during|in\s+the)\b|what\s+do(es)?\s+the\s+articles?\s+(say|report)|"
+    r"what\s+(happened|happens)\s+(at|during|in\s+the)\b|"
+    r"what\s+do(es)?\s+(the\s+)?(\w+\s+){0,4}(articles?|texts?|reports?|stor(y|ies))\s+(say|report|tell)|"
     r"in\s+(a\s+)?(few|brief)|the\s+gist|key\s+points)",
     re.IGNORECASE,
 )
 _COMPARISON = re.compile(
     r"\b(vergleich\w*|unterschied\w*|unterscheid\w*|gemeinsam\w*|verglichen|im\s+gegensatz|"
     r"compar\w*|differen\w*|differ\b|in\s+common|versus|vs\.?|contrast|"
-    r"vorher\s+und\s+nachher|before\s+and\s+after|wie\s+(hat|haben)\s+sich\s+.{0,40}verändert|"
-    r"how\s+(has|have|did)\s+.{0,40}chang\w*)\b",
+    r"vorher\s+und\s+nachher|before\s+and\s+after|wie\s+(hat|haben)\s+sich\s+.{0,90}verändert|"
+    r"how\s+(has|have|did)\s+.{0,90}chang\w*)\b"
+    # two questions in one ("Was will er in Japan erreichen, und was tut er in Malaysia?")
+    r"|,?\s+(und|and)\s+(was|wer|wie|wo|wann|what|who|how|where|when)\b",
     re.IGNORECASE,
 )
 _MULTI = re.compile(
     r"\b(beide[nr]?\s+artikel\w*|beiden|beide\b|both\s+articles?|both\b|in\s+den\s+artikeln|den\s+artikeln|"
-    r"die\s+artikel\b|the\s+articles\b|each\s+article|jede[rsm]?\s+artikel\w*|jeweils)",
+    r"die\s+artikel\b|the\s+articles\b|each\s+article|jede[rsm]?\s+artikel\w*|jeweils|"
+    r"(the\s+)?(other|two|each|both|all)\s+(of\s+the\s+)?(\w+\s+)?(articles?|texts?|reports?)\b|"
+    r"(which|what)\s+of\s+the\s+(\w+\s+)?(articles|texts)|texts\s+on\b|"
+    r"welche[mn]?\s+(der\s+)?(artikel|texte)|(anderen?|beiden?|zwei)\s+(\w+\s+)?(artikel\w*|texte?n?)\b|"
+    r"\b(artikeln|texten)\b)",
     re.IGNORECASE,
 )
 _LIST = re.compile(
     r"\b(nenne\w*|aufzähl\w*|auflist\w*|liste\b|list\b|name\s+(the|all|some)|enumerate|"
     r"welche\s+\w+\s+(wurden|werden|sind|waren|haben|hatten)\b|"
-    r"which\s+\w+s\s+(were|are|did|do|have|had)\b|what\s+\w+s\s+(were|are|did|do|have|had)\b|"
+    r"(which|what)\s+(\w+\s+){0,2}(\w{2,}[^su\W]s|\w+ies|people|peoples)\b(?!\s+(is|was|does|has)\b)|"
+    r"\b(nennt|nennen|genannt|aufgeführt)\b|"
+    r"welche\s+(\w+\s+)?[A-ZÄÖÜ]\w+\s+(\w+\s+){0,3}\w+(en|ten)\b(?<!\bden)(?<!\bwerden)\s*\?|"
     r"what\s+(topics|issues|areas|countries|agreements|steps|measures)\b|"
     r"welche\s+(themen|länder|bereiche|punkte|schritte|maßnahmen|vereinbarungen|abkommen|staaten)\b)",
     re.IGNORECASE,
 )
 _WHY = re.compile(
-    r"^\W*(warum|weshalb|wieso|weswegen|wozu|why|how\s+come)\b|\b(aus\s+welchem\s+grund|mit\s+welchem\s+ziel|"
+    r"^\W*(warum|weshalb|wieso|weswegen|wozu|wofür|why|how\s+come)\b|\b(aus\s+welchem\s+grund|mit\s+welchem\s+ziel|"
+    r"was\s+veranlasste|was\s+führte\s+(dazu|zu)|vor\s+welchem\s+hintergrund|against\s+what\s+background|"
+    r"what\s+(might\s+|could\s+)?(explains?|led\s+to|caused|prompted|motivated)|"
     r"zu\s+welchem\s+zweck|for\s+what\s+(reason|purpose)|what\s+(was|is|were|are)\s+the\s+(reason|purpose|goal|aim)s?|"
     r"what\s+for)\b",
     re.IGNORECASE,
 )
-_HOW = re.compile(r"^\W*(wie|how)\s+(?!viel|lang|hoch|groß|alt|weit|many|much|long|old|far|big|large|high)\w+",
-                  re.IGNORECASE)
-_YESNO = re.compile(
-    r"^\W*(ist|sind|war|waren|hat|haben|hatte|hatten|wird|werden|wurde|wurden|kann|können|gibt|gab|soll|sollen|"
-    r"darf|muss|will|wollen|plant|planen|besucht|traf|trifft|unterzeichnete|stimmt\s+es|"
-    r"is|are|was|were|did|does|do|has|have|had|can|could|will|would|should|is\s+it\s+true)\b",
+_HOW = re.compile(
+    r"^\W*(wie|how)\s+(?!viel|lang|hoch|groß|alt|weit|oft|heißt|hieß|heißen|nennt|lautet|lauten|bezeichnet|"
+    r"many|much|long|old|far|big|large|high|often)\w+",
     re.IGNORECASE,
+)
+_YESNO_EN = re.compile(
+    r"^\W*(is|are|was|were|did|does|do|has|have|had|can|could|will|would|should|shall|may|might|must)\b",
+    re.IGNORECASE,
+)
+# A German yes/no question starts with its finite verb; these words start other questions.
+_NOT_VERB_DE = frozenset(
+    "wer wen wem wessen was wann wo woher wohin warum weshalb wieso weswegen wozu wofür womit wodurch wie welche "
+    "welcher welches welchem welchen wieviel wieviele in im an am auf aus bei mit nach seit von vom zu zum zur "
+    "für über unter vor hinter durch gegen ohne um ab bis laut der die das den dem des ein eine einer einem einen "
+    "und oder aber also ich du er sie es wir ihr nenne nennen fasse fass beschreibe erkläre gib vergleiche".split()
 )
 _DATE_Q = re.compile(
     r"^\W*(wann|seit\s+wann|bis\s+wann|when|since\s+when|until\s+when)\b|\b(an\s+welchem\s+(tag|datum)|"
-    r"in\s+welchem\s+(jahr|monat)|which\s+(day|date|year|month)|what\s+(day|date|year|month)|"
-    r"in\s+what\s+year|zu\s+welchem\s+zeitpunkt)\b",
+    r"(in|ab|seit|bis|zu|von)\s+welche[mn]?\s+(jahr|jahren|monat|zeitpunkt|zeitraum|jahrhundert)|"
+    r"welche[nr]?\s+zeitraum|which\s+(day|date|year|month|centur)|what\s+(day|date|year|month|centur)|"
+    r"in\s+(what|which)\s+(years?|period|centur)|(what|which)\s+(time\s+)?period)\w*\b",
     re.IGNORECASE,
 )
 _MONTH = (
@@ -83,11 +103,12 @@ _MONTH = (
 #: A date named in a question: "2. November", "am 3.", "November 2", "2025-11-02", "2.11.2025".
 NAMED_DATE = re.compile(
     rf"\b\d{{1,2}}\.\s*{_MONTH}\b|\b{_MONTH}\s+\d{{1,2}}(st|nd|rd|th)?\b|\b\d{{1,2}}(st|nd|rd|th)?\s+(of\s+)?{_MONTH}\b|"
-    r"\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}\.\d{1,2}\.(\d{2,4})?\b",
+    r"\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}\.\d{1,2}\.(\d{2,4})?\b|"
+    rf"\b{_MONTH}\s+\d{{4}}\b|\b(im\s+jahre?|in\s+the\s+year|in|im|of|von|zwischen|between|seit|since)\s+\d{{3,4}}\b",
     re.IGNORECASE,
 )
-_HAPPEN = re.compile(r"\b(was|what|wer|who|geschah|passierte|happened|happens|fand|took|stattfand|statt)\b",
-                     re.IGNORECASE)
+# "what happened / was geschah …" on a named date: the answer is the event, a sentence, not a span
+_HAPPEN = re.compile(r"^\W*(was|what)\b", re.IGNORECASE)
 
 # Words that point back into the conversation: pronouns, "there", "that", elliptic openers.
 _ANAPHOR = re.compile(
@@ -183,9 +204,36 @@ def answer_type(question: str) -> str | None:
     return None
 
 
-def classify(question: str) -> tuple[str, int | None]:
+_PARTS = re.compile(
+    r"\s*(?:;|,?\s+(?:und|and|sowie|but|aber)\s+(?=(?:was|wer|wie|wo|wann|warum|welche\w*|what|who|how|where|when|"
+    r"why|which)\b)|,?\s+(?:compared\s+(?:with|to)|im\s+vergleich\s+zu|verglichen\s+mit|versus|vs\.?|gegenüber)\s+)",
+    re.IGNORECASE,
+)
+
+
+def parts(question: str) -> list[str]:
+    """The sub-questions of a compound question ("Was will er in Japan erreichen, und was tut er in
+    Malaysia?" -> two), each at least three words; one part for a simple question."""
+    pieces = [p.strip(" ,?") for p in _PARTS.split(question)]
+    pieces = [p for p in pieces if len(p.split()) >= 2]
+    return pieces if len(pieces) > 1 else [question]
+
+
+def is_yes_no(question: str, language: Language) -> bool:
+    if language == "en":
+        return bool(_YESNO_EN.search(question))
+    words = question.strip().split()
+    first = words[0].strip("„\"'»(").lower() if words else ""
+    return bool(first) and first.isalpha() and first not in _NOT_VERB_DE and first not in STOPWORDS_DE_NOUNLESS
+
+
+STOPWORDS_DE_NOUNLESS = frozenset("dies diese dieser dieses jene nicht auch noch".split())
+
+
+def classify(question: str, language: Language | None = None) -> tuple[str, int | None]:
     """The kind of a question (see KINDS) and, for a list, how many items it asks for."""
     q = question.strip()
+    language = language or detect_language(q)
     m = _COUNT.search(q)
     count = None
     if m:
@@ -193,20 +241,20 @@ def classify(question: str) -> tuple[str, int | None]:
         count = int(word) if word.isdigit() else _NUMBER_WORD.get(word)
     if _OVERVIEW.search(q):
         return "overview", count
+    if is_yes_no(q, language) and not _COUNT.search(q):
+        return "yesno", None
     if _COMPARISON.search(q):
         return "comparison", count
-    if count or _LIST.search(q):
-        return ("multi" if _MULTI.search(q) else "list"), count
     if _MULTI.search(q) and not _DATE_Q.search(q):
-        return "multi", None
+        return "multi", count
+    if count or _LIST.search(q):
+        return "list", count
     if _WHY.search(q) or _HOW.search(q):
         return "why", None
     if _DATE_Q.search(q):
         return "date", None
     if NAMED_DATE.search(q) and _HAPPEN.search(q):
         return "event_date", None
-    if _YESNO.search(q):
-        return "yesno", None
     return "factoid", None
 
 
@@ -214,7 +262,7 @@ def analyse(question: str, history: Sequence[Any] = ()) -> Question:
     """Language, kind, named dates and the standalone form of `question` in its conversation."""
     language = detect_language(question)
     standalone, follow = standalone_question(question, history, language)
-    kind, count = classify(question)
+    kind, count = classify(question, language)
     dates = tuple(m.group(0) for m in NAMED_DATE.finditer(question))
     atype = answer_type(question) if kind in ("factoid", "date") else None
     return Question(question, standalone, language, kind, atype, dates, count, follow)
