@@ -194,8 +194,8 @@ def preceding_sentence(snap: store.Snapshot, ev: Evidence, same_paragraph: bool 
         return None
     lo = max(0, ev.sentence.start - 1000)
     before = art.text[lo : ev.sentence.start]
-    if same_paragraph and "\n\n" in before.rstrip():
-        lo += before.rstrip().rindex("\n\n") + 2
+    if same_paragraph and "\n\n" in before:
+        lo += before.rindex("\n\n") + 2
         before = art.text[lo : ev.sentence.start]
     if not before.strip():
         return None
@@ -256,7 +256,8 @@ def _unchecked_reason(short: str, unique: bool, from_context: bool) -> str:
     if short and from_context:
         return "the date is from the sentence before the quote; no check confirmed that it is the asked event's"
     if short and not unique:
-        return "the sentence holds several candidates; the one nearest the question's words is shown, unchecked"
+        return "the sentence holds several candidates; the one nearest the question's words is shown; no check " \
+            "confirmed that it answers the question"
     return NOT_CHECKED
 
 

@@ -22,7 +22,7 @@ _MONTH = (
     r"January|February|March|May|June|July|October|December)"
 )
 _DATE_SPAN = re.compile(
-    rf"\b(?:(?:Anfang|Mitte|Ende|Beginn|early|mid|late)\s+)?(?:(?:am|on)\s+)?\d{{1,2}}\.\s*(?:und\s+\d{{1,2}}\.\s*)?"
+    rf"\b(?:(?:Anfang|Mitte|Ende|Beginn|early|mid|late)\s+)?\d{{1,2}}\.\s*(?:und\s+\d{{1,2}}\.\s*)?"
     rf"{_MONTH}(?:\s+\d{{4}})?"
     rf"|\b{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?"
     rf"|\b(?:(?:Anfang|Mitte|Ende|Beginn|early|mid|late)\s+)?{_MONTH}\s+\d{{4}}"

@@ -43,7 +43,7 @@ _COMPARISON = re.compile(
     r"vorher\s+und\s+nachher|before\s+and\s+after|wie\s+(hat|haben)\s+sich\s+.{0,90}verändert|"
     r"how\s+(has|have|did)\s+.{0,90}chang\w*)\b"
     # two questions in one ("Was will er in Japan erreichen, und was tut er in Malaysia?")
-    r"|,?\s+(und|and)\s+(was|wer|wie|wo|wann|what|who|how|where|when)\b",
+    r"|,?\s+(und|and)\s+(\w+\s+)?(was|wer|wie|wo|wann|warum|what|who|how|where|when|why)\b",
     re.IGNORECASE,
 )
 _MULTI = re.compile(
@@ -58,7 +58,8 @@ _MULTI = re.compile(
 _LIST = re.compile(
     r"\b(nenne\w*|aufzähl\w*|auflist\w*|liste\b|list\b|name\s+(the|all|some)|enumerate|"
     r"welche\s+\w+\s+(wurden|werden|sind|waren|haben|hatten)\b|"
-    r"(which|what)\s+(\w+\s+){0,2}(\w{2,}[^su\W]s|\w+ies|people|peoples)\b(?!\s+(is|was|does|has)\b)|"
+    r"(which|what)\s+((?!(does|did|was|has|is|were|are|do)\b)\w+\s+){0,2}"
+    r"(?!(does|was|has|is|this|its|his)\b)(\w{2,}[^su\W]s|\w+ies|people|peoples)\b(?!\s+(is|was|does|has)\b)|"
     r"\b(nennt|nennen|genannt|aufgeführt)\b|"
     r"welche\s+(\w+\s+)?[A-ZÄÖÜ]\w+\s+(\w+\s+){0,3}\w+(en|ten)\b(?<!\bden)(?<!\bwerden)\s*\?|"
     r"what\s+(topics|issues|areas|countries|agreements|steps|measures)\b|"
@@ -205,8 +206,8 @@ def answer_type(question: str) -> str | None:
 
 
 _PARTS = re.compile(
-    r"\s*(?:;|,?\s+(?:und|and|sowie|but|aber)\s+(?=(?:was|wer|wie|wo|wann|warum|welche\w*|what|who|how|where|when|"
-    r"why|which)\b)|,?\s+(?:compared\s+(?:with|to)|im\s+vergleich\s+zu|verglichen\s+mit|versus|vs\.?|gegenüber)\s+)",
+    r"\s*(?:;|,?\s+(?:und|and|sowie|but|aber)\s+(?=(?:\w+\s+)?(?:was|wer|wie|wo|wann|warum|welche\w*|what|who|how|"
+    r"where|when|why|which)\b)|,?\s+(?:compared\s+(?:with|to)|im\s+vergleich\s+zu|verglichen\s+mit|versus|vs\.?|gegenüber)\s+)",
     re.IGNORECASE,
 )
 

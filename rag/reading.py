@@ -4,8 +4,8 @@ The reader copies the shortest span of the best sentence that answers (an Englis
 English phrase with names and numbers kept). What it says is checked before it is shown: snapped to
 the sentence (or, across languages, its numbers and names found there), of the asked type, more
 than the question's own words, short; and where the sentence holds several candidates of the asked
-type, which alignment cannot tell apart, the model is asked once more whether the sentence supports
-the answer. A reply that fails keeps the extractive form, flagged with the reason.
+type, a date, or a translated answer, where alignment cannot decide, the model is asked once more
+whether the sentence supports the answer. A reply that fails keeps the extractive form, flagged with the reason.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from .prompts import (
 )
 from .question import Question
 from .types import Language
-from .verify import verify_answer
+from .verify import names_missing, verify_answer
 
 READER_TOKENS = 40
 VERDICT_TOKENS = 3
@@ -71,7 +71,7 @@ def read(question: str, q: Question, sentence: str, context: str, language: Lang
     reply = _CITES.sub("", lines[0]).strip() if lines else ""
     source = f"{context} {sentence}" if context else sentence
     span, problem = check_short(reply, source, question, q.answer_type, q.kind, language, source_language)
-    if not problem and len(typed_candidates(source, q.text, q.answer_type)) >= 2:
+    if not problem and needs_check(span, source, q.text, q.answer_type):
         check = for_role(llm, "check").invoke(build_check_messages(question, span, sentence, context),
                                               max_tokens=VERDICT_TOKENS)
         if judge_says_no(str(check.content)):
@@ -81,6 +81,13 @@ def read(question: str, q: Question, sentence: str, context: str, language: Lang
         return
     copied = snap(span, source) is not None
     yield Reading(span, quoted(span, language) if copied and language != source_language else span)
+
+
+def needs_check(span: str, source: str, question: str, atype: str | None) -> bool:
+    """Where alignment cannot decide: several spans of the asked kind in the sentence, a date (news
+    sentences carry the dates of other events: an announcement, a meeting), or an answer in other words
+    than the sentence's (a translation)."""
+    return atype == "date" or len(typed_candidates(source, question, atype)) >= 2 or snap(span, source) is None
 
 
 def check_short(reply: str, source: str, question: str, atype: str | None, kind: str, language: Language,
@@ -95,6 +102,9 @@ def check_short(reply: str, source: str, question: str, atype: str | None, kind:
         check = verify_answer(f"{reply} [1]", [source], language, question=question)
         if not check.ok:
             return "", "; ".join(check.problems)
+        missing = names_missing(reply, [source, question])
+        if missing:
+            return "", f"name {missing[0]} is not in the sentence"
         span = reply
     if not has_type(span, atype):
         return "", f"the model's answer “{span}” gives no {atype}"

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from .lang import STOPWORDS, detect_language, stem_tokens, tokenize
 from .types import Language
 
-__all__ = ["Verification", "verify_answer", "is_abstention", "cited_numbers"]
+__all__ = ["Verification", "verify_answer", "is_abstention", "cited_numbers", "names_missing", "MONTHS"]
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,8 @@ _ALIASES: dict[str, tuple[str, ...]] = {
             "austria=österreich switzerland=schweiz netherlands=niederlande poland=polen turkey=türkei "
             "greece=griechenland vienna=wien munich=münchen cologne=köln brussels=brüssel moscow=moskau "
             "china=china,chines chinese=chines,china japanese=japan ukrainian=ukrain "
-            "usa=united,america,us eu=european,europä vereinigten=united"
+            "usa=united,america,us eu=european,europä vereinigten=united south=süd north=nord east=ost "
+            "southern=süd northern=nord korea=korea korean=korea"
         ).split()
     )
 }
@@ -287,6 +288,18 @@ def _check_names(
         else:
             problems.append(f"name {token} is not in {where}")
     return problems
+
+
+def names_missing(text: str, sources: list[str]) -> list[str]:
+    """Capitalised words and codes of a short answer that no source holds (aliases and inflections
+    allowed): in a fragment like "South Korea" every name is the claim, even the first word."""
+    words = set(tokenize(" ".join(sources)))
+    out = []
+    for token, _, _, _ in _candidates(text):
+        low = token.lower()
+        if low not in _STOP and len(low) >= 2 and low not in MONTHS and not _found(low, words):
+            out.append(token)
+    return out
 
 
 def _in_name_run(cands: list[tuple[str, bool, bool, str]], i: int) -> bool:

@@ -1,24 +1,54 @@
-"""The evidence-first chain with a recording fake model: prompts, checks, fallbacks, streaming."""
+"""The answer flow with a recording fake model: forms by kind, checks for meaning, fallbacks, streaming.
+
+Each failure class the answers issue lists has a test here: a wrong span marked verified, a list cut
+to its first item, a mixed-language English answer, a date from another sentence, an invented date
+on an on-topic question, a question naming a date, a date in the sentence before, a cross-language
+name, a short unrelated question in a conversation.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
 from langchain_core.messages import BaseMessage
+from langchain_core.runnables import Runnable
 
 from rag import api, store
-from rag.chain import build_chain, run_stream, standalone_question
+from rag.chain import NOT_CHECKED, NOT_CHECKED_SET, AnswerFlow, prepare
 from rag.errors import LLMError
-from rag.prompts import ABSTAIN, JUDGE_SYSTEM
+from rag.prompts import ABSTAIN, CHECK_SYSTEM, JUDGE_SYSTEM, READER_SYSTEM, READER_SYSTEM_EN, YESNO_SYSTEM
 from tests.fakes import RecordingChatModel
 
 KISTEN_DE = "Wie viele Kisten mit sterblichen Überresten hat Vietnam zurückgegeben?"
+KISTEN_EN = "How many boxes of remains has Vietnam returned to the United States?"
+KISTEN_SENTENCE = ("Bis heute hat Vietnam nach 160 gemeinsamen Operationen insgesamt 994 Kisten mit sterblichen "
+                   "Überresten an die Vereinigten Staaten zurückgegeben.")
 
 
-def _ask(index: Path, question: str, model: RecordingChatModel | None, history: list | None = None):
-    snap = store.open_index(index)
-    return list(run_stream(snap, model, "fake" if model else "extractive", question, history or []))
+def scripted(reader: str = "994 Kisten", judge: str = "yes", yesno: str = "yes", check: str = "yes",
+             seen: list[str] | None = None) -> RecordingChatModel:
+    """A fake whose reply depends on which prompt it gets (the system text says which)."""
+    def reply(messages: list[BaseMessage]) -> str:
+        system = str(messages[0].content)
+        if seen is not None:
+            seen.append(system)
+        if system == JUDGE_SYSTEM:
+            return judge
+        if system == YESNO_SYSTEM:
+            return yesno
+        if system == CHECK_SYSTEM:
+            return check
+        assert system in (READER_SYSTEM, READER_SYSTEM_EN)
+        return reader
+    return RecordingChatModel(reply)
+
+
+def _ask(index: Path | store.Snapshot, question: str, model: RecordingChatModel | None, history: list | None = None):
+    snap = index if isinstance(index, store.Snapshot) else store.open_index(index)
+    flow = AnswerFlow(snap, model, "fake" if model else "extractive")
+    return list(flow.stream({"question": question, "history": history or []}))
 
 
 def _final(events):
@@ -26,13 +56,24 @@ def _final(events):
     return events[-1].answer
 
 
-def test_extractive_answer_quotes_the_sentence_with_994(hashing_index: Path) -> None:
+def _one_article_index(tmp_path: Path, text: str) -> store.Snapshot:
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    (articles / "article.txt").write_text(text, encoding="utf-8")
+    api.build_index(articles, tmp_path / "index", embedder="hashing")
+    return store.open_index(tmp_path / "index")
+
+
+# --- without a model: the extractive forms ---------------------------------------------------------
+
+def test_extractive_factoid_quotes_the_sentence_and_shows_the_number(hashing_index: Path) -> None:
     answer = _final(_ask(hashing_index, KISTEN_DE, None))
-    assert not answer.abstained and answer.verified
-    assert "994" in answer.answer and "[1]" in answer.answer
-    assert "994" in answer.citations[0].quote
+    assert not answer.abstained and answer.kind == "factoid"
+    assert answer.short == "994 Kisten" and answer.answer.startswith("994 Kisten [1]\n\n„")
+    assert "994" in answer.citations[0].quote and answer.citations[0].quote in answer.answer
     assert answer.citations[0].url and answer.citations[0].url.startswith("https://baotintuc.vn/")
-    assert answer.citations[0].quote in answer.citations[0].passage
+    # nothing checked that the sentence answers the question: not verified, and it says why
+    assert not answer.verified and "no check confirmed" in answer.reason
 
 
 def test_unrelated_question_abstains(hashing_index: Path) -> None:
@@ -42,42 +83,177 @@ def test_unrelated_question_abstains(hashing_index: Path) -> None:
     assert answer.abstained and answer.answer == ABSTAIN["en"]
 
 
-def test_generated_answer_passes_checks_and_prompt_is_short(hashing_index: Path) -> None:
-    model = RecordingChatModel(["Vietnam hat 994 Kisten mit sterblichen Überresten zurückgegeben [1]."])
+def test_a_list_question_gets_one_cited_bullet_per_sentence(hashing_index: Path) -> None:
+    """Not the first item only: several sentences, each its own bullet and citation, never 'verified'."""
+    answer = _final(_ask(hashing_index, "Welche Länder besucht Hegseth auf seiner Reise in den Indo-Pazifik?", None))
+    lines = answer.answer.splitlines()
+    assert answer.kind == "list" and len(lines) >= 2 and all(line.startswith("• „") for line in lines)
+    assert [f"[{c.n}]" for c in answer.citations] == [line.rsplit(" ", 1)[1] for line in lines]
+    assert all(c.quote in answer.answer for c in answer.citations)
+    assert "Malaysia" in answer.answer and "Japan" in answer.answer
+    assert not answer.verified and answer.reason == NOT_CHECKED_SET
+
+
+def test_an_overview_covers_more_than_one_sentence_and_keeps_article_order(hashing_index: Path) -> None:
+    answer = _final(_ask(hashing_index, "Fasse den Artikel über den Besuch von Pete Hegseth in Hanoi zusammen.", None))
+    assert answer.kind == "overview" and len(answer.citations) >= 3
+    by_article: dict[str, list[int]] = {}
+    for c in answer.citations:
+        snap = store.open_index(hashing_index)
+        by_article.setdefault(c.article_id, []).append(snap.articles[c.article_id].text.find(c.quote))
+    assert all(pos == sorted(pos) and -1 not in pos for pos in by_article.values())
+
+
+def test_the_same_sentence_from_two_outlets_is_one_bullet(tmp_path: Path) -> None:
+    same = "Die Stadt Nordheim eröffnete am Montag die neue Brücke über die Lenne."
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    (articles / "a.txt").write_text(f"{same} Sie kostete 12 Millionen Euro.\n", encoding="utf-8")
+    (articles / "b.txt").write_text(f"{same} Der Bau dauerte drei Jahre.\n", encoding="utf-8")
+    api.build_index(articles, tmp_path / "index", embedder="hashing")
+    answer = _final(_ask(tmp_path / "index", "Was berichten die beiden Artikel über die neue Brücke in Nordheim?", None))
+    assert answer.answer.count(same) == 1 and len(answer.citations) == len(set(c.quote for c in answer.citations))
+
+
+def test_a_compound_question_gets_a_sentence_for_each_part(hashing_index: Path) -> None:
+    answer = _final(_ask(hashing_index, "Wie viele Kisten hat Vietnam zurückgegeben, und bei wie vielen ist die "
+                                        "Identifizierung abgeschlossen?", None))
+    assert answer.kind == "comparison" and "994" in answer.answer and "740" in answer.answer
+
+
+def test_a_question_naming_a_date_finds_that_dates_sentence(tmp_path: Path) -> None:
+    """Not "the best sentence gives no date": the question asks what happened on it."""
+    snap = _one_article_index(tmp_path, "Die Stadt Nordheim plant eine Brücke. Am 2. November eröffnete Nordheim "
+                              "die neue Brücke. Am 5. Mai regnete es in Bremen.\n")
+    for question in ("Was geschah am 2. November?", "What happened on November 2?"):
+        answer = _final(_ask(snap, question, None))
+        assert not answer.abstained and answer.kind == "event_date", answer.reason
+        assert answer.citations[0].quote == "Am 2. November eröffnete Nordheim die neue Brücke."
+
+
+def test_a_when_question_takes_the_date_from_the_sentence_before(tmp_path: Path) -> None:
+    snap = _one_article_index(tmp_path, "Am 3. Mai eröffnete Nordheim die neue Brücke über die Lenne. Dabei "
+                              "unterzeichneten Bürgermeisterin Jana Ostrowski und Landrat Petr Halas den Vertrag "
+                              "für den Ausbau der Uferstraße.\n\nGestern regnete es in Bremen.\n")
+    answer = _final(_ask(snap, "Wann unterzeichneten Jana Ostrowski und Petr Halas den Vertrag für die Uferstraße?",
+                         None))
+    assert not answer.abstained and answer.short == "3. Mai"
+    assert [c.quote[:12] for c in answer.citations] == ["Dabei unterz", "Am 3. Mai er"]
+    assert answer.answer.startswith("3. Mai [2]") and not answer.verified and "sentence before" in answer.reason
+
+
+def test_a_when_question_does_not_borrow_a_date_across_paragraphs(tmp_path: Path) -> None:
+    snap = _one_article_index(tmp_path, "Am 3. Mai regnete es in Bremen.\n\nBürgermeisterin Jana Ostrowski und "
+                              "Landrat Petr Halas unterzeichneten den Vertrag für den Ausbau der Uferstraße.\n")
+    answer = _final(_ask(snap, "Wann unterzeichneten Jana Ostrowski und Petr Halas den Vertrag für die Uferstraße?",
+                         None))
+    assert answer.abstained and "gives no date" in answer.reason
+
+
+def test_a_short_unrelated_question_in_a_conversation_is_a_new_topic(hashing_index: Path) -> None:
+    """It used to get the previous question appended and be answered from the old topic."""
+    history = [{"role": "user", "content": KISTEN_DE}, {"role": "assistant", "content": "994 [1]"}]
+    alone = _final(_ask(hashing_index, "Wie hoch ist der Eiffelturm?", None))
+    in_conversation = _final(_ask(hashing_index, "Wie hoch ist der Eiffelturm?", None, history))
+    assert alone.abstained and in_conversation.abstained
+    follow = _final(_ask(hashing_index, "Und nach wie vielen gemeinsamen Operationen?", None, history))
+    assert not follow.abstained and "160" in follow.answer
+
+
+# --- with a model: the reader, the checks, the fallbacks -------------------------------------------
+
+def test_the_readers_span_is_the_short_answer_verified(hashing_index: Path) -> None:
+    model = scripted("994 Kisten")
     events = _ask(hashing_index, KISTEN_DE, model)
-    kinds = [e.kind for e in events]
-    assert kinds[0] == "evidence" and kinds[-1] == "final" and "token" in kinds
+    assert [e.kind for e in events][0] == "evidence" and "token" in [e.kind for e in events]
     answer = _final(events)
-    assert answer.verified and not answer.abstained
-    assert answer.answer.startswith("Vietnam hat 994")
-    assert [c.n for c in answer.citations] == [1] and "994" in answer.citations[0].quote
-    prompt = model.calls[0][-1].content
-    assert KISTEN_DE in prompt and "994" in prompt
-    assert len(prompt) < 2000  # sentences, not whole chunks
+    assert answer.verified and answer.short == "994 Kisten" and answer.reason == ""
+    assert answer.answer == f"994 Kisten [1]\n\n„{answer.citations[0].quote}“ [1]"
+    reader_prompt = str(model.calls[-1][-1].content)
+    assert KISTEN_DE in reader_prompt and "994" in reader_prompt and len(reader_prompt) < 1200
 
 
 @pytest.mark.parametrize(
     ("reply", "problem"),
     [
-        ("Vietnam hat 494 Kisten zurückgegeben [1].", "494"),
-        ("Vietnam hat 994 Kisten zurückgegeben [7].", "[7]"),
-        ("Vietnam hat 994 Kisten zurückgegeben.", "cit"),
+        ("494 Kisten", "not in the sentence"),  # a number the sentence does not hold
+        ("Hanoi", "not in the sentence"),  # a place from another article
+        ("Vietnam", "gives no number"),  # of the sentence, but not what was asked
+        ("none", "no short answer"),
     ],
 )
-def test_failed_checks_fall_back_to_the_quote(hashing_index: Path, reply: str, problem: str) -> None:
-    answer = _final(_ask(hashing_index, KISTEN_DE, RecordingChatModel([reply])))
-    assert not answer.verified
-    assert problem in answer.reason
-    assert answer.answer == f"„{answer.citations[0].quote}“ [1]"  # the quote, nothing else
+def test_a_reply_that_fails_a_check_keeps_the_extractive_form(hashing_index: Path, reply: str, problem: str) -> None:
+    answer = _final(_ask(hashing_index, KISTEN_DE, scripted(reply)))
+    assert not answer.verified and problem in answer.reason and "showing the quote" in answer.reason
+    assert reply not in answer.answer.split("\n")[0] or reply == "Vietnam" and "Vietnam" not in answer.short
     assert answer.citations and "994" in answer.citations[0].quote
+    assert answer.citations[0].quote in answer.answer  # the quote is always there: the floor
 
 
-def test_wrong_language_is_caught(hashing_index: Path) -> None:
-    reply = "General Phan Van Giang leitete in Hanoi die Begrüßungszeremonie für Herrn Pete Hegseth [1]."
-    answer = _final(_ask(hashing_index, "Which ceremony did General Phan Van Giang lead for Pete Hegseth in Hanoi?",
-                         RecordingChatModel([reply])))
-    assert not answer.abstained
-    assert not answer.verified and "the answer is in German, the question in English" in answer.reason
+def test_a_date_of_another_event_in_the_sentence_is_caught_by_the_check(tmp_path: Path) -> None:
+    snap = _one_article_index(tmp_path, "Nordwerk wurde 1998 in Graz gegründet und zog 2005 nach Linz um.\n")
+    seen: list[str] = []
+    answer = _final(_ask(snap, "Wann wurde Nordwerk gegründet?", scripted("2005", check="no", seen=seen)))
+    assert CHECK_SYSTEM in seen  # two years in the sentence: alignment cannot decide, the model is asked
+    assert not answer.verified and "does not give “2005”" in answer.reason and answer.short != "2005"
+    right = _final(_ask(snap, "Wann wurde Nordwerk gegründet?", scripted("1998", check="yes")))
+    assert right.verified and right.short == "1998"
+
+
+def test_a_date_of_another_event_or_an_invented_one_is_never_verified(hashing_index: Path) -> None:
+    """The trip was announced on 26 October; the visit to Japan has no date in the articles."""
+    question = "Wann besucht Minister Pete Hegseth auf seiner Reise in den Indo-Pazifik Japan?"
+    seen: list[str] = []
+    announced = _final(_ask(hashing_index, question, scripted("26. Oktober", check="no", seen=seen)))
+    assert CHECK_SYSTEM in seen and not announced.verified and "does not give" in announced.reason
+    invented = _final(_ask(hashing_index, question, scripted("3. März")))
+    assert not invented.verified and "3. März" not in invented.answer and "not in the sentence" in invented.reason
+    refused = _final(_ask(hashing_index, question, scripted("26. Oktober", judge="no")))
+    assert refused.abstained and refused.answer == ABSTAIN["de"] and "does not answer" in refused.reason
+
+
+def test_an_english_answer_keeps_numbers_names_and_one_language() -> None:
+    from rag.reading import check_short
+
+    sentence = KISTEN_SENTENCE
+    assert check_short("994 boxes", sentence, KISTEN_EN, "number", "factoid", "en", "de") == ("994 boxes", "")
+    assert check_short("994 Kisten", sentence, KISTEN_EN, "number", "factoid", "en", "de") == ("994 Kisten", "")
+    _, mixed = check_short("The Vietnam hat 994 Kisten an die Vereinigten Staaten zurückgegeben", sentence,
+                           KISTEN_EN, "number", "factoid", "en", "de")
+    assert "German" in mixed
+    assert "494" in check_short("494 boxes", sentence, KISTEN_EN, "number", "factoid", "en", "de")[1]
+    # "South" for "Südkorea" is the same name, not an invented one
+    trip = "Hegseth reist diese Woche nach Asien, einschließlich Südkorea."
+    assert check_short("South Korea", trip, "Which country?", None, "factoid", "en", "de") == ("South Korea", "")
+    assert "Japan" in check_short("Japan", trip, "Which country?", None, "factoid", "en", "de")[1]
+
+
+def test_an_english_question_gets_the_english_reader_and_a_quoted_german_span() -> None:
+    from rag.question import analyse
+    from rag.reading import Reading, read
+
+    q = analyse(KISTEN_EN)
+    seen: list[str] = []
+    english = list(read(KISTEN_EN, q, KISTEN_SENTENCE, "", "en", "de", scripted("994 boxes", seen=seen)))
+    assert seen == [READER_SYSTEM_EN, CHECK_SYSTEM] and "".join(x for x in english if isinstance(x, str)) == "994 boxes"
+    assert english[-1] == Reading("994 boxes", "994 boxes")
+    copied = list(read(KISTEN_EN, q, KISTEN_SENTENCE, "", "en", "de", scripted("994 Kisten")))[-1]
+    assert copied == Reading("994 Kisten", "“994 Kisten”")  # the sentence's German words, marked as a quote
+
+
+def test_yes_no_questions_get_the_verdict_with_the_quote(hashing_index: Path) -> None:
+    question = "Hat Vietnam Kisten mit sterblichen Überresten an die USA zurückgegeben?"
+    yes = _final(_ask(hashing_index, question, scripted(yesno="yes")))
+    assert yes.kind == "yesno" and yes.verified and yes.answer.startswith("Ja [1]\n\n„") and "994" in yes.answer
+    unclear = _final(_ask(hashing_index, question, scripted(yesno="unclear")))
+    assert not unclear.verified and unclear.answer.startswith("„") and "yes or no" in unclear.reason
+    assert _final(_ask(hashing_index, question, None)).reason == NOT_CHECKED
+
+
+def test_set_answers_do_not_ask_the_model(hashing_index: Path) -> None:
+    model = scripted()
+    answer = _final(_ask(hashing_index, "Welche Länder besucht Hegseth auf seiner Reise in den Indo-Pazifik?", model))
+    assert model.calls == [] and answer.kind == "list" and answer.llm == "fake"
 
 
 def test_model_failure_serves_the_evidence(hashing_index: Path) -> None:
@@ -88,9 +264,44 @@ def test_model_failure_serves_the_evidence(hashing_index: Path) -> None:
     assert not answer.verified and "did not answer" in answer.reason and "994" in answer.answer
 
 
+def test_judge_no_turns_the_answer_into_an_abstention(hashing_index: Path) -> None:
+    model = scripted(judge="no")
+    events = _ask(hashing_index, KISTEN_DE, model)
+    assert events[0].kind == "evidence" and "994" in events[0].answer.answer  # the quote shows at once
+    final = _final(events)
+    assert final.abstained and final.answer == ABSTAIN["de"] and final.citations == ()
+    assert len(model.calls) == 1  # nothing is read after a "no"
+    judge_prompt = str(model.calls[0][-1].content)
+    assert KISTEN_DE in judge_prompt and "994 Kisten" in judge_prompt
+
+
+@pytest.mark.parametrize("verdict", ["yes", "Yes.", "ja", "maybe [1]", ""])
+def test_anything_but_a_clear_no_keeps_the_answer(hashing_index: Path, verdict: str) -> None:
+    model = scripted(judge=verdict)
+    final = _final(_ask(hashing_index, KISTEN_DE, model))
+    assert not final.abstained and final.verified and final.short == "994 Kisten"
+    # judge, reader, and the check (the sentence holds two numbers: 160 and 994)
+    assert [str(call[0].content) for call in model.calls] == [JUDGE_SYSTEM, READER_SYSTEM, CHECK_SYSTEM]
+
+
+def test_the_judge_sees_the_sentence_before_the_quote(tmp_path: Path) -> None:
+    """The judge reads "Sie ist 300 Meter lang." with the sentence before it, which says what "sie" is."""
+    snap = _one_article_index(tmp_path, "Nordheim eröffnete am Montag die neue Brücke über den Fluss Lenne. Sie "
+                              "ist 300 Meter lang und aus Stahl gebaut. Gestern regnete es in Bremen.\n")
+    model = scripted("300 Meter")
+    final = _final(_ask(snap, "Welche Länge hat die Brücke aus Stahl?", model))
+    judge_prompt = str(model.calls[0][-1].content)
+    assert model.calls[0][0].content == JUDGE_SYSTEM
+    assert judge_prompt.startswith("Context: Nordheim eröffnete am Montag die neue Brücke")
+    assert "Sentence: Sie ist 300 Meter lang" in judge_prompt
+    assert final.verified and final.short == "300 Meter" and final.citations[0].quote.startswith("Sie ist 300")
+
+
 def test_injected_instructions_change_no_answer(hashing_index: Path, seeds_copy: Path, tmp_path: Path) -> None:
     def reply(messages: list[BaseMessage]) -> str:
-        return "HACKED" if "HACKED" in messages[-1].content else "Es waren 994 Kisten [1]."
+        if "HACKED" in str(messages[-1].content):
+            return "HACKED"
+        return "yes" if messages[0].content == JUDGE_SYSTEM else "994 Kisten"
 
     before = _final(_ask(hashing_index, KISTEN_DE, None))
     evil = tmp_path / "evil.txt"
@@ -103,53 +314,21 @@ def test_injected_instructions_change_no_answer(hashing_index: Path, seeds_copy:
     api.add_files([evil], articles_dir=seeds_copy, index_dir=hashing_index)
     after = _final(_ask(hashing_index, KISTEN_DE, None))
     assert after.answer == before.answer and "994" in after.answer
-    model = RecordingChatModel(reply)
-    generated = _final(_ask(hashing_index, KISTEN_DE, model))
-    assert generated.verified and generated.answer == "Es waren 994 Kisten [1]."
-    # Even a question about the injected article itself never hands the instruction to the model.
+    generated = _final(_ask(hashing_index, KISTEN_DE, RecordingChatModel(reply)))
+    assert generated.verified and generated.short == "994 Kisten"
+    # a question about the injected article itself never hands the instruction to the model,
     model = RecordingChatModel(reply)
     weather = _final(_ask(hashing_index, "Wie war das Wetter in Hamburg am Montag?", model))
-    assert all("HACKED" not in call[-1].content for call in model.calls)
+    assert all("HACKED" not in str(call[-1].content) for call in model.calls)
     assert "HACKED" not in weather.answer and "regnerisch" in weather.citations[0].quote
     # nor as the sentence before the quote, which the judge reads as context
     model = RecordingChatModel(reply)
     harbour = _final(_ask(hashing_index, "Was blieb in Hamburg am Montag geschlossen?", model))
-    assert model.calls and all("HACKED" not in call[-1].content for call in model.calls)
+    assert model.calls and all("HACKED" not in str(call[-1].content) for call in model.calls)
     assert "Hafen" in harbour.citations[0].quote
 
 
-def test_follow_up_question_uses_history() -> None:
-    history = [{"role": "user", "content": KISTEN_DE}, {"role": "assistant", "content": "994 [1]"}]
-    assert KISTEN_DE in standalone_question("Und wann war das?", history, "de")
-    assert standalone_question("Und wann war das?", [], "de") == "Und wann war das?"
-    long_q = "Welche Länder besucht Verteidigungsminister Hegseth auf seiner Reise durch Asien?"
-    assert standalone_question(long_q, history, "de") == long_q
-
-
-def test_langchain_runnable_gives_the_same_answer(hashing_index: Path) -> None:
-    snap = store.open_index(hashing_index)
-    chain = build_chain(snap, RecordingChatModel(["Es waren 994 Kisten [1]."]), "fake")
-    answer = chain.invoke({"question": KISTEN_DE})
-    assert answer.verified and answer.answer == "Es waren 994 Kisten [1]."
-
-
-def test_ask_api_rejects_empty_question(hashing_index: Path) -> None:
-    from rag.errors import RagError
-
-    with pytest.raises(RagError, match="empty"):
-        api.ask("   ", index_dir=hashing_index, llm="extractive")
-
-
-def _one_article_index(tmp_path: Path, text: str) -> store.Snapshot:
-    articles = tmp_path / "articles"
-    articles.mkdir()
-    (articles / "article.txt").write_text(text, encoding="utf-8")
-    api.build_index(articles, tmp_path / "index", embedder="hashing")
-    return store.open_index(tmp_path / "index")
-
-
-def test_only_sentences_above_the_threshold_reach_the_model(tmp_path: Path) -> None:
-    from rag.chain import prepare
+def test_only_sentences_above_the_threshold_are_evidence(tmp_path: Path) -> None:
     from rag.evidence import threshold
 
     snap = _one_article_index(tmp_path, "Der Glockenturm von Nordheim besitzt 23 Glocken aus Bronze. Gestern "
@@ -159,66 +338,34 @@ def test_only_sentences_above_the_threshold_reach_the_model(tmp_path: Path) -> N
     assert not p.abstain_reason
     assert [ev.sentence.text for ev in p.evidence] == ["Der Glockenturm von Nordheim besitzt 23 Glocken aus Bronze."]
     assert all(ev.score >= threshold("hashing", "de", "de") for ev in p.evidence)
-    model = RecordingChatModel(["Der Turm hat 23 Glocken [1]."])
-    answer = _final(list(run_stream(snap, model, "fake", question, [])))
-    assert answer.verified and "[2]" not in model.calls[-1][-1].content and "Hund" not in model.calls[-1][-1].content
+    model = scripted("23 Glocken")
+    answer = _final(_ask(snap, question, model))
+    assert answer.verified and all("Hund" not in str(call[-1].content) for call in model.calls)
 
 
-def test_a_copied_placeholder_citation_is_dropped(hashing_index: Path) -> None:
-    answer = _final(_ask(hashing_index, KISTEN_DE, RecordingChatModel(["Es waren 994 Kisten [1] [n]."])))
-    assert answer.verified and answer.answer == "Es waren 994 Kisten [1]."
+# --- one Runnable ------------------------------------------------------------------------------------
 
-
-def _judge_then(verdict: str, answer: str = "Es waren 994 Kisten [1]."):
-    def reply(messages: list[BaseMessage]) -> str:
-        return verdict if messages[0].content == JUDGE_SYSTEM else answer
-    return RecordingChatModel(reply)
-
-
-def test_judge_no_turns_the_answer_into_an_abstention(hashing_index: Path) -> None:
-    model = _judge_then("no")
-    events = _ask(hashing_index, KISTEN_DE, model)
-    assert events[0].kind == "evidence" and "994" in events[0].answer.answer  # the quote shows at once
-    final = _final(events)
-    assert final.abstained and final.answer == ABSTAIN["de"] and final.citations == ()
-    assert "does not answer" in final.reason
-    assert len(model.calls) == 1  # no answer is phrased after a "no"
-    judge_prompt = str(model.calls[0][-1].content)
-    assert KISTEN_DE in judge_prompt and "994 Kisten" in judge_prompt
-
-
-def test_the_judge_sees_the_sentence_before_the_quote(tmp_path: Path) -> None:
-    """The judge reads "Sie ist 300 Meter lang." with the sentence before it, which says what "sie" is."""
-    snap = _one_article_index(tmp_path, "Nordheim eröffnete am Montag die neue Brücke über den Fluss Lenne. Sie "
-                              "ist 300 Meter lang und aus Stahl gebaut. Gestern regnete es in Bremen.\n")
-    model = _judge_then("yes", "Die Brücke ist 300 Meter lang [1].")
-    final = _final(list(run_stream(snap, model, "fake", "Welche Länge hat die Brücke aus Stahl?", [])))
-    judge_prompt = str(model.calls[0][-1].content)
-    assert model.calls[0][0].content == JUDGE_SYSTEM
-    assert judge_prompt.startswith("Context: Nordheim eröffnete am Montag die neue Brücke")
-    assert "Sentence: Sie ist 300 Meter lang" in judge_prompt
-    assert "Context" not in str(model.calls[1][-1].content)  # the answer prompt has the numbered sentences only
-    assert final.verified and final.citations[0].quote.startswith("Sie ist 300 Meter lang")
-
-
-@pytest.mark.parametrize("verdict", ["yes", "Yes.", "ja", "maybe [1]", ""])
-def test_anything_but_a_clear_no_keeps_the_answer(hashing_index: Path, verdict: str) -> None:
-    model = _judge_then(verdict)
-    final = _final(_ask(hashing_index, KISTEN_DE, model))
-    assert not final.abstained and final.verified and final.answer == "Es waren 994 Kisten [1]."
-    assert len(model.calls) == 2
-
-
-def test_judge_failure_serves_the_evidence(hashing_index: Path) -> None:
-    def boom(messages: list[BaseMessage]) -> str:
-        raise LLMError("server at http://127.0.0.1:9/v1 did not answer")
-
-    final = _final(_ask(hashing_index, KISTEN_DE, RecordingChatModel(boom)))
-    assert not final.abstained and not final.verified and "994" in final.answer and "did not answer" in final.reason
-
-
-def test_langchain_runnable_asks_the_judge_too(hashing_index: Path) -> None:
+def test_the_flow_is_one_runnable_invoke_stream_astream_agree(hashing_index: Path) -> None:
     snap = store.open_index(hashing_index)
-    chain = build_chain(snap, _judge_then("Nein."), "fake")
-    assert chain.invoke({"question": KISTEN_DE}).abstained
-    assert not build_chain(snap, _judge_then("ja"), "fake").invoke({"question": KISTEN_DE}).abstained
+    flow = AnswerFlow(snap, scripted("994 Kisten"), "fake")
+    assert isinstance(flow, Runnable)
+    invoked = flow.invoke({"question": KISTEN_DE})
+    streamed = [e for e in flow.stream({"question": KISTEN_DE}) if e.kind == "final"][0].answer
+
+    async def collect() -> list:
+        return [e async for e in flow.astream({"question": KISTEN_DE})]
+
+    events = asyncio.run(collect())
+    assert [e.kind for e in events][0] == "evidence" and events[-1].kind == "final"
+    for a in (streamed, events[-1].answer):
+        assert (a.answer, a.short, a.verified) == (invoked.answer, invoked.short, invoked.verified)
+    assert [a.short for a in flow.batch([{"question": KISTEN_DE}, {"question": KISTEN_DE}])] == ["994 Kisten"] * 2
+
+
+def test_ask_api_uses_the_flow_and_rejects_empty_question(hashing_index: Path) -> None:
+    from rag.errors import RagError
+
+    with pytest.raises(RagError, match="empty"):
+        api.ask("   ", index_dir=hashing_index, llm="extractive")
+    a = api.ask(KISTEN_DE, index_dir=hashing_index, llm="extractive")
+    assert a.short == "994 Kisten" and a.to_json()["short"] == "994 Kisten" and a.to_json()["kind"] == "factoid"

@@ -43,10 +43,11 @@ def test_search_json_contract(hashing_index: Path, capsys: pytest.CaptureFixture
 
 def test_ask_json_contract(hashing_index: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = _json(capsys, ["ask", KISTEN, "--llm", "extractive", "--index", str(hashing_index), "--json"])
-    assert {"answer", "citations", "abstained", "verified", "language", "timings"} <= set(out)
+    assert {"answer", "short", "kind", "citations", "abstained", "verified", "language", "timings"} <= set(out)
     assert set(out["timings"]) == {"retrieve_ms", "first_token_ms", "total_ms"}
     assert out["language"] == "de" and "994" in out["answer"]
-    assert set(out["citations"][0]) == {"n", "article_id", "title", "url", "quote"}
+    assert set(out["citations"][0]) == {"n", "article_id", "title", "url", "quote", "date"}
+    assert out["short"] == "994 Kisten" and out["kind"] == "factoid"
 
 
 def test_no_index_says_how_to_build(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,0 +1,72 @@
+"""Answer forms: typed short spans, snapping a model's span to its sentence, the answer texts."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.forms import bullets, extractive_short, only_repeats, single_text, snap, typed_candidates
+from rag.types import Evidence, Sentence
+
+KISTEN = ("Bis heute hat Vietnam nach 160 gemeinsamen Operationen insgesamt 994 Kisten mit sterblichen "
+          "Überresten an die Vereinigten Staaten zurückgegeben.")
+VISIT = "Am Nachmittag des 2. November leitete General Phan Van Giang die Begrüßungszeremonie für 12 Gäste."
+
+
+def test_the_number_nearest_the_questions_words_is_the_short_answer() -> None:
+    short, unique = extractive_short(KISTEN, "Wie viele Kisten hat Vietnam zurückgegeben?", "number", "de")
+    assert (short, unique) == ("994 Kisten", False)
+    short, _ = extractive_short(KISTEN, "Nach wie vielen gemeinsamen Operationen?", "number", "de")
+    assert short == "160 gemeinsamen Operationen"
+
+
+def test_a_date_is_no_answer_to_how_many() -> None:
+    assert [m.group(0) for m in typed_candidates(VISIT, "Wie viele Gäste?", "number")] == ["12 Gäste"]
+    assert extractive_short(VISIT, "Wann begann der Besuch?", "date", "de") == ("2. November", True)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "question", "short"),
+    [
+        ("Die Normannen eroberten im Jahr 1066 England.", "Wann eroberten die Normannen England?", "im Jahr 1066"),
+        ("Luther reiste im Sommer 1521 nach Worms.", "When did Luther travel to Worms?", "1521"),
+        ("Der Bau dauerte drei Jahre.", "Wie lange dauerte der Bau?", "drei Jahre"),
+        ("Das Paket umfasst 130 Millionen US-Dollar.", "How large is the package?", "130 Millionen US-Dollar"),
+        ("Das Paket umfasst 130 Millionen US-Dollar.", "Wer schnürte das Paket?", ""),  # no type asked
+    ],
+)
+def test_typed_spans(sentence: str, question: str, short: str) -> None:
+    from rag.question import answer_type
+
+    assert extractive_short(sentence, question, answer_type(question), "de")[0] == short
+
+
+def test_a_span_the_question_already_names_is_no_answer() -> None:
+    assert typed_candidates("Am 2. November traf er 3 Minister.", "Was geschah am 2. November?", "date") == []
+
+
+def test_snap_finds_the_span_as_written_or_nothing() -> None:
+    assert snap("994 kisten", KISTEN) == "994 Kisten"
+    assert snap("„994 Kisten“.", KISTEN) == "994 Kisten"
+    # one word changed in a longer span still snaps to the sentence's own words
+    assert snap("nach 160 gemeinsame Operationen insgesamt", KISTEN) == "nach 160 gemeinsamen Operationen insgesamt"
+    assert snap("494 Kisten", KISTEN) is None
+    assert snap("Hanoi", KISTEN) is None
+    assert snap("   ", KISTEN) is None
+
+
+def test_only_repeats_the_question() -> None:
+    assert only_repeats("Hegseth", "Wen trifft Hegseth?", "de")
+    assert not only_repeats("Phan Van Giang", "Wen trifft Hegseth?", "de")
+    assert not only_repeats("2025", "Wann war das 2025?", "de")  # a number is an answer
+
+
+def _ev(text: str, start: int = 0) -> Evidence:
+    return Evidence(Sentence(text, start, start + len(text)), "c", "a", "T", None, None, 0.9)
+
+
+def test_answer_texts_cite_every_quote() -> None:
+    evs = [_ev("Erster Satz."), _ev("Zweiter Satz.", 20)]
+    assert single_text(evs[:1], "de", "994") == "994 [1]\n\n„Erster Satz.“ [1]"
+    assert single_text(evs, "en", "May 3", cite=2) == "May 3 [2]\n\n“Erster Satz.” [1]\n“Zweiter Satz.” [2]"
+    assert single_text(evs[:1], "de") == "„Erster Satz.“ [1]"
+    assert bullets(evs, "de") == "• „Erster Satz.“ [1]\n• „Zweiter Satz.“ [2]"

@@ -1,0 +1,98 @@
+"""Question analysis: kinds, follow-ups against new topics, compound questions, named dates."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.question import analyse, classify, is_follow_up, parts, standalone_question
+
+VIETNAM = "Wie viele Kisten mit sterblichen Überresten hat Vietnam an die USA zurückgegeben?"
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Wer leitet die Firma Nordwerk?", "factoid"),
+        ("How many bridges did the city build?", "factoid"),
+        ("Wie heißt der Bürgermeister von Nordheim?", "factoid"),
+        ("Wann wurde die Brücke eröffnet?", "date"),
+        ("In which year was the bridge opened?", "date"),
+        ("Ab welchem Jahr galt das Gesetz?", "date"),
+        ("Welche drei Projekte plant die Stadt?", "list"),
+        ("Which countries did the minister visit?", "list"),
+        ("Welche Themen wurden besprochen?", "list"),
+        ("Fasse den Artikel über die Brücke zusammen.", "overview"),
+        ("Summarize the talks between the two ministers.", "overview"),
+        ("Worum geht es in dem Bericht?", "overview"),
+        ("Wie unterscheiden sich die Pläne der beiden Städte?", "comparison"),
+        ("How did the budget change before and after the vote?", "comparison"),
+        ("Was plant die Stadt im Norden, und was plant sie im Süden?", "comparison"),
+        ("Welche Minister nennen die beiden Artikel?", "multi"),
+        ("What do both articles say about the budget?", "overview"),
+        ("Warum baute die Stadt die Brücke?", "why"),
+        ("Why did the minister resign?", "why"),
+        ("Wie begründete die Stadt den Bau?", "why"),
+        ("Hat die Stadt die Brücke gebaut?", "yesno"),
+        ("Findet das Treffen in Wien statt?", "yesno"),
+        ("Did the minister sign the agreement?", "yesno"),
+        ("Was geschah am 2. November?", "event_date"),
+        ("What happened on March 3?", "event_date"),
+        ("Was wurde im Juli 2021 vereinbart?", "event_date"),
+    ],
+)
+def test_kinds(question: str, kind: str) -> None:
+    assert classify(question)[0] == kind
+
+
+def test_a_list_question_knows_how_many_items_it_wants() -> None:
+    assert classify("Welche drei Projekte plant die Stadt?") == ("list", 3)
+    assert classify("Name two ministers the article mentions.")[1] == 2
+
+
+def test_german_was_is_no_yes_no_question_but_english_was_is() -> None:
+    assert classify("Was tat der Minister in Wien?")[0] != "yesno"
+    assert classify("Was the minister in Vienna?")[0] == "yesno"
+
+
+@pytest.mark.parametrize(
+    ("question", "language", "follows"),
+    [
+        ("Und wann war das?", "de", True),
+        ("Wann war er dort?", "de", True),
+        ("What did he sign there?", "en", True),
+        ("And in Japan?", "en", True),
+        ("Wer ist der Präsident von Frankreich?", "de", False),  # short, but a topic of its own
+        ("Wie hoch ist der Eiffelturm?", "de", False),
+        ("Who won the World Cup in 2014?", "en", False),
+        ("Können Sie mir sagen, wer die Brücke gebaut hat?", "de", False),  # "Sie" is the polite address
+    ],
+)
+def test_follow_up_or_new_topic(question: str, language: str, follows: bool) -> None:
+    assert is_follow_up(question, language) is follows
+
+
+def test_a_follow_up_borrows_the_topic_and_a_new_topic_does_not() -> None:
+    history = [{"role": "user", "content": VIETNAM}, {"role": "assistant", "content": "994 [1]"}]
+    assert standalone_question("Und wann war das?", history, "de") == (f"Und wann war das? ({VIETNAM})", True)
+    assert standalone_question("Wie hoch ist der Eiffelturm?", history, "de") == ("Wie hoch ist der Eiffelturm?", False)
+    assert standalone_question("Und wann war das?", [], "de") == ("Und wann war das?", False)
+    # a chain of follow-ups keeps the topic of the last question that stood on its own
+    chain = [(VIETNAM, "994"), ("Und wann war das?", "…")]
+    assert standalone_question("Wer war dabei?", chain, "de")[0].endswith(f"({VIETNAM})")
+
+
+def test_compound_questions_split_into_parts() -> None:
+    assert parts("Was will er in Japan erreichen, und was tut er in Malaysia?") == [
+        "Was will er in Japan erreichen", "was tut er in Malaysia"]
+    assert parts("How many boxes were returned, compared with how many were identified?") == [
+        "How many boxes were returned", "how many were identified"]
+    assert parts("Wie viele Kisten gab Vietnam zurück?") == ["Wie viele Kisten gab Vietnam zurück?"]
+
+
+def test_analyse_names_dates_and_answer_types() -> None:
+    q = analyse("Was geschah am 2. November in Hanoi?")
+    assert q.kind == "event_date" and q.dates == ("2. November",)
+    assert analyse("Wie lange dauerte der Besuch?").answer_type == "duration"
+    assert analyse("Wie viele Kisten gab Vietnam zurück?").answer_type == "number"
+    assert analyse("When did the visit start?").answer_type == "date"
+    assert analyse("Welche Länder besucht er?").answer_type is None
