@@ -50,9 +50,8 @@ def read(question: str, q: Question, sentence: str, context: str, language: Lang
     from .llms import for_role
 
     if q.kind == "yesno":
-        reply = for_role(llm, "yesno").invoke(build_yesno_messages(question, sentence, context),
-                                              max_tokens=VERDICT_TOKENS)
-        verdict = yesno_verdict(str(reply.content))
+        said = for_role(llm, "yesno").invoke(build_yesno_messages(question, sentence, context), max_tokens=VERDICT_TOKENS)
+        verdict = yesno_verdict(str(said.content))
         if not verdict:
             yield Reading(problem="the model could not tell yes or no from the sentence; showing the quote")
             return

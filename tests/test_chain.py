@@ -111,7 +111,8 @@ def test_the_same_sentence_from_two_outlets_is_one_bullet(tmp_path: Path) -> Non
     (articles / "a.txt").write_text(f"{same} Sie kostete 12 Millionen Euro.\n", encoding="utf-8")
     (articles / "b.txt").write_text(f"{same} Der Bau dauerte drei Jahre.\n", encoding="utf-8")
     api.build_index(articles, tmp_path / "index", embedder="hashing")
-    answer = _final(_ask(tmp_path / "index", "Was berichten die beiden Artikel über die neue Brücke in Nordheim?", None))
+    question = "Was berichten die beiden Artikel über die neue Brücke in Nordheim?"
+    answer = _final(_ask(tmp_path / "index", question, None))
     assert answer.answer.count(same) == 1 and len(answer.citations) == len(set(c.quote for c in answer.citations))
 
 
