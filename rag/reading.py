@@ -50,7 +50,8 @@ def read(question: str, q: Question, sentence: str, context: str, language: Lang
     from .llms import for_role
 
     if q.kind == "yesno":
-        said = for_role(llm, "yesno").invoke(build_yesno_messages(question, sentence, context), max_tokens=VERDICT_TOKENS)
+        messages = build_yesno_messages(question, sentence, context)
+        said = for_role(llm, "yesno").invoke(messages, max_tokens=VERDICT_TOKENS)
         verdict = yesno_verdict(str(said.content))
         if not verdict:
             yield Reading(problem="the model could not tell yes or no from the sentence; showing the quote")
