@@ -165,6 +165,15 @@ def test_generating_links_all_markers_when_numbers_unknown() -> None:
     assert "b" not in tag_names(html)
 
 
+def test_short_answer_comes_first_and_prominent_then_the_quote() -> None:
+    a = answer(f"994 Kisten {IMG} [1]\n\n„Zitat“ [1]", (cite(),), short=f"994 Kisten {IMG}")
+    html = render.render_answer(a)
+    assert html.startswith('<div class="a"><div class="short">994 Kisten &lt;img')
+    assert '</div>„Zitat“ [<a class="cite" href="#src-1">1</a>]' in html and "<img" not in html
+    plain = render.render_answer(answer("• „Eins“ [1]\n• „Zwei“ [1]", (cite(),)))
+    assert 'class="short"' not in plain and plain.count("<br>") == 1
+
+
 def test_unverified_answer_shows_reason_small_and_abstention_plainly() -> None:
     html = render.render_answer(answer("Zitat [1]", (cite(),), verified=False, reason="check <failed>"))
     assert '<div class="note unverified">unverified: check &lt;failed&gt;</div>' in html
@@ -231,9 +240,10 @@ def test_chat_streams_evidence_then_final_and_keeps_plain_history(
     assert [o[0][-1]["content"] for o in outs] == [
         render.render_pending(),
         render.render_answer(ev),
-        render.render_generating("Gene", [1]),
+        render.render_generating("Gene", [1], ev),  # the quote stays in view while the model reads
         render.render_answer(final),
     ]
+    assert "<img" not in outs[2][0][-1]["content"] and "&lt;img" in outs[2][0][-1]["content"]
     assert outs[0][0][0]["content"] == render.render_question(f"Frage {SCRIPT}")
     assert outs[-1][2] == [
         {"role": "user", "content": f"Frage {SCRIPT}"},

@@ -41,6 +41,8 @@ EXAMPLES = [
 CSS = """
 #answer-chat .q, #answer-chat .a { white-space: normal; line-height: 1.5; }
 #answer-chat .a .note { font-size: 0.8em; opacity: 0.65; margin-top: 0.4em; }
+#answer-chat .a .short { font-weight: 600; font-size: 1.05em; margin-bottom: 0.35em; }
+#answer-chat .a .evidence { margin-top: 0.35em; opacity: 0.8; }
 #answer-chat .a.error { color: #b42318; }
 #answer-chat .a.abstained { font-style: italic; }
 #answer-chat a.cite { text-decoration: none; font-weight: 600; }
@@ -134,15 +136,17 @@ def _chat(settings: Settings) -> Callable[..., Iterator[ChatOut]]:
         t0 = time.perf_counter()
         tokens: list[str] = []
         known: list[int] | None = None
+        evidence = None
         try:
             for event in api.ask_stream(question, list(history), llm=settings.llm, index_dir=settings.index_dir):
                 if event.kind == "evidence" and event.answer is not None:
                     known = [c.n for c in event.answer.citations]
+                    evidence = event.answer
                     shown[-1] = {"role": "assistant", "content": render.render_answer(event.answer)}
                     yield list(shown), list(shown), history, render.render_sources(event.answer.citations), ""
                 elif event.kind == "token":
                     tokens.append(event.text)
-                    shown[-1] = {"role": "assistant", "content": render.render_generating("".join(tokens), known)}
+                    shown[-1] = {"role": "assistant", "content": render.render_generating("".join(tokens), known, evidence)}
                     yield list(shown), list(shown), history, gr.skip(), ""
                 elif event.kind == "final" and event.answer is not None:
                     final = event.answer

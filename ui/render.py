@@ -73,9 +73,10 @@ def render_pending() -> str:
     return '<div class="a pending">…</div>'
 
 
-def render_generating(text: str, known: Iterable[int] | None = None) -> str:
-    """Tokens as they arrive (not yet checked)."""
-    return f'<div class="a generating">{link_citations(text, known)}<span class="cursor">▍</span></div>'
+def render_generating(text: str, known: Iterable[int] | None = None, evidence: Answer | None = None) -> str:
+    """Tokens as they arrive (not yet checked), above the evidence answer they will join."""
+    below = f'<div class="evidence">{link_citations(evidence.answer, known)}</div>' if evidence else ""
+    return f'<div class="a generating">{link_citations(text, known)}<span class="cursor">▍</span>{below}</div>'
 
 
 def render_answer(answer: Answer) -> str:
@@ -83,7 +84,12 @@ def render_answer(answer: Answer) -> str:
     if answer.abstained:
         note = f'<div class="note">{esc(answer.reason)}</div>' if answer.reason else ""
         return f'<div class="a abstained">{_paragraphs(esc(answer.answer))}{note}</div>'
-    body = link_citations(answer.answer, [c.n for c in answer.citations])
+    known = [c.n for c in answer.citations]
+    head, sep, rest = answer.answer.partition("\n\n")
+    if answer.short and sep:  # the short answer first and prominent, then the quotes it rests on
+        body = f'<div class="short">{link_citations(head, known)}</div>{link_citations(rest, known)}'
+    else:
+        body = link_citations(answer.answer, known)
     note = ""
     if not answer.verified:
         reason = answer.reason or "the answer could not be checked against the sources"

@@ -1,0 +1,91 @@
+"""Answers by kind of question on the development set (tests/data/dev_qa.jsonl), per backend, with the
+plain LangChain tutorial pipeline as a peer in the same run.
+
+    .venv/bin/python bench/dev_answers.py [--llms extractive,llama-cpp] [--peer] [--every N] [--limit N]
+
+The index holds the two seed articles and the three XQuAD articles of tests/data/xquad_de_3.json
+(cached in bench/out/cache/). Each backend answers every question through `rag.eval_run.evaluate`
+(history included); the peer (`bench/peer.py`) answers the same questions. A row is correct when an
+answerable question's answer holds every key fact and no forbidden string, or an unanswerable one is
+abstained; "verified but wrong" counts answers marked verified that are not correct.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from common import ROOT, cached_index, print_machine, table, write_result
+
+DEV_QA = ROOT / "tests" / "data" / "dev_qa.jsonl"
+XQUAD_3 = ROOT / "tests" / "data" / "xquad_de_3.json"
+
+
+def dev_articles() -> list[tuple[str, str]]:
+    from rag.eval_run import load_squad
+
+    seeds = [(p.stem, p.read_text(encoding="utf-8")) for p in sorted((ROOT / "seeds").glob("*.txt"))]
+    return seeds + load_squad(XQUAD_3)[0]
+
+
+def cell(scores: dict[str, object]) -> str:
+    return f"{scores['correct']}/{scores['questions']}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--llms", default="extractive,llama-cpp")
+    p.add_argument("--peer", action="store_true", help="also run the plain LangChain tutorial pipeline")
+    p.add_argument("--embedder", default="e5-small")
+    p.add_argument("--every", type=int, default=1, help="ask every n-th question only")
+    p.add_argument("--limit", type=int, default=None)
+    args = p.parse_args(argv)
+
+    from rag.eval_run import dev_scores, evaluate, load_jsonl
+
+    items = load_jsonl(DEV_QA)[:: args.every][: args.limit]
+    index_dir = cached_index("dev", dev_articles(), args.embedder)
+    results: dict[str, dict[str, object]] = {}
+    for llm in [x for x in args.llms.split(",") if x]:
+        print(f"answering with {llm}…", file=sys.stderr)
+        results[llm] = evaluate(items, index_dir, llm=llm)
+    if args.peer:
+        from peer import evaluate_peer
+
+        print("answering with the LangChain tutorial pipeline…", file=sys.stderr)
+        results["langchain tutorial"] = evaluate_peer(items, dev_articles())
+    names = list(results)
+    kinds = sorted({it.kind for it in items})
+    rows = []
+    for group, pick in [("all", lambda r: True)] + [(k, lambda r, k=k: r["kind"] == k) for k in kinds] + [
+            (f"lang {lang}", lambda r, lang=lang: r["language"] == lang) for lang in ("de", "en")]:
+        row: list[object] = [group]
+        for name in names:
+            scored = [r for r in results[name]["rows"] if pick(r)]  # type: ignore[index]
+            row.append(cell(dev_scores(scored)) if scored else "–")
+        rows.append(row)
+    print(f"\n**Development set** ({len(items)} questions, {sum(not it.answerable for it in items)} unanswerable; "
+          f"correct / questions)\n")
+    print(table(["kind", *names], rows))
+    summary = []
+    for name in names:
+        rs = results[name]["rows"]  # type: ignore[index]
+        d = dev_scores(rs)
+        m = results[name]["metrics"]  # type: ignore[index]
+        summary.append([name, f"{d['answerable_correct']}/{d['answerable']}", d["key_fact_recall"],
+                        f"{d['abstained_right']}/{d['unanswerable']}", d["false_abstentions"],
+                        d["verified_but_wrong"] if name != "langchain tutorial" else "–",
+                        m["p50_ms"]["total_ms"], m["p95_ms"]["total_ms"], m["p50_ms"].get("first_token_ms")])
+    print()
+    print(table(["backend", "answerable correct", "key-fact recall", "unanswerable abstained", "false abstentions",
+                 "verified but wrong", "p50 ms", "p95 ms", "p50 first text ms"], summary))
+    print_machine()
+    path = write_result("dev_answers", {"args": vars(args), "results": results})
+    print(f"\nraw rows: {path}", file=sys.stderr)
+    json.dumps(results, default=str)  # fail here, not later, if a row is not JSON
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
