@@ -146,7 +146,8 @@ def _chat(settings: Settings) -> Callable[..., Iterator[ChatOut]]:
                     yield list(shown), list(shown), history, render.render_sources(event.answer.citations), ""
                 elif event.kind == "token":
                     tokens.append(event.text)
-                    shown[-1] = {"role": "assistant", "content": render.render_generating("".join(tokens), known, evidence)}
+                    reading = render.render_generating("".join(tokens), known, evidence)
+                    shown[-1] = {"role": "assistant", "content": reading}
                     yield list(shown), list(shown), history, gr.skip(), ""
                 elif event.kind == "final" and event.answer is not None:
                     final = event.answer
