@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import time
 from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -37,11 +36,10 @@ from .evidence import (
 from .forms import bullets, extractive_short, quoted, single_text
 from .lang import detect_language
 from .prompts import ABSTAIN, build_judge_messages, judge_says_no
-from .question import NAMED_DATE, Question, analyse, parts
+from .question import Question, analyse, names_date, parts
 from .reading import Reading, read
 from .retrieve import RetrievalConfig, retrieve
 from .types import Answer, Citation, Evidence, Language, StreamEvent
-from .verify import MONTHS
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +51,8 @@ JUDGED_NO = "the language model found that the best sentence does not answer the
 TYPE_MARGIN = 0.02
 #: A list, overview or comparison takes sentences this much below the answer threshold.
 SET_MARGIN = 0.03
+#: How much lower a follow-up's best sentence may score (its vector mixes the topic and the new words).
+FOLLOW_UP_MARGIN = 0.03
 #: Bullets of an overview (a list, comparison or multi-article answer has at most five).
 OVERVIEW_SENTENCES = 6
 #: Chunks retrieved for a list, overview, comparison or multi-article question.
@@ -75,24 +75,8 @@ class Prepared:
 
 
 def _date_matcher(dates: tuple[str, ...]) -> Any:
-    """A test for sentences naming one of `dates` (day and month, in either language's form)."""
-    wanted = {key for d in dates for key in _day_months(d)}
-    return (lambda text: bool(wanted & _day_months(text))) if wanted else None
-
-
-def _day_months(text: str) -> set[tuple[int, int]]:
-    """(day, month) of each named date in `text`: "2. November", "November 2", "2.11.2025"."""
-    out = set()
-    for m in NAMED_DATE.finditer(text):
-        digits = [int(x) for x in re.findall(r"\d+", m.group(0))]
-        month = next((MONTHS[w.lower()] for w in re.findall(r"[^\W\d_]+", m.group(0)) if w.lower() in MONTHS), None)
-        if month and digits:
-            out.add((digits[0], month))
-        elif len(digits) >= 2 and digits[0] <= 31 and digits[1] <= 12:
-            out.add((digits[0], digits[1]))
-        elif len(digits) == 3 and digits[0] > 1000:  # ISO 2025-11-02
-            out.add((digits[2], digits[1]))
-    return out
+    """A test for sentences naming one of `dates` (None when the question names none)."""
+    return (lambda text: names_date(text, dates)) if dates else None
 
 
 def prepare(snap: store.Snapshot, question: str, history: History = (), k: int = 5) -> Prepared:
@@ -119,7 +103,9 @@ def prepare(snap: store.Snapshot, question: str, history: History = (), k: int =
         return done((), "no article matches the question")
 
     def needed(ev: Evidence) -> float:
-        return threshold(snap.embedder, lang, hit_language(snap, ev))
+        # a follow-up's sentence is scored against the topic and the new words together, whose cosines
+        # run lower than a self-contained question's
+        return threshold(snap.embedder, lang, hit_language(snap, ev)) - (FOLLOW_UP_MARGIN if q.follow_up else 0.0)
 
     if q.is_set:
         def floor(ev: Evidence) -> float:
@@ -133,6 +119,11 @@ def prepare(snap: store.Snapshot, question: str, history: History = (), k: int =
         return done(evidence) if evidence else done([ev for _, _, ev in scored[:3]], "the evidence is too weak")
     top = [ev for _, _, ev in scored[:3]]
     prefer = _date_matcher(q.dates)
+    if q.kind == "event_date" and prefer is not None:  # what happened on the date: a sentence must name it
+        dated = [ev for _, _, ev in scored if prefer(ev.sentence.text)]
+        if not dated:
+            return done(top, f"no sentence of the articles names {', '.join(q.dates)}")
+        top = dated[:1] + [ev for ev in top if ev is not dated[0]][:2]
     # a sentence naming the date the question names is strong evidence ("Was geschah am 2. November?")
     named = PREFER_BONUS if prefer is not None and prefer(top[0].sentence.text) else 0.0
     if top[0].score + named < needed(top[0]):
@@ -176,8 +167,8 @@ def judged(p: Prepared, llm: BaseChatModel, snap: store.Snapshot) -> Prepared:
     abstention; anything else keeps it. Raises LLMError like any call of the model."""
     from .llms import for_role
 
-    if p.abstain_reason or not p.evidence or (p.q and p.q.is_set):
-        return p
+    if p.abstain_reason or not p.evidence or (p.q and (p.q.is_set or p.q.kind == "yesno")):
+        return p  # a yes/no question is read as such: "unclear" keeps the quote, it does not abstain
     best = p.evidence[0]
     before = preceding_sentence(snap, best)
     reply = for_role(llm, "judge").invoke(

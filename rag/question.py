@@ -38,7 +38,7 @@ _OVERVIEW = re.compile(
     re.IGNORECASE,
 )
 _COMPARISON = re.compile(
-    r"\b(vergleich\w*|unterschied\w*|unterscheid\w*|gemeinsam\w*|verglichen|im\s+gegensatz|"
+    r"\b(vergleich\w*|unterschied\w*|unterscheid\w*|gemeinsamkeit\w*|gemeinsam\s+haben|verglichen|im\s+gegensatz|"
     r"compar\w*|differen\w*|differ\b|in\s+common|versus|vs\.?|contrast|"
     r"vorher\s+und\s+nachher|before\s+and\s+after|wie\s+(hat|haben)\s+sich\s+.{0,90}verändert|"
     r"how\s+(has|have|did)\s+.{0,90}chang\w*)\b"
@@ -122,6 +122,52 @@ _ELLIPSIS = re.compile(r"^\W*(und|aber|also|auch|and|but|also|what\s+about|how\s
                        re.IGNORECASE)
 # "sie"/"Sie" as polite address, "es gibt", "it is" do not point back; these keep a question standalone.
 _NOT_ANAPHOR = re.compile(r"\b(es\s+gibt|gibt\s+es|es\s+geht|geht\s+es|is\s+it\s+true|it\s+is)\b", re.IGNORECASE)
+
+
+_YEAR = re.compile(r"\b(1\d{3}|20\d{2})\b")
+DateKey = tuple[int | None, int | None, int | None]  # (day, month, year), None where not said
+
+
+def date_keys(text: str, bare_years: bool = False) -> set[DateKey]:
+    """The dates `text` names, as (day, month, year): "2. November" -> (2, 11, None), "im Juli 2021" ->
+    (None, 7, 2021), "im Jahr 1030" -> (None, None, 1030). `bare_years`: any year counts (a sentence
+    says "1030 erhielt er …"; a question names a year with a preposition)."""
+    from .verify import MONTHS
+
+    out: set[DateKey] = set()
+    for m in NAMED_DATE.finditer(text):
+        digits = [int(x) for x in re.findall(r"\d+", m.group(0))]
+        month = next((MONTHS[w.lower()] for w in re.findall(r"[^\W\d_]+", m.group(0)) if w.lower() in MONTHS), None)
+        years = [d for d in digits if d >= 100]
+        days = [d for d in digits if 1 <= d <= 31]
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", m.group(0)):
+            out.add((digits[2], digits[1], digits[0]))
+        elif month:
+            out.add((days[0] if days and days[0] != (years[0] if years else None) else None, month,
+                     years[0] if years else None))
+        elif len(digits) >= 2 and digits[0] <= 31 and digits[1] <= 12:  # 2.11.2025
+            out.add((digits[0], digits[1], digits[2] if len(digits) > 2 else None))
+        elif years:
+            out.add((None, None, years[0]))
+    if bare_years:
+        out |= {(None, None, int(y)) for y in _YEAR.findall(text)}
+    return out
+
+
+def _date_fits(wanted: DateKey, said: DateKey) -> bool:
+    (d, m, y), (sd, sm, sy) = wanted, said
+    if d is not None and d != sd or m is not None and m != sm:
+        return False
+    if y is not None and (sy != y if d is None and m is None else sy is not None and sy != y):
+        return False
+    return True
+
+
+def names_date(text: str, dates: tuple[str, ...]) -> bool:
+    """Whether `text` names one of the question's `dates` (day and month as asked; the year, if both say one)."""
+    wanted = {k for d in dates for k in date_keys(d)}
+    said = date_keys(text, bare_years=True)
+    return any(_date_fits(w, s) for w in wanted for s in said)
 
 
 @dataclass(frozen=True)

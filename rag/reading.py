@@ -3,9 +3,10 @@
 The reader copies the shortest span of the best sentence that answers (an English question gets an
 English phrase with names and numbers kept). What it says is checked before it is shown: snapped to
 the sentence (or, across languages, its numbers and names found there), of the asked type, more
-than the question's own words, short; and where the sentence holds several candidates of the asked
-type, a date, or a translated answer, where alignment cannot decide, the model is asked once more
-whether the sentence supports the answer. A reply that fails keeps the extractive form, flagged with the reason.
+than the question's own words, short; then the model is asked once more whether the sentence gives
+this answer to the question (alignment shows the words are the sentence's, not that they answer).
+A yes/no verdict stands only where the sentence states the claim plainly (`yes_no_doubt`). A reply
+that fails keeps the extractive form, flagged with the reason.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from dataclasses import dataclass
 
 from langchain_core.language_models import BaseChatModel
 
-from .forms import VERDICTS, has_type, only_repeats, quoted, snap, too_long, typed_candidates
+from .forms import VERDICTS, has_type, only_repeats, quoted, snap, too_long
+from .lang import stem_tokens
 from .prompts import (
     build_check_messages,
     build_reader_messages,
@@ -30,6 +32,8 @@ from .types import Language
 from .verify import names_missing, verify_answer
 
 READER_TOKENS = 40
+#: Share of a yes/no question's content words a sentence must hold for a "yes" (same language).
+YES_OVERLAP = 0.6
 VERDICT_TOKENS = 3
 _CITES = re.compile(r"\s*\[[\d,\s–-]*\]|\s*\[n\]", re.IGNORECASE)
 
@@ -56,6 +60,10 @@ def read(question: str, q: Question, sentence: str, context: str, language: Lang
         if not verdict:
             yield Reading(problem="the model could not tell yes or no from the sentence; showing the quote")
             return
+        doubt = yes_no_doubt(question, sentence, verdict, language, source_language)
+        if doubt:
+            yield Reading(problem=f"the model said {verdict}, but {doubt}; showing the quote")
+            return
         word = VERDICTS[language][verdict]
         yield word
         yield Reading(word, word)
@@ -71,7 +79,7 @@ def read(question: str, q: Question, sentence: str, context: str, language: Lang
     reply = _CITES.sub("", lines[0]).strip() if lines else ""
     source = f"{context} {sentence}" if context else sentence
     span, problem = check_short(reply, source, question, q.answer_type, q.kind, language, source_language)
-    if not problem and needs_check(span, source, q.text, q.answer_type):
+    if not problem:  # alignment shows the span is the sentence's; whether it answers, the model checks
         check = for_role(llm, "check").invoke(build_check_messages(question, span, sentence, context),
                                               max_tokens=VERDICT_TOKENS)
         if judge_says_no(str(check.content)):
@@ -83,11 +91,39 @@ def read(question: str, q: Question, sentence: str, context: str, language: Lang
     yield Reading(span, quoted(span, language) if copied and language != source_language else span)
 
 
-def needs_check(span: str, source: str, question: str, atype: str | None) -> bool:
-    """Where alignment cannot decide: several spans of the asked kind in the sentence, a date (news
-    sentences carry the dates of other events: an announcement, a meeting), or an answer in other words
-    than the sentence's (a translation)."""
-    return atype == "date" or len(typed_candidates(source, question, atype)) >= 2 or snap(span, source) is None
+_HEDGE = re.compile(
+    r"\b(nicht|kein\w*|nie|niemals|ob|umstritten|verlockend|möglich\w*|vielleicht|wenn|falls|angeblich|"
+    r"not|no|never|whether|if|might|may|possibl\w*|tempting|allegedly|unclear)\b",
+    re.IGNORECASE,
+)
+_QUANTIFIER = re.compile(r"\b(alle\w*|nur|schon|bereits|jede\w*|immer|ausschließlich|all|only|already|every\w*|"
+                         r"always|entirely|ganz|vollständig)\b", re.IGNORECASE)
+
+
+def yes_no_doubt(question: str, sentence: str, verdict: str, language: Language, source_language: Language) -> str:
+    """Why a yes/no verdict may not hold ("" when none): a "yes" needs a sentence that states the claim
+    plainly (no negation or hedge: "Es ist umstritten, ob …") and, for a question that quantifies
+    ("alle", "nur", "already"), the same quantifier; in the same language, most of the question's
+    content words. A "no" needs a negation or hedge in the sentence, a quantifier in the question, or a
+    word of the question the sentence does not share ("in Tokio" where it says "in Seoul")."""
+    hedged = bool(_HEDGE.search(sentence))
+    quantified = [m.group(0).lower() for m in _QUANTIFIER.finditer(question)]
+    share = _shared(question, sentence, language) if language == source_language else None
+    if verdict == "no":  # a "no" rests on a negation, a quantifier, or something the sentence says otherwise
+        return "" if hedged or quantified or share is None or share < 1.0 else "the sentence says what was asked"
+    if hedged:
+        return "the sentence is negated or hedged"
+    missing = [w for w in quantified if language != source_language or not re.search(rf"\b{w}", sentence, re.I)]
+    if missing:
+        return f"the sentence does not say “{missing[0]}”"
+    if share is not None and share < YES_OVERLAP:
+        return "the sentence shares too few of the question's words"
+    return ""
+
+
+def _shared(question: str, sentence: str, language: Language) -> float:
+    asked = set(stem_tokens(question, language))
+    return len(asked & set(stem_tokens(sentence, language))) / len(asked) if asked else 1.0
 
 
 def check_short(reply: str, source: str, question: str, atype: str | None, kind: str, language: Language,

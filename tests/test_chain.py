@@ -370,3 +370,39 @@ def test_ask_api_uses_the_flow_and_rejects_empty_question(hashing_index: Path) -
         api.ask("   ", index_dir=hashing_index, llm="extractive")
     a = api.ask(KISTEN_DE, index_dir=hashing_index, llm="extractive")
     assert a.short == "994 Kisten" and a.to_json()["short"] == "994 Kisten" and a.to_json()["kind"] == "factoid"
+
+
+def test_a_question_on_a_date_no_sentence_names_abstains(tmp_path: Path) -> None:
+    """"Was geschah am 3. November?" is not answered by "Im November …" nor by another day's sentence."""
+    snap = _one_article_index(tmp_path, "Im November eröffnete Nordheim die neue Brücke. Am 2. November regnete "
+                              "es in Nordheim.\n")
+    answer = _final(_ask(snap, "Was geschah am 3. November in Nordheim?", None))
+    assert answer.abstained and "names 3. November" in answer.reason
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "verdict", "doubt"),
+    [
+        ("Sind Funktionsprobleme umfassender als Entscheidungsprobleme?",
+         "Es ist verlockend zu denken, dass Funktionsprobleme umfassender sind als Entscheidungsprobleme.",
+         "yes", "hedged"),
+        ("Hat Vietnam schon alle Dateien geprüft?", "Vietnam hat 20 Dateien geprüft.", "yes", "“schon”"),
+        ("Hat Vietnam die Dateien geprüft?", "Vietnam hat bis heute 20 Dateien geprüft.", "yes", ""),
+        ("Hat Vietnam die Kisten an Japan übergeben?", "Die Kisten liegen in Hanoi.", "yes", "too few"),
+        ("Findet das Treffen in Tokio statt?", "Das Treffen findet in Seoul statt.", "no", ""),
+        ("Findet das Treffen in Seoul statt?", "Das Treffen findet in Seoul statt.", "no", "says what was asked"),
+        ("Ist die Brücke fertig?", "Die Brücke ist nicht fertig.", "no", ""),
+    ],
+)
+def test_a_yes_no_verdict_stands_only_where_the_sentence_states_it(question: str, sentence: str, verdict: str,
+                                                                  doubt: str) -> None:
+    from rag.reading import yes_no_doubt
+
+    found = yes_no_doubt(question, sentence, verdict, "de", "de")
+    assert (doubt in found) if doubt else found == ""
+
+
+def test_a_hedged_sentence_gets_no_yes(tmp_path: Path) -> None:
+    snap = _one_article_index(tmp_path, "Es ist umstritten, ob die Brücke in Nordheim aus Stahl gebaut wurde.\n")
+    answer = _final(_ask(snap, "Wurde die Brücke in Nordheim aus Stahl gebaut?", scripted(yesno="yes")))
+    assert not answer.verified and not answer.answer.startswith("Ja") and "hedged" in answer.reason

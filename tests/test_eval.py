@@ -244,3 +244,68 @@ def test_eval_seed_qa_extractive_with_e5(e5_seed_index: Path, capsys: pytest.Cap
     assert m["abstention_accuracy"] >= 0.4
     assert m["false_abstentions"] <= 5
     assert m["recall@k"] >= 0.85
+
+
+# --- the development set: key facts, per kind; short answers ------------------------------------
+
+DEV_QA = Path(__file__).parent / "data" / "dev_qa.jsonl"
+
+
+def test_key_facts_need_every_group_and_nothing_forbidden() -> None:
+    item = QAItem("x", "q", (), key_facts=(("994",), ("Vereinigten Staaten", "United States")), must_not=("494",))
+    assert eval_run.key_fact_score("994 Kisten an die Vereinigten Staaten", item) == (1.0, True)
+    assert eval_run.key_fact_score("994 boxes to the United States", item) == (1.0, True)
+    assert eval_run.key_fact_score("994 Kisten", item) == (0.5, False)
+    assert eval_run.key_fact_score("994 oder 494 Kisten an die Vereinigten Staaten", item) == (1.0, False)
+    assert eval_run.key_fact_score("1994 an die Vereinigten Staaten", item) == (0.5, False)  # whole words
+
+
+def test_dev_scores_count_verified_but_wrong_and_abstentions() -> None:
+    rows = [
+        {"answerable": True, "abstained": False, "verified": True, "correct": True, "key_fact_recall": 1.0},
+        {"answerable": True, "abstained": False, "verified": True, "correct": False, "key_fact_recall": 0.5},
+        {"answerable": True, "abstained": True, "verified": True, "correct": False, "key_fact_recall": 0.0},
+        {"answerable": False, "abstained": True, "verified": True, "correct": True},
+        {"answerable": False, "abstained": False, "verified": False, "correct": False},
+    ]
+    d = eval_run.dev_scores(rows)
+    assert (d["correct"], d["answerable_correct"], d["false_abstentions"], d["abstained_right"]) == (2, 1, 1, 1)
+    assert d["verified_but_wrong"] == 1 and d["verified_but_wrong_rate"] == pytest.approx(1 / 3)
+    assert d["key_fact_recall"] == pytest.approx(0.5)
+
+
+def test_the_development_set_is_well_formed() -> None:
+    items = load_jsonl(DEV_QA)
+    kinds = {it.kind for it in items}
+    assert len(items) >= 80 and {"factoid", "date", "list", "overview", "comparison", "multi", "why", "yesno",
+                                 "event_date", "followup"} <= kinds
+    assert sum(not it.answerable for it in items) >= 15
+    assert len({it.id.rsplit("-", 1)[0] for it in items if it.id.startswith("conv-")}) >= 10
+    assert {it.language for it in items} == {"de", "en"}
+    assert all(it.key_facts for it in items if it.answerable)
+    assert all(it.history for it in items if it.kind == "followup")
+
+
+def test_eval_reports_the_development_table_and_short_answer_scores(
+    hashing_index: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    qa = tmp_path / "qa.jsonl"
+    rows = [
+        {"id": "a", "question": "Wie viele Kisten mit sterblichen Überresten hat Vietnam zurückgegeben?",
+         "answers": ["994 Kisten"], "kind": "factoid", "key_facts": [["994"]], "must_not": ["494"]},
+        {"id": "b", "question": "Wie hoch ist der Eiffelturm?", "answerable": False, "kind": "factoid"},
+        {"id": "c", "question": "Und nach wie vielen gemeinsamen Operationen?", "kind": "followup",
+         "key_facts": [["160"]], "history": ["Wie viele Kisten mit sterblichen Überresten hat Vietnam zurückgegeben?"]},
+    ]
+    qa.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    assert cli_main(["eval", "--qa", str(qa), "--index", str(hashing_index), "--llm", "extractive", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    m = out["metrics"]
+    assert m["dev"]["correct"] == 3 and m["dev"]["abstained_right"] == 1
+    assert set(m["dev_by_kind"]) == {"factoid", "followup"} and m["dev_by_kind"]["followup"]["correct"] == 1
+    # "994 Kisten" is the gold exactly; "160 gemeinsamen Operationen" against the key fact "160": F1 0.5
+    assert m["short_answer_em"] == pytest.approx(0.5) and m["short_answer_f1"] == pytest.approx(0.75)
+    assert out["rows"][0]["short"] == "994 Kisten" and out["rows"][0]["short_em"] is True
+    assert cli_main(["eval", "--qa", str(qa), "--index", str(hashing_index), "--llm", "extractive"]) == 0
+    table = capsys.readouterr().out
+    assert "| factoid | 2 | 2 | 1 | 1 |" in table and "| lang de |" in table

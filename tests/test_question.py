@@ -96,3 +96,16 @@ def test_analyse_names_dates_and_answer_types() -> None:
     assert analyse("Wie viele Kisten gab Vietnam zurück?").answer_type == "number"
     assert analyse("When did the visit start?").answer_type == "date"
     assert analyse("Welche Länder besucht er?").answer_type is None
+
+
+def test_date_keys_and_which_sentence_names_the_asked_date() -> None:
+    from rag.question import date_keys, names_date
+
+    assert date_keys("Was geschah am 2. November?") == {(2, 11, None)}
+    assert date_keys("im Juli 2021") == {(None, 7, 2021)} and date_keys("2025-11-02") == {(2, 11, 2025)}
+    assert date_keys("Was geschah im Jahr 1030?") == {(None, None, 1030)}
+    assert names_date("Am 3. November 2025 traf er Ahn.", ("3. November",))
+    assert not names_date("Im November schrieb Luther.", ("3. November",))  # the day was asked
+    assert not names_date("Am 3. Oktober traf er Ahn.", ("3. November",))
+    assert names_date("1030 erhielt Rainulf die Grafschaft.", ("im Jahr 1030",))
+    assert not names_date("Im Juli 2020 wurde vereinbart.", ("im Juli 2021",))
