@@ -59,6 +59,7 @@ w crash && run crash "$PY" bench/crash.py --runs 100
 w crash-work && run crash-work "$PY" bench/crash.py --runs 50 --window work
 w concurrency && run concurrency "$PY" bench/concurrency.py --rounds 3 --page
 w answers && run answers "$PY" bench/answers.py --llms extractive,llama-cpp
+w dev-answers && run dev-answers "$PY" bench/dev_answers.py --llms extractive,llama-cpp --peer
 w eval-extractive && run eval-extractive "$RAG" eval --qa "$XQ" --llm extractive --json
 w eval-extractive-en && run eval-extractive-en "$RAG" eval --qa "$XQ_EN" --llm extractive --json
 w eval-llm && run eval-llm "$RAG" eval --qa "$XQ" --llm llama-cpp --limit "$LLM_LIMIT" --json
@@ -68,7 +69,5 @@ w load && serve_and_load load-extractive-50 extractive 50 2
 w load-llm && serve_and_load load-llm-20 llama-cpp 20 1
 w memory && run memory "$PY" bench/memory.py
 x focus-terms && run focus-terms "$PY" bench/experiments/focus_terms.py
-x refusal-prompt && run refusal-prompt "$PY" bench/experiments/refusal_prompt.py
-x judge-in-answer-prompt && run judge-in-answer-prompt "$PY" bench/experiments/judge_in_answer_prompt.py
 x judged-threshold && run judged-threshold "$PY" bench/experiments/judged_threshold.py
 exit 0

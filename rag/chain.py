@@ -51,8 +51,6 @@ JUDGED_NO = "the language model found that the best sentence does not answer the
 TYPE_MARGIN = 0.02
 #: A list, overview or comparison takes sentences this much below the answer threshold.
 SET_MARGIN = 0.03
-#: How much lower a follow-up's best sentence may score (its vector mixes the topic and the new words).
-FOLLOW_UP_MARGIN = 0.03
 #: Bullets of an overview (a list, comparison or multi-article answer has at most five).
 OVERVIEW_SENTENCES = 6
 #: Chunks retrieved for a list, overview, comparison or multi-article question.
@@ -103,9 +101,7 @@ def prepare(snap: store.Snapshot, question: str, history: History = (), k: int =
         return done((), "no article matches the question")
 
     def needed(ev: Evidence) -> float:
-        # a follow-up's sentence is scored against the topic and the new words together, whose cosines
-        # run lower than a self-contained question's
-        return threshold(snap.embedder, lang, hit_language(snap, ev)) - (FOLLOW_UP_MARGIN if q.follow_up else 0.0)
+        return threshold(snap.embedder, lang, hit_language(snap, ev))
 
     if q.is_set:
         def floor(ev: Evidence) -> float:
