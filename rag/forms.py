@@ -24,7 +24,7 @@ _MONTH = (
 _DATE_SPAN = re.compile(
     rf"\b(?:(?:Anfang|Mitte|Ende|Beginn|early|mid|late)\s+)?\d{{1,2}}\.\s*(?:und\s+\d{{1,2}}\.\s*)?"
     rf"{_MONTH}(?:\s+\d{{4}})?"
-    rf"|\b{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?"
+    rf"|\b{_MONTH}\s+\d{{1,2}}(?!\d)(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?"
     rf"|\b(?:(?:Anfang|Mitte|Ende|Beginn|early|mid|late)\s+)?{_MONTH}\s+\d{{4}}"
     r"|\b\d{1,2}\.\s*(?:(?:und|bis|-)\s*\d{1,2}\.\s*)?(?:Jahrhundert|Jh\.)\w*"
     r"|\b\d{1,2}(?:st|nd|rd|th)\s+(?:and\s+\d{1,2}(?:st|nd|rd|th)\s+)?centur(?:y|ies)"

@@ -406,3 +406,40 @@ def test_a_hedged_sentence_gets_no_yes(tmp_path: Path) -> None:
     snap = _one_article_index(tmp_path, "Es ist umstritten, ob die Brücke in Nordheim aus Stahl gebaut wurde.\n")
     answer = _final(_ask(snap, "Wurde die Brücke in Nordheim aus Stahl gebaut?", scripted(yesno="yes")))
     assert not answer.verified and not answer.answer.startswith("Ja") and "hedged" in answer.reason
+
+
+BRIDGE = ("Die neue Brücke über die Lenne in Nordheim wurde im Mai feierlich eröffnet. Gebaut hat die neue Brücke "
+          "über die Lenne in Nordheim die Firma Nordwerk.\n")
+WHO_BUILT = "Wer hat die neue Brücke über die Lenne in Nordheim gebaut, die im Mai feierlich eröffnet wurde?"
+
+
+def _by_sentence(judge_no_on: str = "", reader_none_on: str = "") -> RecordingChatModel:
+    def reply(messages: list[BaseMessage]) -> str:
+        system, last = str(messages[0].content), str(messages[-1].content)
+        sentence = last.split("Sentence: ", 1)[1].split("\n", 1)[0]
+        if system == JUDGE_SYSTEM:
+            return "no" if judge_no_on and judge_no_on in sentence else "yes"
+        if system == CHECK_SYSTEM:
+            return "yes"
+        return "none" if reader_none_on and reader_none_on in sentence else "die Firma Nordwerk"
+    return RecordingChatModel(reply)
+
+
+def test_a_judged_no_passes_the_question_to_the_next_sentence(tmp_path: Path) -> None:
+    snap = _one_article_index(tmp_path, BRIDGE)
+    assert prepare(snap, WHO_BUILT).evidence[0].sentence.text.startswith("Die neue Brücke")  # the best by score
+    answer = _final(_ask(snap, WHO_BUILT, _by_sentence(judge_no_on="eröffnet")))
+    assert answer.verified and answer.short == "die Firma Nordwerk"
+    assert [c.quote[:6] for c in answer.citations] == ["Gebaut"]
+    every_no = _final(_ask(snap, WHO_BUILT, _by_sentence(judge_no_on="Nordheim")))
+    assert every_no.abstained and "does not answer" in every_no.reason
+
+
+def test_a_sentence_without_the_answer_lets_the_reader_try_the_next(tmp_path: Path) -> None:
+    snap = _one_article_index(tmp_path, BRIDGE)
+    answer = _final(_ask(snap, WHO_BUILT, _by_sentence(reader_none_on="eröffnet")))
+    assert answer.verified and answer.short == "die Firma Nordwerk" and answer.citations[0].quote.startswith("Gebaut")
+    # when no sentence gives an answer, the best one's quote stays, with the first reason
+    nothing = _final(_ask(snap, WHO_BUILT, _by_sentence(reader_none_on="Nordheim")))
+    assert not nothing.verified and nothing.citations[0].quote.startswith("Die neue Brücke")
+    assert "no short answer" in nothing.reason

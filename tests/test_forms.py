@@ -30,6 +30,8 @@ def test_a_date_is_no_answer_to_how_many() -> None:
         ("Die Normannen eroberten im Jahr 1066 England.", "Wann eroberten die Normannen England?", "im Jahr 1066"),
         ("Luther reiste im Sommer 1521 nach Worms.", "When did Luther travel to Worms?", "1521"),
         ("Der Bau dauerte drei Jahre.", "Wie lange dauerte der Bau?", "drei Jahre"),
+        ("Seit Juli 2021 gilt die Vereinbarung.", "Seit wann gilt die Vereinbarung?", "Juli 2021"),  # not "Juli 20"
+        ("The deal was signed on July 4, 2021.", "When was the deal signed?", "July 4, 2021"),
         ("Das Paket umfasst 130 Millionen US-Dollar.", "How large is the package?", "130 Millionen US-Dollar"),
         ("Das Paket umfasst 130 Millionen US-Dollar.", "Wer schnürte das Paket?", ""),  # no type asked
     ],
