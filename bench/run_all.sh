@@ -3,10 +3,10 @@
 # table in bench/out/<name>.md; docs/BENCHMARKS.md quotes them. About an hour on 2 cores.
 #
 #   bash bench/run_all.sh [name ...]     # names: retrieval throughput incremental incremental-sizes incremental-e5
-#                                        # scale crash crash-work concurrency answers eval-extractive
-#                                        # eval-extractive-en eval-llm judge load load-llm memory
-#                                        # experiments (not in the default run): focus-terms
-#                                        # refusal-prompt judge-in-answer-prompt judged-threshold
+#                                        # scale crash crash-work concurrency answers dev-answers
+#                                        # eval-extractive eval-extractive-en eval-llm eval-llm-en judge
+#                                        # load load-llm memory
+#                                        # experiments (not in the default run): focus-terms judged-threshold
 set -uo pipefail
 cd "${RAG_ROOT:-$(dirname "$0")/..}"  # RAG_ROOT: when running a copy of this script
 PY=${PY:-.venv/bin/python}
@@ -63,6 +63,7 @@ w dev-answers && run dev-answers "$PY" bench/dev_answers.py --llms extractive,ll
 w eval-extractive && run eval-extractive "$RAG" eval --qa "$XQ" --llm extractive --json
 w eval-extractive-en && run eval-extractive-en "$RAG" eval --qa "$XQ_EN" --llm extractive --json
 w eval-llm && run eval-llm "$RAG" eval --qa "$XQ" --llm llama-cpp --limit "$LLM_LIMIT" --json
+w eval-llm-en && run eval-llm-en "$RAG" eval --qa "$XQ_EN" --llm llama-cpp --limit "$LLM_LIMIT" --json
 w judge && run judge "$PY" bench/judge.py
 w load && serve_and_load load-extractive-20 extractive 20 3
 w load && serve_and_load load-extractive-50 extractive 50 2
