@@ -55,8 +55,6 @@ SET_MARGIN = 0.03
 OVERVIEW_SENTENCES = 6
 #: Chunks retrieved for a list, overview, comparison or multi-article question.
 SET_K = 8
-#: Reader failures that say "not in this sentence": the next sentence above the threshold is read.
-RETRY_PROBLEMS = ("the model found no short answer", "the model's answer only repeats", "the model's answer “")
 NOT_CHECKED = "a quote of the closest sentence; no check confirmed that it answers the question"
 NOT_CHECKED_SET = "quotes of the closest sentences; not checked for meaning"
 
@@ -72,8 +70,6 @@ class Prepared:
     q: Question | None = None
     #: the factoid's answer comes from the sentence before the best one (evidence[1]), e.g. its date
     from_context: bool = False
-    #: the next sentences above the threshold: tried when the model finds the best one does not answer
-    alternatives: tuple[Evidence, ...] = ()
 
 
 def _date_matcher(dates: tuple[str, ...]) -> Any:
@@ -87,10 +83,9 @@ def prepare(snap: store.Snapshot, question: str, history: History = (), k: int =
     q = analyse(question, history)
     lang = q.language
 
-    def done(evidence: Sequence[Evidence], reason: str = "", from_context: bool = False,
-             alternatives: Sequence[Evidence] = ()) -> Prepared:
+    def done(evidence: Sequence[Evidence], reason: str = "", from_context: bool = False) -> Prepared:
         ms = (time.perf_counter() - t0) * 1000
-        return Prepared(question, q.standalone, lang, tuple(evidence), reason, ms, q, from_context, tuple(alternatives))
+        return Prepared(question, q.standalone, lang, tuple(evidence), reason, ms, q, from_context)
 
     if not has_content_words(q.standalone, lang):
         return done((), "the question has no content words")
@@ -139,9 +134,7 @@ def prepare(snap: store.Snapshot, question: str, history: History = (), k: int =
         if q.answer_type == "date" and before and gives_answer_type(before.sentence.text, question, "date"):
             return done([best, before], from_context=True)  # "Am 2. November … . Dabei unterzeichneten …"
         return done(evidence, f"the best sentence gives no {q.answer_type}")
-    others = [ev for ev in evidence[1:] if ev.score >= needed(ev) and gives_answer_type(ev.sentence.text, question,
-                                                                                          q.answer_type)]
-    return done([best], alternatives=others)
+    return done([best])
 
 
 def _best_per_part(snap: store.Snapshot, embedder: Any, question: str, scored: list[tuple[float, int, Evidence]],
@@ -166,23 +159,18 @@ def judged(p: Prepared, llm: BaseChatModel, snap: store.Snapshot) -> Prepared:
     """Ask the model whether the best sentence (read with the one before it) answers the question.
 
     Similarity cannot tell "Wer ist der Präsident?" from "Wer ist der Verteidigungsminister?" when
-    the article names only the latter; the model can. A clear "no" passes the question to the next
-    sentence above the threshold (`alternatives`); when the model says no to each, the answer is an
-    abstention. Anything else keeps the sentence. Raises LLMError like any call of the model."""
+    the article names only the latter; the model can. A clear "no" turns the answer into an
+    abstention; anything else keeps it. Raises LLMError like any call of the model."""
     from .llms import for_role
 
     if p.abstain_reason or not p.evidence or (p.q and (p.q.is_set or p.q.kind == "yesno")):
         return p  # a yes/no question is read as such: "unclear" keeps the quote, it does not abstain
-    candidates = [p.evidence[0], *p.alternatives]
-    for i, ev in enumerate(candidates):
-        before = preceding_sentence(snap, ev)
-        reply = for_role(llm, "judge").invoke(
-            build_judge_messages(p.standalone, ev.sentence.text, before.sentence.text if before else ""),
-            max_tokens=JUDGE_TOKENS)
-        if not judge_says_no(str(reply.content)):
-            evidence = p.evidence if i == 0 else (ev,)
-            return replace(p, evidence=evidence, alternatives=tuple(candidates[i + 1 :]))
-    return replace(p, abstain_reason=JUDGED_NO)
+    best = p.evidence[0]
+    before = preceding_sentence(snap, best)
+    reply = for_role(llm, "judge").invoke(
+        build_judge_messages(p.standalone, best.sentence.text, before.sentence.text if before else ""),
+        max_tokens=JUDGE_TOKENS)
+    return replace(p, abstain_reason=JUDGED_NO) if judge_says_no(str(reply.content)) else p
 
 
 def preceding_sentence(snap: store.Snapshot, ev: Evidence, same_paragraph: bool = False) -> Evidence | None:
@@ -330,24 +318,15 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
                 ans = evidence_answer(p, timings=timings, llm=self.llm_name, judged=True)
                 yield StreamEvent("final", ans.answer, ans)
                 return
-            judged_p, first_reading = p, None
-            while True:
-                best = p.evidence[0]
-                context = p.evidence[1].sentence.text if p.from_context else ""
-                for item in read(p.standalone, p.q or analyse(question), best.sentence.text, context, p.language,
-                                 hit_language(self.snap, p.evidence[-1] if p.from_context else best), self.llm):
-                    if isinstance(item, str):
-                        timings.setdefault("first_token_ms", _elapsed(t0))
-                        yield StreamEvent("token", item)
-                    else:
-                        reading = item
-                first_reading = first_reading or reading
-                # the best sentence held no answer the reader could give: the next one above the threshold
-                if reading.short or not p.alternatives or not reading.problem.startswith(RETRY_PROBLEMS):
-                    break
-                p = replace(p, evidence=p.alternatives[:1], alternatives=p.alternatives[1:])
-            if not reading.short:  # no sentence gave a checked answer: the best one's quote, and why
-                p, reading = judged_p, first_reading or reading
+            best = p.evidence[0]
+            context = p.evidence[1].sentence.text if p.from_context else ""
+            for item in read(p.standalone, p.q or analyse(question), best.sentence.text, context, p.language,
+                             hit_language(self.snap, p.evidence[-1] if p.from_context else best), self.llm):
+                if isinstance(item, str):
+                    timings.setdefault("first_token_ms", _elapsed(t0))
+                    yield StreamEvent("token", item)
+                else:
+                    reading = item
         except RagError as e:  # the judge or the reader failed: the extractive form stays, flagged
             timings.setdefault("first_token_ms", _elapsed(t0))
             timings["total_ms"] = _elapsed(t0)
