@@ -1,8 +1,8 @@
 """The whole answer path with the real models: e5-small retrieval and the embedded llama.cpp model.
 
 A few seed questions in German and English, one the articles cannot answer, and an article that
-carries an injected instruction. Each answer either passed the checks (numbers, names, citations,
-language) or is the quoted evidence; in both cases the cited sentence must hold the fact.
+carries an injected instruction. Each answer holds the quoted evidence; a verified one also the
+model's checked short answer first; in both cases the cited sentence must hold the fact.
 """
 
 from __future__ import annotations
@@ -44,10 +44,19 @@ def test_answers_cite_the_sentence_holding_the_fact(
     assert fact in a.answer
     assert any(fact in c.quote for c in a.citations)  # the checked citation holds the fact
     assert a.timings["total_ms"] >= a.timings["retrieve_ms"] > 0
-    if a.verified:  # generated and checked: short, in the question's language, cites [n]
-        assert "[" in a.answer and len(a.answer) < 400
-    else:  # fell back to the quote, and says why
-        assert a.reason and a.answer.startswith(("„", "“"))
+    assert a.citations[0].quote in a.answer  # the quote is always shown: the floor
+    if a.verified:  # the model's short answer, checked: first, cited, and a few words
+        assert a.short and a.answer.startswith((a.short, f"“{a.short}”", f"„{a.short}“"))
+        assert a.answer.split("\n")[0].endswith("[1]") and len(a.short.split()) <= 15
+    else:  # the quote, and it says why
+        assert a.reason
+
+
+def test_a_list_question_gets_bullets_from_the_real_index(e5_seed_index: Path) -> None:
+    a = api.ask("Welche Länder besucht Hegseth auf seiner Reise?", llm="extractive", index_dir=e5_seed_index)
+    assert a.kind == "list" and len(a.citations) >= 2 and not a.verified
+    assert all(line.startswith("• „") for line in a.answer.splitlines())
+    assert "Malaysia" in a.answer and "Japan" in a.answer
 
 
 def test_unanswerable_question_abstains(e5_seed_index: Path, llm: str) -> None:
