@@ -18,6 +18,7 @@ import numpy as np
 
 from . import store
 from .lang import chunk_tokens, stem_tokens
+from .question import MONTH_NAMES
 from .types import Evidence, Hit, Language
 
 #: Weight of the word-overlap bonus against the cosine.
@@ -252,10 +253,7 @@ def has_content_words(question: str, language: Language) -> bool:
 
 # --- what kind of answer a question asks for ------------------------------------------------------
 
-_MONTHS = (
-    "januar|jänner|februar|märz|april|mai|juni|juli|august|september|oktober|november|dezember|"
-    "january|february|march|may|june|july|october|december"
-)
+_MONTHS = MONTH_NAMES
 _NUMBER_WORDS = (
     "eins|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig|dreißig|hundert|tausend|"
     "million\\w*|milliard\\w*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|"

@@ -15,12 +15,10 @@ import difflib
 import re
 
 from .lang import stem_tokens, tokenize
+from .question import MONTH_NAMES
 from .types import Evidence, Language
 
-_MONTH = (
-    r"(?:Januar|Jänner|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember|"
-    r"January|February|March|May|June|July|October|December)"
-)
+_MONTH = f"(?:{MONTH_NAMES})"  # _DATE_SPAN matches case-insensitively
 _DATE_SPAN = re.compile(
     rf"\b(?:(?:Anfang|Mitte|Ende|Beginn|early|mid|late)\s+)?\d{{1,2}}\.\s*(?:und\s+\d{{1,2}}\.\s*)?"
     rf"{_MONTH}(?:\s+\d{{4}})?"

@@ -97,10 +97,12 @@ _DATE_Q = re.compile(
     r"in\s+(what|which)\s+(years?|period|centur)|(what|which)\s+(time\s+)?period)\w*\b",
     re.IGNORECASE,
 )
-_MONTH = (
-    r"(januar|jänner|februar|märz|april|mai|juni|juli|august|september|oktober|november|dezember|"
-    r"january|february|march|may|june|july|october|december)"
+#: Full month names, German and English (a regex alternation; match case-insensitively).
+MONTH_NAMES = (
+    "januar|jänner|februar|märz|april|mai|juni|juli|august|september|oktober|november|dezember|"
+    "january|february|march|may|june|july|october|december"
 )
+_MONTH = f"({MONTH_NAMES})"
 #: A date named in a question: "2. November", "am 3.", "November 2", "2025-11-02", "2.11.2025".
 NAMED_DATE = re.compile(
     rf"\b\d{{1,2}}\.\s*{_MONTH}\b|\b{_MONTH}\s+\d{{1,2}}(st|nd|rd|th)?\b|\b\d{{1,2}}(st|nd|rd|th)?\s+(of\s+)?{_MONTH}\b|"
