@@ -141,19 +141,6 @@ def scored_sentences(
     return scored
 
 
-def select_evidence(
-    snap: store.Snapshot,
-    hits: list[Hit],
-    question: str,
-    qvec: np.ndarray,
-    language: Language,
-    max_sentences: int = 3,
-    prefer: Callable[[str], bool] | None = None,
-) -> list[Evidence]:
-    """The best distinct sentences of the hits, best first (see `scored_sentences`)."""
-    return [ev for _, _, ev in scored_sentences(snap, hits, question, qvec, language, prefer)[:max_sentences]]
-
-
 def select_set(
     snap: store.Snapshot,
     scored: list[tuple[float, int, Evidence]],
@@ -253,14 +240,13 @@ def has_content_words(question: str, language: Language) -> bool:
 
 # --- what kind of answer a question asks for ------------------------------------------------------
 
-_MONTHS = MONTH_NAMES
 _NUMBER_WORDS = (
     "eins|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig|dreißig|hundert|tausend|"
     "million\\w*|milliard\\w*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|"
     "hundred|thousand|billion\\w*|dutzend\\w*|dozen\\w*|hälfte|half|doppelt\\w*|double"
 )
 _DATE_IN = re.compile(
-    rf"\b({_MONTHS}|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|monday|tuesday|wednesday|"
+    rf"\b({MONTH_NAMES}|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|monday|tuesday|wednesday|"
     r"thursday|friday|saturday|sunday|heute|gestern|morgen|today|yesterday|tomorrow|jahr\w*|year\w*|"
     r"woche\w*|week\w*|centur\w*|1\d{3}|20\d\d|(im\s+jahre?|in\s+the\s+year|anno)\s+\d{3,4}|\d{1,2}\.\s*\d{1,2}\.)\b",
     re.IGNORECASE,
