@@ -2,6 +2,7 @@
 plain LangChain tutorial pipeline as a peer in the same run.
 
     .venv/bin/python bench/dev_answers.py [--llms extractive,llama-cpp] [--peer] [--every N] [--limit N]
+        [--kinds yesno,why] [--unanswerable] [--out NAME]
 
 The index holds the two seed articles and the three XQuAD articles of tests/data/xquad_de_3.json
 (cached in bench/out/cache/). Each backend answers every question through `rag.eval_run.evaluate`
@@ -40,11 +41,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--embedder", default="e5-small")
     p.add_argument("--every", type=int, default=1, help="ask every n-th question only")
     p.add_argument("--limit", type=int, default=None)
+    p.add_argument("--kinds", default="", help="only these kinds, comma-separated (e.g. yesno,why)")
+    p.add_argument("--unanswerable", action="store_true", help="only the unanswerable questions")
+    p.add_argument("--out", default="dev_answers", help="name of the raw result file in bench/out/")
     args = p.parse_args(argv)
 
     from rag.eval_run import dev_scores, evaluate, load_jsonl
 
-    items = load_jsonl(DEV_QA)[:: args.every][: args.limit]
+    items = load_jsonl(DEV_QA)
+    if args.kinds:
+        items = [it for it in items if it.kind in args.kinds.split(",")]
+    if args.unanswerable:
+        items = [it for it in items if not it.answerable]
+    items = items[:: args.every][: args.limit]
     index_dir = cached_index("dev", dev_articles(), args.embedder)
     results: dict[str, dict[str, object]] = {}
     for llm in [x for x in args.llms.split(",") if x]:
@@ -81,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     print(table(["backend", "answerable correct", "key-fact recall", "unanswerable abstained", "false abstentions",
                  "verified but wrong", "p50 ms", "p95 ms", "p50 first text ms"], summary))
     print_machine()
-    path = write_result("dev_answers", {"args": vars(args), "results": results})
+    path = write_result(args.out, {"args": vars(args), "results": results})
     print(f"\nraw rows: {path}", file=sys.stderr)
     json.dumps(results, default=str)  # fail here, not later, if a row is not JSON
     return 0

@@ -25,15 +25,18 @@ from .embedders import get_embedder
 from .errors import RagError
 from .evidence import (
     PREFER_BONUS,
+    article_hits,
     gives_answer_type,
     has_content_words,
     looks_like_instruction,
     promote_answer_type,
     scored_sentences,
+    select_overview,
     select_set,
     threshold,
 )
-from .forms import bullets, extractive_short, quoted, single_text
+from .forms import bullets, extractive_short, quoted, refers_back, single_text
+from .forms import snap as snap_span
 from .lang import detect_language
 from .prompts import ABSTAIN, build_judge_messages, judge_says_no
 from .question import Question, analyse, names_date, parts
@@ -53,6 +56,8 @@ TYPE_MARGIN = 0.02
 SET_MARGIN = 0.03
 #: Bullets of an overview (a list, comparison or multi-article answer has at most five).
 OVERVIEW_SENTENCES = 6
+#: Weight of a follow-up's own words against the conversation's topic when its sentence is chosen.
+OWN_WEIGHT = 0.6
 #: Chunks retrieved for a list, overview, comparison or multi-article question.
 SET_K = 8
 NOT_CHECKED = "a quote of the closest sentence; no check confirmed that it answers the question"
@@ -70,6 +75,8 @@ class Prepared:
     q: Question | None = None
     #: the factoid's answer comes from the sentence before the best one (evidence[1]), e.g. its date
     from_context: bool = False
+    #: evidence[1] is the sentence before the best one, which the best one refers back to ("Sie veranlassten …")
+    with_before: bool = False
 
 
 def _date_matcher(dates: tuple[str, ...]) -> Any:
@@ -83,20 +90,23 @@ def prepare(snap: store.Snapshot, question: str, history: History = (), k: int =
     q = analyse(question, history)
     lang = q.language
 
-    def done(evidence: Sequence[Evidence], reason: str = "", from_context: bool = False) -> Prepared:
+    def done(evidence: Sequence[Evidence], reason: str = "", from_context: bool = False,
+             with_before: bool = False) -> Prepared:
         ms = (time.perf_counter() - t0) * 1000
-        return Prepared(question, q.standalone, lang, tuple(evidence), reason, ms, q, from_context)
+        return Prepared(question, q.standalone, lang, tuple(evidence), reason, ms, q, from_context, with_before)
 
     if not has_content_words(q.standalone, lang):
         return done((), "the question has no content words")
     embedder = get_embedder(snap.embedder)
     qvec = np.asarray(embedder.embed_query(q.standalone), dtype=np.float32)
     hits = retrieve(snap, q.standalone, max(k, SET_K) if q.is_set else k, RetrievalConfig(), language=lang, qvec=qvec)
-    svec = qvec
+    svec, words = qvec, q.standalone
     if q.follow_up:  # the topic finds the chunks; the sentence must answer the new question's own words
-        both = qvec + np.asarray(embedder.embed_query(question), dtype=np.float32)
+        both = (1 - OWN_WEIGHT) * qvec + OWN_WEIGHT * np.asarray(embedder.embed_query(question), dtype=np.float32)
         svec = both / max(float(np.linalg.norm(both)), 1e-9)
-    scored = scored_sentences(snap, hits, q.standalone, svec, lang, _date_matcher(q.dates))
+        if has_content_words(question, lang):
+            words = question
+    scored = scored_sentences(snap, hits, words, svec, lang, _date_matcher(q.dates))
     if not scored:
         return done((), "no article matches the question")
 
@@ -108,6 +118,11 @@ def prepare(snap: store.Snapshot, question: str, history: History = (), k: int =
             return needed(ev) - SET_MARGIN
 
         overview = q.kind == "overview"
+        if overview:  # one article summed up: its lead and the sentences closest to the question, per paragraph
+            whole = scored_sentences(snap, article_hits(snap, scored[0][2]), q.standalone, svec, lang,
+                                     _date_matcher(q.dates))
+            if scored[0][2].score >= floor(scored[0][2]):
+                return done(select_overview(snap, whole, floor, max_sentences=OVERVIEW_SENTENCES))
         evidence = select_set(snap, scored, floor, spread=q.kind in ("multi", "comparison"), lead=overview,
                               per_article=OVERVIEW_SENTENCES if overview else 3,
                               max_sentences=OVERVIEW_SENTENCES if overview else 5,
@@ -134,6 +149,10 @@ def prepare(snap: store.Snapshot, question: str, history: History = (), k: int =
         if q.answer_type == "date" and before and gives_answer_type(before.sentence.text, question, "date"):
             return done([best, before], from_context=True)  # "Am 2. November … . Dabei unterzeichneten …"
         return done(evidence, f"the best sentence gives no {q.answer_type}")
+    if refers_back(best.sentence.text):  # "Sie veranlassten Luther dazu, …": who "sie" are is said before
+        before = preceding_sentence(snap, best, same_paragraph=True)
+        if before is not None:
+            return done([best, before], with_before=True)
     return done([best])
 
 
@@ -225,6 +244,8 @@ def evidence_answer(p: Prepared, *, timings: dict[str, float] | None = None, llm
                       p.question, llm, kind=q.kind)
     source = p.evidence[-1] if p.from_context else p.evidence[0]
     cite = len(p.evidence) if p.from_context else 1
+    if reading is not None and reading.short and p.with_before and snap_span(reading.short, source.sentence.text) is None:
+        cite = 2  # the span is in the sentence before, which the best one refers back to
     if reading is not None and reading.short:
         return Answer(single_text(list(p.evidence), lang, reading.shown, cite), cites, False, True, lang, timings, "",
                       p.question, llm, short=reading.short, kind=q.kind)
@@ -319,7 +340,7 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
                 yield StreamEvent("final", ans.answer, ans)
                 return
             best = p.evidence[0]
-            context = p.evidence[1].sentence.text if p.from_context else ""
+            context = p.evidence[1].sentence.text if p.from_context or p.with_before else ""
             for item in read(p.standalone, p.q or analyse(question), best.sentence.text, context, p.language,
                              hit_language(self.snap, p.evidence[-1] if p.from_context else best), self.llm):
                 if isinstance(item, str):

@@ -17,6 +17,7 @@ from dataclasses import replace
 import numpy as np
 
 from . import store
+from .forms import PERCENT_SPAN
 from .lang import chunk_tokens, stem_tokens
 from .question import MONTH_NAMES
 from .types import Evidence, Hit, Language
@@ -30,6 +31,13 @@ PREFER_BONUS = 0.05
 DUPLICATE_COSINE = 0.95
 #: How much a bullet's closeness to one already chosen counts against it (maximal marginal relevance).
 MMR_DIVERSITY = 0.3
+
+#: An overview takes sentences whose score is within this of its article's best sentence.
+OVERVIEW_MARGIN = 0.1
+#: Weight of a sentence's centrality (mean cosine to the rest of its article) in an overview.
+CENTRALITY_WEIGHT = 0.5
+#: How much a sentence from a paragraph that already gave a bullet counts against it in an overview.
+PARAGRAPH_PENALTY = 0.02
 
 #: Minimum best-sentence cosine to answer, per embedder: (same language, across languages).
 #: e5-small values calibrated on XQuAD dev with questions about articles not in the index
@@ -216,6 +224,75 @@ def select_set(
     return [ev for _, ev in chosen]
 
 
+def article_hits(snap: store.Snapshot, like: Hit | Evidence) -> list[Hit]:
+    """Every chunk of `like`'s article as a Hit (with its title, link and date), in article order."""
+    return [Hit(rank=i + 1, score=0.0, chunk=snap.chunks[row], title=like.title, url=like.url, date=like.date)
+            for i, row in enumerate(snap.rows_of_article(like.article_id))]
+
+
+def select_overview(
+    snap: store.Snapshot,
+    scored: list[tuple[float, int, Evidence]],
+    floor: Callable[[Evidence], float],
+    *,
+    max_sentences: int = 6,
+    margin: float = OVERVIEW_MARGIN,
+    diversity: float = MMR_DIVERSITY,
+    paragraph_penalty: float = PARAGRAPH_PENALTY,
+    centrality: float = CENTRALITY_WEIGHT,
+) -> list[Evidence]:
+    """The sentences that sum up one article for an overview question, in article order.
+
+    `scored` ranks every sentence of the article (`article_hits`); a sentence's centrality (its mean cosine
+    to the article's other sentences, times `centrality`) is added, so that the article's recurring
+    themes come before its asides. Taken: the lead (a news lead is the article's summary) when it is a
+    candidate, then by maximal marginal relevance among
+    the sentences within `margin` of the best: score minus `diversity` × the cosine to the closest one
+    taken, minus `paragraph_penalty` when its paragraph already gave one. A question about one topic of
+    the article ("what does it say about the Bible translation?") has a peaked ranking, so the bullets
+    stay on that topic; "summarise the article" has a flat one, so they spread over its paragraphs.
+    Sentences whose cosine passes `floor(ev)` are always candidates."""
+    if not scored:
+        return []
+    vecs = snap.sentence_vectors[[vrow for _, vrow, _ in scored]]
+    sims = vecs @ vecs.T
+    central = (sims.sum(axis=1) - 1.0) / max(1, len(scored) - 1)  # mean cosine to the article's other sentences
+    central = central - float(central.mean())
+    scored = sorted(((s + centrality * float(c), vrow, ev) for (s, vrow, ev), c in zip(scored, central, strict=True)),
+                    key=lambda t: -t[0])
+    top = scored[0][0]
+    pool = [item for item in scored if item[0] >= top - margin or item[2].score >= floor(item[2])]
+    art = snap.articles.get(scored[0][2].article_id)
+
+    def paragraph(ev: Evidence) -> int:
+        return art.text.count("\n\n", 0, ev.sentence.start) if art else 0
+
+    chosen: list[tuple[int, Evidence]] = []
+    used: set[int] = set()
+    lead = min(scored, key=lambda t: t[2].sentence.start)
+    if lead in pool:
+        chosen.append((lead[1], lead[2]))
+        used.add(paragraph(lead[2]))
+    while len(chosen) < max_sentences:
+        best, best_value = None, -1e9
+        for item in pool:
+            s, vrow, ev = item
+            if any(c.sentence.start == ev.sentence.start for _, c in chosen):
+                continue
+            near = max((float(snap.sentence_vectors[vrow] @ snap.sentence_vectors[r]) for r, _ in chosen), default=0.0)
+            if near >= DUPLICATE_COSINE:
+                continue
+            value = s - diversity * near - (paragraph_penalty if paragraph(ev) in used else 0.0)
+            if value > best_value:
+                best, best_value = item, value
+        if best is None:
+            break
+        chosen.append((best[1], best[2]))
+        used.add(paragraph(best[2]))
+    chosen.sort(key=lambda t: t[1].sentence.start)
+    return [ev for _, ev in chosen]
+
+
 def _lead(snap: store.Snapshot, best: Evidence) -> list[tuple[float, int, Evidence]]:
     """The first sentence of `best`'s article, as a scored item (its score: the best one's)."""
     rows = snap.rows_of_article(best.article_id)
@@ -269,6 +346,8 @@ def _new_matches(pattern: re.Pattern[str], sentence: str, question: str) -> bool
 
 def gives_answer_type(sentence: str, question: str, kind: str | None) -> bool:
     """Whether the sentence holds something of the asked kind that the question itself does not."""
+    if kind == "percent":
+        return _new_matches(PERCENT_SPAN, sentence, question)
     if kind == "duration":
         return _new_matches(_DURATION_IN, sentence, question)
     if kind == "number":

@@ -43,7 +43,10 @@ _DURATION_SPAN = re.compile(
     r"(?:Sekunde|Minute|Stunde|Tag|Woche|Monat|Jahr|Jahrzehnt|second|minute|hour|day|week|month|year|decade)\w*",
     re.IGNORECASE,
 )
-_SPANS = {"date": _DATE_SPAN, "number": _NUMBER_SPAN, "duration": _DURATION_SPAN}
+PERCENT_SPAN = re.compile(
+    r"(?<![\w.,])\d+(?:[.,]\d+)?\s*(?:%|Prozent\w*|percent\w*|per\s+cent|percentage\s+points?)", re.IGNORECASE
+)
+_SPANS = {"date": _DATE_SPAN, "number": _NUMBER_SPAN, "duration": _DURATION_SPAN, "percent": PERCENT_SPAN}
 
 
 def typed_candidates(sentence: str, question: str, atype: str | None) -> list[re.Match[str]]:
@@ -141,3 +144,18 @@ def single_text(evidence: list[Evidence], language: Language, short: str = "", c
 def bullets(evidence: list[Evidence], language: Language) -> str:
     """The list form: one quoted sentence a bullet, each cited."""
     return "\n".join(f"• {quoted(ev.sentence.text, language)} [{n}]" for n, ev in enumerate(evidence, 1))
+
+
+# A sentence that opens by pointing back ("Sie veranlassten …", "Dies ist …", "They …"): what it speaks of
+# is named in the sentence before. Articles ("Das Ministerium", "Die USA") are not pronouns.
+_REFERS_BACK = re.compile(
+    r"^\W*(sie|er|es|ihm|ihr|ihre\w*|sein\w*|dies\w*|jene\w*|dabei|damit|dadurch|daher|deshalb|deswegen|darauf|"
+    r"danach|dort|dazu|darüber|demnach|dafür|dagegen|letzter\w*|beide|he|she|it|its|they|their|them|this|these|"
+    r"that|those|such|there|therefore|thus|hence|both)\b(?!\s+(gibt|is\s+(said|tempting|possible)))",
+    re.IGNORECASE,
+)
+
+
+def refers_back(sentence: str) -> bool:
+    """Whether the sentence opens with a word that points back to the sentence before it."""
+    return bool(_REFERS_BACK.search(sentence))

@@ -180,7 +180,7 @@ class Question:
     standalone: str  # with the topic of the conversation added when it follows up
     language: Language
     kind: str  # one of KINDS
-    answer_type: str | None  # "duration", "number", "date" (what a factoid must contain), else None
+    answer_type: str | None  # "percent", "duration", "number", "date" (what a factoid must contain), else None
     dates: tuple[str, ...] = ()  # dates the question itself names
     count: int | None = None  # how many items a list question asks for
     follow_up: bool = False
@@ -240,10 +240,18 @@ _NUMBER_Q = re.compile(
     re.IGNORECASE,
 )
 _DURATION_Q = re.compile(r"\b(wie\s+lange?|how\s+long)\b", re.IGNORECASE)
+_PERCENT_Q = re.compile(
+    r"\b(wie\s+viel\w*\s+prozent|(um|zu)\s+wie\s+viel\w*\s+prozent|welche[nrm]?\s+(prozentsatz|anteil)|"
+    r"(what|which|by\s+what|how\s+high\s+a)\s+(percentage|percent|share|proportion)|how\s+many\s+per\s*cent)\b",
+    re.IGNORECASE,
+)
 
 
 def answer_type(question: str) -> str | None:
-    """"duration" for how-long, "number" for how-many/how-much, "date" for when-questions, else None."""
+    """"percent" for what-percentage, "duration" for how-long, "number" for how-many/how-much, "date" for
+    when-questions, else None."""
+    if _PERCENT_Q.search(question):
+        return "percent"
     if _DURATION_Q.search(question):
         return "duration"
     if _NUMBER_Q.search(question):

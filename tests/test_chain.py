@@ -161,6 +161,48 @@ def test_a_short_unrelated_question_in_a_conversation_is_a_new_topic(hashing_ind
     assert not follow.abstained and "160" in follow.answer
 
 
+def test_a_sentence_that_points_back_is_shown_with_the_sentence_before(tmp_path: Path) -> None:
+    """"Sie veranlassten …": who "sie" are is said in the sentence before, which the answer must show."""
+    snap = _one_article_index(tmp_path, "Im Juli wurden die Mönche Jan Esch und Hendrik Voes in Brüssel verbrannt. "
+                              "Sie veranlassten den Dichter Aldo Marr zu seinem bekanntesten Lied über die Freiheit.\n\n"
+                              "Gestern regnete es in Bremen.\n")
+    answer = _final(_ask(snap, "Was veranlasste Aldo Marr zu seinem bekanntesten Lied über die Freiheit?", None))
+    assert not answer.abstained and answer.kind == "why"
+    assert [c.quote[:13] for c in answer.citations] == ["Sie veranlass", "Im Juli wurde"]
+    assert "Esch" in answer.answer and "Voes" in answer.answer
+
+
+def test_a_sentence_that_names_its_subject_is_shown_alone(tmp_path: Path) -> None:
+    snap = _one_article_index(tmp_path, "Im Juli wurden die Mönche Jan Esch und Hendrik Voes in Brüssel verbrannt. "
+                              "Die Hinrichtung veranlasste den Dichter Aldo Marr zu seinem bekanntesten Lied.\n")
+    answer = _final(_ask(snap, "Was veranlasste Aldo Marr zu seinem bekanntesten Lied?", None))
+    assert not answer.abstained and len(answer.citations) == 1
+
+
+def test_an_overview_of_one_article_stays_in_that_article(tmp_path: Path) -> None:
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    (articles / "a.txt").write_text(
+        "Nordheim eröffnete am Montag die neue Brücke über die Lenne.\n\nDie Brücke kostete zwölf Millionen Euro "
+        "und wurde in drei Jahren gebaut.\n\nDer Bürgermeister von Nordheim lobte die Baufirma für die Brücke.\n\n"
+        "Autofahrer sparen durch die Brücke in Nordheim zehn Minuten.\n", encoding="utf-8")
+    (articles / "b.txt").write_text("Südstadt plant ebenfalls eine Brücke über die Lenne. Die Brücke in Südstadt "
+                                    "soll 2030 fertig sein.\n", encoding="utf-8")
+    api.build_index(articles, tmp_path / "index", embedder="hashing")
+    answer = _final(_ask(tmp_path / "index", "Fasse den Artikel über die neue Brücke in Nordheim zusammen.", None))
+    assert answer.kind == "overview" and len(answer.citations) >= 3
+    assert len({c.article_id for c in answer.citations}) == 1 and "Südstadt" not in answer.answer
+    assert answer.citations[0].quote.startswith("Nordheim eröffnete")  # the lead first
+
+
+def test_a_follow_up_is_answered_by_its_own_words_not_the_previous_answer(hashing_index: Path) -> None:
+    """"Und was will er in Japan?" after a question on Malaysia: the Japan sentence, not Malaysia's again."""
+    history = [{"role": "user", "content": "Wo nimmt Hegseth am Treffen der ASEAN-Verteidigungsminister teil?"}]
+    answer = _final(_ask(hashing_index, "Und was will er in Japan?", None, history))
+    assert not answer.abstained and "Japan" in answer.citations[0].quote
+    assert "ASEAN" not in answer.citations[0].quote
+
+
 # --- with a model: the reader, the checks, the fallbacks -------------------------------------------
 
 def test_the_readers_span_is_the_short_answer_verified(hashing_index: Path) -> None:
@@ -342,6 +384,16 @@ def test_only_sentences_above_the_threshold_are_evidence(tmp_path: Path) -> None
     model = scripted("23 Glocken")
     answer = _final(_ask(snap, question, model))
     assert answer.verified and all("Hund" not in str(call[-1].content) for call in model.calls)
+
+
+def test_a_percentage_question_needs_a_percentage(tmp_path: Path) -> None:
+    """"By what percentage…?" on a sentence that says the spending rises, and when, but not by how much."""
+    snap = _one_article_index(tmp_path, "Nordheim will seine Ausgaben für Schulen am 4. November deutlich erhöhen. "
+                              "Südstadt erhöht die Ausgaben für Straßen um 12 Prozent.\n\nGestern regnete es.\n")
+    answer = _final(_ask(snap, "Um wie viel Prozent will Nordheim seine Ausgaben für Schulen erhöhen?", None))
+    assert answer.abstained and "gives no percent" in answer.reason
+    answer = _final(_ask(snap, "Um wie viel Prozent erhöht Südstadt die Ausgaben für Straßen?", None))
+    assert not answer.abstained and answer.short == "12 Prozent"
 
 
 # --- one Runnable ------------------------------------------------------------------------------------

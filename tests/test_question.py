@@ -96,6 +96,8 @@ def test_analyse_names_dates_and_answer_types() -> None:
     assert analyse("Wie viele Kisten gab Vietnam zurück?").answer_type == "number"
     assert analyse("When did the visit start?").answer_type == "date"
     assert analyse("Welche Länder besucht er?").answer_type is None
+    assert analyse("Um wie viel Prozent sollen die Ausgaben steigen?").answer_type == "percent"
+    assert analyse("By what percentage will spending rise?").answer_type == "percent"
 
 
 def test_date_keys_and_which_sentence_names_the_asked_date() -> None:
