@@ -58,6 +58,8 @@ SET_MARGIN = 0.03
 OVERVIEW_SENTENCES = 6
 #: Weight of a follow-up's own words against the conversation's topic when its sentence is chosen.
 OWN_WEIGHT = 0.6
+#: How many runners-up a why-question looks at for a second sentence next to the best one.
+WHY_NEIGHBOURS = 3
 #: Chunks retrieved for a list, overview, comparison or multi-article question.
 SET_K = 8
 NOT_CHECKED = "a quote of the closest sentence; no check confirmed that it answers the question"
@@ -75,7 +77,8 @@ class Prepared:
     q: Question | None = None
     #: the factoid's answer comes from the sentence before the best one (evidence[1]), e.g. its date
     from_context: bool = False
-    #: evidence[1] is the sentence before the best one, which the best one refers back to ("Sie veranlassten …")
+    #: evidence[1] is the sentence before the best one (it refers back to it, "Sie veranlassten …", or the
+    #: reason continues across the two), read with it
     with_before: bool = False
 
 
@@ -153,7 +156,20 @@ def prepare(snap: store.Snapshot, question: str, history: History = (), k: int =
         before = preceding_sentence(snap, best, same_paragraph=True)
         if before is not None:
             return done([best, before], with_before=True)
+    if q.kind == "why":  # a reason often takes two sentences: a close runner-up next to the best joins it
+        for ev in (ev for _, _, ev in scored[1:WHY_NEIGHBOURS + 1]):
+            if ev.score >= needed(ev) - SET_MARGIN and adjacent(snap, best, ev):
+                return done([best, ev], with_before=ev.sentence.start < best.sentence.start)
     return done([best])
+
+
+def adjacent(snap: store.Snapshot, a: Evidence, b: Evidence) -> bool:
+    """Whether `a` and `b` are consecutive sentences of one paragraph of one article."""
+    if a.article_id != b.article_id:
+        return False
+    first, second = (a, b) if a.sentence.start < b.sentence.start else (b, a)
+    before = preceding_sentence(snap, second, same_paragraph=True)
+    return before is not None and before.sentence.start == first.sentence.start
 
 
 def _best_per_part(snap: store.Snapshot, embedder: Any, question: str, scored: list[tuple[float, int, Evidence]],

@@ -179,6 +179,15 @@ def test_a_sentence_that_names_its_subject_is_shown_alone(tmp_path: Path) -> Non
     assert not answer.abstained and len(answer.citations) == 1
 
 
+def test_a_why_question_gets_the_reason_in_the_next_sentence(tmp_path: Path) -> None:
+    snap = _one_article_index(tmp_path, "Nordheim sperrte am Montag die Brücke über die Lenne für alle Autos. Grund "
+                              "für die Sperrung der Brücke über die Lenne sind tiefe Risse im Beton.\n\n"
+                              "Gestern regnete es in Bremen.\n")
+    answer = _final(_ask(snap, "Warum sperrte Nordheim die Brücke über die Lenne?", None))
+    assert answer.kind == "why" and not answer.abstained
+    assert len(answer.citations) == 2 and "Risse" in answer.answer and "Bremen" not in answer.answer
+
+
 def test_an_overview_of_one_article_stays_in_that_article(tmp_path: Path) -> None:
     articles = tmp_path / "articles"
     articles.mkdir()
