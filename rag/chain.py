@@ -35,12 +35,12 @@ from .evidence import (
     select_set,
     threshold,
 )
-from .forms import bullets, extractive_short, quoted, refers_back, single_text
+from .forms import VERDICTS, bullets, extractive_short, quoted, refers_back, single_text
 from .forms import snap as snap_span
 from .lang import detect_language
 from .prompts import ABSTAIN, build_judge_messages, judge_says_no
 from .question import Question, analyse, names_date, parts
-from .reading import Reading, read
+from .reading import Reading, not_all, read
 from .retrieve import RetrievalConfig, retrieve
 from .types import Answer, Citation, Evidence, Language, StreamEvent
 
@@ -266,6 +266,10 @@ def evidence_answer(p: Prepared, *, timings: dict[str, float] | None = None, llm
         return Answer(single_text(list(p.evidence), lang, reading.shown, cite), cites, False, True, lang, timings, "",
                       p.question, llm, short=reading.short, kind=q.kind)
     short, unique = extractive_short(source.sentence.text, q.text, q.answer_type, hit_language_of(p, source))
+    part = not_all(q.text, source.sentence.text) if q.kind == "yesno" else ""
+    if part:  # "alle 45?" and the sentence says "44 von 45"
+        short = VERDICTS[lang]["no"]
+        reason = reason or f"the question asks about all, the sentence says “{part}”"
     shown = display_short(short, lang, source)
     text = single_text(list(p.evidence), lang, shown, cite)
     verified = judged and q.kind == "event_date" and not reason

@@ -54,6 +54,11 @@ def read(question: str, q: Question, sentence: str, context: str, language: Lang
     from .llms import for_role
 
     if q.kind == "yesno":
+        if not_all(question, sentence):  # "alle 45?" where the sentence says "44 von 45": no, whatever the model says
+            word = VERDICTS[language]["no"]
+            yield word
+            yield Reading(word, word)
+            return
         messages = build_yesno_messages(question, sentence, context)
         said = for_role(llm, "yesno").invoke(messages, max_tokens=VERDICT_TOKENS)
         verdict = yesno_verdict(str(said.content))
@@ -109,6 +114,10 @@ def yes_no_doubt(question: str, sentence: str, verdict: str, language: Language,
     hedged = bool(_HEDGE.search(sentence))
     quantified = [m.group(0).lower() for m in _QUANTIFIER.finditer(question)]
     share = _shared(question, sentence, language) if language == source_language else None
+    if share is None:  # across languages: the sentence must at least be about the question's names
+        absent = names_missing(question.split(maxsplit=1)[-1], [sentence])
+        if absent:
+            return f"the sentence does not mention {absent[0]}"
     if verdict == "no":  # a "no" rests on a negation, a quantifier, or something the sentence says otherwise
         return "" if hedged or quantified or share is None or share < 1.0 else "the sentence says what was asked"
     if hedged:
@@ -118,6 +127,21 @@ def yes_no_doubt(question: str, sentence: str, verdict: str, language: Language,
         return f"the sentence does not say “{missing[0]}”"
     if share is not None and share < YES_OVERLAP:
         return "the sentence shares too few of the question's words"
+    return ""
+
+
+_ALL = re.compile(r"\b(alle|sämtliche\w*|all|every)\b", re.IGNORECASE)
+_PART_OF = re.compile(r"\b(\d+)\s+(?:von|aus|of|out\s+of)\s+(?:den\s+|the\s+|insgesamt\s+)?(\d+)\b", re.IGNORECASE)
+
+
+def not_all(question: str, sentence: str) -> str:
+    """"44 von 45" when the question asks about all (of them) and the sentence gives a part of a whole
+    ("Hat Vietnam alle 45 Dateien geprüft?" / "… 44 von 45 Dateien geprüft"); "" otherwise."""
+    if not _ALL.search(question):
+        return ""
+    for m in _PART_OF.finditer(sentence):
+        if int(m.group(1)) < int(m.group(2)):
+            return m.group(0)
     return ""
 
 

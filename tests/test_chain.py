@@ -463,6 +463,27 @@ def test_a_yes_no_verdict_stands_only_where_the_sentence_states_it(question: str
     assert (doubt in found) if doubt else found == ""
 
 
+def test_all_of_them_is_answered_no_when_the_sentence_gives_a_part(tmp_path: Path) -> None:
+    snap = _one_article_index(tmp_path, "Die Behörde von Nordheim hat bis heute 44 von 45 Akten zur Brücke geprüft.\n\n"
+                              "Gestern regnete es in Bremen.\n")
+    question = "Hat die Behörde von Nordheim schon alle 45 Akten zur Brücke geprüft?"
+    for model in (None, scripted(yesno="yes")):  # the model's "yes" does not override the count
+        answer = _final(_ask(snap, question, model))
+        assert answer.kind == "yesno" and answer.short == "Nein" and answer.answer.startswith("Nein [1]")
+        assert "44 von 45" in answer.answer
+    assert not _final(_ask(snap, question, None)).verified
+
+
+def test_an_english_yes_no_needs_a_sentence_that_names_what_it_asks_about() -> None:
+    """"Did North Korea react …?" on a sentence about the trip that never names North Korea: no "No"."""
+    from rag.reading import yes_no_doubt
+
+    sentence = "US-Verteidigungsminister Pete Hegseth reist diese Woche nach Asien, einschließlich Südkorea."
+    for verdict in ("yes", "no"):
+        assert "North" in yes_no_doubt("Did North Korea react to Hegseth's visit?", sentence, verdict, "en", "de")
+    assert yes_no_doubt("Does Hegseth travel to South Korea?", sentence, "yes", "en", "de") == ""
+
+
 def test_a_hedged_sentence_gets_no_yes(tmp_path: Path) -> None:
     snap = _one_article_index(tmp_path, "Es ist umstritten, ob die Brücke in Nordheim aus Stahl gebaut wurde.\n")
     answer = _final(_ask(snap, "Wurde die Brücke in Nordheim aus Stahl gebaut?", scripted(yesno="yes")))
