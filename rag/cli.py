@@ -150,7 +150,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from ui.app import serve
 
-    serve(host=args.host, port=args.port, auth=args.auth)
+    serve(host=args.host, port=args.port, auth=args.auth, api_key=args.api_key)
     return 0
 
 
@@ -191,10 +191,11 @@ def build_parser() -> argparse.ArgumentParser:
     ak.add_argument("--json", action="store_true")
     ak.set_defaults(func=cmd_ask)
 
-    sv = sub.add_parser("serve", help="start the chat page (localhost by default)")
+    sv = sub.add_parser("serve", help="start the chat page and the OpenAI-compatible API /v1 (localhost by default)")
     sv.add_argument("--host", default=None)
     sv.add_argument("--port", type=int, default=None)
     sv.add_argument("--auth", default=None, help="user:password (or RAG_AUTH)")
+    sv.add_argument("--api-key", default=None, help="bearer key of the OpenAI-compatible API /v1 (or RAG_API_KEY)")
     sv.set_defaults(func=cmd_serve)
 
     ev = sub.add_parser("eval", help="measure retrieval and answers on a QA file")

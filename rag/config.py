@@ -29,6 +29,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 7860
     auth: str | None = None  # "user:password"
+    api_key: str | None = None  # bearer key of the OpenAI-compatible API (RAG_API_KEY)
     log_questions: bool = False
 
     def with_(self, **changes: object) -> Settings:
@@ -68,5 +69,6 @@ def load_settings() -> Settings:
         host=env.get("RAG_HOST") or "127.0.0.1",
         port=_int("RAG_PORT", 7860),
         auth=env.get("RAG_AUTH") or None,
+        api_key=env.get("RAG_API_KEY") or None,
         log_questions=(env.get("RAG_LOG_QUESTIONS", "").lower() in ("1", "true", "yes")),
     )

@@ -33,7 +33,8 @@ def _offline(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
-    for var in ("RAG_INDEX_DIR", "RAG_ARTICLES_DIR", "RAG_EMBEDDER", "RAG_LLM", "RAG_AUTH", "RAG_HOST", "RAG_PORT"):
+    for var in ("RAG_INDEX_DIR", "RAG_ARTICLES_DIR", "RAG_EMBEDDER", "RAG_LLM", "RAG_AUTH", "RAG_API_KEY", "RAG_HOST",
+                "RAG_PORT"):
         monkeypatch.delenv(var, raising=False)
 
 

@@ -21,6 +21,7 @@ import gradio as gr
 from rag import api
 from rag.config import ALLOWED_SUFFIXES, MAX_FILE_BYTES, Settings, load_settings
 from rag.errors import ConfigError, NoIndexError, RagError
+from rag.openai_api import router as openai_router
 from rag.types import UpdateReport
 
 from . import render
@@ -306,10 +307,13 @@ def build_app(settings: Settings | None = None) -> gr.Blocks:
 
 
 def launch(app: gr.Blocks, settings: Settings, *, block: bool = True, quiet: bool = False) -> Any:
-    """Start the server on settings.host:settings.port (login when settings.auth is set)."""
+    """Start the server on settings.host:settings.port: the page (login when settings.auth is set) and the
+    OpenAI-compatible API under /v1 (`rag.openai_api`; bearer key settings.api_key, or the login)."""
     auth = parse_auth(settings.auth)
     if not _is_loopback(settings.host) and auth is None:
         print(f"Warning: serving on {settings.host} without a login; set RAG_AUTH=user:password.", file=sys.stderr)
+    if not _is_loopback(settings.host) and not (settings.api_key or auth):
+        print(f"Warning: the API /v1 on {settings.host} takes any request; set RAG_API_KEY.", file=sys.stderr)
     app.queue(default_concurrency_limit=8)
     return app.launch(
         server_name=settings.host,
@@ -324,12 +328,15 @@ def launch(app: gr.Blocks, settings: Settings, *, block: bool = True, quiet: boo
         css=CSS,
         footer_links=["api", "settings"],
         run_history=False,
+        app_kwargs={"routes": openai_router(settings).routes},  # /v1: the OpenAI-compatible API, same server
     )
 
 
-def serve(host: str | None = None, port: int | None = None, auth: str | None = None) -> None:
-    """`rag serve`: build the index on first start, then serve the chat page (localhost by default)."""
-    settings = load_settings().with_(host=host, port=port, auth=auth)
+def serve(host: str | None = None, port: int | None = None, auth: str | None = None,
+          api_key: str | None = None) -> None:
+    """`rag serve`: build the index on first start, then serve the chat page and the OpenAI-compatible
+    API (localhost by default)."""
+    settings = load_settings().with_(host=host, port=port, auth=auth, api_key=api_key)
     parse_auth(settings.auth)  # fail early on a malformed value
     ensure_index(settings)
     launch(build_app(settings), settings, block=True)
