@@ -106,7 +106,7 @@ def prepare(snap: store.Snapshot, question: str, history: History = (), k: int =
     svec, words = qvec, q.standalone
     if q.follow_up:  # the topic finds the chunks; the sentence must answer the new question's own words
         both = (1 - OWN_WEIGHT) * qvec + OWN_WEIGHT * np.asarray(embedder.embed_query(question), dtype=np.float32)
-        svec = both / max(float(np.linalg.norm(both)), 1e-9)
+        svec = (both / max(float(np.linalg.norm(both)), 1e-9)).astype(np.float32)
         if has_content_words(question, lang):
             words = question
     scored = scored_sentences(snap, hits, words, svec, lang, _date_matcher(q.dates))
@@ -260,7 +260,7 @@ def evidence_answer(p: Prepared, *, timings: dict[str, float] | None = None, llm
                       p.question, llm, kind=q.kind)
     source = p.evidence[-1] if p.from_context else p.evidence[0]
     cite = len(p.evidence) if p.from_context else 1
-    if reading is not None and reading.short and p.with_before and snap_span(reading.short, source.sentence.text) is None:
+    if reading and reading.short and p.with_before and snap_span(reading.short, source.sentence.text) is None:
         cite = 2  # the span is in the sentence before, which the best one refers back to
     if reading is not None and reading.short:
         return Answer(single_text(list(p.evidence), lang, reading.shown, cite), cites, False, True, lang, timings, "",

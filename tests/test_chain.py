@@ -163,8 +163,8 @@ def test_a_short_unrelated_question_in_a_conversation_is_a_new_topic(hashing_ind
 
 def test_a_sentence_that_points_back_is_shown_with_the_sentence_before(tmp_path: Path) -> None:
     """"Sie veranlassten …": who "sie" are is said in the sentence before, which the answer must show."""
-    snap = _one_article_index(tmp_path, "Im Juli wurden die Mönche Jan Esch und Hendrik Voes in Brüssel verbrannt. "
-                              "Sie veranlassten den Dichter Aldo Marr zu seinem bekanntesten Lied über die Freiheit.\n\n"
+    snap = _one_article_index(tmp_path, "Im Juli wurden die Mönche Jan Esch und Hendrik Voes in Brüssel verbrannt. Sie "
+                              "veranlassten den Dichter Aldo Marr zu seinem bekanntesten Lied über die Freiheit.\n\n"
                               "Gestern regnete es in Bremen.\n")
     answer = _final(_ask(snap, "Was veranlasste Aldo Marr zu seinem bekanntesten Lied über die Freiheit?", None))
     assert not answer.abstained and answer.kind == "why"
