@@ -11,21 +11,25 @@ import logging
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict
+from pydantic import ConfigDict, field_validator
 
 from . import store
 from .embedders import get_embedder
+from .errors import ConfigError
 from .lang import detect_language
 from .types import Hit, Language
 
 log = logging.getLogger(__name__)
 
 RRF_K = 60
+#: Retrieval modes: fused (default), the dense vectors only, BM25 only.
+MODES = ("hybrid", "dense", "bm25")
 CANDIDATES = 50
 
 
@@ -59,6 +63,8 @@ def retrieve(
     qvec: np.ndarray | None = None,
 ) -> list[Hit]:
     """Top-k chunks for the question, fused by reciprocal rank."""
+    if config.mode not in MODES:
+        raise ConfigError(f"Unknown retrieval mode {config.mode!r}; use one of {', '.join(MODES)}.")
     if not snap.chunks or not question.strip():
         return []
     lang = language or detect_language(question)
@@ -137,22 +143,51 @@ SNAPSHOTS = SnapshotCache()
 
 
 class HybridRetriever(BaseRetriever):
-    """LangChain retriever over a Quellenlage index (documents carry the Hit in metadata)."""
+    """LangChain retriever over a Quellenlage index, the same hybrid search the answers use.
+
+        HybridRetriever(index_dir="index", k=5, mode="hybrid").invoke("Wie viele Kisten …?", k=1)
+
+    Each Document's `page_content` is the chunk's text; its metadata is plain JSON: `title`, `url`,
+    `date`, `article_id`, `chunk_id`, `score` (fused, higher is better) and `rank`. `k` may be given per
+    call. `index_dir` defaults to RAG_INDEX_DIR (or `index/`)."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
-    index_dir: Path
+    index_dir: Path | None = None
     k: int = 5
     mode: str = "hybrid"
 
+    @field_validator("mode")
+    @classmethod
+    def _known_mode(cls, value: str) -> str:
+        if value not in MODES:
+            raise ValueError(f"mode={value!r} is not a retrieval mode; use one of {', '.join(MODES)}")
+        return value
+
+    @field_validator("k")
+    @classmethod
+    def _positive_k(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError(f"k={value} must be at least 1")
+        return value
+
     def _get_relevant_documents(
-        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun, k: int | None = None, **kwargs: Any
     ) -> list[Document]:
-        snap = SNAPSHOTS.get(self.index_dir)
-        hits = retrieve(snap, query, self.k, RetrievalConfig(mode=self.mode))
-        return [
-            Document(
-                page_content=h.chunk.text,
-                metadata={"hit": h, "title": h.title, "url": h.url, "chunk_id": h.chunk.id, "score": h.score},
-            )
-            for h in hits
-        ]
+        from .config import load_settings
+
+        if kwargs:
+            raise TypeError(f"HybridRetriever.invoke() takes k only, not {', '.join(sorted(kwargs))}")
+        k = self.k if k is None else int(k)
+        if k < 1:
+            raise ValueError(f"k={k} must be at least 1")
+        snap = SNAPSHOTS.get(self.index_dir or load_settings().index_dir)
+        return [hit_document(h) for h in retrieve(snap, query, k, RetrievalConfig(mode=self.mode))]
+
+
+def hit_document(h: Hit) -> Document:
+    """A retrieved chunk as a LangChain Document with JSON metadata."""
+    return Document(
+        page_content=h.chunk.text,
+        metadata={"title": h.title, "url": h.url, "date": h.date, "article_id": h.chunk.article_id,
+                  "chunk_id": h.chunk.id, "score": float(h.score), "rank": h.rank},
+    )

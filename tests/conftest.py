@@ -16,6 +16,12 @@ SHARED = ROOT.parent / "shared"
 _real_connect = socket.socket.connect
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """The standard suites' timing test runs once, not as a benchmark (speed is measured in bench/)."""
+    if config.pluginmanager.hasplugin("benchmark"):
+        config.option.benchmark_disable = True
+
+
 def _guarded_connect(self: socket.socket, address: object) -> object:
     host = address[0] if isinstance(address, tuple) else None
     if isinstance(host, str):

@@ -1,0 +1,230 @@
+"""LangChain's published conformance suites (`langchain-tests`) against our LangChain classes.
+
+- `HybridRetriever`: the retriever integration suite on a seed index (hashing embedder).
+- `LangChainEmbeddings`: the embeddings unit suite and the integration suite with e5-small.
+- `LlamaCppChat`: the chat-model unit suite; the integration suite with the real embedded model
+  (marked `llm`).
+- `OpenAICompatChat`: the unit suite; the integration suite against a real llama.cpp server on
+  127.0.0.1 serving the embedded model (marked `server`, `llm`).
+
+Skipped standard tests name a feature the product does not claim: tool calling, structured output,
+JSON mode, image/audio/PDF inputs, and recorded-HTTP timing (VCR cassettes).
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import stat
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+lt_unit = pytest.importorskip("langchain_tests.unit_tests", reason="needs langchain-tests (dev extra)")
+lt_int = pytest.importorskip("langchain_tests.integration_tests")
+
+from rag.embedders import LangChainEmbeddings, get_embedder  # noqa: E402
+from rag.llms import LlamaCppChat, OpenAICompatChat  # noqa: E402
+from rag.models import DEFAULT_MODEL  # noqa: E402
+from rag.retrieve import HybridRetriever  # noqa: E402
+from tests.conftest import SEEDS  # noqa: E402
+
+#: Short generations keep the chat suites at a few seconds a test on 2 cores.
+MAX_TOKENS = 24
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _real_llama_or_skip() -> str:
+    pytest.importorskip("llama_cpp")
+    from rag.models import ensure_model, model_available
+
+    if not model_available():
+        pytest.skip("the embedded model's part packages are not installed")
+    return str(ensure_model(progress=False))
+
+
+# --- retriever ----------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def seed_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from rag import api
+
+    base = tmp_path_factory.mktemp("std")
+    shutil.copytree(SEEDS, base / "articles")
+    for f in (base / "articles").iterdir():
+        f.chmod(f.stat().st_mode | stat.S_IWUSR)
+    api.build_index(base / "articles", base / "index", embedder="hashing")
+    return base / "index"
+
+
+class TestHybridRetrieverStandard(lt_int.RetrieversIntegrationTests):
+    @pytest.fixture(autouse=True)
+    def _index(self, seed_index: Path) -> None:
+        self._dir = seed_index
+
+    @property
+    def retriever_constructor(self) -> type[HybridRetriever]:
+        return HybridRetriever
+
+    @property
+    def retriever_constructor_params(self) -> dict[str, Any]:
+        return {"index_dir": self._dir}
+
+    @property
+    def retriever_query_example(self) -> str:
+        return "Wie viele Kisten mit sterblichen Überresten hat Vietnam zurückgegeben?"
+
+
+# --- embeddings ---------------------------------------------------------------------------------
+
+class TestEmbeddingsUnitStandard(lt_unit.EmbeddingsUnitTests):
+    @property
+    def embeddings_class(self) -> type[LangChainEmbeddings]:
+        return LangChainEmbeddings
+
+    @property
+    def embedding_model_params(self) -> dict[str, Any]:
+        return {"embedder": get_embedder("hashing")}
+
+
+@pytest.mark.real_model
+class TestEmbeddingsIntegrationStandard(lt_int.EmbeddingsIntegrationTests):
+    @property
+    def embeddings_class(self) -> type[LangChainEmbeddings]:
+        return LangChainEmbeddings
+
+    @property
+    def embedding_model_params(self) -> dict[str, Any]:
+        return {"embedder": get_embedder("e5-small")}
+
+
+# --- chat models: unit ----------------------------------------------------------------------------
+
+class _NoToolsChat:
+    """What these chat models do not claim: tools, structured output, JSON mode, non-text inputs."""
+
+    @property
+    def has_tool_calling(self) -> bool:
+        return False
+
+    @property
+    def has_structured_output(self) -> bool:
+        return False
+
+    @property
+    def supports_json_mode(self) -> bool:
+        return False
+
+    @property
+    def returns_usage_metadata(self) -> bool:
+        return True
+
+
+class TestLlamaCppChatUnitStandard(_NoToolsChat, lt_unit.ChatModelUnitTests):
+    @property
+    def chat_model_class(self) -> type[LlamaCppChat]:
+        return LlamaCppChat
+
+    @property
+    def chat_model_params(self) -> dict[str, Any]:
+        return {"model": DEFAULT_MODEL}
+
+
+class TestOpenAICompatChatUnitStandard(_NoToolsChat, lt_unit.ChatModelUnitTests):
+    @property
+    def chat_model_class(self) -> type[OpenAICompatChat]:
+        return OpenAICompatChat
+
+    @property
+    def chat_model_params(self) -> dict[str, Any]:
+        return {"base_url": "http://127.0.0.1:9/v1", "model": "local-model"}
+
+    @property
+    def init_from_env_params(self) -> tuple[dict[str, str], dict[str, Any], dict[str, Any]]:
+        return ({"RAG_OPENAI_API_KEY": "sk-from-env"}, {"base_url": "http://127.0.0.1:9/v1"},
+                {"api_key": "sk-from-env"})
+
+
+# --- chat models: integration -----------------------------------------------------------------------
+
+@pytest.mark.llm
+@pytest.mark.real_model
+class TestLlamaCppChatIntegrationStandard(_NoToolsChat, lt_int.ChatModelIntegrationTests):
+    @pytest.fixture(autouse=True)
+    def _model(self) -> None:
+        self._path = _real_llama_or_skip()
+
+    @property
+    def chat_model_class(self) -> type[LlamaCppChat]:
+        return LlamaCppChat
+
+    @property
+    def chat_model_params(self) -> dict[str, Any]:
+        return {"model": DEFAULT_MODEL, "max_tokens": MAX_TOKENS}
+
+    @property
+    def model_override_value(self) -> str | None:
+        return self._path  # the same weights named by their file: another `model` value
+
+
+@pytest.fixture(scope="module")
+def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """llama-cpp-python's own OpenAI-compatible server on 127.0.0.1, serving the embedded model."""
+    pytest.importorskip("sse_starlette")
+    model = _real_llama_or_skip()
+    port = _free_port()
+    log_path = tmp_path_factory.mktemp("server") / "server.log"
+    cmd = [sys.executable, "-m", "llama_cpp.server", "--model", model, "--host", "127.0.0.1", "--port", str(port),
+           "--n_ctx", "2048", "--n_threads", "2", "--model_alias", "quellenlage-test"]
+    with log_path.open("wb") as log:  # a pipe would fill up with llama.cpp's load log and block it
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 120
+            while True:
+                if proc.poll() is not None:
+                    pytest.fail(f"server exited with {proc.returncode}: {log_path.read_text()[-2000:]}")
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    break
+                except OSError:
+                    assert time.monotonic() < deadline, "llama_cpp.server did not start within 120 s"
+                    time.sleep(0.5)
+            yield f"http://127.0.0.1:{port}/v1"
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+@pytest.mark.llm
+@pytest.mark.server
+@pytest.mark.real_model
+class TestOpenAICompatChatIntegrationStandard(_NoToolsChat, lt_int.ChatModelIntegrationTests):
+    @pytest.fixture(autouse=True)
+    def _server(self, llama_server: str) -> None:
+        self._url = llama_server
+
+    @property
+    def chat_model_class(self) -> type[OpenAICompatChat]:
+        return OpenAICompatChat
+
+    @property
+    def chat_model_params(self) -> dict[str, Any]:
+        return {"base_url": self._url, "model": "quellenlage-test", "max_tokens": MAX_TOKENS}
+
+    @property
+    def model_override_value(self) -> str | None:
+        return "quellenlage-other"
