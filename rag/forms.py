@@ -156,6 +156,16 @@ _REFERS_BACK = re.compile(
 )
 
 
+# "… eine Vereinbarung in diesem Bereich …": the area is named before
+_THIS_FIELD = re.compile(
+    r"\b(in|auf|zu|für|aus|bei|mit|von)\s+(diese[mnr]|jene[mnr])\s+(bereich|zusammenhang|feld|gebiet|rahmen|"
+    r"punkt|thema|fall|sinne)\b|\b(in|on|to|for|with)\s+(this|that|these)\s+(area|field|regard|respect|context|"
+    r"matter|issue|case)\b",
+    re.IGNORECASE,
+)
+
+
 def refers_back(sentence: str) -> bool:
-    """Whether the sentence opens with a word that points back to the sentence before it."""
-    return bool(_REFERS_BACK.search(sentence))
+    """Whether the sentence points back to the sentence before it: it opens with such a word, or it
+    speaks of "diesem Bereich" / "this area" named before."""
+    return bool(_REFERS_BACK.search(sentence) or _THIS_FIELD.search(sentence))

@@ -16,7 +16,7 @@ _WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*", re.UNICODE)
 # Short, very frequent words decide short questions better than character statistics do. Words
 # both languages use ("in", "an", "was", "will", "so") count for neither.
 _DE_HINTS = frozenset(
-    "der die das und ist sind war waren wer wen wem wessen wie was wann wo woher wohin warum weshalb "
+    "der die das und ist sind war waren wer wen wem wessen wie wann wo woher wohin warum weshalb "
     "wieso welche welcher welches welchem welchen wieviel wieviele viele nicht mit von vom für auf am "
     "dem den des ein eine einer einem einen hat haben hatte wird werden wurde wurden im zum zur über "
     "nach seit bis gegen unter beim sich auch noch dass er sie es sein seine ihr ihre um zu".split()

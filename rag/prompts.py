@@ -145,6 +145,8 @@ CHECK_SHOTS: list[tuple[str, str]] = [
      "Answer: 1998", "yes"),
     ("Sentence: Jana Ostrowski traf Minister Petr Halas in Wien.\nQuestion: Who is the minister?\n"
      "Answer: Jana Ostrowski", "no"),
+    ("Sentence: Die Stadt Nordheim kündigte am 3. Mai an, dass sie die Brücke eröffnen wird.\n"
+     "Question: Wann eröffnet Nordheim die Brücke?\nAnswer: 3. Mai", "no"),
 ]
 
 

@@ -33,7 +33,7 @@ from .verify import names_missing, verify_answer
 
 READER_TOKENS = 40
 #: Share of a yes/no question's content words a sentence must hold for a "yes" (same language).
-YES_OVERLAP = 0.6
+YES_OVERLAP = 0.75
 VERDICT_TOKENS = 3
 _CITES = re.compile(r"\s*\[[\d,\s–-]*\]|\s*\[n\]", re.IGNORECASE)
 
@@ -119,7 +119,11 @@ def yes_no_doubt(question: str, sentence: str, verdict: str, language: Language,
         if absent:
             return f"the sentence does not mention {absent[0]}"
     if verdict == "no":  # a "no" rests on a negation, a quantifier, or something the sentence says otherwise
-        return "" if hedged or quantified or share is None or share < 1.0 else "the sentence says what was asked"
+        if hedged or quantified:
+            return ""
+        if share is None:  # across languages the words cannot be compared: only a negation or quantifier counts
+            return "the sentence neither negates nor limits what was asked"
+        return "" if share < 1.0 else "the sentence says what was asked"
     if hedged:
         return "the sentence is negated or hedged"
     missing = [w for w in quantified if language != source_language or not re.search(rf"\b{w}", sentence, re.I)]

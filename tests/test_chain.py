@@ -482,6 +482,9 @@ def test_an_english_yes_no_needs_a_sentence_that_names_what_it_asks_about() -> N
     for verdict in ("yes", "no"):
         assert "North" in yes_no_doubt("Did North Korea react to Hegseth's visit?", sentence, verdict, "en", "de")
     assert yes_no_doubt("Does Hegseth travel to South Korea?", sentence, "yes", "en", "de") == ""
+    # a "no" across languages must rest on a negation or a limit: the words cannot be compared
+    assert "neither negates" in yes_no_doubt("Does Hegseth travel to South Korea by ship?", sentence, "no", "en", "de")
+    assert yes_no_doubt("Does Hegseth only travel to South Korea?", sentence, "no", "en", "de") == ""
 
 
 def test_a_hedged_sentence_gets_no_yes(tmp_path: Path) -> None:

@@ -72,3 +72,18 @@ def test_answer_texts_cite_every_quote() -> None:
     assert single_text(evs, "en", "May 3", cite=2) == "May 3 [2]\n\n“Erster Satz.” [1]\n“Zweiter Satz.” [2]"
     assert single_text(evs[:1], "de") == "„Erster Satz.“ [1]"
     assert bullets(evs, "de") == "• „Erster Satz.“ [1]\n• „Zweiter Satz.“ [2]"
+
+
+@pytest.mark.parametrize(("sentence", "back"), [
+    ("Sie veranlassten Luther dazu, die Hymne zu schreiben.", True),
+    ("Dies ist ein wichtiger Meilenstein.", True),
+    ("Seit beide Seiten 2021 eine Vereinbarung in diesem Bereich unterzeichnet haben, prüfte Vietnam 44 Akten.", True),
+    ("They returned 994 boxes.", True),
+    ("Das Ministerium kündigte die Reise an.", False),  # an article, not a pronoun
+    ("Die USA unterstützen Vietnam.", False),
+    ("Vietnam gab 994 Kisten zurück.", False),
+])
+def test_a_sentence_that_points_back_is_recognised(sentence: str, back: bool) -> None:
+    from rag.forms import refers_back
+
+    assert refers_back(sentence) is back

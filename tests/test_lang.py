@@ -39,3 +39,9 @@ def test_every_german_xquad_question_of_the_ci_slice_is_german() -> None:
 )
 def test_short_questions_with_words_both_languages_use(question: str, language: str) -> None:
     assert detect_language(question) == language
+
+
+def test_an_english_question_opening_with_was_is_english() -> None:
+    """"Was" is German "what" and English "was": it decides nothing."""
+    assert detect_language("Was Luther's last writing written entirely in German?") == "en"
+    assert detect_language("Was wurde im Juli 2021 vereinbart?") == "de"

@@ -228,3 +228,62 @@ class TestOpenAICompatChatIntegrationStandard(_NoToolsChat, lt_int.ChatModelInte
     @property
     def model_override_value(self) -> str | None:
         return "quellenlage-other"
+
+
+# --- what the standard suites do not cover --------------------------------------------------------
+
+def test_retriever_documents_are_plain_json_and_small(seed_index: Path) -> None:
+    """In the plain LCEL pattern `{"context": retriever, …} | prompt | llm` the documents' text form is
+    what the prompt gets: it must be the chunk and small metadata, not a whole Hit."""
+    import json
+
+    from rag import HybridRetriever as Exported
+
+    assert Exported is HybridRetriever
+    docs = HybridRetriever(index_dir=seed_index, k=5).invoke("Welche Länder besucht Hegseth?", k=2)
+    assert len(docs) == 2
+    for d in docs:
+        assert set(d.metadata) == {"title", "url", "date", "article_id", "chunk_id", "score", "rank"}
+        json.dumps(d.metadata)
+        assert len(str(d)) < len(d.page_content) + 600
+
+
+@pytest.mark.parametrize("bad", [{"mode": "bogus"}, {"k": 0}])
+def test_retriever_rejects_bad_settings(seed_index: Path, bad: dict[str, Any]) -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="mode|k="):
+        HybridRetriever(index_dir=seed_index, **bad)
+
+
+def test_retrieval_with_an_unknown_mode_is_an_error_not_nothing(seed_index: Path) -> None:
+    from rag import store
+    from rag.errors import ConfigError
+    from rag.retrieve import RetrievalConfig, retrieve
+
+    with pytest.raises(ConfigError, match="hybrid, dense, bm25"):
+        retrieve(store.open_index(seed_index), "Kisten", 3, RetrievalConfig(mode="bogus"))
+
+
+def test_a_context_length_error_is_reported_as_such() -> None:
+    import httpx
+    import openai
+
+    chat = OpenAICompatChat(base_url="http://127.0.0.1:9/v1", model="m")
+    response = httpx.Response(400, request=httpx.Request("POST", "http://127.0.0.1:9/v1/chat/completions"))
+    err = openai.BadRequestError("Requested tokens (2100) exceed context window of 2048", response=response,
+                                 body=None)
+    message = str(chat._llm_error(err))
+    assert "context window" in message and "--n_ctx" in message and "Is the server running" not in message
+
+
+def test_standard_parameters_reach_the_request() -> None:
+    chat = OpenAICompatChat(base_url="http://127.0.0.1:9/v1", model="m", stop=["\n\n"], timeout=7, max_retries=3,
+                            api_key="sk-1")
+    request = chat._request([], None, {"model": "other"})
+    assert request["model"] == "other" and request["stop"] == ["\n\n"]
+    assert chat._request([], ["END"], {})["stop"] == ["END"]
+    client = chat._get_client()
+    assert client.timeout == 7 and client.max_retries == 3 and client.api_key == "sk-1"
+    assert chat._get_ls_params(model="x")["ls_model_name"] == "x"
+    assert OpenAICompatChat(base_url="http://127.0.0.1:9/v1")._get_ls_params()["ls_model_name"] == "default"

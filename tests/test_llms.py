@@ -376,3 +376,24 @@ def test_each_role_gets_its_own_context_of_the_same_file(fake_llama: Path) -> No
     assert [len(i.requests) for i in FakeLlama.instances] == [1, 2]
     server = get_llm("openai:http://127.0.0.1:9/v1")
     assert for_role(server, "judge") is server  # a server model is used as it is
+
+
+def test_llama_cpp_fills_the_standard_fields_and_honours_stop_and_model(fake_llama: Path) -> None:
+    chat = LlamaCppChat(model=str(fake_llama), stop=["\n\n"])
+    out = chat.invoke("Wie viele?")
+    assert out.usage_metadata == {"input_tokens": 12, "output_tokens": 3, "total_tokens": 15}
+    assert out.response_metadata["model_name"] == str(fake_llama)
+    assert FakeLlama.instances[-1].requests[-1]["stop"] == ["\n\n"]
+    chat.invoke("Wie viele?", stop=["END"])
+    assert FakeLlama.instances[-1].requests[-1]["stop"] == ["END"]
+    chunks = list(chat.stream("Wie viele?"))
+    assert "".join(str(c.content) for c in chunks) == "994 [1]"
+    full = chunks[0]
+    for c in chunks[1:]:
+        full = full + c
+    assert full.usage_metadata is not None and full.usage_metadata["output_tokens"] == 3
+    assert full.response_metadata["model_name"] == str(fake_llama)
+    other = fake_llama.with_name("other.gguf")
+    other.write_bytes(b"GGUF")
+    assert chat.invoke("Wie viele?", model=str(other)).response_metadata["model_name"] == str(other)
+    assert FakeLlama.instances[-1].kwargs["model_path"] == str(other)
