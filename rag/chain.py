@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -60,6 +61,8 @@ OVERVIEW_SENTENCES = 6
 OWN_WEIGHT = 0.6
 #: How many runners-up a why-question looks at for a second sentence next to the best one.
 WHY_NEIGHBOURS = 3
+#: Most bullets of a set answer once an enumeration's items are added.
+ENUMERATION_CAP = 8
 #: Chunks retrieved for a list, overview, comparison or multi-article question.
 SET_K = 8
 NOT_CHECKED = "a quote of the closest sentence; no check confirmed that it answers the question"
@@ -125,12 +128,15 @@ def prepare(snap: store.Snapshot, question: str, history: History = (), k: int =
             whole = scored_sentences(snap, article_hits(snap, scored[0][2]), q.standalone, svec, lang,
                                      _date_matcher(q.dates))
             if scored[0][2].score >= floor(scored[0][2]):
-                return done(select_overview(snap, whole, floor, max_sentences=OVERVIEW_SENTENCES))
+                chosen = select_overview(snap, whole, floor, max_sentences=OVERVIEW_SENTENCES)
+                return done(with_enumerations(snap, chosen, ENUMERATION_CAP))
         evidence = select_set(snap, scored, floor, spread=q.kind in ("multi", "comparison"), lead=overview,
                               per_article=OVERVIEW_SENTENCES if overview else 3,
                               max_sentences=OVERVIEW_SENTENCES if overview else 5,
                               pinned=_best_per_part(snap, embedder, question, scored, floor))
-        return done(evidence) if evidence else done([ev for _, _, ev in scored[:3]], "the evidence is too weak")
+        if not evidence:
+            return done([ev for _, _, ev in scored[:3]], "the evidence is too weak")
+        return done(with_enumerations(snap, evidence, ENUMERATION_CAP))
     top = [ev for _, _, ev in scored[:3]]
     prefer = _date_matcher(q.dates)
     if q.kind == "event_date" and prefer is not None:  # what happened on the date: a sentence must name it
@@ -226,6 +232,66 @@ def preceding_sentence(snap: store.Snapshot, ev: Evidence, same_paragraph: bool 
         return None
     last = sentences[-1]
     return replace(ev, sentence=replace(last, start=lo + last.start, end=lo + last.end), score=0.0)
+
+
+def following_sentences(snap: store.Snapshot, ev: Evidence, n: int) -> list[Evidence]:
+    """Up to `n` sentences after `ev` in its article (instruction-like ones end the run)."""
+    art = snap.articles.get(ev.article_id)
+    if art is None:
+        return []
+    hi = ev.sentence.end + 600 * n
+    out = []
+    for sent in split_sentences(art.text[ev.sentence.end : hi], art.language)[:n]:
+        if looks_like_instruction(sent.text):
+            break
+        start = ev.sentence.end + sent.start
+        out.append(replace(ev, sentence=replace(sent, start=start, end=ev.sentence.end + sent.end), score=0.0))
+    return out
+
+
+#: Enumerating words in order, German and English ("Erstens …, Zweitens …" / "First, … Second, …").
+ORDINALS = (("erstens", "first", "firstly"), ("zweitens", "second", "secondly"), ("drittens", "third", "thirdly"),
+            ("viertens", "fourth", "fourthly"), ("fünftens", "fifth", "fifthly"))
+_OPENING_WORD = re.compile(r"^\W*([^\W\d_]+)")
+#: How many sentences after one item of an enumeration the next item may come.
+ENUMERATION_GAP = 12
+
+
+def _ordinal(sentence: str) -> int | None:
+    m = _OPENING_WORD.match(sentence)
+    word = m.group(1).lower() if m else ""
+    return next((i for i, words in enumerate(ORDINALS) if word in words), None)
+
+
+def with_enumerations(snap: store.Snapshot, evidence: list[Evidence], cap: int) -> list[Evidence]:
+    """A set answer that reaches an enumeration ("… in Bezug auf drei Inhalte. Erstens … [details]
+    Zweitens … Drittens …") gets all its items: from the sentence that says "Erstens" (or the one that
+    announces it, right before), each next ordinal within `ENUMERATION_GAP` sentences; article order."""
+    out = list(evidence)
+    for ev in evidence:
+        after = following_sentences(snap, ev, ENUMERATION_GAP * len(ORDINALS))
+        if _ordinal(ev.sentence.text) != 0:
+            if not after or _ordinal(after[0].sentence.text) != 0:
+                continue
+            run, rest = [after[0]], after[1:]
+        else:
+            run, rest = [ev], after
+        want, since = 1, 0
+        for item in rest:
+            since += 1
+            if since > ENUMERATION_GAP or want >= len(ORDINALS):
+                break
+            if _ordinal(item.sentence.text) == want:
+                run.append(item)
+                want, since = want + 1, 0
+        for item in run:
+            if not any(o.article_id == item.article_id and o.sentence.start == item.sentence.start for o in out):
+                out.append(item)
+    if len(out) == len(evidence):
+        return evidence
+    order = {ev.article_id: i for i, ev in reversed(list(enumerate(out)))}
+    out.sort(key=lambda e: (order[e.article_id], e.sentence.start))
+    return out[:cap]
 
 
 def hit_language(snap: store.Snapshot, ev: Evidence) -> Language:

@@ -188,6 +188,19 @@ def test_a_why_question_gets_the_reason_in_the_next_sentence(tmp_path: Path) -> 
     assert len(answer.citations) == 2 and "Risse" in answer.answer and "Bremen" not in answer.answer
 
 
+def test_a_list_gets_every_item_of_an_enumeration(tmp_path: Path) -> None:
+    """"… drei Ziele. Erstens … [details] Zweitens … Drittens …": not the first item only."""
+    snap = _one_article_index(tmp_path, "Die Stadt Nordheim nannte für die neue Brücke drei Ziele. Erstens soll der "
+                              "Verkehr über die Lenne schneller fließen. Dafür gibt es zwei neue Spuren. Die alte "
+                              "Fähre fährt weiter. Zweitens sollen Radfahrer einen eigenen Weg bekommen. Drittens "
+                              "soll der Lärm in der Altstadt sinken.\n\nGestern regnete es in Bremen.\n")
+    answer = _final(_ask(snap, "Welche drei Ziele nannte die Stadt Nordheim für die neue Brücke?", None))
+    assert answer.kind == "list"
+    for item in ("Erstens", "Zweitens", "Drittens"):
+        assert item in answer.answer
+    assert "Bremen" not in answer.answer and answer.answer.index("Erstens") < answer.answer.index("Drittens")
+
+
 def test_an_overview_of_one_article_stays_in_that_article(tmp_path: Path) -> None:
     articles = tmp_path / "articles"
     articles.mkdir()
