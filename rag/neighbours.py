@@ -1,0 +1,102 @@
+"""The sentences around a piece of evidence: the one before (what a sentence points back to, the date
+of its event), the ones after (an enumeration's items), and whether two sentences are neighbours.
+Article text is data: an instruction-like sentence is never returned."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from . import store
+from .chunking import split_sentences
+from .evidence import looks_like_instruction
+from .types import Evidence
+
+
+def preceding_sentence(snap: store.Snapshot, ev: Evidence, same_paragraph: bool = False) -> Evidence | None:
+    """The sentence before `ev` in its article (None for the first, or across a paragraph break when
+    `same_paragraph`); an instruction-like sentence is never returned (article text is data)."""
+    art = snap.articles.get(ev.article_id)
+    if art is None:
+        return None
+    lo = max(0, ev.sentence.start - 1000)
+    before = art.text[lo : ev.sentence.start]
+    if same_paragraph and "\n\n" in before:
+        lo += before.rindex("\n\n") + 2
+        before = art.text[lo : ev.sentence.start]
+    if not before.strip():
+        return None
+    sentences = split_sentences(before, art.language)
+    if not sentences or looks_like_instruction(sentences[-1].text):
+        return None
+    last = sentences[-1]
+    return replace(ev, sentence=replace(last, start=lo + last.start, end=lo + last.end), score=0.0)
+
+
+def adjacent(snap: store.Snapshot, a: Evidence, b: Evidence) -> bool:
+    """Whether `a` and `b` are consecutive sentences of one paragraph of one article."""
+    if a.article_id != b.article_id:
+        return False
+    first, second = (a, b) if a.sentence.start < b.sentence.start else (b, a)
+    before = preceding_sentence(snap, second, same_paragraph=True)
+    return before is not None and before.sentence.start == first.sentence.start
+
+
+def following_sentences(snap: store.Snapshot, ev: Evidence, n: int) -> list[Evidence]:
+    """Up to `n` sentences after `ev` in its article (instruction-like ones end the run)."""
+    art = snap.articles.get(ev.article_id)
+    if art is None:
+        return []
+    hi = ev.sentence.end + 600 * n
+    out = []
+    for sent in split_sentences(art.text[ev.sentence.end : hi], art.language)[:n]:
+        if looks_like_instruction(sent.text):
+            break
+        start = ev.sentence.end + sent.start
+        out.append(replace(ev, sentence=replace(sent, start=start, end=ev.sentence.end + sent.end), score=0.0))
+    return out
+
+
+#: Enumerating words in order, German and English ("Erstens …, Zweitens …" / "First, … Second, …").
+ORDINALS = (("erstens", "first", "firstly"), ("zweitens", "second", "secondly"), ("drittens", "third", "thirdly"),
+            ("viertens", "fourth", "fourthly"), ("fünftens", "fifth", "fifthly"))
+_OPENING_WORD = re.compile(r"^\W*([^\W\d_]+)")
+#: How many sentences after one item of an enumeration the next item may come.
+ENUMERATION_GAP = 12
+
+
+def _ordinal(sentence: str) -> int | None:
+    m = _OPENING_WORD.match(sentence)
+    word = m.group(1).lower() if m else ""
+    return next((i for i, words in enumerate(ORDINALS) if word in words), None)
+
+
+def with_enumerations(snap: store.Snapshot, evidence: list[Evidence], cap: int) -> list[Evidence]:
+    """A set answer that reaches an enumeration ("… in Bezug auf drei Inhalte. Erstens … [details]
+    Zweitens … Drittens …") gets all its items: from the sentence that says "Erstens" (or the one that
+    announces it, right before), each next ordinal within `ENUMERATION_GAP` sentences; article order."""
+    out = list(evidence)
+    for ev in evidence:
+        after = following_sentences(snap, ev, ENUMERATION_GAP * len(ORDINALS))
+        if _ordinal(ev.sentence.text) != 0:
+            if not after or _ordinal(after[0].sentence.text) != 0:
+                continue
+            run, rest = [after[0]], after[1:]
+        else:
+            run, rest = [ev], after
+        want, since = 1, 0
+        for item in rest:
+            since += 1
+            if since > ENUMERATION_GAP or want >= len(ORDINALS):
+                break
+            if _ordinal(item.sentence.text) == want:
+                run.append(item)
+                want, since = want + 1, 0
+        for item in run:
+            if not any(o.article_id == item.article_id and o.sentence.start == item.sentence.start for o in out):
+                out.append(item)
+    if len(out) == len(evidence):
+        return evidence
+    order = {ev.article_id: i for i, ev in reversed(list(enumerate(out)))}
+    out.sort(key=lambda e: (order[e.article_id], e.sentence.start))
+    return out[:cap]
