@@ -12,6 +12,7 @@ import logging
 import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -133,10 +134,29 @@ def _html_fallback(html: str) -> Extracted:
     return Extracted(text, title, parser.url, parser.date)
 
 
-def read_html(html: str) -> Extracted:
-    """Main text and metadata with trafilatura; the stdlib parser when trafilatura finds nothing."""
-    import trafilatura
+_TRAFILATURA: list[Any] = []
 
+
+def _trafilatura() -> Any:
+    """trafilatura, or None when it cannot be imported (e.g. lxml without `lxml_html_clean`): then
+    every page is read with the built-in parser, and the log says how to fix the install once."""
+    if not _TRAFILATURA:
+        try:
+            import trafilatura
+        except Exception as e:  # ImportError, or lxml raising on import
+            log.warning("HTML main-text extraction is off (%s); pages are read with the built-in parser. Fix: "
+                        "pip install 'lxml_html_clean==0.4.6' 'trafilatura==2.3.1'", e)
+            trafilatura = None
+        _TRAFILATURA.append(trafilatura)
+    return _TRAFILATURA[0]
+
+
+def read_html(html: str) -> Extracted:
+    """Main text and metadata with trafilatura; the stdlib parser when trafilatura finds nothing or
+    cannot be imported (logged once with the fix)."""
+    trafilatura = _trafilatura()
+    if trafilatura is None:
+        return _html_fallback(html)
     try:
         raw = trafilatura.extract(
             html,

@@ -158,6 +158,23 @@ def test_html_main_text_without_scripts() -> None:
     assert art.path == "article.html" and art.language == "de"
 
 
+def test_html_is_indexed_when_trafilatura_cannot_be_imported(monkeypatch: pytest.MonkeyPatch,
+                                                              caplog: pytest.LogCaptureFixture) -> None:
+    """With pip 23's resolution lxml came without lxml.html.clean, `import trafilatura` failed, and every
+    .html file was skipped as an internal error. Now the built-in parser reads it, and the log says why."""
+    import sys
+
+    from rag import loaders
+
+    monkeypatch.setitem(sys.modules, "trafilatura", None)  # `import trafilatura` raises ImportError
+    monkeypatch.setattr(loaders, "_TRAFILATURA", [])
+    with caplog.at_level(logging.WARNING, logger="rag.loaders"):
+        [art] = load_file(DATA / "article.html", root=DATA)
+        load_file(DATA / "article.html", root=DATA)
+    assert "Beide Seiten sprachen über die Zusammenarbeit" in art.text and "alert" not in art.text
+    assert caplog.text.count("lxml_html_clean") == 1  # once, with the fix
+
+
 def test_tiny_html_uses_the_plain_parser_and_drops_scripts(tmp_path: Path) -> None:
     page = tmp_path / "klein.htm"
     page.write_text(
