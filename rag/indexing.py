@@ -200,7 +200,6 @@ def sync(
             f"The articles folder {articles_dir} does not exist. Create it and put articles in it, "
             "or point RAG_ARTICLES_DIR / --articles at your folder."
         )
-    index_dir.mkdir(parents=True, exist_ok=True)
     with store.writer_lock(index_dir, timeout=lock_timeout):
         old: store.Snapshot | None = None
         if not rebuild:

@@ -441,16 +441,37 @@ def _prune(gens: Path, keep: set[str | None]) -> None:
             log.debug("pruned generation %s", p.name)
 
 
+def ensure_index_folder(index_dir: Path) -> None:
+    """Create the index folder (and its parents), or say clearly why it cannot be."""
+    if index_dir.exists() and not index_dir.is_dir():
+        raise IndexWriteError(
+            f"The index location {index_dir} is a file, not a folder. Point RAG_INDEX_DIR / --index at a "
+            "folder (it is created when missing)."
+        )
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise IndexWriteError(
+            f"Cannot create the index folder {index_dir} ({e.strerror or e}). Point RAG_INDEX_DIR / --index at "
+            "a folder you can write to."
+        ) from None
+
+
 @contextlib.contextmanager
 def writer_lock(index_dir: Path | str, timeout: float = 600) -> Iterator[None]:
     """Hold `index_dir/.lock` while updating the index; waits up to `timeout` seconds for another writer."""
     from filelock import FileLock, Timeout
 
     index_dir = Path(index_dir)
-    index_dir.mkdir(parents=True, exist_ok=True)
+    ensure_index_folder(index_dir)
     lock = FileLock(str(index_dir / ".lock"))
     try:
         lock.acquire(timeout=0)
+    except OSError as e:  # a read-only folder or disk
+        raise IndexWriteError(
+            f"Cannot write to the index folder {index_dir} ({e.strerror or e}). Make it writable, or point "
+            "RAG_INDEX_DIR / --index at a folder you can write to; the index there is unchanged."
+        ) from None
     except Timeout:
         print(f"Another process is updating {index_dir}; waiting…", file=sys.stderr, flush=True)
         start = time.monotonic()

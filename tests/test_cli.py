@@ -89,3 +89,40 @@ def test_watch_picks_up_new_files(hashing_index: Path, seeds_copy: Path) -> None
     assert not t.is_alive()
     assert any(r.added == 1 for r in reports)
     assert any("300 Meter" in c.text for c in store.open_index(hashing_index).chunks)
+
+
+def test_an_index_location_that_is_a_file_is_a_clear_error(seeds_copy: Path, tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "index"
+    target.write_text("not a folder", encoding="utf-8")
+    assert main(["index", "build", "--articles", str(seeds_copy), "--index", str(target), "--embedder",
+                 "hashing"]) == 2
+    err = capsys.readouterr().err
+    assert "is a file, not a folder" in err and "Traceback" not in err
+    assert target.read_text(encoding="utf-8") == "not a folder"
+
+
+def test_an_index_folder_that_cannot_be_created_is_a_clear_error(seeds_copy: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    # sysfs refuses new folders even to root, as a read-only disk would
+    assert main(["index", "build", "--articles", str(seeds_copy), "--index", "/sys/quellenlage-index",
+                 "--embedder", "hashing"]) == 2
+    err = capsys.readouterr().err
+    assert "Cannot create the index folder /sys/quellenlage-index" in err and "--index" in err
+
+
+def test_a_read_only_index_folder_is_a_clear_error(hashing_index: Path, seeds_copy: Path,
+                                                   monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """The lock file cannot be written (a read-only folder; simulated: the tests run as root)."""
+    import filelock
+
+    def refuse(self: object, *a: object, **k: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(filelock.FileLock, "acquire", refuse)
+    before = store.read_manifest(hashing_index)
+    assert main(["index", "update", "--articles", str(seeds_copy), "--index", str(hashing_index)]) == 2
+    err = capsys.readouterr().err
+    assert "Cannot write to the index folder" in err and "Permission denied" in err
+    assert store.read_manifest(hashing_index) == before
