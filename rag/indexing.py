@@ -347,7 +347,9 @@ def _place(tmp: Path, dest: Path) -> None:
 def copy_into(
     articles_dir: Path, sources: Iterable[Path], names: Iterable[str] | None = None
 ) -> tuple[list[Path], list[SkippedFile]]:
-    """Copy files into the articles folder under safe names; never overwrite different content."""
+    """Copy files into the articles folder under safe names; never overwrite different content. A file
+    that cannot be read as an article (empty, binary, wrong encoding, no text) is reported and not copied,
+    so it is not reported again at every update."""
     articles_dir.mkdir(parents=True, exist_ok=True)
     copied: list[Path] = []
     skipped: list[SkippedFile] = []
@@ -367,10 +369,16 @@ def copy_into(
         if size > MAX_FILE_BYTES:
             skipped.append(SkippedFile(shown, f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; split it first"))
             continue
-        # a private temp name and an exclusive link: two uploads with the same name at once keep both
-        tmp = articles_dir / f".{name}.{secrets.token_hex(6)}.part"
+        # a private (hidden) temp name and an exclusive link: two uploads with the same name at once keep
+        # both; the copy is read as an article first, so that a file the index would skip never lands
+        tmp = articles_dir / f".part-{secrets.token_hex(6)}-{name}"
         try:
             shutil.copyfile(src, tmp)
+            try:
+                load_file(tmp)
+            except IngestError as e:
+                skipped.append(SkippedFile(shown, str(e).replace(tmp.name, shown).replace(str(tmp), shown)))
+                continue
             digest, stem, suffix, n = file_sha256(tmp), Path(name).stem, Path(name).suffix, 0
             while True:
                 dest = articles_dir / (name if n == 0 else f"{stem}-{n}{suffix}")

@@ -252,6 +252,12 @@ def _article(ex: Extracted, rel: str) -> Article | None:
     return Article(id=content_id(text), title=title, text=text, url=url, date=date, path=rel, language=language)
 
 
+def _mb(n: int) -> str:
+    """A size in MB as the limits are set (MiB): 20971520 -> "20 MB", 52428800 -> "50 MB"."""
+    mb = n / 2**20
+    return f"{mb:.0f} MB" if mb >= 10 else f"{mb:.3g} MB"
+
+
 def load_file(path: Path, root: Path | None = None) -> list[Article]:
     """Read one article file (.txt .md .html .htm .pdf: one article; .jsonl: one per line)."""
     path = Path(path)
@@ -264,7 +270,7 @@ def load_file(path: Path, root: Path | None = None) -> list[Article]:
         size = path.stat().st_size
         if size > limit:
             raise IngestError(
-                f"{shown} is {size / 1e6:.1f} MB, over the limit of {limit / 1e6:g} MB (MAX_FILE_BYTES). "
+                f"{shown} is {_mb(size)}, over the limit of {_mb(limit)} (MAX_FILE_BYTES). "
                 "Split it into smaller files."
             )
         data = path.read_bytes()

@@ -165,6 +165,21 @@ def test_copy_into_never_leaves_the_folder_nor_overwrites(tmp_path: Path) -> Non
     assert not (tmp_path.parent / "evil.txt").exists()
 
 
+def test_files_the_index_would_skip_are_not_copied_in(hashing_index: Path, seeds_copy: Path, tmp_path: Path) -> None:
+    """An empty or binary upload is reported once and never lands in the articles folder (it used to stay
+    there, be re-reported at every update, and the page user could not remove it)."""
+    empty, binary = tmp_path / "leer.txt", tmp_path / "bild.md"
+    empty.write_bytes(b"")
+    binary.write_bytes(bytes(range(256)) * 8)
+    before = sorted(p.name for p in seeds_copy.iterdir())
+    rep = api.add_files([empty, binary], articles_dir=seeds_copy, index_dir=hashing_index)
+    assert rep.added == 0 and sorted(s.path for s in rep.skipped) == ["bild.md", "leer.txt"]
+    assert all(s.reason and ".part-" not in s.reason for s in rep.skipped)
+    assert "leer.txt is empty" in next(s.reason for s in rep.skipped if s.path == "leer.txt")
+    assert sorted(p.name for p in seeds_copy.iterdir()) == before  # nothing left behind, not even a temp file
+    assert api.update_index(seeds_copy, hashing_index).skipped == ()
+
+
 def test_api_add_files_then_search(hashing_index: Path, seeds_copy: Path, tmp_path: Path) -> None:
     f = tmp_path / "upload.txt"
     f.write_text(NEW_ARTICLE, encoding="utf-8")

@@ -330,10 +330,17 @@ def test_huge_file_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(config, "MAX_FILE_BYTES", 1000)
     big = tmp_path / "gross.txt"
     big.write_text("Ein Satz. " * 101, encoding="utf-8")  # 1010 bytes
-    with pytest.raises(IngestError, match=r"gross\.txt is .* over the limit of 0\.001 MB \(MAX_FILE_BYTES\)\. Split"):
+    with pytest.raises(IngestError, match=r"gross\.txt is 0\.000963 MB, over the limit of 0\.000954 MB "
+                       r"\(MAX_FILE_BYTES\)\. Split"):
         load_file(big)
     big.write_text("Ein Satz. " * 100, encoding="utf-8")  # exactly the limit is fine
     assert len(load_file(big)) == 1
+
+
+def test_the_size_limit_is_said_in_whole_megabytes() -> None:
+    from rag.ingest import _mb
+
+    assert _mb(config.MAX_FILE_BYTES) == "20 MB" and _mb(50 * 2**20 + 1) == "50 MB"  # not "20.9715 MB"
 
 
 def test_unsupported_and_missing_files(tmp_path: Path) -> None:
