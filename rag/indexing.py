@@ -17,7 +17,7 @@ import threading
 import time
 import unicodedata
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -58,7 +58,7 @@ class _Scan:
 
 
 def _scan(articles_dir: Path, old: store.Snapshot | None) -> _Scan:
-    """Read the folder; reuse old records when size+mtime (or the sha256) are unchanged."""
+    """Read the folder; reuse old records when size, mtime and ctime (or the sha256) are unchanged."""
     old_files = old.files if old else {}
     by_sha = {rec.sha256: rec for rec in old_files.values()}
     files: dict[str, store.FileRecord] = {}
@@ -79,7 +79,8 @@ def _scan(articles_dir: Path, old: store.Snapshot | None) -> _Scan:
             skipped.append(SkippedFile(rel, f"cannot be read ({e.strerror})"))
             continue
         prev = old_files.get(rel)
-        if prev and prev.size == st.st_size and prev.mtime_ns == st.st_mtime_ns:
+        # size, mtime and ctime: an edit that keeps the size and puts the old mtime back still moves ctime
+        if prev and (prev.size, prev.mtime_ns, prev.ctime_ns) == (st.st_size, st.st_mtime_ns, st.st_ctime_ns):
             rec, new_articles = prev, [old.articles[a] for a in prev.article_ids if old and a in old.articles]
         else:
             try:
@@ -102,7 +103,8 @@ def _scan(articles_dir: Path, old: store.Snapshot | None) -> _Scan:
                     log.exception("reading %s failed", path)
                     skipped.append(SkippedFile(rel, "could not be read (an internal error; the log has details)"))
                     continue
-            rec = store.FileRecord(rel, st.st_size, st.st_mtime_ns, sha, tuple(a.id for a in new_articles))
+            rec = store.FileRecord(rel, st.st_size, st.st_mtime_ns, sha, tuple(a.id for a in new_articles),
+                                   st.st_ctime_ns)
         kept_ids = []
         for art in new_articles:
             if art.id in owner:
@@ -112,16 +114,12 @@ def _scan(articles_dir: Path, old: store.Snapshot | None) -> _Scan:
             articles[art.id] = _with_path(art, rel) if art.path != rel else art
             kept_ids.append(art.id)
         if kept_ids:
-            files[rel] = store.FileRecord(rec.path, rec.size, rec.mtime_ns, rec.sha256, tuple(kept_ids))
+            files[rel] = replace(rec, article_ids=tuple(kept_ids))
     return _Scan(files, articles, skipped)
 
 
 def _with_path(article: Article, rel: str) -> Article:
-    if article.path == rel:
-        return article
-    from dataclasses import replace
-
-    return replace(article, path=rel)
+    return article if article.path == rel else replace(article, path=rel)
 
 
 def _count(old: store.Snapshot | None, scan: _Scan) -> tuple[int, int, int, int]:

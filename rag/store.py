@@ -45,6 +45,8 @@ class FileRecord:
     mtime_ns: int
     sha256: str
     article_ids: tuple[str, ...]
+    #: the inode change time: any write moves it, and unlike mtime it cannot be set back (0: not recorded)
+    ctime_ns: int = 0
 
 
 def _corrupt(path: Path, detail: str) -> IndexCorruptError:
@@ -467,12 +469,7 @@ def writer_lock(index_dir: Path | str, timeout: float = 600) -> Iterator[None]:
     lock = FileLock(str(index_dir / ".lock"))
     try:
         lock.acquire(timeout=0)
-    except OSError as e:  # a read-only folder or disk
-        raise IndexWriteError(
-            f"Cannot write to the index folder {index_dir} ({e.strerror or e}). Make it writable, or point "
-            "RAG_INDEX_DIR / --index at a folder you can write to; the index there is unchanged."
-        ) from None
-    except Timeout:
+    except Timeout:  # (a subclass of OSError: caught first)
         print(f"Another process is updating {index_dir}; waiting…", file=sys.stderr, flush=True)
         start = time.monotonic()
         try:
@@ -482,6 +479,11 @@ def writer_lock(index_dir: Path | str, timeout: float = 600) -> Iterator[None]:
                 f"Another process has been updating {index_dir} for over {time.monotonic() - start:.0f} s. "
                 "Wait for it (e.g. a running `rag index update` or the UI's folder watcher) and try again."
             ) from None
+    except OSError as e:  # a read-only folder or disk
+        raise IndexWriteError(
+            f"Cannot write to the index folder {index_dir} ({e.strerror or e}). Make it writable, or point "
+            "RAG_INDEX_DIR / --index at a folder you can write to; the index there is unchanged."
+        ) from None
     try:
         yield
     finally:

@@ -203,6 +203,25 @@ def test_files_modified_in_place_keep_mtime_check_honest(seeds_copy: Path, tmp_p
     assert rep.updated == 1
 
 
+def test_a_same_size_edit_with_the_old_mtime_put_back_is_found(seeds_copy: Path, tmp_path: Path) -> None:
+    """The old text used to keep being quoted: size and mtime alone cannot see this edit; ctime can."""
+    index = tmp_path / "index"
+    indexing.sync(seeds_copy, index, "hashing")
+    f = seeds_copy / "003_0b9d6cc08c71d728.txt"
+    st = f.stat()
+    f.write_text(f.read_text("utf-8").replace("4. November", "5. November"), "utf-8")
+    os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert (f.stat().st_size, f.stat().st_mtime_ns) == (st.st_size, st.st_mtime_ns)
+    rep = indexing.sync(seeds_copy, index, "hashing")
+    assert rep.updated == 1
+    snap = store.open_index(index)
+    assert any("5. November" in a.text for a in snap.articles.values())
+    touched = indexing.sync(seeds_copy, index, "hashing")
+    assert (touched.updated, touched.chunks_embedded) == (0, 0)
+    os.utime(f)  # a touch: rehashed, the same bytes, nothing embedded again
+    assert indexing.sync(seeds_copy, index, "hashing").chunks_embedded == 0
+
+
 def test_cli_build_indexes_good_files_and_reports_each_bad_one(seeds_copy: Path, tmp_path: Path) -> None:
     """A real `rag index build` over a folder with an empty, a binary, a Latin-1, a 50 MB and an
     unknown-extension file: the good ones (seeds + Latin-1) are indexed, each bad one has a reason."""
