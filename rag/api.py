@@ -132,12 +132,17 @@ def add_files(paths: Iterable[Path | str], names: Iterable[str] | None = None,
     return report
 
 
-def index_status(index_dir: Path | str | None = None) -> dict[str, Any]:
-    """Counts and settings of the index (raises NoIndexError when there is none)."""
+def index_status(index_dir: Path | str | None = None, checksums: bool = False) -> dict[str, Any]:
+    """Counts and settings of the index, after opening it: a deleted, truncated or damaged generation
+    raises IndexCorruptError (with the fix) rather than reporting the manifest's counts. `checksums`
+    verifies every file's sha256 whatever the index's size (`rag index check`). NoIndexError when there
+    is none."""
     s = _settings(index_dir)
     manifest = store.read_manifest(s.index_dir)
     if manifest is None:
         raise NoIndexError(f"No index in {s.index_dir} — run `rag index build`.")
+    snap = store.check_index(s.index_dir) if checksums else SNAPSHOTS.get(s.index_dir)
+    manifest = snap.manifest
     counts = manifest.get("counts", {})
     return {
         "index_dir": str(s.index_dir),

@@ -56,8 +56,8 @@ def _print_report(report: Any, as_json: bool) -> None:
 def cmd_index(args: argparse.Namespace) -> int:
     from . import api
 
-    if args.action == "status":
-        status = api.index_status(args.index)
+    if args.action in ("status", "check"):
+        status = api.index_status(args.index, checksums=args.action == "check")
         if args.json:
             print(json.dumps(status, ensure_ascii=False))
         else:
@@ -166,7 +166,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     ix = sub.add_parser("index", help="build, update or inspect the index")
-    ix.add_argument("action", choices=["build", "update", "add", "status", "watch"])
+    ix.add_argument("action", choices=["build", "update", "add", "status", "check", "watch"],
+                    help="check: status after verifying every index file's checksum")
     ix.add_argument("files", nargs="*", type=Path, help="files for `add`")
     ix.add_argument("--articles", type=Path, help="articles folder (default: RAG_ARTICLES_DIR or seeds/)")
     ix.add_argument("--index", type=Path, help="index folder (default: RAG_INDEX_DIR or index/)")

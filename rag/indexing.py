@@ -7,7 +7,6 @@ Every update is one atomic `store.commit` under the writer lock.
 from __future__ import annotations
 
 import errno
-import hashlib
 import logging
 import os
 import re
@@ -28,7 +27,7 @@ from .config import ALLOWED_SUFFIXES, MAX_FILE_BYTES
 from .embedders import Embedder, get_embedder
 from .errors import IndexCorruptError, IndexMismatchError, IngestError, NoIndexError
 from .ingest import iter_article_files, load_file
-from .types import Article, Chunk, SkippedFile, UpdateReport
+from .types import Article, Chunk, SkippedFile, UpdateReport, sha256_file
 
 log = logging.getLogger(__name__)
 
@@ -40,14 +39,6 @@ EMBED_BATCH = 32
 
 def _noop(stage: str, done: int, total: int) -> None:
     return None
-
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 @dataclass
@@ -84,7 +75,7 @@ def _scan(articles_dir: Path, old: store.Snapshot | None) -> _Scan:
             rec, new_articles = prev, [old.articles[a] for a in prev.article_ids if old and a in old.articles]
         else:
             try:
-                sha = file_sha256(path)
+                sha = sha256_file(path)
             except OSError as e:
                 skipped.append(SkippedFile(rel, f"cannot be read ({e.strerror})"))
                 continue
@@ -377,14 +368,14 @@ def copy_into(
             except IngestError as e:
                 skipped.append(SkippedFile(shown, str(e).replace(tmp.name, shown).replace(str(tmp), shown)))
                 continue
-            digest, stem, suffix, n = file_sha256(tmp), Path(name).stem, Path(name).suffix, 0
+            digest, stem, suffix, n = sha256_file(tmp), Path(name).stem, Path(name).suffix, 0
             while True:
                 dest = articles_dir / (name if n == 0 else f"{stem}-{n}{suffix}")
                 try:
                     _place(tmp, dest)
                     break
                 except FileExistsError:
-                    if file_sha256(dest) == digest:
+                    if sha256_file(dest) == digest:
                         break  # the same file is already there
                     n += 1
         except OSError as e:

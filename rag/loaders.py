@@ -141,13 +141,13 @@ def _trafilatura() -> Any:
     """trafilatura, or None when it cannot be imported (e.g. lxml without `lxml_html_clean`): then
     every page is read with the built-in parser, and the log says how to fix the install once."""
     if not _TRAFILATURA:
+        module: Any = None
         try:
-            import trafilatura
+            import trafilatura as module
         except Exception as e:  # ImportError, or lxml raising on import
             log.warning("HTML main-text extraction is off (%s); pages are read with the built-in parser. Fix: "
                         "pip install 'lxml_html_clean==0.4.6' 'trafilatura==2.3.1'", e)
-            trafilatura = None
-        _TRAFILATURA.append(trafilatura)
+        _TRAFILATURA.append(module)
     return _TRAFILATURA[0]
 
 

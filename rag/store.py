@@ -24,7 +24,7 @@ import numpy as np
 
 from .errors import IndexCorruptError, IndexLockedError, IndexMismatchError, IndexWriteError, NoIndexError
 from .lang import chunk_tokens, stem_tokens
-from .types import Article, Chunk, Language, Sentence
+from .types import Article, Chunk, Language, Sentence, sha256_file
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,11 @@ class FileRecord:
     article_ids: tuple[str, ...]
     #: the inode change time: any write moves it, and unlike mtime it cannot be set back (0: not recorded)
     ctime_ns: int = 0
+
+
+#: Up to this total size the files' checksums are checked at every open (~0.2 s per 100 MB on 2 cores);
+#: beyond it, sizes and structure at open and checksums with `rag index check`.
+VERIFY_ON_OPEN_BYTES = 256 * 2**20
 
 
 def _corrupt(path: Path, detail: str) -> IndexCorruptError:
@@ -219,17 +224,39 @@ def open_index(index_dir: Path | str, embedder: str | None = None) -> Snapshot:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _load_generation(index_dir: Path, gen: Path, manifest: dict[str, Any]) -> Snapshot:
-    import faiss
-
+def _check_files(gen: Path, manifest: dict[str, Any], checksums: bool) -> None:
+    """Every file of the generation is there with its recorded size and, with `checksums`, its sha256
+    (same-size damage: a flipped byte in the vectors loads fine otherwise)."""
     if not gen.is_dir():
         raise _corrupt(gen, "generation folder missing")
-    for name, size in manifest.get("file_sizes", {}).items():
+    sizes: dict[str, int] = manifest.get("file_sizes", {})
+    for name, size in sizes.items():
         p = gen / name
         if not p.is_file():
             raise _corrupt(p, "file missing")
         if p.stat().st_size != size:
             raise _corrupt(p, f"size {p.stat().st_size} bytes, manifest says {size}")
+    if checksums:
+        for name, want in manifest.get("file_sha256", {}).items():
+            if sha256_file(gen / name) != want:
+                raise _corrupt(gen / name, "its contents changed since it was written (sha256 differs)")
+
+
+def check_index(index_dir: Path | str) -> Snapshot:
+    """Open the index checking every file's sha256 whatever its size (`rag index check`)."""
+    manifest = read_manifest(Path(index_dir))
+    if manifest is None:
+        raise NoIndexError(f"No index in {index_dir} — run `rag index build`")
+    gen = Path(index_dir) / GENERATIONS / manifest["generation"]
+    _check_files(gen, manifest, checksums=True)
+    return _load_generation(Path(index_dir), gen, manifest)
+
+
+def _load_generation(index_dir: Path, gen: Path, manifest: dict[str, Any]) -> Snapshot:
+    import faiss
+
+    total = sum(manifest.get("file_sizes", {}).values())
+    _check_files(gen, manifest, checksums=total <= VERIFY_ON_OPEN_BYTES)
     dim, n_chunks = int(manifest["dim"]), int(manifest["counts"]["chunks"])
     path = gen / "chunks.faiss"
     try:
@@ -388,9 +415,9 @@ def commit(
         gen = _next_generation(gens)
         tmp, final = gens / f"{gen}.tmp", gens / gen
         _write_generation(tmp, chunks, articles, files, cvec, svec, srows, bm25)
-        sizes = {
-            str(p.relative_to(tmp)): p.stat().st_size for p in sorted(tmp.rglob("*")) if p.is_file()
-        }
+        written = [p for p in sorted(tmp.rglob("*")) if p.is_file()]
+        sizes = {str(p.relative_to(tmp)): p.stat().st_size for p in written}
+        sums = {str(p.relative_to(tmp)): sha256_file(p) for p in written}
         os.rename(tmp, final)
         _fsync_path(gens)
         now = datetime.now(UTC).isoformat(timespec="seconds")
@@ -406,6 +433,7 @@ def commit(
             "updated": now,
             "generation": gen,
             "file_sizes": sizes,
+            "file_sha256": sums,
         }
         _write_json(index_dir / f"{MANIFEST}.tmp", manifest)
         os.replace(index_dir / f"{MANIFEST}.tmp", index_dir / MANIFEST)  # the commit point

@@ -126,3 +126,20 @@ def test_a_read_only_index_folder_is_a_clear_error(hashing_index: Path, seeds_co
     err = capsys.readouterr().err
     assert "Cannot write to the index folder" in err and "Permission denied" in err
     assert store.read_manifest(hashing_index) == before
+
+
+def test_status_of_a_deleted_or_damaged_generation_says_so(hashing_index: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """It used to print the manifest's full counts for an index whose files were gone."""
+    assert main(["index", "check", "--index", str(hashing_index), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["articles"] == 2
+    gen = hashing_index / "generations" / str(store.read_manifest(hashing_index)["generation"])  # type: ignore[index]
+    (gen / "sentences.npy").write_bytes((gen / "sentences.npy").read_bytes()[:64])
+    assert main(["index", "status", "--index", str(hashing_index)]) == 2
+    err = capsys.readouterr().err
+    assert "sentences.npy" in err and "rag index build" in err
+    import shutil
+
+    shutil.rmtree(gen)
+    assert main(["index", "check", "--index", str(hashing_index)]) == 2
+    assert "generation folder missing" in capsys.readouterr().err

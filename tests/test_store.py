@@ -238,6 +238,39 @@ def test_corrupt_faiss_same_size_is_caught(tmp_path: Path) -> None:
         open_index(tmp_path)
 
 
+def _flip_a_byte(p: Path, at: int) -> None:
+    data = bytearray(p.read_bytes())
+    data[at] ^= 0x01
+    p.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("name", ["chunks.faiss", "sentences.npy", "bm25/params.index.json"])
+def test_same_size_damage_to_the_vectors_or_bm25_is_caught(tmp_path: Path, name: str) -> None:
+    """One flipped byte in the last vector or in the BM25 arrays used to load silently (only sizes were
+    recorded); each file's sha256 is in the manifest and checked."""
+    from rag.store import check_index
+
+    snap = commit(tmp_path, **_data())
+    gen = tmp_path / "generations" / snap.generation
+    target = gen / name if (gen / name).exists() else sorted((gen / "bm25").iterdir())[0]
+    _flip_a_byte(target, target.stat().st_size - 2)
+    with pytest.raises(IndexCorruptError, match="contents changed"):
+        open_index(tmp_path)
+    with pytest.raises(IndexCorruptError, match=target.name):
+        check_index(tmp_path)
+
+
+def test_check_finds_damage_past_the_open_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rag import store
+
+    snap = commit(tmp_path, **_data())
+    _flip_a_byte(tmp_path / "generations" / snap.generation / "sentences.npy", -1)
+    monkeypatch.setattr(store, "VERIFY_ON_OPEN_BYTES", 0)  # a big index: open checks sizes only
+    open_index(tmp_path)
+    with pytest.raises(IndexCorruptError, match="sentences.npy"):
+        store.check_index(tmp_path)
+
+
 def test_garbage_manifest(tmp_path: Path) -> None:
     (tmp_path / "manifest.json").write_text("[1, 2")
     with pytest.raises(IndexCorruptError, match="manifest.json"):
