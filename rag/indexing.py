@@ -57,7 +57,10 @@ def _scan(articles_dir: Path, old: store.Snapshot | None) -> _Scan:
     owner: dict[str, str] = {}  # article id -> path that brought it
     skipped: list[SkippedFile] = []
     unsupported: list[Path] = []
-    paths = iter_article_files(articles_dir, unsupported)
+    refused: list[tuple[Path, str]] = []
+    paths = iter_article_files(articles_dir, unsupported, refused)
+    for path, reason in refused:
+        skipped.append(SkippedFile(path.relative_to(articles_dir).as_posix(), reason))
     for path in unsupported:
         suffix = path.suffix.lower() or "(none)"
         skipped.append(SkippedFile(path.relative_to(articles_dir).as_posix(),
@@ -85,8 +88,10 @@ def _scan(articles_dir: Path, old: store.Snapshot | None) -> _Scan:
                 new_articles = [old.articles[a] for a in same.article_ids]
                 new_articles = [_with_path(a, rel) for a in new_articles]
             else:
+                problems: list[str] = []
                 try:
-                    new_articles = load_file(path, root=articles_dir)
+                    new_articles = load_file(path, root=articles_dir, problems=problems)
+                    skipped.extend(SkippedFile(rel, p) for p in problems)
                 except IngestError as e:
                     skipped.append(SkippedFile(rel, str(e)))
                     continue

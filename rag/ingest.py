@@ -38,10 +38,12 @@ class CleanText(NamedTuple):
     url: str | None
 
 
-def iter_article_files(folder: Path, unsupported: list[Path] | None = None) -> list[Path]:
+def iter_article_files(folder: Path, unsupported: list[Path] | None = None,
+                       refused: list[tuple[Path, str]] | None = None) -> list[Path]:
     """Article files under `folder`, sorted: allowed suffixes only, no hidden files or folders, no
     symlinks that lead outside `folder`. Paths keep `folder` as their prefix. Visible files of other
-    types are appended to `unsupported` when given (so they can be reported, not silently ignored)."""
+    types are appended to `unsupported`, and links not followed to `refused` with the reason, when
+    given (so they are reported, not silently ignored)."""
     folder = Path(folder)
     if not folder.is_dir():
         raise IngestError(f"Articles folder {folder} does not exist. Create it or set RAG_ARTICLES_DIR.")
@@ -59,6 +61,9 @@ def iter_article_files(folder: Path, unsupported: list[Path] | None = None) -> l
                 continue
             if path.is_symlink() and not path.resolve().is_relative_to(real_root):
                 log.warning("Skipping %s: it is a link to a file outside %s", path, folder)
+                if refused is not None:
+                    refused.append((path, "a link to a file outside the articles folder; not followed (copy the "
+                                          "file in instead)"))
                 continue
             if path.is_file():
                 found.append(path)
@@ -258,8 +263,9 @@ def _mb(n: int) -> str:
     return f"{mb:.0f} MB" if mb >= 10 else f"{mb:.3g} MB"
 
 
-def load_file(path: Path, root: Path | None = None) -> list[Article]:
-    """Read one article file (.txt .md .html .htm .pdf: one article; .jsonl: one per line)."""
+def load_file(path: Path, root: Path | None = None, problems: list[str] | None = None) -> list[Article]:
+    """Read one article file (.txt .md .html .htm .pdf: one article; .jsonl: one per line). What was
+    left out of a file that is read anyway (bad JSONL lines) is appended to `problems` when given."""
     path = Path(path)
     shown = _display(path, root)
     suffix = path.suffix.lower()
@@ -289,7 +295,7 @@ def load_file(path: Path, root: Path | None = None) -> list[Article]:
         if not raw.strip():
             raise empty
         if suffix == ".jsonl":
-            return _jsonl_articles(raw, shown)
+            return _jsonl_articles(raw, shown, problems)
         reader = {".md": read_markdown, ".html": read_html, ".htm": read_html}.get(suffix, Extracted)
         records = [(0, reader(raw))]
     article = _article(records[0][1], shown)
@@ -301,7 +307,7 @@ def load_file(path: Path, root: Path | None = None) -> list[Article]:
     return [article]
 
 
-def _jsonl_articles(raw: str, shown: str) -> list[Article]:
+def _jsonl_articles(raw: str, shown: str, problems: list[str] | None = None) -> list[Article]:
     records, bad = read_jsonl(raw)
     articles: list[Article] = []
     for n, ex in records:
@@ -318,4 +324,8 @@ def _jsonl_articles(raw: str, shown: str) -> list[Article]:
         )
     if bad:
         log.warning("%s: skipped %d bad line(s): %s", shown, len(bad), "; ".join(bad[:10]))
+        if problems is not None:
+            more = f"; and {len(bad) - 10} more" if len(bad) > 10 else ""
+            problems.append(f"{len(bad)} bad line(s) left out, the other {len(articles)} indexed: "
+                            f"{'; '.join(bad[:10])}{more}")
     return articles

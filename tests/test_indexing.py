@@ -180,6 +180,23 @@ def test_files_the_index_would_skip_are_not_copied_in(hashing_index: Path, seeds
     assert api.update_index(seeds_copy, hashing_index).skipped == ()
 
 
+def test_the_report_lists_bad_jsonl_lines_and_links_not_followed(seeds_copy: Path, tmp_path: Path) -> None:
+    """Both used to appear only in the log."""
+    import json
+
+    lines = [json.dumps({"title": "Brücke", "text": "Nordheim eröffnete am Montag die neue Brücke über die Lenne."}),
+             "{ kaputt", json.dumps({"title": "Leer", "text": ""})]
+    (seeds_copy / "feed.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    outside = tmp_path / "geheim.txt"
+    outside.write_text("Geheimer Text, der nicht ins Archiv gehört.", encoding="utf-8")
+    os.symlink(outside, seeds_copy / "link.txt")
+    rep = indexing.sync(seeds_copy, tmp_path / "index", "hashing")
+    reasons = {s.path: s.reason for s in rep.skipped}
+    assert rep.added == 3  # the seeds and the good line
+    assert "2 bad line(s) left out" in reasons["feed.jsonl"] and "line 2" in reasons["feed.jsonl"]
+    assert "outside the articles folder" in reasons["link.txt"]
+
+
 def test_api_add_files_then_search(hashing_index: Path, seeds_copy: Path, tmp_path: Path) -> None:
     f = tmp_path / "upload.txt"
     f.write_text(NEW_ARTICLE, encoding="utf-8")
