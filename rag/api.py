@@ -113,6 +113,9 @@ def update_index(articles_dir: Path | str | None = None, index_dir: Path | str |
                  embedder: str | None = None, progress: indexing.Progress | None = None) -> UpdateReport:
     """Sync the index with the folder: embed new/changed articles, drop deleted ones."""
     s = _settings(index_dir, articles_dir, embedder)
+    # an embedder asked for (--embedder or RAG_EMBEDDER) must be the index's: a mismatch is an error,
+    # not silently ignored; none asked for keeps the index's
+    embedder = embedder or os.environ.get("RAG_EMBEDDER") or None
     if embedder is None and store.read_manifest(s.index_dir) is None:
         embedder = s.embedder
     return indexing.sync(s.articles_dir, s.index_dir, embedder, progress=progress or indexing._noop)

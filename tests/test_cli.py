@@ -143,3 +143,15 @@ def test_status_of_a_deleted_or_damaged_generation_says_so(hashing_index: Path,
     shutil.rmtree(gen)
     assert main(["index", "check", "--index", str(hashing_index)]) == 2
     assert "generation folder missing" in capsys.readouterr().err
+
+
+def test_rag_embedder_that_differs_from_the_index_is_an_error_not_ignored(
+        hashing_index: Path, seeds_copy: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """`--embedder e5-small` gave the mismatch message; RAG_EMBEDDER=e5-small was silently ignored."""
+    monkeypatch.setenv("RAG_EMBEDDER", "e5-small")
+    assert main(["index", "update", "--articles", str(seeds_copy), "--index", str(hashing_index)]) == 2
+    err = capsys.readouterr().err
+    assert "'hashing'" in err and "'e5-small'" in err
+    monkeypatch.setenv("RAG_EMBEDDER", "hashing")
+    assert main(["index", "update", "--articles", str(seeds_copy), "--index", str(hashing_index)]) == 0
