@@ -11,6 +11,7 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from .lang import MONTHS
 from .types import Article, Chunk, Language, Sentence, content_id
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -46,10 +47,7 @@ _ABBREVIATIONS = frozenset(
 )
 # Multi-part abbreviations written with spaces: "z. B.", "u. a.", "d. h.", "i. d. R.", "u. U.".
 _SPACED_ABBREV = re.compile(r"(?:^|[\s(])(?:[A-Za-zÄÖÜäöü]\.\s?){1,3}$")
-_MONTHS = (
-    "Januar|Jänner|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember|"
-    "Jan|Feb|Mär|Apr|Jun|Jul|Aug|Sep|Sept|Okt|Nov|Dez"
-)
+_MONTHS = "|".join(sorted((m.capitalize() for m in MONTHS), key=len, reverse=True))  # "2. November" goes on
 _ORDINAL_END = re.compile(r"(?:^|[\s(\[/–-])\d{1,3}\.$")
 _MONTH_START = re.compile(rf"(?:{_MONTHS})\b")
 _LAST_WORD = re.compile(r"([^\W\d_][\w.]*)\.$")

@@ -18,8 +18,7 @@ import numpy as np
 
 from . import store
 from .forms import PERCENT_SPAN
-from .lang import chunk_tokens, stem_tokens
-from .question import MONTH_NAMES
+from .lang import MONTH_NAMES, chunk_tokens, stem_tokens
 from .types import Evidence, Hit, Language
 
 #: Weight of the word-overlap bonus against the cosine.

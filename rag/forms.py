@@ -14,8 +14,7 @@ from __future__ import annotations
 import difflib
 import re
 
-from .lang import stem_tokens, tokenize
-from .question import MONTH_NAMES
+from .lang import MONTH_NAMES, stem_tokens, tokenize
 from .types import Evidence, Language
 
 _MONTH = f"(?:{MONTH_NAMES})"  # _DATE_SPAN matches case-insensitively

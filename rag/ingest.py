@@ -20,7 +20,7 @@ from . import config
 from .chunking import split_sentences
 from .config import ALLOWED_SUFFIXES
 from .errors import IngestError
-from .lang import detect_language
+from .lang import MONTHS, detect_language
 from .loaders import Extracted, PdfProblem, read_html, read_jsonl, read_markdown, read_pdf
 from .types import Article, Language, content_id
 
@@ -114,21 +114,7 @@ def clean_text(raw: str) -> CleanText:
 
 # --- dates, titles, urls --------------------------------------------------------------------
 
-_MONTHS = {
-    **dict.fromkeys(("januar", "jänner", "january", "jan"), 1),
-    **dict.fromkeys(("februar", "february", "feb"), 2),
-    **dict.fromkeys(("märz", "maerz", "march", "mär", "mar"), 3),
-    **dict.fromkeys(("april", "apr"), 4),
-    **dict.fromkeys(("mai", "may"), 5),
-    **dict.fromkeys(("juni", "june", "jun"), 6),
-    **dict.fromkeys(("juli", "july", "jul"), 7),
-    **dict.fromkeys(("august", "aug"), 8),
-    **dict.fromkeys(("september", "sep", "sept"), 9),
-    **dict.fromkeys(("oktober", "october", "okt", "oct"), 10),
-    **dict.fromkeys(("november", "nov"), 11),
-    **dict.fromkeys(("dezember", "december", "dez", "dec"), 12),
-}
-_M = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_M = "|".join(sorted(MONTHS, key=len, reverse=True))
 _ISO = re.compile(r"(?<!\d)(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?!\d)")
 _DMY_NUM = re.compile(r"(?<!\d)(\d{1,2})\.\s?(\d{1,2})\.\s?(\d{4})(?!\d)")
 _DMY_TEXT = re.compile(rf"(?<!\d)(\d{{1,2}})\.?\s+({_M})\.?\s+(\d{{4}})(?!\d)", re.I)
@@ -149,7 +135,7 @@ def parse_date(text: str) -> str | None:
     for rx, order in ((_ISO, "ymd"), (_DMY_NUM, "dmy"), (_DMY_TEXT, "dMy"), (_MDY_TEXT, "Mdy")):
         for m in rx.finditer(text):
             parts = dict(zip(order, m.groups(), strict=True))
-            month = _MONTHS[parts["M"].lower()] if "M" in parts else parts["m"]
+            month = MONTHS[parts["M"].lower()] if "M" in parts else parts["m"]
             found = _ymd(parts["y"], month, parts["d"])
             if found:
                 return found

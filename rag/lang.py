@@ -11,6 +11,21 @@ from .types import Language
 if TYPE_CHECKING:  # pragma: no cover
     import Stemmer
 
+# --- the one month table: ingest (dates), chunking ("2. November" ends no sentence), question analysis,
+# answer forms and checks all read it ----------------------------------------------------------------
+_MONTH_TABLE = (
+    ("januar jänner january", "jan"), ("februar february", "feb"), ("märz maerz march", "mär mar"),
+    ("april", "apr"), ("mai may", ""), ("juni june", "jun"), ("juli july", "jul"), ("august", "aug"),
+    ("september", "sep sept"), ("oktober october", "okt oct"), ("november", "nov"), ("dezember december", "dez dec"),
+)
+#: Full month names (German and English) -> month number.
+FULL_MONTHS: dict[str, int] = {w: i + 1 for i, (full, _) in enumerate(_MONTH_TABLE) for w in full.split()}
+#: Full names and abbreviations -> month number.
+MONTHS: dict[str, int] = {**FULL_MONTHS,
+                          **{w: i + 1 for i, (_, short) in enumerate(_MONTH_TABLE) for w in short.split()}}
+#: Full month names as a regex alternation (match case-insensitively), longest first.
+MONTH_NAMES = "|".join(sorted((w for w in FULL_MONTHS if w != "maerz"), key=len, reverse=True))
+
 _WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*", re.UNICODE)
 
 # Short, very frequent words decide short questions better than character statistics do. Words

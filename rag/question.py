@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .lang import detect_language, stem_tokens
+from .lang import MONTH_NAMES, MONTHS, detect_language, stem_tokens
 from .types import Language
 
 #: Kinds of question. `SET_KINDS` are answered from several sentences.
@@ -97,11 +97,6 @@ _DATE_Q = re.compile(
     r"in\s+(what|which)\s+(years?|period|centur)|(what|which)\s+(time\s+)?period)\w*\b",
     re.IGNORECASE,
 )
-#: Full month names, German and English (a regex alternation; match case-insensitively).
-MONTH_NAMES = (
-    "januar|jänner|februar|märz|april|mai|juni|juli|august|september|oktober|november|dezember|"
-    "january|february|march|may|june|july|october|december"
-)
 _MONTH = f"({MONTH_NAMES})"
 #: A date named in a question: "2. November", "am 3.", "November 2", "2025-11-02", "2.11.2025".
 NAMED_DATE = re.compile(
@@ -134,8 +129,6 @@ def date_keys(text: str, bare_years: bool = False) -> set[DateKey]:
     """The dates `text` names, as (day, month, year): "2. November" -> (2, 11, None), "im Juli 2021" ->
     (None, 7, 2021), "im Jahr 1030" -> (None, None, 1030). `bare_years`: any year counts (a sentence
     says "1030 erhielt er …"; a question names a year with a preposition)."""
-    from .verify import MONTHS
-
     out: set[DateKey] = set()
     for m in NAMED_DATE.finditer(text):
         digits = [int(x) for x in re.findall(r"\d+", m.group(0))]

@@ -14,7 +14,7 @@ import os
 import re
 from dataclasses import dataclass
 
-from .lang import STOPWORDS, detect_language, stem_tokens, tokenize
+from .lang import FULL_MONTHS, MONTHS, STOPWORDS, detect_language, stem_tokens, tokenize
 from .types import Language
 
 __all__ = ["Verification", "verify_answer", "is_abstention", "cited_numbers", "names_missing", "MONTHS"]
@@ -95,11 +95,6 @@ _NUM = re.compile(
 )
 _DATE = re.compile(r"\b(\d{1,2})[./](\d{1,2})[./](\d{2,4})\b|\b(\d{4})-(\d{2})-(\d{2})\b|\b(\d{1,2}):(\d{2})\b")
 _LIST_NUM = re.compile(r"^\s*\d+[.)]\s+|\b(?:satz|artikel|quelle|sentence|article|source)\s+\d+\b", re.M | re.I)
-_MONTH_NAMES = (
-    "januar january jan|februar february feb|märz march mär mar|april apr|mai may|juni june jun|"
-    "juli july jul|august aug|september sept sep|oktober october okt oct|november nov|dezember december dez dec"
-)
-MONTHS = {m: i + 1 for i, names in enumerate(_MONTH_NAMES.split("|")) for m in names.split()}
 _NUMBER_WORDS = (
     "null zero|ein eine einen einem einer eins one|zwei two|drei three|vier four|fünf five|sechs six|"
     "sieben seven|acht eight|neun nine|zehn ten|elf eleven|zwölf twelve"
@@ -175,19 +170,13 @@ def _months(text: str, answer: bool) -> list[tuple[str, int]]:
     for m in re.finditer(r"(?<!\w)[^\W\d_]+\.?", text):
         word = m.group(0).rstrip(".")
         month = MONTHS.get(word.lower())
-        if month and (not answer or (word[0].isupper() and len(word) >= 3 and word.lower() in _FULL_MONTHS)):
+        if month and (not answer or (word[0].isupper() and len(word) >= 3 and word.lower() in FULL_MONTHS)):
             out.append((word, month))
     if not answer:
         for m in _DATE.finditer(text):
             if m.group(2) or m.group(5):
                 out.append(("", int(m.group(2) or m.group(5))))
     return out
-
-
-_FULL_MONTHS = frozenset(
-    "januar january februar february märz march april mai juni june juli july august september "
-    "oktober october november dezember december".split()
-)
 
 
 def cited_numbers(answer: str) -> list[int]:
