@@ -18,7 +18,7 @@ import numpy as np
 
 from . import store
 from .forms import PERCENT_SPAN
-from .lang import MONTH_NAMES, chunk_tokens, stem_tokens
+from .lang import COUNT_WORDS, MONTH_NAMES, chunk_tokens, stem_tokens
 from .types import Evidence, Hit, Language
 
 #: Weight of the word-overlap bonus against the cosine.
@@ -317,9 +317,8 @@ def has_content_words(question: str, language: Language) -> bool:
 # --- what kind of answer a question asks for ------------------------------------------------------
 
 _NUMBER_WORDS = (
-    "eins|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig|dreißig|hundert|tausend|"
-    "million\\w*|milliard\\w*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|"
-    "hundred|thousand|billion\\w*|dutzend\\w*|dozen\\w*|hälfte|half|doppelt\\w*|double"
+    f"{COUNT_WORDS}|zwanzig|dreißig|hundert|tausend|million\\w*|milliard\\w*|twenty|hundred|thousand|billion\\w*|"
+    "dutzend\\w*|dozen\\w*|hälfte|half|doppelt\\w*|double"
 )
 _DATE_IN = re.compile(
     rf"\b({MONTH_NAMES}|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|monday|tuesday|wednesday|"

@@ -14,7 +14,7 @@ from __future__ import annotations
 import difflib
 import re
 
-from .lang import MONTH_NAMES, stem_tokens, tokenize
+from .lang import COUNT_WORDS, MONTH_NAMES, stem_tokens, tokenize
 from .types import Evidence, Language
 
 _MONTH = f"(?:{MONTH_NAMES})"  # _DATE_SPAN matches case-insensitively
@@ -37,8 +37,7 @@ _NUMBER_SPAN = re.compile(
     r"[A-ZÄÖÜ][\w-]+|[a-z]+s))?",
 )
 _DURATION_SPAN = re.compile(
-    r"\b(?:\d+(?:[.,]\d+)?|ein\w*|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|zwölf|zwanzig|"
-    r"one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|several|mehrere\w*|a|an)\s+"
+    rf"\b(?:\d+(?:[.,]\d+)?|ein\w*|{COUNT_WORDS}|zwanzig|twenty|several|mehrere\w*|a|an)\s+"
     r"(?:Sekunde|Minute|Stunde|Tag|Woche|Monat|Jahr|Jahrzehnt|second|minute|hour|day|week|month|year|decade)\w*",
     re.IGNORECASE,
 )

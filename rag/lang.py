@@ -26,6 +26,17 @@ MONTHS: dict[str, int] = {**FULL_MONTHS,
 #: Full month names as a regex alternation (match case-insensitively), longest first.
 MONTH_NAMES = "|".join(sorted((w for w in FULL_MONTHS if w != "maerz"), key=len, reverse=True))
 
+# --- the one number-word table (verify reads words as numbers; evidence, forms and question analysis
+# look for counts) -----------------------------------------------------------------------------------
+_NUMBER_TABLE = (
+    "null zero|ein eine einen einem einer eins one|zwei two|drei three|vier four|fünf five|sechs six|"
+    "sieben seven|acht eight|neun nine|zehn ten|elf eleven|zwölf twelve"
+)
+#: Number words 0–12 -> value, German and English (the articles "ein", "eine" … read as one).
+NUMBER_WORDS: dict[str, int] = {w: i for i, names in enumerate(_NUMBER_TABLE.split("|")) for w in names.split()}
+#: Words that always name a count ("drei", "twelve", "eins"; not the article "ein"), as a regex alternation.
+COUNT_WORDS = "|".join(w for w, v in NUMBER_WORDS.items() if v >= 2 or w in ("eins", "one"))
+
 _WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*", re.UNICODE)
 
 # Short, very frequent words decide short questions better than character statistics do. Words

@@ -13,16 +13,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .lang import MONTH_NAMES, MONTHS, detect_language, stem_tokens
+from .lang import MONTH_NAMES, MONTHS, NUMBER_WORDS, detect_language, stem_tokens
 from .types import Language
 
 #: Kinds of question. `SET_KINDS` are answered from several sentences.
 KINDS = ("factoid", "date", "list", "overview", "comparison", "multi", "why", "yesno", "event_date")
 SET_KINDS = frozenset({"list", "overview", "comparison", "multi"})
 
-_NUMBER_WORD = {
-    "zwei": 2, "drei": 3, "vier": 4, "fünf": 5, "sechs": 6, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-}
+_NUMBER_WORD = {w: v for w, v in NUMBER_WORDS.items() if 2 <= v <= 6}  # how many items a list asks for
 _COUNT = re.compile(
     r"\b(welche|which|what|nenne\w*|name|list\w*)\s+(?:\w+\s+)?(" + "|".join(_NUMBER_WORD) + r"|[2-6])\b", re.IGNORECASE
 )

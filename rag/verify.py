@@ -14,7 +14,7 @@ import os
 import re
 from dataclasses import dataclass
 
-from .lang import FULL_MONTHS, MONTHS, STOPWORDS, detect_language, stem_tokens, tokenize
+from .lang import FULL_MONTHS, MONTHS, NUMBER_WORDS, STOPWORDS, detect_language, stem_tokens, tokenize
 from .types import Language
 
 __all__ = ["Verification", "verify_answer", "is_abstention", "cited_numbers", "names_missing", "MONTHS"]
@@ -95,11 +95,7 @@ _NUM = re.compile(
 )
 _DATE = re.compile(r"\b(\d{1,2})[./](\d{1,2})[./](\d{2,4})\b|\b(\d{4})-(\d{2})-(\d{2})\b|\b(\d{1,2}):(\d{2})\b")
 _LIST_NUM = re.compile(r"^\s*\d+[.)]\s+|\b(?:satz|artikel|quelle|sentence|article|source)\s+\d+\b", re.M | re.I)
-_NUMBER_WORDS = (
-    "null zero|ein eine einen einem einer eins one|zwei two|drei three|vier four|fünf five|sechs six|"
-    "sieben seven|acht eight|neun nine|zehn ten|elf eleven|zwölf twelve"
-)
-_WORDS = {w: float(i) for i, names in enumerate(_NUMBER_WORDS.split("|")) for w in names.split()}
+_WORDS = {w: float(v) for w, v in NUMBER_WORDS.items()}
 
 
 @dataclass(frozen=True)
