@@ -17,6 +17,19 @@ import re
 from .lang import COUNT_WORDS, MONTH_NAMES, stem_tokens, tokenize
 from .types import Evidence, Language
 
+#: A citation as answers write it: [1], [1, 2], [1-3], [1 und 2] (the one pattern: the checks and the page).
+CITATION = re.compile(r"\[\s*(\d{1,3}(?:\s*(?:[,;]|[-–]|und|and)\s*\d{1,3})*)\s*\]")
+
+
+def citation_numbers(inner: str) -> list[int]:
+    """The numbers a citation's inside names, ranges expanded ("1-3" -> 1, 2, 3; wide ranges: the ends)."""
+    out: list[int] = []
+    for a, b in re.findall(r"(\d+)(?:\s*[-–]\s*(\d+))?", inner):
+        lo, hi = int(a), int(b or a)
+        out.extend(range(lo, hi + 1) if 0 <= hi - lo <= 20 else (lo, hi))
+    return out
+
+
 _MONTH = f"(?:{MONTH_NAMES})"  # _DATE_SPAN matches case-insensitively
 _DATE_SPAN = re.compile(
     rf"\b(?:(?:Anfang|Mitte|Ende|Beginn|early|mid|late)\s+)?\d{{1,2}}\.\s*(?:und\s+\d{{1,2}}\.\s*)?"

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from langchain_core.language_models import BaseChatModel
 
-from .forms import VERDICTS, has_type, only_repeats, quoted, snap, too_long
+from .forms import CITATION, VERDICTS, has_type, only_repeats, quoted, snap, too_long
 from .lang import stem_tokens
 from .prompts import (
     build_check_messages,
@@ -35,7 +35,7 @@ READER_TOKENS = 40
 #: Share of a yes/no question's content words a sentence must hold for a "yes" (same language).
 YES_OVERLAP = 0.75
 VERDICT_TOKENS = 3
-_CITES = re.compile(r"\s*\[[\d,\s–-]*\]|\s*\[n\]", re.IGNORECASE)
+_CITES = re.compile(rf"\s*(?:{CITATION.pattern}|\[\s*\]|\[n\])", re.IGNORECASE)
 
 
 @dataclass(frozen=True)

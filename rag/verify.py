@@ -14,6 +14,7 @@ import os
 import re
 from dataclasses import dataclass
 
+from .forms import CITATION, citation_numbers
 from .lang import FULL_MONTHS, MONTHS, NUMBER_WORDS, STOPWORDS, detect_language, stem_tokens, tokenize
 from .types import Language
 
@@ -27,7 +28,7 @@ class Verification:
     cited: tuple[int, ...]  # the sentence numbers the answer cites, in order of first mention
 
 
-_CITE = re.compile(r"\[\s*(\d+(?:\s*(?:[,;]|[-–]|und|and)\s*\d+)*)\s*\]")
+_CITE = CITATION
 _QUOTED = re.compile(r"[\"„“”»«].*?[\"“”«»]", re.S)
 _CAP_TOKEN = re.compile(r"(?<![\w-])[^\W\d_][\w'’.-]*", re.U)
 _SENT_END = re.compile(r"[.!?:;]\s*$|^\s*$|[\n•*\-–(\"„“»]\s*$")
@@ -179,9 +180,7 @@ def cited_numbers(answer: str) -> list[int]:
     """All citation numbers in `answer` in order of appearance (`[1, 2]`, `[1][2]`, `[1-3]`)."""
     out: list[int] = []
     for m in _CITE.finditer(answer):
-        for a, b in re.findall(r"(\d+)(?:\s*[-–]\s*(\d+))?", m.group(1)):
-            lo, hi = int(a), int(b or a)
-            out.extend(range(lo, hi + 1) if 0 <= hi - lo <= 20 else (lo, hi))
+        out.extend(citation_numbers(m.group(1)))
     return out
 
 

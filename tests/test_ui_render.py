@@ -305,3 +305,11 @@ def test_check_uploads_rejects_wrong_types_and_big_files(tmp_path: object, monke
     assert paths == [str(ok)] and names == ["a.TXT"]
     assert [name for name, _ in rejected] == ["b.exe", "c.md"]
     assert "type not allowed" in rejected[0][1] and "larger than" in rejected[1][1]
+
+
+def test_every_citation_form_the_checks_accept_is_linked() -> None:
+    """The page used to link only [1] and [1, 2]; the checks also accept [1-3] and [1 und 2]."""
+    html = render.link_citations("A [1-3]. B [1 und 2]. C [4].", known=[1, 2, 3])
+    for n in (1, 2, 3):
+        assert f'href="#src-{n}"' in html
+    assert 'href="#src-4"' not in html and "[4]" in html

@@ -13,11 +13,12 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from rag.forms import CITATION, citation_numbers
 from rag.types import Answer, Citation, UpdateReport
 
 GENERIC_ERROR = "Something went wrong; see the server log."
 
-_CITE = re.compile(r"\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]")
+_CITE = CITATION  # the same citation forms the checks accept: [1], [1, 2], [1-3], [1 und 2]
 
 
 def esc(text: object) -> str:
@@ -53,8 +54,7 @@ def link_citations(text: str, known: Iterable[int] | None = None) -> str:
     for m in _CITE.finditer(text):
         out.append(esc(text[pos : m.start()]))
         parts: list[str] = []
-        for raw in m.group(1).split(","):
-            n = int(raw)
+        for n in citation_numbers(m.group(1)):
             if allowed is None or n in allowed:
                 parts.append(f'<a class="cite" href="#src-{n}">{n}</a>')
             else:
