@@ -85,13 +85,13 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 
 def _watch(args: argparse.Namespace) -> int:
-    from . import indexing
-    from .api import _settings
+    from . import api, indexing
 
-    s = _settings(args.index, args.articles, args.embedder)
-    print(f"Watching {s.articles_dir} (Ctrl-C to stop)…", file=sys.stderr)
+    s = api.engine().settings
+    articles, index = args.articles or s.articles_dir, args.index or s.index_dir
+    print(f"Watching {articles} (Ctrl-C to stop)…", file=sys.stderr)
     try:
-        indexing.watch(s.articles_dir, s.index_dir, args.embedder,
+        indexing.watch(articles, index, args.embedder,
                        on_report=lambda r: _print_report(r, args.json), stop_after_s=args.seconds)
     except KeyboardInterrupt:
         pass
@@ -214,7 +214,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from . import api
+
     args = build_parser().parse_args(argv)
+    api.reset()  # one command, one reading of the environment
     level = logging.INFO if args.verbose else logging.WARNING
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     try:

@@ -21,6 +21,8 @@ ALLOWED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".jsonl")
 
 @dataclass(frozen=True)
 class Settings:
+    """Every setting, read once from the environment by `load_settings()` (validated there)."""
+
     index_dir: Path
     articles_dir: Path
     embedder: str
@@ -31,44 +33,121 @@ class Settings:
     auth: str | None = None  # "user:password"
     api_key: str | None = None  # bearer key of the OpenAI-compatible API (RAG_API_KEY)
     log_questions: bool = False
+    threads: int = 2  # CPU threads of the models (RAG_THREADS)
+    #: whether RAG_EMBEDDER was set: then it must match an existing index's embedder
+    embedder_set: bool = False
 
     def with_(self, **changes: object) -> Settings:
         clean = {k: v for k, v in changes.items() if v is not None}
         return replace(self, **clean)  # type: ignore[arg-type]
 
 
+#: The variables `load_settings` reads, with their valid values (the error messages quote these).
+VARIABLES: dict[str, str] = {
+    "RAG_INDEX_DIR": "a folder (default: index/)",
+    "RAG_ARTICLES_DIR": "a folder (default: seeds/)",
+    "RAG_EMBEDDER": "e5-small, hashing, sentence-transformers:<local folder> or sentence-transformers:all-MiniLM-L6-v2",
+    "RAG_LLM": "auto, extractive, llama-cpp, llama-cpp:<path/to/model.gguf> or openai:<http(s) base url>[#<model>]",
+    "RAG_LLM_TIMEOUT": "seconds, a number above 0 (default 60)",
+    "RAG_HOST": "an address to bind to, e.g. 127.0.0.1 (default) or 0.0.0.0",
+    "RAG_PORT": "a port number from 1 to 65535 (default 7860)",
+    "RAG_AUTH": "user:password, both parts non-empty",
+    "RAG_API_KEY": "any non-empty key",
+    "RAG_LOG_QUESTIONS": "1, true, yes, on or 0, false, no, off",
+    "RAG_THREADS": "a whole number from 1 to 256 (default 2)",
+}
+
+
+_OPTIONS = {"--llm": "RAG_LLM", "--embedder": "RAG_EMBEDDER"}
+
+
+def _bad(name: str, raw: str) -> ConfigError:
+    valid = VARIABLES[_OPTIONS.get(name, name)]
+    shown = f"{name} {raw!r}" if name.startswith("--") else f"{name}={raw!r}"
+    return ConfigError(f"{shown} is not a valid value. Valid: {valid}.")
+
+
 def _float(name: str, default: float) -> float:
     raw = os.environ.get(name)
-    if raw is None or raw == "":
+    if raw is None or raw.strip() == "":
         return default
     try:
-        return float(raw)
+        value = float(raw)
     except ValueError:
-        raise ConfigError(f"{name}={raw!r} is not a number. Set it to seconds, e.g. {name}=60.") from None
+        raise _bad(name, raw) from None
+    if not value > 0 or value == float("inf"):
+        raise _bad(name, raw)
+    return value
 
 
-def _int(name: str, default: int) -> int:
+def _int(name: str, default: int, lo: int, hi: int) -> int:
     raw = os.environ.get(name)
-    if raw is None or raw == "":
+    if raw is None or raw.strip() == "":
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
-        raise ConfigError(f"{name}={raw!r} is not a whole number, e.g. {name}={default}.") from None
+        raise _bad(name, raw) from None
+    if not lo <= value <= hi:
+        raise _bad(name, raw)
+    return value
+
+
+def _bool(name: str) -> bool:
+    raw = (os.environ.get(name) or "").strip().lower()
+    if raw in ("", "0", "false", "no", "off"):
+        return False
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    raise _bad(name, raw)
+
+
+def check_embedder(name: str, variable: str = "RAG_EMBEDDER") -> str:
+    if name in ("e5-small", "hashing") or (name.startswith("sentence-transformers:") and len(name) > 22):
+        return name
+    raise _bad(variable, name)
+
+
+def check_llm(name: str, variable: str = "RAG_LLM") -> str:
+    ok = name in ("auto", "extractive", "llama-cpp") or (name.startswith("llama-cpp:") and len(name) > 10) or (
+        name.startswith(("openai:http://", "openai:https://")) and len(name.split("//", 1)[1]) > 0)
+    if not ok:
+        raise _bad(variable, name)
+    return name
+
+
+def check_auth(raw: str | None, variable: str = "RAG_AUTH") -> str | None:
+    if not raw:
+        return None
+    user, sep, password = raw.partition(":")
+    if not sep or not user or not password:
+        raise ConfigError(f"{variable} / --auth must look like user:password (both parts non-empty).")
+    return raw
+
+
+def env_threads() -> int:
+    """RAG_THREADS, validated: the CPU threads the embedder and the language model use."""
+    return _int("RAG_THREADS", 2, 1, 256)
 
 
 def load_settings() -> Settings:
-    """Read RAG_* environment variables; defaults fit a fresh clone."""
+    """Read and validate the RAG_* environment variables once; defaults fit a fresh clone. A bad value
+    is a ConfigError that names the variable and its valid values."""
     env = os.environ
+    host = env.get("RAG_HOST") or "127.0.0.1"
+    if not host.strip() or any(c.isspace() for c in host):
+        raise _bad("RAG_HOST", host)
     return Settings(
         index_dir=Path(env.get("RAG_INDEX_DIR") or PROJECT_ROOT / "index"),
         articles_dir=Path(env.get("RAG_ARTICLES_DIR") or PROJECT_ROOT / "seeds"),
-        embedder=env.get("RAG_EMBEDDER") or DEFAULT_EMBEDDER,
-        llm=env.get("RAG_LLM") or DEFAULT_LLM,
+        embedder=check_embedder(env.get("RAG_EMBEDDER") or DEFAULT_EMBEDDER),
+        llm=check_llm(env.get("RAG_LLM") or DEFAULT_LLM),
         llm_timeout_s=_float("RAG_LLM_TIMEOUT", 60.0),
-        host=env.get("RAG_HOST") or "127.0.0.1",
-        port=_int("RAG_PORT", 7860),
-        auth=env.get("RAG_AUTH") or None,
+        host=host,
+        port=_int("RAG_PORT", 7860, 1, 65535),
+        auth=check_auth(env.get("RAG_AUTH") or None),
         api_key=env.get("RAG_API_KEY") or None,
-        log_questions=(env.get("RAG_LOG_QUESTIONS", "").lower() in ("1", "true", "yes")),
+        log_questions=_bool("RAG_LOG_QUESTIONS"),
+        threads=env_threads(),
+        embedder_set=bool(env.get("RAG_EMBEDDER")),
     )

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from .config import env_threads
 from .errors import ConfigError, DependencyError, ModelError
 from .lang import detect_language, stem_tokens
 from .types import sha256_file
@@ -61,16 +62,7 @@ def _normalise(x: np.ndarray) -> np.ndarray:
 
 
 def _threads() -> int:
-    raw = os.environ.get("RAG_THREADS", "")
-    if raw == "":
-        return 2
-    try:
-        n = int(raw)
-    except ValueError:
-        n = 0
-    if n < 1:
-        raise ConfigError(f"RAG_THREADS={raw!r} is not a positive whole number; set e.g. RAG_THREADS=2.")
-    return n
+    return env_threads()
 
 
 def verify_files(folder: Path, expected: dict[str, str], reinstall: str) -> None:

@@ -311,7 +311,7 @@ def safe_filename(name: str) -> str:
         stem, suffix = base, ""
     # file systems limit a name to 255 bytes, not characters: 200 bytes of stem leave room for "-NNN.jsonl"
     stem = _cut_utf8(stem[:100], 200).strip(" .") or "article"
-    suffix = _cut_utf8(suffix, 16)
+    suffix = _cut_utf8(suffix, 16).strip(" .")
     return f"{stem}.{suffix.lower()}" if suffix else stem
 
 

@@ -12,7 +12,6 @@ import atexit
 import contextlib
 import importlib.util
 import logging
-import os
 import threading
 import time
 from collections.abc import Iterator
@@ -27,6 +26,7 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from langchain_core.utils import secret_from_env
 from pydantic import Field, PrivateAttr, SecretStr
 
+from .config import env_threads
 from .errors import ConfigError, DependencyError, LLMError, ModelError
 from .models import DEFAULT_MODEL, ensure_model, model_available
 
@@ -199,7 +199,7 @@ class LlamaCppChat(BaseChatModel):
                 llama = _another_context(base)
                 _LOADED[(path, self.context)] = llama
                 return llama
-            threads = self.n_threads or int(os.environ.get("RAG_THREADS") or 2)
+            threads = self.n_threads or env_threads()
             t0 = time.perf_counter()
             try:
                 llama = Llama(model_path=path, n_ctx=self.n_ctx, n_threads=threads, verbose=False)

@@ -30,8 +30,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from . import api
 from .config import Settings
+from .engine import Engine
 from .errors import NoIndexError, RagError
 from .types import Answer
 
@@ -133,14 +133,14 @@ def _chunk(cid: str, created: int, delta: dict[str, Any], finish: str | None = N
     return f"data: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
-def stream_events(question: str, history: list[dict[str, str]], settings: Settings, cid: str,
+def stream_events(question: str, history: list[dict[str, str]], engine: Engine, cid: str,
                   created: int) -> Iterator[str]:
     """The SSE lines of a streamed answer: the role, the answer text in pieces, then a last chunk with
     the citations, then [DONE]. The pieces join to exactly the non-streaming answer's content."""
     yield _chunk(cid, created, {"role": "assistant", "content": ""})
     try:
         final: Answer | None = None
-        for event in api.ask_stream(question, history, llm=settings.llm, index_dir=settings.index_dir):
+        for event in engine.ask_stream(question, history):
             if event.kind == "final":
                 final = event.answer
         assert final is not None
@@ -155,8 +155,9 @@ def stream_events(question: str, history: list[dict[str, str]], settings: Settin
     yield "data: [DONE]\n\n"
 
 
-def router(settings: Settings) -> APIRouter:
-    """The /v1 routes over `settings` (its index, language model and auth)."""
+def router(engine: Engine) -> APIRouter:
+    """The /v1 routes over `engine` (its index, language model, and its settings' auth)."""
+    settings = engine.settings
     r = APIRouter(prefix="/v1")
 
     def check(request: Request) -> None:
@@ -188,11 +189,10 @@ def router(settings: Settings) -> APIRouter:
         if settings.log_questions:
             log.info("question (API): %s", question)
         if body.get("stream"):
-            return StreamingResponse(stream_events(question, history, settings, cid, created),
+            return StreamingResponse(stream_events(question, history, engine, cid, created),
                                      media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
         try:
-            answer = await run_in_threadpool(api.ask, question, history, llm=settings.llm,
-                                             index_dir=settings.index_dir)
+            answer = await run_in_threadpool(engine.ask, question, history)
         except NoIndexError as e:
             return error_response(RequestError(503, str(e), "no_index", "server_error"))
         except RagError as e:

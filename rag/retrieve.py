@@ -139,8 +139,6 @@ class SnapshotCache:
             self._snaps.clear()
 
 
-SNAPSHOTS = SnapshotCache()
-
 
 class HybridRetriever(BaseRetriever):
     """LangChain retriever over a Quellenlage index, the same hybrid search the answers use.
@@ -149,7 +147,8 @@ class HybridRetriever(BaseRetriever):
 
     Each Document's `page_content` is the chunk's text; its metadata is plain JSON: `title`, `url`,
     `date`, `article_id`, `chunk_id`, `score` (fused, higher is better) and `rank`. `k` may be given per
-    call. `index_dir` defaults to RAG_INDEX_DIR (or `index/`)."""
+    call. `index_dir` defaults to RAG_INDEX_DIR (or `index/`); the index is the default engine's
+    (`rag.api.engine()`), so it is reopened when another process commits."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
     index_dir: Path | None = None
@@ -173,14 +172,14 @@ class HybridRetriever(BaseRetriever):
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun, k: int | None = None, **kwargs: Any
     ) -> list[Document]:
-        from .config import load_settings
+        from .api import engine
 
         if kwargs:
             raise TypeError(f"HybridRetriever.invoke() takes k only, not {', '.join(sorted(kwargs))}")
         k = self.k if k is None else int(k)
         if k < 1:
             raise ValueError(f"k={k} must be at least 1")
-        snap = SNAPSHOTS.get(self.index_dir or load_settings().index_dir)
+        snap = engine().snapshot(self.index_dir)
         return [hit_document(h) for h in retrieve(snap, query, k, RetrievalConfig(mode=self.mode))]
 
 

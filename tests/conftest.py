@@ -47,9 +47,9 @@ def _offline(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(autouse=True)
 def _fresh_caches() -> Iterator[None]:
     yield
-    from rag.retrieve import SNAPSHOTS
+    from rag import api
 
-    SNAPSHOTS.clear()
+    api.reset()
 
 
 @pytest.fixture

@@ -65,7 +65,8 @@ def test_add_files_and_unknown_llm(hashing_index: Path, seeds_copy: Path, tmp_pa
                          "--index", str(hashing_index), "--json"])
     assert rep["added"] == 1 and rep["skipped"][0]["path"] == "prog.exe"
     assert main(["ask", "Wie lang ist die Brücke?", "--llm", "gpt-9", "--index", str(hashing_index)]) == 2
-    assert "Valid forms" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "--llm 'gpt-9' is not a valid value" in err and "openai:<http(s) base url>" in err
 
 
 def test_watch_picks_up_new_files(hashing_index: Path, seeds_copy: Path) -> None:

@@ -427,6 +427,7 @@ def _closed_port() -> int:
 
 def test_llm_server_down_gives_the_evidence_answer(hashing_index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RAG_LLM_TIMEOUT", "3")
+    api.reset()
     port = _closed_port()
     ans = api.ask(KISTEN_DE, llm=f"openai:http://127.0.0.1:{port}/v1", index_dir=hashing_index)
     assert "994" in ans.answer and ans.citations and not ans.abstained
@@ -471,6 +472,7 @@ def test_slow_llm_server_times_out_to_the_evidence_answer(
     hashing_index: Path, slow_server: str, monkeypatch: pytest.MonkeyPatch, model: str
 ) -> None:
     monkeypatch.setenv("RAG_LLM_TIMEOUT", "0.5")
+    api.reset()  # settings are read once per engine: the next call reads the new value
     t0 = time.perf_counter()
     ans = api.ask(KISTEN_DE, llm=f"openai:{slow_server}{model}", index_dir=hashing_index)
     elapsed = time.perf_counter() - t0

@@ -211,11 +211,13 @@ def _settings(tmp_path: object) -> object:
 
 
 def _run_chat(monkeypatch: pytest.MonkeyPatch, tmp_path: object, stream: object) -> list[tuple]:  # type: ignore[type-arg]
+    from rag.engine import Engine
     from ui import app
 
-    monkeypatch.setattr(app.api, "ask_stream", stream)
+    eng = Engine(_settings(tmp_path))  # type: ignore[arg-type]
+    monkeypatch.setattr(eng, "ask_stream", stream)  # the page answers through its engine
     monkeypatch.setattr(app.gr, "Warning", lambda *a, **k: None)
-    chat = app._chat(_settings(tmp_path))  # type: ignore[arg-type]
+    chat = app._chat(eng)
     return list(chat(f"Frage {SCRIPT}", [], []))
 
 
@@ -236,7 +238,7 @@ def test_chat_streams_evidence_then_final_and_keeps_plain_history(
 
     caplog.set_level("DEBUG")
     outs = _run_chat(monkeypatch, tmp_path, stream)
-    assert seen["question"] == f"Frage {SCRIPT}" and seen["llm"] == "extractive"
+    assert seen["question"] == f"Frage {SCRIPT}" and seen["history"] == []
     assert [o[0][-1]["content"] for o in outs] == [
         render.render_pending(),
         render.render_answer(ev),

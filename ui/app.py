@@ -18,8 +18,8 @@ from typing import Any
 
 import gradio as gr
 
-from rag import api
 from rag.config import ALLOWED_SUFFIXES, MAX_FILE_BYTES, Settings, load_settings
+from rag.engine import Engine
 from rag.errors import ConfigError, NoIndexError, RagError
 from rag.openai_api import router as openai_router
 from rag.types import UpdateReport
@@ -94,33 +94,36 @@ def terminal_progress(out: Any = None) -> Callable[[str, int, int], None]:
     return progress
 
 
-def ensure_index(settings: Settings) -> None:
+def ensure_index(eng: Engine) -> None:
     """Build the index from the articles folder on first start (when there is none yet)."""
+    settings = eng.settings
     try:
-        api.index_status(settings.index_dir)
+        eng.index_status()
         return
     except NoIndexError:
         pass
     print(f"No index in {settings.index_dir}; building it from {settings.articles_dir} …", file=sys.stderr)
-    report = api.build_index(settings.articles_dir, settings.index_dir, settings.embedder, progress=terminal_progress())
+    report = eng.build_index(embedder=settings.embedder, progress=terminal_progress())
     print(f"Index built: {report.added} articles, {report.chunks_embedded} chunks.", file=sys.stderr)
     for s in report.skipped:
         print(f"  skipped {s.path}: {s.reason}", file=sys.stderr)
 
 
-def status_html(settings: Settings) -> str:
+def status_html(eng: Engine) -> str:
     try:
-        status = dict(api.index_status(settings.index_dir))
+        status = dict(eng.index_status())
     except RagError as e:
         return render.render_message_box(str(e))
     except Exception:
         log.exception("reading the index status failed")
         return render.render_message_box(render.GENERIC_ERROR)
-    status["llm"] = settings.llm
+    status["llm"] = eng.settings.llm
     return render.render_status(status)
 
 
-def _chat(settings: Settings) -> Callable[..., Iterator[ChatOut]]:
+def _chat(eng: Engine) -> Callable[..., Iterator[ChatOut]]:
+    settings = eng.settings
+
     def chat(message: str, display: Messages, history: Messages) -> Iterator[ChatOut]:
         question = (message or "").strip()
         if not question:
@@ -139,7 +142,7 @@ def _chat(settings: Settings) -> Callable[..., Iterator[ChatOut]]:
         known: list[int] | None = None
         evidence = None
         try:
-            for event in api.ask_stream(question, list(history), llm=settings.llm, index_dir=settings.index_dir):
+            for event in eng.ask_stream(question, list(history)):
                 if event.kind == "evidence" and event.answer is not None:
                     known = [c.n for c in event.answer.citations]
                     evidence = event.answer
@@ -195,19 +198,17 @@ def check_uploads(paths: list[str]) -> tuple[list[str], list[str], list[tuple[st
     return ok_paths, ok_names, rejected
 
 
-def _upload(settings: Settings) -> Callable[..., tuple[str, str, None]]:
+def _upload(eng: Engine) -> Callable[..., tuple[str, str, None]]:
     def upload(files: list[str] | str | None, progress: gr.Progress = gr.Progress()) -> tuple[str, str, None]:  # noqa: B008
         if not files:
-            return render.render_message_box("Choose one or more files first.", "info"), status_html(settings), None
+            return render.render_message_box("Choose one or more files first.", "info"), status_html(eng), None
         paths = [files] if isinstance(files, str) else list(files)
         try:
             ok_paths, ok_names, rejected = check_uploads(paths)
             if ok_paths:
-                report = api.add_files(
+                report = eng.add_files(
                     ok_paths,
                     names=ok_names,
-                    articles_dir=settings.articles_dir,
-                    index_dir=settings.index_dir,
                     progress=lambda stage, done, total: progress((done, max(total, 1)), desc=stage),
                 )
             else:
@@ -225,7 +226,7 @@ def _upload(settings: Settings) -> Callable[..., tuple[str, str, None]]:
         except Exception:
             log.exception("adding uploaded files failed")
             html = render.render_message_box(render.GENERIC_ERROR)
-        return html, status_html(settings), None
+        return html, status_html(eng), None
 
     return upload
 
@@ -234,9 +235,12 @@ def _clear() -> tuple[Messages, Messages, Messages, str, str]:
     return [], [], [], render.render_sources(()), ""
 
 
-def build_app(settings: Settings | None = None) -> gr.Blocks:
-    """The page: chat + sources on the left/right, upload and index status below."""
-    settings = settings or load_settings()
+def build_app(settings: Settings | None = None, engine: Engine | None = None) -> gr.Blocks:
+    """The page: chat + sources on the left/right, upload and index status below. It answers through
+    `engine` (default: one built from `settings`, else from the environment); `launch` serves the
+    OpenAI-compatible API through the same engine."""
+    eng = engine or Engine(settings or load_settings())
+    settings = eng.settings
     with gr.Blocks(title="Quellenlage", analytics_enabled=False) as app:
         gr.HTML(
             "<h2>Quellenlage</h2><p>Answers from the indexed news articles, with their sources.</p>", js_on_load=None
@@ -287,7 +291,7 @@ def build_app(settings: Settings | None = None) -> gr.Blocks:
                 gr.Markdown("### Index")
                 status = gr.HTML("", elem_id="index-status", js_on_load=None)
 
-        chat = _chat(settings)
+        chat = _chat(eng)
         outputs = [chatbot, display, history, sources, question]
         ins = [question, display, history]
         gr.on(
@@ -301,8 +305,9 @@ def build_app(settings: Settings | None = None) -> gr.Blocks:
         )
         clear_btn.click(_clear, None, outputs, api_visibility="private", queue=False)
         chatbot.clear(_clear, None, outputs, api_visibility="private", queue=False)  # the chatbot's own trash icon
-        add_btn.click(_upload(settings), [files], [report, status, files], api_name="add_files", concurrency_limit=1)
-        app.load(lambda: status_html(settings), None, [status], api_visibility="private")
+        add_btn.click(_upload(eng), [files], [report, status, files], api_name="add_files", concurrency_limit=1)
+        app.load(lambda: status_html(eng), None, [status], api_visibility="private")
+    app.rag_engine = eng  # type: ignore[attr-defined]
     return app
 
 
@@ -328,7 +333,8 @@ def launch(app: gr.Blocks, settings: Settings, *, block: bool = True, quiet: boo
         css=CSS,
         footer_links=["api", "settings"],
         run_history=False,
-        app_kwargs={"routes": openai_router(settings).routes},  # /v1: the OpenAI-compatible API, same server
+        # /v1: the OpenAI-compatible API on the same server, through the page's engine
+        app_kwargs={"routes": openai_router(getattr(app, "rag_engine", None) or Engine(settings)).routes},
     )
 
 
@@ -338,5 +344,6 @@ def serve(host: str | None = None, port: int | None = None, auth: str | None = N
     API (localhost by default)."""
     settings = load_settings().with_(host=host, port=port, auth=auth, api_key=api_key)
     parse_auth(settings.auth)  # fail early on a malformed value
-    ensure_index(settings)
-    launch(build_app(settings), settings, block=True)
+    eng = Engine(settings)
+    ensure_index(eng)
+    launch(build_app(engine=eng), settings, block=True)

@@ -1,0 +1,164 @@
+"""One engine: the validated settings, read once, and everything loaded from them.
+
+`Engine(settings)` owns the open index snapshots (reopened when another process commits), the
+language models by backend name, and through the snapshots their derived indexes (the evidence
+step's per-snapshot tables live on the snapshot and go with it). `rag.api` is a thin layer over a
+default engine built from the environment on first use; the CLI, the page, the OpenAI-compatible API
+and `rag eval` go through it. `reset()` drops everything, so tests reset one object.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from . import indexing, store
+from .chain import AnswerFlow, History
+from .config import Settings, check_embedder, check_llm, load_settings
+from .errors import NoIndexError, RagError
+from .retrieve import RetrievalConfig, SnapshotCache, retrieve
+from .types import Answer, Hit, StreamEvent, UpdateReport
+
+log = logging.getLogger(__name__)
+
+MAX_QUESTION_CHARS = 2000
+
+
+class Engine:
+    """Quellenlage over one set of settings (see module doc)."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or load_settings()
+        self.snapshots = SnapshotCache()
+        self._llms: dict[tuple[str, float], Any] = {}
+        self._lock = threading.Lock()
+
+    # --- what is loaded ---------------------------------------------------------------------------
+
+    def index_dir(self, index_dir: Path | str | None = None) -> Path:
+        return Path(index_dir) if index_dir else self.settings.index_dir
+
+    def snapshot(self, index_dir: Path | str | None = None) -> store.Snapshot:
+        """The open index (the current generation; reopened after another process's commit)."""
+        return self.snapshots.get(self.index_dir(index_dir))
+
+    def llm(self, name: str | None = None) -> tuple[Any, str]:
+        """The chat model of a backend name (default: the settings'), loaded once, and the name to report;
+        (None, "extractive") without a model."""
+        from .llms import get_llm
+
+        name = check_llm(name, "--llm") if name else self.settings.llm
+        with self._lock:
+            key = (name, self.settings.llm_timeout_s)
+            if key not in self._llms:
+                self._llms[key] = get_llm(name, timeout_s=self.settings.llm_timeout_s)
+            model = self._llms[key]
+        if model is None:
+            return None, "extractive"
+        return model, "llama-cpp" if name == "auto" else name
+
+    def warm_up(self, llm: bool = True) -> None:
+        """Open the index, load the embedder and (with `llm`) the language model now, not on the first
+        question."""
+        from .embedders import get_embedder
+
+        snap = self.snapshot()
+        get_embedder(snap.embedder).embed_query("warm-up")
+        model, _ = self.llm() if llm else (None, "")
+        load = getattr(model, "load", None)
+        if callable(load):
+            load()
+
+    def reset(self) -> None:
+        """Forget the open snapshots and the loaded language models."""
+        self.snapshots.clear()
+        with self._lock:
+            self._llms.clear()
+
+    # --- questions ----------------------------------------------------------------------------------
+
+    def search(self, question: str, k: int = 5, index_dir: Path | str | None = None,
+               mode: str = "hybrid") -> list[Hit]:
+        return retrieve(self.snapshot(index_dir), question, k, RetrievalConfig(mode=mode))
+
+    def ask_stream(self, question: str, history: History = (), *, llm: str | None = None,
+                   index_dir: Path | str | None = None, k: int = 5) -> Iterator[StreamEvent]:
+        if not question or not question.strip():
+            raise RagError("The question is empty. Type a question about the articles.")
+        if len(question) > MAX_QUESTION_CHARS:
+            raise RagError(f"The question is longer than {MAX_QUESTION_CHARS} characters. Ask it in fewer words.")
+        snap = self.snapshot(index_dir)
+        model, name = self.llm(llm)
+        yield from AnswerFlow(snap, model, name, k).stream({"question": question, "history": history})
+
+    def ask(self, question: str, history: History = (), *, llm: str | None = None,
+            index_dir: Path | str | None = None, k: int = 5) -> Answer:
+        final: Answer | None = None
+        for event in self.ask_stream(question, history, llm=llm, index_dir=index_dir, k=k):
+            if event.kind == "final":
+                final = event.answer
+        assert final is not None
+        return final
+
+    # --- the index ------------------------------------------------------------------------------------
+
+    def _folders(self, articles_dir: Path | str | None, index_dir: Path | str | None) -> tuple[Path, Path]:
+        return Path(articles_dir) if articles_dir else self.settings.articles_dir, self.index_dir(index_dir)
+
+    def build_index(self, articles_dir: Path | str | None = None, index_dir: Path | str | None = None,
+                    embedder: str | None = None, progress: indexing.Progress | None = None) -> UpdateReport:
+        """Build the index from scratch; without an embedder asked for (argument or RAG_EMBEDDER) the
+        rebuilt index keeps its embedder (or gets the default)."""
+        articles, index = self._folders(articles_dir, index_dir)
+        name = check_embedder(embedder, "--embedder") if embedder else (
+            self.settings.embedder if self.settings.embedder_set else None)
+        report = indexing.sync(articles, index, name, rebuild=True, progress=progress or indexing._noop)
+        self.snapshots.clear()
+        return report
+
+    def update_index(self, articles_dir: Path | str | None = None, index_dir: Path | str | None = None,
+                     embedder: str | None = None, progress: indexing.Progress | None = None) -> UpdateReport:
+        """Sync the index with the folder. An embedder asked for (argument or RAG_EMBEDDER) must be the
+        index's: a mismatch is an error, not silently ignored; none asked for keeps the index's."""
+        articles, index = self._folders(articles_dir, index_dir)
+        name = check_embedder(embedder, "--embedder") if embedder else (
+            self.settings.embedder if self.settings.embedder_set else None)
+        if name is None and store.read_manifest(index) is None:
+            name = self.settings.embedder
+        return indexing.sync(articles, index, name, progress=progress or indexing._noop)
+
+    def add_files(self, paths: Iterable[Path | str], names: Iterable[str] | None = None,
+                  articles_dir: Path | str | None = None, index_dir: Path | str | None = None,
+                  progress: indexing.Progress | None = None) -> UpdateReport:
+        """Copy files into the articles folder (safe names, checked first) and update the index."""
+        from dataclasses import replace
+
+        articles, index = self._folders(articles_dir, index_dir)
+        _, skipped = indexing.copy_into(articles, [Path(p) for p in paths], names)
+        report = self.update_index(articles, index, progress=progress)
+        return replace(report, skipped=tuple(skipped) + report.skipped) if skipped else report
+
+    def index_status(self, index_dir: Path | str | None = None, checksums: bool = False) -> dict[str, Any]:
+        """Counts and settings of the index, after opening it: a deleted, truncated or damaged generation
+        raises IndexCorruptError (with the fix) rather than reporting the manifest's counts. `checksums`
+        verifies every file's sha256 whatever the index's size (`rag index check`)."""
+        index = self.index_dir(index_dir)
+        if store.read_manifest(index) is None:
+            raise NoIndexError(f"No index in {index} — run `rag index build`.")
+        snap = store.check_index(index) if checksums else self.snapshot(index)
+        manifest = snap.manifest
+        counts = manifest.get("counts", {})
+        return {
+            "index_dir": str(index),
+            "articles": counts.get("articles", 0),
+            "chunks": counts.get("chunks", 0),
+            "sentences": counts.get("sentences", 0),
+            "embedder": manifest.get("embedder"),
+            "dim": manifest.get("dim"),
+            "updated": manifest.get("updated"),
+            "generation": manifest.get("generation"),
+            "llm": self.settings.llm,
+        }
