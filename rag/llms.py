@@ -22,6 +22,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.language_models.base import LangSmithParams
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from pydantic import Field
 
 from .config import env_threads
 from .errors import ConfigError, DependencyError, LLMError, ModelError
@@ -137,7 +138,7 @@ class LlamaCppChat(BaseChatModel):
 
     model: str = DEFAULT_MODEL  # a bundled model name or a path to a .gguf file
     n_ctx: int = 2048
-    n_threads: int | None = None  # default: RAG_THREADS or 2
+    n_threads: int | None = Field(default_factory=env_threads)  # default: RAG_THREADS (validated) or 2
     max_tokens: int = 256
     temperature: float = 0.0
     timeout_s: float = 60.0  # how long a caller waits for its turn

@@ -139,6 +139,10 @@ class TestLlamaCppChatUnitStandard(_NoToolsChat, lt_unit.ChatModelUnitTests):
     def chat_model_params(self) -> dict[str, Any]:
         return {"model": DEFAULT_MODEL}
 
+    @property
+    def init_from_env_params(self) -> tuple[dict[str, str], dict[str, Any], dict[str, Any]]:
+        return {"RAG_THREADS": "3"}, {"model": DEFAULT_MODEL}, {"n_threads": 3}
+
 
 class TestOpenAICompatChatUnitStandard(_NoToolsChat, lt_unit.ChatModelUnitTests):
     @property
