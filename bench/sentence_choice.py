@@ -1,10 +1,12 @@
-"""Whether the first cited sentence holds the gold answer, extractive, on XQuAD dev (German articles), for
-German questions and for English questions on the same articles, side by side: the measure of sentence
-choice that short answers depend on.
+"""Sentence choice and short answers on XQuAD dev (German articles), German questions and English
+questions on the same articles side by side, per backend: whether the first cited sentence holds the
+gold answer, and the short answer's token F1 and exact match against the gold span (German for both;
+`rag eval`'s `short_answer_f1` / `short_answer_em`).
 
-    .venv/bin/python bench/sentence_choice.py [--limit N]
+    .venv/bin/python bench/sentence_choice.py [--llms extractive,llama-cpp] [--limit N]
 
-The index of the dev articles is cached in bench/out/cache/.
+The index of the dev articles is built once and cached in bench/out/cache/ (unlike `rag eval --qa`,
+which indexes a SQuAD file anew each run).
 """
 
 from __future__ import annotations
@@ -20,23 +22,28 @@ FILES = {"de": BENCH / "xquad.de.dev.json", "en": BENCH / "xquad.en-questions.de
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--limit", type=int, default=None)
+    p.add_argument("--llms", default="extractive")
+    p.add_argument("--limit", type=int, default=None, help="the first N questions of each file")
     args = p.parse_args(argv)
     from rag.eval_run import evaluate, load_squad
 
     articles, _ = load_squad(FILES["de"])
     index_dir = cached_index("xquad-dev", articles, "e5-small")
     rows, results = [], {}
-    for lang, path in FILES.items():
-        items = load_squad(path)[1][: args.limit]
-        print(f"answering {len(items)} {lang} questions…", file=sys.stderr)
-        res = evaluate(items, index_dir, llm="extractive", progress=False)
-        first = [r for r in res["rows"] if r["answerable"]]
-        held = sum(bool(r["citations"]) and bool(r["citations"][0]["ok"]) for r in first)
-        abstained = sum(bool(r["abstained"]) for r in first)
-        rows.append([lang, len(first), round(held / max(1, len(first)), 3), abstained])
-        results[lang] = res["metrics"]
-    print(table(["questions", "n", "first cited sentence holds the gold", "abstained"], rows))
+    for llm in [x for x in args.llms.split(",") if x]:
+        for lang, path in FILES.items():
+            items = load_squad(path)[1][: args.limit]
+            print(f"answering {len(items)} {lang} questions with {llm}…", file=sys.stderr)
+            res = evaluate(items, index_dir, llm=llm, progress=False)
+            first = [r for r in res["rows"] if r["answerable"]]
+            held = sum(bool(r["citations"]) and bool(r["citations"][0]["ok"]) for r in first)
+            m = res["metrics"]
+            rows.append([llm, lang, len(first), round(held / max(1, len(first)), 3),
+                         sum(bool(r["abstained"]) for r in first), m.get("short_answer_f1"), m.get("short_answer_em"),
+                         m.get("p50_ms", {}).get("total_ms")])
+            results[f"{llm}/{lang}"] = m
+    print(table(["backend", "questions", "n", "first cited sentence holds the gold", "abstained",
+                 "short answer F1", "short answer EM", "p50 ms"], rows))
     print_machine()
     write_result("sentence_choice", {"args": vars(args), "results": results})
     return 0
