@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -83,3 +87,38 @@ def e5_seed_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copytree(SEEDS, base / "articles")
     api.build_index(base / "articles", base / "index", embedder="e5-small")
     return base / "index"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def llama_cpp_server(model: str, log_path: Path, *extra: str) -> Iterator[str]:
+    """llama-cpp-python's own OpenAI-compatible server on 127.0.0.1 serving `model`; yields its /v1 URL."""
+    port = free_port()
+    cmd = [sys.executable, "-m", "llama_cpp.server", "--model", model, "--host", "127.0.0.1", "--port", str(port),
+           "--n_ctx", "2048", "--n_threads", "2", *extra]
+    with log_path.open("wb") as log:  # a pipe would fill up with llama.cpp's load log and block it
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 120
+            while True:
+                if proc.poll() is not None:
+                    pytest.fail(f"server exited with {proc.returncode}: {log_path.read_text()[-2000:]}")
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    break
+                except OSError:
+                    assert time.monotonic() < deadline, "llama_cpp.server did not start within 120 s"
+                    time.sleep(0.5)
+            yield f"http://127.0.0.1:{port}/v1"
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()

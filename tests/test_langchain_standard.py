@@ -14,11 +14,7 @@ JSON mode, image/audio/PDF inputs, and recorded-HTTP timing (VCR cassettes).
 from __future__ import annotations
 
 import shutil
-import socket
 import stat
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -32,16 +28,10 @@ from rag.embedders import LangChainEmbeddings, get_embedder  # noqa: E402
 from rag.llms import LlamaCppChat, OpenAICompatChat  # noqa: E402
 from rag.models import DEFAULT_MODEL  # noqa: E402
 from rag.retrieve import HybridRetriever  # noqa: E402
-from tests.conftest import SEEDS  # noqa: E402
+from tests.conftest import SEEDS, llama_cpp_server  # noqa: E402
 
 #: Short generations keep the chat suites at a few seconds a test on 2 cores.
 MAX_TOKENS = 24
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _real_llama_or_skip() -> str:
@@ -186,31 +176,9 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """llama-cpp-python's own OpenAI-compatible server on 127.0.0.1, serving the embedded model."""
     pytest.importorskip("sse_starlette")
     model = _real_llama_or_skip()
-    port = _free_port()
     log_path = tmp_path_factory.mktemp("server") / "server.log"
-    cmd = [sys.executable, "-m", "llama_cpp.server", "--model", model, "--host", "127.0.0.1", "--port", str(port),
-           "--n_ctx", "2048", "--n_threads", "2", "--model_alias", "quellenlage-test"]
-    with log_path.open("wb") as log:  # a pipe would fill up with llama.cpp's load log and block it
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            deadline = time.monotonic() + 120
-            while True:
-                if proc.poll() is not None:
-                    pytest.fail(f"server exited with {proc.returncode}: {log_path.read_text()[-2000:]}")
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                    break
-                except OSError:
-                    assert time.monotonic() < deadline, "llama_cpp.server did not start within 120 s"
-                    time.sleep(0.5)
-            yield f"http://127.0.0.1:{port}/v1"
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    with llama_cpp_server(model, log_path, "--model_alias", "quellenlage-test") as url:
+        yield url
 
 
 @pytest.mark.llm

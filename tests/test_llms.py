@@ -3,7 +3,6 @@ from __future__ import annotations
 import json
 import logging
 import socket
-import subprocess
 import sys
 import threading
 import time
@@ -19,6 +18,7 @@ from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from rag import llms
 from rag.errors import ConfigError, DependencyError, LLMError
 from rag.llms import LlamaCppChat, OpenAICompatChat, get_llm
+from tests.conftest import llama_cpp_server
 from tests.fakes import RecordingChatModel
 
 MESSAGES = [SystemMessage("Antworte kurz."), HumanMessage("Wie viele Kisten?"), AIMessage("994"), HumanMessage("Und?")]
@@ -318,48 +318,19 @@ def test_embedded_model_answers_from_the_sentence() -> None:
     assert streamed == reply  # temperature 0: the same answer either way
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.mark.server
 def test_llama_cpp_server_through_openai_backend(tmp_path: Path) -> None:
     _real_llama_or_skip()
     pytest.importorskip("sse_starlette")
     from rag.models import ensure_model
 
-    port = _free_port()
     model = str(ensure_model(progress=False))
-    cmd = [sys.executable, "-m", "llama_cpp.server", "--model", model, "--host", "127.0.0.1", "--port", str(port)]
-    cmd += ["--n_ctx", "2048", "--n_threads", "2"]
-    log = (tmp_path / "server.log").open("wb")  # a pipe would fill up with llama.cpp's load log and block it
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"server exited with {proc.returncode}: {(tmp_path / 'server.log').read_text()[-2000:]}")
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "llama_cpp.server did not start within 120 s"
-                time.sleep(0.5)
-        llm = get_llm(f"openai:http://127.0.0.1:{port}/v1", timeout_s=120)
+    with llama_cpp_server(model, tmp_path / "server.log") as url:
+        llm = get_llm(f"openai:{url}", timeout_s=120)
         assert isinstance(llm, OpenAICompatChat)
         assert "994" in str(llm.invoke(QUESTION).content)
         assert llm.model_id() == model  # the first model the server lists: its file
         assert "994" in "".join(str(c.content) for c in llm.stream(QUESTION))
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
 
 
 def test_each_role_gets_its_own_context_of_the_same_file(fake_llama: Path) -> None:

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import base64
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import httpx
 import pytest
 
 from rag.config import Settings
+from tests.conftest import free_port
 
 openai = pytest.importorskip("openai", reason="needs the openai client (dev extra)")
 
@@ -20,17 +20,11 @@ pytestmark = pytest.mark.server
 QUESTION = "Wie viele Kisten mit sterblichen Überresten hat Vietnam zurückgegeben?"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _serve(index: Path, articles: Path, **auth: str | None) -> Iterator[str]:
     from ui.app import build_app, launch
 
     settings = Settings(index_dir=index, articles_dir=articles, embedder="hashing", llm="extractive",
-                        host="127.0.0.1", port=_free_port(), **auth)  # type: ignore[arg-type]
+                        host="127.0.0.1", port=free_port(), **auth)  # type: ignore[arg-type]
     app = build_app(settings)
     launch(app, settings, block=False, quiet=True)
     try:
