@@ -195,6 +195,30 @@ def previous_user_questions(history: Sequence[Any]) -> list[str]:
     return out
 
 
+def previous_answers(history: Sequence[Any]) -> list[str]:
+    """The assistant turns of a history (same forms as `previous_user_questions`)."""
+    out: list[str] = []
+    for turn in history or []:
+        if isinstance(turn, dict):
+            if turn.get("role") == "assistant" and isinstance(turn.get("content"), str):
+                out.append(turn["content"])
+        elif isinstance(turn, (list, tuple)) and len(turn) > 1 and isinstance(turn[1], str):
+            out.append(turn[1])
+    return out
+
+
+_ELSE = re.compile(
+    r"\b(außerdem|zusätzlich|darüber\s+hinaus|sonst\s+noch|was\s+noch|welche\w*\s+(\w+\s+)?noch|noch\s+(etwas|mehr)|"
+    r"what\s+else|who\s+else|where\s+else|besides|in\s+addition|apart\s+from\s+that|other\s+than\s+that)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_for_more(question: str) -> bool:
+    """Whether a follow-up asks for something besides what was answered ("Wozu trug sie außerdem bei?")."""
+    return bool(_ELSE.search(question))
+
+
 def is_follow_up(question: str, language: Language) -> bool:
     """A follow-up points back (a pronoun, "there", an elliptic "Und wann?") or has almost no content of
     its own. A question that names its own topic without pointing back is a new topic, however short
@@ -202,7 +226,7 @@ def is_follow_up(question: str, language: Language) -> bool:
     content = stem_tokens(question, language)
     if len(content) <= 1:
         return True
-    if _ELLIPSIS.search(question):
+    if _ELLIPSIS.search(question) or asks_for_more(question):  # "… außerdem?" is about what was said
         return True
     cleaned = _NOT_ANAPHOR.sub(" ", question)
     if language == "de":  # capitalised "Sie" mid-sentence is the polite address, not "they"

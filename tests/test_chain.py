@@ -225,6 +225,21 @@ def test_a_follow_up_is_answered_by_its_own_words_not_the_previous_answer(hashin
     assert "ASEAN" not in answer.citations[0].quote
 
 
+def test_a_follow_up_asking_what_else_gets_another_sentence(tmp_path: Path) -> None:
+    """"… außerdem?" used to get the sentence that had just been given."""
+    snap = _one_article_index(tmp_path, "Die neue Brücke in Nordheim verkürzt den Weg der Pendler um zehn Minuten."
+                              "\n\nDie neue Brücke in Nordheim entlastet die Altstadt vom Verkehr.\n\n"
+                              "Gestern regnete es in Bremen.\n")
+    first = "Was bewirkt die neue Brücke in Nordheim?"
+    given = _final(_ask(snap, first, None))
+    assert not given.abstained
+    for history in ([{"role": "user", "content": first}, {"role": "assistant", "content": given.answer}],
+                    [{"role": "user", "content": first}]):  # with the answer, or only the question
+        more = _final(_ask(snap, "Was bewirkt die Brücke außerdem?", None, history))
+        assert not more.abstained and "Bremen" not in more.answer
+        assert more.citations[0].quote != given.citations[0].quote
+
+
 # --- with a model: the reader, the checks, the fallbacks -------------------------------------------
 
 def test_the_readers_span_is_the_short_answer_verified(hashing_index: Path) -> None:
