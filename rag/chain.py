@@ -36,7 +36,7 @@ from .evidence import (
 from .forms import VERDICTS, bullets, extractive_short, quoted, refers_back, single_text
 from .forms import snap as snap_span
 from .lang import detect_language
-from .neighbours import adjacent, preceding_sentence, with_enumerations
+from .neighbours import adjacent, preceding_sentence, sentence_key, with_enumerations
 from .prompts import ABSTAIN, build_judge_messages, judge_says_no
 from .question import Question, analyse, asks_for_more, names_date, parts, previous_answers, previous_user_questions
 from .reading import Reading, not_all, read
@@ -118,7 +118,7 @@ def prepare(snap: store.Snapshot, question: str, history: History = (), k: int =
             fresh = [item for item in scored if " ".join(item[2].sentence.text.split()) not in said]
         else:  # only the questions: their best sentences, found again
             given = _best_sentences(snap, previous_user_questions(history), k)
-            fresh = [item for item in scored if _key(item[2]) not in given]
+            fresh = [item for item in scored if sentence_key(item[2]) not in given]
         scored = fresh or scored
     if not scored:
         return done((), "no article matches the question")
@@ -176,17 +176,13 @@ def prepare(snap: store.Snapshot, question: str, history: History = (), k: int =
     return done([best])
 
 
-def _key(ev: Evidence) -> tuple[str, int]:
-    return ev.article_id, ev.sentence.start
-
-
 def _best_sentences(snap: store.Snapshot, asked: list[str], k: int) -> set[tuple[str, int]]:
     """The best sentence of each earlier question of a conversation, answered again (~15 ms each)."""
     given: set[tuple[str, int]] = set()
     for i, earlier in enumerate(asked):
         p = prepare(snap, earlier, [{"role": "user", "content": q} for q in asked[:i]], k)
         if p.evidence and not p.abstain_reason:
-            given.add(_key(p.evidence[0]))
+            given.add(sentence_key(p.evidence[0]))
     return given
 
 

@@ -105,6 +105,12 @@ class Engine:
 
     # --- the index ------------------------------------------------------------------------------------
 
+    def _asked_embedder(self, embedder: str | None) -> str | None:
+        """The embedder asked for: the argument, else RAG_EMBEDDER when it was set, else None (the index's)."""
+        if embedder:
+            return check_embedder(embedder, "--embedder")
+        return self.settings.embedder if self.settings.embedder_set else None
+
     def _folders(self, articles_dir: Path | str | None, index_dir: Path | str | None) -> tuple[Path, Path]:
         return Path(articles_dir) if articles_dir else self.settings.articles_dir, self.index_dir(index_dir)
 
@@ -113,8 +119,7 @@ class Engine:
         """Build the index from scratch; without an embedder asked for (argument or RAG_EMBEDDER) the
         rebuilt index keeps its embedder (or gets the default)."""
         articles, index = self._folders(articles_dir, index_dir)
-        name = check_embedder(embedder, "--embedder") if embedder else (
-            self.settings.embedder if self.settings.embedder_set else None)
+        name = self._asked_embedder(embedder)
         report = indexing.sync(articles, index, name, rebuild=True, progress=progress or indexing._noop)
         self.snapshots.clear()
         return report
@@ -124,8 +129,7 @@ class Engine:
         """Sync the index with the folder. An embedder asked for (argument or RAG_EMBEDDER) must be the
         index's: a mismatch is an error, not silently ignored; none asked for keeps the index's."""
         articles, index = self._folders(articles_dir, index_dir)
-        name = check_embedder(embedder, "--embedder") if embedder else (
-            self.settings.embedder if self.settings.embedder_set else None)
+        name = self._asked_embedder(embedder)
         if name is None and store.read_manifest(index) is None:
             name = self.settings.embedder
         return indexing.sync(articles, index, name, progress=progress or indexing._noop)

@@ -13,6 +13,11 @@ from .evidence import looks_like_instruction
 from .types import Evidence
 
 
+def sentence_key(ev: Evidence) -> tuple[str, int]:
+    """Which sentence of which article `ev` is (the same sentence reached through two chunks is one)."""
+    return ev.article_id, ev.sentence.start
+
+
 def preceding_sentence(snap: store.Snapshot, ev: Evidence, same_paragraph: bool = False) -> Evidence | None:
     """The sentence before `ev` in its article (None for the first, or across a paragraph break when
     `same_paragraph`); an instruction-like sentence is never returned (article text is data)."""
@@ -76,6 +81,7 @@ def with_enumerations(snap: store.Snapshot, evidence: list[Evidence], cap: int) 
     Zweitens … Drittens …") gets all its items: from the sentence that says "Erstens" (or the one that
     announces it, right before), each next ordinal within `ENUMERATION_GAP` sentences; article order."""
     out = list(evidence)
+    seen = {sentence_key(ev) for ev in evidence}
     for ev in evidence:
         after = following_sentences(snap, ev, ENUMERATION_GAP * len(ORDINALS))
         if _ordinal(ev.sentence.text) != 0:
@@ -93,7 +99,8 @@ def with_enumerations(snap: store.Snapshot, evidence: list[Evidence], cap: int) 
                 run.append(item)
                 want, since = want + 1, 0
         for item in run:
-            if not any(o.article_id == item.article_id and o.sentence.start == item.sentence.start for o in out):
+            if sentence_key(item) not in seen:
+                seen.add(sentence_key(item))
                 out.append(item)
     if len(out) == len(evidence):
         return evidence

@@ -181,30 +181,30 @@ class Question:
         return self.kind in SET_KINDS
 
 
-def previous_user_questions(history: Sequence[Any]) -> list[str]:
-    """The user turns of a history given as [(user, assistant), …] or [{"role", "content"}, …]."""
+def _turns(history: Sequence[Any], role: str) -> list[str]:
+    """The texts of one role's turns in a history given as [(user, assistant), …], [{"role", "content"}, …]
+    or, for the user, plain strings."""
+    index = 0 if role == "user" else 1
     out: list[str] = []
     for turn in history or []:
         if isinstance(turn, dict):
-            if turn.get("role") == "user" and isinstance(turn.get("content"), str):
+            if turn.get("role") == role and isinstance(turn.get("content"), str):
                 out.append(turn["content"])
-        elif isinstance(turn, (list, tuple)) and turn and isinstance(turn[0], str):
-            out.append(turn[0])
-        elif isinstance(turn, str):
+        elif isinstance(turn, (list, tuple)) and len(turn) > index and isinstance(turn[index], str):
+            out.append(turn[index])
+        elif isinstance(turn, str) and role == "user":
             out.append(turn)
     return out
 
 
+def previous_user_questions(history: Sequence[Any]) -> list[str]:
+    """The user turns of a history."""
+    return _turns(history, "user")
+
+
 def previous_answers(history: Sequence[Any]) -> list[str]:
-    """The assistant turns of a history (same forms as `previous_user_questions`)."""
-    out: list[str] = []
-    for turn in history or []:
-        if isinstance(turn, dict):
-            if turn.get("role") == "assistant" and isinstance(turn.get("content"), str):
-                out.append(turn["content"])
-        elif isinstance(turn, (list, tuple)) and len(turn) > 1 and isinstance(turn[1], str):
-            out.append(turn[1])
-    return out
+    """The assistant turns of a history."""
+    return _turns(history, "assistant")
 
 
 _ELSE = re.compile(

@@ -198,8 +198,9 @@ def read_manifest(index_dir: Path | str) -> dict[str, Any] | None:
 OPEN_ATTEMPTS = 5
 
 
-def open_index(index_dir: Path | str, embedder: str | None = None) -> Snapshot:
-    """Load the current generation. Retries when a concurrent commit pruned it while we read."""
+def open_index(index_dir: Path | str, embedder: str | None = None, checksums: bool = False) -> Snapshot:
+    """Load the current generation. Retries when a concurrent commit pruned it while we read. File
+    checksums are checked up to `VERIFY_ON_OPEN_BYTES`, or whatever the size with `checksums`."""
     index_dir = Path(index_dir)
     for attempt in range(OPEN_ATTEMPTS):
         manifest = read_manifest(index_dir)
@@ -214,7 +215,7 @@ def open_index(index_dir: Path | str, embedder: str | None = None) -> Snapshot:
             )
         gen_dir = index_dir / GENERATIONS / manifest["generation"]
         try:
-            return _load_generation(index_dir, gen_dir, manifest)
+            return _load_generation(index_dir, gen_dir, manifest, checksums)
         except IndexCorruptError:
             # Writers committed twice while we read, and the second commit pruned our generation
             # (files vanish mid-load): read the new manifest. Unchanged manifest: real damage.
@@ -244,19 +245,14 @@ def _check_files(gen: Path, manifest: dict[str, Any], checksums: bool) -> None:
 
 def check_index(index_dir: Path | str) -> Snapshot:
     """Open the index checking every file's sha256 whatever its size (`rag index check`)."""
-    manifest = read_manifest(Path(index_dir))
-    if manifest is None:
-        raise NoIndexError(f"No index in {index_dir} — run `rag index build`")
-    gen = Path(index_dir) / GENERATIONS / manifest["generation"]
-    _check_files(gen, manifest, checksums=True)
-    return _load_generation(Path(index_dir), gen, manifest)
+    return open_index(index_dir, checksums=True)
 
 
-def _load_generation(index_dir: Path, gen: Path, manifest: dict[str, Any]) -> Snapshot:
+def _load_generation(index_dir: Path, gen: Path, manifest: dict[str, Any], checksums: bool = False) -> Snapshot:
     import faiss
 
     total = sum(manifest.get("file_sizes", {}).values())
-    _check_files(gen, manifest, checksums=total <= VERIFY_ON_OPEN_BYTES)
+    _check_files(gen, manifest, checksums=checksums or total <= VERIFY_ON_OPEN_BYTES)
     dim, n_chunks = int(manifest["dim"]), int(manifest["counts"]["chunks"])
     path = gen / "chunks.faiss"
     try:

@@ -343,13 +343,13 @@ def test_open_starts_over_when_two_commits_prune_the_generation_it_reads(
     real = store._load_generation
     seen: list[str] = []
 
-    def racing(index_dir: Path, gen: Path, manifest: dict[str, Any]) -> Any:
+    def racing(index_dir: Path, gen: Path, manifest: dict[str, Any], checksums: bool = False) -> Any:
         if not seen:  # two writers commit while this reader loads: its generation is pruned
             commit(tmp_path, **_data(("kisten", "wahl")))
             commit(tmp_path, **_data())
             assert not gen.exists()
         seen.append(gen.name)
-        return real(index_dir, gen, manifest)
+        return real(index_dir, gen, manifest, checksums)
 
     monkeypatch.setattr(store, "_load_generation", racing)
     snap = open_index(tmp_path)

@@ -18,9 +18,9 @@ from typing import Any
 
 import gradio as gr
 
-from rag.config import ALLOWED_SUFFIXES, MAX_FILE_BYTES, Settings, load_settings
+from rag.config import ALLOWED_SUFFIXES, MAX_FILE_BYTES, Settings, check_auth, load_settings
 from rag.engine import Engine
-from rag.errors import ConfigError, NoIndexError, RagError
+from rag.errors import NoIndexError, RagError
 from rag.openai_api import router as openai_router
 from rag.types import UpdateReport
 
@@ -63,11 +63,9 @@ ChatOut = tuple[Messages, Messages, Messages, Any, Any]
 
 def parse_auth(raw: str | None) -> tuple[str, str] | None:
     """ "user:password" -> (user, password); None or "" -> no login."""
-    if not raw:
+    if not check_auth(raw):
         return None
-    user, sep, password = raw.partition(":")
-    if not sep or not user or not password:
-        raise ConfigError("RAG_AUTH / --auth must look like user:password (both parts non-empty).")
+    user, _, password = str(raw).partition(":")
     return user, password
 
 
