@@ -85,14 +85,15 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 
 def _watch(args: argparse.Namespace) -> int:
-    from . import api, indexing
+    from . import api
+    from .watch import watch
 
     s = api.engine().settings
     articles, index = args.articles or s.articles_dir, args.index or s.index_dir
     print(f"Watching {articles} (Ctrl-C to stop)…", file=sys.stderr)
     try:
-        indexing.watch(articles, index, args.embedder,
-                       on_report=lambda r: _print_report(r, args.json), stop_after_s=args.seconds)
+        watch(articles, index, args.embedder,
+              on_report=lambda r: _print_report(r, args.json), stop_after_s=args.seconds)
     except KeyboardInterrupt:
         pass
     return 0
@@ -148,7 +149,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from ui.app import serve
+    from ui.server import serve
 
     serve(host=args.host, port=args.port, auth=args.auth, api_key=args.api_key)
     return 0

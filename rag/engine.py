@@ -15,11 +15,11 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from . import indexing, store
+from . import indexing, store, uploads
 from .chain import AnswerFlow, History
 from .config import Settings, check_embedder, check_llm, load_settings
-from .errors import NoIndexError, RagError
-from .retrieve import RetrievalConfig, SnapshotCache, retrieve
+from .errors import ConfigError, NoIndexError, RagError
+from .retrieve import MODES, HybridRetriever, SnapshotCache
 from .types import Answer, Hit, StreamEvent, UpdateReport
 
 log = logging.getLogger(__name__)
@@ -82,7 +82,11 @@ class Engine:
 
     def search(self, question: str, k: int = 5, index_dir: Path | str | None = None,
                mode: str = "hybrid") -> list[Hit]:
-        return retrieve(self.snapshot(index_dir), question, k, RetrievalConfig(mode=mode))
+        if mode not in MODES:
+            raise ConfigError(f"Unknown retrieval mode {mode!r}; use one of {', '.join(MODES)}.")
+        if k < 1:
+            raise ConfigError(f"k={k}: ask for at least one passage.")
+        return HybridRetriever(snapshot=self.snapshot(index_dir), k=k, mode=mode).hits(question)
 
     def ask_stream(self, question: str, history: History = (), *, llm: str | None = None,
                    index_dir: Path | str | None = None, k: int = 5) -> Iterator[StreamEvent]:
@@ -141,7 +145,7 @@ class Engine:
         from dataclasses import replace
 
         articles, index = self._folders(articles_dir, index_dir)
-        _, skipped = indexing.copy_into(articles, [Path(p) for p in paths], names)
+        _, skipped = uploads.copy_into(articles, [Path(p) for p in paths], names)
         report = self.update_index(articles, index, progress=progress)
         return replace(report, skipped=tuple(skipped) + report.skipped) if skipped else report
 

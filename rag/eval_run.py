@@ -9,123 +9,32 @@ from __future__ import annotations
 import json
 import logging
 import re
-import string
 import sys
 import tempfile
 import time
-import unicodedata
-from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from . import api
 from .errors import RagError
 from .lang import detect_language
+from .metrics import (
+    QAItem,
+    best_f1,
+    contains_answer,
+    exact_match,
+    gold_rank,
+    key_fact_score,
+    mean_or_none,
+    mrr,
+    percentile,
+    recall_at,
+)
 
 log = logging.getLogger(__name__)
 
 STAGES = ("retrieve_ms", "first_token_ms", "total_ms")
-_ARTICLES = re.compile(r"\b(a|an|the|der|die|das|den|dem|des|ein|eine|einen|einem|einer|eines)\b")
-_PUNCT = set(string.punctuation)  # plus every Unicode punctuation character (category P*)
-
-
-@dataclass(frozen=True)
-class QAItem:
-    id: str
-    question: str
-    answers: tuple[str, ...]
-    answerable: bool = True
-    language: str | None = None
-    #: the gold answer as the question's language says it ("130 million" for "130 Millionen"): counts
-    #: for answer_contains and f1; retrieval and citations are judged on `answers`, the article's words
-    translated: tuple[str, ...] = ()
-    kind: str = ""  # the kind of question (development set), for the per-kind table
-    #: groups of acceptable strings: the answer is correct when every group has one of its strings
-    key_facts: tuple[tuple[str, ...], ...] = ()
-    must_not: tuple[str, ...] = ()  # strings a right answer never contains
-    history: tuple[str, ...] = ()  # the conversation's earlier user questions
-
-
-# --- metrics ---------------------------------------------------------------------------------------
-
-def normalize_answer(text: str) -> str:
-    """SQuAD normalisation: lower case, no punctuation, no articles (English and German), single spaces."""
-    text = unicodedata.normalize("NFC", text).lower()
-    text = "".join(" " if ch in _PUNCT or unicodedata.category(ch).startswith("P") else ch for ch in text)
-    return " ".join(_ARTICLES.sub(" ", text).split())
-
-
-def token_f1(prediction: str, gold: str) -> float:
-    """SQuAD token F1 between a prediction and one gold answer."""
-    pred, ref = normalize_answer(prediction).split(), normalize_answer(gold).split()
-    if not pred or not ref:
-        return float(pred == ref)
-    same = sum((Counter(pred) & Counter(ref)).values())
-    if same == 0:
-        return 0.0
-    precision, recall = same / len(pred), same / len(ref)
-    return 2 * precision * recall / (precision + recall)
-
-
-def best_f1(prediction: str, golds: Iterable[str]) -> float:
-    return max((token_f1(prediction, g) for g in golds), default=0.0)
-
-
-def contains_answer(text: str, golds: Iterable[str]) -> bool:
-    """A normalised gold answer occurs in the normalised text as whole words ("994" is not in "1994")."""
-    hay = f" {normalize_answer(text)} "
-    return any(norm and f" {norm} " in hay for norm in (normalize_answer(g) for g in golds))
-
-
-def exact_match(prediction: str, golds: Iterable[str]) -> bool:
-    return any(normalize_answer(prediction) == normalize_answer(g) for g in golds if g.strip())
-
-
-def key_fact_score(text: str, item: QAItem) -> tuple[float, bool]:
-    """(share of key-fact groups found, correct = all found and nothing forbidden) for an answer text."""
-    if not item.key_facts:
-        return 0.0, False
-    found = sum(contains_answer(text, group) for group in item.key_facts)
-    forbidden = any(contains_answer(text, [s]) for s in item.must_not)
-    return found / len(item.key_facts), found == len(item.key_facts) and not forbidden
-
-
-def _fold(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFC", text).casefold().split())
-
-
-def gold_rank(chunk_texts: Sequence[str], golds: Iterable[str]) -> int | None:
-    """1-based rank of the first chunk whose text holds a gold answer (case-insensitive), else None."""
-    folded = [_fold(g) for g in golds if g.strip()]
-    for rank, text in enumerate(chunk_texts, 1):
-        t = _fold(text)
-        if any(g in t for g in folded):
-            return rank
-    return None
-
-
-def recall_at(ranks: Sequence[int | None], n: int) -> float | None:
-    return float(np.mean([r is not None and r <= n for r in ranks])) if ranks else None
-
-
-def mrr(ranks: Sequence[int | None]) -> float | None:
-    return float(np.mean([1.0 / r if r else 0.0 for r in ranks])) if ranks else None
-
-
-def percentile(values: Sequence[float], q: float) -> float | None:
-    return round(float(np.percentile(values, q)), 1) if values else None
-
-
-def _mean(values: Sequence[float]) -> float | None:
-    return float(np.mean(values)) if values else None
-
-
-# --- loading ---------------------------------------------------------------------------------------
-
 def load_squad(path: Path) -> tuple[list[tuple[str, str]], list[QAItem]]:
     """(title, text) per article and the questions of a SQuAD v1.1 file."""
     data = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -243,13 +152,13 @@ def metrics(rows: Sequence[dict[str, Any]], k: int, retrieval_only: bool = False
         answered = [r for r in answerable if not r["abstained"]]
         cites = sum(len(r["citations"]) for r in answered)
         m.update({
-            "answer_contains": _mean([float(r["contains"]) for r in answerable]),
-            "f1": _mean([r["f1"] for r in answerable]),
+            "answer_contains": mean_or_none([float(r["contains"]) for r in answerable]),
+            "f1": mean_or_none([r["f1"] for r in answerable]),
             "citation_precision": sum(r["cited_ok"] for r in answered) / cites if cites else None,
-            "abstention_accuracy": _mean([float(bool(r["abstained"])) for r in unanswerable]),
+            "abstention_accuracy": mean_or_none([float(bool(r["abstained"])) for r in unanswerable]),
             "false_abstentions": sum(1 for r in answerable if r["abstained"]),
-            "false_abstention_rate": _mean([float(bool(r["abstained"])) for r in answerable]),
-            "verified_rate": _mean([float(bool(r["verified"])) for r in rows if not r["abstained"]]),
+            "false_abstention_rate": mean_or_none([float(bool(r["abstained"])) for r in answerable]),
+            "verified_rate": mean_or_none([float(bool(r["verified"])) for r in rows if not r["abstained"]]),
         })
         m.update(_short_and_facts(rows))
     for name, q in (("p50_ms", 50), ("p95_ms", 95)):
@@ -262,8 +171,8 @@ def _short_and_facts(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     and per language when the rows carry key facts."""
     answerable = [r for r in rows if r["answerable"]]
     m: dict[str, Any] = {
-        "short_answer_f1": _mean([r.get("short_f1", 0.0) for r in answerable]),
-        "short_answer_em": _mean([float(bool(r.get("short_em"))) for r in answerable]),
+        "short_answer_f1": mean_or_none([r.get("short_f1", 0.0) for r in answerable]),
+        "short_answer_em": mean_or_none([float(bool(r.get("short_em"))) for r in answerable]),
     }
     scored = [r for r in rows if "correct" in r]
     if scored:
@@ -286,10 +195,10 @@ def dev_scores(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     return {
         "questions": len(rows),
         "correct": sum(bool(r["correct"]) for r in rows),
-        "correct_rate": _mean([float(bool(r["correct"])) for r in rows]),
+        "correct_rate": mean_or_none([float(bool(r["correct"])) for r in rows]),
         "answerable_correct": sum(bool(r["correct"]) for r in ans),
         "answerable": len(ans),
-        "key_fact_recall": _mean([r["key_fact_recall"] for r in ans]),
+        "key_fact_recall": mean_or_none([r["key_fact_recall"] for r in ans]),
         "false_abstentions": sum(bool(r["abstained"]) for r in ans),
         "abstained_right": sum(bool(r["abstained"]) for r in un),
         "unanswerable": len(un),

@@ -7,20 +7,19 @@ file and the next step.
 from __future__ import annotations
 
 import codecs
-import datetime as dt
 import logging
 import os
 import re
 import unicodedata
 from pathlib import Path
 from typing import NamedTuple
-from urllib.parse import urlsplit
 
 from . import config
 from .chunking import split_sentences
 from .config import ALLOWED_SUFFIXES
+from .dates import date_from_lead, date_from_url, parse_date
 from .errors import IngestError
-from .lang import MONTHS, detect_language
+from .lang import detect_language
 from .loaders import Extracted, PdfProblem, read_html, read_jsonl, read_markdown, read_pdf
 from .types import Article, Language, content_id
 
@@ -112,54 +111,7 @@ def clean_text(raw: str) -> CleanText:
     return CleanText(text.strip(), url)
 
 
-# --- dates, titles, urls --------------------------------------------------------------------
-
-_M = "|".join(sorted(MONTHS, key=len, reverse=True))
-_ISO = re.compile(r"(?<!\d)(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?!\d)")
-_DMY_NUM = re.compile(r"(?<!\d)(\d{1,2})\.\s?(\d{1,2})\.\s?(\d{4})(?!\d)")
-_DMY_TEXT = re.compile(rf"(?<!\d)(\d{{1,2}})\.?\s+({_M})\.?\s+(\d{{4}})(?!\d)", re.I)
-_MDY_TEXT = re.compile(rf"\b({_M})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})(?!\d)", re.I)
-_URL_STAMP = re.compile(r"(?<!\d)((?:19|20)\d\d)(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])\d*")
-
-
-def _ymd(y: str, m: str | int, d: str) -> str | None:
-    try:
-        day = dt.date(int(y), int(m), int(d))
-    except ValueError:
-        return None
-    return day.isoformat() if 1900 <= day.year <= dt.date.today().year + 1 else None
-
-
-def parse_date(text: str) -> str | None:
-    """The first date in `text` (ISO, 02.11.2025, 2. November 2025, November 2, 2025) as YYYY-MM-DD."""
-    for rx, order in ((_ISO, "ymd"), (_DMY_NUM, "dmy"), (_DMY_TEXT, "dMy"), (_MDY_TEXT, "Mdy")):
-        for m in rx.finditer(text):
-            parts = dict(zip(order, m.groups(), strict=True))
-            month = MONTHS[parts["M"].lower()] if "M" in parts else parts["m"]
-            found = _ymd(parts["y"], month, parts["d"])
-            if found:
-                return found
-    return None
-
-
-def date_from_url(url: str | None) -> str | None:
-    """A date stamp in the url path (`…-20251102153911684.htm`, `/2025/11/02/`)."""
-    if not url:
-        return None
-    parts = urlsplit(url)
-    where = parts.path + "?" + parts.query
-    for m in _URL_STAMP.finditer(where):
-        found = _ymd(*m.groups())
-        if found:
-            return found
-    dated_path = re.search(r"/((?:19|20)\d\d)/(\d{1,2})/(\d{1,2})(?:/|$)", parts.path)
-    return _ymd(*dated_path.groups()) if dated_path else None
-
-
-def _date_from_lead(text: str) -> str | None:
-    lead = "\n".join([line for line in text.split("\n") if line.strip()][:3])[:400]
-    return parse_date(lead)
-
+# --- titles, urls --------------------------------------------------------------------
 
 def _safe_url(url: str | None) -> str | None:
     """Only http(s) links survive: a `javascript:` url must never reach a rendered page."""
@@ -239,7 +191,7 @@ def _article(ex: Extracted, rel: str) -> Article | None:
     url = _safe_url(ex.url) or _safe_url(url_in_text)
     meta_title = " ".join((ex.title or "").split())
     title = shorten(meta_title, 200) if meta_title else derive_title(text, language)
-    date = (parse_date(ex.date) if ex.date else None) or date_from_url(url) or _date_from_lead(text)
+    date = (parse_date(ex.date) if ex.date else None) or date_from_url(url) or date_from_lead(text)
     return Article(id=content_id(text), title=title, text=text, url=url, date=date, path=rel, language=language)
 
 

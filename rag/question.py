@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .lang import MONTH_NAMES, MONTHS, NUMBER_WORDS, detect_language, stem_tokens
+from .dates import NAMED_DATE
+from .lang import NUMBER_WORDS, detect_language, stem_tokens
 from .types import Language
 
 #: Kinds of question. `SET_KINDS` are answered from several sentences.
@@ -95,14 +96,6 @@ _DATE_Q = re.compile(
     r"in\s+(what|which)\s+(years?|period|centur)|(what|which)\s+(time\s+)?period)\w*\b",
     re.IGNORECASE,
 )
-_MONTH = f"({MONTH_NAMES})"
-#: A date named in a question: "2. November", "am 3.", "November 2", "2025-11-02", "2.11.2025".
-NAMED_DATE = re.compile(
-    rf"\b\d{{1,2}}\.\s*{_MONTH}\b|\b{_MONTH}\s+\d{{1,2}}(st|nd|rd|th)?\b|\b\d{{1,2}}(st|nd|rd|th)?\s+(of\s+)?{_MONTH}\b|"
-    r"\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}\.\d{1,2}\.(\d{2,4})?\b|"
-    rf"\b{_MONTH}\s+\d{{4}}\b|\b(im\s+jahre?|in\s+the\s+year|in|im|of|von|zwischen|between|seit|since)\s+\d{{3,4}}\b",
-    re.IGNORECASE,
-)
 # "what happened / was geschah …" on a named date: the answer is the event, a sentence, not a span
 _HAPPEN = re.compile(r"^\W*(was|what)\b", re.IGNORECASE)
 
@@ -117,50 +110,6 @@ _ELLIPSIS = re.compile(r"^\W*(und|aber|also|auch|and|but|also|what\s+about|how\s
                        re.IGNORECASE)
 # "sie"/"Sie" as polite address, "es gibt", "it is" do not point back; these keep a question standalone.
 _NOT_ANAPHOR = re.compile(r"\b(es\s+gibt|gibt\s+es|es\s+geht|geht\s+es|is\s+it\s+true|it\s+is)\b", re.IGNORECASE)
-
-
-_YEAR = re.compile(r"\b(1\d{3}|20\d{2})\b")
-DateKey = tuple[int | None, int | None, int | None]  # (day, month, year), None where not said
-
-
-def date_keys(text: str, bare_years: bool = False) -> set[DateKey]:
-    """The dates `text` names, as (day, month, year): "2. November" -> (2, 11, None), "im Juli 2021" ->
-    (None, 7, 2021), "im Jahr 1030" -> (None, None, 1030). `bare_years`: any year counts (a sentence
-    says "1030 erhielt er …"; a question names a year with a preposition)."""
-    out: set[DateKey] = set()
-    for m in NAMED_DATE.finditer(text):
-        digits = [int(x) for x in re.findall(r"\d+", m.group(0))]
-        month = next((MONTHS[w.lower()] for w in re.findall(r"[^\W\d_]+", m.group(0)) if w.lower() in MONTHS), None)
-        years = [d for d in digits if d >= 100]
-        days = [d for d in digits if 1 <= d <= 31]
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", m.group(0)):
-            out.add((digits[2], digits[1], digits[0]))
-        elif month:
-            out.add((days[0] if days and days[0] != (years[0] if years else None) else None, month,
-                     years[0] if years else None))
-        elif len(digits) >= 2 and digits[0] <= 31 and digits[1] <= 12:  # 2.11.2025
-            out.add((digits[0], digits[1], digits[2] if len(digits) > 2 else None))
-        elif years:
-            out.add((None, None, years[0]))
-    if bare_years:
-        out |= {(None, None, int(y)) for y in _YEAR.findall(text)}
-    return out
-
-
-def _date_fits(wanted: DateKey, said: DateKey) -> bool:
-    (d, m, y), (sd, sm, sy) = wanted, said
-    if d is not None and d != sd or m is not None and m != sm:
-        return False
-    if y is not None and (sy != y if d is None and m is None else sy is not None and sy != y):
-        return False
-    return True
-
-
-def names_date(text: str, dates: tuple[str, ...]) -> bool:
-    """Whether `text` names one of the question's `dates` (day and month as asked; the year, if both say one)."""
-    wanted = {k for d in dates for k in date_keys(d)}
-    said = date_keys(text, bare_years=True)
-    return any(_date_fits(w, s) for w in wanted for s in said)
 
 
 @dataclass(frozen=True)

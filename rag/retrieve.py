@@ -54,7 +54,7 @@ def bm25_confidence(scores: list[float]) -> float:
     return float(np.clip((top - mean_rest) / top * 2.0, 0.0, 1.0))
 
 
-def retrieve(
+def _fuse(
     snap: store.Snapshot,
     question: str,
     k: int = 5,
@@ -62,7 +62,7 @@ def retrieve(
     language: Language | None = None,
     qvec: np.ndarray | None = None,
 ) -> list[Hit]:
-    """Top-k chunks for the question, fused by reciprocal rank."""
+    """Top-k chunks for the question, dense and BM25 fused by reciprocal rank (`HybridRetriever.hits`)."""
     if config.mode not in MODES:
         raise ConfigError(f"Unknown retrieval mode {config.mode!r}; use one of {', '.join(MODES)}.")
     if not snap.chunks or not question.strip():
@@ -141,17 +141,19 @@ class SnapshotCache:
 
 
 class HybridRetriever(BaseRetriever):
-    """LangChain retriever over a Quellenlage index, the same hybrid search the answers use.
+    """LangChain retriever over a Quellenlage index: the hybrid search the answers use (they call `hits`).
 
         HybridRetriever(index_dir="index", k=5, mode="hybrid").invoke("Wie viele Kisten …?", k=1)
 
     Each Document's `page_content` is the chunk's text; its metadata is plain JSON: `title`, `url`,
     `date`, `article_id`, `chunk_id`, `score` (fused, higher is better) and `rank`. `k` may be given per
     call. `index_dir` defaults to RAG_INDEX_DIR (or `index/`); the index is the default engine's
-    (`rag.api.engine()`), so it is reopened when another process commits."""
+    (`rag.api.engine()`), so it is reopened when another process commits. `snapshot` pins one open
+    index instead (the answer flow, which reads one snapshot per question)."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
     index_dir: Path | None = None
+    snapshot: store.Snapshot | None = None
     k: int = 5
     mode: str = "hybrid"
 
@@ -169,18 +171,28 @@ class HybridRetriever(BaseRetriever):
             raise ValueError(f"k={value} must be at least 1")
         return value
 
-    def _get_relevant_documents(
-        self, query: str, *, run_manager: CallbackManagerForRetrieverRun, k: int | None = None, **kwargs: Any
-    ) -> list[Document]:
+    def current_snapshot(self) -> store.Snapshot:
+        if self.snapshot is not None:
+            return self.snapshot
         from .api import engine
 
-        if kwargs:
-            raise TypeError(f"HybridRetriever.invoke() takes k only, not {', '.join(sorted(kwargs))}")
+        return engine().snapshot(self.index_dir)
+
+    def hits(self, query: str, k: int | None = None, *, language: Language | None = None,
+             qvec: np.ndarray | None = None) -> list[Hit]:
+        """The top-k chunks as `Hit`s (scores of both rankers kept). `language` and `qvec` spare
+        detecting the question's language and embedding it again when the caller has them."""
         k = self.k if k is None else int(k)
         if k < 1:
             raise ValueError(f"k={k} must be at least 1")
-        snap = engine().snapshot(self.index_dir)
-        return [hit_document(h) for h in retrieve(snap, query, k, RetrievalConfig(mode=self.mode))]
+        return _fuse(self.current_snapshot(), query, k, RetrievalConfig(mode=self.mode), language=language, qvec=qvec)
+
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun, k: int | None = None, **kwargs: Any
+    ) -> list[Document]:
+        if kwargs:
+            raise TypeError(f"HybridRetriever.invoke() takes k only, not {', '.join(sorted(kwargs))}")
+        return [hit_document(h) for h in self.hits(query, k)]
 
 
 def hit_document(h: Hit) -> Document:

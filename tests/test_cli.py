@@ -70,12 +70,12 @@ def test_add_files_and_unknown_llm(hashing_index: Path, seeds_copy: Path, tmp_pa
 
 
 def test_watch_picks_up_new_files(hashing_index: Path, seeds_copy: Path) -> None:
-    from rag import indexing
+    from rag.watch import watch
 
     reports = []
     stop = threading.Event()
     t = threading.Thread(
-        target=indexing.watch, args=(seeds_copy, hashing_index, "hashing"),
+        target=watch, args=(seeds_copy, hashing_index, "hashing"),
         kwargs={"on_report": reports.append, "debounce_s": 0.2, "stop_after_s": 20, "stop": stop}, daemon=True,
     )
     t.start()

@@ -9,14 +9,12 @@ import pytest
 
 from rag import eval_run
 from rag.cli import main as cli_main
-from rag.eval_run import (
+from rag.eval_run import load_jsonl, load_squad, metrics
+from rag.metrics import (
     QAItem,
     best_f1,
     contains_answer,
     gold_rank,
-    load_jsonl,
-    load_squad,
-    metrics,
     mrr,
     normalize_answer,
     percentile,

@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rag.evidence import (
-    gives_answer_type,
-    looks_like_instruction,
-    promote_answer_type,
-    threshold,
-)
+from rag.answer_types import gives_answer_type, promote_answer_type
+from rag.evidence import looks_like_instruction, threshold
 from rag.question import answer_type as expected_answer_type
 from rag.types import Evidence, Sentence
 

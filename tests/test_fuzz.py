@@ -21,10 +21,10 @@ from hypothesis import strategies as st
 from rag import api
 from rag.config import ALLOWED_SUFFIXES
 from rag.errors import IngestError, RagError
-from rag.indexing import copy_into, safe_filename
 from rag.ingest import load_file
 from rag.store import open_index
 from rag.types import Answer
+from rag.uploads import copy_into, safe_filename
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                          HealthCheck.too_slow])

@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag import api, indexing, store
+from rag import api, indexing, store, uploads
 from rag.embedders import get_embedder
 from rag.errors import IndexMismatchError
-from rag.indexing import copy_into, safe_filename
 from rag.lang import chunk_tokens
+from rag.uploads import copy_into, safe_filename
 
 NEW_ARTICLE = (
     "Die Stadtbibliothek von Feldkirch erhielt am 3. Mai eine Spende von 4711 Büchern. "
@@ -283,7 +283,7 @@ def test_copy_without_hard_links_is_exclusive_and_leaves_no_half_file(
     def no_links(src: object, dst: object) -> None:
         raise OSError(errno.EPERM, "Operation not permitted")
 
-    monkeypatch.setattr(indexing.os, "link", no_links)
+    monkeypatch.setattr(uploads.os, "link", no_links)
     folder = tmp_path / "articles"
     a, b = tmp_path / "a" / "x.txt", tmp_path / "b" / "x.txt"
     for p, text in ((a, "Erster Artikel über Hamburg."), (b, "Zweiter Artikel über Bremen.")):
@@ -297,7 +297,7 @@ def test_copy_without_hard_links_is_exclusive_and_leaves_no_half_file(
         dst.write(b"halb")  # type: ignore[attr-defined]
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(indexing.shutil, "copyfileobj", full_disk)
+    monkeypatch.setattr(uploads.shutil, "copyfileobj", full_disk)
     c = tmp_path / "c" / "y.txt"
     c.parent.mkdir()
     c.write_text("Dritter Artikel.", encoding="utf-8")

@@ -12,14 +12,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rag import config
+from rag.dates import date_from_url, parse_date
 from rag.errors import IngestError
 from rag.ingest import (
     clean_text,
-    date_from_url,
     derive_title,
     iter_article_files,
     load_file,
-    parse_date,
     shorten,
 )
 from rag.types import content_id

@@ -228,13 +228,33 @@ def test_retriever_rejects_bad_settings(seed_index: Path, bad: dict[str, Any]) -
         HybridRetriever(index_dir=seed_index, **bad)
 
 
-def test_retrieval_with_an_unknown_mode_is_an_error_not_nothing(seed_index: Path) -> None:
-    from rag import store
+def test_search_with_an_unknown_mode_is_an_error_not_nothing(seed_index: Path) -> None:
+    from rag.engine import Engine
     from rag.errors import ConfigError
-    from rag.retrieve import RetrievalConfig, retrieve
 
+    eng = Engine()
     with pytest.raises(ConfigError, match="hybrid, dense, bm25"):
-        retrieve(store.open_index(seed_index), "Kisten", 3, RetrievalConfig(mode="bogus"))
+        eng.search("Kisten", 3, index_dir=seed_index, mode="bogus")
+    assert all("Kisten" in h.chunk.text for h in eng.search("Kisten", 3, index_dir=seed_index, mode="bm25"))
+    assert eng.search("Kisten", 3, index_dir=seed_index, mode="bm25")
+
+
+def test_the_answer_flow_retrieves_through_the_exported_retriever(seed_index: Path, monkeypatch: Any) -> None:
+    """The product's answers and the LangChain retriever are one search, not twins."""
+    from rag import store
+    from rag.chain import prepare
+
+    calls: list[tuple[str, int]] = []
+    real = HybridRetriever.hits
+
+    def spy(self: HybridRetriever, query: str, k: int | None = None, **kw: Any) -> Any:
+        calls.append((query, self.k if k is None else k))
+        return real(self, query, k, **kw)
+
+    monkeypatch.setattr(HybridRetriever, "hits", spy)
+    p = prepare(store.open_index(seed_index), "Wie viele Kisten wurden übergeben?")
+    assert calls and calls[0][0].startswith("Wie viele Kisten")
+    assert p.evidence  # the flow used what the retriever found
 
 
 def test_a_context_length_error_is_reported_as_such() -> None:

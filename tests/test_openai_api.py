@@ -21,7 +21,8 @@ QUESTION = "Wie viele Kisten mit sterblichen Überresten hat Vietnam zurückgege
 
 
 def _serve(index: Path, articles: Path, **auth: str | None) -> Iterator[str]:
-    from ui.app import build_app, launch
+    from ui.app import build_app
+    from ui.server import launch
 
     settings = Settings(index_dir=index, articles_dir=articles, embedder="hashing", llm="extractive",
                         host="127.0.0.1", port=free_port(), **auth)  # type: ignore[arg-type]

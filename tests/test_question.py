@@ -101,7 +101,7 @@ def test_analyse_names_dates_and_answer_types() -> None:
 
 
 def test_date_keys_and_which_sentence_names_the_asked_date() -> None:
-    from rag.question import date_keys, names_date
+    from rag.dates import date_keys, names_date
 
     assert date_keys("Was geschah am 2. November?") == {(2, 11, None)}
     assert date_keys("im Juli 2021") == {(None, 7, 2021)} and date_keys("2025-11-02") == {(2, 11, 2025)}

@@ -86,22 +86,24 @@ def test_sigkill_during_update_leaves_old_or_new_index(crash_setup: object, tmp_
 _CRASH_CHILD = r"""
 import os, sys
 from pathlib import Path
-from rag import indexing, store
+from rag import indexing
+from rag.store import writing
 
 point = sys.argv[3]
-real_rename, real_replace, real_write_npy, real_write_json = os.rename, os.replace, store._write_npy, store._write_json
+real_rename, real_replace = os.rename, os.replace
+real_write_npy, real_write_json = writing._write_npy, writing._write_json
 
 def die():
     os._exit(137)
 
 if point == "generation-half-written":
-    store._write_npy = lambda *a, **k: (real_write_npy(*a, **k), die())
+    writing._write_npy = lambda *a, **k: (real_write_npy(*a, **k), die())
 elif point == "generation-written-not-renamed":
     def wj(path, obj):
         real_write_json(path, obj)
         if path.name == "files.json":
             die()
-    store._write_json = wj
+    writing._write_json = wj
 elif point == "generation-renamed":
     os.rename = lambda a, b: (real_rename(a, b), die())
 elif point == "manifest-tmp-written":
@@ -120,7 +122,7 @@ elif point == "while-pruning":  # half-way through deleting the oldest generatio
     def rmtree(path, **kw):
         next(p for p in Path(path).iterdir() if p.is_file()).unlink()
         die()
-    store.shutil.rmtree = rmtree
+    writing.shutil.rmtree = rmtree
 indexing.sync(Path(sys.argv[1]), Path(sys.argv[2]))
 print("finished without reaching the crash point")
 """
@@ -274,19 +276,21 @@ def test_enospc_monkeypatched_raises_index_write_error(
 ) -> None:
     before = _ids(hashing_index)
     _new_article(seeds_copy)
-    real = store._write_bytes
+    from rag.store import writing
+
+    real = writing._write_bytes
 
     def full(path: Path, data: bytes) -> None:
         if path.name == victim:
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
         real(path, data)
 
-    monkeypatch.setattr(store, "_write_bytes", full)
+    monkeypatch.setattr(writing, "_write_bytes", full)
     with pytest.raises(IndexWriteError, match="No space left on device.*Disk full"):
         api.update_index(seeds_copy, hashing_index)
     assert _ids(hashing_index) == before
     assert _no_debris(hashing_index)
-    monkeypatch.setattr(store, "_write_bytes", real)
+    monkeypatch.setattr(writing, "_write_bytes", real)
     assert api.update_index(seeds_copy, hashing_index).added == 1
     assert len(_ids(hashing_index)) == len(before) + 1
 

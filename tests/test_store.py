@@ -265,7 +265,7 @@ def test_check_finds_damage_past_the_open_limit(tmp_path: Path, monkeypatch: pyt
 
     snap = commit(tmp_path, **_data())
     _flip_a_byte(tmp_path / "generations" / snap.generation / "sentences.npy", -1)
-    monkeypatch.setattr(store, "VERIFY_ON_OPEN_BYTES", 0)  # a big index: open checks sizes only
+    monkeypatch.setattr(store.reading, "VERIFY_ON_OPEN_BYTES", 0)  # a big index: open checks sizes only
     open_index(tmp_path)
     with pytest.raises(IndexCorruptError, match="sentences.npy"):
         store.check_index(tmp_path)
@@ -285,16 +285,16 @@ def test_disk_full_leaves_old_index(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     manifest_before = (tmp_path / "manifest.json").read_text()
     enospc = OSError(errno.ENOSPC, "No space left on device")
     if fail_at == "fsync":
-        monkeypatch.setattr(store, "_write_npy", lambda p, a: (_ for _ in ()).throw(enospc))
+        monkeypatch.setattr(store.writing, "_write_npy", lambda p, a: (_ for _ in ()).throw(enospc))
     else:
-        real_replace = store.os.replace
+        real_replace = store.writing.os.replace
 
         def replace(src: Any, dst: Any) -> None:
             if str(dst).endswith("manifest.json"):
                 raise enospc
             real_replace(src, dst)
 
-        monkeypatch.setattr(store.os, "replace", replace)
+        monkeypatch.setattr(store.writing.os, "replace", replace)
     with pytest.raises(IndexWriteError) as e:
         commit(tmp_path, **_data())
     assert "index is unchanged" in str(e.value) and "free space" in str(e.value).lower()
@@ -340,7 +340,7 @@ def test_open_starts_over_when_two_commits_prune_the_generation_it_reads(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     first = commit(tmp_path, **_data(("kisten",)))
-    real = store._load_generation
+    real = store.reading._load_generation
     seen: list[str] = []
 
     def racing(index_dir: Path, gen: Path, manifest: dict[str, Any], checksums: bool = False) -> Any:
@@ -351,7 +351,7 @@ def test_open_starts_over_when_two_commits_prune_the_generation_it_reads(
         seen.append(gen.name)
         return real(index_dir, gen, manifest, checksums)
 
-    monkeypatch.setattr(store, "_load_generation", racing)
+    monkeypatch.setattr(store.reading, "_load_generation", racing)
     snap = open_index(tmp_path)
     assert len(snap.articles) == 3 and seen[0] == first.generation and seen[-1] == snap.generation
 

@@ -45,7 +45,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The app on 127.0.0.1:<free port>, over an index of a copy of seeds/ (llm: extractive)."""
     from rag import api
     from rag.config import Settings
-    from ui.app import build_app, launch
+    from ui.app import build_app
+    from ui.server import launch
 
     base = tmp_path_factory.mktemp("ui")
     articles = base / "articles"

@@ -283,7 +283,7 @@ def test_chat_hides_bugs_behind_generic_message(
 
 def test_parse_auth() -> None:
     from rag.errors import ConfigError
-    from ui.app import parse_auth
+    from ui.server import parse_auth
 
     assert parse_auth("user:pa:ss") == ("user", "pa:ss")
     assert parse_auth(None) is None and parse_auth("") is None

@@ -1,0 +1,62 @@
+"""Whether a sentence gives the kind of answer a question asks for (a date for "when…?", a number for
+"how many…?", a duration, a percentage) beyond what the question already says."""
+
+from __future__ import annotations
+
+import re
+
+from .forms import PERCENT_SPAN
+from .lang import COUNT_WORDS, MONTH_NAMES
+from .types import Evidence
+
+_NUMBER_WORDS = (
+    f"{COUNT_WORDS}|zwanzig|dreißig|hundert|tausend|million\\w*|milliard\\w*|twenty|hundred|thousand|billion\\w*|"
+    "dutzend\\w*|dozen\\w*|hälfte|half|doppelt\\w*|double"
+)
+_DATE_IN = re.compile(
+    rf"\b({MONTH_NAMES}|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|monday|tuesday|wednesday|"
+    r"thursday|friday|saturday|sunday|heute|gestern|morgen|today|yesterday|tomorrow|jahr\w*|year\w*|"
+    r"woche\w*|week\w*|centur\w*|1\d{3}|20\d\d|(im\s+jahre?|in\s+the\s+year|anno)\s+\d{3,4}|\d{1,2}\.\s*\d{1,2}\.)\b",
+    re.IGNORECASE,
+)
+_NUMBER_IN = re.compile(rf"\d|\b({_NUMBER_WORDS})\b", re.IGNORECASE)
+
+
+_DURATION_IN = re.compile(
+    rf"(\d+(?:[.,]\d+)?|\b(?:{_NUMBER_WORDS}|ein\w*|a|an|several|mehrere\w*|einig\w*))\s*"
+    r"(sekunde|minute|stunde|tag|woche|monat|jahr|jahrzehnt|second|minute|hour|day|week|month|year|decade)"
+    r"(e|en|n|s|es)?\b",
+    re.IGNORECASE,
+)
+
+
+def _new_matches(pattern: re.Pattern[str], sentence: str, question: str) -> bool:
+    asked = {m.group(0).lower() for m in pattern.finditer(question)}
+    return any(m.group(0).lower() not in asked for m in pattern.finditer(sentence))
+
+
+def gives_answer_type(sentence: str, question: str, kind: str | None) -> bool:
+    """Whether the sentence holds something of the asked kind that the question itself does not."""
+    if kind == "percent":
+        return _new_matches(PERCENT_SPAN, sentence, question)
+    if kind == "duration":
+        return _new_matches(_DURATION_IN, sentence, question)
+    if kind == "number":
+        return _new_matches(_NUMBER_IN, sentence, question)
+    if kind == "date":
+        return _new_matches(_DATE_IN, sentence, question)
+    return True
+
+
+def promote_answer_type(evidence: list[Evidence], question: str, kind: str | None, margin: float) -> list[Evidence]:
+    """Put first the best sentence that gives the asked kind of answer, if it scores within `margin`
+    (cosine) of the best one: for "when…?" a sentence with the date beats a slightly closer one without.
+    Dates only: news sentences are full of numbers, and promoting any number-bearing sentence for a
+    how-many question answered on-topic questions the articles do not answer (seed QA un-01, un-04)."""
+    if kind != "date" or not evidence or gives_answer_type(evidence[0].sentence.text, question, kind):
+        return evidence
+    for i, ev in enumerate(evidence[1:], start=1):
+        if ev.score >= evidence[0].score - margin and gives_answer_type(ev.sentence.text, question, kind):
+            return [ev, *evidence[:i], *evidence[i + 1 :]]
+    return evidence
+

@@ -1,0 +1,103 @@
+"""Numbers, amounts and months in text, read the ways German and English write them ("1.234,5",
+"1,234.5", "2,5 Mio.", "zwölf", "3. November", "02.11.2025"), so that the answer checks can tell
+whether a number in an answer is one a cited sentence says."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .lang import FULL_MONTHS, MONTHS, NUMBER_WORDS, tokenize
+
+_SCALES: dict[str, tuple[float, ...]] = {
+    **dict.fromkeys(("tausend", "tsd", "thousand"), (1e3,)),
+    **dict.fromkeys(("mio", "million", "millionen", "mn"), (1e6,)),
+    **dict.fromkeys(("mrd", "milliarde", "milliarden", "bn"), (1e9,)),
+    **dict.fromkeys(("billionen", "trillion"), (1e12,)),
+    "billion": (1e9, 1e12),  # English 10^9, German 10^12
+}
+_NUM = re.compile(
+    r"(?<![\w.,])(?<![^\W\d_]-)(\d{1,3}(?:([.,\u00a0\u202f\u2009 ])\d{3})(?:\2\d{3})*(?:[.,]\d+)?(?![\d])"
+    r"|\d+(?:[.,]\d+)?(?![\d]))(?:\s*(" + "|".join(_SCALES) + r")\b\.?)?",
+    re.I,
+)
+_DATE = re.compile(r"\b(\d{1,2})[./](\d{1,2})[./](\d{2,4})\b|\b(\d{4})-(\d{2})-(\d{2})\b|\b(\d{1,2}):(\d{2})\b")
+_LIST_NUM = re.compile(r"^\s*\d+[.)]\s+|\b(?:satz|artikel|quelle|sentence|article|source)\s+\d+\b", re.M | re.I)
+_WORDS = {w: float(v) for w, v in NUMBER_WORDS.items()}
+
+
+@dataclass(frozen=True)
+class Number:
+    text: str
+    readings: tuple[tuple[float, float, int], ...]  # (mantissa, scale, decimals) per way to read it
+
+
+def find_numbers(text: str) -> list[Number]:
+    """Numbers in `text`, dates and times split into parts; German and English separators both read."""
+    text = _DATE.sub(lambda m: " ; ".join(g for g in m.groups() if g), _LIST_NUM.sub(" ", text))
+    out = []
+    for m in _NUM.finditer(text):
+        raw, sep, unit = m.group(1), m.group(2), (m.group(3) or "").lower()
+        readings = set()
+        for mantissa, decimals in _readings(raw, sep):
+            for scale in _SCALES.get(unit, (1.0,)):
+                readings.add((mantissa, scale, decimals))
+        out.append(Number(m.group(0).strip(), tuple(sorted(readings))))
+    return out
+
+
+def _readings(raw: str, sep: str | None) -> list[tuple[float, int]]:
+    if sep and sep not in ".,":
+        raw = raw.replace(sep, "")
+        sep = None
+    if sep is None:  # "1,5", "1.5", "994": one decimal separator at most
+        digits = raw.replace(",", ".")
+        return [(float(digits), len(digits.partition(".")[2]))]
+    out = []
+    head, _, tail = raw.partition(sep)
+    if tail.isdigit():  # "1.234" or "1,234": thousands, or a decimal with three places
+        out.append((float(head + "." + tail), 3))
+    other = "," if sep == "." else "."
+    whole, _, frac = raw.partition(other)
+    out.append((float(whole.replace(sep, "") + ("." + frac if frac else "")), len(frac)))
+    return out
+
+
+def supported_values(text: str) -> set[float]:
+    """Every value a cited sentence may support: scaled and unscaled, parts of decimals, words."""
+    values: set[float] = set()
+    for num in find_numbers(text):
+        for mantissa, scale, _ in num.readings:
+            values |= {mantissa * scale, mantissa, float(int(mantissa))}
+            frac = str(mantissa).partition(".")[2]
+            if frac and frac != "0":
+                values.add(float(frac))
+    values |= {_WORDS[w] for w in tokenize(text) if w in _WORDS}
+    return values
+
+
+def is_supported(num: Number, values: set[float]) -> bool:
+    for mantissa, scale, decimals in num.readings:
+        for v in values:
+            if _close(v, mantissa * scale) or (scale > 1 and _close(round(v / scale, decimals), mantissa)):
+                return True
+    return False
+
+
+def _close(a: float, b: float) -> bool:
+    return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
+
+
+def months_named(text: str, answer: bool) -> list[tuple[str, int]]:
+    """Month names (capitalised full names in an answer; any form in evidence, plus numeric dates)."""
+    out = []
+    for m in re.finditer(r"(?<!\w)[^\W\d_]+\.?", text):
+        word = m.group(0).rstrip(".")
+        month = MONTHS.get(word.lower())
+        if month and (not answer or (word[0].isupper() and len(word) >= 3 and word.lower() in FULL_MONTHS)):
+            out.append((word, month))
+    if not answer:
+        for m in _DATE.finditer(text):
+            if m.group(2) or m.group(5):
+                out.append(("", int(m.group(2) or m.group(5))))
+    return out
