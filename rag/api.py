@@ -80,3 +80,8 @@ def add_files(paths: Iterable[Path | str], names: Iterable[str] | None = None,
 def index_status(index_dir: Path | str | None = None, checksums: bool = False) -> dict[str, Any]:
     """Counts and settings of the index (raises NoIndexError when there is none)."""
     return engine().index_status(index_dir, checksums)
+
+
+def compact_index(index_dir: Path | str | None = None) -> dict[str, Any]:
+    """Merge the index's generations into one (`rag index compact`); the status after it."""
+    return engine().compact_index(index_dir)

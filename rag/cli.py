@@ -56,8 +56,11 @@ def _print_report(report: Any, as_json: bool) -> None:
 def cmd_index(args: argparse.Namespace) -> int:
     from . import api
 
-    if args.action in ("status", "check"):
-        status = api.index_status(args.index, checksums=args.action == "check")
+    if args.action in ("status", "check", "compact"):
+        if args.action == "compact":
+            status = api.compact_index(args.index)
+        else:
+            status = api.index_status(args.index, checksums=args.action == "check")
         if args.json:
             print(json.dumps(status, ensure_ascii=False))
         else:
@@ -167,8 +170,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     ix = sub.add_parser("index", help="build, update or inspect the index")
-    ix.add_argument("action", choices=["build", "update", "add", "status", "check", "watch"],
-                    help="check: status after verifying every index file's checksum")
+    ix.add_argument("action", choices=["build", "update", "add", "status", "check", "compact", "watch"],
+                    help="check: status after verifying every index file's checksum; compact: merge the "
+                         "generations that updates added into one")
     ix.add_argument("files", nargs="*", type=Path, help="files for `add`")
     ix.add_argument("--articles", type=Path, help="articles folder (default: RAG_ARTICLES_DIR or seeds/)")
     ix.add_argument("--index", type=Path, help="index folder (default: RAG_INDEX_DIR or index/)")

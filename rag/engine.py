@@ -124,9 +124,14 @@ class Engine:
         rebuilt index keeps its embedder (or gets the default)."""
         articles, index = self._folders(articles_dir, index_dir)
         name = self._asked_embedder(embedder)
-        report = indexing.sync(articles, index, name, rebuild=True, progress=progress or indexing._noop)
-        self.snapshots.clear()
-        return report
+        return indexing.sync(articles, index, name, rebuild=True, progress=progress or indexing._noop,
+                             on_commit=self.snapshots.put)
+
+    def compact_index(self, index_dir: Path | str | None = None) -> dict[str, Any]:
+        """Merge the index's generations into one (`rag index compact`); returns the status after it."""
+        index = self.index_dir(index_dir)
+        self.snapshots.put(store.compact(index, reuse=self.snapshots.peek(index)))
+        return self.index_status(index)
 
     def update_index(self, articles_dir: Path | str | None = None, index_dir: Path | str | None = None,
                      embedder: str | None = None, progress: indexing.Progress | None = None) -> UpdateReport:
@@ -136,7 +141,8 @@ class Engine:
         name = self._asked_embedder(embedder)
         if name is None and store.read_manifest(index) is None:
             name = self.settings.embedder
-        return indexing.sync(articles, index, name, progress=progress or indexing._noop)
+        return indexing.sync(articles, index, name, progress=progress or indexing._noop,
+                             reuse=self.snapshots.peek(index), on_commit=self.snapshots.put)
 
     def add_files(self, paths: Iterable[Path | str], names: Iterable[str] | None = None,
                   articles_dir: Path | str | None = None, index_dir: Path | str | None = None,
@@ -168,5 +174,6 @@ class Engine:
             "dim": manifest.get("dim"),
             "updated": manifest.get("updated"),
             "generation": manifest.get("generation"),
+            "generations": len(snap.chain),
             "llm": self.settings.llm,
         }

@@ -17,7 +17,7 @@ from dataclasses import replace
 import numpy as np
 
 from . import store
-from .lang import chunk_tokens, stem_tokens
+from .lang import stem_tokens
 from .types import Evidence, Hit, Language
 
 #: Weight of the word-overlap bonus against the cosine.
@@ -59,21 +59,30 @@ def looks_like_instruction(text: str) -> bool:
     return bool(_INSTRUCTION.search(text))
 
 
-_IDF_CACHE: weakref.WeakKeyDictionary[store.Snapshot, dict[tuple[str, Language], float]] = weakref.WeakKeyDictionary()
+_IDF_CACHE: weakref.WeakKeyDictionary[store.Snapshot, _Idf] = weakref.WeakKeyDictionary()
 _ROW_CACHE: weakref.WeakKeyDictionary[store.Snapshot, dict[str, int]] = weakref.WeakKeyDictionary()
-_SENT_CACHE: weakref.WeakKeyDictionary[store.Snapshot, dict[int, list[int]]] = weakref.WeakKeyDictionary()
 
 
-def _idf(snap: store.Snapshot) -> dict[tuple[str, Language], float]:
+class _Idf:
+    """ln(1 + chunks / chunks with the word), per (stemmed word, language), from the index's postings
+    when first asked (a new snapshot costs nothing until a question needs a word)."""
+
+    def __init__(self, snap: store.Snapshot) -> None:
+        self._snap = snap
+        self._known: dict[tuple[str, Language], float | None] = {}
+
+    def get(self, key: tuple[str, Language], default: float) -> float:
+        if key not in self._known:
+            df = self._snap.document_frequency(*key)
+            self._known[key] = math.log(1 + max(1, len(self._snap.chunks)) / df) if df else None
+        value = self._known[key]
+        return default if value is None else value
+
+
+def _idf(snap: store.Snapshot) -> _Idf:
     cached = _IDF_CACHE.get(snap)
     if cached is None:
-        df: Counter[tuple[str, Language]] = Counter()
-        for c in snap.chunks:
-            for tok in set(chunk_tokens(c.text, c.language)):
-                df[(tok, c.language)] += 1
-        n = max(1, len(snap.chunks))
-        cached = {key: math.log(1 + n / cnt) for key, cnt in df.items()}
-        _IDF_CACHE[snap] = cached
+        cached = _IDF_CACHE[snap] = _Idf(snap)
     return cached
 
 
@@ -85,17 +94,8 @@ def _row_of(snap: store.Snapshot) -> dict[str, int]:
     return cached
 
 
-def _sentence_rows(snap: store.Snapshot) -> dict[int, list[int]]:
-    cached = _SENT_CACHE.get(snap)
-    if cached is None:
-        cached = {}
-        for vec_row, (chunk_row, _) in enumerate(snap.sentence_rows.tolist()):
-            cached.setdefault(int(chunk_row), []).append(vec_row)
-        _SENT_CACHE[snap] = cached
-    return cached
-
-
-def overlap_share(question: str, sentence: str, language: Language, idf: dict[tuple[str, Language], float]) -> float:
+def overlap_share(question: str, sentence: str, language: Language,
+                  idf: _Idf | dict[tuple[str, Language], float]) -> float:
     """idf-weighted share of the question's content words found in the sentence (0..1)."""
     q = set(stem_tokens(question, language))
     if not q:
@@ -119,14 +119,13 @@ def scored_sentences(
     The ranking score is the cosine plus the word-overlap bonus, plus `PREFER_BONUS` for a sentence
     that `prefer` accepts (one naming the date a question names). Instruction-like sentences are left out."""
     rows = _row_of(snap)
-    sent_rows = _sentence_rows(snap)
     idf = _idf(snap)
     seen: set[tuple[str, int]] = set()
     scored: list[tuple[float, int, Evidence]] = []
     q32 = qvec.astype(np.float32)
     for hit in hits:
         row = rows.get(hit.chunk.id)
-        vrows = sent_rows.get(row, []) if row is not None else []
+        vrows = snap.sentence_vector_rows_of_chunk(row) if row is not None else []
         if not vrows:
             continue
         cos = snap.sentence_vectors[vrows] @ q32

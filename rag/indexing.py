@@ -177,8 +177,12 @@ def sync(
     rebuild: bool = False,
     progress: Progress = _noop,
     lock_timeout: float = 600.0,
+    reuse: store.Snapshot | None = None,
+    on_commit: Callable[[store.Snapshot], None] = lambda snap: None,
 ) -> UpdateReport:
-    """Make the index match the folder. `rebuild` ignores (and replaces) whatever index is there."""
+    """Make the index match the folder: only new articles are chunked and embedded, and the commit writes
+    only what changed. `rebuild` ignores (and replaces) whatever index is there. `reuse`: an open
+    snapshot of the index (read only what was committed since); `on_commit` gets the new snapshot."""
     articles_dir = Path(articles_dir)
     index_dir = Path(index_dir)
     if not articles_dir.is_dir():
@@ -190,7 +194,7 @@ def sync(
         old: store.Snapshot | None = None
         if not rebuild:
             try:
-                old = store.open_index(index_dir)
+                old = store.open_index(index_dir, reuse=reuse)
             except NoIndexError:
                 old = None
             except IndexCorruptError as e:
@@ -221,64 +225,23 @@ def sync(
             return UpdateReport(0, 0, 0, unchanged, tuple(scan.skipped), 0)
 
         cv_new, sv_new, sr_new = _embed_chunks(emb, new_chunks, progress)
-        chunks, cvecs, svecs, srows = _merge(old, scan.articles, new_chunks, cv_new, sv_new, sr_new, emb.dim)
         progress("writing", 0, 1)
-        store.commit(
+        snap = store.commit(
             index_dir,
             embedder=name,
             dim=emb.dim,
             chunking=dict(CHUNKING),
             articles=scan.articles,
             files=scan.files,
-            chunks=chunks,
-            chunk_vectors=cvecs,
-            sentence_vectors=svecs,
-            sentence_rows=srows,
+            chunks=new_chunks,
+            chunk_vectors=cv_new,
+            sentence_vectors=sv_new,
+            sentence_rows=sr_new,
+            base=old,
         )
+        on_commit(snap)
         progress("writing", 1, 1)
     return UpdateReport(added, updated, removed, unchanged, tuple(scan.skipped), len(new_chunks))
-
-
-def _merge(
-    old: store.Snapshot | None,
-    articles: dict[str, Article],
-    new_chunks: list[Chunk],
-    cv_new: np.ndarray,
-    sv_new: np.ndarray,
-    sr_new: np.ndarray,
-    dim: int,
-) -> tuple[list[Chunk], np.ndarray, np.ndarray, np.ndarray]:
-    """Old rows of articles that stay, then the new rows; sentence rows re-pointed."""
-    chunks: list[Chunk] = []
-    cparts: list[np.ndarray] = []
-    sparts: list[np.ndarray] = []
-    rparts: list[np.ndarray] = []
-    if old is not None and len(old.chunks):
-        keep = np.array([c.article_id in articles for c in old.chunks], dtype=bool)
-        keep_rows = np.flatnonzero(keep)
-        remap = np.full(len(old.chunks), -1, dtype=np.int64)
-        remap[keep_rows] = np.arange(len(keep_rows))
-        chunks.extend(old.chunks[i] for i in keep_rows)
-        cparts.append(old.chunk_vectors[keep_rows])
-        if len(old.sentence_rows):
-            smask = keep[old.sentence_rows[:, 0]]
-            sparts.append(old.sentence_vectors[smask])
-            r = old.sentence_rows[smask].astype(np.int64)
-            r[:, 0] = remap[r[:, 0]]
-            rparts.append(r.astype(np.int32))
-    offset = len(chunks)
-    chunks.extend(new_chunks)
-    cparts.append(cv_new.reshape(-1, dim))
-    sparts.append(sv_new.reshape(-1, dim))
-    r = sr_new.astype(np.int32).reshape(-1, 2).copy()
-    r[:, 0] += offset
-    rparts.append(r)
-    return (
-        chunks,
-        np.ascontiguousarray(np.vstack(cparts), dtype=np.float32),
-        np.ascontiguousarray(np.vstack(sparts), dtype=np.float32),
-        np.ascontiguousarray(np.vstack(rparts), dtype=np.int32),
-    )
 
 
 def _default_embedder() -> str:

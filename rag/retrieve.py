@@ -113,31 +113,39 @@ def _fuse(
 
 
 class SnapshotCache:
-    """Keeps the open index; reopens it when another process committed a new generation."""
+    """Keeps the open index; when another process committed, reads only the generations it added (the
+    whole chain again after a compaction)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._snaps: dict[Path, tuple[str, store.Snapshot]] = {}
+        self._snaps: dict[Path, store.Snapshot] = {}
 
     def get(self, index_dir: Path, embedder: str | None = None) -> store.Snapshot:
         index_dir = Path(index_dir).resolve()
         manifest = store.read_manifest(index_dir)
-        gen = str((manifest or {}).get("generation", ""))
         with self._lock:
             cached = self._snaps.get(index_dir)
-            if cached and cached[0] == gen and manifest is not None:
-                snap = cached[1]
-                if embedder and snap.embedder != embedder:
+            if cached and manifest is not None and cached.generation == str(manifest.get("generation", "")):
+                if embedder and cached.embedder != embedder:
                     return store.open_index(index_dir, embedder)  # raises the mismatch error
-                return snap
-            snap = store.open_index(index_dir, embedder)
-            self._snaps[index_dir] = (str(snap.manifest.get("generation", "")), snap)
+                return cached
+            snap = store.open_index(index_dir, embedder, reuse=cached)
+            self._snaps[index_dir] = snap
             return snap
+
+    def peek(self, index_dir: Path) -> store.Snapshot | None:
+        """The snapshot open for `index_dir`, if any (not checked against the manifest)."""
+        with self._lock:
+            return self._snaps.get(Path(index_dir).resolve())
+
+    def put(self, snap: store.Snapshot) -> None:
+        """Keep `snap` (a commit's result) as the open index of its folder."""
+        with self._lock:
+            self._snaps[Path(snap.index_dir).resolve()] = snap
 
     def clear(self) -> None:
         with self._lock:
             self._snaps.clear()
-
 
 
 class HybridRetriever(BaseRetriever):

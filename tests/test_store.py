@@ -88,7 +88,7 @@ def test_round_trip(tmp_path: Path) -> None:
     assert snap.manifest["generation"] == written.manifest["generation"]
     m = read_manifest(tmp_path)
     assert m is not None
-    assert m["counts"] == {"articles": 3, "chunks": 6, "sentences": 7, "files": 3}
+    assert m["counts"] == {"articles": 3, "chunks": 6, "sentences": 7, "files": 3, "stored_chunks": 6, "generations": 1}
     assert m["chunking"] == {"version": 1, "max_chars": 800}
     assert written.chunks == snap.chunks and np.array_equal(written.chunk_vectors, snap.chunk_vectors)
 
@@ -120,10 +120,12 @@ def test_no_pickle_when_loading(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(pickle, "load", lambda *a, **k: pytest.fail("pickle.load used"))
     monkeypatch.setattr(pickle, "loads", lambda *a, **k: pytest.fail("pickle.loads used"))
     snap = open_index(tmp_path)
-    assert len(calls) >= 5  # sentences, sentence_rows and bm25s' three arrays
+    assert len(calls) >= 6  # sentences, sentence_rows and the postings' four arrays
     assert snap.bm25("Kisten", 3, "de")
-    for mod in (store, sys.modules["rag.embedders"]):
-        src = Path(mod.__file__).read_text()  # type: ignore[arg-type]
+    sources = [*Path(store.__file__).parent.glob("*.py"), Path(sys.modules["rag.embedders"].__file__ or "")]
+    assert len(sources) >= 5
+    for path in sources:
+        src = path.read_text()
         assert "import pickle" not in src and "allow_pickle=True" not in src
 
 
@@ -244,7 +246,7 @@ def _flip_a_byte(p: Path, at: int) -> None:
     p.write_bytes(bytes(data))
 
 
-@pytest.mark.parametrize("name", ["chunks.faiss", "sentences.npy", "bm25/params.index.json"])
+@pytest.mark.parametrize("name", ["chunks.faiss", "sentences.npy", "lexicon/tf.npy", "lexicon/terms.json"])
 def test_same_size_damage_to_the_vectors_or_bm25_is_caught(tmp_path: Path, name: str) -> None:
     """One flipped byte in the last vector or in the BM25 arrays used to load silently (only sizes were
     recorded); each file's sha256 is in the manifest and checked."""
@@ -252,7 +254,7 @@ def test_same_size_damage_to_the_vectors_or_bm25_is_caught(tmp_path: Path, name:
 
     snap = commit(tmp_path, **_data())
     gen = tmp_path / "generations" / snap.generation
-    target = gen / name if (gen / name).exists() else sorted((gen / "bm25").iterdir())[0]
+    target = gen / name
     _flip_a_byte(target, target.stat().st_size - 2)
     with pytest.raises(IndexCorruptError, match="contents changed"):
         open_index(tmp_path)
@@ -340,18 +342,18 @@ def test_open_starts_over_when_two_commits_prune_the_generation_it_reads(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     first = commit(tmp_path, **_data(("kisten",)))
-    real = store.reading._load_generation
+    real = store.reading.load_generation
     seen: list[str] = []
 
-    def racing(index_dir: Path, gen: Path, manifest: dict[str, Any], checksums: bool = False) -> Any:
+    def racing(gen_dir: Path, gen: str, manifest: dict[str, Any], checksums: bool = False) -> Any:
         if not seen:  # two writers commit while this reader loads: its generation is pruned
             commit(tmp_path, **_data(("kisten", "wahl")))
             commit(tmp_path, **_data())
-            assert not gen.exists()
-        seen.append(gen.name)
-        return real(index_dir, gen, manifest, checksums)
+            assert not gen_dir.exists()
+        seen.append(gen)
+        return real(gen_dir, gen, manifest, checksums)
 
-    monkeypatch.setattr(store.reading, "_load_generation", racing)
+    monkeypatch.setattr(store.reading, "load_generation", racing)
     snap = open_index(tmp_path)
     assert len(snap.articles) == 3 and seen[0] == first.generation and seen[-1] == snap.generation
 
@@ -365,7 +367,7 @@ def test_manifest_keeps_created_and_updates_updated(tmp_path: Path) -> None:
     commit(tmp_path, **_data())
     m = json.loads(path.read_text())
     assert m["created"] == "2000-01-01T00:00:00+00:00" and m["updated"] > "2020"
-    assert m["embedder"] == "hashing" and m["dim"] == 256 and m["format_version"] == 1
+    assert m["embedder"] == "hashing" and m["dim"] == 256 and m["format_version"] == 2
 
 
 def test_lock_timeout(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

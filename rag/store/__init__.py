@@ -1,23 +1,26 @@
-"""One index directory: immutable generations (FAISS + BM25 + JSON), `manifest.json` swap = commit point.
+"""One index directory: a chain of immutable generations (FAISS + postings + JSON); the `manifest.json`
+swap is the commit point.
 
-Layout (see index/README.md): `manifest.json`, `generations/<gen>/{chunks.faiss, sentences.npy,
-sentence_rows.npy, chunks.jsonl, articles.json, files.json, bm25/*}`. No pickle anywhere.
+Layout (see index/README.md): `manifest.json` (the chain, oldest first, and every file's size and
+sha256), `generations/<gen>/{chunks.faiss, sentences.npy, sentence_rows.npy, chunks.jsonl,
+articles.json, files.json, removed.json, lexicon/*}`. A commit writes only what changed; a full
+generation (a build, a compaction) starts a new chain. No pickle anywhere.
 """
 
 from .format import (
-           BM25_DIR,
-           BM25_PARAMS,
-           FORMAT_VERSION,
-           GENERATIONS,
-           MANIFEST,
-           REBUILD,
-           VERIFY_ON_OPEN_BYTES,
-           FileRecord,
+    BM25_PARAMS,
+    FORMAT_VERSION,
+    GENERATIONS,
+    MANIFEST,
+    MAX_CHAIN,
+    REBUILD,
+    VERIFY_ON_OPEN_BYTES,
+    FileRecord,
 )
-from .reading import OPEN_ATTEMPTS, check_index, open_index, read_manifest
+from .reading import OPEN_ATTEMPTS, chain_of, check_index, open_index, read_manifest
 from .snapshot import Snapshot
-from .writing import commit, ensure_index_folder, writer_lock
+from .writing import commit, compact, ensure_index_folder, writer_lock
 
-__all__ = ["BM25_DIR", "BM25_PARAMS", "FORMAT_VERSION", "GENERATIONS", "MANIFEST", "OPEN_ATTEMPTS", "REBUILD",
-           "VERIFY_ON_OPEN_BYTES", "FileRecord", "Snapshot", "check_index", "commit", "ensure_index_folder",
-           "open_index", "read_manifest", "writer_lock"]
+__all__ = ["BM25_PARAMS", "FORMAT_VERSION", "GENERATIONS", "MANIFEST", "MAX_CHAIN", "OPEN_ATTEMPTS", "REBUILD",
+           "VERIFY_ON_OPEN_BYTES", "FileRecord", "Snapshot", "chain_of", "check_index", "commit", "compact",
+           "ensure_index_folder", "open_index", "read_manifest", "writer_lock"]

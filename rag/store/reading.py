@@ -1,4 +1,5 @@
-"""Opening the current generation: the manifest, the files' sizes and checksums, retries while commits prune."""
+"""Opening the index: the manifest, each generation of its chain (sizes and checksums checked), and
+the snapshot they make; retries while commits prune; reuses an open snapshot the chain extends."""
 
 from __future__ import annotations
 
@@ -12,14 +13,17 @@ import numpy as np
 from ..errors import IndexCorruptError, IndexMismatchError, NoIndexError
 from ..types import Article, sha256_file
 from .format import (
-    BM25_DIR,
-    FORMAT_VERSION,
     GENERATIONS,
+    LEXICON_DIR,
     MANIFEST,
+    READABLE_VERSIONS,
     VERIFY_ON_OPEN_BYTES,
     FileRecord,
-    _chunk_from_json,
+    Lexicon,
+    Part,
     _corrupt,
+    build_lexicon,
+    chunk_from_json,
 )
 from .snapshot import Snapshot
 
@@ -37,18 +41,36 @@ def read_manifest(index_dir: Path | str) -> dict[str, Any] | None:
         raise _corrupt(path, str(e)) from None
     if not isinstance(data, dict) or not {"embedder", "dim", "generation", "format_version"} <= data.keys():
         raise _corrupt(path, "not an index manifest")
-    if data["format_version"] != FORMAT_VERSION:
-        raise _corrupt(path, f"format version {data['format_version']}, this program reads {FORMAT_VERSION}")
+    if data["format_version"] not in READABLE_VERSIONS:
+        raise _corrupt(path, f"format version {data['format_version']}, this program reads "
+                             f"{', '.join(map(str, READABLE_VERSIONS))}")
     return data
+
+
+def chain_of(manifest: dict[str, Any]) -> list[str]:
+    """The generations of the index, oldest first (a version-1 index has one)."""
+    return [str(g) for g in manifest.get("chain") or [manifest["generation"]]]
+
+
+def _files_of(manifest: dict[str, Any], gen: str, key: str) -> dict[str, Any]:
+    """Sizes (`file_sizes`) or checksums (`file_sha256`) of one generation's files, by name in it."""
+    table: dict[str, Any] = manifest.get(key, {})
+    if manifest["format_version"] == 1:
+        return table
+    prefix = f"{gen}/"
+    return {name[len(prefix):]: v for name, v in table.items() if name.startswith(prefix)}
 
 
 #: how often `open_index` starts over when commits prune the generation it is reading
 OPEN_ATTEMPTS = 5
 
 
-def open_index(index_dir: Path | str, embedder: str | None = None, checksums: bool = False) -> Snapshot:
-    """Load the current generation. Retries when a concurrent commit pruned it while we read. File
-    checksums are checked up to `VERIFY_ON_OPEN_BYTES`, or whatever the size with `checksums`."""
+def open_index(index_dir: Path | str, embedder: str | None = None, checksums: bool = False,
+               reuse: Snapshot | None = None) -> Snapshot:
+    """Load the current index. Retries when a concurrent commit pruned a generation while we read. File
+    checksums are checked up to `VERIFY_ON_OPEN_BYTES`, or whatever the size with `checksums`. `reuse`:
+    an open snapshot of this index; when the current chain extends its chain, only the newer
+    generations are read (the same chain: `reuse` itself)."""
     index_dir = Path(index_dir)
     for attempt in range(OPEN_ATTEMPTS):
         manifest = read_manifest(index_dir)
@@ -61,34 +83,42 @@ def open_index(index_dir: Path | str, embedder: str | None = None, checksums: bo
                 f"Keep the old one (set RAG_EMBEDDER={old} or pass --embedder {old}), "
                 f"or rebuild with the new one: `rag index build --embedder {embedder}`."
             )
-        gen_dir = index_dir / GENERATIONS / manifest["generation"]
+        chain = chain_of(manifest)
+        base = None
+        if (reuse is not None and not checksums and reuse.embedder == manifest["embedder"]
+                and reuse.dim == int(manifest["dim"]) and chain[: len(reuse.chain)] == reuse.chain):
+            if len(chain) == len(reuse.chain):
+                return reuse
+            base, chain = reuse, chain[len(reuse.chain):]
         try:
-            return _load_generation(index_dir, gen_dir, manifest, checksums)
+            total = sum(manifest.get("file_sizes", {}).values())
+            verify = checksums or total <= VERIFY_ON_OPEN_BYTES
+            parts = [load_generation(index_dir / GENERATIONS / g, g, manifest, verify) for g in chain]
+            return Snapshot.assemble(index_dir, manifest, base, parts)
         except IndexCorruptError:
-            # Writers committed twice while we read, and the second commit pruned our generation
-            # (files vanish mid-load): read the new manifest. Unchanged manifest: real damage.
+            # Writers committed twice while we read, and the second commit pruned a generation we
+            # read (files vanish mid-load): read the new manifest. Unchanged manifest: real damage.
             if attempt == OPEN_ATTEMPTS - 1 or read_manifest(index_dir) == manifest:
                 raise
             log.debug("generation %s was pruned while loading; reading the new manifest", manifest["generation"])
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _check_files(gen: Path, manifest: dict[str, Any], checksums: bool) -> None:
+def _check_files(gen_dir: Path, sizes: dict[str, int], sums: dict[str, str], checksums: bool) -> None:
     """Every file of the generation is there with its recorded size and, with `checksums`, its sha256
     (same-size damage: a flipped byte in the vectors loads fine otherwise)."""
-    if not gen.is_dir():
-        raise _corrupt(gen, "generation folder missing")
-    sizes: dict[str, int] = manifest.get("file_sizes", {})
+    if not gen_dir.is_dir():
+        raise _corrupt(gen_dir, "generation folder missing")
     for name, size in sizes.items():
-        p = gen / name
+        p = gen_dir / name
         if not p.is_file():
             raise _corrupt(p, "file missing")
         if p.stat().st_size != size:
             raise _corrupt(p, f"size {p.stat().st_size} bytes, manifest says {size}")
     if checksums:
-        for name, want in manifest.get("file_sha256", {}).items():
-            if sha256_file(gen / name) != want:
-                raise _corrupt(gen / name, "its contents changed since it was written (sha256 differs)")
+        for name, want in sums.items():
+            if sha256_file(gen_dir / name) != want:
+                raise _corrupt(gen_dir / name, "its contents changed since it was written (sha256 differs)")
 
 
 def check_index(index_dir: Path | str) -> Snapshot:
@@ -96,51 +126,73 @@ def check_index(index_dir: Path | str) -> Snapshot:
     return open_index(index_dir, checksums=True)
 
 
-def _load_generation(index_dir: Path, gen: Path, manifest: dict[str, Any], checksums: bool = False) -> Snapshot:
+def _json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise _corrupt(path, f"{type(e).__name__}: {e}") from None
+
+
+def load_generation(gen_dir: Path, gen: str, manifest: dict[str, Any], checksums: bool = False) -> Part:
+    """One generation's files, checked against the manifest, as a `Part`."""
     import faiss
 
-    total = sum(manifest.get("file_sizes", {}).values())
-    _check_files(gen, manifest, checksums=checksums or total <= VERIFY_ON_OPEN_BYTES)
-    dim, n_chunks = int(manifest["dim"]), int(manifest["counts"]["chunks"])
-    path = gen / "chunks.faiss"
+    _check_files(gen_dir, _files_of(manifest, gen, "file_sizes"), _files_of(manifest, gen, "file_sha256"), checksums)
+    dim = int(manifest["dim"])
+    path = gen_dir / "chunks.faiss"
     try:
         index = faiss.read_index(str(path))
     except RuntimeError as e:
         raise _corrupt(path, f"FAISS cannot read it: {str(e).splitlines()[0]}") from None
-    if index.d != dim or index.ntotal != n_chunks:
-        raise _corrupt(path, f"{index.ntotal}x{index.d} vectors, manifest says {n_chunks}x{dim}")
-    vecs = _load_npy(gen / "sentences.npy", np.float32)
-    rows = _load_npy(gen / "sentence_rows.npy", np.int32)
+    if index.d != dim:
+        raise _corrupt(path, f"{index.ntotal}x{index.d} vectors, manifest says dimension {dim}")
+    n = index.ntotal
+    cvecs = index.reconstruct_n(0, n) if n else np.zeros((0, dim), np.float32)
+    vecs = _load_npy(gen_dir / "sentences.npy", np.float32)
+    rows = _load_npy(gen_dir / "sentence_rows.npy", np.int32)
     if vecs.ndim != 2 or vecs.shape[1] != dim or rows.shape != (vecs.shape[0], 2):
-        raise _corrupt(gen / "sentence_rows.npy", f"shapes {vecs.shape} and {rows.shape} do not fit dim {dim}")
-    path = gen / "chunks.jsonl"
+        raise _corrupt(gen_dir / "sentence_rows.npy", f"shapes {vecs.shape} and {rows.shape} do not fit dim {dim}")
+    path = gen_dir / "chunks.jsonl"
     try:
         with open(path, encoding="utf-8") as f:
-            chunks = [_chunk_from_json(json.loads(line)) for line in f if line.strip()]
-        path = gen / "articles.json"
-        articles = {a["id"]: Article(**a) for a in json.loads(path.read_text(encoding="utf-8"))}
-        path = gen / "files.json"
+            chunks = [chunk_from_json(json.loads(line)) for line in f if line.strip()]
+        path = gen_dir / "articles.json"
+        articles = {a["id"]: Article(**a) for a in _json(path)}
+        path = gen_dir / "files.json"
         files = {}
-        for d in json.loads(path.read_text(encoding="utf-8")):
+        for d in _json(path):
             d["article_ids"] = tuple(d["article_ids"])
             files[d["path"]] = FileRecord(**d)
-    except (OSError, ValueError, TypeError, KeyError) as e:
+        removed = _json(gen_dir / "removed.json") if (gen_dir / "removed.json").exists() else {}
+        full = bool(removed.get("full", manifest["format_version"] == 1))
+        removed_articles = frozenset(map(str, removed.get("articles", ())))
+        removed_files = frozenset(map(str, removed.get("files", ())))
+    except (OSError, ValueError, TypeError, KeyError, AttributeError) as e:
         raise _corrupt(path, f"{type(e).__name__}: {e}") from None
-    if len(chunks) != n_chunks:
-        raise _corrupt(gen / "chunks.jsonl", f"{len(chunks)} chunks, manifest says {n_chunks}")
-    if len(rows) and (rows.min() < 0 or rows[:, 0].max() >= n_chunks):
-        raise _corrupt(gen / "sentence_rows.npy", "chunk rows out of range")
-    bm25 = None
-    if (gen / BM25_DIR).is_dir():
-        import bm25s
+    if len(chunks) != n:
+        raise _corrupt(gen_dir / "chunks.jsonl", f"{len(chunks)} chunks, chunks.faiss holds {n} vectors")
+    if len(rows) and (rows.min() < 0 or rows[:, 0].max() >= n):
+        raise _corrupt(gen_dir / "sentence_rows.npy", "chunk rows out of range")
+    if (gen_dir / LEXICON_DIR).is_dir():
+        lexicon = _load_lexicon(gen_dir / LEXICON_DIR, n)
+    else:  # format 1 kept BM25 in bm25s' files: postings from the chunks (its next commit compacts it)
+        lexicon = build_lexicon(chunks)
+    return Part(gen, full, chunks, cvecs, vecs, rows, articles, files, removed_articles, removed_files, lexicon)
 
-        try:
-            bm25 = bm25s.BM25.load(str(gen / BM25_DIR), allow_pickle=False, load_corpus=False, show_progress=False)
-        except Exception as e:  # noqa: BLE001 - bm25s raises many kinds on damaged files
-            raise _corrupt(gen / BM25_DIR, f"{type(e).__name__}: {e}") from None
-        if int(bm25.scores["num_docs"]) != n_chunks:
-            raise _corrupt(gen / BM25_DIR, f"{bm25.scores['num_docs']} documents, manifest says {n_chunks}")
-    return Snapshot(index_dir, manifest, articles, files, chunks, index, vecs, rows, bm25)
+
+def _load_lexicon(folder: Path, n_chunks: int) -> Lexicon:
+    terms = _json(folder / "terms.json")
+    ptr = _load_npy(folder / "ptr.npy", np.int64)
+    doc = _load_npy(folder / "doc.npy", np.int32)
+    tf = _load_npy(folder / "tf.npy", np.float32)
+    length = _load_npy(folder / "length.npy", np.float32)
+    ok = (isinstance(terms, list) and ptr.shape == (len(terms) + 1,) and doc.shape == tf.shape
+          and length.shape == (n_chunks,) and (not len(ptr) or (ptr[0] == 0 and ptr[-1] == len(doc)))
+          and bool(np.all(np.diff(ptr) >= 0)) and (not len(doc) or (doc.min() >= 0 and doc.max() < n_chunks)))
+    if not ok:
+        raise _corrupt(folder, f"postings do not fit {len(terms) if isinstance(terms, list) else '?'} terms "
+                               f"and {n_chunks} chunks")
+    return Lexicon(tuple(map(str, terms)), ptr, doc, tf, length)
 
 
 def _load_npy(path: Path, dtype: type) -> np.ndarray:

@@ -1,7 +1,12 @@
-"""An open, immutable generation in memory: chunks, vectors, BM25, and the searches over them."""
+"""An open, immutable index in memory: the live chunks of a chain of generations, their vectors and
+postings, and the searches over them. A later commit never changes a snapshot; it makes a new one
+from this one and the generation it wrote (`Snapshot.assemble`), at a cost of copying arrays, not of
+reading or tokenizing the index again."""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -9,11 +14,11 @@ import numpy as np
 
 from ..lang import stem_tokens
 from ..types import Article, Chunk, Language
-from .format import FileRecord
+from .format import BM25_PARAMS, FileRecord, Lexicon, Part
 
 
 class Snapshot:
-    """One committed generation, fully in memory (a later commit never changes it)."""
+    """The index as one commit left it. Rows (0..len(chunks)-1) number the live chunks."""
 
     def __init__(
         self,
@@ -22,22 +27,30 @@ class Snapshot:
         articles: dict[str, Article],
         files: dict[str, FileRecord],
         chunks: list[Chunk],
-        faiss_index: Any,
+        chunk_vectors: np.ndarray,
         sentence_vectors: np.ndarray,
         sentence_rows: np.ndarray,
-        bm25: Any | None,
+        lexicons: Sequence[tuple[Lexicon, np.ndarray]] = (),
+        lengths: np.ndarray | None = None,
     ) -> None:
+        import faiss
+
         self.index_dir = index_dir
         self.manifest = manifest
         self.articles = articles
         self.files = files
         self.chunks = chunks
-        self._faiss = faiss_index
-        n = faiss_index.ntotal
-        self.chunk_vectors = faiss_index.reconstruct_n(0, n) if n else np.zeros((0, self.dim), np.float32)
+        self.chunk_vectors = np.ascontiguousarray(chunk_vectors, dtype=np.float32).reshape(-1, self.dim)
+        self._faiss = faiss.IndexFlatIP(self.dim)
+        if len(self.chunk_vectors):
+            self._faiss.add(self.chunk_vectors)
         self.sentence_vectors = sentence_vectors
         self.sentence_rows = sentence_rows
-        self._bm25 = bm25
+        #: (postings of a generation, its rows -> rows here; -1: not live)
+        self._lexicons = list(lexicons)
+        self._lengths = lengths if lengths is not None else np.zeros(len(chunks), np.float32)
+        self._mean_length = float(self._lengths.mean()) if len(self._lengths) else 0.0
+        self._german = np.fromiter((c.language == "de" for c in chunks), dtype=bool, count=len(chunks))
         self._article_rows: dict[str, list[int]] = {}
         for row in sorted(range(len(chunks)), key=lambda r: chunks[r].position):
             self._article_rows.setdefault(chunks[row].article_id, []).append(row)
@@ -45,6 +58,68 @@ class Snapshot:
         self._sent_order = np.lexsort((sentence_rows[:, 1], sentence_rows[:, 0]))
         counts = np.bincount(sentence_rows[:, 0], minlength=len(chunks))
         self._sent_offsets = np.concatenate([[0], np.cumsum(counts)])
+
+    @classmethod
+    def assemble(cls, index_dir: Path, manifest: dict[str, Any], base: Snapshot | None,
+                 parts: Sequence[Part]) -> Snapshot:
+        """`base` with `parts` (generations committed after it, oldest first) applied: their removals,
+        their records, their chunks. A chunk is live when its article is, and no later generation
+        brought the article's chunks again. `base` None (or a full first part): parts only."""
+        if parts and parts[0].full:
+            base = None
+        articles = dict(base.articles) if base else {}
+        files = dict(base.files) if base else {}
+        owner: dict[str, int] = {}  # article -> the part whose chunks it has
+        for i, p in enumerate(parts):
+            for aid in p.removed_articles:
+                articles.pop(aid, None)
+            articles.update(p.articles)
+            for path in p.removed_files:
+                files.pop(path, None)
+            files.update(p.files)
+            for c in p.chunks:
+                owner[c.article_id] = i
+        sources: list[tuple[list[Chunk], np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+        if base is not None:
+            mask = np.fromiter((c.article_id in articles and c.article_id not in owner for c in base.chunks),
+                               dtype=bool, count=len(base.chunks))
+            sources.append((base.chunks, base.chunk_vectors, base.sentence_vectors, base.sentence_rows, mask))
+        for i, p in enumerate(parts):
+            mask = np.fromiter((c.article_id in articles and owner[c.article_id] == i for c in p.chunks),
+                               dtype=bool, count=len(p.chunks))
+            sources.append((p.chunks, p.chunk_vectors, p.sentence_vectors, p.sentence_rows, mask))
+        dim = int(manifest["dim"])
+        chunks: list[Chunk] = []
+        cparts, sparts, rparts, lparts = [], [], [], []
+        lexicons: list[tuple[Lexicon, np.ndarray]] = []
+        for k, (cs, cv, sv, sr, mask) in enumerate(sources):
+            offset = len(chunks)
+            new_row = np.where(mask, offset + np.cumsum(mask) - 1, -1).astype(np.int64)
+            chunks.extend(c for c, keep in zip(cs, mask, strict=True) if keep)
+            cparts.append(cv if mask.all() else cv[mask])
+            smask = mask[sr[:, 0]] if len(sr) else np.zeros(0, dtype=bool)
+            sparts.append(sv if smask.all() else sv[smask])
+            rows = sr[smask].astype(np.int64)
+            rows[:, 0] = new_row[rows[:, 0]]
+            rparts.append(rows.astype(np.int32))
+            if base is not None and k == 0:
+                lparts.append(base._lengths[mask])
+                for lex, remap in base._lexicons:
+                    moved = np.where(remap >= 0, new_row[np.maximum(remap, 0)], -1)
+                    if (moved >= 0).any():
+                        lexicons.append((lex, moved))
+            else:
+                p = parts[k - (1 if base is not None else 0)]
+                lparts.append(p.lexicon.length[mask])
+                lexicons.append((p.lexicon, new_row))
+
+        def stack(arrays: list[np.ndarray], width: int, dtype: type) -> np.ndarray:
+            arrays = [a.reshape(-1, width) for a in arrays if len(a)]
+            return np.ascontiguousarray(np.concatenate(arrays) if arrays else np.zeros((0, width), dtype), dtype=dtype)
+
+        lengths = np.concatenate(lparts).astype(np.float32) if lparts else np.zeros(0, np.float32)
+        return cls(index_dir, manifest, articles, files, chunks, stack(cparts, dim, np.float32),
+                   stack(sparts, dim, np.float32), stack(rparts, 2, np.int32), lexicons, lengths)
 
     @property
     def embedder(self) -> str:
@@ -57,6 +132,11 @@ class Snapshot:
     @property
     def generation(self) -> str:
         return str(self.manifest["generation"])
+
+    @property
+    def chain(self) -> list[str]:
+        """The generations this snapshot is made of, oldest first."""
+        return list(self.manifest.get("chain") or [self.generation])
 
     def dense(self, qvec: np.ndarray, k: int) -> list[tuple[int, float]]:
         """Top-k chunk rows by inner product (cosine for normalised vectors), best first."""
@@ -73,17 +153,47 @@ class Snapshot:
         return [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0]
 
     def bm25(self, query: str, k: int, language: Language) -> list[tuple[int, float]]:
-        """Top-k chunk rows by BM25 over stemmed words (positive scores only), best first."""
-        if self._bm25 is None or k <= 0:
+        """Top-k chunk rows by BM25 over stemmed words (positive scores only), best first; document
+        frequencies and lengths are those of the live chunks of every generation."""
+        n = len(self.chunks)
+        if k <= 0 or n == 0:
             return []
-        tokens = list(dict.fromkeys(t for t in stem_tokens(query, language) if t in self._bm25.vocab_dict))
-        if not tokens:
-            return []
-        scores = np.asarray(self._bm25.get_scores(tokens), dtype=np.float32)
-        k = min(k, len(scores))
+        k1, b = float(BM25_PARAMS["k1"]), float(BM25_PARAMS["b"])
+        norm = k1 * (1 - b + b * self._lengths / max(self._mean_length, 1e-9))
+        scores = np.zeros(n, dtype=np.float32)
+        for term in dict.fromkeys(stem_tokens(query, language)):
+            rows, tfs = [], []
+            for lex, remap in self._lexicons:
+                found = lex.postings(term)
+                if found is None:
+                    continue
+                mapped = remap[found[0]]
+                live = mapped >= 0
+                rows.append(mapped[live])
+                tfs.append(found[1][live])
+            if not rows:
+                continue
+            r = np.concatenate(rows)
+            if not len(r):
+                continue
+            tf = np.concatenate(tfs)
+            idf = math.log(1 + (n - len(r) + 0.5) / (len(r) + 0.5))
+            scores[r] += (idf * tf / (tf + norm[r])).astype(np.float32)
+        k = min(k, n)
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.lexsort((top, -scores[top]))]  # score desc, then row asc (stable ties)
         return [(int(r), float(scores[r])) for r in top if scores[r] > 0]
+
+    def document_frequency(self, term: str, language: Language) -> int:
+        """How many live chunks in `language` hold the stemmed word `term`."""
+        total = 0
+        for lex, remap in self._lexicons:
+            found = lex.postings(term)
+            if found is not None:
+                rows = remap[found[0]]
+                rows = rows[rows >= 0]
+                total += int(np.count_nonzero(self._german[rows] == (language == "de")))
+        return total
 
     def rows_of_article(self, article_id: str) -> list[int]:
         return list(self._article_rows.get(article_id, []))

@@ -1,5 +1,5 @@
-"""Committing a generation: write it under a temporary name, fsync, rename, swap the manifest (the commit
-point), prune; the writer lock; the index folder."""
+"""Committing: write what changed as a new generation under a temporary name, fsync, rename, swap the
+manifest (the commit point), prune; compaction; the writer lock; the index folder."""
 
 from __future__ import annotations
 
@@ -21,17 +21,21 @@ import numpy as np
 from ..errors import IndexCorruptError, IndexLockedError, IndexWriteError
 from ..types import Article, Chunk, sha256_file
 from .format import (
-    BM25_DIR,
     BM25_PARAMS,
+    COMPACT_RATIO,
     FORMAT_VERSION,
     GENERATIONS,
+    LEXICON_DIR,
     MANIFEST,
+    MAX_CHAIN,
     FileRecord,
-    _build_bm25,
-    _chunk_to_json,
-    _shallow,
+    Lexicon,
+    Part,
+    build_lexicon,
+    chunk_to_json,
+    shallow,
 )
-from .reading import read_manifest
+from .reading import chain_of, read_manifest
 from .snapshot import Snapshot
 
 log = logging.getLogger(__name__)
@@ -68,33 +72,67 @@ def _next_generation(gens: Path) -> str:
     return f"g{max(numbers, default=0) + 1:06d}-{secrets.token_hex(4)}"
 
 
-def _write_generation(
-    tmp: Path, chunks: list[Chunk], articles: dict[str, Article], files: dict[str, FileRecord],
-    chunk_vectors: np.ndarray, sentence_vectors: np.ndarray, sentence_rows: np.ndarray, bm25: Any | None,
-) -> None:
+def _write_generation(tmp: Path, part: Part) -> None:
     import faiss
 
     tmp.mkdir()
-    index = faiss.IndexFlatIP(chunk_vectors.shape[1])
-    if len(chunk_vectors):
-        index.add(chunk_vectors)
+    index = faiss.IndexFlatIP(part.chunk_vectors.shape[1])
+    if len(part.chunk_vectors):
+        index.add(part.chunk_vectors)
     try:
         faiss.write_index(index, str(tmp / "chunks.faiss"))
     except RuntimeError as e:  # faiss reports write errors (ENOSPC) as RuntimeError
         raise OSError(str(e).splitlines()[0]) from e
     _fsync_path(tmp / "chunks.faiss")
-    _write_npy(tmp / "sentences.npy", sentence_vectors)
-    _write_npy(tmp / "sentence_rows.npy", sentence_rows)
-    lines = "".join(json.dumps(_chunk_to_json(c), ensure_ascii=False) + "\n" for c in chunks)
+    _write_npy(tmp / "sentences.npy", part.sentence_vectors)
+    _write_npy(tmp / "sentence_rows.npy", part.sentence_rows)
+    lines = "".join(json.dumps(chunk_to_json(c), ensure_ascii=False) + "\n" for c in part.chunks)
     _write_bytes(tmp / "chunks.jsonl", lines.encode("utf-8"))
-    _write_json(tmp / "articles.json", [_shallow(articles[k]) for k in sorted(articles)])
-    _write_json(tmp / "files.json", [_shallow(files[k]) for k in sorted(files)])
-    if bm25 is not None:
-        bm25.save(str(tmp / BM25_DIR), allow_pickle=False, show_progress=False)
-        for p in (tmp / BM25_DIR).iterdir():
-            _fsync_path(p)
-        _fsync_path(tmp / BM25_DIR)
+    _write_json(tmp / "articles.json", [shallow(part.articles[k]) for k in sorted(part.articles)])
+    _write_json(tmp / "files.json", [shallow(part.files[k]) for k in sorted(part.files)])
+    _write_json(tmp / "removed.json", {"full": part.full, "articles": sorted(part.removed_articles),
+                                       "files": sorted(part.removed_files)})
+    lex = tmp / LEXICON_DIR
+    lex.mkdir()
+    _write_json(lex / "terms.json", list(part.lexicon.terms))
+    for name, arr in (("ptr", part.lexicon.ptr), ("doc", part.lexicon.doc), ("tf", part.lexicon.tf),
+                      ("length", part.lexicon.length)):
+        _write_npy(lex / f"{name}.npy", arr)
+    _fsync_path(lex)
     _fsync_path(tmp)
+
+
+def _full_part(name: str, snap: Snapshot) -> Part:
+    """Everything live in `snap` as one full generation (a compaction)."""
+    lexicon = _live_lexicon(snap)
+    return Part(name, True, list(snap.chunks), snap.chunk_vectors, snap.sentence_vectors, snap.sentence_rows,
+                dict(snap.articles), dict(snap.files), frozenset(), frozenset(), lexicon)
+
+
+def _live_lexicon(snap: Snapshot) -> Lexicon:
+    """The postings of `snap`'s live chunks, from the generations' postings (no tokenizing again)."""
+    ids: dict[str, int] = {}
+    terms, docs, tfs = [], [], []
+    for lex, remap in snap._lexicons:
+        counts = np.diff(lex.ptr)
+        local = np.fromiter((ids.setdefault(t, len(ids)) for t in lex.terms), dtype=np.int64, count=len(lex.terms))
+        term = np.repeat(local, counts)
+        row = remap[lex.doc]
+        live = row >= 0
+        terms.append(term[live])
+        docs.append(row[live])
+        tfs.append(lex.tf[live])
+    if not terms:
+        return build_lexicon([])
+    term = np.concatenate(terms)
+    doc = np.concatenate(docs)
+    order = np.lexsort((doc, term))
+    ptr = np.concatenate([[0], np.cumsum(np.bincount(term, minlength=len(ids)))]).astype(np.int64)
+    used = np.flatnonzero(np.diff(ptr))  # terms that still occur in a live chunk
+    names = list(ids)
+    keep_ptr = np.concatenate([[0], np.cumsum(np.diff(ptr)[used])]).astype(np.int64)
+    return Lexicon(tuple(names[i] for i in used), keep_ptr, doc[order].astype(np.int32),
+                   np.concatenate(tfs)[order].astype(np.float32), snap._lengths.astype(np.float32))
 
 
 def commit(
@@ -109,11 +147,17 @@ def commit(
     chunk_vectors: np.ndarray,
     sentence_vectors: np.ndarray,
     sentence_rows: np.ndarray,
+    base: Snapshot | None = None,
+    compact: bool = False,
 ) -> Snapshot:
-    """Write a new generation and make it current atomically. Call inside `writer_lock(index_dir)`.
+    """Make `articles` and `files` the index, atomically. Call inside `writer_lock(index_dir)`.
 
-    Row i of `chunk_vectors` embeds `chunks[i]`; row j of `sentence_vectors` embeds sentence
-    `sentence_rows[j, 1]` of chunk `sentence_rows[j, 0]`. On failure the old index stays current.
+    Without `base`, `chunks` are all the chunks and the commit writes a full generation. With `base`
+    (the current snapshot, opened under the lock), `chunks` are the new ones only: the commit writes
+    them, the records that changed and the ids and paths that went away, a cost proportional to the
+    change; it compacts instead (one full generation) when the chain gets long or mostly dead, or
+    with `compact`. Row i of `chunk_vectors` embeds `chunks[i]`; row j of `sentence_vectors` embeds
+    sentence `sentence_rows[j, 1]` of chunk `sentence_rows[j, 0]`. On failure the old index stays.
     """
     index_dir = Path(index_dir)
     cvec = np.ascontiguousarray(chunk_vectors, dtype=np.float32).reshape(-1, dim)
@@ -126,7 +170,9 @@ def commit(
     missing = {c.article_id for c in chunks} - articles.keys()
     if missing:
         raise ValueError(f"chunks of unknown articles: {sorted(missing)[:3]}")
-    bm25 = _build_bm25(chunks)
+    if base is not None and (base.embedder != embedder or base.dim != dim):
+        raise ValueError(f"base snapshot has embedder {base.embedder}/{base.dim}, commit {embedder}/{dim}")
+    lexicon = build_lexicon(chunks)
     gens = index_dir / GENERATIONS
     tmp = final = None
     try:
@@ -137,26 +183,56 @@ def commit(
             old = read_manifest(index_dir)
         except IndexCorruptError:  # rebuilding over a damaged index is how it gets repaired
             old = None
+        if base is not None and (old is None or old["generation"] != base.generation):
+            raise ValueError("the base snapshot is not the current index; open it under writer_lock")
         gen = _next_generation(gens)
+        if base is None:
+            part = Part(gen, True, list(chunks), cvec, svec, srows, dict(articles), dict(files), frozenset(),
+                        frozenset(), lexicon)
+            chain, stored = [gen], len(chunks)
+        else:
+            assert old is not None
+            part = Part(gen, False, list(chunks), cvec, svec, srows,
+                        {k: a for k, a in articles.items() if base.articles.get(k) != a},
+                        {k: r for k, r in files.items() if base.files.get(k) != r},
+                        frozenset(base.articles.keys() - articles.keys()), frozenset(base.files.keys() - files.keys()),
+                        lexicon)
+            chain = [*chain_of(old), gen]
+            counts = old.get("counts", {})
+            stored = int(counts.get("stored_chunks", counts.get("chunks", 0))) + len(chunks)
+            live = len(base.chunks) + len(chunks)  # an upper bound (removals make it smaller)
+            if (compact or len(chain) > MAX_CHAIN or old["format_version"] != FORMAT_VERSION
+                    or stored > COMPACT_RATIO * live + 64):
+                merged = Snapshot.assemble(index_dir, {**old, "dim": dim}, base, [part])
+                part, chain, stored = _full_part(gen, merged), [gen], len(merged.chunks)
+                log.info("compacting %s into one generation", index_dir)
         tmp, final = gens / f"{gen}.tmp", gens / gen
-        _write_generation(tmp, chunks, articles, files, cvec, svec, srows, bm25)
+        _write_generation(tmp, part)
         written = [p for p in sorted(tmp.rglob("*")) if p.is_file()]
-        sizes = {str(p.relative_to(tmp)): p.stat().st_size for p in written}
-        sums = {str(p.relative_to(tmp)): sha256_file(p) for p in written}
+        sizes = {f"{gen}/{p.relative_to(tmp)}": p.stat().st_size for p in written}
+        sums = {f"{gen}/{p.relative_to(tmp)}": sha256_file(p) for p in written}
+        if not part.full and old is not None:  # the earlier generations' entries carry over
+            keep = tuple(f"{g}/" for g in chain[:-1])
+            sizes = {**{k: v for k, v in old.get("file_sizes", {}).items() if k.startswith(keep)}, **sizes}
+            sums = {**{k: v for k, v in old.get("file_sha256", {}).items() if k.startswith(keep)}, **sums}
         os.rename(tmp, final)
         _fsync_path(gens)
         now = datetime.now(UTC).isoformat(timespec="seconds")
+        live_snapshot = Snapshot.assemble(index_dir, {"dim": dim, "embedder": embedder, "generation": gen,
+                                                      "chain": chain}, None if part.full else base, [part])
         manifest: dict[str, Any] = {
             "format_version": FORMAT_VERSION,
             "embedder": embedder,
             "dim": dim,
             "chunking": chunking,
-            "counts": {"articles": len(articles), "chunks": len(chunks), "sentences": len(svec),
-                       "files": len(files)},
+            "counts": {"articles": len(live_snapshot.articles), "chunks": len(live_snapshot.chunks),
+                       "sentences": len(live_snapshot.sentence_rows), "files": len(live_snapshot.files),
+                       "stored_chunks": stored, "generations": len(chain)},
             "bm25": {**BM25_PARAMS, "tokens": "rag.lang.stem_tokens(text, chunk.language)"},
             "created": (old or {}).get("created", now),
             "updated": now,
             "generation": gen,
+            "chain": chain,
             "file_sizes": sizes,
             "file_sha256": sums,
         }
@@ -174,21 +250,31 @@ def commit(
         ) from e
     with contextlib.suppress(OSError):
         _fsync_path(index_dir)
-    _prune(gens, keep={gen, (old or {}).get("generation")})
-    log.info("committed %s: %d articles, %d chunks", gen, len(articles), len(chunks))
-    import faiss
-
-    index = faiss.IndexFlatIP(dim)
-    if len(cvec):
-        index.add(cvec)
-    return Snapshot(index_dir, manifest, dict(articles), dict(files), list(chunks), index, svec, srows, bm25)
+    _prune(gens, keep={*chain, *(chain_of(old) if old else ())})
+    log.info("committed %s (%d generations): %d articles, %d chunks", gen, len(chain), len(live_snapshot.articles),
+             len(live_snapshot.chunks))
+    live_snapshot.manifest = manifest
+    return live_snapshot
 
 
-def _prune(gens: Path, keep: set[str | None]) -> None:
-    """Delete every generation but the new one and the one current until now (its readers keep working).
+def compact(index_dir: Path | str, reuse: Snapshot | None = None) -> Snapshot:
+    """Write the index as one full generation (what a commit does by itself past `MAX_CHAIN`)."""
+    from .reading import open_index
+
+    with writer_lock(index_dir):
+        snap = open_index(index_dir, reuse=reuse)
+        empty = np.zeros((0, snap.dim), np.float32)
+        return commit(index_dir, embedder=snap.embedder, dim=snap.dim, chunking=snap.manifest.get("chunking", {}),
+                      articles=snap.articles, files=snap.files, chunks=[], chunk_vectors=empty,
+                      sentence_vectors=empty, sentence_rows=np.zeros((0, 2), np.int32), base=snap, compact=True)
+
+
+def _prune(gens: Path, keep: set[str]) -> None:
+    """Delete every generation but those of the new chain and of the chain current until now (its readers
+    keep working).
 
     Named, not "the newest two": an orphan (renamed, but its writer died before the manifest swap)
-    must not displace the previous current generation.
+    must not displace a generation of the previous chain.
     """
     for p in gens.iterdir():
         if p.is_dir() and not p.name.endswith(".tmp") and p.name not in keep:

@@ -1,0 +1,252 @@
+"""Commits that write what changed: a chain of generations, postings summed at query time, compaction,
+readers that read only the new generations, and version-1 indexes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from rag import indexing, store
+from rag.embedders import get_embedder
+from rag.lang import chunk_tokens, stem_tokens
+from rag.retrieve import SnapshotCache
+
+TOWNS = ["Bremen", "Kiel", "Rostock", "Lübeck", "Emden", "Husum", "Wismar", "Stade", "Leer", "Aurich"]
+THINGS = ["Hafen", "Rathaus", "Brücke", "Schule", "Bahnhof", "Museum", "Deich", "Markt"]
+
+
+def _article(i: int) -> str:
+    town, thing = TOWNS[i % len(TOWNS)], THINGS[(i // len(TOWNS)) % len(THINGS)]
+    return (f"Meldung {i}: {thing} in {town}\n\nDer Rat von {town} beschloss am Montag, das {thing} für "
+            f"{i * 7 + 3} Millionen Euro zu erneuern. Die Arbeiten beginnen im Frühjahr {2020 + i % 7}.\n\n"
+            f"Kritiker in {town} nennen den Plan Nummer {i} zu teuer. Der Bürgermeister verteidigte ihn.\n")
+
+
+def _folder(path: Path, n: int, start: int = 0) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    for i in range(start, start + n):
+        (path / f"a{i:05d}.txt").write_text(_article(i), encoding="utf-8")
+    return path
+
+
+def _bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def _gen_dir(index: Path) -> Path:
+    return index / store.GENERATIONS / store.read_manifest(index)["generation"]  # type: ignore[index]
+
+
+def _add_one(arts: Path, index: Path, i: int) -> int:
+    (arts / f"new{i}.txt").write_text(_article(i), encoding="utf-8")
+    rep = indexing.sync(arts, index, "hashing")
+    assert rep.added == 1
+    return _bytes(_gen_dir(index))
+
+
+def test_a_commit_writes_an_amount_proportional_to_the_change(tmp_path: Path) -> None:
+    small, large = tmp_path / "small", tmp_path / "large"
+    indexing.sync(_folder(small / "a", 20), small / "ix", "hashing")
+    indexing.sync(_folder(large / "a", 400), large / "ix", "hashing")
+    full_small, full_large = _bytes(_gen_dir(small / "ix")), _bytes(_gen_dir(large / "ix"))
+    assert full_large > 10 * full_small  # a build writes everything
+    add_small, add_large = _add_one(small / "a", small / "ix", 5000), _add_one(large / "a", large / "ix", 5000)
+    # the same article into 20 or into 400: the same generation, give or take the bytes of the ids
+    assert abs(add_large - add_small) <= 0.05 * add_small
+    assert add_large < full_large / 100
+    manifest = store.read_manifest(large / "ix")
+    assert manifest is not None and manifest["chain"][-1] == manifest["generation"] and len(manifest["chain"]) == 2
+    assert (large / "ix" / "manifest.json").stat().st_size < 8000
+    new = _gen_dir(large / "ix")
+    assert len(json.loads((new / "articles.json").read_text())) == 1
+    assert len(json.loads((new / "files.json").read_text())) == 1
+    # removing an article writes its id, nothing else of the index
+    (large / "a" / "a00007.txt").unlink()
+    assert indexing.sync(large / "a", large / "ix", "hashing").removed == 1
+    gone = _gen_dir(large / "ix")
+    removed = json.loads((gone / "removed.json").read_text())
+    assert len(removed["articles"]) == 1 and removed["files"] == ["a00007.txt"] and not removed["full"]
+    assert (gone / "chunks.jsonl").read_text() == "" and _bytes(gone) < 4000
+    snap = store.open_index(large / "ix")
+    assert len(snap.articles) == 400 and removed["articles"][0] not in snap.articles
+    assert all(c.article_id != removed["articles"][0] for c in snap.chunks)
+    assert "Plan Nummer 7 " not in " ".join(snap.chunks[r].text for r, _ in snap.bm25("Plan Nummer 7", 5, "de"))
+
+
+def _bm25s_scores(snap: store.Snapshot, query: str) -> np.ndarray:
+    import bm25s
+
+    ref = bm25s.BM25(**store.BM25_PARAMS)
+    ref.index([list(chunk_tokens(c.text, c.language)) for c in snap.chunks], show_progress=False)
+    tokens = [t for t in dict.fromkeys(stem_tokens(query, "de")) if t in ref.vocab_dict]
+    return np.asarray(ref.get_scores(tokens), dtype=np.float32)
+
+
+def _changed_folder(tmp_path: Path) -> tuple[Path, Path]:
+    """An index whose chain saw adds, an edit, a rename and removals, one commit each."""
+    arts, index = _folder(tmp_path / "a", 30), tmp_path / "ix"
+    indexing.sync(arts, index, "hashing")
+    _folder(arts, 5, start=100)
+    indexing.sync(arts, index, "hashing")
+    (arts / "a00003.txt").write_text(_article(3) + "\nNachtrag: Der Rat vertagte sich.\n", encoding="utf-8")
+    indexing.sync(arts, index, "hashing")
+    (arts / "a00004.txt").rename(arts / "umbenannt.txt")
+    indexing.sync(arts, index, "hashing")
+    for name in ("a00010.txt", "a00102.txt"):
+        (arts / name).unlink()
+    indexing.sync(arts, index, "hashing")
+    return arts, index
+
+
+QUERIES = ["Rathaus Kiel erneuern", "Kritiker Bremen teuer", "Nachtrag Rat vertagte", "Deich Millionen Euro 2023"]
+
+
+def test_postings_over_a_chain_score_as_one_bm25_index_of_the_live_chunks(tmp_path: Path) -> None:
+    _, index = _changed_folder(tmp_path)
+    snap = store.open_index(index)
+    assert len(snap.chain) == 5
+    for query in QUERIES:
+        want = _bm25s_scores(snap, query)
+        got = np.zeros(len(snap.chunks), np.float32)
+        for row, score in snap.bm25(query, len(snap.chunks), "de"):
+            got[row] = score
+        assert np.allclose(got, want, rtol=1e-4, atol=1e-5), query
+        assert want.max() > 0
+
+
+def _view(snap: store.Snapshot, emb: Any) -> dict[str, Any]:
+    """What retrieval sees, by chunk id (row numbers may differ between a chain and its compaction)."""
+    out: dict[str, Any] = {"articles": snap.articles, "files": snap.files,
+                           "chunks": {c.id: c for c in snap.chunks}}
+    n = len(snap.chunks)
+    for q in QUERIES:  # every score, by chunk: ties keep row order, and rows differ from a rebuild's
+        out[f"bm25 {q}"] = {snap.chunks[r].id: round(s, 4) for r, s in snap.bm25(q, n, "de")}
+        out[f"dense {q}"] = {snap.chunks[r].id: round(s, 4) for r, s in snap.dense(emb.embed_query(q), n)}
+    for c in snap.chunks[:5]:
+        rows = snap.sentence_vector_rows_of_chunk(snap.rows_of_article(c.article_id)[c.position])
+        out[f"sentences {c.id}"] = snap.sentence_vectors[rows].round(5).tolist()
+    return out
+
+
+def test_a_chain_its_compaction_and_a_rebuild_are_the_same_index(tmp_path: Path) -> None:
+    arts, index = _changed_folder(tmp_path)
+    emb = get_embedder("hashing")
+    chained = _view(store.open_index(index), emb)
+    compacted = store.compact(index)
+    assert compacted.chain == [compacted.generation] and store.read_manifest(index)["chain"] == compacted.chain  # type: ignore[index]
+    assert _view(compacted, emb) == chained
+    assert _view(store.open_index(index), emb) == chained
+    rebuilt = tmp_path / "rebuilt"
+    indexing.sync(arts, rebuilt, "hashing", rebuild=True)
+    fresh = _view(store.open_index(rebuilt), emb)
+    assert fresh["chunks"] == chained["chunks"] and fresh["articles"] == chained["articles"]
+    assert {k: v for k, v in fresh.items() if k.startswith(("bm25", "dense"))} == {
+        k: v for k, v in chained.items() if k.startswith(("bm25", "dense"))}
+    # the previous chain stays for its readers until the next commit, which prunes it
+    assert len(list((index / store.GENERATIONS).iterdir())) == 1 + 5
+    _add_one(arts, index, 900)
+    assert sorted(p.name for p in (index / store.GENERATIONS).iterdir()) == store.read_manifest(index)["chain"]  # type: ignore[index]
+
+
+def test_the_chain_compacts_itself_when_it_grows_long(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rag.store import writing
+
+    monkeypatch.setattr(writing, "MAX_CHAIN", 3)
+    arts, index = _folder(tmp_path / "a", 5), tmp_path / "ix"
+    indexing.sync(arts, index, "hashing")
+    lengths = [len(store.read_manifest(index)["chain"])]  # type: ignore[index]
+    for i in range(4):
+        _add_one(arts, index, 200 + i)
+        lengths.append(len(store.read_manifest(index)["chain"]))  # type: ignore[index]
+    assert lengths == [1, 2, 3, 1, 2]
+    snap = store.open_index(index)
+    assert len(snap.articles) == 9 and len({c.article_id for c in snap.chunks}) == 9
+
+
+def test_an_open_index_reads_only_the_generations_committed_since(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    arts, index = _folder(tmp_path / "a", 12), tmp_path / "ix"
+    indexing.sync(arts, index, "hashing")
+    cache = SnapshotCache()
+    first = cache.get(index)
+    loaded: list[str] = []
+    real = store.reading.load_generation
+
+    def counting(gen_dir: Path, gen: str, manifest: dict[str, Any], checksums: bool = False) -> Any:
+        loaded.append(gen)
+        return real(gen_dir, gen, manifest, checksums)
+
+    monkeypatch.setattr(store.reading, "load_generation", counting)
+    _add_one(arts, index, 300)  # another process's commits, as far as the cache knows
+    _add_one(arts, index, 301)
+    loaded.clear()
+    snap = cache.get(index)
+    assert loaded == snap.chain[1:] and len(loaded) == 2
+    assert cache.get(index) is snap and len(loaded) == 2
+    assert len(snap.articles) == len(first.articles) + 2
+    assert snap.bm25("Meldung 301", 1, "de") and "Meldung 301" in snap.chunks[snap.bm25("Meldung 301", 1, "de")[0][0]].text
+
+
+def test_an_in_process_update_builds_on_the_open_snapshot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rag.engine import Engine
+
+    arts, index = _folder(tmp_path / "a", 12), tmp_path / "ix"
+    eng = Engine()
+    eng.build_index(arts, index, embedder="hashing")
+    before = eng.snapshot(index)
+    monkeypatch.setattr(store.reading, "load_generation", lambda *a, **k: pytest.fail("read from disk"))
+    (arts / "neu.txt").write_text(_article(400), encoding="utf-8")
+    assert eng.update_index(arts, index).added == 1
+    after = eng.snapshot(index)  # the commit's own snapshot: nothing read back
+    assert after.chain == [*before.chain, after.generation] and len(after.articles) == 13
+    assert [h.chunk.article_id for h in eng.search("Meldung 400", 1, index)] == [
+        next(a for a, art in after.articles.items() if art.path == "neu.txt")]
+
+
+def test_a_version_1_index_opens_and_its_next_commit_compacts_it(tmp_path: Path) -> None:
+    arts, index = _folder(tmp_path / "a", 8), tmp_path / "ix"
+    indexing.sync(arts, index, "hashing")
+    want = store.open_index(index)
+    gen = _gen_dir(index)
+    shutil.rmtree(gen / "lexicon")  # what version 1 wrote: one generation, no postings, no removed.json
+    (gen / "removed.json").unlink()
+    m = json.loads((index / "manifest.json").read_text())
+    prefix = f"{gen.name}/"
+    m = {**{k: v for k, v in m.items() if k != "chain"}, "format_version": 1,
+         "file_sizes": {k[len(prefix):]: v for k, v in m["file_sizes"].items() if "lexicon/" not in k
+                        and "removed.json" not in k},
+         "file_sha256": {k[len(prefix):]: v for k, v in m["file_sha256"].items() if "lexicon/" not in k
+                         and "removed.json" not in k}}
+    (index / "manifest.json").write_text(json.dumps(m))
+    old = store.open_index(index)
+    assert old.articles == want.articles and old.chunks == want.chunks
+    assert old.bm25("Rathaus Kiel", 3, "de") == want.bm25("Rathaus Kiel", 3, "de")
+    _add_one(arts, index, 500)
+    m2 = store.read_manifest(index)
+    assert m2 is not None and m2["format_version"] == store.FORMAT_VERSION and len(m2["chain"]) == 1
+    assert len(store.open_index(index).articles) == 9
+
+
+def test_word_weights_come_from_the_postings_of_the_live_chunks(tmp_path: Path) -> None:
+    """The evidence step's idf per (word, language) equals counting the live chunks' words directly,
+    without tokenizing the index for each new snapshot."""
+    import math
+    from collections import Counter
+
+    from rag.evidence import _idf
+
+    _, index = _changed_folder(tmp_path)
+    snap = store.open_index(index)
+    df: Counter[tuple[str, str]] = Counter()
+    for c in snap.chunks:
+        for tok in set(chunk_tokens(c.text, c.language)):
+            df[(tok, c.language)] += 1
+    idf = _idf(snap)
+    for (tok, lang), count in list(df.items())[:200]:
+        assert idf.get((tok, lang), -1.0) == pytest.approx(math.log(1 + len(snap.chunks) / count))  # type: ignore[arg-type]
+    assert idf.get(("nirgendwo", "de"), 1.0) == 1.0 and idf.get((next(iter(df))[0], "en"), 1.0) == 1.0
