@@ -14,9 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from . import indexing, store
-from .chain import History
 from .engine import Engine
-from .types import Answer, Hit, StreamEvent, UpdateReport
+from .types import Answer, History, Hit, StreamEvent, UpdateReport
 
 _DEFAULT: list[Engine] = []
 _LOCK = threading.Lock()

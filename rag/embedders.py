@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
-from langchain_core.embeddings import Embeddings
 
 from .config import env_threads
 from .errors import ConfigError, DependencyError, ModelError
@@ -230,14 +229,10 @@ def get_embedder(name: str) -> Embedder:
     raise ConfigError(f"Unknown embedder {name!r}. Choose one of: {', '.join(VALID_NAMES)}.")
 
 
-class LangChainEmbeddings(Embeddings):
-    """Adapts an `Embedder` to LangChain's `Embeddings` interface."""
+def __getattr__(name: str) -> Any:
+    """`LangChainEmbeddings` lives in `rag.langchain_embeddings`: indexing needs no LangChain import."""
+    if name == "LangChainEmbeddings":
+        from .langchain_embeddings import LangChainEmbeddings
 
-    def __init__(self, embedder: Embedder) -> None:
-        self.embedder = embedder
-
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return self.embedder.embed_documents(list(texts)).tolist()  # type: ignore[no-any-return]
-
-    def embed_query(self, text: str) -> list[float]:
-        return self.embedder.embed_query(text).tolist()  # type: ignore[no-any-return]
+        return LangChainEmbeddings
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -16,11 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from . import indexing, store, uploads
-from .chain import AnswerFlow, History
 from .config import Settings, check_embedder, check_llm, load_settings
 from .errors import ConfigError, NoIndexError, RagError
-from .retrieve import MODES, HybridRetriever, SnapshotCache
-from .types import Answer, Hit, StreamEvent, UpdateReport
+from .types import Answer, History, Hit, StreamEvent, UpdateReport
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +30,7 @@ class Engine:
 
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or load_settings()
-        self.snapshots = SnapshotCache()
+        self.snapshots = store.SnapshotCache()
         self._llms: dict[tuple[str, float], Any] = {}
         self._lock = threading.Lock()
 
@@ -82,6 +80,8 @@ class Engine:
 
     def search(self, question: str, k: int = 5, index_dir: Path | str | None = None,
                mode: str = "hybrid") -> list[Hit]:
+        from .retrieve import MODES, HybridRetriever
+
         if mode not in MODES:
             raise ConfigError(f"Unknown retrieval mode {mode!r}; use one of {', '.join(MODES)}.")
         if k < 1:
@@ -96,6 +96,8 @@ class Engine:
             raise RagError(f"The question is longer than {MAX_QUESTION_CHARS} characters. Ask it in fewer words.")
         snap = self.snapshot(index_dir)
         model, name = self.llm(llm)
+        from .chain import AnswerFlow
+
         yield from AnswerFlow(snap, model, name, k).stream({"question": question, "history": history})
 
     def ask(self, question: str, history: History = (), *, llm: str | None = None,

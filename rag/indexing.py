@@ -7,6 +7,7 @@ Every update is one atomic `store.commit` under the writer lock.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -18,7 +19,7 @@ from .chunking import CHUNKING, chunk_article
 from .config import ALLOWED_SUFFIXES
 from .embedders import Embedder, get_embedder
 from .errors import IndexCorruptError, IndexMismatchError, IngestError, NoIndexError
-from .ingest import iter_article_files, load_file
+from .ingest import article_files, load_file
 from .types import Article, Chunk, SkippedFile, UpdateReport, sha256_file
 
 log = logging.getLogger(__name__)
@@ -40,7 +41,7 @@ class _Scan:
     skipped: list[SkippedFile]
 
 
-def _scan(articles_dir: Path, old: store.Snapshot | None) -> _Scan:
+def _scan(articles_dir: Path, old: store.Snapshot | store.IndexState | None) -> _Scan:
     """Read the folder; reuse old records when size, mtime and ctime (or the sha256) are unchanged."""
     old_files = old.files if old else {}
     by_sha = {rec.sha256: rec for rec in old_files.values()}
@@ -50,17 +51,16 @@ def _scan(articles_dir: Path, old: store.Snapshot | None) -> _Scan:
     skipped: list[SkippedFile] = []
     unsupported: list[Path] = []
     refused: list[tuple[Path, str]] = []
-    paths = iter_article_files(articles_dir, unsupported, refused)
+    paths = article_files(articles_dir, unsupported, refused)
     for path, reason in refused:
         skipped.append(SkippedFile(path.relative_to(articles_dir).as_posix(), reason))
     for path in unsupported:
         suffix = path.suffix.lower() or "(none)"
         skipped.append(SkippedFile(path.relative_to(articles_dir).as_posix(),
                                    f"type {suffix} not supported; use one of {', '.join(ALLOWED_SUFFIXES)}"))
-    for path in paths:
-        rel = path.relative_to(articles_dir).as_posix()
+    for rel, name in paths:
         try:
-            st = path.stat()
+            st = os.stat(name)
         except OSError as e:
             skipped.append(SkippedFile(rel, f"cannot be read ({e.strerror})"))
             continue
@@ -69,6 +69,7 @@ def _scan(articles_dir: Path, old: store.Snapshot | None) -> _Scan:
         if prev and (prev.size, prev.mtime_ns, prev.ctime_ns) == (st.st_size, st.st_mtime_ns, st.st_ctime_ns):
             rec, new_articles = prev, [old.articles[a] for a in prev.article_ids if old and a in old.articles]
         else:
+            path = Path(name)
             try:
                 sha = sha256_file(path)
             except OSError as e:
@@ -102,7 +103,7 @@ def _scan(articles_dir: Path, old: store.Snapshot | None) -> _Scan:
             articles[art.id] = _with_path(art, rel) if art.path != rel else art
             kept_ids.append(art.id)
         if kept_ids:
-            files[rel] = replace(rec, article_ids=tuple(kept_ids))
+            files[rel] = rec if len(kept_ids) == len(rec.article_ids) else replace(rec, article_ids=tuple(kept_ids))
     return _Scan(files, articles, skipped)
 
 
@@ -110,7 +111,7 @@ def _with_path(article: Article, rel: str) -> Article:
     return article if article.path == rel else replace(article, path=rel)
 
 
-def _count(old: store.Snapshot | None, scan: _Scan) -> tuple[int, int, int, int]:
+def _count(old: store.Snapshot | store.IndexState | None, scan: _Scan) -> tuple[int, int, int, int]:
     old_files = old.files if old else {}
     added = updated = removed = unchanged = 0
     for rel, rec in scan.files.items():
@@ -191,10 +192,11 @@ def sync(
             "or point RAG_ARTICLES_DIR / --articles at your folder."
         )
     with store.writer_lock(index_dir, timeout=lock_timeout):
-        old: store.Snapshot | None = None
+        old: store.Snapshot | store.IndexState | None = None
         if not rebuild:
-            try:
-                old = store.open_index(index_dir, reuse=reuse)
+            try:  # without an open snapshot to build on, the records suffice (and cost a fraction)
+                old = store.read_state(index_dir) if reuse is None else None
+                old = old or store.open_index(index_dir, reuse=reuse)
             except NoIndexError:
                 old = None
             except IndexCorruptError as e:
@@ -239,7 +241,8 @@ def sync(
             sentence_rows=sr_new,
             base=old,
         )
-        on_commit(snap)
+        if snap is not None:
+            on_commit(snap)
         progress("writing", 1, 1)
     return UpdateReport(added, updated, removed, unchanged, tuple(scan.skipped), len(new_chunks))
 

@@ -39,34 +39,47 @@ class CleanText(NamedTuple):
 
 def iter_article_files(folder: Path, unsupported: list[Path] | None = None,
                        refused: list[tuple[Path, str]] | None = None) -> list[Path]:
+    """Article files under `folder` (see `article_files`)."""
+    return [Path(path) for _, path in article_files(folder, unsupported, refused)]
+
+
+def article_files(folder: Path, unsupported: list[Path] | None = None,
+                  refused: list[tuple[Path, str]] | None = None) -> list[tuple[str, str]]:
     """Article files under `folder`, sorted: allowed suffixes only, no hidden files or folders, no
     symlinks that lead outside `folder`. Paths keep `folder` as their prefix. Visible files of other
     types are appended to `unsupported`, and links not followed to `refused` with the reason, when
-    given (so they are reported, not silently ignored)."""
+    given (so they are reported, not silently ignored). Each as (path relative to `folder`, "sub/a.txt";
+    path as a string with `folder` as prefix): no Path object per file, which costs more than the stat."""
     folder = Path(folder)
     if not folder.is_dir():
         raise IngestError(f"Articles folder {folder} does not exist. Create it or set RAG_ARTICLES_DIR.")
     real_root = folder.resolve()
-    found: list[Path] = []
-    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in filenames:
-            path = Path(dirpath) / name
-            if name.startswith("."):
+    found: list[tuple[str, str]] = []
+
+    def walk(directory: str, rel: str) -> None:  # scandir: the entry types come without a stat per file
+        with os.scandir(directory) as entries:
+            items = sorted(entries, key=lambda e: e.name)
+        for entry in items:
+            if entry.name.startswith("."):
                 continue
-            if path.suffix.lower() not in ALLOWED_SUFFIXES:
-                if unsupported is not None and path.is_file():
-                    unsupported.append(path)
+            if entry.is_dir(follow_symlinks=False):
+                walk(entry.path, f"{rel}{entry.name}/")
                 continue
-            if path.is_symlink() and not path.resolve().is_relative_to(real_root):
-                log.warning("Skipping %s: it is a link to a file outside %s", path, folder)
+            if os.path.splitext(entry.name)[1].lower() not in ALLOWED_SUFFIXES:
+                if unsupported is not None and entry.is_file():
+                    unsupported.append(Path(entry.path))
+                continue
+            if entry.is_symlink() and not Path(entry.path).resolve().is_relative_to(real_root):
+                log.warning("Skipping %s: it is a link to a file outside %s", entry.path, folder)
                 if refused is not None:
-                    refused.append((path, "a link to a file outside the articles folder; not followed (copy the "
-                                          "file in instead)"))
+                    refused.append((Path(entry.path), "a link to a file outside the articles folder; not followed "
+                                                      "(copy the file in instead)"))
                 continue
-            if path.is_file():
-                found.append(path)
-    return sorted(found, key=lambda p: p.relative_to(folder).as_posix())
+            if entry.is_file():
+                found.append((f"{rel}{entry.name}", entry.path))
+
+    walk(str(folder), "")
+    return sorted(found)
 
 
 # --- cleaning -------------------------------------------------------------------------------

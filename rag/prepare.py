@@ -30,9 +30,7 @@ from .forms import refers_back
 from .neighbours import adjacent, preceding_sentence, sentence_key, with_enumerations
 from .question import Question, analyse, asks_for_more, parts, previous_answers, previous_user_questions
 from .retrieve import HybridRetriever
-from .types import Evidence, Language
-
-History = Sequence[Any]  # [(user, assistant), ...] or [{"role": ..., "content": ...}, ...]
+from .types import Evidence, History, Language
 
 #: How much closer (cosine) the best sentence may be than one that gives the asked kind of answer.
 TYPE_MARGIN = 0.02

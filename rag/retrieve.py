@@ -8,7 +8,6 @@ grows with how confident BM25 is (its top score against the rest).
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -110,42 +109,6 @@ def _fuse(
             )
         )
     return hits
-
-
-class SnapshotCache:
-    """Keeps the open index; when another process committed, reads only the generations it added (the
-    whole chain again after a compaction)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._snaps: dict[Path, store.Snapshot] = {}
-
-    def get(self, index_dir: Path, embedder: str | None = None) -> store.Snapshot:
-        index_dir = Path(index_dir).resolve()
-        manifest = store.read_manifest(index_dir)
-        with self._lock:
-            cached = self._snaps.get(index_dir)
-            if cached and manifest is not None and cached.generation == str(manifest.get("generation", "")):
-                if embedder and cached.embedder != embedder:
-                    return store.open_index(index_dir, embedder)  # raises the mismatch error
-                return cached
-            snap = store.open_index(index_dir, embedder, reuse=cached)
-            self._snaps[index_dir] = snap
-            return snap
-
-    def peek(self, index_dir: Path) -> store.Snapshot | None:
-        """The snapshot open for `index_dir`, if any (not checked against the manifest)."""
-        with self._lock:
-            return self._snaps.get(Path(index_dir).resolve())
-
-    def put(self, snap: store.Snapshot) -> None:
-        """Keep `snap` (a commit's result) as the open index of its folder."""
-        with self._lock:
-            self._snaps[Path(snap.index_dir).resolve()] = snap
-
-    def clear(self) -> None:
-        with self._lock:
-            self._snaps.clear()
 
 
 class HybridRetriever(BaseRetriever):

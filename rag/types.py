@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 Language = Literal["de", "en"]
+#: A conversation before the question: [(user, assistant), ...] or [{"role": ..., "content": ...}, ...]
+History = Sequence[Any]
 
 
 def content_id(*parts: str, length: int = 16) -> str:

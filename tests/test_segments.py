@@ -14,7 +14,7 @@ import pytest
 from rag import indexing, store
 from rag.embedders import get_embedder
 from rag.lang import chunk_tokens, stem_tokens
-from rag.retrieve import SnapshotCache
+from rag.store import SnapshotCache
 
 TOWNS = ["Bremen", "Kiel", "Rostock", "Lübeck", "Emden", "Husum", "Wismar", "Stade", "Leer", "Aurich"]
 THINGS = ["Hafen", "Rathaus", "Brücke", "Schule", "Bahnhof", "Museum", "Deich", "Markt"]
@@ -189,7 +189,8 @@ def test_an_open_index_reads_only_the_generations_committed_since(tmp_path: Path
     assert loaded == snap.chain[1:] and len(loaded) == 2
     assert cache.get(index) is snap and len(loaded) == 2
     assert len(snap.articles) == len(first.articles) + 2
-    assert snap.bm25("Meldung 301", 1, "de") and "Meldung 301" in snap.chunks[snap.bm25("Meldung 301", 1, "de")[0][0]].text
+    [(row, _)] = snap.bm25("Meldung 301", 1, "de")
+    assert "Meldung 301" in snap.chunks[row].text
 
 
 def test_an_in_process_update_builds_on_the_open_snapshot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -7,6 +7,7 @@ articles.json, files.json, removed.json, lexicon/*}`. A commit writes only what 
 generation (a build, a compaction) starts a new chain. No pickle anywhere.
 """
 
+from .cache import SnapshotCache
 from .format import (
     BM25_PARAMS,
     FORMAT_VERSION,
@@ -17,10 +18,11 @@ from .format import (
     VERIFY_ON_OPEN_BYTES,
     FileRecord,
 )
-from .reading import OPEN_ATTEMPTS, chain_of, check_index, open_index, read_manifest
+from .reading import OPEN_ATTEMPTS, IndexState, chain_of, check_index, open_index, read_manifest, read_state
 from .snapshot import Snapshot
 from .writing import commit, compact, ensure_index_folder, writer_lock
 
 __all__ = ["BM25_PARAMS", "FORMAT_VERSION", "GENERATIONS", "MANIFEST", "MAX_CHAIN", "OPEN_ATTEMPTS", "REBUILD",
-           "VERIFY_ON_OPEN_BYTES", "FileRecord", "Snapshot", "chain_of", "check_index", "commit", "compact",
-           "ensure_index_folder", "open_index", "read_manifest", "writer_lock"]
+           "VERIFY_ON_OPEN_BYTES", "FileRecord", "IndexState", "Snapshot", "SnapshotCache", "chain_of",
+           "check_index", "commit", "compact", "ensure_index_folder", "open_index", "read_manifest", "read_state",
+           "writer_lock"]

@@ -25,7 +25,7 @@ from .format import (
     build_lexicon,
     chunk_from_json,
 )
-from .snapshot import Snapshot
+from .snapshot import Manifested, Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +63,65 @@ def _files_of(manifest: dict[str, Any], gen: str, key: str) -> dict[str, Any]:
 
 #: how often `open_index` starts over when commits prune the generation it is reading
 OPEN_ATTEMPTS = 5
+
+
+class IndexState(Manifested):
+    """What a writer needs of the current index, without its vectors, chunks or postings: the manifest,
+    the live article and file records, and the chunk and sentence counts of each live article."""
+
+    def __init__(self, index_dir: Path, manifest: dict[str, Any], articles: dict[str, Article],
+                 files: dict[str, FileRecord], counts: dict[str, tuple[int, int]]) -> None:
+        self.index_dir, self.manifest, self.articles, self.files, self.counts = (
+            index_dir, manifest, articles, files, counts)
+
+
+def read_state(index_dir: Path | str) -> IndexState | None:
+    """The records of the current index (reading each generation's articles.json, files.json,
+    removed.json and counts.json only); None for an index with a generation that lacks the counts (one
+    written by version 1): then the writer opens the whole index."""
+    index_dir = Path(index_dir)
+    for attempt in range(OPEN_ATTEMPTS):
+        manifest = read_manifest(index_dir)
+        if manifest is None:
+            raise NoIndexError(f"No index in {index_dir} — run `rag index build`")
+        if manifest["format_version"] == 1:
+            return None
+        articles: dict[str, Article] = {}
+        files: dict[str, FileRecord] = {}
+        counts: dict[str, tuple[int, int]] = {}
+        try:
+            for gen in chain_of(manifest):
+                gen_dir = index_dir / GENERATIONS / gen
+                sizes = _files_of(manifest, gen, "file_sizes")
+                if "counts.json" not in sizes:
+                    return None
+                names = ("articles.json", "files.json", "removed.json", "counts.json")
+                _check_files(gen_dir, {n: v for n, v in sizes.items() if n in names}, {}, False)
+                removed = _json(gen_dir / "removed.json")
+                for aid in removed.get("articles", ()):
+                    articles.pop(aid, None)
+                    counts.pop(aid, None)
+                for path in removed.get("files", ()):
+                    files.pop(path, None)
+                articles.update((a["id"], Article(**a)) for a in _json(gen_dir / "articles.json"))
+                files.update(_file_records(_json(gen_dir / "files.json")))
+                counts.update((aid, (int(c), int(sn))) for aid, (c, sn) in _json(gen_dir / "counts.json").items())
+        except IndexCorruptError:
+            if attempt == OPEN_ATTEMPTS - 1 or read_manifest(index_dir) == manifest:
+                raise
+            continue
+        except (TypeError, ValueError, KeyError, AttributeError) as e:
+            raise _corrupt(index_dir / GENERATIONS, f"{type(e).__name__}: {e}") from None
+        return IndexState(index_dir, manifest, articles, files, {a: counts.get(a, (0, 0)) for a in articles})
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _file_records(rows: list[dict[str, Any]]) -> dict[str, FileRecord]:
+    out = {}
+    for d in rows:
+        d["article_ids"] = tuple(d["article_ids"])
+        out[d["path"]] = FileRecord(**d)
+    return out
 
 
 def open_index(index_dir: Path | str, embedder: str | None = None, checksums: bool = False,
@@ -159,10 +218,7 @@ def load_generation(gen_dir: Path, gen: str, manifest: dict[str, Any], checksums
         path = gen_dir / "articles.json"
         articles = {a["id"]: Article(**a) for a in _json(path)}
         path = gen_dir / "files.json"
-        files = {}
-        for d in _json(path):
-            d["article_ids"] = tuple(d["article_ids"])
-            files[d["path"]] = FileRecord(**d)
+        files = _file_records(_json(path))
         removed = _json(gen_dir / "removed.json") if (gen_dir / "removed.json").exists() else {}
         full = bool(removed.get("full", manifest["format_version"] == 1))
         removed_articles = frozenset(map(str, removed.get("articles", ())))

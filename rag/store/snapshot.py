@@ -17,7 +17,30 @@ from ..types import Article, Chunk, Language
 from .format import BM25_PARAMS, FileRecord, Lexicon, Part
 
 
-class Snapshot:
+class Manifested:
+    """What the manifest says about the index it describes."""
+
+    manifest: dict[str, Any]
+
+    @property
+    def embedder(self) -> str:
+        return str(self.manifest["embedder"])
+
+    @property
+    def dim(self) -> int:
+        return int(self.manifest["dim"])
+
+    @property
+    def generation(self) -> str:
+        return str(self.manifest["generation"])
+
+    @property
+    def chain(self) -> list[str]:
+        """The generations the index is made of, oldest first."""
+        return list(self.manifest.get("chain") or [self.generation])
+
+
+class Snapshot(Manifested):
     """The index as one commit left it. Rows (0..len(chunks)-1) number the live chunks."""
 
     def __init__(
@@ -120,23 +143,6 @@ class Snapshot:
         lengths = np.concatenate(lparts).astype(np.float32) if lparts else np.zeros(0, np.float32)
         return cls(index_dir, manifest, articles, files, chunks, stack(cparts, dim, np.float32),
                    stack(sparts, dim, np.float32), stack(rparts, 2, np.int32), lexicons, lengths)
-
-    @property
-    def embedder(self) -> str:
-        return str(self.manifest["embedder"])
-
-    @property
-    def dim(self) -> int:
-        return int(self.manifest["dim"])
-
-    @property
-    def generation(self) -> str:
-        return str(self.manifest["generation"])
-
-    @property
-    def chain(self) -> list[str]:
-        """The generations this snapshot is made of, oldest first."""
-        return list(self.manifest.get("chain") or [self.generation])
 
     def dense(self, qvec: np.ndarray, k: int) -> list[tuple[int, float]]:
         """Top-k chunk rows by inner product (cosine for normalised vectors), best first."""

@@ -35,7 +35,7 @@ from .format import (
     chunk_to_json,
     shallow,
 )
-from .reading import chain_of, read_manifest
+from .reading import IndexState, chain_of, open_index, read_manifest
 from .snapshot import Snapshot
 
 log = logging.getLogger(__name__)
@@ -90,6 +90,7 @@ def _write_generation(tmp: Path, part: Part) -> None:
     _write_bytes(tmp / "chunks.jsonl", lines.encode("utf-8"))
     _write_json(tmp / "articles.json", [shallow(part.articles[k]) for k in sorted(part.articles)])
     _write_json(tmp / "files.json", [shallow(part.files[k]) for k in sorted(part.files)])
+    _write_json(tmp / "counts.json", {a: list(n) for a, n in sorted(_article_counts(part).items())})
     _write_json(tmp / "removed.json", {"full": part.full, "articles": sorted(part.removed_articles),
                                        "files": sorted(part.removed_files)})
     lex = tmp / LEXICON_DIR
@@ -147,9 +148,9 @@ def commit(
     chunk_vectors: np.ndarray,
     sentence_vectors: np.ndarray,
     sentence_rows: np.ndarray,
-    base: Snapshot | None = None,
+    base: Snapshot | IndexState | None = None,
     compact: bool = False,
-) -> Snapshot:
+) -> Snapshot | None:
     """Make `articles` and `files` the index, atomically. Call inside `writer_lock(index_dir)`.
 
     Without `base`, `chunks` are all the chunks and the commit writes a full generation. With `base`
@@ -158,6 +159,8 @@ def commit(
     change; it compacts instead (one full generation) when the chain gets long or mostly dead, or
     with `compact`. Row i of `chunk_vectors` embeds `chunks[i]`; row j of `sentence_vectors` embeds
     sentence `sentence_rows[j, 1]` of chunk `sentence_rows[j, 0]`. On failure the old index stays.
+    Returns the new snapshot, built from `base` without reading the index again; None when `base` is an
+    `IndexState` (a writer that does not search: nothing is assembled).
     """
     index_dir = Path(index_dir)
     cvec = np.ascontiguousarray(chunk_vectors, dtype=np.float32).reshape(-1, dim)
@@ -185,6 +188,8 @@ def commit(
             old = None
         if base is not None and (old is None or old["generation"] != base.generation):
             raise ValueError("the base snapshot is not the current index; open it under writer_lock")
+        if isinstance(base, IndexState) and (compact or len(base.chain) >= MAX_CHAIN):
+            base = open_index(index_dir)  # a compaction needs everything
         gen = _next_generation(gens)
         if base is None:
             part = Part(gen, True, list(chunks), cvec, svec, srows, dict(articles), dict(files), frozenset(),
@@ -200,9 +205,11 @@ def commit(
             chain = [*chain_of(old), gen]
             counts = old.get("counts", {})
             stored = int(counts.get("stored_chunks", counts.get("chunks", 0))) + len(chunks)
-            live = len(base.chunks) + len(chunks)  # an upper bound (removals make it smaller)
+            live = _live_chunks(base) + len(chunks)  # an upper bound (removals make it smaller)
             if (compact or len(chain) > MAX_CHAIN or old["format_version"] != FORMAT_VERSION
                     or stored > COMPACT_RATIO * live + 64):
+                if isinstance(base, IndexState):
+                    base = open_index(index_dir)
                 merged = Snapshot.assemble(index_dir, {**old, "dim": dim}, base, [part])
                 part, chain, stored = _full_part(gen, merged), [gen], len(merged.chunks)
                 log.info("compacting %s into one generation", index_dir)
@@ -218,16 +225,24 @@ def commit(
         os.rename(tmp, final)
         _fsync_path(gens)
         now = datetime.now(UTC).isoformat(timespec="seconds")
-        live_snapshot = Snapshot.assemble(index_dir, {"dim": dim, "embedder": embedder, "generation": gen,
-                                                      "chain": chain}, None if part.full else base, [part])
+        live_snapshot = None
+        if not isinstance(base, IndexState) or part.full:
+            prior = None if isinstance(base, IndexState) else base
+            live_snapshot = Snapshot.assemble(index_dir, {"dim": dim, "embedder": embedder, "generation": gen,
+                                                          "chain": chain}, prior, [part])
+            live_counts = (len(live_snapshot.articles), len(live_snapshot.chunks), len(live_snapshot.sentence_rows),
+                           len(live_snapshot.files))
+        else:
+            per_article = {**{a: n for a, n in base.counts.items() if a in articles}, **_article_counts(part)}
+            live_counts = (len(articles), sum(c for c, _ in per_article.values()),
+                           sum(n for _, n in per_article.values()), len(files))
         manifest: dict[str, Any] = {
             "format_version": FORMAT_VERSION,
             "embedder": embedder,
             "dim": dim,
             "chunking": chunking,
-            "counts": {"articles": len(live_snapshot.articles), "chunks": len(live_snapshot.chunks),
-                       "sentences": len(live_snapshot.sentence_rows), "files": len(live_snapshot.files),
-                       "stored_chunks": stored, "generations": len(chain)},
+            "counts": {"articles": live_counts[0], "chunks": live_counts[1], "sentences": live_counts[2],
+                       "files": live_counts[3], "stored_chunks": stored, "generations": len(chain)},
             "bm25": {**BM25_PARAMS, "tokens": "rag.lang.stem_tokens(text, chunk.language)"},
             "created": (old or {}).get("created", now),
             "updated": now,
@@ -251,22 +266,34 @@ def commit(
     with contextlib.suppress(OSError):
         _fsync_path(index_dir)
     _prune(gens, keep={*chain, *(chain_of(old) if old else ())})
-    log.info("committed %s (%d generations): %d articles, %d chunks", gen, len(chain), len(live_snapshot.articles),
-             len(live_snapshot.chunks))
-    live_snapshot.manifest = manifest
+    log.info("committed %s (%d generations): %d articles, %d chunks", gen, len(chain), live_counts[0], live_counts[1])
+    if live_snapshot is not None:
+        live_snapshot.manifest = manifest
     return live_snapshot
+
+
+def _live_chunks(base: Snapshot | IndexState) -> int:
+    return len(base.chunks) if isinstance(base, Snapshot) else int(base.manifest.get("counts", {}).get("chunks", 0))
+
+
+def _article_counts(part: Part) -> dict[str, tuple[int, int]]:
+    """Chunks and sentences per article whose chunks `part` holds (counts.json)."""
+    out: dict[str, list[int]] = {}
+    for c in part.chunks:
+        n = out.setdefault(c.article_id, [0, 0])
+        n[0] += 1
+        n[1] += len(c.sentences)
+    return {a: (c, sn) for a, (c, sn) in out.items()}
 
 
 def compact(index_dir: Path | str, reuse: Snapshot | None = None) -> Snapshot:
     """Write the index as one full generation (what a commit does by itself past `MAX_CHAIN`)."""
-    from .reading import open_index
-
     with writer_lock(index_dir):
         snap = open_index(index_dir, reuse=reuse)
         empty = np.zeros((0, snap.dim), np.float32)
         return commit(index_dir, embedder=snap.embedder, dim=snap.dim, chunking=snap.manifest.get("chunking", {}),
                       articles=snap.articles, files=snap.files, chunks=[], chunk_vectors=empty,
-                      sentence_vectors=empty, sentence_rows=np.zeros((0, 2), np.int32), base=snap, compact=True)
+                      sentence_vectors=empty, sentence_rows=np.zeros((0, 2), np.int32), base=snap, compact=True) or snap
 
 
 def _prune(gens: Path, keep: set[str]) -> None:

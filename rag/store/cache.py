@@ -1,0 +1,45 @@
+"""The open index of each folder, kept across questions, reopened incrementally after commits."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from .reading import open_index, read_manifest
+from .snapshot import Snapshot
+
+
+class SnapshotCache:
+    """Keeps the open index; when another process committed, reads only the generations it added (the
+    whole chain again after a compaction)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._snaps: dict[Path, Snapshot] = {}
+
+    def get(self, index_dir: Path, embedder: str | None = None) -> Snapshot:
+        index_dir = Path(index_dir).resolve()
+        manifest = read_manifest(index_dir)
+        with self._lock:
+            cached = self._snaps.get(index_dir)
+            if cached and manifest is not None and cached.generation == str(manifest.get("generation", "")):
+                if embedder and cached.embedder != embedder:
+                    return open_index(index_dir, embedder)  # raises the mismatch error
+                return cached
+            snap = open_index(index_dir, embedder, reuse=cached)
+            self._snaps[index_dir] = snap
+            return snap
+
+    def peek(self, index_dir: Path) -> Snapshot | None:
+        """The snapshot open for `index_dir`, if any (not checked against the manifest)."""
+        with self._lock:
+            return self._snaps.get(Path(index_dir).resolve())
+
+    def put(self, snap: Snapshot) -> None:
+        """Keep `snap` (a commit's result) as the open index of its folder."""
+        with self._lock:
+            self._snaps[Path(snap.index_dir).resolve()] = snap
+
+    def clear(self) -> None:
+        with self._lock:
+            self._snaps.clear()
