@@ -329,12 +329,15 @@ def test_damaged_index_names_the_fix_and_build_repairs_it(
     before = _ids(hashing_index)
     DAMAGE[damage](hashing_index)
     api.reset()  # a new process: the one that built the index keeps serving its intact copy in memory
-    for call in (lambda: api.search("Kisten", index_dir=hashing_index),
-                 lambda: api.ask(KISTEN_DE, llm="extractive", index_dir=hashing_index),
-                 lambda: api.update_index(seeds_copy, hashing_index)):
+    calls = [lambda: api.search("Kisten", index_dir=hashing_index),
+             lambda: api.ask(KISTEN_DE, llm="extractive", index_dir=hashing_index)]
+    if "same-size" not in damage:  # an update reads the records and every file's size, not the vectors
+        calls.append(lambda: api.update_index(seeds_copy, hashing_index))
+    for call in calls:
         with pytest.raises(IndexCorruptError) as e:
             call()
         assert "rag index build" in str(e.value) and "damaged" in str(e.value)
+        api.reset()
     assert cli.main(["ask", KISTEN_DE, "--llm", "extractive", "--index", str(hashing_index)]) == 2
     assert "rag index build" in capsys.readouterr().err
     rc = cli.main(["index", "build", "--articles", str(seeds_copy), "--index", str(hashing_index),

@@ -78,7 +78,9 @@ class IndexState(Manifested):
 def read_state(index_dir: Path | str) -> IndexState | None:
     """The records of the current index (reading each generation's articles.json, files.json,
     removed.json and counts.json only); None for an index with a generation that lacks the counts (one
-    written by version 1): then the writer opens the whole index."""
+    written by version 1): then the writer opens the whole index. Every file's size is checked, the
+    checksums only of the files read: same-size damage to vectors or chunks, which an update does not
+    read and does not rewrite, is found by the next reader (and `rag index check`)."""
     index_dir = Path(index_dir)
     for attempt in range(OPEN_ATTEMPTS):
         manifest = read_manifest(index_dir)
@@ -89,6 +91,7 @@ def read_state(index_dir: Path | str) -> IndexState | None:
         articles: dict[str, Article] = {}
         files: dict[str, FileRecord] = {}
         counts: dict[str, tuple[int, int]] = {}
+        verify = sum(manifest.get("file_sizes", {}).values()) <= VERIFY_ON_OPEN_BYTES
         try:
             for gen in chain_of(manifest):
                 gen_dir = index_dir / GENERATIONS / gen
@@ -96,7 +99,9 @@ def read_state(index_dir: Path | str) -> IndexState | None:
                 if "counts.json" not in sizes:
                     return None
                 names = ("articles.json", "files.json", "removed.json", "counts.json")
-                _check_files(gen_dir, {n: v for n, v in sizes.items() if n in names}, {}, False)
+                # every file's size (a truncated or missing one); the checksums of the records read here
+                sums = {n: v for n, v in _files_of(manifest, gen, "file_sha256").items() if n in names}
+                _check_files(gen_dir, sizes, sums, verify)
                 removed = _json(gen_dir / "removed.json")
                 for aid in removed.get("articles", ()):
                     articles.pop(aid, None)
