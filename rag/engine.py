@@ -136,7 +136,8 @@ class Engine:
         return self.index_status(index)
 
     def update_index(self, articles_dir: Path | str | None = None, index_dir: Path | str | None = None,
-                     embedder: str | None = None, progress: indexing.Progress | None = None) -> UpdateReport:
+                     embedder: str | None = None, progress: indexing.Progress | None = None,
+                     only: list[str] | None = None) -> UpdateReport:
         """Sync the index with the folder. An embedder asked for (argument or RAG_EMBEDDER) must be the
         index's: a mismatch is an error, not silently ignored; none asked for keeps the index's."""
         articles, index = self._folders(articles_dir, index_dir)
@@ -144,7 +145,7 @@ class Engine:
         if name is None and store.read_manifest(index) is None:
             name = self.settings.embedder
         return indexing.sync(articles, index, name, progress=progress or indexing._noop,
-                             reuse=self.snapshots.peek(index), on_commit=self.snapshots.put)
+                             reuse=self.snapshots.peek(index), on_commit=self.snapshots.put, only=only)
 
     def add_files(self, paths: Iterable[Path | str], names: Iterable[str] | None = None,
                   articles_dir: Path | str | None = None, index_dir: Path | str | None = None,
@@ -153,8 +154,9 @@ class Engine:
         from dataclasses import replace
 
         articles, index = self._folders(articles_dir, index_dir)
-        _, skipped = uploads.copy_into(articles, [Path(p) for p in paths], names)
-        report = self.update_index(articles, index, progress=progress)
+        copied, skipped = uploads.copy_into(articles, [Path(p) for p in paths], names)
+        report = self.update_index(articles, index, progress=progress,
+                                   only=[p.relative_to(articles).as_posix() for p in copied])
         return replace(report, skipped=tuple(skipped) + report.skipped) if skipped else report
 
     def index_status(self, index_dir: Path | str | None = None, checksums: bool = False) -> dict[str, Any]:

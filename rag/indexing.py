@@ -41,8 +41,9 @@ class _Scan:
     skipped: list[SkippedFile]
 
 
-def _scan(articles_dir: Path, old: store.Snapshot | store.IndexState | None) -> _Scan:
-    """Read the folder; reuse old records when size, mtime and ctime (or the sha256) are unchanged."""
+def _scan(articles_dir: Path, old: store.Snapshot | store.IndexState | None, only: list[str] | None = None) -> _Scan:
+    """Read the folder; reuse old records when size, mtime and ctime (or the sha256) are unchanged.
+    `only`: read just these files (paths relative to the folder); every other file keeps its record."""
     old_files = old.files if old else {}
     by_sha = {rec.sha256: rec for rec in old_files.values()}
     files: dict[str, store.FileRecord] = {}
@@ -51,7 +52,17 @@ def _scan(articles_dir: Path, old: store.Snapshot | store.IndexState | None) -> 
     skipped: list[SkippedFile] = []
     unsupported: list[Path] = []
     refused: list[tuple[Path, str]] = []
-    paths = article_files(articles_dir, unsupported, refused)
+    if only is None or old is None:
+        paths = article_files(articles_dir, unsupported, refused)
+    else:
+        asked = set(only)
+        paths = [(rel, str(articles_dir / rel)) for rel in sorted(asked)]
+        for rel, rec in old_files.items():
+            if rel not in asked:
+                files[rel] = rec
+                for aid in rec.article_ids:
+                    owner[aid] = rel
+                    articles[aid] = old.articles[aid]
     for path, reason in refused:
         skipped.append(SkippedFile(path.relative_to(articles_dir).as_posix(), reason))
     for path in unsupported:
@@ -180,10 +191,12 @@ def sync(
     lock_timeout: float = 600.0,
     reuse: store.Snapshot | None = None,
     on_commit: Callable[[store.Snapshot], None] = lambda snap: None,
+    only: list[str] | None = None,
 ) -> UpdateReport:
     """Make the index match the folder: only new articles are chunked and embedded, and the commit writes
     only what changed. `rebuild` ignores (and replaces) whatever index is there. `reuse`: an open
-    snapshot of the index (read only what was committed since); `on_commit` gets the new snapshot."""
+    snapshot of the index (read only what was committed since); `on_commit` gets the new snapshot.
+    `only`: files just put into the folder (paths relative to it): only they are read, not the folder."""
     articles_dir = Path(articles_dir)
     index_dir = Path(index_dir)
     if not articles_dir.is_dir():
@@ -215,7 +228,7 @@ def sync(
             )
         emb = get_embedder(name)
         progress("scanning", 0, 1)
-        scan = _scan(articles_dir, old)
+        scan = _scan(articles_dir, old, None if rebuild else only)
         progress("scanning", 1, 1)
         added, updated, removed, unchanged = _count(old, scan)
 

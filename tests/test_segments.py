@@ -251,3 +251,25 @@ def test_word_weights_come_from_the_postings_of_the_live_chunks(tmp_path: Path) 
     for (tok, lang), count in list(df.items())[:200]:
         assert idf.get((tok, lang), -1.0) == pytest.approx(math.log(1 + len(snap.chunks) / count))  # type: ignore[arg-type]
     assert idf.get(("nirgendwo", "de"), 1.0) == 1.0 and idf.get((next(iter(df))[0], "en"), 1.0) == 1.0
+
+
+def test_adding_files_reads_those_files_not_the_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rag.engine import Engine
+
+    arts, index = _folder(tmp_path / "a", 30), tmp_path / "ix"
+    eng = Engine()
+    eng.build_index(arts, index, embedder="hashing")
+    (arts / "a00002.txt").write_text(_article(2) + "\nNachtrag.\n", encoding="utf-8")  # changed, not added
+    incoming = tmp_path / "neu.txt"
+    incoming.write_text(_article(700), encoding="utf-8")
+    monkeypatch.setattr(indexing, "article_files", lambda *a, **k: pytest.fail("the folder was scanned"))
+    rep = eng.add_files([incoming], articles_dir=arts, index_dir=index)
+    assert (rep.added, rep.updated, rep.removed) == (1, 0, 0)
+    assert len(eng.snapshot(index).articles) == 31
+    monkeypatch.undo()
+    rep = eng.update_index(arts, index)  # the folder's own change is the next update's
+    assert (rep.added, rep.updated, rep.removed) == (0, 1, 0)
+    # a file that duplicates an indexed article is reported, not indexed twice
+    (tmp_path / "copy.txt").write_text(_article(5), encoding="utf-8")
+    rep = eng.add_files([tmp_path / "copy.txt"], articles_dir=arts, index_dir=index)
+    assert rep.added == 0 and any("duplicate of a00005.txt" in s.reason for s in rep.skipped)
