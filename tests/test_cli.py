@@ -32,6 +32,10 @@ def test_index_build_update_status_json(seeds_copy: Path, tmp_path: Path, capsys
     status = _json(capsys, ["index", "status", "--index", index, "--json"])
     assert status["articles"] == 1 and status["embedder"] == "hashing" and status["dim"] == 256
     assert status["chunks"] == len(store.open_index(Path(index)).chunks)
+    assert status["generations"] == 2  # the build, and the update that removed an article
+    compacted = _json(capsys, ["index", "compact", "--index", index, "--json"])
+    assert compacted["generations"] == 1 and compacted["articles"] == 1 and compacted["chunks"] == status["chunks"]
+    assert store.read_manifest(Path(index))["chain"] == [compacted["generation"]]  # type: ignore[index]
 
 
 def test_search_json_contract(hashing_index: Path, capsys: pytest.CaptureFixture[str]) -> None:
