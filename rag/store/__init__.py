@@ -18,9 +18,10 @@ from .format import (
     VERIFY_ON_OPEN_BYTES,
     FileRecord,
 )
+from .lock import ensure_index_folder, writer_lock
 from .reading import OPEN_ATTEMPTS, IndexState, chain_of, check_index, open_index, read_manifest, read_state
 from .snapshot import Snapshot
-from .writing import commit, compact, ensure_index_folder, writer_lock
+from .writing import commit, compact
 
 __all__ = ["BM25_PARAMS", "FORMAT_VERSION", "GENERATIONS", "MANIFEST", "MAX_CHAIN", "OPEN_ATTEMPTS", "REBUILD",
            "VERIFY_ON_OPEN_BYTES", "FileRecord", "IndexState", "Snapshot", "SnapshotCache", "chain_of",
