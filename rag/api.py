@@ -40,21 +40,27 @@ def open_snapshot(index_dir: Path | str | None = None) -> store.Snapshot:
     return engine().snapshot(index_dir)
 
 
-def search(question: str, k: int = 5, index_dir: Path | str | None = None, mode: str = "hybrid") -> list[Hit]:
-    """Top-k chunks for a question (hybrid dense + BM25 by default)."""
-    return engine().search(question, k, index_dir, mode)
+def search(question: str, k: int = 5, index_dir: Path | str | None = None, mode: str = "hybrid", *,
+           since: str | None = None, until: str | None = None, source: str | None = None) -> list[Hit]:
+    """Top-k chunks for a question (hybrid dense + BM25 by default); `since`/`until` (YYYY-MM-DD,
+    inclusive) and `source` (an outlet's domain) restrict the articles searched."""
+    return engine().search(question, k, index_dir, mode, since=since, until=until, source=source)
 
 
 def ask_stream(question: str, history: History = (), *, llm: str | None = None,
-               index_dir: Path | str | None = None, k: int = 5) -> Iterator[StreamEvent]:
+               index_dir: Path | str | None = None, k: int = 5, since: str | None = None,
+               until: str | None = None, source: str | None = None) -> Iterator[StreamEvent]:
     """Yields the evidence answer at once, then generated tokens, then the checked final Answer."""
-    yield from engine().ask_stream(question, history, llm=llm, index_dir=index_dir, k=k)
+    yield from engine().ask_stream(question, history, llm=llm, index_dir=index_dir, k=k, since=since, until=until,
+                                   source=source)
 
 
 def ask(question: str, history: History = (), *, llm: str | None = None, index_dir: Path | str | None = None,
-        k: int = 5) -> Answer:
-    """Answer a question from the indexed articles, with checked citations (or an abstention)."""
-    return engine().ask(question, history, llm=llm, index_dir=index_dir, k=k)
+        k: int = 5, since: str | None = None, until: str | None = None, source: str | None = None) -> Answer:
+    """Answer a question from the indexed articles, with checked citations (or an abstention); the
+    filters as for `search`."""
+    return engine().ask(question, history, llm=llm, index_dir=index_dir, k=k, since=since, until=until,
+                        source=source)
 
 
 def build_index(articles_dir: Path | str | None = None, index_dir: Path | str | None = None,

@@ -20,6 +20,7 @@ from langchain_core.runnables import Runnable, RunnableConfig
 
 from . import store
 from .errors import RagError
+from .filters import Filters
 from .forms import VERDICTS, bullets, extractive_short, quoted, single_text
 from .forms import snap as snap_span
 from .lang import detect_language
@@ -133,8 +134,8 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
     then the model's tokens, then the checked final answer; `.invoke()` returns the final Answer."""
 
     def __init__(self, snap: store.Snapshot, llm: BaseChatModel | None = None, llm_name: str = "extractive",
-                 k: int = 5) -> None:
-        self.snap, self.llm, self.llm_name, self.k = snap, llm, llm_name, k
+                 k: int = 5, filters: Filters | None = None) -> None:
+        self.snap, self.llm, self.llm_name, self.k, self.filters = snap, llm, llm_name, k, filters
 
     def invoke(self, input: dict[str, Any], config: RunnableConfig | None = None, **kwargs: Any) -> Answer:
         final: Answer | None = None
@@ -158,7 +159,7 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
 
     def _events(self, question: str, history: History) -> Iterator[StreamEvent]:
         t0 = time.perf_counter()
-        p = prepare(self.snap, question, history, self.k)
+        p = prepare(self.snap, question, history, self.k, self.filters)
         first = _elapsed(t0)
         base = evidence_answer(p, timings={"retrieve_ms": p.retrieve_ms, "total_ms": first}, llm=self.llm_name)
         yield StreamEvent("evidence", base.answer, base)

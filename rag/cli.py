@@ -102,20 +102,27 @@ def _watch(args: argparse.Namespace) -> int:
     return 0
 
 
+def _filter_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--since", metavar="YYYY-MM-DD", help="only articles published on or after this day")
+    p.add_argument("--until", metavar="YYYY-MM-DD", help="only articles published on or before this day")
+    p.add_argument("--source", metavar="DOMAIN", help="only articles from this outlet, e.g. baotintuc.vn")
+
+
 def cmd_search(args: argparse.Namespace) -> int:
     from . import api
 
-    hits = api.search(args.question, k=args.k, index_dir=args.index, mode=args.mode)
+    hits = api.search(args.question, k=args.k, index_dir=args.index, mode=args.mode, since=args.since,
+                      until=args.until, source=args.source)
     rows: list[dict[str, Any]] = [
         {"rank": h.rank, "score": round(h.score, 6), "article_id": h.article_id, "title": h.title, "url": h.url,
-         "chunk_id": h.chunk.id, "text": h.chunk.text}
+         "date": h.date, "chunk_id": h.chunk.id, "text": h.chunk.text}
         for h in hits
     ]
     if args.json:
         print(json.dumps(rows, ensure_ascii=False))
     else:
         for r in rows:
-            print(f"{r['rank']}. [{r['score']:.4f}] {r['title']} — {r['url'] or ''}")
+            print(f"{r['rank']}. [{r['score']:.4f}] {r['title']} — {r['date'] or 'undated'} — {r['url'] or ''}")
             print(f"   {r['text'][:300]}")
     return 0
 
@@ -125,7 +132,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
     final = None
     streamed = False
-    for event in api.ask_stream(args.question, llm=args.llm, index_dir=args.index, k=args.k):
+    for event in api.ask_stream(args.question, llm=args.llm, index_dir=args.index, k=args.k, since=args.since,
+                                until=args.until, source=args.source):
         if event.kind == "evidence" and not args.json and event.answer and not event.answer.abstained:
             print(f"(evidence) {event.text}", file=sys.stderr, flush=True)
         elif event.kind == "token" and not args.json:
@@ -187,6 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
     se.add_argument("--index", type=Path)
     se.add_argument("--mode", choices=["hybrid", "dense", "bm25"], default="hybrid")
     se.add_argument("--json", action="store_true")
+    _filter_args(se)
     se.set_defaults(func=cmd_search)
 
     ak = sub.add_parser("ask", help="answer a question with cited sources")
@@ -195,6 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
     ak.add_argument("--index", type=Path)
     ak.add_argument("-k", type=int, default=5)
     ak.add_argument("--json", action="store_true")
+    _filter_args(ak)
     ak.set_defaults(func=cmd_ask)
 
     sv = sub.add_parser("serve", help="start the chat page and the OpenAI-compatible API /v1 (localhost by default)")

@@ -18,6 +18,7 @@ from typing import Any
 from . import indexing, store, uploads
 from .config import Settings, check_embedder, check_llm, load_settings
 from .errors import ConfigError, NoIndexError, RagError
+from .filters import make_filters
 from .types import Answer, History, Hit, StreamEvent, UpdateReport
 
 log = logging.getLogger(__name__)
@@ -79,17 +80,24 @@ class Engine:
     # --- questions ----------------------------------------------------------------------------------
 
     def search(self, question: str, k: int = 5, index_dir: Path | str | None = None,
-               mode: str = "hybrid") -> list[Hit]:
+               mode: str = "hybrid", *, since: str | None = None, until: str | None = None,
+               source: str | None = None) -> list[Hit]:
         from .retrieve import MODES, HybridRetriever
 
         if mode not in MODES:
             raise ConfigError(f"Unknown retrieval mode {mode!r}; use one of {', '.join(MODES)}.")
         if k < 1:
             raise ConfigError(f"k={k}: ask for at least one passage.")
-        return HybridRetriever(snapshot=self.snapshot(index_dir), k=k, mode=mode).hits(question)
+        f = make_filters(since, until, source)
+        return HybridRetriever(snapshot=self.snapshot(index_dir), k=k, mode=mode, since=f.since, until=f.until,
+                               source=f.source).hits(question)
 
     def ask_stream(self, question: str, history: History = (), *, llm: str | None = None,
-                   index_dir: Path | str | None = None, k: int = 5) -> Iterator[StreamEvent]:
+                   index_dir: Path | str | None = None, k: int = 5, since: str | None = None,
+                   until: str | None = None, source: str | None = None) -> Iterator[StreamEvent]:
+        """The evidence answer, the model's tokens, the final answer; `since`/`until`/`source` restrict
+        the articles used (`rag.filters`)."""
+        filters = make_filters(since, until, source)
         if not question or not question.strip():
             raise RagError("The question is empty. Type a question about the articles.")
         if len(question) > MAX_QUESTION_CHARS:
@@ -98,12 +106,14 @@ class Engine:
         model, name = self.llm(llm)
         from .chain import AnswerFlow
 
-        yield from AnswerFlow(snap, model, name, k).stream({"question": question, "history": history})
+        yield from AnswerFlow(snap, model, name, k, filters).stream({"question": question, "history": history})
 
     def ask(self, question: str, history: History = (), *, llm: str | None = None,
-            index_dir: Path | str | None = None, k: int = 5) -> Answer:
+            index_dir: Path | str | None = None, k: int = 5, since: str | None = None,
+            until: str | None = None, source: str | None = None) -> Answer:
         final: Answer | None = None
-        for event in self.ask_stream(question, history, llm=llm, index_dir=index_dir, k=k):
+        for event in self.ask_stream(question, history, llm=llm, index_dir=index_dir, k=k, since=since,
+                                     until=until, source=source):
             if event.kind == "final":
                 final = event.answer
         assert final is not None

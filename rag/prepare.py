@@ -26,6 +26,7 @@ from .evidence import (
     select_set,
     threshold,
 )
+from .filters import Filters
 from .forms import refers_back
 from .neighbours import adjacent, preceding_sentence, sentence_key, with_enumerations
 from .question import Question, analyse, asks_for_more, parts, previous_answers, previous_user_questions
@@ -69,7 +70,8 @@ def _date_matcher(dates: tuple[str, ...]) -> Any:
     return (lambda text: names_date(text, dates)) if dates else None
 
 
-def prepare(snap: store.Snapshot, question: str, history: History = (), k: int = 5) -> Prepared:
+def prepare(snap: store.Snapshot, question: str, history: History = (), k: int = 5,
+            filters: Filters | None = None) -> Prepared:
     """Question analysis, retrieval and evidence by kind: everything before the language model."""
     t0 = time.perf_counter()
     q = analyse(question, history)
@@ -84,7 +86,9 @@ def prepare(snap: store.Snapshot, question: str, history: History = (), k: int =
         return done((), "the question has no content words")
     embedder = get_embedder(snap.embedder)
     qvec = np.asarray(embedder.embed_query(q.standalone), dtype=np.float32)
-    retriever = HybridRetriever(snapshot=snap, k=max(k, SET_K) if q.is_set else k)
+    f = filters or Filters()
+    retriever = HybridRetriever(snapshot=snap, k=max(k, SET_K) if q.is_set else k, since=f.since, until=f.until,
+                                source=f.source)
     hits = retriever.hits(q.standalone, language=lang, qvec=qvec)
     svec, words = qvec, q.standalone
     if q.follow_up:  # the topic finds the chunks; the sentence must answer the new question's own words

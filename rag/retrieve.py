@@ -21,6 +21,7 @@ from pydantic import ConfigDict, field_validator
 from . import store
 from .embedders import get_embedder
 from .errors import ConfigError
+from .filters import make_filters
 from .lang import detect_language
 from .types import Hit, Language
 
@@ -60,6 +61,7 @@ def _fuse(
     config: RetrievalConfig = RetrievalConfig(),
     language: Language | None = None,
     qvec: np.ndarray | None = None,
+    allowed: np.ndarray | None = None,
 ) -> list[Hit]:
     """Top-k chunks for the question, dense and BM25 fused by reciprocal rank (`HybridRetriever.hits`)."""
     if config.mode not in MODES:
@@ -73,9 +75,9 @@ def _fuse(
     if config.mode in ("hybrid", "dense"):
         if qvec is None:
             qvec = get_embedder(snap.embedder).embed_query(question)
-        dense = snap.dense(qvec, n)
+        dense = snap.dense(qvec, n, allowed)
     if config.mode in ("hybrid", "bm25"):
-        lexical = snap.bm25(question, n, lang)
+        lexical = snap.bm25(question, n, lang, allowed)
         if config.mode == "hybrid":
             lexical = [(r, s) for r, s in lexical if snap.chunks[r].language == lang]
     dense_score = dict(dense)
@@ -120,13 +122,18 @@ class HybridRetriever(BaseRetriever):
     `date`, `article_id`, `chunk_id`, `score` (fused, higher is better) and `rank`. `k` may be given per
     call. `index_dir` defaults to RAG_INDEX_DIR (or `index/`); the index is the default engine's
     (`rag.api.engine()`), so it is reopened when another process commits. `snapshot` pins one open
-    index instead (the answer flow, which reads one snapshot per question)."""
+    index instead (the answer flow, which reads one snapshot per question). `since`, `until` (ISO
+    dates, inclusive) and `source` (an outlet's domain) restrict the articles searched
+    (`rag.filters`)."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
     index_dir: Path | None = None
     snapshot: store.Snapshot | None = None
     k: int = 5
     mode: str = "hybrid"
+    since: str | None = None
+    until: str | None = None
+    source: str | None = None
 
     @field_validator("mode")
     @classmethod
@@ -156,7 +163,10 @@ class HybridRetriever(BaseRetriever):
         k = self.k if k is None else int(k)
         if k < 1:
             raise ValueError(f"k={k} must be at least 1")
-        return _fuse(self.current_snapshot(), query, k, RetrievalConfig(mode=self.mode), language=language, qvec=qvec)
+        snap = self.current_snapshot()
+        filters = make_filters(self.since, self.until, self.source)
+        allowed = snap.allowed_rows(filters.matches, filters) if filters.active else None
+        return _fuse(snap, query, k, RetrievalConfig(mode=self.mode), language=language, qvec=qvec, allowed=allowed)
 
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun, k: int | None = None, **kwargs: Any

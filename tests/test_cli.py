@@ -41,7 +41,7 @@ def test_index_build_update_status_json(seeds_copy: Path, tmp_path: Path, capsys
 def test_search_json_contract(hashing_index: Path, capsys: pytest.CaptureFixture[str]) -> None:
     rows = _json(capsys, ["search", KISTEN, "-k", "3", "--index", str(hashing_index), "--json"])
     assert len(rows) == 3 and [r["rank"] for r in rows] == [1, 2, 3]
-    assert set(rows[0]) == {"rank", "score", "article_id", "title", "url", "chunk_id", "text"}
+    assert set(rows[0]) == {"rank", "score", "article_id", "title", "url", "date", "chunk_id", "text"}
     assert "994" in rows[0]["text"] and rows[0]["score"] >= rows[1]["score"] >= rows[2]["score"]
 
 

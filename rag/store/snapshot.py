@@ -6,7 +6,7 @@ reading or tokenizing the index again."""
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +73,7 @@ class Snapshot(Manifested):
         self._lexicons = list(lexicons)
         self._lengths = lengths if lengths is not None else np.zeros(len(chunks), np.float32)
         self._mean_length = float(self._lengths.mean()) if len(self._lengths) else 0.0
+        self._allowed: dict[Any, np.ndarray] = {}
         self._german = np.fromiter((c.language == "de" for c in chunks), dtype=bool, count=len(chunks))
         self._article_rows: dict[str, list[int]] = {}
         for row in sorted(range(len(chunks)), key=lambda r: chunks[r].position):
@@ -144,23 +145,44 @@ class Snapshot(Manifested):
         return cls(index_dir, manifest, articles, files, chunks, stack(cparts, dim, np.float32),
                    stack(sparts, dim, np.float32), stack(rparts, 2, np.int32), lexicons, lengths)
 
-    def dense(self, qvec: np.ndarray, k: int) -> list[tuple[int, float]]:
-        """Top-k chunk rows by inner product (cosine for normalised vectors), best first."""
+    def allowed_rows(self, keep: Callable[[Article], bool], key: Any) -> np.ndarray:
+        """Which rows belong to articles `keep` accepts (remembered per `key`, e.g. a `Filters`)."""
+        mask = self._allowed.get(key)
+        if mask is None:
+            ok = {aid for aid, art in self.articles.items() if keep(art)}
+            mask = np.fromiter((c.article_id in ok for c in self.chunks), dtype=bool, count=len(self.chunks))
+            if len(self._allowed) > 32:
+                self._allowed.clear()
+            self._allowed[key] = mask
+        return mask
+
+    def dense(self, qvec: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """Top-k chunk rows by inner product (cosine for normalised vectors), best first; only `allowed`
+        rows when given."""
         k = min(k, self._faiss.ntotal)
         if k <= 0:
             return []
         q = np.ascontiguousarray(np.asarray(qvec, dtype=np.float32).reshape(1, -1))
         if q.shape[1] != self.dim:
             raise ValueError(f"query vector has dim {q.shape[1]}, index has {self.dim}")
+        if allowed is not None:
+            rows = np.flatnonzero(allowed)
+            if not len(rows):
+                return []
+            scores = self.chunk_vectors[rows] @ q[0]
+            top = np.argsort(-scores, kind="stable")[:k]
+            return [(int(rows[i]), float(scores[i])) for i in top]
         import faiss
 
         faiss.omp_set_num_threads(1)  # one query: OpenMP start-up costs 10-20x the search itself
         scores, rows = self._faiss.search(q, k)
         return [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0]
 
-    def bm25(self, query: str, k: int, language: Language) -> list[tuple[int, float]]:
+    def bm25(self, query: str, k: int, language: Language,
+             allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
         """Top-k chunk rows by BM25 over stemmed words (positive scores only), best first; document
-        frequencies and lengths are those of the live chunks of every generation."""
+        frequencies and lengths are those of the live chunks of every generation; only `allowed` rows
+        when given (the statistics stay the whole index's)."""
         n = len(self.chunks)
         if k <= 0 or n == 0:
             return []
@@ -185,6 +207,8 @@ class Snapshot(Manifested):
             tf = np.concatenate(tfs)
             idf = math.log(1 + (n - len(r) + 0.5) / (len(r) + 0.5))
             scores[r] += (idf * tf / (tf + norm[r])).astype(np.float32)
+        if allowed is not None:
+            scores[~allowed] = 0.0
         k = min(k, n)
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.lexsort((top, -scores[top]))]  # score desc, then row asc (stable ties)

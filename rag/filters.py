@@ -1,0 +1,63 @@
+"""Which articles a search or an answer may use: published since / until a date, from an outlet.
+
+`since` and `until` are ISO dates (YYYY-MM-DD), both inclusive; an article without a known date is
+left out when either is set. `source` is a domain ("baotintuc.vn" also matches "www.baotintuc.vn"
+and "en.baotintuc.vn"); an article without a link is left out when it is set.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from .errors import ConfigError
+from .types import Article
+
+
+@dataclass(frozen=True)
+class Filters:
+    since: str | None = None
+    until: str | None = None
+    source: str | None = None
+
+    @property
+    def active(self) -> bool:
+        return bool(self.since or self.until or self.source)
+
+    def matches(self, article: Article) -> bool:
+        if self.since or self.until:
+            if not article.date:
+                return False
+            day = article.date[:10]
+            if (self.since and day < self.since) or (self.until and day > self.until):
+                return False
+        if self.source:
+            host = (urlsplit(article.url).hostname or "").lower() if article.url else ""
+            if not host or not (host == self.source or host.endswith("." + self.source)):
+                return False
+        return True
+
+
+def _day(value: str | None, flag: str) -> str | None:
+    if value is None or not str(value).strip():
+        return None
+    try:
+        return dt.date.fromisoformat(str(value).strip()).isoformat()
+    except ValueError:
+        raise ConfigError(f"{flag} {value!r} is not a date; write it as YYYY-MM-DD, e.g. 2025-11-01.") from None
+
+
+def make_filters(since: str | None = None, until: str | None = None, source: str | None = None) -> Filters:
+    """Validated filters; a bad value is a `ConfigError` naming the option and the format."""
+    start, end = _day(since, "--since"), _day(until, "--until")
+    if start and end and start > end:
+        raise ConfigError(f"--since {start} is after --until {end}; swap them or drop one.")
+    domain = None
+    if source is not None and str(source).strip():
+        raw = str(source).strip().lower()
+        domain = (urlsplit(raw).hostname if "//" in raw else raw.split("/")[0]) or ""
+        domain = domain.removeprefix("www.")
+        if not domain or " " in domain or "." not in domain:
+            raise ConfigError(f"--source {source!r} is not a domain; give the outlet's domain, e.g. baotintuc.vn.")
+    return Filters(start, end, domain)
