@@ -273,3 +273,37 @@ def test_adding_files_reads_those_files_not_the_folder(tmp_path: Path, monkeypat
     (tmp_path / "copy.txt").write_text(_article(5), encoding="utf-8")
     rep = eng.add_files([tmp_path / "copy.txt"], articles_dir=arts, index_dir=index)
     assert rep.added == 0 and any("duplicate of a00005.txt" in s.reason for s in rep.skipped)
+
+
+def _tables(snap: store.Snapshot) -> dict[str, Any]:
+    return {"rows": {a: snap.rows_of_article(a) for a in snap.articles},
+            "sentences": [snap.sentence_vector_rows_of_chunk(r) for r in range(len(snap.chunks))],
+            "chunks": [c.id for c in snap.chunks], "vectors": snap.chunk_vectors.tolist(),
+            "sentence_vectors": snap.sentence_vectors.tolist(), "sentence_rows": snap.sentence_rows.tolist()}
+
+
+def test_snapshots_extended_in_place_equal_the_index_read_from_disk(tmp_path: Path) -> None:
+    """A running page's snapshot grows by appending into buffers shared with its predecessor; it must
+    be the very index a new process reads, and the predecessor must not see the new rows."""
+    from rag.engine import Engine
+
+    arts, index = _folder(tmp_path / "a", 10), tmp_path / "ix"
+    eng = Engine()
+    eng.build_index(arts, index, embedder="hashing")
+    emb = get_embedder("hashing")
+    first = eng.snapshot(index)
+    before = _tables(first)
+    for i in range(3):
+        (arts / f"n{i}.txt").write_text(_article(600 + i), encoding="utf-8")
+        eng.update_index(arts, index)
+    grown = eng.snapshot(index)
+    assert grown._sbuf.data is first._sbuf.data or len(first._sbuf.data) < len(grown.sentence_vectors)
+    fresh = store.open_index(index)
+    assert _tables(grown) == _tables(fresh) and _view(grown, emb) == _view(fresh, emb)
+    assert _tables(first) == before  # the old snapshot sees its own rows only
+    # a second successor of the same old snapshot copies instead of writing over the first's rows
+    last = grown.chain[-1]
+    part = store.reading.load_generation(index / store.GENERATIONS / last, last, grown.manifest)
+    other = store.Snapshot.assemble(index, grown.manifest, first, [part])
+    assert len(other.chunks) == len(first.chunks) + len(part.chunks)
+    assert _tables(first) == before and _tables(grown) == _tables(fresh)

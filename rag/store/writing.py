@@ -196,8 +196,7 @@ def commit(
         else:
             assert old is not None
             part = Part(gen, False, list(chunks), cvec, svec, srows,
-                        {k: a for k, a in articles.items() if base.articles.get(k) != a},
-                        {k: r for k, r in files.items() if base.files.get(k) != r},
+                        _changed(articles, base.articles), _changed(files, base.files),
                         frozenset(base.articles.keys() - articles.keys()), frozenset(base.files.keys() - files.keys()),
                         lexicon)
             chain = [*chain_of(old), gen]
@@ -268,6 +267,16 @@ def commit(
     if live_snapshot is not None:
         live_snapshot.manifest = manifest
     return live_snapshot
+
+
+def _changed(new: dict[str, Any], old: dict[str, Any]) -> dict[str, Any]:
+    """The entries of `new` that `old` lacks or holds otherwise (the same object: unchanged, no compare)."""
+    out = {}
+    for key, value in new.items():
+        before = old.get(key)
+        if before is not value and before != value:
+            out[key] = value
+    return out
 
 
 def _live_chunks(base: Snapshot | IndexState) -> int:
