@@ -59,7 +59,7 @@ def judged(p: Prepared, llm: BaseChatModel, snap: store.Snapshot) -> Prepared:
 
 def citation(n: int, ev: Evidence) -> Citation:
     return Citation(n=n, article_id=ev.article_id, title=ev.title, url=ev.url, quote=ev.sentence.text,
-                    chunk_id=ev.chunk_id, date=ev.date, passage=ev.passage)
+                    chunk_id=ev.chunk_id, date=ev.date, passage=ev.passage, date_source=ev.date_source)
 
 
 def evidence_answer(p: Prepared, *, timings: dict[str, float] | None = None, llm: str = "extractive",

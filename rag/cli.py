@@ -115,7 +115,7 @@ def cmd_search(args: argparse.Namespace) -> int:
                       until=args.until, source=args.source)
     rows: list[dict[str, Any]] = [
         {"rank": h.rank, "score": round(h.score, 6), "article_id": h.article_id, "title": h.title, "url": h.url,
-         "date": h.date, "chunk_id": h.chunk.id, "text": h.chunk.text}
+         "date": h.date, "date_source": h.date_source, "chunk_id": h.chunk.id, "text": h.chunk.text}
         for h in hits
     ]
     if args.json:
@@ -155,7 +155,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
     elif final.abstained and final.reason:
         print(f"({final.reason})")
     for c in final.citations:
-        print(f"[{c.n}] {c.title} — {c.url or 'no link'}\n    „{c.quote}“")
+        dated = f"{c.date} ({c.date_source})" if c.date else "undated"
+        print(f"[{c.n}] {c.title} — {dated} — {c.url or 'no link'}\n    „{c.quote}“")
     return 0
 
 

@@ -140,7 +140,8 @@ def scored_sentences(
             if prefer is not None and prefer(sentence.text):
                 bonus += PREFER_BONUS
             ev = Evidence(sentence=sentence, chunk_id=hit.chunk.id, article_id=hit.chunk.article_id, title=hit.title,
-                          url=hit.url, date=hit.date, score=float(c), passage=hit.chunk.text)
+                          url=hit.url, date=hit.date, score=float(c), passage=hit.chunk.text,
+                          date_source=hit.date_source)
             scored.append((float(c) + bonus, vrow, ev))
     scored.sort(key=lambda t: -t[0])
     return scored
@@ -223,7 +224,8 @@ def select_set(
 
 def article_hits(snap: store.Snapshot, like: Hit | Evidence) -> list[Hit]:
     """Every chunk of `like`'s article as a Hit (with its title, link and date), in article order."""
-    return [Hit(rank=i + 1, score=0.0, chunk=snap.chunks[row], title=like.title, url=like.url, date=like.date)
+    return [Hit(rank=i + 1, score=0.0, chunk=snap.chunks[row], title=like.title, url=like.url, date=like.date,
+                date_source=like.date_source)
             for i, row in enumerate(snap.rows_of_article(like.article_id))]
 
 

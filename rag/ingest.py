@@ -204,8 +204,13 @@ def _article(ex: Extracted, rel: str) -> Article | None:
     url = _safe_url(ex.url) or _safe_url(url_in_text)
     meta_title = " ".join((ex.title or "").split())
     title = shorten(meta_title, 200) if meta_title else derive_title(text, language)
-    date = (parse_date(ex.date) if ex.date else None) or date_from_url(url) or date_from_lead(text)
-    return Article(id=content_id(text), title=title, text=text, url=url, date=date, path=rel, language=language)
+    date, source = parse_date(ex.date) if ex.date else None, "jsonl" if rel.lower().endswith(".jsonl") else "metadata"
+    if date is None:
+        date, source = date_from_url(url), "url"
+    if date is None:
+        date, source = date_from_lead(text), "dateline"
+    return Article(id=content_id(text), title=title, text=text, url=url, date=date, path=rel, language=language,
+                   date_source=source if date else "")
 
 
 def _mb(n: int) -> str:

@@ -4,7 +4,7 @@ LibreChat, any `openai` SDK script) can ask it: `GET /v1/models`, `POST /v1/chat
 
 The reply text is the answer as the page shows it, with `[n]` citations. The sources come in an extra
 field: `choices[0].message.citations` (non-streaming) and `citations` of the last stream chunk, each
-`{"n", "title", "url", "quote", "date"}`; `quellenlage` beside them holds `short`, `kind`, `verified`,
+`{"n", "title", "url", "quote", "date", "date_source"}`; `quellenlage` beside them holds `short`, `kind`, `verified`,
 `abstained` and `reason`. The conversation is the request's messages: the last one is the question
 (role `user`), the earlier user and assistant turns are its history; system messages are ignored
 (the product's rules are not negotiable by a prompt).
@@ -112,7 +112,8 @@ def conversation(body: Any) -> tuple[str, list[dict[str, str]]]:
 
 
 def citations(answer: Answer) -> list[dict[str, Any]]:
-    return [{"n": c.n, "title": c.title, "url": c.url, "quote": c.quote, "date": c.date} for c in answer.citations]
+    return [{"n": c.n, "title": c.title, "url": c.url, "quote": c.quote, "date": c.date, "date_source": c.date_source}
+            for c in answer.citations]
 
 
 def details(answer: Answer) -> dict[str, Any]:

@@ -106,6 +106,7 @@ def _fuse(
                 title=art.title if art else "",
                 url=art.url if art else None,
                 date=art.date if art else None,
+                date_source=art.date_source if art else "",
                 dense_score=dense_score.get(row),
                 bm25_score=bm25_score.get(row),
             )

@@ -42,6 +42,9 @@ class Article:
     date: str | None  # ISO 8601 (YYYY-MM-DD) when known
     path: str  # where it was read from (relative to the articles folder when possible)
     language: Language
+    #: where `date` comes from: "metadata" (the page's or PDF's), "jsonl" (the record's field), "url" (a
+    #: stamp in the link), "dateline" (the article's first lines); "" when there is no date
+    date_source: str = ""
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,7 @@ class Hit:
     date: str | None = None
     dense_score: float | None = None
     bm25_score: float | None = None
+    date_source: str = ""
 
     @property
     def article_id(self) -> str:
@@ -97,6 +101,7 @@ class Evidence:
     date: str | None
     score: float  # similarity of the sentence to the question
     passage: str = ""  # the chunk text the sentence sits in (for highlighting)
+    date_source: str = ""
 
 
 @dataclass(frozen=True)
@@ -111,6 +116,7 @@ class Citation:
     chunk_id: str = ""
     date: str | None = None
     passage: str = ""
+    date_source: str = ""  # see Article.date_source
 
 
 @dataclass(frozen=True)
@@ -134,7 +140,7 @@ class Answer:
             "answer": self.answer,
             "citations": [
                 {"n": c.n, "article_id": c.article_id, "title": c.title, "url": c.url, "quote": c.quote,
-                 "date": c.date}
+                 "date": c.date, "date_source": c.date_source}
                 for c in self.citations
             ],
             "short": self.short,

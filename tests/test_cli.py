@@ -41,7 +41,7 @@ def test_index_build_update_status_json(seeds_copy: Path, tmp_path: Path, capsys
 def test_search_json_contract(hashing_index: Path, capsys: pytest.CaptureFixture[str]) -> None:
     rows = _json(capsys, ["search", KISTEN, "-k", "3", "--index", str(hashing_index), "--json"])
     assert len(rows) == 3 and [r["rank"] for r in rows] == [1, 2, 3]
-    assert set(rows[0]) == {"rank", "score", "article_id", "title", "url", "date", "chunk_id", "text"}
+    assert set(rows[0]) == {"rank", "score", "article_id", "title", "url", "date", "date_source", "chunk_id", "text"}
     assert "994" in rows[0]["text"] and rows[0]["score"] >= rows[1]["score"] >= rows[2]["score"]
 
 
@@ -50,7 +50,8 @@ def test_ask_json_contract(hashing_index: Path, capsys: pytest.CaptureFixture[st
     assert {"answer", "short", "kind", "citations", "abstained", "verified", "language", "timings"} <= set(out)
     assert set(out["timings"]) == {"retrieve_ms", "first_token_ms", "total_ms"}
     assert out["language"] == "de" and "994" in out["answer"]
-    assert set(out["citations"][0]) == {"n", "article_id", "title", "url", "quote", "date"}
+    assert set(out["citations"][0]) == {"n", "article_id", "title", "url", "quote", "date", "date_source"}
+    assert all(bool(c["date"]) == bool(c["date_source"]) for c in out["citations"])
     assert out["short"] == "994 Kisten" and out["kind"] == "factoid"
 
 

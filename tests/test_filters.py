@@ -93,3 +93,29 @@ def test_sources_are_matched_as_domains() -> None:
     assert f.source == "nordwest.example" and f.matches(art)
     assert not f.matches(Article("y", "t", "text", "https://evilnordwest.example/a", None, "p", "de"))
     assert not f.matches(Article("z", "t", "text", None, None, "p", "de"))
+
+
+def test_each_article_says_where_its_date_comes_from(tmp_path: Path) -> None:
+    from rag.ingest import load_file
+
+    cases = {
+        "feed.jsonl": (json.dumps({"title": "T", "date": "2025-11-03", "text": "Der Rat tagte am Montag in Kiel."}),
+                       "2025-11-03", "jsonl"),
+        "page.html": ('<html><head><meta property="article:published_time" content="2025-10-01T08:00:00Z">'
+                      "<title>Rat</title></head><body><p>Der Rat tagte am Mittwoch in Kiel und beschloss den "
+                      "Bebauungsplan.</p></body></html>", "2025-10-01", "metadata"),
+        "link.txt": ("Der Rat tagte am Dienstag in Kiel über den Haushalt.\n\nQuelle: "
+                     "https://example.org/rat-20250912103000.htm\n",
+                     "2025-09-12", "url"),
+        "dateline.txt": ("Kiel, 3. August 2025\n\nDer Rat tagte am Sonntag in Kiel.\n", "2025-08-03", "dateline"),
+        "undated.txt": ("Der Rat tagte am Freitag in Husum.\n", None, ""),
+    }
+    for name, (content, date, source) in cases.items():
+        (tmp_path / name).write_text(content, encoding="utf-8")
+        [art] = load_file(tmp_path / name)
+        assert (art.date, art.date_source) == (date, source), name
+    api.build_index(tmp_path, tmp_path / "ix", embedder="hashing")
+    [hit] = api.search("Rat Kiel Haushalt", k=1, index_dir=tmp_path / "ix", source="example.org") or [None]
+    assert hit is not None and (hit.date, hit.date_source) == ("2025-09-12", "url")
+    ans = api.ask("Wann tagte der Rat in Kiel?", llm="extractive", index_dir=tmp_path / "ix", until="2025-08-31")
+    assert ans.citations and all(c.date_source == "dateline" for c in ans.citations)

@@ -71,7 +71,7 @@ def test_answers_with_citations_not_streaming(open_server: str) -> None:
     message = reply.choices[0].message
     assert "994" in (message.content or "") and "[1]" in (message.content or "")
     cites = message.model_extra["citations"]
-    assert cites and {"n", "title", "url", "quote", "date"} <= set(cites[0])
+    assert cites and {"n", "title", "url", "quote", "date", "date_source"} <= set(cites[0])
     assert "994" in cites[0]["quote"] and cites[0]["url"].startswith("https://baotintuc.vn/")
     assert message.model_extra["quellenlage"]["short"] == "994 Kisten"
 

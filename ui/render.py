@@ -133,7 +133,8 @@ def render_sources(citations: Iterable[Citation]) -> str:
             head = f'<a href="{esc(url)}" target="_blank" rel="noopener noreferrer">{title}</a>'
         else:
             head = f'<span class="title">{title}</span>'
-        date = f' <span class="date">{esc(c.date)}</span>' if c.date else ""
+        date = (f' <span class="date" title="date from: {esc(c.date_source or "unknown")}">{esc(c.date)}</span>'
+                if c.date else "")
         items.append(
             f'<div class="source" id="src-{int(c.n)}">'
             f'<div class="src-head"><span class="src-n">[{int(c.n)}]</span> {head}{date}</div>'
