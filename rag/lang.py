@@ -126,12 +126,7 @@ def stem_tokens(text: str, language: Language, drop_stopwords: bool = True) -> l
     return list(_stemmer(language).stemWords(words))
 
 
-#: Chunks whose stemmed tokens are kept (about 2 KB each): an update of a large index re-stems only
-#: new and changed chunks, not every chunk for BM25 and the idf table again.
-CHUNK_TOKEN_CACHE = 100_000
-
-
-@lru_cache(maxsize=CHUNK_TOKEN_CACHE)
 def chunk_tokens(text: str, language: Language) -> tuple[str, ...]:
-    """`stem_tokens` of a chunk's text, remembered (the text is the key, so a changed chunk is new)."""
+    """The words a chunk is indexed by (`stem_tokens` in the chunk's language). A commit tokenizes only
+    its new chunks and keeps their postings, so nothing needs remembering between commits."""
     return tuple(stem_tokens(text, language))
