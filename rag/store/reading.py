@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -28,6 +29,7 @@ from .format import (
 from .snapshot import Manifested, Snapshot
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def read_manifest(index_dir: Path | str) -> dict[str, Any] | None:
@@ -82,23 +84,21 @@ def read_state(index_dir: Path | str) -> IndexState | None:
     checksums only of the files read: same-size damage to vectors or chunks, which an update does not
     read and does not rewrite, is found by the next reader (and `rag index check`)."""
     index_dir = Path(index_dir)
-    for attempt in range(OPEN_ATTEMPTS):
-        manifest = read_manifest(index_dir)
-        if manifest is None:
-            raise NoIndexError(f"No index in {index_dir} — run `rag index build`")
+
+    def load(manifest: dict[str, Any]) -> IndexState | None:
         if manifest["format_version"] == 1:
             return None
         articles: dict[str, Article] = {}
         files: dict[str, FileRecord] = {}
         counts: dict[str, tuple[int, int]] = {}
         verify = sum(manifest.get("file_sizes", {}).values()) <= VERIFY_ON_OPEN_BYTES
+        names = ("articles.json", "files.json", "removed.json", "counts.json")
         try:
             for gen in chain_of(manifest):
                 gen_dir = index_dir / GENERATIONS / gen
                 sizes = _files_of(manifest, gen, "file_sizes")
                 if "counts.json" not in sizes:
                     return None
-                names = ("articles.json", "files.json", "removed.json", "counts.json")
                 # every file's size (a truncated or missing one); the checksums of the records read here
                 sums = {n: v for n, v in _files_of(manifest, gen, "file_sha256").items() if n in names}
                 _check_files(gen_dir, sizes, sums, verify)
@@ -111,13 +111,27 @@ def read_state(index_dir: Path | str) -> IndexState | None:
                 articles.update((a["id"], Article(**a)) for a in _json(gen_dir / "articles.json"))
                 files.update(_file_records(_json(gen_dir / "files.json")))
                 counts.update((aid, (int(c), int(sn))) for aid, (c, sn) in _json(gen_dir / "counts.json").items())
-        except IndexCorruptError:
-            if attempt == OPEN_ATTEMPTS - 1 or read_manifest(index_dir) == manifest:
-                raise
-            continue
         except (TypeError, ValueError, KeyError, AttributeError) as e:
             raise _corrupt(index_dir / GENERATIONS, f"{type(e).__name__}: {e}") from None
         return IndexState(index_dir, manifest, articles, files, {a: counts.get(a, (0, 0)) for a in articles})
+
+    return _current(index_dir, load)
+
+
+def _current(index_dir: Path, load: Callable[[dict[str, Any]], T]) -> T:
+    """`load(manifest)` of the current manifest. When it finds damage and the manifest has changed
+    meanwhile (writers committed twice while it read, and the second commit pruned a generation it
+    read), it starts over with the new one; damage under an unchanged manifest is real and raised."""
+    for attempt in range(OPEN_ATTEMPTS):
+        manifest = read_manifest(index_dir)
+        if manifest is None:
+            raise NoIndexError(f"No index in {index_dir} — run `rag index build`")
+        try:
+            return load(manifest)
+        except IndexCorruptError:
+            if attempt == OPEN_ATTEMPTS - 1 or read_manifest(index_dir) == manifest:
+                raise
+            log.debug("generation %s was pruned while loading; reading the new manifest", manifest["generation"])
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -136,10 +150,8 @@ def open_index(index_dir: Path | str, embedder: str | None = None, checksums: bo
     an open snapshot of this index; when the current chain extends its chain, only the newer
     generations are read (the same chain: `reuse` itself)."""
     index_dir = Path(index_dir)
-    for attempt in range(OPEN_ATTEMPTS):
-        manifest = read_manifest(index_dir)
-        if manifest is None:
-            raise NoIndexError(f"No index in {index_dir} — run `rag index build`")
+
+    def load(manifest: dict[str, Any]) -> Snapshot:
         if embedder is not None and embedder != manifest["embedder"]:
             old = manifest["embedder"]
             raise IndexMismatchError(
@@ -154,18 +166,11 @@ def open_index(index_dir: Path | str, embedder: str | None = None, checksums: bo
             if len(chain) == len(reuse.chain):
                 return reuse
             base, chain = reuse, chain[len(reuse.chain):]
-        try:
-            total = sum(manifest.get("file_sizes", {}).values())
-            verify = checksums or total <= VERIFY_ON_OPEN_BYTES
-            parts = [load_generation(index_dir / GENERATIONS / g, g, manifest, verify) for g in chain]
-            return Snapshot.assemble(index_dir, manifest, base, parts)
-        except IndexCorruptError:
-            # Writers committed twice while we read, and the second commit pruned a generation we
-            # read (files vanish mid-load): read the new manifest. Unchanged manifest: real damage.
-            if attempt == OPEN_ATTEMPTS - 1 or read_manifest(index_dir) == manifest:
-                raise
-            log.debug("generation %s was pruned while loading; reading the new manifest", manifest["generation"])
-    raise AssertionError("unreachable")  # pragma: no cover
+        verify = checksums or sum(manifest.get("file_sizes", {}).values()) <= VERIFY_ON_OPEN_BYTES
+        parts = [load_generation(index_dir / GENERATIONS / g, g, manifest, verify) for g in chain]
+        return Snapshot.assemble(index_dir, manifest, base, parts)
+
+    return _current(index_dir, load)
 
 
 def _check_files(gen_dir: Path, sizes: dict[str, int], sums: dict[str, str], checksums: bool) -> None:
