@@ -28,7 +28,7 @@ from .neighbours import preceding_sentence
 from .prepare import History, Prepared, hit_language, prepare
 from .prompts import ABSTAIN, build_judge_messages, judge_says_no
 from .question import analyse
-from .reading import Reading, not_all, read
+from .reading import Reading, confirm, not_all, read
 from .types import Answer, Citation, Evidence, Language, StreamEvent
 
 log = logging.getLogger(__name__)
@@ -170,28 +170,40 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
         timings: dict[str, float] = {"retrieve_ms": p.retrieve_ms}
         reading = Reading()
         try:
-            t_judge = time.perf_counter()
-            p = judged(p, self.llm, self.snap)
-            timings["judge_ms"] = _elapsed(t_judge)
-            if p.abstain_reason:  # the abstention is the first (and last) text shown after the quote
-                timings["first_token_ms"] = timings["total_ms"] = _elapsed(t0)
-                ans = evidence_answer(p, timings=timings, llm=self.llm_name)
-                yield StreamEvent("final", ans.answer, ans)
-                return
             if p.q and p.q.kind == "event_date":  # the event is the sentence itself, not a span of it
+                t_judge = time.perf_counter()
+                p = judged(p, self.llm, self.snap)
+                timings["judge_ms"] = _elapsed(t_judge)
                 timings["first_token_ms"] = timings["total_ms"] = _elapsed(t0)
-                ans = evidence_answer(p, timings=timings, llm=self.llm_name, judged=True)
+                ans = evidence_answer(p, timings=timings, llm=self.llm_name, judged=not p.abstain_reason)
                 yield StreamEvent("final", ans.answer, ans)
                 return
             best = p.evidence[0]
             context = p.evidence[1].sentence.text if p.from_context or p.with_before else ""
-            for item in read(p.standalone, p.q or analyse(question), best.sentence.text, context, p.language,
-                             hit_language(self.snap, p.evidence[-1] if p.from_context else best), self.llm):
+            q = p.q or analyse(question)
+            cands = [best] if q.kind == "yesno" else list(p.candidates or (best,))
+            source = p.evidence[-1] if p.from_context else best
+            for item in read(p.standalone, q, [ev.sentence.text for ev in cands], context, p.language,
+                             hit_language(self.snap, source), self.llm):
                 if isinstance(item, str):
                     timings.setdefault("first_token_ms", _elapsed(t0))
                     yield StreamEvent("token", item)
                 else:
                     reading = item
+            if q.kind != "yesno":  # does the sentence the reader chose answer at all? A clear "no" abstains
+                if reading.chosen and reading.short:  # a runner-up holds the answer: it becomes the quote
+                    p = replace(p, evidence=(cands[reading.chosen],), from_context=False, with_before=False)
+                    context = ""
+                t_judge = time.perf_counter()
+                p = judged(p, self.llm, self.snap)
+                timings["judge_ms"] = _elapsed(t_judge)
+                if p.abstain_reason:
+                    timings.setdefault("first_token_ms", _elapsed(t0))
+                    timings["total_ms"] = _elapsed(t0)
+                    ans = evidence_answer(p, timings=timings, llm=self.llm_name)
+                    yield StreamEvent("final", ans.answer, ans)
+                    return
+                reading = confirm(p.standalone, reading, p.evidence[0].sentence.text, context, self.llm)
         except RagError as e:  # the judge or the reader failed: the extractive form stays, flagged
             timings.setdefault("first_token_ms", _elapsed(t0))
             timings["total_ms"] = _elapsed(t0)

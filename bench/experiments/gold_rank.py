@@ -1,0 +1,52 @@
+"""Where the gold sentence ranks among a factoid's candidate sentences (XQuAD dev): how often the
+best sentence holds the gold answer, and how often one of the first N does. The ceiling for a reader
+that reads N candidate sentences instead of the best one alone.
+
+    .venv/bin/python bench/experiments/gold_rank.py [--limit 120]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from common import cached_index  # noqa: E402
+from sentence_choice import FILES  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--limit", type=int, default=120)
+    args = p.parse_args(argv)
+    from rag import store
+    from rag.eval_run import load_squad
+    from rag import prepare as prep_module
+    from rag.prepare import prepare
+
+    prep_module.READ_CANDIDATES = 5
+
+    articles, _ = load_squad(FILES["de"])
+    snap = store.open_index(cached_index("xquad-dev", articles, "e5-small"))
+    for lang, path in FILES.items():
+        items = [it for it in load_squad(path)[1][: args.limit] if it.answerable]
+        at = {1: 0, 2: 0, 3: 0, 4: 0, 5: 0}
+        above = 0
+        for it in items:
+            prep = prepare(snap, it.question)
+            cands = prep.candidates or prep.evidence[:1]
+            golds = [g.lower() for g in it.answers]
+            for n in at:
+                if any(g in ev.sentence.text.lower() for ev in cands[:n] for g in golds):
+                    at[n] += 1
+            above += not prep.abstain_reason
+        n = len(items)
+        print(f"{lang}: {n} answerable; not abstained {above}; gold in the first N candidates: "
+              + ", ".join(f"N={k} {v / n:.3f}" for k, v in at.items()))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
