@@ -111,10 +111,12 @@ def snap(span: str, source: str) -> str | None:
     best, where = 0.0, None
     for size in (len(target) - 1, len(target), len(target) + 1):
         for a in range(0, max(0, len(words) - size) + 1):
-            window = [w for _, _, w in words[a : a + size]]
-            ratio = difflib.SequenceMatcher(None, window, target).ratio()
+            window = words[a : a + size]  # shorter than `size` when the source has fewer words
+            if not window:
+                continue
+            ratio = difflib.SequenceMatcher(None, [w for _, _, w in window], target).ratio()
             if ratio > best:
-                best, where = ratio, (words[a][0], words[a + size - 1][1])
+                best, where = ratio, (window[0][0], window[-1][1])
     if best >= 0.8 and where:
         return text[where[0] : where[1]].strip(_TRIM)
     return None

@@ -54,6 +54,9 @@ def test_snap_finds_the_span_as_written_or_nothing() -> None:
     assert snap("494 Kisten", KISTEN) is None
     assert snap("Hanoi", KISTEN) is None
     assert snap("   ", KISTEN) is None
+    # a reply longer than a short sentence (the reader reads runners-up too): compared, not an IndexError
+    assert snap("die Baufirma Hellwig aus Graz", "Hellwig baute sie.") is None
+    assert snap("Baufirma Hellwig aus Graz baute", "Baufirma Hellwig aus Graz.") == "Baufirma Hellwig aus Graz"
 
 
 def test_only_repeats_the_question() -> None:

@@ -2,19 +2,17 @@
 best sentence holds the gold answer, and how often one of the first N does. The ceiling for a reader
 that reads N candidate sentences instead of the best one alone.
 
-    .venv/bin/python bench/experiments/gold_rank.py [--limit 120]
+    .venv/bin/python bench/candidates.py [--limit 120]
+
+The candidates are the sentences `rag.prepare` gives a factoid's reader (those above the answer
+threshold among the three best), here up to five.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from common import cached_index  # noqa: E402
-from sentence_choice import FILES  # noqa: E402
+from common import cached_index
+from sentence_choice import FILES
 
 
 def main(argv: list[str] | None = None) -> int:
