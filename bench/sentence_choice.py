@@ -3,7 +3,7 @@ questions on the same articles side by side, per backend: whether the first cite
 gold answer, and the short answer's token F1 and exact match against the gold span (German for both;
 `rag eval`'s `short_answer_f1` / `short_answer_em`).
 
-    .venv/bin/python bench/sentence_choice.py [--llms extractive,llama-cpp] [--limit N]
+    .venv/bin/python bench/sentence_choice.py [--llms extractive,llama-cpp] [--limit N] [--langs de,en]
 
 The index of the dev articles is built once and cached in bench/out/cache/ (unlike `rag eval --qa`,
 which indexes a SQuAD file anew each run).
@@ -24,6 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--llms", default="extractive")
     p.add_argument("--limit", type=int, default=None, help="the first N questions of each file")
+    p.add_argument("--langs", default="de,en", help="which question files: de, en or both")
     args = p.parse_args(argv)
     from rag.eval_run import evaluate, load_squad
 
@@ -31,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     index_dir = cached_index("xquad-dev", articles, "e5-small")
     rows, results = [], {}
     for llm in [x for x in args.llms.split(",") if x]:
-        for lang, path in FILES.items():
+        for lang, path in [(x, FILES[x]) for x in args.langs.split(",") if x]:
             items = load_squad(path)[1][: args.limit]
             print(f"answering {len(items)} {lang} questions with {llm}…", file=sys.stderr)
             res = evaluate(items, index_dir, llm=llm, progress=False)

@@ -27,7 +27,7 @@ from .lang import detect_language
 from .neighbours import preceding_sentence
 from .prepare import History, Prepared, hit_language, prepare
 from .prompts import ABSTAIN, build_judge_messages, judge_says_no
-from .question import analyse
+from .question import Question, analyse
 from .reading import Reading, confirm, not_all, read
 from .types import Answer, Citation, Evidence, Language, StreamEvent
 
@@ -181,29 +181,32 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
             best = p.evidence[0]
             context = p.evidence[1].sentence.text if p.from_context or p.with_before else ""
             q = p.q or analyse(question)
-            cands = [best] if q.kind == "yesno" else list(p.candidates or (best,))
-            source = p.evidence[-1] if p.from_context else best
-            for item in read(p.standalone, q, [ev.sentence.text for ev in cands], context, p.language,
-                             hit_language(self.snap, source), self.llm):
-                if isinstance(item, str):
-                    timings.setdefault("first_token_ms", _elapsed(t0))
-                    yield StreamEvent("token", item)
-                else:
-                    reading = item
-            if q.kind != "yesno":  # does the sentence the reader chose answer at all? A clear "no" abstains
-                if reading.chosen and reading.short:  # a runner-up holds the answer: it becomes the quote
-                    p = replace(p, evidence=(cands[reading.chosen],), from_context=False, with_before=False)
-                    context = ""
+            source_language = hit_language(self.snap, p.evidence[-1] if p.from_context else best)
+            asked = p
+            if q.kind != "yesno":  # does the best sentence answer at all? (a yes/no question is read as such)
                 t_judge = time.perf_counter()
                 p = judged(p, self.llm, self.snap)
                 timings["judge_ms"] = _elapsed(t_judge)
-                if p.abstain_reason:
-                    timings.setdefault("first_token_ms", _elapsed(t0))
-                    timings["total_ms"] = _elapsed(t0)
-                    ans = evidence_answer(p, timings=timings, llm=self.llm_name)
-                    yield StreamEvent("final", ans.answer, ans)
-                    return
-                reading = confirm(p.standalone, reading, p.evidence[0].sentence.text, context, self.llm)
+            if not p.abstain_reason:
+                for item in read(p.standalone, q, [best.sentence.text], context, p.language, source_language,
+                                 self.llm):
+                    if isinstance(item, str):
+                        timings.setdefault("first_token_ms", _elapsed(t0))
+                        yield StreamEvent("token", item)
+                    else:
+                        reading = item
+                if q.kind != "yesno":
+                    reading = confirm(p.standalone, reading, best.sentence.text, context, self.llm)
+            if q.kind != "yesno" and not reading.short and len(asked.candidates) > 1:
+                found = self._runners_up(asked, q)  # the best sentence gave no checked answer: the next ones
+                if found is not None:
+                    p, reading = found
+            if p.abstain_reason:
+                timings.setdefault("first_token_ms", _elapsed(t0))
+                timings["total_ms"] = _elapsed(t0)
+                ans = evidence_answer(p, timings=timings, llm=self.llm_name)
+                yield StreamEvent("final", ans.answer, ans)
+                return
         except RagError as e:  # the judge or the reader failed: the extractive form stays, flagged
             timings.setdefault("first_token_ms", _elapsed(t0))
             timings["total_ms"] = _elapsed(t0)
@@ -215,3 +218,24 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
         timings["total_ms"] = _elapsed(t0)
         ans = evidence_answer(p, timings=timings, llm=self.llm_name, reason=reading.problem, reading=reading)
         yield StreamEvent("final", ans.answer, ans)
+
+    def _runners_up(self, p: Prepared, q: Question) -> tuple[Prepared, Reading] | None:
+        """The reader over the runners-up (`p.candidates` after the best), numbered; a span that passes
+        alignment, the judge and the check on its own sentence makes that sentence the quote. None when
+        none does (the best sentence's outcome stands). Raises LLMError like any call of the model."""
+        assert self.llm is not None
+        runners = p.candidates[1:]
+        reading = Reading()
+        for item in read(p.standalone, q, [ev.sentence.text for ev in runners], "", p.language,
+                         hit_language(self.snap, runners[0]), self.llm):
+            if isinstance(item, Reading):
+                reading = item
+        if not reading.short:
+            return None
+        chosen = runners[reading.chosen]
+        alt = judged(replace(p, evidence=(chosen,), abstain_reason="", from_context=False, with_before=False),
+                     self.llm, self.snap)
+        if alt.abstain_reason:
+            return None
+        reading = confirm(p.standalone, reading, chosen.sentence.text, "", self.llm)
+        return (alt, reading) if reading.short else None

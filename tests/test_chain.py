@@ -353,9 +353,10 @@ def test_judge_no_turns_the_answer_into_an_abstention(hashing_index: Path) -> No
     assert events[0].kind == "evidence" and "994" in events[0].answer.answer  # the quote shows at once
     final = _final(events)
     assert final.abstained and final.answer == ABSTAIN["de"] and final.citations == ()
-    # the reader first (it may find the answer in a runner-up), then the judge; nothing is checked after a "no"
-    assert [str(c[0].content) for c in model.calls] == [READER_SYSTEM, JUDGE_SYSTEM]
-    judge_prompt = str(model.calls[1][-1].content)
+    # after a "no" the best sentence is not read; the runners-up are (the reply is in none of them)
+    assert [str(c[0].content) for c in model.calls][:1] == [JUDGE_SYSTEM]
+    assert all("Sentence 1: Bis heute hat Vietnam" not in p for p in model.prompts[1:])
+    judge_prompt = str(model.calls[0][-1].content)
     assert KISTEN_DE in judge_prompt and "994 Kisten" in judge_prompt
 
 
@@ -364,8 +365,8 @@ def test_anything_but_a_clear_no_keeps_the_answer(hashing_index: Path, verdict: 
     model = scripted(judge=verdict)
     final = _final(_ask(hashing_index, KISTEN_DE, model))
     assert not final.abstained and final.verified and final.short == "994 Kisten"
-    # reader, judge, and the check (the sentence holds two numbers: 160 and 994)
-    assert [str(call[0].content) for call in model.calls] == [READER_SYSTEM, JUDGE_SYSTEM, CHECK_SYSTEM]
+    # judge, reader, and the check (the sentence holds two numbers: 160 and 994)
+    assert [str(call[0].content) for call in model.calls] == [JUDGE_SYSTEM, READER_SYSTEM, CHECK_SYSTEM]
 
 
 def test_the_judge_sees_the_sentence_before_the_quote(tmp_path: Path) -> None:
@@ -374,8 +375,8 @@ def test_the_judge_sees_the_sentence_before_the_quote(tmp_path: Path) -> None:
                               "ist 300 Meter lang und aus Stahl gebaut. Gestern regnete es in Bremen.\n")
     model = scripted("300 Meter")
     final = _final(_ask(snap, "Welche Länge hat die Brücke aus Stahl?", model))
-    judge_prompt = str(model.calls[1][-1].content)
-    assert model.calls[1][0].content == JUDGE_SYSTEM
+    judge_prompt = str(model.calls[0][-1].content)
+    assert model.calls[0][0].content == JUDGE_SYSTEM
     assert judge_prompt.startswith("Context: Nordheim eröffnete am Montag die neue Brücke")
     assert "Sentence: Sie ist 300 Meter lang" in judge_prompt
     assert final.verified and final.short == "300 Meter" and final.citations[0].quote.startswith("Sie ist 300")
@@ -534,18 +535,18 @@ BUILT_BY = "Wer hat die neue Brücke über die Lenne in Nordheim gebaut?"
 
 def test_the_reader_reads_the_runners_up_and_the_answer_cites_the_sentence_it_came_from(tmp_path: Path) -> None:
     """The closest sentence is on the topic but does not say who built the bridge; the next one does.
-    Reading only the best sentence, the model could not answer (and its span would fail alignment)."""
+    Reading only the best sentence, the model could not answer (its span fails alignment there)."""
     snap = _one_article_index(tmp_path, BRIDGE)
-    model = scripted(reader="2: Baufirma Hellwig")
+    model = scripted(reader="1: Baufirma Hellwig")
     events = _ask(snap, BUILT_BY, model)
     answer = _final(events)
-    reader_prompt = next(p for p in model.prompts if p.startswith(f"system: {READER_SYSTEM}"))
-    # both sentences are offered, numbered, the best first
-    assert "Sentence 1: Die neue Brücke über die Lenne in Nordheim hat die Stadt" in reader_prompt
-    assert "Sentence 2: Die neue Brücke über die Lenne hat die Baufirma" in reader_prompt
+    readers = [p for p in model.prompts if p.startswith(f"system: {READER_SYSTEM}")]
+    # the best sentence first, alone; then the runner-up, numbered
+    assert len(readers) == 2 and "Sentence 1: Die neue Brücke über die Lenne in Nordheim hat die Stadt" in readers[0]
+    assert "Sentence 1: Die neue Brücke über die Lenne hat die Baufirma" in readers[1]
     assert answer.short == "Baufirma Hellwig" and answer.verified and not answer.abstained
     assert "Hellwig" in answer.citations[0].quote and answer.citations[0].quote in answer.answer
-    # the judge and the check were asked about the sentence the span came from, not the best one
+    # the judge and the check were asked about the sentence the span came from
     judge = [p for p in model.prompts if p.startswith(f"system: {JUDGE_SYSTEM}")]
     check = [p for p in model.prompts if p.startswith(f"system: {CHECK_SYSTEM}")]
     assert judge and check and all("Sentence: Die neue Brücke über die Lenne hat die Baufirma" in x
@@ -556,12 +557,12 @@ def test_the_reader_reads_the_runners_up_and_the_answer_cites_the_sentence_it_ca
 
 def test_a_judges_no_on_the_chosen_sentence_abstains(tmp_path: Path) -> None:
     snap = _one_article_index(tmp_path, BRIDGE)
-    answer = _final(_ask(snap, BUILT_BY, scripted(reader="2: Baufirma Hellwig", judge="no")))
+    answer = _final(_ask(snap, BUILT_BY, scripted(reader="1: Baufirma Hellwig", judge="no")))
     assert answer.abstained and answer.answer == ABSTAIN["de"] and answer.reason == JUDGED_NO
 
 
 def test_a_phrase_in_no_sentence_read_keeps_the_best_quote_unverified(tmp_path: Path) -> None:
     snap = _one_article_index(tmp_path, BRIDGE)
-    answer = _final(_ask(snap, BUILT_BY, scripted(reader="2: Baufirma Kowalski")))
+    answer = _final(_ask(snap, BUILT_BY, scripted(reader="1: Baufirma Kowalski")))
     assert not answer.verified and not answer.short.startswith("Baufirma Kowalski") and "Kowalski" not in answer.answer
     assert "not in the sentence" in answer.reason
