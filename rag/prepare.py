@@ -47,8 +47,9 @@ WHY_NEIGHBOURS = 3
 ENUMERATION_CAP = 8
 #: Chunks retrieved for a list, overview, comparison or multi-article question.
 SET_K = 8
-#: Sentences a factoid's reader reads (the best first, then the runners-up): the best sentence alone
-#: misses the answer about one time in four on XQuAD dev, where the right chunk is first 19 in 20.
+#: Sentences a factoid's model may read: the best, then, when it gives no checked answer, the runners-up
+#: (`bench/candidates.py`, XQuAD dev: the best sentence holds the answer for .75 of the German
+#: questions, one of the first three for .90; English .63 / .79; a fourth adds nothing).
 READ_CANDIDATES = 3
 
 
@@ -66,7 +67,8 @@ class Prepared:
     #: evidence[1] is the sentence before the best one (it refers back to it, "Sie veranlassten …", or the
     #: reason continues across the two), read with it
     with_before: bool = False
-    #: a factoid's sentences for the reader, the best (evidence[0]) first, then the closest runners-up
+    #: a factoid's sentences for the model, the best (evidence[0]) first, then the runners-up that are
+    #: evidence on their own
     candidates: tuple[Evidence, ...] = ()
 
 
