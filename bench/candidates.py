@@ -11,6 +11,7 @@ threshold among the three best), here up to five.
 from __future__ import annotations
 
 import argparse
+
 from common import cached_index
 from sentence_choice import FILES
 
@@ -19,9 +20,9 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--limit", type=int, default=120)
     args = p.parse_args(argv)
+    from rag import prepare as prep_module
     from rag import store
     from rag.eval_run import load_squad
-    from rag import prepare as prep_module
     from rag.prepare import prepare
 
     prep_module.READ_CANDIDATES = 5
