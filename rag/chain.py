@@ -183,24 +183,28 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
             q = p.q or analyse(question)
             source_language = hit_language(self.snap, p.evidence[-1] if p.from_context else best)
             asked = p
-            if q.kind != "yesno":  # does the best sentence answer at all? (a yes/no question is read as such)
+            if q.kind == "yesno":  # read as such, no judge: "unclear" keeps the quote, it does not abstain
+                p, reading = self._verdict(p, q, context, source_language)
+                if reading.short:
+                    timings["first_token_ms"] = _elapsed(t0)
+                    yield StreamEvent("token", reading.shown)
+            else:  # does the best sentence answer at all?
                 t_judge = time.perf_counter()
                 p = judged(p, self.llm, self.snap)
                 timings["judge_ms"] = _elapsed(t_judge)
-            if not p.abstain_reason:
-                for item in read(p.standalone, q, [best.sentence.text], context, p.language, source_language,
-                                 self.llm):
-                    if isinstance(item, str):
-                        timings.setdefault("first_token_ms", _elapsed(t0))
-                        yield StreamEvent("token", item)
-                    else:
-                        reading = item
-                if q.kind != "yesno":
+                if not p.abstain_reason:
+                    for item in read(p.standalone, q, [best.sentence.text], context, p.language, source_language,
+                                     self.llm):
+                        if isinstance(item, str):
+                            timings.setdefault("first_token_ms", _elapsed(t0))
+                            yield StreamEvent("token", item)
+                        else:
+                            reading = item
                     reading = confirm(p.standalone, reading, best.sentence.text, context, self.llm)
-            if q.kind != "yesno" and not reading.short and len(asked.candidates) > 1:
-                found = self._runners_up(asked, q)  # the best sentence gave no checked answer: the next ones
-                if found is not None:
-                    p, reading = found
+                if not reading.short and len(asked.candidates) > 1:
+                    found = self._runners_up(asked, q)  # the best sentence gave no checked answer: the next ones
+                    if found is not None:
+                        p, reading = found
             if p.abstain_reason:
                 timings.setdefault("first_token_ms", _elapsed(t0))
                 timings["total_ms"] = _elapsed(t0)
@@ -218,6 +222,25 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
         timings["total_ms"] = _elapsed(t0)
         ans = evidence_answer(p, timings=timings, llm=self.llm_name, reason=reading.problem, reading=reading)
         yield StreamEvent("final", ans.answer, ans)
+
+    def _verdict(self, p: Prepared, q: Question, context: str, source_language: Language) -> tuple[Prepared, Reading]:
+        """A yes/no question's verdict: the best sentence's (read with the sentence before it where it
+        refers back); where the model cannot tell or its verdict fails `yes_no_doubt`, each runner-up's in
+        turn, held to the strict rule ("Dies ist jedoch nicht der Fall", "Südkorea ist der letzte Halt"
+        decide what the closest sentence leaves open). The first verdict that stands makes its sentence
+        the quote; none: the best sentence's outcome. Raises LLMError like any call of the model."""
+        assert self.llm is not None
+        first = Reading()
+        for i, ev in enumerate(p.candidates or p.evidence[:1]):
+            reading = Reading()
+            for item in read(p.standalone, q, [ev.sentence.text], context if i == 0 else "", p.language,
+                             source_language if i == 0 else hit_language(self.snap, ev), self.llm, runner_up=i > 0):
+                if isinstance(item, Reading):
+                    reading = item
+            if reading.short:
+                return (p if i == 0 else replace(p, evidence=(ev,), from_context=False, with_before=False)), reading
+            first = reading if i == 0 else first
+        return p, first
 
     def _runners_up(self, p: Prepared, q: Question) -> tuple[Prepared, Reading] | None:
         """The reader over the runners-up (`p.candidates` after the best), numbered; a span that passes

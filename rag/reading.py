@@ -51,11 +51,12 @@ class Reading:
 
 
 def read(question: str, q: Question, sentences: Sequence[str], context: str, language: Language,
-         source_language: Language, llm: BaseChatModel) -> Iterator[str | Reading]:
+         source_language: Language, llm: BaseChatModel, runner_up: bool = False) -> Iterator[str | Reading]:
     """The reader's tokens as they come, then one `Reading` (see module doc). `sentences` are the
     candidates, the best first; `context` is the sentence before the best one when the answer may sit
     there (a date). A factoid's span is aligned but not yet checked for meaning: `confirm` does that,
-    once the caller knows the chosen sentence answers at all. A yes/no verdict is final."""
+    once the caller knows the chosen sentence answers at all. A yes/no verdict is final; on a
+    `runner_up` (not the closest sentence) it is held to `yes_no_doubt`'s strict rule."""
     from .llms import for_role
 
     sentence = sentences[0]
@@ -71,7 +72,7 @@ def read(question: str, q: Question, sentences: Sequence[str], context: str, lan
         if not verdict:
             yield Reading(problem="the model could not tell yes or no from the sentence; showing the quote")
             return
-        doubt = yes_no_doubt(question, sentence, verdict, language, source_language)
+        doubt = yes_no_doubt(question, sentence, verdict, language, source_language, strict=runner_up)
         if doubt:
             yield Reading(problem=f"the model said {verdict}, but {doubt}; showing the quote")
             return
@@ -141,12 +142,15 @@ _QUANTIFIER = re.compile(r"\b(alle\w*|nur|schon|bereits|jede\w*|immer|ausschlie�
                          r"always|entirely|ganz|vollständig)\b", re.IGNORECASE)
 
 
-def yes_no_doubt(question: str, sentence: str, verdict: str, language: Language, source_language: Language) -> str:
+def yes_no_doubt(question: str, sentence: str, verdict: str, language: Language, source_language: Language,
+                 strict: bool = False) -> str:
     """Why a yes/no verdict may not hold ("" when none): a "yes" needs a sentence that states the claim
     plainly (no negation or hedge: "Es ist umstritten, ob …") and, for a question that quantifies
     ("alle", "nur", "already"), the same quantifier; in the same language, most of the question's
     content words. A "no" needs a negation or hedge in the sentence, a quantifier in the question, or a
-    word of the question the sentence does not share ("in Tokio" where it says "in Seoul")."""
+    word of the question the sentence does not share ("in Tokio" where it says "in Seoul"). `strict`
+    (a sentence other than the closest one, which may be about something else): a word the sentence
+    does not share does not carry a "no"."""
     hedged = bool(_HEDGE.search(sentence))
     quantified = [m.group(0).lower() for m in _QUANTIFIER.finditer(question)]
     share = _shared(question, sentence, language) if language == source_language else None
@@ -157,8 +161,8 @@ def yes_no_doubt(question: str, sentence: str, verdict: str, language: Language,
     if verdict == "no":  # a "no" rests on a negation, a quantifier, or something the sentence says otherwise
         if hedged or quantified:
             return ""
-        if share is None:  # across languages the words cannot be compared: only a negation or quantifier counts
-            return "the sentence neither negates nor limits what was asked"
+        if share is None or strict:  # only a negation or quantifier counts: across languages the words cannot
+            return "the sentence neither negates nor limits what was asked"  # be compared; a runner-up may be off topic
         return "" if share < 1.0 else "the sentence says what was asked"
     if hedged:
         return "the sentence is negated or hedged"

@@ -566,3 +566,43 @@ def test_a_phrase_in_no_sentence_read_keeps_the_best_quote_unverified(tmp_path: 
     answer = _final(_ask(snap, BUILT_BY, scripted(reader="1: Baufirma Kowalski")))
     assert not answer.verified and not answer.short.startswith("Baufirma Kowalski") and "Kowalski" not in answer.answer
     assert "not in the sentence" in answer.reason
+
+
+# --- a yes/no question the closest sentence leaves open is decided by a runner-up -----------------
+
+PLANNED = ("Die neue Brücke über die Lenne in Nordheim ist aus Stahl und Beton, sagte die Stadt Nordheim. "
+           "Die Baufirma hat sie jedoch {} selbst geplant.\n\nGestern regnete es in Bremen.\n")
+PLANNED_Q = "Hat die Baufirma die neue Brücke über die Lenne in Nordheim geplant?"
+
+
+def _verdict_by_sentence(verdicts: dict[str, str]) -> RecordingChatModel:
+    """A fake whose yes/no verdict depends on the sentence it is shown (the first key found in it)."""
+    def reply(messages: list[BaseMessage]) -> str:
+        assert str(messages[0].content) == YESNO_SYSTEM
+        last = str(messages[-1].content)
+        return next((v for k, v in verdicts.items() if k in last), "unclear")
+    return RecordingChatModel(reply)
+
+
+def test_a_yes_no_the_closest_sentence_leaves_open_is_decided_by_a_runner_up(tmp_path: Path) -> None:
+    snap = _one_article_index(tmp_path, PLANNED.format("nicht"))
+    model = _verdict_by_sentence({"jedoch nicht": "no"})
+    answer = _final(_ask(snap, PLANNED_Q, model))
+    asked = [p for p in model.prompts if p.startswith(f"system: {YESNO_SYSTEM}")]
+    assert len(asked) == 2 and "Stahl und Beton" in asked[0] and "jedoch nicht" in asked[1]  # the closest first
+    assert answer.answer.startswith("Nein [1]") and answer.verified and answer.short == "Nein"
+    assert [c.quote for c in answer.citations] == ["Die Baufirma hat sie jedoch nicht selbst geplant."]
+
+
+def test_a_runner_ups_no_needs_a_negation_or_a_limit(tmp_path: Path) -> None:
+    """A sentence other than the closest may be about something else: that it does not repeat the
+    question's words carries no "no" there (it does for the closest sentence: "in Seoul" for "in Tokio")."""
+    from rag.reading import yes_no_doubt
+
+    snap = _one_article_index(tmp_path, PLANNED.format("gestern"))
+    answer = _final(_ask(snap, PLANNED_Q, _verdict_by_sentence({"gestern": "no"})))
+    assert not answer.verified and not answer.answer.startswith("Nein") and "Stahl und Beton" in answer.answer
+    assert "could not tell" in answer.reason  # the closest sentence's outcome stands
+    tokio, seoul = "Findet das Treffen in Tokio statt?", "Das Treffen findet in Seoul statt."
+    assert yes_no_doubt(tokio, seoul, "no", "de", "de") == ""
+    assert "neither negates" in yes_no_doubt(tokio, seoul, "no", "de", "de", strict=True)
