@@ -82,8 +82,10 @@ def read(question: str, q: Question, sentences: Sequence[str], context: str, lan
         return
     parts: list[str] = []
     shown_upto = 0
-    for chunk in for_role(llm, "reader").stream(build_reader_messages(question, sentences, language, context),
-                                                max_tokens=READER_TOKENS):
+    # one context per reader language: the German and English prompts' fixed prefixes differ, and one
+    # context would evaluate the whole prefix again at every switch of language (~400 tokens)
+    messages = build_reader_messages(question, sentences, language, context)
+    for chunk in for_role(llm, f"reader-{language}").stream(messages, max_tokens=READER_TOKENS):
         token = chunk.content if isinstance(chunk.content, str) else str(chunk.content)
         if not token:
             continue

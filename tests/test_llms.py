@@ -368,3 +368,19 @@ def test_llama_cpp_fills_the_standard_fields_and_honours_stop_and_model(fake_lla
     other.write_bytes(b"GGUF")
     assert chat.invoke("Wie viele?", model=str(other)).response_metadata["model_name"] == str(other)
     assert FakeLlama.instances[-1].kwargs["model_path"] == str(other)
+
+
+def test_the_german_and_the_english_reader_keep_their_own_contexts(fake_llama: Path) -> None:
+    """Their fixed prefixes (system text, examples) differ: in one context, a German question after an
+    English one would evaluate the whole prefix again."""
+    from rag.question import analyse
+    from rag.reading import Reading, read
+
+    llm = LlamaCppChat(model=str(fake_llama))
+    sentence = "Vietnam hat 994 Kisten zurückgegeben."
+    for question, lang in [("Wie viele Kisten?", "de"), ("How many boxes?", "en"), ("Wie viele Kisten noch?", "de")]:
+        out = list(read(question, analyse(question), [sentence], "", lang, "de", llm))  # type: ignore[arg-type]
+        assert isinstance(out[-1], Reading)
+    systems = [[r["messages"][0]["content"] for r in i.requests] for i in FakeLlama.instances]
+    assert len(systems) == 2 and len(systems[0]) == 2 and len(systems[1]) == 1
+    assert len(set(systems[0])) == 1 and systems[0][0] != systems[1][0]  # each context sees one prefix
