@@ -28,7 +28,7 @@ from .neighbours import preceding_sentence
 from .prepare import History, Prepared, hit_language, prepare
 from .prompts import ABSTAIN, build_judge_messages, judge_says_no
 from .question import Question, analyse
-from .reading import Reading, confirm, not_all, read
+from .reading import Reading, not_all, read
 from .types import Answer, Citation, Evidence, Language, StreamEvent
 
 log = logging.getLogger(__name__)
@@ -182,29 +182,23 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
             context = p.evidence[1].sentence.text if p.from_context or p.with_before else ""
             q = p.q or analyse(question)
             source_language = hit_language(self.snap, p.evidence[-1] if p.from_context else best)
-            asked = p
             if q.kind == "yesno":  # read as such, no judge: "unclear" keeps the quote, it does not abstain
                 p, reading = self._verdict(p, q, context, source_language)
                 if reading.short:
                     timings["first_token_ms"] = _elapsed(t0)
                     yield StreamEvent("token", reading.shown)
-            else:  # does the best sentence answer at all?
+            else:  # does the best sentence answer at all? then its short answer
                 t_judge = time.perf_counter()
                 p = judged(p, self.llm, self.snap)
                 timings["judge_ms"] = _elapsed(t_judge)
                 if not p.abstain_reason:
-                    for item in read(p.standalone, q, [best.sentence.text], context, p.language, source_language,
+                    for item in read(p.standalone, q, best.sentence.text, context, p.language, source_language,
                                      self.llm):
                         if isinstance(item, str):
                             timings.setdefault("first_token_ms", _elapsed(t0))
                             yield StreamEvent("token", item)
                         else:
                             reading = item
-                    reading = confirm(p.standalone, reading, best.sentence.text, context, self.llm)
-                if not reading.short and len(asked.candidates) > 1:
-                    found = self._runners_up(asked, q)  # the best sentence gave no checked answer: the next ones
-                    if found is not None:
-                        p, reading = found
             if p.abstain_reason:
                 timings.setdefault("first_token_ms", _elapsed(t0))
                 timings["total_ms"] = _elapsed(t0)
@@ -233,7 +227,7 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
         first = Reading()
         for i, ev in enumerate(p.candidates or p.evidence[:1]):
             reading = Reading()
-            for item in read(p.standalone, q, [ev.sentence.text], context if i == 0 else "", p.language,
+            for item in read(p.standalone, q, ev.sentence.text, context if i == 0 else "", p.language,
                              source_language if i == 0 else hit_language(self.snap, ev), self.llm, runner_up=i > 0):
                 if isinstance(item, Reading):
                     reading = item
@@ -241,24 +235,3 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
                 return (p if i == 0 else replace(p, evidence=(ev,), from_context=False, with_before=False)), reading
             first = reading if i == 0 else first
         return p, first
-
-    def _runners_up(self, p: Prepared, q: Question) -> tuple[Prepared, Reading] | None:
-        """The reader over the runners-up (`p.candidates` after the best), numbered; a span that passes
-        alignment, the judge and the check on its own sentence makes that sentence the quote. None when
-        none does (the best sentence's outcome stands). Raises LLMError like any call of the model."""
-        assert self.llm is not None
-        runners = p.candidates[1:]
-        reading = Reading()
-        for item in read(p.standalone, q, [ev.sentence.text for ev in runners], "", p.language,
-                         hit_language(self.snap, runners[0]), self.llm):
-            if isinstance(item, Reading):
-                reading = item
-        if not reading.short:
-            return None
-        chosen = runners[reading.chosen]
-        alt = judged(replace(p, evidence=(chosen,), abstain_reason="", from_context=False, with_before=False),
-                     self.llm, self.snap)
-        if alt.abstain_reason:
-            return None
-        reading = confirm(p.standalone, reading, chosen.sentence.text, "", self.llm)
-        return (alt, reading) if reading.short else None

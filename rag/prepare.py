@@ -47,9 +47,10 @@ WHY_NEIGHBOURS = 3
 ENUMERATION_CAP = 8
 #: Chunks retrieved for a list, overview, comparison or multi-article question.
 SET_K = 8
-#: Sentences a factoid's model may read: the best, then, when it gives no checked answer, the runners-up
-#: (`bench/candidates.py`, XQuAD dev: the best sentence holds the answer for .75 of the German
-#: questions, one of the first three for .90; English .63 / .79; a fourth adds nothing).
+#: Sentences a yes/no question's verdict may come from: the best, then, when the model cannot tell
+#: from it, the runners-up (`bench/candidates.py`, XQuAD dev factoids: the best sentence holds the
+#: answer for .75 of the German questions, one of the first three for .90; English .63 / .79; a fourth
+#: adds nothing). Reading the runners-up for factoids as well was measured and not kept (BENCHMARKS).
 READ_CANDIDATES = 3
 
 
@@ -67,8 +68,8 @@ class Prepared:
     #: evidence[1] is the sentence before the best one (it refers back to it, "Sie veranlassten …", or the
     #: reason continues across the two), read with it
     with_before: bool = False
-    #: a factoid's sentences for the model, the best (evidence[0]) first, then the runners-up that are
-    #: evidence on their own
+    #: the sentences the model may take a yes/no verdict from, the best (evidence[0]) first, then the
+    #: runners-up that are evidence on their own
     candidates: tuple[Evidence, ...] = ()
 
 

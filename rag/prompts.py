@@ -8,9 +8,6 @@ of theirs can leak into an answer.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
-
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
 from .types import Language
@@ -56,39 +53,33 @@ def _first_word(reply: str) -> str:
 # --- the reader: the shortest span of the sentence that answers ----------------------------------
 
 READER_SYSTEM = (
-    "You extract answers from numbered sentences of a news article, the closest to the question "
-    "first. Reply with the number of the sentence that answers the question, a colon, and the "
-    "shortest phrase of it that answers: a number with its unit, a date, a name or a short phrase. "
-    "Copy it exactly as written in the sentence. If no sentence answers the question, reply: none."
+    "You extract answers from a sentence of a news article. Reply with the shortest phrase that "
+    "answers the question: a number with its unit, a date, a name or a short phrase. Copy it exactly "
+    "as written in the sentence. If the sentence does not answer the question, reply: none."
 )
 READER_SYSTEM_EN = (
-    "You extract answers from numbered German sentences of a news article for an English question, "
-    "the closest to the question first. Reply with the number of the sentence that answers it, a "
-    "colon, and the shortest English phrase that answers it: a number with its unit, a date, a name "
-    "or a short phrase. Keep names and numbers exactly as written; translate other words into "
-    "English. If no sentence answers the question, reply: none."
+    "You extract answers from a German sentence of a news article for an English question. Reply with "
+    "the shortest English phrase that answers it: a number with its unit, a date, a name or a short "
+    "phrase. Keep names and numbers exactly as written; translate other words into English. If the "
+    "sentence does not answer the question, reply: none."
 )
 READER_SHOTS: list[tuple[str, str]] = [
-    ("Sentence 1: Die Firma Nordwerk legte am 3. Mai ihre Jahreszahlen vor.\n"
-     "Sentence 2: Der Gewinn stieg auf 12 Millionen Euro.\nQuestion: Wie hoch war der Gewinn von Nordwerk?",
-     "2: 12 Millionen Euro"),
-    ("Sentence 1: Jana Ostrowski leitet seit Mai die Firma Nordwerk.\nSentence 2: Zuvor war sie Ministerin.\n"
-     "Question: Wer leitet Nordwerk?", "1: Jana Ostrowski"),
-    ("Sentence 1: Die Stadt baute die Brücke, um den Verkehr in der Altstadt zu entlasten.\n"
-     "Question: Warum baute die Stadt die Brücke?", "1: um den Verkehr in der Altstadt zu entlasten"),
-    ("Sentence 1: Die Brücke wurde im März 2019 eröffnet.\nSentence 2: Sie ist 300 Meter lang.\n"
-     "Question: Wer hat die Brücke bezahlt?", "none"),
+    ("Sentence: Die Firma Nordwerk meldete am 3. Mai einen Gewinn von 12 Millionen Euro.\n"
+     "Question: Wie hoch war der Gewinn von Nordwerk?", "12 Millionen Euro"),
+    ("Sentence: Jana Ostrowski leitet seit Mai die Firma Nordwerk.\nQuestion: Wer leitet Nordwerk?",
+     "Jana Ostrowski"),
+    ("Sentence: Die Stadt baute die Brücke, um den Verkehr in der Altstadt zu entlasten.\n"
+     "Question: Warum baute die Stadt die Brücke?", "um den Verkehr in der Altstadt zu entlasten"),
+    ("Sentence: Die Brücke wurde im März 2019 eröffnet.\nQuestion: Wer hat die Brücke bezahlt?", "none"),
 ]
 READER_SHOTS_EN: list[tuple[str, str]] = [
-    ("Sentence 1: Die Firma Nordwerk legte am 3. Mai ihre Jahreszahlen vor.\n"
-     "Sentence 2: Der Gewinn stieg auf 12 Millionen Euro.\nQuestion: How large was Nordwerk's profit?",
-     "2: 12 million euros"),
-    ("Sentence 1: Jana Ostrowski leitet seit Mai die Firma Nordwerk.\nSentence 2: Zuvor war sie Ministerin.\n"
-     "Question: Who runs Nordwerk?", "1: Jana Ostrowski"),
-    ("Sentence 1: Die Stadt baute die Brücke, um den Verkehr in der Altstadt zu entlasten.\n"
-     "Question: Why did the city build the bridge?", "1: to relieve traffic in the old town"),
-    ("Sentence 1: Die Brücke wurde im März 2019 eröffnet.\nSentence 2: Sie ist 300 Meter lang.\n"
-     "Question: Who paid for the bridge?", "none"),
+    ("Sentence: Die Firma Nordwerk meldete am 3. Mai einen Gewinn von 12 Millionen Euro.\n"
+     "Question: How large was Nordwerk's profit?", "12 million euros"),
+    ("Sentence: Jana Ostrowski leitet seit Mai die Firma Nordwerk.\nQuestion: Who runs Nordwerk?",
+     "Jana Ostrowski"),
+    ("Sentence: Die Stadt baute die Brücke, um den Verkehr in der Altstadt zu entlasten.\n"
+     "Question: Why did the city build the bridge?", "to relieve traffic in the old town"),
+    ("Sentence: Die Brücke wurde im März 2019 eröffnet.\nQuestion: Who paid for the bridge?", "none"),
 ]
 
 
@@ -106,24 +97,10 @@ def _sentence_block(sentence: str, context: str) -> str:
     return f"{before}Sentence: {' '.join(sentence.split())}"
 
 
-def build_reader_messages(question: str, sentences: Sequence[str], language: Language,
-                          context: str = "") -> list[BaseMessage]:
-    """The reader prompt over numbered sentences (the best first; `context` is the sentence before the
-    first); an English question gets the English variant (names and numbers kept)."""
+def build_reader_messages(question: str, sentence: str, language: Language, context: str = "") -> list[BaseMessage]:
+    """The reader prompt; an English question gets the English variant (names and numbers kept)."""
     system, shots = (READER_SYSTEM_EN, READER_SHOTS_EN) if language == "en" else (READER_SYSTEM, READER_SHOTS)
-    before = f"Context: {' '.join(context.split())}\n" if context.strip() else ""
-    numbered = "\n".join(f"Sentence {i}: {' '.join(s.split())}" for i, s in enumerate(sentences, 1))
-    return _with_shots(system, shots, f"{before}{numbered}\nQuestion: {question.strip()}")
-
-
-_NUMBERED = re.compile(r"^\s*(?:(?:sentence|satz)\s*)?\[?(\d{1,2})\]?\s*[:)]\s*", re.IGNORECASE)
-
-
-def reader_sentence(reply: str) -> tuple[int | None, str]:
-    """The sentence number the reader named (1-based; None when it named none) and the phrase after it:
-    "2: 12 Millionen Euro" -> (2, "12 Millionen Euro")."""
-    m = _NUMBERED.match(reply)
-    return (int(m.group(1)), reply[m.end():]) if m else (None, reply)
+    return _with_shots(system, shots, f"{_sentence_block(sentence, context)}\nQuestion: {question.strip()}")
 
 
 def reader_found_nothing(reply: str) -> bool:

@@ -12,7 +12,7 @@ that fails keeps the extractive form, flagged with the reason.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from langchain_core.language_models import BaseChatModel
@@ -25,7 +25,6 @@ from .prompts import (
     build_yesno_messages,
     judge_says_no,
     reader_found_nothing,
-    reader_sentence,
     yesno_verdict,
 )
 from .question import Question
@@ -46,20 +45,15 @@ class Reading:
     short: str = ""
     shown: str = ""  # as shown: quoted when it is the sentence's words in another language
     problem: str = ""
-    #: which of the sentences read holds the short answer (0: the best one)
-    chosen: int = 0
 
 
-def read(question: str, q: Question, sentences: Sequence[str], context: str, language: Language,
-         source_language: Language, llm: BaseChatModel, runner_up: bool = False) -> Iterator[str | Reading]:
-    """The reader's tokens as they come, then one `Reading` (see module doc). `sentences` are the
-    candidates, the best first; `context` is the sentence before the best one when the answer may sit
-    there (a date). A factoid's span is aligned but not yet checked for meaning: `confirm` does that,
-    once the caller knows the chosen sentence answers at all. A yes/no verdict is final; on a
-    `runner_up` (not the closest sentence) it is held to `yes_no_doubt`'s strict rule."""
+def read(question: str, q: Question, sentence: str, context: str, language: Language, source_language: Language,
+         llm: BaseChatModel, runner_up: bool = False) -> Iterator[str | Reading]:
+    """The reader's tokens as they come, then one `Reading` (see module doc). `context` is the sentence
+    before `sentence` when the answer may sit there (a date). A yes/no verdict on a `runner_up` (not the
+    closest sentence) is held to `yes_no_doubt`'s strict rule."""
     from .llms import for_role
 
-    sentence = sentences[0]
     if q.kind == "yesno":
         if not_all(question, sentence):  # "alle 45?" where the sentence says "44 von 45": no, whatever the model says
             word = VERDICTS[language]["no"]
@@ -81,58 +75,28 @@ def read(question: str, q: Question, sentences: Sequence[str], context: str, lan
         yield Reading(word, word)
         return
     parts: list[str] = []
-    shown_upto = 0
     # one context per reader language: the German and English prompts' fixed prefixes differ, and one
     # context would evaluate the whole prefix again at every switch of language (~400 tokens)
-    messages = build_reader_messages(question, sentences, language, context)
+    messages = build_reader_messages(question, sentence, language, context)
     for chunk in for_role(llm, f"reader-{language}").stream(messages, max_tokens=READER_TOKENS):
         token = chunk.content if isinstance(chunk.content, str) else str(chunk.content)
-        if not token:
-            continue
-        parts.append(token)
-        text = "".join(parts)
-        if shown_upto == 0:  # hold the tokens back until the sentence number ("2: ") is past
-            if len(text.strip()) < 3 and not text.strip().isalpha():
-                continue
-            shown_upto = len(text) - len(reader_sentence(text.lstrip())[1])
-        if len(text) > shown_upto:
-            yield text[shown_upto:]
-            shown_upto = len(text)
+        if token:
+            parts.append(token)
+            yield token
     lines = "".join(parts).strip().splitlines()
-    number, phrase = reader_sentence(lines[0]) if lines else (None, "")
-    reply = _CITES.sub("", phrase).strip()
-    sources = [f"{context} {sentence}" if context else sentence, *sentences[1:]]
-    chosen = _chosen(reply, number, sources)
-    span, problem = check_short(reply, sources[chosen], question, q.answer_type, q.kind, language, source_language)
+    reply = _CITES.sub("", lines[0]).strip() if lines else ""
+    source = f"{context} {sentence}" if context else sentence
+    span, problem = check_short(reply, source, question, q.answer_type, q.kind, language, source_language)
+    if not problem:  # alignment shows the span is the sentence's; whether it answers, the model checks
+        check = for_role(llm, "check").invoke(build_check_messages(question, span, sentence, context),
+                                              max_tokens=VERDICT_TOKENS)
+        if judge_says_no(str(check.content)):
+            problem = f"the model's check found that the sentence does not give “{span}” as the answer"
     if problem:
-        yield Reading(problem=f"{problem}; showing the quote", chosen=chosen)
+        yield Reading(problem=f"{problem}; showing the quote")
         return
-    copied = snap(span, sources[chosen]) is not None
-    yield Reading(span, quoted(span, language) if copied and language != source_language else span, chosen=chosen)
-
-
-def _chosen(reply: str, number: int | None, sources: Sequence[str]) -> int:
-    """The sentence the reply comes from: the first that holds it word for word, else the one the reader
-    named (an English phrase for a German sentence), else the best."""
-    for i, source in enumerate(sources):
-        if reply and snap(reply, source) is not None:
-            return i
-    return number - 1 if number is not None and 1 <= number <= len(sources) else 0
-
-
-def confirm(question: str, reading: Reading, sentence: str, context: str, llm: BaseChatModel) -> Reading:
-    """The model's check of an aligned span: does the sentence give this answer to the question?
-    (Alignment shows the words are the sentence's, not that they answer.) A "no" keeps the quote."""
-    from .llms import for_role
-
-    if not reading.short or reading.problem:
-        return reading
-    check = for_role(llm, "check").invoke(build_check_messages(question, reading.short, sentence, context),
-                                          max_tokens=VERDICT_TOKENS)
-    if judge_says_no(str(check.content)):
-        return Reading(problem=f"the model's check found that the sentence does not give “{reading.short}” as the "
-                               "answer; showing the quote", chosen=reading.chosen)
-    return reading
+    copied = snap(span, source) is not None
+    yield Reading(span, quoted(span, language) if copied and language != source_language else span)
 
 
 _HEDGE = re.compile(
