@@ -170,41 +170,35 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
         timings: dict[str, float] = {"retrieve_ms": p.retrieve_ms}
         reading = Reading()
         try:
-            if p.q and p.q.kind == "event_date":  # the event is the sentence itself, not a span of it
-                t_judge = time.perf_counter()
-                p = judged(p, self.llm, self.snap)
-                timings["judge_ms"] = _elapsed(t_judge)
+            t_judge = time.perf_counter()
+            p = judged(p, self.llm, self.snap)  # a yes/no question is not judged: it is read as such
+            timings["judge_ms"] = _elapsed(t_judge)
+            if p.abstain_reason:  # the abstention is the first (and last) text shown after the quote
                 timings["first_token_ms"] = timings["total_ms"] = _elapsed(t0)
-                ans = evidence_answer(p, timings=timings, llm=self.llm_name, judged=not p.abstain_reason)
+                ans = evidence_answer(p, timings=timings, llm=self.llm_name)
+                yield StreamEvent("final", ans.answer, ans)
+                return
+            if p.q and p.q.kind == "event_date":  # the event is the sentence itself, not a span of it
+                timings["first_token_ms"] = timings["total_ms"] = _elapsed(t0)
+                ans = evidence_answer(p, timings=timings, llm=self.llm_name, judged=True)
                 yield StreamEvent("final", ans.answer, ans)
                 return
             best = p.evidence[0]
             context = p.evidence[1].sentence.text if p.from_context or p.with_before else ""
             q = p.q or analyse(question)
             source_language = hit_language(self.snap, p.evidence[-1] if p.from_context else best)
-            if q.kind == "yesno":  # read as such, no judge: "unclear" keeps the quote, it does not abstain
+            if q.kind == "yesno":  # the closest sentence's verdict, else a runner-up's
                 p, reading = self._verdict(p, q, context, source_language)
                 if reading.short:
                     timings["first_token_ms"] = _elapsed(t0)
                     yield StreamEvent("token", reading.shown)
-            else:  # does the best sentence answer at all? then its short answer
-                t_judge = time.perf_counter()
-                p = judged(p, self.llm, self.snap)
-                timings["judge_ms"] = _elapsed(t_judge)
-                if not p.abstain_reason:
-                    for item in read(p.standalone, q, best.sentence.text, context, p.language, source_language,
-                                     self.llm):
-                        if isinstance(item, str):
-                            timings.setdefault("first_token_ms", _elapsed(t0))
-                            yield StreamEvent("token", item)
-                        else:
-                            reading = item
-            if p.abstain_reason:
-                timings.setdefault("first_token_ms", _elapsed(t0))
-                timings["total_ms"] = _elapsed(t0)
-                ans = evidence_answer(p, timings=timings, llm=self.llm_name)
-                yield StreamEvent("final", ans.answer, ans)
-                return
+            else:
+                for item in read(p.standalone, q, best.sentence.text, context, p.language, source_language, self.llm):
+                    if isinstance(item, str):
+                        timings.setdefault("first_token_ms", _elapsed(t0))
+                        yield StreamEvent("token", item)
+                    else:
+                        reading = item
         except RagError as e:  # the judge or the reader failed: the extractive form stays, flagged
             timings.setdefault("first_token_ms", _elapsed(t0))
             timings["total_ms"] = _elapsed(t0)
