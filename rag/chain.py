@@ -28,7 +28,7 @@ from .neighbours import preceding_sentence
 from .prepare import History, Prepared, hit_language, prepare
 from .prompts import ABSTAIN, build_judge_messages, judge_says_no
 from .question import Question, analyse
-from .reading import Reading, not_all, read
+from .reading import Reading, not_all, read, verdict
 from .types import Answer, Citation, Evidence, Language, StreamEvent
 
 log = logging.getLogger(__name__)
@@ -218,14 +218,13 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
         decide what the closest sentence leaves open). The first verdict that stands makes its sentence
         the quote; none: the best sentence's outcome. Raises LLMError like any call of the model."""
         assert self.llm is not None
-        first = Reading()
-        for i, ev in enumerate(p.candidates or p.evidence[:1]):
-            reading = Reading()
-            for item in read(p.standalone, q, ev.sentence.text, context if i == 0 else "", p.language,
-                             source_language if i == 0 else hit_language(self.snap, ev), self.llm, runner_up=i > 0):
-                if isinstance(item, Reading):
-                    reading = item
+        best, *runners = p.candidates or p.evidence[:1]
+        first = verdict(p.standalone, best.sentence.text, context, p.language, source_language, self.llm)
+        if first.short:
+            return p, first
+        for ev in runners:
+            reading = verdict(p.standalone, ev.sentence.text, "", p.language, hit_language(self.snap, ev), self.llm,
+                              strict=True)
             if reading.short:
-                return (p if i == 0 else replace(p, evidence=(ev,), from_context=False, with_before=False)), reading
-            first = reading if i == 0 else first
+                return replace(p, evidence=(ev,), from_context=False, with_before=False), reading
         return p, first

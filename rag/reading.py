@@ -47,33 +47,32 @@ class Reading:
     problem: str = ""
 
 
-def read(question: str, q: Question, sentence: str, context: str, language: Language, source_language: Language,
-         llm: BaseChatModel, runner_up: bool = False) -> Iterator[str | Reading]:
-    """The reader's tokens as they come, then one `Reading` (see module doc). `context` is the sentence
-    before `sentence` when the answer may sit there (a date). A yes/no verdict on a `runner_up` (not the
-    closest sentence) is held to `yes_no_doubt`'s strict rule."""
+def verdict(question: str, sentence: str, context: str, language: Language, source_language: Language,
+            llm: BaseChatModel, strict: bool = False) -> Reading:
+    """A yes/no question's verdict on one sentence: the yes/no word, or why there is none. `strict` (a
+    runner-up, not the closest sentence) holds it to `yes_no_doubt`'s strict rule."""
     from .llms import for_role
 
-    if q.kind == "yesno":
-        if not_all(question, sentence):  # "alle 45?" where the sentence says "44 von 45": no, whatever the model says
-            word = VERDICTS[language]["no"]
-            yield word
-            yield Reading(word, word)
-            return
-        messages = build_yesno_messages(question, sentence, context)
-        said = for_role(llm, "yesno").invoke(messages, max_tokens=VERDICT_TOKENS)
-        verdict = yesno_verdict(str(said.content))
-        if not verdict:
-            yield Reading(problem="the model could not tell yes or no from the sentence; showing the quote")
-            return
-        doubt = yes_no_doubt(question, sentence, verdict, language, source_language, strict=runner_up)
-        if doubt:
-            yield Reading(problem=f"the model said {verdict}, but {doubt}; showing the quote")
-            return
-        word = VERDICTS[language][verdict]
-        yield word
-        yield Reading(word, word)
-        return
+    if not_all(question, sentence):  # "alle 45?" where the sentence says "44 von 45": no, whatever the model says
+        word = VERDICTS[language]["no"]
+        return Reading(word, word)
+    said = for_role(llm, "yesno").invoke(build_yesno_messages(question, sentence, context), max_tokens=VERDICT_TOKENS)
+    found = yesno_verdict(str(said.content))
+    if not found:
+        return Reading(problem="the model could not tell yes or no from the sentence; showing the quote")
+    doubt = yes_no_doubt(question, sentence, found, language, source_language, strict=strict)
+    if doubt:
+        return Reading(problem=f"the model said {found}, but {doubt}; showing the quote")
+    word = VERDICTS[language][found]
+    return Reading(word, word)
+
+
+def read(question: str, q: Question, sentence: str, context: str, language: Language, source_language: Language,
+         llm: BaseChatModel) -> Iterator[str | Reading]:
+    """The reader's tokens as they come, then one `Reading` (see module doc): a factoid's short answer.
+    `context` is the sentence before `sentence` when the answer may sit there (a date)."""
+    from .llms import for_role
+
     parts: list[str] = []
     # one context per reader language: the German and English prompts' fixed prefixes differ, and one
     # context would evaluate the whole prefix again at every switch of language (~400 tokens)
