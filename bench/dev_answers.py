@@ -2,7 +2,7 @@
 plain LangChain tutorial pipeline as a peer in the same run.
 
     .venv/bin/python bench/dev_answers.py [--llms extractive,llama-cpp] [--peer] [--every N] [--limit N]
-        [--kinds yesno,why] [--unanswerable] [--out NAME]
+        [--kinds yesno,why] [--unanswerable] [--out NAME] [--judge-min P] [--check-min P] [--verdict-min P]
 
 The index holds the two seed articles and the three XQuAD articles of tests/data/xquad_de_3.json
 (cached in bench/out/cache/). Each backend answers every question through `rag.eval_run.evaluate`
@@ -44,7 +44,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--kinds", default="", help="only these kinds, comma-separated (e.g. yesno,why)")
     p.add_argument("--unanswerable", action="store_true", help="only the unanswerable questions")
     p.add_argument("--out", default="dev_answers", help="name of the raw result file in bench/out/")
+    p.add_argument("--judge-min", type=float, default=None, help="the judge's least P(yes) (rag.chain.JUDGE_MIN)")
+    p.add_argument("--check-min", type=float, default=None, help="the check's least P(yes) (rag.reading.CHECK_MIN)")
+    p.add_argument("--verdict-min", type=float, default=None,
+                   help="a yes/no verdict's least share (rag.reading.VERDICT_MIN)")
     args = p.parse_args(argv)
+
+    import rag.chain
+    import rag.reading
+
+    for value, module, name in ((args.judge_min, rag.chain, "JUDGE_MIN"), (args.check_min, rag.reading, "CHECK_MIN"),
+                                (args.verdict_min, rag.reading, "VERDICT_MIN")):
+        if value is not None:  # the answers' record says which settings they were made with
+            setattr(module, name, value)
 
     from rag.eval_run import dev_scores, evaluate, load_jsonl
 

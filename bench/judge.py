@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     from tqdm import tqdm
 
     from rag import store
-    from rag.chain import JUDGED_NO, judged, prepare
+    from rag.chain import JUDGE_MIN, JUDGED_NO, judged, prepare
     from rag.eval_run import contains_answer, load_jsonl
     from rag.llms import get_llm
 
@@ -81,13 +81,14 @@ def main(argv: list[str] | None = None) -> int:
         if want_yes and not contains_answer(prep.evidence[0].sentence.text, golds):
             continue  # the best sentence does not hold the answer: neither verdict is wrong
         t0 = time.perf_counter()
-        said_yes = judged(prep, llm, snap).abstain_reason != JUDGED_NO
+        checks: dict[str, float] = {}
+        said_yes = judged(prep, llm, snap, checks).abstain_reason != JUDGED_NO
         times.append(time.perf_counter() - t0)
         c = counts.setdefault(label, [0, 0])
         c[0] += 1
         c[1] += said_yes
         records.append({"set": label, "question": question, "sentence": prep.evidence[0].sentence.text,
-                        "yes": said_yes})
+                        "yes": said_yes, "p_yes": checks.get("judge")})
 
     rows = []
     for label, (n, yes) in counts.items():
@@ -97,6 +98,21 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\n**The judge** ({args.llm}; embedder {args.embedder}; XQuAD: first {args.limit} questions per article; "
           "answerable cases: best sentence holds the gold)\n")
     print(table(["questions reaching the judge", "n", "right verdict", "right", "share"], rows))
+    graded = [r for r in records if r["p_yes"] is not None]
+    if graded:  # the judge's P(yes) against thresholds: what each would keep and refuse
+        sets = sorted({r["set"] for r in graded})
+        grid = (0.5, 0.7, 0.8, 0.9, 0.95, 0.97, 0.98, 0.99, 0.995)
+        trows = []
+        for t in grid:
+            row: list[Any] = [t]
+            for label in sets:
+                ps = [r["p_yes"] for r in graded if r["set"] == label]
+                want_yes = "answer removed" not in label and "unanswerable" not in label
+                right = sum((p >= t) == want_yes for p in ps)
+                row.append(f"{right}/{len(ps)}")
+            trows.append(row)
+        print(f"\n**Right verdicts if the judge said yes only for P(yes) ≥ t** (now: t = {JUDGE_MIN})\n")
+        print(table(["t", *sets], trows))
     print(f"\njudge call p50 {np.median(times) * 1000:.0f} ms, p95 {np.percentile(times, 95) * 1000:.0f} ms")
     print_machine()
     write_result("judge", {"args": vars(args), "counts": counts, "records": records})

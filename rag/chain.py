@@ -26,25 +26,29 @@ from .forms import snap as snap_span
 from .lang import detect_language
 from .neighbours import preceding_sentence
 from .prepare import History, Prepared, hit_language, prepare
-from .prompts import ABSTAIN, build_judge_messages, judge_says_no
+from .prompts import ABSTAIN, build_judge_messages, judge_says_no, shares
 from .question import Question, analyse
-from .reading import Reading, not_all, read, verdict
+from .reading import TOP_LOGPROBS, Reading, not_all, read, verdict
 from .types import Answer, Citation, Evidence, Language, StreamEvent
 
 log = logging.getLogger(__name__)
 
 JUDGE_TOKENS = 3
+#: The judge's least P(yes) (its share against "no" in the first token) for the best sentence to be
+#: answered from; calibrated with bench/judge.py (the model says "yes" far more readily than "no").
+JUDGE_MIN = 0.5
 JUDGED_NO = "the language model found that the best sentence does not answer the question"
 NOT_CHECKED = "a quote of the closest sentence; no check confirmed that it answers the question"
 NOT_CHECKED_SET = "quotes of the closest sentences; not checked for meaning"
 
 
-def judged(p: Prepared, llm: BaseChatModel, snap: store.Snapshot) -> Prepared:
+def judged(p: Prepared, llm: BaseChatModel, snap: store.Snapshot, checks: dict[str, float] | None = None) -> Prepared:
     """Ask the model whether the best sentence (read with the one before it) answers the question.
 
     Similarity cannot tell "Wer ist der Präsident?" from "Wer ist der Verteidigungsminister?" when
-    the article names only the latter; the model can. A clear "no" turns the answer into an
-    abstention; anything else keeps it. Raises LLMError like any call of the model."""
+    the article names only the latter; the model can. Where the model reports log-probabilities, its
+    P(yes) below `JUDGE_MIN` turns the answer into an abstention (kept in `checks["judge"]`); otherwise a
+    clear "no" does. Raises LLMError like any call of the model."""
     from .llms import for_role
 
     if p.abstain_reason or not p.evidence or (p.q and (p.q.is_set or p.q.kind == "yesno")):
@@ -53,8 +57,12 @@ def judged(p: Prepared, llm: BaseChatModel, snap: store.Snapshot) -> Prepared:
     before = preceding_sentence(snap, best)
     reply = for_role(llm, "judge").invoke(
         build_judge_messages(p.standalone, best.sentence.text, before.sentence.text if before else ""),
-        max_tokens=JUDGE_TOKENS)
-    return replace(p, abstain_reason=JUDGED_NO) if judge_says_no(str(reply.content)) else p
+        max_tokens=JUDGE_TOKENS, logprobs=True, top_logprobs=TOP_LOGPROBS)
+    graded = shares(reply)
+    if graded is not None and checks is not None:
+        checks["judge"] = round(graded["yes"], 4)
+    says_no = graded["yes"] < JUDGE_MIN if graded is not None else judge_says_no(str(reply.content))
+    return replace(p, abstain_reason=JUDGED_NO) if says_no else p
 
 
 def citation(n: int, ev: Evidence) -> Citation:
@@ -169,18 +177,19 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
             return
         timings: dict[str, float] = {"retrieve_ms": p.retrieve_ms}
         reading = Reading()
+        checks: dict[str, float] = {}  # the model's P(yes) of each check that ran
         try:
             t_judge = time.perf_counter()
-            p = judged(p, self.llm, self.snap)  # a yes/no question is not judged: it is read as such
+            p = judged(p, self.llm, self.snap, checks)  # a yes/no question is not judged: it is read as such
             timings["judge_ms"] = _elapsed(t_judge)
             if p.abstain_reason:  # the abstention is the first (and last) text shown after the quote
                 timings["first_token_ms"] = timings["total_ms"] = _elapsed(t0)
-                ans = evidence_answer(p, timings=timings, llm=self.llm_name)
+                ans = replace(evidence_answer(p, timings=timings, llm=self.llm_name), checks=checks)
                 yield StreamEvent("final", ans.answer, ans)
                 return
             if p.q and p.q.kind == "event_date":  # the event is the sentence itself, not a span of it
                 timings["first_token_ms"] = timings["total_ms"] = _elapsed(t0)
-                ans = evidence_answer(p, timings=timings, llm=self.llm_name, judged=True)
+                ans = replace(evidence_answer(p, timings=timings, llm=self.llm_name, judged=True), checks=checks)
                 yield StreamEvent("final", ans.answer, ans)
                 return
             best = p.evidence[0]
@@ -202,14 +211,15 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
         except RagError as e:  # the judge or the reader failed: the extractive form stays, flagged
             timings.setdefault("first_token_ms", _elapsed(t0))
             timings["total_ms"] = _elapsed(t0)
-            ans = evidence_answer(p, timings=timings, llm=self.llm_name,
-                                  reason=f"the language model failed ({e}); showing the quote instead")
+            ans = replace(evidence_answer(p, timings=timings, llm=self.llm_name,
+                                          reason=f"the language model failed ({e}); showing the quote instead"),
+                          checks=checks)
             yield StreamEvent("final", ans.answer, ans)
             return
         timings.setdefault("first_token_ms", _elapsed(t0))
         timings["total_ms"] = _elapsed(t0)
         ans = evidence_answer(p, timings=timings, llm=self.llm_name, reason=reading.problem, reading=reading)
-        yield StreamEvent("final", ans.answer, ans)
+        yield StreamEvent("final", ans.answer, replace(ans, checks={**checks, **reading.checks}))
 
     def _verdict(self, p: Prepared, q: Question, context: str, source_language: Language) -> tuple[Prepared, Reading]:
         """A yes/no question's verdict: the best sentence's (read with the sentence before it where it

@@ -125,7 +125,7 @@ def evaluate(items: Sequence[QAItem], index_dir: Path | str | None = None, *, k:
             history = [{"role": "user", "content": h} for h in item.history]
             a = api.ask(item.question, history, llm=llm, index_dir=index_dir, k=k)
             cites = _citations(a.citations, item.answers)
-            row.update(answer=a.answer, short=a.short, kind=item.kind or a.kind, abstained=a.abstained,
+            row.update(answer=a.answer, short=a.short, kind=item.kind or a.kind, abstained=a.abstained, checks=a.checks,
                        verified=a.verified, citations=cites, reason=a.reason,
                        timings={s: round(a.timings[s], 1) for s in STAGES if s in a.timings})
             if item.answerable:

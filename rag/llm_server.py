@@ -35,6 +35,7 @@ class OpenAICompatChat(BaseChatModel):
     streaming: bool = False  # invoke() streams internally (callbacks get each token)
     _client: Any = PrivateAttr(default=None)
     _model_id: str | None = PrivateAttr(default=None)
+    _no_logprobs: bool = PrivateAttr(default=False)  # the server refused a request for log-probabilities
 
     @property
     def _llm_type(self) -> str:
@@ -107,6 +108,8 @@ class OpenAICompatChat(BaseChatModel):
             "temperature": kwargs.get("temperature", self.temperature),
             "max_tokens": kwargs.get("max_tokens", self.max_tokens),
             **({"stop": stops} if stops else {}),
+            **({"logprobs": True, "top_logprobs": int(kwargs.get("top_logprobs") or 5)}
+               if kwargs.get("logprobs") and not self._no_logprobs else {}),
         }
 
     def _generate(
@@ -118,16 +121,28 @@ class OpenAICompatChat(BaseChatModel):
     ) -> ChatResult:
         import openai
 
+        request = self._request(messages, stop, kwargs)
         try:
-            out = self._get_client().chat.completions.create(**self._request(messages, stop, kwargs))
+            try:
+                out = self._get_client().chat.completions.create(**request)
+            except openai.APIStatusError as e:
+                if "logprobs" not in request or e.status_code not in (400, 422, 500, 501):
+                    raise
+                # some servers refuse log-probabilities (llama-cpp-python's unless started with
+                # --logits_all): ask without them, now and from now on; the checks then read the reply's word
+                self._no_logprobs = True
+                request = {k: v for k, v in request.items() if k not in ("logprobs", "top_logprobs")}
+                out = self._get_client().chat.completions.create(**request)
         except openai.OpenAIError as e:
             raise self._llm_error(e) from e
         if not out.choices:
             raise LLMError(f"The LLM server at {self.base_url} sent an answer without choices.")
         choice = out.choices[0]
         request_model = kwargs.get("model") or self.model_id()
-        info = {"finish_reason": choice.finish_reason, "model_name": out.model or request_model,
-                "model_provider": "openai-compatible"}
+        info: dict[str, Any] = {"finish_reason": choice.finish_reason, "model_name": out.model or request_model,
+                                "model_provider": "openai-compatible"}
+        if kwargs.get("logprobs") and getattr(choice, "logprobs", None) is not None:  # a server may ignore the ask
+            info["logprobs"] = choice.logprobs.model_dump()
         used = out.usage
         usage = _usage(int(used.prompt_tokens or 0), int(used.completion_tokens or 0)) if used else None
         message = AIMessage(content=choice.message.content or "", response_metadata=info, usage_metadata=usage)

@@ -133,6 +133,20 @@ def _another_context(base: Any) -> Any:
     return other
 
 
+def _top_logprobs(llama: Any, scores: Any, n: int) -> list[dict[str, Any]]:
+    """The `n` likeliest next tokens with their log-probabilities, likeliest first (OpenAI's
+    `top_logprobs` entries), from one step's logits."""
+    import numpy as np
+
+    logits = np.asarray(scores, dtype=np.float64)
+    top = np.argpartition(-logits, n)[:n] if n < logits.size else np.arange(logits.size)
+    top = top[np.argsort(-logits[top])]
+    peak = logits.max()
+    norm = peak + np.log(np.exp(logits - peak).sum())
+    return [{"token": llama.detokenize([int(i)]).decode("utf-8", errors="replace"), "logprob": float(logits[i] - norm)}
+            for i in top]
+
+
 class LlamaCppChat(BaseChatModel):
     """The embedded llama.cpp model. Cheap to construct; the GGUF file loads on the first call."""
 
@@ -227,15 +241,27 @@ class LlamaCppChat(BaseChatModel):
     ) -> ChatResult:
         target = self._for_call(kwargs)
         llama = target.load()
+        steps: list[Any] = []  # each generated token's logits, when the call asks for logprobs
+        extra: dict[str, Any] = {}
+        if kwargs.get("logprobs"):
+            from llama_cpp import LogitsProcessorList
+
+            def keep(_ids: Any, scores: Any) -> Any:
+                steps.append(_top_logprobs(llama, scores, int(kwargs.get("top_logprobs") or 5)))
+                return scores
+
+            extra["logits_processor"] = LogitsProcessorList([keep])
         self._acquire()
         try:
-            out = llama.create_chat_completion(messages=_to_dicts(messages), **self._params(stop, kwargs))
+            out = llama.create_chat_completion(messages=_to_dicts(messages), **self._params(stop, kwargs), **extra)
         finally:
             _RUN_LOCK.release()
         choice = out["choices"][0]
         used = out.get("usage") or {}
-        info = {"finish_reason": choice.get("finish_reason"), "model_name": target.model,
-                "model_provider": "llama-cpp"}
+        info: dict[str, Any] = {"finish_reason": choice.get("finish_reason"), "model_name": target.model,
+                                "model_provider": "llama-cpp"}
+        if kwargs.get("logprobs"):  # OpenAI's shape: one entry per generated token, its top alternatives
+            info["logprobs"] = {"content": [{**top[0], "top_logprobs": top} for top in steps if top]}
         message = AIMessage(content=choice["message"].get("content") or "", response_metadata=info,
                             usage_metadata=_usage(int(used.get("prompt_tokens") or 0),
                                                   int(used.get("completion_tokens") or 0)))

@@ -8,6 +8,9 @@ of theirs can leak into an answer.
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
 from .types import Language
@@ -43,6 +46,30 @@ def build_judge_messages(question: str, sentence: str, context: str = "") -> lis
 def judge_says_no(reply: str) -> bool:
     """True only for a clear "no"/"nein": anything else keeps the answer (a garbled reply is no refusal)."""
     return _first_word(reply) in ("no", "nein")
+
+
+#: The first-token words of each reply the prompts ask for (any case, with or without a leading space).
+YES_NO: dict[str, tuple[str, ...]] = {"yes": ("yes", "ja"), "no": ("no", "nein")}
+YES_NO_UNCLEAR: dict[str, tuple[str, ...]] = {**YES_NO, "unclear": ("unclear", "unc", "un")}
+
+
+def shares(reply: Any, labels: dict[str, tuple[str, ...]] = YES_NO) -> dict[str, float] | None:
+    """How the model weighed the replies a one-word prompt allows: each label's share of the probability
+    of the first token, among the labels' tokens (P(yes) = .9 where "yes" is 9 times likelier than "no").
+    None when the reply carries no log-probabilities (a server that ignores `logprobs`, a scripted
+    model) or none of its first token's alternatives is a label's word: decide from the text then."""
+    meta = getattr(reply, "response_metadata", None) or {}
+    content = (meta.get("logprobs") or {}).get("content") or []
+    if not content:
+        return None
+    mass = dict.fromkeys(labels, 0.0)
+    for alt in content[0].get("top_logprobs") or [content[0]]:
+        word = str(alt.get("token", "")).strip().lower()
+        for label, words in labels.items():
+            if word and word in words:
+                mass[label] += math.exp(float(alt.get("logprob", -math.inf)))
+    total = sum(mass.values())
+    return {label: m / total for label, m in mass.items()} if total > 0 else None
 
 
 def _first_word(reply: str) -> str:

@@ -13,18 +13,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from langchain_core.language_models import BaseChatModel
 
 from .forms import CITATION, VERDICTS, has_type, only_repeats, quoted, snap, too_long
 from .lang import stem_tokens
 from .prompts import (
+    YES_NO_UNCLEAR,
     build_check_messages,
     build_reader_messages,
     build_yesno_messages,
     judge_says_no,
     reader_found_nothing,
+    shares,
     yesno_verdict,
 )
 from .question import Question
@@ -35,6 +37,12 @@ READER_TOKENS = 40
 #: Share of a yes/no question's content words a sentence must hold for a "yes" (same language).
 YES_OVERLAP = 0.75
 VERDICT_TOKENS = 3
+#: How many alternatives of the first token a graded check reads (the yes/no words are among the first few).
+TOP_LOGPROBS = 10
+#: The check's least P(yes) for the reader's short answer to stand (see `rag.chain.JUDGE_MIN`).
+CHECK_MIN = 0.5
+#: A yes/no verdict's least share (among yes, no and unclear) for it to be shown.
+VERDICT_MIN = 0.5
 _CITES = re.compile(rf"\s*(?:{CITATION.pattern}|\[\s*\]|\[n\])", re.IGNORECASE)
 
 
@@ -45,6 +53,7 @@ class Reading:
     short: str = ""
     shown: str = ""  # as shown: quoted when it is the sentence's words in another language
     problem: str = ""
+    checks: dict[str, float] = field(default_factory=dict)  # the model's P(yes) per check (see Answer.checks)
 
 
 def verdict(question: str, sentence: str, context: str, language: Language, source_language: Language,
@@ -56,15 +65,23 @@ def verdict(question: str, sentence: str, context: str, language: Language, sour
     if not_all(question, sentence):  # "alle 45?" where the sentence says "44 von 45": no, whatever the model says
         word = VERDICTS[language]["no"]
         return Reading(word, word)
-    said = for_role(llm, "yesno").invoke(build_yesno_messages(question, sentence, context), max_tokens=VERDICT_TOKENS)
-    found = yesno_verdict(str(said.content))
+    said = for_role(llm, "yesno").invoke(build_yesno_messages(question, sentence, context), max_tokens=VERDICT_TOKENS,
+                                         logprobs=True, top_logprobs=TOP_LOGPROBS)
+    graded = shares(said, YES_NO_UNCLEAR)
+    checks = {k: round(v, 4) for k, v in graded.items()} if graded is not None else {}
+    if graded is not None:  # the likeliest reply, if it is likely enough
+        found = max(graded, key=lambda k: graded[k])
+        found = found if found != "unclear" and graded[found] >= VERDICT_MIN else ""
+    else:
+        found = yesno_verdict(str(said.content))
     if not found:
-        return Reading(problem="the model could not tell yes or no from the sentence; showing the quote")
+        return Reading(problem="the model could not tell yes or no from the sentence; showing the quote",
+                       checks=checks)
     doubt = yes_no_doubt(question, sentence, found, language, source_language, strict=strict)
     if doubt:
-        return Reading(problem=f"the model said {found}, but {doubt}; showing the quote")
+        return Reading(problem=f"the model said {found}, but {doubt}; showing the quote", checks=checks)
     word = VERDICTS[language][found]
-    return Reading(word, word)
+    return Reading(word, word, checks=checks)
 
 
 def read(question: str, q: Question, sentence: str, context: str, language: Language, source_language: Language,
@@ -86,16 +103,20 @@ def read(question: str, q: Question, sentence: str, context: str, language: Lang
     reply = _CITES.sub("", lines[0]).strip() if lines else ""
     source = f"{context} {sentence}" if context else sentence
     span, problem = check_short(reply, source, question, q.answer_type, q.kind, language, source_language)
+    checks: dict[str, float] = {}
     if not problem:  # alignment shows the span is the sentence's; whether it answers, the model checks
         check = for_role(llm, "check").invoke(build_check_messages(question, span, sentence, context),
-                                              max_tokens=VERDICT_TOKENS)
-        if judge_says_no(str(check.content)):
+                                              max_tokens=VERDICT_TOKENS, logprobs=True, top_logprobs=TOP_LOGPROBS)
+        graded = shares(check)
+        if graded is not None:
+            checks["check"] = round(graded["yes"], 4)
+        if graded["yes"] < CHECK_MIN if graded is not None else judge_says_no(str(check.content)):
             problem = f"the model's check found that the sentence does not give “{span}” as the answer"
     if problem:
-        yield Reading(problem=f"{problem}; showing the quote")
+        yield Reading(problem=f"{problem}; showing the quote", checks=checks)
         return
     copied = snap(span, source) is not None
-    yield Reading(span, quoted(span, language) if copied and language != source_language else span)
+    yield Reading(span, quoted(span, language) if copied and language != source_language else span, checks=checks)
 
 
 _HEDGE = re.compile(

@@ -134,6 +134,9 @@ class Answer:
     llm: str = ""
     short: str = ""  # the exact short answer of a factoid (a span of the cited sentence), or Ja/Nein
     kind: str = ""  # the kind of question (rag.question.KINDS)
+    #: the model's P(yes) in each check that ran ("judge", "check"; a yes/no verdict's "yes", "no"),
+    #: where the model reports log-probabilities
+    checks: dict[str, float] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -150,6 +153,7 @@ class Answer:
             "language": self.language,
             "timings": dict(self.timings),
             "reason": self.reason,
+            "checks": dict(self.checks),
         }
 
 

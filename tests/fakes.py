@@ -14,6 +14,26 @@ from pydantic import PrivateAttr
 Script = Sequence[str] | Callable[[list[BaseMessage]], str]
 
 
+class Graded(str):
+    """A scripted one-word reply that also says how likely each first word was, as a model's log-probabilities
+    do: `Graded("yes", yes=0.6, no=0.4)`. A call that asks for `logprobs` gets them in OpenAI's shape; the
+    text is the likeliest word."""
+
+    probs: dict[str, float]
+
+    def __new__(cls, text: str, **probs: float) -> Graded:
+        self = super().__new__(cls, text)
+        self.probs = probs
+        return self
+
+    def logprobs(self) -> dict[str, Any]:
+        import math
+
+        ranked = sorted(self.probs.items(), key=lambda x: -x[1])
+        top = [{"token": w, "logprob": math.log(p)} for w, p in ranked if p > 0]
+        return {"content": [{**top[0], "top_logprobs": top}]}
+
+
 class RecordingChatModel(BaseChatModel):
     """A chat model that records the messages it gets and answers from a script.
 
@@ -45,11 +65,13 @@ class RecordingChatModel(BaseChatModel):
     def _reply(self, messages: list[BaseMessage]) -> str:
         self._calls.append(list(messages))
         if callable(self.responses):
-            return str(self.responses(list(messages)))
+            reply = self.responses(list(messages))
+            return reply if isinstance(reply, Graded) else str(reply)
         if not self.responses:
             return ""
         i = min(len(self._calls) - 1, len(self.responses) - 1)
-        return str(self.responses[i])
+        reply = self.responses[i]
+        return reply if isinstance(reply, Graded) else str(reply)
 
     def _generate(
         self,
@@ -59,7 +81,8 @@ class RecordingChatModel(BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         text = self._reply(messages)
-        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
+        meta = {"logprobs": text.logprobs()} if kwargs.get("logprobs") and isinstance(text, Graded) else {}
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=str(text), response_metadata=meta))])
 
     def _stream(
         self,

@@ -19,7 +19,7 @@ from rag import api, store
 from rag.chain import NOT_CHECKED, NOT_CHECKED_SET, AnswerFlow, prepare
 from rag.errors import LLMError
 from rag.prompts import ABSTAIN, CHECK_SYSTEM, JUDGE_SYSTEM, READER_SYSTEM, READER_SYSTEM_EN, YESNO_SYSTEM
-from tests.fakes import RecordingChatModel
+from tests.fakes import Graded, RecordingChatModel
 
 KISTEN_DE = "Wie viele Kisten mit sterblichen Überresten hat Vietnam zurückgegeben?"
 KISTEN_EN = "How many boxes of remains has Vietnam returned to the United States?"
@@ -362,6 +362,44 @@ def test_anything_but_a_clear_no_keeps_the_answer(hashing_index: Path, verdict: 
     assert not final.abstained and final.verified and final.short == "994 Kisten"
     # judge, reader, and the check (the sentence holds two numbers: 160 and 994)
     assert [str(call[0].content) for call in model.calls] == [JUDGE_SYSTEM, READER_SYSTEM, CHECK_SYSTEM]
+
+
+def test_a_hesitant_yes_of_the_judge_abstains_where_the_model_grades_it(hashing_index: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The 1.5B model says "yes" to most on-topic sentences; its P(yes) tells a firm yes from a hesitant one."""
+    import rag.chain
+
+    monkeypatch.setattr(rag.chain, "JUDGE_MIN", 0.9)
+    hesitant = _final(_ask(hashing_index, KISTEN_DE, scripted(judge=Graded("yes", yes=0.7, no=0.3))))
+    assert hesitant.abstained and hesitant.checks == {"judge": 0.7} and "does not answer" in hesitant.reason
+    firm = _final(_ask(hashing_index, KISTEN_DE, scripted(judge=Graded("yes", yes=0.95, no=0.05),
+                                                           check=Graded("yes", yes=0.99, no=0.01))))
+    assert not firm.abstained and firm.verified and firm.checks == {"judge": 0.95, "check": 0.99}
+
+
+def test_a_hesitant_check_keeps_the_quote_flagged(hashing_index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import rag.reading
+
+    monkeypatch.setattr(rag.reading, "CHECK_MIN", 0.8)
+    answer = _final(_ask(hashing_index, KISTEN_DE, scripted(check=Graded("yes", yes=0.6, no=0.4))))
+    assert not answer.verified and "does not give “994 Kisten”" in answer.reason  # the quote's own span, unchecked
+    assert answer.checks["check"] == 0.6 and answer.citations[0].quote in answer.answer
+
+
+def test_a_yes_no_verdict_is_the_likeliest_reply_if_it_is_likely_enough(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import rag.reading
+
+    snap = _one_article_index(tmp_path, "Die Firma Nordwerk lehnte das Angebot der Stadt Linz ab.\n")
+    question = "Hat Nordwerk das Angebot der Stadt Linz abgelehnt?"
+    plain = _final(_ask(snap, question, scripted(yesno=Graded("yes", yes=0.8, no=0.1, unclear=0.1))))
+    assert plain.verified and plain.short == "Ja" and plain.checks == {"yes": 0.8, "no": 0.1, "unclear": 0.1}
+    # "unc" is how the model's first token spells "unclear"; the likeliest reply leaves the question open
+    unclear = _final(_ask(snap, question, scripted(yesno=Graded("yes", yes=0.35, no=0.2, unc=0.45))))
+    assert not unclear.verified and unclear.short == "" and "could not tell" in unclear.reason
+    monkeypatch.setattr(rag.reading, "VERDICT_MIN", 0.9)
+    weak = _final(_ask(snap, question, scripted(yesno=Graded("yes", yes=0.8, no=0.1, unclear=0.1))))
+    assert not weak.verified and weak.short == ""
 
 
 def test_the_judge_sees_the_sentence_before_the_quote(tmp_path: Path) -> None:

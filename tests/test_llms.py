@@ -12,12 +12,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 
 from rag import llms
 from rag.errors import ConfigError, DependencyError, LLMError
 from rag.llms import LlamaCppChat, OpenAICompatChat, get_llm
+from rag.prompts import shares
 from tests.conftest import llama_cpp_server
 from tests.fakes import RecordingChatModel
 
@@ -103,8 +105,18 @@ class FakeLlama:
         self.max_active = 0
         FakeLlama.instances.append(self)
 
+    #: a toy vocabulary and the logits the fake "computes" before each token it emits
+    VOCAB = ("yes", "no", "994", " [1]", "Yes")
+    LOGITS = (2.0, 1.0, 0.5, -1.0, 1.0)
+
+    def detokenize(self, ids: list[int]) -> bytes:
+        return "".join(self.VOCAB[i] for i in ids).encode()
+
     def create_chat_completion(self, messages: list[dict[str, str]], stream: bool = False, **kw: Any) -> Any:
         self.requests.append({"messages": messages, "stream": stream, **kw})
+        for _ in range(2):  # two generated tokens: the processors see the logits before each
+            for process in kw.get("logits_processor") or []:
+                process([], np.array(self.LOGITS, dtype=np.float32))
         self.active += 1
         self.max_active = max(self.max_active, self.active)
         time.sleep(0.05)
@@ -123,7 +135,7 @@ class FakeLlama:
 @pytest.fixture
 def fake_llama(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     FakeLlama.instances = []
-    monkeypatch.setitem(sys.modules, "llama_cpp", types.SimpleNamespace(Llama=FakeLlama))
+    monkeypatch.setitem(sys.modules, "llama_cpp", types.SimpleNamespace(Llama=FakeLlama, LogitsProcessorList=list))
     monkeypatch.setattr(llms, "_LOADED", {})
     monkeypatch.setenv("RAG_THREADS", "3")
     gguf = tmp_path / "m.gguf"
@@ -151,6 +163,24 @@ def test_llama_cpp_streams_tokens(fake_llama: Path) -> None:
     assert FakeLlama.instances[0].requests[0]["stream"] is True
 
 
+def test_llama_cpp_reports_each_tokens_top_logprobs_when_asked(fake_llama: Path) -> None:
+    """OpenAI's shape, so that `shares` reads both backends alike: P(yes) among yes/no counts "Yes" too."""
+    llm = LlamaCppChat(model=str(fake_llama))
+    assert "logprobs" not in llm.invoke(MESSAGES).response_metadata  # only when asked: it costs a copy per token
+    reply = llm.invoke(MESSAGES, max_tokens=2, logprobs=True, top_logprobs=3)
+    content = reply.response_metadata["logprobs"]["content"]
+    assert len(content) == 2
+    top = content[0]["top_logprobs"]
+    assert [t["token"] for t in top] == ["yes", "no", "Yes"] or [t["token"] for t in top] == ["yes", "Yes", "no"]
+    z = np.log(np.exp(np.array(FakeLlama.LOGITS)).sum())
+    assert top[0]["logprob"] == pytest.approx(2.0 - z, abs=1e-5) and content[0]["token"] == "yes"
+    assert sum(np.exp(t["logprob"]) for t in top) < 1.0  # normalised over the whole vocabulary, not the top 3
+    graded = shares(reply)
+    assert graded is not None
+    e = np.exp(np.array([2.0, 1.0, 1.0]))
+    assert graded["yes"] == pytest.approx((e[0] + e[2]) / e.sum(), abs=1e-5)
+
+
 def test_concurrent_callers_queue_on_one_lock(fake_llama: Path) -> None:
     llm = LlamaCppChat(model=str(fake_llama))
     threads = [threading.Thread(target=llm.invoke, args=("frage",)) for _ in range(4)]
@@ -175,6 +205,7 @@ class FakeOpenAI(BaseHTTPRequestHandler):
     requests: list[dict[str, Any]] = []
     delay = 0.0
     status = 200
+    refuse_logprobs = False
 
     def log_message(self, *args: Any) -> None:
         pass
@@ -203,12 +234,20 @@ class FakeOpenAI(BaseHTTPRequestHandler):
             self._send(status, b'{"error": {"message": "kaputt"}}')
             return
         base = {"id": "c1", "created": 0, "model": body["model"]}
+        if body.get("logprobs") and FakeOpenAI.refuse_logprobs:  # as llama-cpp-python's server without logits_all
+            self._send(500, b'{"error": {"message": "logprobs is not supported"}}')
+            return
         if not body.get("stream"):
-            choice = {
+            choice: dict[str, Any] = {
                 "index": 0,
                 "message": {"role": "assistant", "content": "994 Kisten [1]."},
                 "finish_reason": "stop",
             }
+            if body.get("logprobs"):
+                top = [{"token": "yes", "logprob": -0.2, "bytes": None},
+                       {"token": " No", "logprob": -1.9, "bytes": None},
+                       {"token": "994", "logprob": -3.0, "bytes": None}][: body.get("top_logprobs", 0)]
+                choice["logprobs"] = {"content": [{**top[0], "top_logprobs": top}]}
             self._send(200, json.dumps({**base, "object": "chat.completion", "choices": [choice]}).encode())
             return
         events = [
@@ -225,7 +264,7 @@ class FakeOpenAI(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def server() -> Iterator[str]:
-    FakeOpenAI.requests, FakeOpenAI.delay, FakeOpenAI.status = [], 0.0, 200
+    FakeOpenAI.requests, FakeOpenAI.delay, FakeOpenAI.status, FakeOpenAI.refuse_logprobs = [], 0.0, 200, False
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), FakeOpenAI)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -245,6 +284,28 @@ def test_openai_asks_models_once_and_sends_messages(server: str, monkeypatch: py
     chat = FakeOpenAI.requests[1]
     assert chat["model"] == "fake-qwen" and chat["temperature"] == 0 and chat["auth"] == "Bearer geheim"
     assert [m["role"] for m in chat["messages"]] == ["system", "user", "assistant", "user"]
+
+
+def test_openai_asks_logprobs_only_when_told_and_shares_reads_them(server: str) -> None:
+    llm = get_llm(f"openai:{server}#m")
+    assert llm is not None
+    assert "logprobs" not in llm.invoke("frage").response_metadata
+    reply = llm.invoke("frage", max_tokens=1, logprobs=True, top_logprobs=3)
+    assert "logprobs" not in FakeOpenAI.requests[0]
+    assert (FakeOpenAI.requests[1]["logprobs"], FakeOpenAI.requests[1]["top_logprobs"]) == (True, 3)
+    graded = shares(reply)
+    assert graded is not None
+    assert graded["yes"] == pytest.approx(np.exp(-0.2) / (np.exp(-0.2) + np.exp(-1.9)))  # " No" counts as no
+
+
+def test_a_server_that_refuses_logprobs_is_asked_without_them_from_then_on(server: str) -> None:
+    FakeOpenAI.refuse_logprobs = True
+    llm = get_llm(f"openai:{server}#m")
+    assert llm is not None
+    for _ in range(2):
+        reply = llm.invoke("frage", max_tokens=1, logprobs=True)
+        assert reply.content == "994 Kisten [1]." and shares(reply) is None  # the checks read the word then
+    assert ["logprobs" in r for r in FakeOpenAI.requests] == [True, False, False]
 
 
 def test_openai_explicit_model_and_streaming(server: str) -> None:
