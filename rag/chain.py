@@ -78,7 +78,8 @@ def evidence_answer(p: Prepared, *, timings: dict[str, float] | None = None, llm
     sentence. Without a model this is never marked verified: the quote is the article's words, but
     nothing has checked that it answers the question ("Seit wann ist er Minister?" finds the date of a
     visit). With a model, `judged` is the judge's yes; a `reading` that passed its checks (the model's
-    short answer or yes/no) takes the short span's place, verified; a question on a named date whose
+    short answer or yes/no) takes the short span's place, verified unless the model's check was not firm
+    (`Reading.unsure`, then the reason); a question on a named date whose
     sentence names that date is verified by the judge's yes."""
     timings = dict(timings or {"retrieve_ms": p.retrieve_ms})
     lang = p.language
@@ -94,9 +95,9 @@ def evidence_answer(p: Prepared, *, timings: dict[str, float] | None = None, llm
     cite = len(p.evidence) if p.from_context else 1
     if reading and reading.short and p.with_before and snap_span(reading.short, source.sentence.text) is None:
         cite = 2  # the span is in the sentence before, which the best one refers back to
-    if reading is not None and reading.short:
-        return Answer(single_text(list(p.evidence), lang, reading.shown, cite), cites, False, True, lang, timings, "",
-                      p.question, llm, short=reading.short, kind=q.kind)
+    if reading is not None and reading.short:  # verified unless the model's check was not firm
+        return Answer(single_text(list(p.evidence), lang, reading.shown, cite), cites, False, not reading.unsure, lang,
+                      timings, reading.unsure, p.question, llm, short=reading.short, kind=q.kind)
     short, unique = extractive_short(source.sentence.text, q.text, q.answer_type, hit_language_of(p, source))
     part = not_all(q.text, source.sentence.text) if q.kind == "yesno" else ""
     if part:  # "alle 45?" and the sentence says "44 von 45"

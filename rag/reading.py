@@ -5,8 +5,11 @@ English phrase with names and numbers kept). What it says is checked before it i
 the sentence (or, across languages, its numbers and names found there), of the asked type, more
 than the question's own words, short; then the model is asked once more whether the sentence gives
 this answer to the question (alignment shows the words are the sentence's, not that they answer).
-A yes/no verdict stands only where the sentence states the claim plainly (`yes_no_doubt`). A reply
-that fails keeps the extractive form, flagged with the reason.
+That check is graded: its P(yes) from the first token's log-probabilities must reach `VERIFY_MIN` for
+"verified"; between `CHECK_MIN` and it the span is shown unverified, with the reason; below, the quote.
+A yes/no verdict is the likeliest of yes/no/unclear, if likely enough, and stands only where the
+sentence states the claim plainly (`yes_no_doubt`). A reply that fails keeps the extractive form,
+flagged with the reason.
 """
 
 from __future__ import annotations
@@ -39,8 +42,13 @@ YES_OVERLAP = 0.75
 VERDICT_TOKENS = 3
 #: How many alternatives of the first token a graded check reads (the yes/no words are among the first few).
 TOP_LOGPROBS = 10
-#: The check's least P(yes) for the reader's short answer to stand (see `rag.chain.JUDGE_MIN`).
+#: The check's least P(yes) for the reader's short answer to be shown at all (below it the model's check
+#: finds that the sentence does not give it: the quote stays), and its least P(yes) for the answer to be
+#: marked verified (between the two, the span is shown unverified, with the reason). Calibrated with
+#: bench/graded_checks.py: the reader's aligned span beats the quote's own span at every P(yes), but only
+#: a firm yes makes "verified" rarely wrong.
 CHECK_MIN = 0.5
+VERIFY_MIN = 0.8
 #: A yes/no verdict's least share (among yes, no and unclear) for it to be shown.
 VERDICT_MIN = 0.5
 _CITES = re.compile(rf"\s*(?:{CITATION.pattern}|\[\s*\]|\[n\])", re.IGNORECASE)
@@ -54,6 +62,7 @@ class Reading:
     shown: str = ""  # as shown: quoted when it is the sentence's words in another language
     problem: str = ""
     checks: dict[str, float] = field(default_factory=dict)  # the model's P(yes) per check (see Answer.checks)
+    unsure: str = ""  # why the short answer is shown but not verified (the check was not firm)
 
 
 def verdict(question: str, sentence: str, context: str, language: Language, source_language: Language,
@@ -104,6 +113,7 @@ def read(question: str, q: Question, sentence: str, context: str, language: Lang
     source = f"{context} {sentence}" if context else sentence
     span, problem = check_short(reply, source, question, q.answer_type, q.kind, language, source_language)
     checks: dict[str, float] = {}
+    unsure = ""
     if not problem:  # alignment shows the span is the sentence's; whether it answers, the model checks
         check = for_role(llm, "check").invoke(build_check_messages(question, span, sentence, context),
                                               max_tokens=VERDICT_TOKENS, logprobs=True, top_logprobs=TOP_LOGPROBS)
@@ -112,11 +122,15 @@ def read(question: str, q: Question, sentence: str, context: str, language: Lang
             checks["check"] = round(graded["yes"], 4)
         if graded["yes"] < CHECK_MIN if graded is not None else judge_says_no(str(check.content)):
             problem = f"the model's check found that the sentence does not give “{span}” as the answer"
+        elif graded is not None and graded["yes"] < VERIFY_MIN:
+            unsure = (f"the model's check is not sure that the sentence gives “{span}” as the answer "
+                      f"(P(yes) {graded['yes']:.2f}); compare it with the quote")
     if problem:
         yield Reading(problem=f"{problem}; showing the quote", checks=checks)
         return
     copied = snap(span, source) is not None
-    yield Reading(span, quoted(span, language) if copied and language != source_language else span, checks=checks)
+    yield Reading(span, quoted(span, language) if copied and language != source_language else span, checks=checks,
+                  unsure=unsure)
 
 
 _HEDGE = re.compile(

@@ -102,3 +102,22 @@ def test_judge_and_answer_contexts_share_one_loaded_model(llm: str) -> None:
     a, j = answer.load(), judge.load()
     assert a is not j and a._ctx is not j._ctx  # own KV cache each
     assert a._model is j._model  # the weights are loaded once
+
+
+def test_the_real_judge_grades_an_answering_sentence_above_one_on_the_same_topic(llm: str) -> None:
+    """P(yes) from the first token's log-probabilities: the embedded model reports them, and they rank a
+    sentence that answers above one that only shares the topic (its word says "yes" to both)."""
+    from rag.llms import for_role, get_llm
+    from rag.prompts import build_judge_messages, shares
+
+    model = get_llm(llm)
+    assert model is not None
+    judge = for_role(model, "judge")
+    sentence = "Jana Ostrowski leitet seit Mai die Firma Nordwerk in Linz."
+    grades = []
+    for question in ("Wer leitet die Firma Nordwerk?", "Wann wurde die Firma Nordwerk gegründet?"):
+        reply = judge.invoke(build_judge_messages(question, sentence), max_tokens=1, logprobs=True, top_logprobs=10)
+        graded = shares(reply)
+        assert graded is not None and abs(graded["yes"] + graded["no"] - 1) < 1e-6
+        grades.append(graded["yes"])
+    assert grades[0] > 0.98 and grades[0] > grades[1]

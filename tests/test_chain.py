@@ -386,6 +386,19 @@ def test_a_hesitant_check_keeps_the_quote_flagged(hashing_index: Path, monkeypat
     assert answer.checks["check"] == 0.6 and answer.citations[0].quote in answer.answer
 
 
+def test_a_span_the_check_is_not_sure_of_is_shown_but_not_verified(hashing_index: Path) -> None:
+    """The reader's aligned span beats the quote's own span even where the check hesitates; only a firm yes
+    marks it verified (rag.reading.VERIFY_MIN), and the answer says why it is not."""
+    from rag.reading import CHECK_MIN, VERIFY_MIN
+
+    between = round((CHECK_MIN + VERIFY_MIN) / 2, 2)
+    unsure = _final(_ask(hashing_index, KISTEN_DE, scripted(check=Graded("yes", yes=between, no=1 - between))))
+    assert unsure.short == "994 Kisten" and unsure.answer.startswith("994 Kisten [1]") and not unsure.verified
+    assert "not sure" in unsure.reason and f"{between:.2f}" in unsure.reason
+    firm = _final(_ask(hashing_index, KISTEN_DE, scripted(check=Graded("yes", yes=0.99, no=0.01))))
+    assert firm.short == "994 Kisten" and firm.verified and firm.reason == ""
+
+
 def test_a_yes_no_verdict_is_the_likeliest_reply_if_it_is_likely_enough(tmp_path: Path,
                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     import rag.reading
