@@ -37,6 +37,11 @@ JUDGE_TOKENS = 3
 #: The judge's least P(yes) (its share against "no" in the first token) for the best sentence to be
 #: answered from; calibrated with bench/judge.py (the model says "yes" far more readily than "no").
 JUDGE_MIN = 0.5
+#: A judge below this P(yes) is not sure enough to stand alone: when the reader then answers with words
+#: the sentence does not hold (it found no answer there), the question is abstained (bench/graded_checks.py).
+JUDGE_FIRM = 0.9
+JUDGE_UNSURE = "the language model was not sure that the best sentence answers the question (P(yes) {p:.2f}), " \
+    "and its answer “{said}” is not in it"
 JUDGED_NO = "the language model found that the best sentence does not answer the question"
 NOT_CHECKED = "a quote of the closest sentence; no check confirmed that it answers the question"
 NOT_CHECKED_SET = "quotes of the closest sentences; not checked for meaning"
@@ -209,6 +214,8 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
                         yield StreamEvent("token", item)
                     else:
                         reading = item
+                if reading.invented and checks.get("judge", 1.0) < JUDGE_FIRM:  # two doubts: not answered here
+                    p = replace(p, abstain_reason=JUDGE_UNSURE.format(p=checks["judge"], said=reading.invented))
         except RagError as e:  # the judge or the reader failed: the extractive form stays, flagged
             timings.setdefault("first_token_ms", _elapsed(t0))
             timings["total_ms"] = _elapsed(t0)

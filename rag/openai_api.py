@@ -4,9 +4,10 @@ LibreChat, any `openai` SDK script) can ask it: `GET /v1/models`, `POST /v1/chat
 
 The reply text is the answer as the page shows it, with `[n]` citations. The sources come in an extra
 field: `choices[0].message.citations` (non-streaming) and `citations` of the last stream chunk, each
-`{"n", "title", "url", "quote", "date", "date_source"}`; `quellenlage` beside them holds `short`, `kind`, `verified`,
-`abstained` and `reason`. The conversation is the request's messages: the last one is the question
-(role `user`), the earlier user and assistant turns are its history; system messages are ignored
+`{"n", "title", "url", "quote", "date", "date_source"}`; `quellenlage` beside them holds `short`, `kind`,
+`verified`, `abstained`, `reason` and `checks` (the model's P(yes) in each check that ran). The
+conversation is the request's messages: the last one is the question (role `user`), the earlier user
+and assistant turns are its history; system messages are ignored
 (the product's rules are not negotiable by a prompt).
 
 Auth: with `RAG_API_KEY` (`--api-key`) set, a request needs `Authorization: Bearer <key>`; with
@@ -118,7 +119,7 @@ def citations(answer: Answer) -> list[dict[str, Any]]:
 
 def details(answer: Answer) -> dict[str, Any]:
     return {"short": answer.short, "kind": answer.kind, "verified": answer.verified, "abstained": answer.abstained,
-            "reason": answer.reason}
+            "reason": answer.reason, "checks": dict(answer.checks)}
 
 
 def completion(answer: Answer, cid: str, created: int) -> dict[str, Any]:

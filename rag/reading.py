@@ -63,6 +63,8 @@ class Reading:
     problem: str = ""
     checks: dict[str, float] = field(default_factory=dict)  # the model's P(yes) per check (see Answer.checks)
     unsure: str = ""  # why the short answer is shown but not verified (the check was not firm)
+    #: the model's answer where the sentence does not hold its words (same language): it found no answer there
+    invented: str = ""
 
 
 def verdict(question: str, sentence: str, context: str, language: Language, source_language: Language,
@@ -126,7 +128,8 @@ def read(question: str, q: Question, sentence: str, context: str, language: Lang
             unsure = (f"the model's check is not sure that the sentence gives “{span}” as the answer "
                       f"(P(yes) {graded['yes']:.2f}); compare it with the quote")
     if problem:
-        yield Reading(problem=f"{problem}; showing the quote", checks=checks)
+        invented = language == source_language and not reader_found_nothing(reply) and snap(reply, source) is None
+        yield Reading(problem=f"{problem}; showing the quote", checks=checks, invented=reply if invented else "")
         return
     copied = snap(span, source) is not None
     yield Reading(span, quoted(span, language) if copied and language != source_language else span, checks=checks,

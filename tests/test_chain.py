@@ -386,6 +386,23 @@ def test_a_hesitant_check_keeps_the_quote_flagged(hashing_index: Path, monkeypat
     assert answer.checks["check"] == 0.6 and answer.citations[0].quote in answer.answer
 
 
+def test_an_invented_answer_after_an_unsure_judge_abstains(hashing_index: Path) -> None:
+    """An on-topic question the articles do not answer: the judge hesitates, and the reader, asked for the
+    answer, writes a date the sentence does not hold. Two doubts: abstain. A firm judge keeps the quote."""
+    from rag.chain import JUDGE_FIRM
+
+    question = "Wann besucht Minister Pete Hegseth auf seiner Reise in den Indo-Pazifik Japan?"
+    unsure = Graded("yes", yes=round(JUDGE_FIRM - 0.1, 2), no=round(1.1 - JUDGE_FIRM, 2))
+    doubted = _final(_ask(hashing_index, question, scripted("3. März", judge=unsure)))
+    assert doubted.abstained and doubted.answer == ABSTAIN["de"] and "“3. März” is not in it" in doubted.reason
+    firm = _final(_ask(hashing_index, question, scripted("3. März", judge=Graded("yes", yes=0.97, no=0.03))))
+    assert not firm.abstained and not firm.verified and "3. März" not in firm.answer
+    assert "not in the sentence" in firm.reason and firm.citations[0].quote in firm.answer
+    # a reply that is the sentence's own words is no invention, whatever the judge's doubt
+    kept = _final(_ask(hashing_index, KISTEN_DE, scripted("994 Kisten", judge=unsure)))
+    assert not kept.abstained and kept.short == "994 Kisten"
+
+
 def test_a_span_the_check_is_not_sure_of_is_shown_but_not_verified(hashing_index: Path) -> None:
     """The reader's aligned span beats the quote's own span even where the check hesitates; only a firm yes
     marks it verified (rag.reading.VERIFY_MIN), and the answer says why it is not."""
