@@ -392,6 +392,11 @@ def test_llama_cpp_server_through_openai_backend(tmp_path: Path) -> None:
         assert "994" in str(llm.invoke(QUESTION).content)
         assert llm.model_id() == model  # the first model the server lists: its file
         assert "994" in "".join(str(c.content) for c in llm.stream(QUESTION))
+        # the graded checks' request: the server's log-probabilities in the shape the embedded model gives
+        graded = llm.invoke(QUESTION, max_tokens=1, logprobs=True, top_logprobs=5)
+        first = graded.response_metadata["logprobs"]["content"][0]
+        assert len(first["top_logprobs"]) == 5 and first["token"] == str(graded.content)
+        assert first["top_logprobs"][0]["logprob"] >= first["top_logprobs"][-1]["logprob"]
 
 
 def test_each_role_gets_its_own_context_of_the_same_file(fake_llama: Path) -> None:
