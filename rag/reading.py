@@ -7,7 +7,8 @@ than the question's own words, short; then the model is asked once more whether 
 this answer to the question (alignment shows the words are the sentence's, not that they answer).
 That check is graded: its P(yes) from the first token's log-probabilities must reach `VERIFY_MIN` for
 "verified"; between `CHECK_MIN` and it the span is shown unverified, with the reason; below, the quote.
-A yes/no verdict is the likeliest of yes/no/unclear, if likely enough, and stands only where the
+A yes/no verdict is the answer ("Ja" or "Nein") the check finds the sentence supports more firmly
+(`contrasted`; without log-probabilities the verdict prompt's word), and stands only where the
 sentence states the claim plainly (`yes_no_doubt`). A reply that fails keeps the extractive form,
 flagged with the reason.
 """
@@ -49,7 +50,11 @@ TOP_LOGPROBS = 10
 #: a firm yes makes "verified" rarely wrong.
 CHECK_MIN = 0.5
 VERIFY_MIN = 0.8
-#: A yes/no verdict's least share (among yes, no and unclear) for it to be shown.
+#: A yes/no verdict from the contrasting checks (`contrasted`): how much more firmly the sentence must
+#: support one answer than the other.
+VERDICT_MARGIN = 0.05
+#: A verdict from the verdict prompt (a model without log-probabilities for the checks): the least share
+#: of the likeliest reply among yes, no and unclear.
 VERDICT_MIN = 0.5
 _CITES = re.compile(rf"\s*(?:{CITATION.pattern}|\[\s*\]|\[n\])", re.IGNORECASE)
 
@@ -76,15 +81,21 @@ def verdict(question: str, sentence: str, context: str, language: Language, sour
     if not_all(question, sentence):  # "alle 45?" where the sentence says "44 von 45": no, whatever the model says
         word = VERDICTS[language]["no"]
         return Reading(word, word)
-    said = for_role(llm, "yesno").invoke(build_yesno_messages(question, sentence, context), max_tokens=VERDICT_TOKENS,
-                                         logprobs=True, top_logprobs=TOP_LOGPROBS)
-    graded = shares(said, YES_NO_UNCLEAR)
-    checks = {k: round(v, 4) for k, v in graded.items()} if graded is not None else {}
-    if graded is not None:  # the likeliest reply, if it is likely enough
-        found = max(graded, key=lambda k: graded[k])
-        found = found if found != "unclear" and graded[found] >= VERDICT_MIN else ""
-    else:
-        found = yesno_verdict(str(said.content))
+    support = contrasted(question, sentence, context, language, llm)
+    if support is not None:  # both answers checked against the sentence: the one it supports more, clearly
+        checks = {k: round(v, 4) for k, v in support.items()}
+        gap = support["yes"] - support["no"]
+        found = "yes" if gap >= VERDICT_MARGIN else "no" if -gap >= VERDICT_MARGIN else ""
+    else:  # no log-probabilities: the verdict prompt's word
+        said = for_role(llm, "yesno").invoke(build_yesno_messages(question, sentence, context),
+                                             max_tokens=VERDICT_TOKENS, logprobs=True, top_logprobs=TOP_LOGPROBS)
+        graded = shares(said, YES_NO_UNCLEAR)
+        checks = {k: round(v, 4) for k, v in graded.items()} if graded is not None else {}
+        if graded is not None:  # the likeliest reply, if it is likely enough
+            found = max(graded, key=lambda k: graded[k])
+            found = found if found != "unclear" and graded[found] >= VERDICT_MIN else ""
+        else:
+            found = yesno_verdict(str(said.content))
     if not found:
         return Reading(problem="the model could not tell yes or no from the sentence; showing the quote",
                        checks=checks)
@@ -93,6 +104,26 @@ def verdict(question: str, sentence: str, context: str, language: Language, sour
         return Reading(problem=f"the model said {found}, but {doubt}; showing the quote", checks=checks)
     word = VERDICTS[language][found]
     return Reading(word, word, checks=checks)
+
+
+def contrasted(question: str, sentence: str, context: str, language: Language,
+               llm: BaseChatModel) -> dict[str, float] | None:
+    """How firmly the sentence supports each answer of a yes/no question: the check's P(yes) for "Ja" and
+    for "Nein" as the answer. Asked "does it say yes?" the small model says yes to nearly any sentence on
+    the topic ("Es ist umstritten, ob …" included); both answers share that bias, so their difference
+    carries what the sentence says. None when the model gives no log-probabilities."""
+    from .llms import for_role
+
+    support: dict[str, float] = {}
+    for label in ("yes", "no"):
+        reply = for_role(llm, "check").invoke(
+            build_check_messages(question, VERDICTS[language][label], sentence, context), max_tokens=1,
+            logprobs=True, top_logprobs=TOP_LOGPROBS)
+        graded = shares(reply)
+        if graded is None:
+            return None
+        support[label] = graded["yes"]
+    return support
 
 
 def read(question: str, q: Question, sentence: str, context: str, language: Language, source_language: Language,

@@ -416,6 +416,28 @@ def test_a_span_the_check_is_not_sure_of_is_shown_but_not_verified(hashing_index
     assert firm.short == "994 Kisten" and firm.verified and firm.reason == ""
 
 
+def test_a_yes_no_verdict_is_the_answer_the_sentence_supports_more_clearly(tmp_path: Path) -> None:
+    """With log-probabilities, both answers are checked against the sentence; the small model's yes-bias is
+    in both, and the difference decides. Too close a difference gives no verdict."""
+    snap = _one_article_index(tmp_path, "Es ist umstritten, ob die Firma Nordwerk das Angebot der Stadt Linz "
+                              "annahm.\n")
+    question = "Hat Nordwerk das Angebot der Stadt Linz angenommen?"
+
+    def contrast(yes: float, no: float) -> RecordingChatModel:
+        def reply(messages: list[BaseMessage]) -> str:
+            assert str(messages[0].content) == CHECK_SYSTEM  # the verdict prompt is not needed
+            p = yes if str(messages[-1].content).endswith("Answer: Ja") else no
+            return Graded("yes", yes=p, no=1 - p)
+        return RecordingChatModel(reply)
+
+    model = contrast(yes=0.85, no=0.95)  # "yes" to both, as the model says; more firmly to "Nein"
+    no = _final(_ask(snap, question, model))
+    assert no.short == "Nein" and no.answer.startswith("Nein [1]") and no.checks == {"yes": 0.85, "no": 0.95}
+    assert [str(p[-1].content).rsplit("Answer: ", 1)[1] for p in model.calls] == ["Ja", "Nein"]
+    close = _final(_ask(snap, question, contrast(yes=0.85, no=0.87)))
+    assert close.short == "" and not close.verified and "could not tell" in close.reason
+
+
 def test_a_yes_no_verdict_is_the_likeliest_reply_if_it_is_likely_enough(tmp_path: Path,
                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     import rag.reading
@@ -597,8 +619,11 @@ PLANNED_Q = "Hat die Baufirma die neue Brücke über die Lenne in Nordheim gepla
 
 
 def _verdict_by_sentence(verdicts: dict[str, str]) -> RecordingChatModel:
-    """A fake whose yes/no verdict depends on the sentence it is shown (the first key found in it)."""
+    """A fake whose yes/no verdict depends on the sentence it is shown (the first key found in it). It gives
+    no log-probabilities, so the contrasting checks cannot decide and the verdict prompt is asked."""
     def reply(messages: list[BaseMessage]) -> str:
+        if str(messages[0].content) == CHECK_SYSTEM:
+            return "yes"
         assert str(messages[0].content) == YESNO_SYSTEM
         last = str(messages[-1].content)
         return next((v for k, v in verdicts.items() if k in last), "unclear")
@@ -627,3 +652,4 @@ def test_a_runner_ups_no_needs_a_negation_or_a_limit(tmp_path: Path) -> None:
     tokio, seoul = "Findet das Treffen in Tokio statt?", "Das Treffen findet in Seoul statt."
     assert yes_no_doubt(tokio, seoul, "no", "de", "de") == ""
     assert "neither negates" in yes_no_doubt(tokio, seoul, "no", "de", "de", strict=True)
+
