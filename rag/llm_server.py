@@ -128,8 +128,8 @@ class OpenAICompatChat(BaseChatModel):
             except openai.APIStatusError as e:
                 if "logprobs" not in request or e.status_code not in (400, 422, 500, 501):
                     raise
-                # some servers refuse log-probabilities (llama-cpp-python's unless started with
-                # --logits_all): ask without them, now and from now on; the checks then read the reply's word
+                # a server that refuses log-probabilities: ask without them, now and from now on; the
+                # checks then read the reply's word
                 self._no_logprobs = True
                 request = {k: v for k, v in request.items() if k not in ("logprobs", "top_logprobs")}
                 out = self._get_client().chat.completions.create(**request)

@@ -260,7 +260,8 @@ class LlamaCppChat(BaseChatModel):
         used = out.get("usage") or {}
         info: dict[str, Any] = {"finish_reason": choice.get("finish_reason"), "model_name": target.model,
                                 "model_provider": "llama-cpp"}
-        if kwargs.get("logprobs"):  # OpenAI's shape: one entry per generated token, its top alternatives
+        if kwargs.get("logprobs"):  # OpenAI's shape: one entry per generated token with its top alternatives
+            # (the entry's own token is the likeliest one: the one generated at temperature 0)
             info["logprobs"] = {"content": [{**top[0], "top_logprobs": top} for top in steps if top]}
         message = AIMessage(content=choice["message"].get("content") or "", response_metadata=info,
                             usage_metadata=_usage(int(used.get("prompt_tokens") or 0),
