@@ -26,9 +26,9 @@ from .forms import snap as snap_span
 from .lang import detect_language
 from .neighbours import preceding_sentence
 from .prepare import History, Prepared, hit_language, prepare
-from .prompts import ABSTAIN, build_judge_messages, judge_says_no, shares
+from .prompts import ABSTAIN, build_judge_messages
 from .question import Question, analyse
-from .reading import TOP_LOGPROBS, Reading, not_all, read, verdict
+from .reading import Reading, not_all, p_yes, read, verdict
 from .types import Answer, Citation, Evidence, Language, StreamEvent
 
 log = logging.getLogger(__name__)
@@ -60,13 +60,11 @@ def judged(p: Prepared, llm: BaseChatModel, snap: store.Snapshot, checks: dict[s
         return p  # a yes/no question is read as such: "unclear" keeps the quote, it does not abstain
     best = p.evidence[0]
     before = preceding_sentence(snap, best)
-    reply = for_role(llm, "judge").invoke(
-        build_judge_messages(p.standalone, best.sentence.text, before.sentence.text if before else ""),
-        max_tokens=JUDGE_TOKENS, logprobs=True, top_logprobs=TOP_LOGPROBS)
-    graded = shares(reply)
-    if graded is not None and checks is not None:
-        checks["judge"] = round(graded["yes"], 4)
-    says_no = graded["yes"] < JUDGE_MIN if graded is not None else judge_says_no(str(reply.content))
+    yes, said_no = p_yes(for_role(llm, "judge"), build_judge_messages(
+        p.standalone, best.sentence.text, before.sentence.text if before else ""), max_tokens=JUDGE_TOKENS)
+    if yes is not None and checks is not None:
+        checks["judge"] = round(yes, 4)
+    says_no = yes < JUDGE_MIN if yes is not None else said_no
     return replace(p, abstain_reason=JUDGED_NO) if says_no else p
 
 

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import BaseMessage
 
 from .forms import CITATION, VERDICTS, has_type, only_repeats, quoted, snap, too_long
 from .lang import stem_tokens
@@ -106,6 +107,15 @@ def verdict(question: str, sentence: str, context: str, language: Language, sour
     return Reading(word, word, checks=checks)
 
 
+def p_yes(model: BaseChatModel, messages: list[BaseMessage],
+          max_tokens: int = VERDICT_TOKENS) -> tuple[float | None, bool]:
+    """Ask a one-word yes/no prompt: (the model's P(yes) among yes/no in its first token, None without
+    log-probabilities; whether its reply is a clear "no", for when there is no P(yes))."""
+    reply = model.invoke(messages, max_tokens=max_tokens, logprobs=True, top_logprobs=TOP_LOGPROBS)
+    graded = shares(reply)
+    return (graded["yes"] if graded is not None else None), judge_says_no(str(reply.content))
+
+
 def contrasted(question: str, sentence: str, context: str, language: Language,
                llm: BaseChatModel) -> dict[str, float] | None:
     """How firmly the sentence supports each answer of a yes/no question: the check's P(yes) for "Ja" and
@@ -116,13 +126,11 @@ def contrasted(question: str, sentence: str, context: str, language: Language,
 
     support: dict[str, float] = {}
     for label in ("yes", "no"):
-        reply = for_role(llm, "check").invoke(
-            build_check_messages(question, VERDICTS[language][label], sentence, context), max_tokens=1,
-            logprobs=True, top_logprobs=TOP_LOGPROBS)
-        graded = shares(reply)
-        if graded is None:
+        p, _ = p_yes(for_role(llm, "check"),
+                     build_check_messages(question, VERDICTS[language][label], sentence, context), max_tokens=1)
+        if p is None:
             return None
-        support[label] = graded["yes"]
+        support[label] = p
     return support
 
 
@@ -148,16 +156,14 @@ def read(question: str, q: Question, sentence: str, context: str, language: Lang
     checks: dict[str, float] = {}
     unsure = ""
     if not problem:  # alignment shows the span is the sentence's; whether it answers, the model checks
-        check = for_role(llm, "check").invoke(build_check_messages(question, span, sentence, context),
-                                              max_tokens=VERDICT_TOKENS, logprobs=True, top_logprobs=TOP_LOGPROBS)
-        graded = shares(check)
-        if graded is not None:
-            checks["check"] = round(graded["yes"], 4)
-        if graded["yes"] < CHECK_MIN if graded is not None else judge_says_no(str(check.content)):
+        yes, said_no = p_yes(for_role(llm, "check"), build_check_messages(question, span, sentence, context))
+        if yes is not None:
+            checks["check"] = round(yes, 4)
+        if yes < CHECK_MIN if yes is not None else said_no:
             problem = f"the model's check found that the sentence does not give “{span}” as the answer"
-        elif graded is not None and graded["yes"] < VERIFY_MIN:
+        elif yes is not None and yes < VERIFY_MIN:
             unsure = (f"the model's check is not sure that the sentence gives “{span}” as the answer "
-                      f"(P(yes) {graded['yes']:.2f}); compare it with the quote")
+                      f"(P(yes) {yes:.2f}); compare it with the quote")
     if problem:
         invented = language == source_language and not reader_found_nothing(reply) and snap(reply, source) is None
         yield Reading(problem=f"{problem}; showing the quote", checks=checks, invented=reply if invented else "")
