@@ -17,6 +17,7 @@ from dataclasses import replace
 import numpy as np
 
 from . import store
+from .forms import refers_back
 from .lang import stem_tokens
 from .types import Evidence, Hit, Language
 
@@ -34,6 +35,11 @@ MMR_DIVERSITY = 0.3
 OVERVIEW_MARGIN = 0.1
 #: Weight of a sentence's centrality (mean cosine to the rest of its article) in an overview.
 CENTRALITY_WEIGHT = 0.5
+#: Weight of the article's themes a sentence adds (its words that recur in the article and are not in
+#: a bullet yet, idf-weighted, as a share of the most any candidate adds) in an overview.
+THEME_WEIGHT = 0.05
+#: The same for an overview of a whole article, where the question's words do not rank its sentences.
+WHOLE_THEME_WEIGHT = 0.05
 #: How much a sentence from a paragraph that already gave a bullet counts against it in an overview.
 PARAGRAPH_PENALTY = 0.02
 
@@ -222,6 +228,49 @@ def select_set(
     return [ev for _, ev in chosen]
 
 
+#: A facet named in this share of the candidate sentences (or more) is the topic, not a facet.
+FACET_TOPIC_SHARE = 0.6
+
+
+def facet_pins(
+    scored: list[tuple[float, int, Evidence]],
+    floor: Callable[[Evidence], float],
+    names: tuple[Sequence[str], Sequence[str]],
+    language_of: Callable[[Evidence], Language],
+) -> list[tuple[float, int, Evidence]]:
+    """For a question that sets names side by side ("in Hanoi and in Seoul"), the best sentence naming
+    each one among those naming the fewest of the others (the announcement that lists every stop is not
+    the sentence about one of them), preferring the articles that name the others (a comparison within
+    one report stays in it). `names`: (places, other names) as `question.facets` gives them; a place
+    counts when a candidate names it, another name only when it singles out a few sentences (not the
+    topic, e.g. the person every sentence is about); fewer than two gives no pins."""
+    ok = [item for item in scored if item[2].score >= floor(item[2])]
+    if not ok:
+        return []
+    langs = [language_of(ev) for _, _, ev in ok]
+    sentence_stems = [set(stem_tokens(ev.sentence.text, lang)) for (_, _, ev), lang in zip(ok, langs, strict=True)]
+    places, others_named = names
+    found: dict[str, list[int]] = {}
+    for name in [*places, *others_named]:
+        rows = [i for i, (ss, lang) in enumerate(zip(sentence_stems, langs, strict=True))
+                if (st := set(stem_tokens(name, lang))) and st <= ss]
+        if rows:
+            found[name] = rows
+    holds = {n: rows for n, rows in found.items() if n in places or len(rows) < FACET_TOPIC_SHARE * len(ok)}
+    if len(holds) < 2:
+        return []
+    pins: list[tuple[float, int, Evidence]] = []
+    for name, rows in holds.items():
+        others = [set(r) for n, r in holds.items() if n != name]
+        near = {ok[i][2].article_id for o in others for i in o}
+
+        best = max(rows, key=lambda i, others=others, near=near: (  # type: ignore[misc]
+            -sum(i in o for o in others), ok[i][2].article_id in near, ok[i][0]))
+        if ok[best] not in pins:
+            pins.append(ok[best])
+    return pins
+
+
 def article_hits(snap: store.Snapshot, like: Hit | Evidence) -> list[Hit]:
     """Every chunk of `like`'s article as a Hit (with its title, link and date), in article order."""
     return [Hit(rank=i + 1, score=0.0, chunk=snap.chunks[row], title=like.title, url=like.url, date=like.date,
@@ -239,6 +288,8 @@ def select_overview(
     diversity: float = MMR_DIVERSITY,
     paragraph_penalty: float = PARAGRAPH_PENALTY,
     centrality: float = CENTRALITY_WEIGHT,
+    themes: float | None = None,
+    whole: bool = False,
 ) -> list[Evidence]:
     """The sentences that sum up one article for an overview question, in article order.
 
@@ -257,14 +308,30 @@ def select_overview(
     sims = vecs @ vecs.T
     central = (sims.sum(axis=1) - 1.0) / max(1, len(scored) - 1)  # mean cosine to the article's other sentences
     central = central - float(central.mean())
+    if whole:  # the question's words only found the article: its summary follows the article, not them
+        scored = [(0.0, vrow, ev) for _, vrow, ev in scored]
     scored = sorted(((s + centrality * float(c), vrow, ev) for (s, vrow, ev), c in zip(scored, central, strict=True)),
                     key=lambda t: -t[0])
     top = scored[0][0]
-    pool = [item for item in scored if item[0] >= top - margin or item[2].score >= floor(item[2])]
+    # a whole article's summary takes sentences that stand alone ("Als solche leistete sie …" needs the one before)
+    pool = [item for item in scored if (not refers_back(item[2].sentence.text) if whole
+                                        else item[0] >= top - margin or item[2].score >= floor(item[2]))]
     art = snap.articles.get(scored[0][2].article_id)
 
     def paragraph(ev: Evidence) -> int:
         return art.text.count("\n\n", 0, ev.sentence.start) if art else 0
+
+    language: Language = art.language if art else "de"
+    idf = _idf(snap)
+    words = {ev.sentence.start: set(stem_tokens(ev.sentence.text, language)) for _, _, ev in scored}
+    recurring = Counter(t for ws in words.values() for t in ws)
+    # the article's themes: words that recur in its sentences, weighted by how rare they are elsewhere
+    weight = {t: idf.get((t, language), 1.0) for t, n in recurring.items() if n >= 2}
+    covered: set[str] = set()
+    theme_weight = (WHOLE_THEME_WEIGHT if whole else THEME_WEIGHT) if themes is None else themes
+
+    def new_themes(ev: Evidence) -> float:
+        return sum(weight.get(t, 0.0) for t in words[ev.sentence.start] - covered)
 
     chosen: list[tuple[int, Evidence]] = []
     used: set[int] = set()
@@ -272,8 +339,11 @@ def select_overview(
     if lead in pool:
         chosen.append((lead[1], lead[2]))
         used.add(paragraph(lead[2]))
+        covered |= words[lead[2].sentence.start]
     while len(chosen) < max_sentences:
         best, best_value = None, -1e9
+        gains = {item[2].sentence.start: new_themes(item[2]) for item in pool}
+        top_gain = max(gains.values(), default=0.0) or 1.0
         for item in pool:
             s, vrow, ev = item
             if any(c.sentence.start == ev.sentence.start for _, c in chosen):
@@ -281,13 +351,15 @@ def select_overview(
             near = max((float(snap.sentence_vectors[vrow] @ snap.sentence_vectors[r]) for r, _ in chosen), default=0.0)
             if near >= DUPLICATE_COSINE:
                 continue
-            value = s - diversity * near - (paragraph_penalty if paragraph(ev) in used else 0.0)
+            value = (s - diversity * near - (paragraph_penalty if paragraph(ev) in used else 0.0)
+                     + theme_weight * gains[ev.sentence.start] / top_gain)
             if value > best_value:
                 best, best_value = item, value
         if best is None:
             break
         chosen.append((best[1], best[2]))
         used.add(paragraph(best[2]))
+        covered |= words[best[2].sentence.start]
     chosen.sort(key=lambda t: t[1].sentence.start)
     return [ev for _, ev in chosen]
 

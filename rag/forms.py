@@ -164,7 +164,7 @@ def bullets(evidence: list[Evidence], language: Language) -> str:
 _REFERS_BACK = re.compile(
     r"^\W*(sie|er|es|ihm|ihr|ihre\w*|sein\w*|dies\w*|jene\w*|dabei|damit|dadurch|daher|deshalb|deswegen|darauf|"
     r"danach|dort|dazu|darüber|demnach|dafür|dagegen|letzter\w*|beide|he|she|it|its|they|their|them|this|these|"
-    r"that|those|such|there|therefore|thus|hence|both)\b(?!\s+(gibt|is\s+(said|tempting|possible)))",
+    r"that|those|such|there|therefore|thus|hence|both|als\s+solche\w*|as\s+such)\b(?!\s+(gibt|is\s+(said|tempting|possible)))",
     re.IGNORECASE,
 )
 

@@ -20,6 +20,7 @@ from .embedders import get_embedder
 from .evidence import (
     PREFER_BONUS,
     article_hits,
+    facet_pins,
     has_content_words,
     scored_sentences,
     select_overview,
@@ -29,7 +30,16 @@ from .evidence import (
 from .filters import Filters
 from .forms import refers_back
 from .neighbours import adjacent, preceding_sentence, sentence_key, with_enumerations
-from .question import Question, analyse, asks_for_more, parts, previous_answers, previous_user_questions
+from .question import (
+    Question,
+    analyse,
+    asks_for_more,
+    facets,
+    parts,
+    previous_answers,
+    previous_user_questions,
+    whole_article,
+)
 from .retrieve import HybridRetriever
 from .types import Evidence, History, Language
 
@@ -130,12 +140,14 @@ def prepare(snap: store.Snapshot, question: str, history: History = (), k: int =
             whole = scored_sentences(snap, article_hits(snap, scored[0][2]), q.standalone, svec, lang,
                                      _date_matcher(q.dates))
             if scored[0][2].score >= floor(scored[0][2]):
-                chosen = select_overview(snap, whole, floor, max_sentences=OVERVIEW_SENTENCES)
+                chosen = select_overview(snap, whole, floor, max_sentences=OVERVIEW_SENTENCES,
+                                         whole=whole_article(question))
                 return done(with_enumerations(snap, chosen, ENUMERATION_CAP))
         evidence = select_set(snap, scored, floor, spread=q.kind in ("multi", "comparison"), lead=overview,
                               per_article=OVERVIEW_SENTENCES if overview else 3,
                               max_sentences=OVERVIEW_SENTENCES if overview else 5,
-                              pinned=_best_per_part(snap, embedder, question, scored, floor))
+                              pinned=_best_per_part(snap, embedder, question, scored, floor)
+                              + facet_pins(scored, floor, facets(q.standalone), lambda ev: hit_language(snap, ev)))
         if not evidence:
             return done([ev for _, _, ev in scored[:3]], "the evidence is too weak")
         return done(with_enumerations(snap, evidence, ENUMERATION_CAP))

@@ -96,6 +96,10 @@ _DATE_Q = re.compile(
     r"in\s+(what|which)\s+(years?|period|centur)|(what|which)\s+(time\s+)?period)\w*\b",
     re.IGNORECASE,
 )
+# one question about two places ("When does he meet them in Hanoi and in Seoul?"): a sentence for each
+_TWO_PLACES = re.compile(
+    r"\b(in|im|auf|at|on|bei)\s+[A-ZÄÖÜ][\w-]+\s+(und|and|sowie|as\s+well\s+as)\s+((in|im|auf|at|on|bei)\s+)?"
+    r"[A-ZÄÖÜ][\w-]+")
 # "what happened / was geschah …" on a named date: the answer is the event, a sentence, not a span
 _HAPPEN = re.compile(r"^\W*(was|what)\b", re.IGNORECASE)
 
@@ -240,6 +244,47 @@ def parts(question: str) -> list[str]:
     return pieces if len(pieces) > 1 else [question]
 
 
+_NAME = re.compile(r"(?<![.?!:]\s)(?<!^)\b([A-ZÄÖÜ][\w-]{2,})")
+_NOT_NAME = frozenset("Was Wer Wie Wo Wann Warum What Who How Where When Why Which Und And The Der Die Das Den Dem Des "
+                      "Ein Eine Einer Artikel Text Texte Texten Artikeln Article Articles Text Texts".lower().split())
+
+
+_PLACE_BEFORE = re.compile(
+    r"\b(in|im|auf|nach|aus|bei|at|on|from|to|between|zwischen|über|about)\s+(der|dem|den|the)?\s*$", re.IGNORECASE)
+
+
+_WHOLE = re.compile(
+    r"\b(worum\s+geht|wovon\s+handel\w*|summar\w*|zusammenfassung|überblick|overview|the\s+gist|"
+    r"fasse\s+(\w+\s+){0,3}(artikel|text|bericht|meldung)\w*\s+(\w+\s+){0,8}zusammen|"
+    r"what\s+is\s+the\s+(article|text|report|story)\b|(main|key)\s+points|wichtigste[nr]?\s+(punkte|aussagen))\b",
+    re.IGNORECASE)
+_ABOUT_TOPIC = re.compile(
+    r"\b(was\s+(sagt|steht|berichtet|schreibt)\w*|what\s+do(es)?\s+.{0,40}\s+(say|report|tell|write)\s+about|"
+    r"zusammen,?\s+was)\b", re.IGNORECASE)
+
+
+def whole_article(question: str) -> bool:
+    """An overview of a whole article ("Worum geht es im Artikel über X?", "Summarize the text on X"): its
+    words only find the article; what it says about one topic ("What does the text say about the Bible
+    translation?") is not."""
+    return bool(_WHOLE.search(question)) and not _ABOUT_TOPIC.search(question)
+
+
+def facets(question: str) -> tuple[list[str], list[str]]:
+    """The names a question sets side by side ("in Hanoi and in Seoul", "Japan …, Malaysia", "Hawaii …
+    Vietnam"): its capitalised words, not at the start of the question or of a clause, without question
+    words and words for "article"/"text" (a German question's common nouns come along; the evidence step
+    keeps only the ones that single out a few sentences). Two lists: the names after a preposition
+    ("in Hawaii", "in Vietnam": what a question compares, however many sentences name them), the others."""
+    out: list[tuple[bool, str]] = []
+    text = question.strip()
+    for m in _NAME.finditer(text):
+        word = re.sub(r"(['’]s|s['’])$", "", m.group(1))
+        if word.lower() not in _NOT_NAME and word not in (w for _, w in out):
+            out.append((not _PLACE_BEFORE.search(text[:m.start()]), word))
+    return [w for other, w in out if not other], [w for other, w in out if other]
+
+
 def is_yes_no(question: str, language: Language) -> bool:
     if language == "en":
         return bool(_YESNO_EN.search(question))
@@ -266,7 +311,7 @@ def classify(question: str, language: Language | None = None) -> tuple[str, int 
         return "yesno", None
     if _COMPARISON.search(q):
         return "comparison", count
-    if _MULTI.search(q) and not _DATE_Q.search(q):
+    if (_MULTI.search(q) and not _DATE_Q.search(q)) or _TWO_PLACES.search(q):
         return "multi", count
     if count or _LIST.search(q):
         return "list", count

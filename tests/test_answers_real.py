@@ -29,6 +29,22 @@ def llm() -> str:
 
 
 @pytest.mark.parametrize(
+    ("question", "facts"),
+    [  # a whole article summed up by its themes; a comparison by each place's own sentence
+        ("Worum geht es in dem Artikel über den Besuch von Pete Hegseth in Hanoi?", ("Kriegsfolgen", "Phan Van Giang")),
+        ("How do Hegseth's aims in Hawaii differ from his aims in Vietnam?",
+         ("Kampfbereitschaft", "Verteidigungshandel")),
+        ("On which dates does Hegseth meet his counterparts in Hanoi and in Seoul?", ("2. November", "4. November")),
+    ],
+)
+def test_set_answers_cover_what_was_asked(e5_seed_index: Path, question: str, facts: tuple[str, ...]) -> None:
+    a = api.ask(question, llm="extractive", index_dir=e5_seed_index)
+    assert not a.abstained and len(a.citations) >= 2
+    for fact in facts:
+        assert fact in a.answer
+
+
+@pytest.mark.parametrize(
     ("question", "language", "fact"),
     [
         ("Wie viele Kisten mit sterblichen Überresten hat Vietnam an die USA zurückgegeben?", "de", "994"),

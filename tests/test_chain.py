@@ -217,6 +217,32 @@ def test_an_overview_of_one_article_stays_in_that_article(tmp_path: Path) -> Non
     assert answer.citations[0].quote.startswith("Nordheim eröffnete")  # the lead first
 
 
+def test_a_comparison_gets_the_sentence_about_each_place_not_the_one_listing_both(tmp_path: Path) -> None:
+    """The announcement naming every stop scores best for both parts; each place's own sentence is wanted."""
+    snap = _one_article_index(tmp_path, "Die Ministerin Kara Lind reist nach Nordheim und Südstadt, kündigte Kara Lind "
+                              "am Montag an. Kara Lind will in Nordheim und in Südstadt Schulen und Brücken besuchen."
+                              "\n\nIn Nordheim will Kara Lind die neue Brücke über die Lenne eröffnen.\n\n"
+                              "In Südstadt tut Kara Lind Schulbesuche: eine Schule am Hafen.\n\n"
+                              "Gestern regnete es in Bremen.\n")
+    answer = _final(_ask(snap, "Was will Kara Lind in Nordheim, und was tut Kara Lind in Südstadt?", None))
+    assert answer.kind == "comparison"
+    assert "Lenne" in answer.answer and "Hafen" in answer.answer and "Bremen" not in answer.answer
+
+
+def test_a_whole_article_summary_follows_its_themes_not_the_questions_words(tmp_path: Path) -> None:
+    """"Worum geht es im Artikel über X?": the sentences naming X are not the summary; the article's recurring
+    theme is, in sentences that stand alone ("Dabei …" needs the one before)."""
+    snap = _one_article_index(
+        tmp_path,
+        "Die Ministerin Kara Lind besuchte am Montag Nordheim.\n\nKara Lind dankte Nordheim für den Empfang.\n\n"
+        "Kara Lind lobte das Wetter in Nordheim.\n\nDer Hochwasserschutz an der Lenne ist das wichtigste "
+        "Thema der Stadt.\n\nFür den Hochwasserschutz an der Lenne fehlen der Stadt zwölf Millionen Euro.\n\n"
+        "Dabei sprach Kara Lind über Nordheim.\n\nDer Hochwasserschutz soll bis 2030 fertig sein.\n")
+    answer = _final(_ask(snap, "Worum geht es im Artikel über den Besuch von Kara Lind in Nordheim?", None))
+    assert answer.kind == "overview" and answer.citations[0].quote.startswith("Die Ministerin")  # the lead
+    assert answer.answer.count("Hochwasserschutz") >= 2 and "Dabei sprach" not in answer.answer
+
+
 def test_a_follow_up_is_answered_by_its_own_words_not_the_previous_answer(hashing_index: Path) -> None:
     """"Und was will er in Japan?" after a question on Malaysia: the Japan sentence, not Malaysia's again."""
     history = [{"role": "user", "content": "Wo nimmt Hegseth am Treffen der ASEAN-Verteidigungsminister teil?"}]

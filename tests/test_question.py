@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.question import analyse, classify, is_follow_up, parts, standalone_question
+from rag.question import analyse, classify, facets, is_follow_up, parts, standalone_question, whole_article
 
 VIETNAM = "Wie viele Kisten mit sterblichen Überresten hat Vietnam an die USA zurückgegeben?"
 
@@ -38,6 +38,10 @@ VIETNAM = "Wie viele Kisten mit sterblichen Überresten hat Vietnam an die USA z
         ("Was geschah am 2. November?", "event_date"),
         ("What happened on March 3?", "event_date"),
         ("Was wurde im Juli 2021 vereinbart?", "event_date"),
+        # one question about two places needs a sentence for each
+        ("On which dates does the minister meet them in Hanoi and in Seoul?", "multi"),
+        ("Wann war die Ministerin in Nordheim und in Südstadt?", "multi"),
+        ("Wann war die Ministerin in Nordheim?", "date"),
     ],
 )
 def test_kinds(question: str, kind: str) -> None:
@@ -87,6 +91,29 @@ def test_compound_questions_split_into_parts() -> None:
     assert parts("How many boxes were returned, compared with how many were identified?") == [
         "How many boxes were returned", "how many were identified"]
     assert parts("Wie viele Kisten gab Vietnam zurück?") == ["Wie viele Kisten gab Vietnam zurück?"]
+
+
+def test_facets_put_the_compared_places_first() -> None:
+    """What a comparison sets side by side ("in Hawaii" … "in Vietnam") before its subject ("Hegseth")."""
+    assert facets("How do Hegseth's aims in Hawaii differ from his aims in Vietnam?") == (
+        ["Hawaii", "Vietnam"], ["Hegseth"])
+    assert facets("Was will Hegseth in Japan erreichen, und was tut er in Malaysia?") == (
+        ["Japan", "Malaysia"], ["Hegseth"])
+    assert facets("Was steht im Artikel?") == ([], [])  # question words and "Artikel" are no names
+
+
+@pytest.mark.parametrize(
+    ("question", "whole"),
+    [
+        ("Worum geht es in dem Artikel über den Besuch in Hanoi?", True),
+        ("Summarize the text on computational complexity theory.", True),
+        ("Fasse den Text über Martin Luther zusammen.", True),
+        ("What does the Martin Luther text say about his Bible translation?", False),
+        ("Fasse zusammen, was der Artikel über die Zusammenarbeit berichtet.", False),
+    ],
+)
+def test_an_overview_of_a_whole_article_is_told_from_one_on_a_topic(question: str, whole: bool) -> None:
+    assert whole_article(question) is whole
 
 
 def test_analyse_names_dates_and_answer_types() -> None:
