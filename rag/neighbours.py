@@ -76,13 +76,51 @@ def _ordinal(sentence: str) -> int | None:
     return next((i for i, words in enumerate(ORDINALS) if word in words), None)
 
 
+# "In Hawaii wird er …. In Japan wird er …. In Malaysia …": items of a list written as parallel sentences
+_PLACE_OPENING = re.compile(r"^\W*(in|im|auf|bei|at|on)\s+[A-ZÄÖÜ][\w-]+", re.IGNORECASE)
+#: Consecutive sentences opening alike ("In <Name> …") that make a list.
+PARALLEL_MIN = 3
+
+
+def _opening(sentence: str) -> str | None:
+    m = _PLACE_OPENING.match(sentence)
+    return m.group(1).lower() if m and sentence[m.end(1):m.end(1) + 1].isspace() else None
+
+
+def parallel_run(snap: store.Snapshot, ev: Evidence) -> list[Evidence]:
+    """The run of consecutive sentences around `ev` that open alike with a place ("In Hawaii wird er …",
+    "In Japan wird er …", "In Malaysia …"), in order, when there are at least `PARALLEL_MIN`; else []."""
+    opening = _opening(ev.sentence.text)
+    if opening is None:
+        return []
+    before: list[Evidence] = []
+    cur: Evidence | None = ev
+    while len(before) < ENUMERATION_GAP:
+        cur = preceding_sentence(snap, cur) if cur is not None else None
+        if cur is None or _opening(cur.sentence.text) != opening:
+            break
+        before.insert(0, cur)
+    after = []
+    for item in following_sentences(snap, ev, ENUMERATION_GAP):
+        if _opening(item.sentence.text) != opening:
+            break
+        after.append(item)
+    run = [*before, ev, *after]
+    return run if len(run) >= PARALLEL_MIN else []
+
+
 def with_enumerations(snap: store.Snapshot, evidence: list[Evidence], cap: int) -> list[Evidence]:
     """A set answer that reaches an enumeration ("… in Bezug auf drei Inhalte. Erstens … [details]
     Zweitens … Drittens …") gets all its items: from the sentence that says "Erstens" (or the one that
-    announces it, right before), each next ordinal within `ENUMERATION_GAP` sentences; article order."""
+    announces it, right before), each next ordinal within `ENUMERATION_GAP` sentences; article order.
+    A list written as parallel sentences ("In Hawaii …. In Japan …. In Malaysia …") is taken whole too."""
     out = list(evidence)
     seen = {sentence_key(ev) for ev in evidence}
     for ev in evidence:
+        for item in parallel_run(snap, ev):
+            if sentence_key(item) not in seen:
+                seen.add(sentence_key(item))
+                out.append(item)
         after = following_sentences(snap, ev, ENUMERATION_GAP * len(ORDINALS))
         if _ordinal(ev.sentence.text) != 0:
             if not after or _ordinal(after[0].sentence.text) != 0:

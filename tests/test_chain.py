@@ -229,6 +229,18 @@ def test_a_comparison_gets_the_sentence_about_each_place_not_the_one_listing_bot
     assert "Lenne" in answer.answer and "Hafen" in answer.answer and "Bremen" not in answer.answer
 
 
+def test_a_list_written_as_parallel_sentences_is_taken_whole(tmp_path: Path) -> None:
+    """"In Nordheim …. In Südstadt …. In Oststadt …": reaching one item brings the others, in order."""
+    snap = _one_article_index(tmp_path, "Die Ministerin besucht diese Woche drei Städte. "
+                              "In Nordheim eröffnet die Ministerin Kara Lind auf ihrer Reise eine Brücke. "
+                              "In Südstadt besichtigt sie eine Schule. "
+                              "In Oststadt trifft sie den Bürgermeister.\n\nGestern regnete es in Bremen.\n")
+    answer = _final(_ask(snap, "Nenne die Termine der Ministerin Kara Lind auf ihrer Reise.", None))
+    assert answer.kind == "list"
+    positions = [answer.answer.find(town) for town in ("In Nordheim", "In Südstadt", "In Oststadt")]
+    assert -1 not in positions and positions == sorted(positions) and "Bremen" not in answer.answer
+
+
 def test_a_whole_article_summary_follows_its_themes_not_the_questions_words(tmp_path: Path) -> None:
     """"Worum geht es im Artikel über X?": the sentences naming X are not the summary; the article's recurring
     theme is, in sentences that stand alone ("Dabei …" needs the one before)."""
