@@ -24,7 +24,7 @@ from .filters import Filters
 from .forms import VERDICTS, bullets, extractive_short, quoted, single_text
 from .forms import snap as snap_span
 from .lang import detect_language
-from .neighbours import preceding_sentence
+from .neighbours import next_in_paragraph, preceding_sentence
 from .prepare import History, Prepared, hit_language, prepare
 from .prompts import ABSTAIN, build_judge_messages
 from .question import Question, analyse
@@ -45,6 +45,10 @@ JUDGE_UNSURE = "the language model was not sure that the best sentence answers t
 JUDGED_NO = "the language model found that the best sentence does not answer the question"
 NOT_CHECKED = "a quote of the closest sentence; no check confirmed that it answers the question"
 NOT_CHECKED_SET = "quotes of the closest sentences; not checked for meaning"
+
+
+#: A yes/no verdict reads the closest sentence together with the next one in its paragraph.
+WITH_NEXT = True
 
 
 def judged(p: Prepared, llm: BaseChatModel, snap: store.Snapshot, checks: dict[str, float] | None = None) -> Prepared:
@@ -235,9 +239,12 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
         the quote; none: the best sentence's outcome. Raises LLMError like any call of the model."""
         assert self.llm is not None
         best, *runners = p.candidates or p.evidence[:1]
-        first = verdict(p.standalone, best.sentence.text, context, p.language, source_language, self.llm)
+        # the sentence after often qualifies the closest one: the verdict reads both
+        nxt = next_in_paragraph(self.snap, best) if WITH_NEXT else None
+        first = verdict(p.standalone, best.sentence.text, context, p.language, source_language, self.llm,
+                        after=nxt.sentence.text if nxt else "")
         if first.short:
-            return p, first
+            return (replace(p, evidence=(*p.evidence[:2 if context else 1], nxt)) if nxt else p), first
         for ev in runners:
             reading = verdict(p.standalone, ev.sentence.text, "", p.language, hit_language(self.snap, ev), self.llm,
                               strict=True)

@@ -62,6 +62,15 @@ def following_sentences(snap: store.Snapshot, ev: Evidence, n: int) -> list[Evid
     return out
 
 
+def next_in_paragraph(snap: store.Snapshot, ev: Evidence) -> Evidence | None:
+    """The sentence right after `ev` in the same paragraph (no line break between them), or None."""
+    after = following_sentences(snap, ev, 1)
+    art = snap.articles.get(ev.article_id)
+    if not after or art is None or "\n" in art.text[ev.sentence.end : after[0].sentence.start]:
+        return None
+    return after[0]
+
+
 #: Enumerating words in order, German and English ("Erstens …, Zweitens …" / "First, … Second, …").
 ORDINALS = (("erstens", "first", "firstly"), ("zweitens", "second", "secondly"), ("drittens", "third", "thirdly"),
             ("viertens", "fourth", "fourthly"), ("fünftens", "fifth", "fifthly"))

@@ -74,11 +74,17 @@ class Reading:
 
 
 def verdict(question: str, sentence: str, context: str, language: Language, source_language: Language,
-            llm: BaseChatModel, strict: bool = False) -> Reading:
+            llm: BaseChatModel, strict: bool = False, after: str = "") -> Reading:
     """A yes/no question's verdict on one sentence: the yes/no word, or why there is none. `strict` (a
-    runner-up, not the closest sentence) holds it to `yes_no_doubt`'s strict rule."""
+    runner-up, not the closest sentence) holds it to `yes_no_doubt`'s strict rule. `after`: the next
+    sentence of the paragraph, read with it ("… 994 Kisten zurückgegeben. Die USA gaben bekannt, dass die
+    Identifizierung von 740 dieser Kisten abgeschlossen sei."); a "no" may rest on it, a "yes" must be
+    stated plainly in the sentence itself."""
     from .llms import for_role
 
+    claim = sentence
+    if after:
+        sentence = f"{sentence} {after}"
     if not_all(question, sentence):  # "alle 45?" where the sentence says "44 von 45": no, whatever the model says
         word = VERDICTS[language]["no"]
         return Reading(word, word)
@@ -100,7 +106,8 @@ def verdict(question: str, sentence: str, context: str, language: Language, sour
     if not found:
         return Reading(problem="the model could not tell yes or no from the sentence; showing the quote",
                        checks=checks)
-    doubt = yes_no_doubt(question, sentence, found, language, source_language, strict=strict)
+    doubt = yes_no_doubt(question, sentence if found == "no" else claim, found, language, source_language,
+                         strict=strict)
     if doubt:
         return Reading(problem=f"the model said {found}, but {doubt}; showing the quote", checks=checks)
     word = VERDICTS[language][found]

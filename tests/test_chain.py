@@ -651,7 +651,7 @@ def test_a_hedged_sentence_gets_no_yes(tmp_path: Path) -> None:
 
 # --- a yes/no question the closest sentence leaves open is decided by a runner-up -----------------
 
-PLANNED = ("Die neue Brücke über die Lenne in Nordheim ist aus Stahl und Beton, sagte die Stadt Nordheim. "
+PLANNED = ("Die neue Brücke über die Lenne in Nordheim ist aus Stahl und Beton, sagte die Stadt Nordheim.{}"
            "Die Baufirma hat sie jedoch {} selbst geplant.\n\nGestern regnete es in Bremen.\n")
 PLANNED_Q = "Hat die Baufirma die neue Brücke über die Lenne in Nordheim geplant?"
 
@@ -669,7 +669,7 @@ def _verdict_by_sentence(verdicts: dict[str, str]) -> RecordingChatModel:
 
 
 def test_a_yes_no_the_closest_sentence_leaves_open_is_decided_by_a_runner_up(tmp_path: Path) -> None:
-    snap = _one_article_index(tmp_path, PLANNED.format("nicht"))
+    snap = _one_article_index(tmp_path, PLANNED.format("\n\n", "nicht"))  # another paragraph: a runner-up
     model = _verdict_by_sentence({"jedoch nicht": "no"})
     answer = _final(_ask(snap, PLANNED_Q, model))
     asked = [p for p in model.prompts if p.startswith(f"system: {YESNO_SYSTEM}")]
@@ -678,12 +678,31 @@ def test_a_yes_no_the_closest_sentence_leaves_open_is_decided_by_a_runner_up(tmp
     assert [c.quote for c in answer.citations] == ["Die Baufirma hat sie jedoch nicht selbst geplant."]
 
 
+def test_a_yes_no_verdict_reads_the_next_sentence_of_the_paragraph(tmp_path: Path) -> None:
+    """"… aus Stahl und Beton. Die Baufirma hat sie jedoch nicht selbst geplant.": the sentence after the closest
+    one qualifies it; one verdict reads both and cites both. A "yes" still rests on the closest sentence alone:
+    a negation in the next one ("nicht rückzahlbar") does not cast doubt on it."""
+    snap = _one_article_index(tmp_path, PLANNED.format(" ", "nicht"))
+    model = _verdict_by_sentence({"jedoch nicht": "no"})
+    answer = _final(_ask(snap, PLANNED_Q, model))
+    asked = [p for p in model.prompts if p.startswith(f"system: {YESNO_SYSTEM}")]
+    assert len(asked) == 1 and "Stahl und Beton" in asked[0] and "jedoch nicht" in asked[0]
+    assert answer.answer.startswith("Nein [1]") and answer.verified and answer.short == "Nein"
+    assert [c.quote[:14] for c in answer.citations] == ["Die neue Brück", "Die Baufirma h"]
+    (tmp_path / "yes").mkdir()
+    snap = _one_article_index(tmp_path / "yes", "Die Stadt Nordheim kündigte eine neue Brücke über die Lenne an. "
+                              "Dadurch steigt die nicht rückzahlbare Hilfe des Landes auf 20 Millionen Euro.\n")
+    yes = _final(_ask(snap, "Hat die Stadt Nordheim eine neue Brücke über die Lenne angekündigt?",
+                      _verdict_by_sentence({"Nordheim": "yes"})))
+    assert yes.short == "Ja" and yes.verified
+
+
 def test_a_runner_ups_no_needs_a_negation_or_a_limit(tmp_path: Path) -> None:
     """A sentence other than the closest may be about something else: that it does not repeat the
     question's words carries no "no" there (it does for the closest sentence: "in Seoul" for "in Tokio")."""
     from rag.reading import yes_no_doubt
 
-    snap = _one_article_index(tmp_path, PLANNED.format("gestern"))
+    snap = _one_article_index(tmp_path, PLANNED.format("\n\n", "gestern"))
     answer = _final(_ask(snap, PLANNED_Q, _verdict_by_sentence({"gestern": "no"})))
     assert not answer.verified and not answer.answer.startswith("Nein") and "Stahl und Beton" in answer.answer
     assert "could not tell" in answer.reason  # the closest sentence's outcome stands
