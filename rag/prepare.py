@@ -64,6 +64,12 @@ SET_K = 8
 READ_CANDIDATES = 3
 
 
+#: Why a question is not answered when its best sentence is below the threshold.
+WEAK = "the evidence is too weak"
+#: A question of at most this many words that finds nothing alone is tried as a follow-up.
+ELLIPTIC_WORDS = 5
+
+
 @dataclass(frozen=True)
 class Prepared:
     question: str
@@ -90,9 +96,24 @@ def _date_matcher(dates: tuple[str, ...]) -> Any:
 
 def prepare(snap: store.Snapshot, question: str, history: History = (), k: int = 5,
             filters: Filters | None = None) -> Prepared:
-    """Question analysis, retrieval and evidence by kind: everything before the language model."""
+    """Question analysis, retrieval and evidence by kind: everything before the language model.
+
+    A short question that finds nothing on its own in a conversation ("Zu welchem Titel?", "After how many
+    joint operations?": elliptic, with no pronoun to show it) is asked again as a follow-up; it stays a
+    new topic when that finds nothing either."""
+    p = _prepare(snap, question, history, k, filters)
+    if (history and p.q is not None and not p.q.follow_up and p.abstain_reason == WEAK
+            and len(question.split()) <= ELLIPTIC_WORDS):
+        again = _prepare(snap, question, history, k, filters, follow=True)
+        if not again.abstain_reason:
+            return replace(again, retrieve_ms=p.retrieve_ms + again.retrieve_ms)
+    return p
+
+
+def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filters: Filters | None,
+             follow: bool = False) -> Prepared:
     t0 = time.perf_counter()
-    q = analyse(question, history)
+    q = analyse(question, history, follow)
     lang = q.language
 
     def done(evidence: Sequence[Evidence], reason: str = "", from_context: bool = False,
@@ -116,6 +137,10 @@ def prepare(snap: store.Snapshot, question: str, history: History = (), k: int =
         if has_content_words(question, lang):
             words = question
     scored = scored_sentences(snap, hits, words, svec, lang, _date_matcher(q.dates))
+    if q.follow_up:  # ranked by its own words, but its strength is the whole question's ("Zu welchem Titel?"
+        # after "Wer adelte Drogo 1047?" is far from every sentence alone): the closer of the two cosines
+        scored = [(s, vrow, replace(ev, score=max(ev.score, float(snap.sentence_vectors[vrow] @ qvec))))
+                  for s, vrow, ev in scored]
     if q.follow_up and asks_for_more(question):  # "… außerdem?": not a sentence the conversation gave
         answers = previous_answers(history)
         if answers:  # the answers quote their sentences
@@ -149,7 +174,7 @@ def prepare(snap: store.Snapshot, question: str, history: History = (), k: int =
                               pinned=_best_per_part(snap, embedder, question, scored, floor)
                               + facet_pins(scored, floor, facets(q.standalone), lambda ev: hit_language(snap, ev)))
         if not evidence:
-            return done([ev for _, _, ev in scored[:3]], "the evidence is too weak")
+            return done([ev for _, _, ev in scored[:3]], WEAK)
         return done(with_enumerations(snap, evidence, ENUMERATION_CAP))
     top = [ev for _, _, ev in scored[:3]]
     prefer = _date_matcher(q.dates)
@@ -161,7 +186,7 @@ def prepare(snap: store.Snapshot, question: str, history: History = (), k: int =
     # a sentence naming the date the question names is strong evidence ("Was geschah am 2. November?")
     named = PREFER_BONUS if prefer is not None and prefer(top[0].sentence.text) else 0.0
     if top[0].score + named < needed(top[0]):
-        return done(top, "the evidence is too weak")
+        return done(top, WEAK)
     # only sentences that are evidence on their own count: a weak third sentence would let its
     # numbers answer the question ("994 people were harmed by dioxin")
     kept = [top[0], *(ev for ev in top[1:] if ev.score >= needed(ev))]

@@ -187,11 +187,13 @@ def is_follow_up(question: str, language: Language) -> bool:
     return bool(_ANAPHOR.search(cleaned))
 
 
-def standalone_question(question: str, history: Sequence[Any], language: Language) -> tuple[str, bool]:
+def standalone_question(question: str, history: Sequence[Any], language: Language,
+                        follow: bool = False) -> tuple[str, bool]:
     """The question to retrieve with, and whether it follows up: a follow-up gets the conversation's
-    last self-contained question added ("Und wann war das? (Wie viele Kisten …?)")."""
+    last self-contained question added ("Und wann war das? (Wie viele Kisten …?)"). `follow`: take it as a
+    follow-up whatever its words (`prepare` does so for a short question that finds nothing alone)."""
     prev = previous_user_questions(history)
-    if not prev or not is_follow_up(question, language):
+    if not prev or not (follow or is_follow_up(question, language)):
         return question, False
     # the topic is the last question that stood on its own (a chain of follow-ups keeps the first)
     topic = prev[-1]
@@ -324,10 +326,11 @@ def classify(question: str, language: Language | None = None) -> tuple[str, int 
     return "factoid", None
 
 
-def analyse(question: str, history: Sequence[Any] = ()) -> Question:
-    """Language, kind, named dates and the standalone form of `question` in its conversation."""
+def analyse(question: str, history: Sequence[Any] = (), follow: bool = False) -> Question:
+    """Language, kind, named dates and the standalone form of `question` in its conversation (`follow`: as
+    a follow-up, see `standalone_question`)."""
     language = detect_language(question)
-    standalone, follow = standalone_question(question, history, language)
+    standalone, follow = standalone_question(question, history, language, follow)
     kind, count = classify(question, language)
     dates = tuple(m.group(0) for m in NAMED_DATE.finditer(question))
     atype = answer_type(question) if kind in ("factoid", "date") else None

@@ -263,6 +263,21 @@ def test_a_follow_up_is_answered_by_its_own_words_not_the_previous_answer(hashin
     assert "ASEAN" not in answer.citations[0].quote
 
 
+def test_an_elliptic_question_that_finds_nothing_alone_follows_up(tmp_path: Path) -> None:
+    """"Nach wie vielen Einsätzen?" has no pronoun to show that it follows up; alone it finds nothing, with the
+    conversation's topic it finds its sentence. A short question that finds nothing either way stays unanswered."""
+    snap = _one_article_index(tmp_path, "Vietnam gab nach 160 gemeinsamen Einsätzen 994 Kisten mit sterblichen "
+                              "Überresten an die Vereinigten Staaten zurück.\n\nGestern regnete es in Bremen.\n")
+    history = [{"role": "user", "content": "Wie viele Kisten mit sterblichen Überresten gab Vietnam an die "
+                                           "Vereinigten Staaten zurück?"}]
+    alone = _final(_ask(snap, "Nach wie vielen Einsätzen?", None))
+    assert alone.abstained
+    answer = _final(_ask(snap, "Nach wie vielen Einsätzen?", None, history))
+    assert not answer.abstained and "160" in answer.answer
+    other = _final(_ask(snap, "Wer gewann die Tour de France?", None, history))
+    assert other.abstained
+
+
 def test_a_follow_up_asking_what_else_gets_another_sentence(tmp_path: Path) -> None:
     """"… außerdem?" used to get the sentence that had just been given."""
     snap = _one_article_index(tmp_path, "Die neue Brücke in Nordheim verkürzt den Weg der Pendler um zehn Minuten."
