@@ -99,13 +99,15 @@ def prepare(snap: store.Snapshot, question: str, history: History = (), k: int =
     """Question analysis, retrieval and evidence by kind: everything before the language model.
 
     A short question that finds nothing on its own in a conversation ("Zu welchem Titel?", "After how many
-    joint operations?": elliptic, with no pronoun to show it) is asked again as a follow-up; it stays a
-    new topic when that finds nothing either."""
+    joint operations?": elliptic, with no pronoun to show it) is asked again as a follow-up, and taken as
+    one when the conversation's topic lifts the sentence the question found alone above the threshold."""
     p = _prepare(snap, question, history, k, filters)
     if (history and p.q is not None and not p.q.follow_up and p.abstain_reason == WEAK
             and len(question.split()) <= ELLIPTIC_WORDS):
         again = _prepare(snap, question, history, k, filters, follow=True)
-        if not again.abstain_reason:
+        # the conversation confirms what the question found alone, too weakly; it does not replace it
+        # ("Wie hoch ist der Eiffelturm?" after a question on Vietnam stays unanswered)
+        if not again.abstain_reason and p.evidence and sentence_key(again.evidence[0]) == sentence_key(p.evidence[0]):
             return replace(again, retrieve_ms=p.retrieve_ms + again.retrieve_ms)
     return p
 
