@@ -14,7 +14,7 @@ from __future__ import annotations
 import difflib
 import re
 
-from .lang import COUNT_WORDS, MONTH_NAMES, stem_tokens, tokenize
+from .lang import COUNT_WORDS, MONTH_NAMES, NUMBER_WORDS, ordinal_value, stem_tokens, tokenize
 from .types import Evidence, Language
 
 #: A citation as answers write it: [1], [1, 2], [1-3], [1 und 2] (the one pattern: the checks and the page).
@@ -72,8 +72,11 @@ def typed_candidates(sentence: str, question: str, atype: str | None) -> list[re
 
 
 def has_type(text: str, atype: str | None) -> bool:
+    """Whether `text` is of the asked type; an ordinal ("dritte", "third") is a number ("Die wievielte …?")."""
     pattern = _SPANS.get(atype or "")
-    return pattern is None or bool(pattern.search(text))
+    if pattern is None or pattern.search(text):
+        return True
+    return atype == "number" and any(ordinal_value(w) for w in re.findall(r"[^\W\d_]+", text))
 
 
 def extractive_short(sentence: str, question: str, atype: str | None, language: Language) -> tuple[str, bool]:
@@ -92,6 +95,20 @@ def extractive_short(sentence: str, question: str, atype: str | None, language: 
 
 
 _TRIM = " \t\n.,;:!?\"'„“”«»‚‘’()[]"
+
+
+def number_as_written(reply: str, source: str) -> str:
+    """A reply that is a bare number ("3", "3.") where the source writes it as a word ("die dritte
+    Ausstellung", "drei Ziele", "the third") becomes that word as the source writes it; else the reply."""
+    m = re.fullmatch(r"\s*(\d{1,2})\.?\s*", reply)
+    if not m or re.search(rf"(?<![\d.,]){m.group(1)}(?![\d,])", source):
+        return reply
+    n = int(m.group(1))
+    for word in re.finditer(r"[^\W\d_]+", source):
+        w = word.group(0)
+        if ordinal_value(w) == n or (NUMBER_WORDS.get(w.lower()) == n and n >= 2):
+            return w
+    return reply
 
 
 def snap(span: str, source: str) -> str | None:

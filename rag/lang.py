@@ -37,6 +37,23 @@ NUMBER_WORDS: dict[str, int] = {w: i for i, names in enumerate(_NUMBER_TABLE.spl
 #: Words that always name a count ("drei", "twelve", "eins"; not the article "ein"), as a regex alternation.
 COUNT_WORDS = "|".join(w for w, v in NUMBER_WORDS.items() if v >= 2 or w in ("eins", "one"))
 
+#: Ordinal number words 1–12 -> value, German (any ending: "dritte", "dritten") and English.
+_ORDINAL_TABLE = (
+    "erst first|zweit second|dritt third|viert fourth|fünft fifth|sechst sixth|siebt siebent seventh|"
+    "acht eighth|neunt ninth|zehnt tenth|elft eleventh|zwölft twelfth"
+)
+ORDINAL_STEMS: dict[str, int] = {w: i + 1 for i, names in enumerate(_ORDINAL_TABLE.split("|")) for w in names.split()}
+_ORDINAL = re.compile(r"^(" + "|".join(sorted(ORDINAL_STEMS, key=len, reverse=True)) + r")(e|en|er|es|em)?$")
+
+
+def ordinal_value(word: str) -> int | None:
+    """1 for "erste"/"ersten"/"first", 3 for "dritte"/"third" …; None for any other word."""
+    m = _ORDINAL.match(word.lower())
+    if not m or (m.group(1) in ("erst", "acht") and not m.group(2) and m.group(1) != "first"):
+        return None  # "erst" (only) and "acht" (eight) are not ordinals without an ending
+    return ORDINAL_STEMS[m.group(1)]
+
+
 _WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*", re.UNICODE)
 
 # Short, very frequent words decide short questions better than character statistics do. Words

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 
-from .forms import CITATION, VERDICTS, has_type, only_repeats, quoted, snap, too_long
+from .forms import CITATION, VERDICTS, has_type, number_as_written, only_repeats, quoted, snap, too_long
 from .lang import stem_tokens
 from .prompts import (
     YES_NO_UNCLEAR,
@@ -159,6 +159,7 @@ def read(question: str, q: Question, sentence: str, context: str, language: Lang
     lines = "".join(parts).strip().splitlines()
     reply = _CITES.sub("", lines[0]).strip() if lines else ""
     source = f"{context} {sentence}" if context else sentence
+    reply = number_as_written(reply, source)  # "3" for "die dritte Ausstellung": the sentence's word
     span, problem = check_short(reply, source, question, q.answer_type, q.kind, language, source_language)
     checks: dict[str, float] = {}
     unsure = ""

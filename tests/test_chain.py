@@ -306,6 +306,14 @@ def test_the_readers_span_is_the_short_answer_verified(hashing_index: Path) -> N
     assert KISTEN_DE in reader_prompt and "994" in reader_prompt and len(reader_prompt) < 1200
 
 
+def test_a_number_the_reader_gives_as_digits_is_shown_as_the_sentence_writes_it(tmp_path: Path) -> None:
+    """The reader answers "3" where the sentence says "die dritte Messe": not an invented number."""
+    snap = _one_article_index(tmp_path, "Nordheim richtet Ende 2026 die dritte Messe für Brückenbau an der Lenne "
+                              "aus.\n\nGestern regnete es in Bremen.\n")
+    answer = _final(_ask(snap, "Die wievielte Messe für Brückenbau richtet Nordheim an der Lenne aus?", scripted("3")))
+    assert not answer.abstained and answer.short == "dritte" and answer.answer.startswith("dritte [1]")
+
+
 @pytest.mark.parametrize(
     ("reply", "problem"),
     [

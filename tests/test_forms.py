@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from rag.forms import bullets, extractive_short, only_repeats, single_text, snap, typed_candidates
+from rag.forms import (
+    bullets,
+    extractive_short,
+    has_type,
+    number_as_written,
+    only_repeats,
+    single_text,
+    snap,
+    typed_candidates,
+)
 from rag.types import Evidence, Sentence
 
 KISTEN = ("Bis heute hat Vietnam nach 160 gemeinsamen Operationen insgesamt 994 Kisten mit sterblichen "
@@ -44,6 +53,27 @@ def test_typed_spans(sentence: str, question: str, short: str) -> None:
 
 def test_a_span_the_question_already_names_is_no_answer() -> None:
     assert typed_candidates("Am 2. November traf er 3 Minister.", "Was geschah am 2. November?", "date") == []
+
+
+@pytest.mark.parametrize(
+    ("reply", "source", "written"),
+    [
+        ("3", "Vietnam richtet die dritte Ausstellung Ende 2026 aus.", "dritte"),
+        ("3.", "Vietnam richtet die dritte Ausstellung aus.", "dritte"),
+        ("3", "The city named three goals.", "three"),
+        ("1", "It was the first visit.", "first"),
+        ("2026", "Vietnam richtet die dritte Ausstellung Ende 2026 aus.", "2026"),  # written as digits: kept
+        ("4", "Vietnam richtet die dritte Ausstellung aus.", "4"),  # not in the sentence: kept (and rejected)
+        ("8", "Er kam erst um acht.", "acht"),
+        ("1", "Er kam erst um acht.", "1"),  # "erst" (only) is no ordinal
+    ],
+)
+def test_a_number_the_sentence_writes_as_a_word_is_that_word(reply: str, source: str, written: str) -> None:
+    assert number_as_written(reply, source) == written
+
+
+def test_an_ordinal_answers_which_number() -> None:
+    assert has_type("dritte", "number") and has_type("the third", "number") and not has_type("Ausstellung", "number")
 
 
 def test_snap_finds_the_span_as_written_or_nothing() -> None:
