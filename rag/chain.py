@@ -47,10 +47,6 @@ NOT_CHECKED = "a quote of the closest sentence; no check confirmed that it answe
 NOT_CHECKED_SET = "quotes of the closest sentences; not checked for meaning"
 
 
-#: A yes/no verdict reads the closest sentence together with the next one in its paragraph.
-WITH_NEXT = True
-
-
 def judged(p: Prepared, llm: BaseChatModel, snap: store.Snapshot, checks: dict[str, float] | None = None) -> Prepared:
     """Ask the model whether the best sentence (read with the one before it) answers the question.
 
@@ -240,7 +236,7 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
         assert self.llm is not None
         best, *runners = p.candidates or p.evidence[:1]
         # the sentence after often qualifies the closest one: the verdict reads both
-        nxt = next_in_paragraph(self.snap, best) if WITH_NEXT else None
+        nxt = next_in_paragraph(self.snap, best)
         first = verdict(p.standalone, best.sentence.text, context, p.language, source_language, self.llm,
                         after=nxt.sentence.text if nxt else "")
         if first.short:

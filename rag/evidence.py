@@ -38,8 +38,6 @@ CENTRALITY_WEIGHT = 0.5
 #: Weight of the article's themes a sentence adds (its words that recur in the article and are not in
 #: a bullet yet, idf-weighted, as a share of the most any candidate adds) in an overview.
 THEME_WEIGHT = 0.05
-#: The same for an overview of a whole article, where the question's words do not rank its sentences.
-WHOLE_THEME_WEIGHT = 0.05
 #: How much a sentence from a paragraph that already gave a bullet counts against it in an overview.
 PARAGRAPH_PENALTY = 0.02
 
@@ -288,7 +286,7 @@ def select_overview(
     diversity: float = MMR_DIVERSITY,
     paragraph_penalty: float = PARAGRAPH_PENALTY,
     centrality: float = CENTRALITY_WEIGHT,
-    themes: float | None = None,
+    themes: float = THEME_WEIGHT,
     whole: bool = False,
 ) -> list[Evidence]:
     """The sentences that sum up one article for an overview question, in article order.
@@ -328,7 +326,6 @@ def select_overview(
     # the article's themes: words that recur in its sentences, weighted by how rare they are elsewhere
     weight = {t: idf.get((t, language), 1.0) for t, n in recurring.items() if n >= 2}
     covered: set[str] = set()
-    theme_weight = (WHOLE_THEME_WEIGHT if whole else THEME_WEIGHT) if themes is None else themes
 
     def new_themes(ev: Evidence) -> float:
         return sum(weight.get(t, 0.0) for t in words[ev.sentence.start] - covered)
@@ -352,7 +349,7 @@ def select_overview(
             if near >= DUPLICATE_COSINE:
                 continue
             value = (s - diversity * near - (paragraph_penalty if paragraph(ev) in used else 0.0)
-                     + theme_weight * gains[ev.sentence.start] / top_gain)
+                     + themes * gains[ev.sentence.start] / top_gain)
             if value > best_value:
                 best, best_value = item, value
         if best is None:

@@ -93,7 +93,7 @@ PARALLEL_MIN = 3
 
 def _opening(sentence: str) -> str | None:
     m = _PLACE_OPENING.match(sentence)
-    return m.group(1).lower() if m and sentence[m.end(1):m.end(1) + 1].isspace() else None
+    return m.group(1).lower() if m else None
 
 
 def parallel_run(snap: store.Snapshot, ev: Evidence) -> list[Evidence]:
