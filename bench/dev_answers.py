@@ -43,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--limit", type=int, default=None)
     p.add_argument("--kinds", default="", help="only these kinds, comma-separated (e.g. yesno,why)")
     p.add_argument("--unanswerable", action="store_true", help="only the unanswerable questions")
+    p.add_argument("--langs", default="", help="only questions in these languages, comma-separated (de, en)")
     p.add_argument("--out", default="dev_answers", help="name of the raw result file in bench/out/")
     p.add_argument("--judge-min", type=float, default=None, help="the judge's least P(yes) (rag.chain.JUDGE_MIN)")
     p.add_argument("--check-min", type=float, default=None, help="the check's least P(yes) (rag.reading.CHECK_MIN)")
@@ -65,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
         items = [it for it in items if it.kind in args.kinds.split(",")]
     if args.unanswerable:
         items = [it for it in items if not it.answerable]
+    if args.langs:
+        items = [it for it in items if it.language in args.langs.split(",")]
     items = items[:: args.every][: args.limit]
     index_dir = cached_index("dev", dev_articles(), args.embedder)
     results: dict[str, dict[str, object]] = {}

@@ -25,10 +25,11 @@ from .forms import VERDICTS, bullets, extractive_short, quoted, single_text
 from .forms import snap as snap_span
 from .lang import detect_language
 from .neighbours import next_in_paragraph, preceding_sentence
-from .prepare import History, Prepared, hit_language, prepare
+from .prepare import WEAK, History, Prepared, hit_language, prepare
 from .prompts import ABSTAIN, build_judge_messages
 from .question import Question, analyse
 from .reading import Reading, not_all, p_yes, read, verdict
+from .translation import render_question
 from .types import Answer, Citation, Evidence, Language, StreamEvent
 
 log = logging.getLogger(__name__)
@@ -125,6 +126,13 @@ def _unchecked_reason(short: str, unique: bool, from_context: bool) -> str:
     return NOT_CHECKED
 
 
+def wants_translation(snap: store.Snapshot, p: Prepared) -> bool:
+    """An English question whose evidence is German, not abstained for weak evidence (its strength is the
+    English question's own cosine either way, so a rendering would not change that)."""
+    return (p.language == "en" and bool(p.evidence) and p.abstain_reason != WEAK
+            and hit_language(snap, p.evidence[0]) != "en")
+
+
 def hit_language_of(p: Prepared, ev: Evidence) -> Language:
     return detect_language(ev.sentence.text) if ev.sentence.text else p.language
 
@@ -175,11 +183,13 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
         first = _elapsed(t0)
         base = evidence_answer(p, timings={"retrieve_ms": p.retrieve_ms, "total_ms": first}, llm=self.llm_name)
         yield StreamEvent("evidence", base.answer, base)
+        timings: dict[str, float] = {"retrieve_ms": p.retrieve_ms}
+        if self.llm is not None and wants_translation(self.snap, p):
+            p, base = self._translated(p, question, history, timings)
         if self.llm is None or base.abstained or (p.q and p.q.is_set):
             yield StreamEvent("final", base.answer, replace(base, timings={
-                "retrieve_ms": p.retrieve_ms, "first_token_ms": first, "total_ms": _elapsed(t0)}))
+                **timings, "first_token_ms": first, "total_ms": _elapsed(t0)}))
             return
-        timings: dict[str, float] = {"retrieve_ms": p.retrieve_ms}
         reading = Reading()
         checks: dict[str, float] = {}  # the model's P(yes) of each check that ran
         try:
@@ -226,6 +236,24 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
         timings["total_ms"] = _elapsed(t0)
         ans = evidence_answer(p, timings=timings, llm=self.llm_name, reason=reading.problem, reading=reading)
         yield StreamEvent("final", ans.answer, replace(ans, checks={**checks, **reading.checks}))
+
+    def _translated(self, p: Prepared, question: str, history: History,
+                    timings: dict[str, float]) -> tuple[Prepared, Answer]:
+        """The evidence again with the model's German rendering of the English question (`rag.translation`);
+        where the model fails or its rendering is unusable, the evidence stays as it was."""
+        assert self.llm is not None
+        t = time.perf_counter()
+        try:
+            rendering = render_question(question, self.llm)
+        except RagError as e:
+            log.warning("The German rendering of the question failed (%s); the English question alone chooses "
+                        "the sentences.", e)
+            rendering = ""
+        timings["translate_ms"] = _elapsed(t)
+        if rendering:
+            p = prepare(self.snap, question, history, self.k, self.filters, translation=rendering)
+            timings["retrieve_ms"] += p.retrieve_ms
+        return p, evidence_answer(p, timings=dict(timings), llm=self.llm_name)
 
     def _verdict(self, p: Prepared, q: Question, context: str, source_language: Language) -> tuple[Prepared, Reading]:
         """A yes/no question's verdict: the best sentence's (read with the sentence before it where it

@@ -41,7 +41,7 @@ from .question import (
     whole_article,
 )
 from .retrieve import HybridRetriever
-from .types import Evidence, History, Language
+from .types import Evidence, Hit, History, Language
 
 #: How much closer (cosine) the best sentence may be than one that gives the asked kind of answer.
 TYPE_MARGIN = 0.02
@@ -95,16 +95,20 @@ def _date_matcher(dates: tuple[str, ...]) -> Any:
 
 
 def prepare(snap: store.Snapshot, question: str, history: History = (), k: int = 5,
-            filters: Filters | None = None) -> Prepared:
+            filters: Filters | None = None, translation: str = "") -> Prepared:
     """Question analysis, retrieval and evidence by kind: everything before the language model.
+
+    `translation`: the question rendered in German by the model (`rag.translation`), for an English question
+    on German articles: it finds chunks too, and its words and vector join the English question's in ranking
+    the sentences; how strong the evidence is stays the English question's own cosine.
 
     A short question that finds nothing on its own in a conversation ("Zu welchem Titel?", "After how many
     joint operations?": elliptic, with no pronoun to show it) is asked again as a follow-up, and taken as
     one when the conversation's topic lifts the sentence the question found alone above the threshold."""
-    p = _prepare(snap, question, history, k, filters)
+    p = _prepare(snap, question, history, k, filters, translation=translation)
     if (history and p.q is not None and not p.q.follow_up and p.abstain_reason == WEAK
             and len(question.split()) <= ELLIPTIC_WORDS):
-        again = _prepare(snap, question, history, k, filters, follow=True)
+        again = _prepare(snap, question, history, k, filters, follow=True, translation=translation)
         # the conversation confirms what the question found alone, too weakly; it does not replace it
         # ("Wie hoch ist der Eiffelturm?" after a question on Vietnam stays unanswered)
         if not again.abstain_reason and p.evidence and sentence_key(again.evidence[0]) == sentence_key(p.evidence[0]):
@@ -113,7 +117,7 @@ def prepare(snap: store.Snapshot, question: str, history: History = (), k: int =
 
 
 def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filters: Filters | None,
-             follow: bool = False) -> Prepared:
+             follow: bool = False, translation: str = "") -> Prepared:
     t0 = time.perf_counter()
     q = analyse(question, history, follow)
     lang = q.language
@@ -134,11 +138,26 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
     hits = retriever.hits(q.standalone, language=lang, qvec=qvec)
     svec, words = qvec, q.standalone
     if q.follow_up:  # the topic finds the chunks; the sentence must answer the new question's own words
-        both = (1 - OWN_WEIGHT) * qvec + OWN_WEIGHT * np.asarray(embedder.embed_query(question), dtype=np.float32)
-        svec = (both / max(float(np.linalg.norm(both)), 1e-9)).astype(np.float32)
+        svec = _unit((1 - OWN_WEIGHT) * qvec + OWN_WEIGHT * np.asarray(embedder.embed_query(question), dtype=np.float32))
         if has_content_words(question, lang):
             words = question
-    scored = scored_sentences(snap, hits, words, svec, lang, _date_matcher(q.dates))
+    rank_vec, rank_words, rank_lang = svec, words, lang
+    if translation:  # the German rendering finds chunks too, and ranks the sentences with the question
+        tvec = np.asarray(embedder.embed_query(translation), dtype=np.float32)
+        if q.follow_up:  # the rendering is of the follow-up's own words: the topic still finds the chunks
+            tvec = _unit((1 - OWN_WEIGHT) * qvec + OWN_WEIGHT * tvec)
+        else:
+            known = {h.chunk.id for h in hits}
+            hits += [h for h in retriever.hits(translation, language="de", qvec=tvec) if h.chunk.id not in known]
+        rank_vec, rank_words, rank_lang = _unit(svec + tvec), translation, "de"
+
+    def ranked(among: list[Hit]) -> list[tuple[float, int, Evidence]]:
+        found = scored_sentences(snap, among, rank_words, rank_vec, rank_lang, _date_matcher(q.dates))
+        if translation:  # how strong the evidence is stays the question's own cosine (the calibrated one)
+            found = [(s, vrow, replace(ev, score=float(snap.sentence_vectors[vrow] @ svec))) for s, vrow, ev in found]
+        return found
+
+    scored = ranked(hits)
     if q.follow_up:  # ranked by its own words, but its strength is the whole question's ("Zu welchem Titel?"
         # after "Wer adelte Drogo 1047?" is far from every sentence alone): the closer of the two cosines
         scored = [(s, vrow, replace(ev, score=max(ev.score, float(snap.sentence_vectors[vrow] @ qvec))))
@@ -164,8 +183,8 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
 
         overview = q.kind == "overview"
         if overview:  # one article summed up: its lead and the sentences closest to the question, per paragraph
-            whole = scored_sentences(snap, article_hits(snap, scored[0][2]), q.standalone, svec, lang,
-                                     _date_matcher(q.dates))
+            whole = ranked(article_hits(snap, scored[0][2])) if translation else scored_sentences(
+                snap, article_hits(snap, scored[0][2]), q.standalone, svec, lang, _date_matcher(q.dates))
             if scored[0][2].score >= floor(scored[0][2]):
                 chosen = select_overview(snap, whole, floor, max_sentences=OVERVIEW_SENTENCES,
                                          whole=whole_article(question))
@@ -209,6 +228,10 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
             if ev.score >= needed(ev) - SET_MARGIN and adjacent(snap, best, ev):
                 return done([best, ev], with_before=ev.sentence.start < best.sentence.start, candidates=cands)
     return done([best], candidates=cands)
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    return (v / max(float(np.linalg.norm(v)), 1e-9)).astype(np.float32)
 
 
 def _best_sentences(snap: store.Snapshot, asked: list[str], k: int) -> set[tuple[str, int]]:

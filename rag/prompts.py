@@ -180,3 +180,21 @@ CHECK_SHOTS: list[tuple[str, str]] = [
 def build_check_messages(question: str, answer: str, sentence: str, context: str = "") -> list[BaseMessage]:
     last = f"{_sentence_block(sentence, context)}\nQuestion: {question.strip()}\nAnswer: {answer.strip()}"
     return _with_shots(CHECK_SYSTEM, CHECK_SHOTS, last)
+
+
+# --- an English question in the articles' German: finds the German sentence that answers it -------
+
+TRANSLATE_SYSTEM = (
+    "Translate the user's English question into German. Keep names, numbers and dates exactly as "
+    "written. Reply with the German question only."
+)
+# Fictional, like every example here.
+TRANSLATE_SHOTS: list[tuple[str, str]] = [
+    ("When did the city of Feldkirch open its new bridge?", "Wann eröffnete die Stadt Feldkirch ihre neue Brücke?"),
+    ("How many workers did Nordwerk lay off in 2019?", "Wie viele Arbeiter entließ Nordwerk im Jahr 2019?"),
+    ("Why did Jana Ostrowski leave the company?", "Warum verließ Jana Ostrowski das Unternehmen?"),
+]
+
+
+def build_translation_messages(question: str) -> list[BaseMessage]:
+    return _with_shots(TRANSLATE_SYSTEM, TRANSLATE_SHOTS, " ".join(question.split()))

@@ -18,7 +18,15 @@ from langchain_core.runnables import Runnable
 from rag import api, store
 from rag.chain import NOT_CHECKED, NOT_CHECKED_SET, AnswerFlow, prepare
 from rag.errors import LLMError
-from rag.prompts import ABSTAIN, CHECK_SYSTEM, JUDGE_SYSTEM, READER_SYSTEM, READER_SYSTEM_EN, YESNO_SYSTEM
+from rag.prompts import (
+    ABSTAIN,
+    CHECK_SYSTEM,
+    JUDGE_SYSTEM,
+    READER_SYSTEM,
+    READER_SYSTEM_EN,
+    TRANSLATE_SYSTEM,
+    YESNO_SYSTEM,
+)
 from tests.fakes import Graded, RecordingChatModel
 
 KISTEN_DE = "Wie viele Kisten mit sterblichen Überresten hat Vietnam zurückgegeben?"
@@ -28,8 +36,9 @@ KISTEN_SENTENCE = ("Bis heute hat Vietnam nach 160 gemeinsamen Operationen insge
 
 
 def scripted(reader: str = "994 Kisten", judge: str = "yes", yesno: str = "yes", check: str = "yes",
-             seen: list[str] | None = None) -> RecordingChatModel:
-    """A fake whose reply depends on which prompt it gets (the system text says which)."""
+             seen: list[str] | None = None, translation: str = "") -> RecordingChatModel:
+    """A fake whose reply depends on which prompt it gets (the system text says which). Its German rendering
+    of an English question is `translation` ("" is none usable: the English question alone chooses)."""
     def reply(messages: list[BaseMessage]) -> str:
         system = str(messages[0].content)
         if seen is not None:
@@ -40,6 +49,8 @@ def scripted(reader: str = "994 Kisten", judge: str = "yes", yesno: str = "yes",
             return yesno
         if system == CHECK_SYSTEM:
             return check
+        if system == TRANSLATE_SYSTEM:
+            return translation
         assert system in (READER_SYSTEM, READER_SYSTEM_EN)
         return reader
     return RecordingChatModel(reply)
@@ -733,3 +744,55 @@ def test_a_runner_ups_no_needs_a_negation_or_a_limit(tmp_path: Path) -> None:
     assert yes_no_doubt(tokio, seoul, "no", "de", "de") == ""
     assert "neither negates" in yes_no_doubt(tokio, seoul, "no", "de", "de", strict=True)
 
+
+
+# --- an English question on German articles: the model's German rendering helps choose ------------------
+
+NORDWERK = ("Die Firma Nordwerk aus Feldkirch baut seit 1998 Maschinen in Linz.\n\n"
+            "Im Mai schloss Nordwerk die Fabrik in Linz, weil die Aufträge ausblieben.\n")
+NORDWERK_Q = "Why did Nordwerk from Feldkirch close the factory in Linz?"
+CLOSED = "Im Mai schloss Nordwerk die Fabrik in Linz, weil die Aufträge ausblieben."
+
+
+def test_an_english_question_chooses_its_german_sentence_with_the_models_rendering(tmp_path: Path) -> None:
+    """Across languages only the vectors compare the question with a sentence; the names it shares with the
+    wrong one win. The German rendering's words ("schloss", "Fabrik") find the sentence that answers; the judge
+    and the reader still get the user's English question."""
+    snap = _one_article_index(tmp_path, NORDWERK)
+    alone = _final(_ask(snap, NORDWERK_Q, None))
+    assert [c.quote for c in alone.citations] == ["Die Firma Nordwerk aus Feldkirch baut seit 1998 Maschinen in Linz."]
+    model = scripted(reader="because orders stayed away", translation="Warum schloss Nordwerk die Fabrik in Linz?")
+    events = _ask(snap, NORDWERK_Q, model)
+    answer = _final(events)
+    assert events[0].kind == "evidence" and "1998" in events[0].text  # the instant quote comes first, as before
+    assert answer.citations[0].quote == CLOSED and "translate_ms" in answer.timings
+    judged = [p for p in model.prompts if p.startswith(f"system: {JUDGE_SYSTEM}")]
+    assert len(judged) == 1 and NORDWERK_Q in judged[0] and "Warum schloss" not in judged[0]
+
+
+@pytest.mark.parametrize("reply", ["Why did Nordwerk close the factory in Linz?", "", "Warum schloss Nordwerk 1997 die "
+                                   "Fabrik?\nDie Fabrik in Linz"])
+def test_a_rendering_that_is_not_german_or_changes_a_number_is_not_used(tmp_path: Path, reply: str) -> None:
+    from rag.translation import usable_rendering
+
+    snap = _one_article_index(tmp_path, NORDWERK)
+    question = NORDWERK_Q.replace("Linz", "Linz in 1998")
+    assert usable_rendering(question, reply) == ""
+    answer = _final(_ask(snap, question, scripted(translation=reply)))
+    assert "1998" in answer.citations[0].quote  # the English question alone chose, as without a model
+    assert usable_rendering(NORDWERK_Q, "„Warum schloss Nordwerk die Fabrik in Linz?“\nExtra") == \
+        "Warum schloss Nordwerk die Fabrik in Linz?"
+
+
+def test_a_german_question_or_a_failing_model_asks_for_no_rendering(tmp_path: Path) -> None:
+    snap = _one_article_index(tmp_path, NORDWERK)
+    seen: list[str] = []
+    _final(_ask(snap, "Warum schloss Nordwerk die Fabrik in Linz?", scripted(seen=seen)))
+    assert seen and TRANSLATE_SYSTEM not in seen
+
+    def fail(messages: list[BaseMessage]) -> str:
+        if str(messages[0].content) == TRANSLATE_SYSTEM:
+            raise LLMError("the model server stopped")
+        return "yes"
+    answer = _final(_ask(snap, NORDWERK_Q, RecordingChatModel(fail)))  # the judge's and reader's fakes still answer
+    assert "1998" in answer.citations[0].quote and not answer.abstained
