@@ -56,9 +56,9 @@ def main(argv: list[str] | None = None) -> int:
     abstained = dict.fromkeys(counts, 0)
     for it in items:
         golds = [g.lower() for g in it.answers]
+        rendering = usable_rendering(it.question, replies.get(it.id, ""))
         for name, prep in (("English question alone", prepare(snap, it.question)),
-                           ("with the German rendering", prepare(snap, it.question,
-                                                                 translation=usable_rendering(it.question, replies.get(it.id, "")))),
+                           ("with the German rendering", prepare(snap, it.question, translation=rendering)),
                            ("the German question (human)", prepare(snap, german[it.id].question))):
             abstained[name] += bool(prep.abstain_reason)
             counts[name] += bool(prep.evidence) and not prep.abstain_reason and any(

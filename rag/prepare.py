@@ -41,7 +41,7 @@ from .question import (
     whole_article,
 )
 from .retrieve import HybridRetriever
-from .types import Evidence, Hit, History, Language
+from .types import Evidence, History, Hit, Language
 
 #: How much closer (cosine) the best sentence may be than one that gives the asked kind of answer.
 TYPE_MARGIN = 0.02
@@ -138,7 +138,8 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
     hits = retriever.hits(q.standalone, language=lang, qvec=qvec)
     svec, words = qvec, q.standalone
     if q.follow_up:  # the topic finds the chunks; the sentence must answer the new question's own words
-        svec = _unit((1 - OWN_WEIGHT) * qvec + OWN_WEIGHT * np.asarray(embedder.embed_query(question), dtype=np.float32))
+        own = np.asarray(embedder.embed_query(question), dtype=np.float32)
+        svec = _unit((1 - OWN_WEIGHT) * qvec + OWN_WEIGHT * own)
         if has_content_words(question, lang):
             words = question
     rank_vec, rank_words, rank_lang = svec, words, lang
