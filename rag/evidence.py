@@ -269,6 +269,34 @@ def facet_pins(
     return pins
 
 
+#: A list of names in a sentence: "Hawaii, Japan, Malaysia, Vietnam und Südkorea" (three or more).
+_ENUMERATION = re.compile(r"[A-ZÄÖÜ][\w-]+(?:\s*,\s*[A-ZÄÖÜ][\w-]+)+\s*,?\s+(?:und|and|sowie|oder|or)\s+[A-ZÄÖÜ][\w-]+")
+
+
+def _names(name: str, text: str) -> bool:
+    return re.search(rf"\b{re.escape(name)}", text) is not None
+
+
+def _listed(name: str, text: str) -> bool:
+    return any(_names(name, m.group(0)) for m in _ENUMERATION.finditer(text))
+
+
+def promote_specific(evidence: list[Evidence], names: Sequence[str], margin: float) -> list[Evidence]:
+    """A best sentence that names what the question asks about only in a list ("… eine Reise antritt und Hawaii,
+    Japan, Malaysia, Vietnam und Südkorea besucht") announces it; a sentence within `margin` (cosine) that
+    names it on its own ("In Malaysia wird er am Treffen … teilnehmen") states the fact, and goes first."""
+    if len(evidence) < 2:
+        return evidence
+    listed = [n for n in names if _listed(n, evidence[0].sentence.text)]
+    if not listed:
+        return evidence
+    for i, ev in enumerate(evidence[1:], start=1):
+        text = ev.sentence.text
+        if ev.score >= evidence[0].score - margin and all(_names(n, text) and not _listed(n, text) for n in listed):
+            return [ev, *evidence[:i], *evidence[i + 1 :]]
+    return evidence
+
+
 def article_hits(snap: store.Snapshot, like: Hit | Evidence) -> list[Hit]:
     """Every chunk of `like`'s article as a Hit (with its title, link and date), in article order."""
     return [Hit(rank=i + 1, score=0.0, chunk=snap.chunks[row], title=like.title, url=like.url, date=like.date,

@@ -21,6 +21,7 @@ from .evidence import (
     PREFER_BONUS,
     article_hits,
     facet_pins,
+    promote_specific,
     has_content_words,
     scored_sentences,
     select_overview,
@@ -45,6 +46,9 @@ from .types import Evidence, History, Hit, Language
 
 #: How much closer (cosine) the best sentence may be than one that gives the asked kind of answer.
 TYPE_MARGIN = 0.02
+#: How much closer (cosine) a sentence that names what the question asks about only in a list may be than
+#: one that names it on its own (`promote_specific`).
+SPECIFIC_MARGIN = 0.03
 #: A list, overview or comparison takes sentences this much below the answer threshold.
 SET_MARGIN = 0.03
 #: Bullets of an overview (a list, comparison or multi-article answer has at most five).
@@ -212,7 +216,9 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
     # only sentences that are evidence on their own count: a weak third sentence would let its
     # numbers answer the question ("994 people were harmed by dioxin")
     kept = [top[0], *(ev for ev in top[1:] if ev.score >= needed(ev))]
-    evidence = promote_answer_type(kept, question, q.answer_type, TYPE_MARGIN)
+    places, others = facets(q.text)
+    evidence = promote_answer_type(promote_specific(kept, [*places, *others], SPECIFIC_MARGIN), question,
+                                   q.answer_type, TYPE_MARGIN)
     best = evidence[0]
     cands = [best, *(ev for ev in evidence if ev is not best)][:READ_CANDIDATES]  # evidence on their own only
     if q.answer_type and not gives_answer_type(best.sentence.text, question, q.answer_type):

@@ -80,3 +80,21 @@ def test_a_near_tied_sentence_with_the_date_goes_first() -> None:
     # numbers are not promoted: an on-topic how-many question the articles do not answer must abstain
     many = "Wie viele Soldaten gelten als vermisst?"
     assert promote_answer_type([best, _ev("Es gab 160 Einsätze.", 0.839)], many, "number", 0.02)[0] is best
+
+
+def test_a_sentence_naming_the_asked_place_on_its_own_beats_a_list_of_places() -> None:
+    """"An welchem Treffen nimmt Hegseth in Malaysia teil?": the announcement listing every stop is close to any
+    question about the trip; the sentence about Malaysia alone states the fact."""
+    from rag.evidence import promote_specific
+    from rag.question import facets
+
+    listing = _ev("Er reist nach Hawaii, Japan, Malaysia, Vietnam und Südkorea.", 0.867)
+    other = _ev("In Hawaii wird er den Kommandeur treffen.", 0.862)
+    specific = _ev("In Malaysia wird er am Treffen der ASEAN-Verteidigungsminister teilnehmen.", 0.850)
+    places, names = facets("An welchem Treffen nimmt Hegseth in Malaysia teil?")
+    assert promote_specific([listing, other, specific], [*places, *names], 0.03) == [specific, listing, other]
+    far = _ev(specific.sentence.text, 0.80)  # not close enough to overrule the closer sentence
+    assert promote_specific([listing, other, far], [*places, *names], 0.03) == [listing, other, far]
+    # a question about what the list is (the stops) keeps it; so does a best sentence that is no list
+    assert promote_specific([listing, specific], ["Asien"], 0.03) == [listing, specific]
+    assert promote_specific([other, specific], ["Malaysia"], 0.03) == [other, specific]
