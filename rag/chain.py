@@ -30,6 +30,7 @@ from .prompts import ABSTAIN, build_judge_messages
 from .question import Question, analyse
 from .reading import Reading, not_all, p_yes, read, verdict
 from .translation import render_question
+from .verify import names_missing
 from .types import Answer, Citation, Evidence, Language, StreamEvent
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,7 @@ JUDGE_FIRM = 0.9
 JUDGE_UNSURE = "the language model was not sure that the best sentence answers the question (P(yes) {p:.2f}), " \
     "and its answer “{said}” is not in it"
 JUDGED_NO = "the language model found that the best sentence does not answer the question"
+NOT_MENTIONED = "no sentence close to the question mentions {name}"
 NOT_CHECKED = "a quote of the closest sentence; no check confirmed that it answers the question"
 NOT_CHECKED_SET = "quotes of the closest sentences; not checked for meaning"
 
@@ -274,4 +276,10 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
                               strict=True)
             if reading.short:
                 return replace(p, evidence=(ev,), from_context=False, with_before=False), reading
+        if p.language != source_language:  # across languages a name of the question that no sentence read
+            # mentions ("Did North Korea react …?") is what the articles do not say
+            read_ = [ev.sentence.text for ev in (best, *runners)] + ([nxt.sentence.text] if nxt else [])
+            absent = names_missing(q.text.split(maxsplit=1)[-1], read_)
+            if absent:
+                return replace(p, abstain_reason=NOT_MENTIONED.format(name=absent[0])), Reading()
         return p, first

@@ -796,3 +796,14 @@ def test_a_german_question_or_a_failing_model_asks_for_no_rendering(tmp_path: Pa
         return "yes"
     answer = _final(_ask(snap, NORDWERK_Q, RecordingChatModel(fail)))  # the judge's and reader's fakes still answer
     assert "1998" in answer.citations[0].quote and not answer.abstained
+
+
+def test_an_english_yes_no_about_a_name_no_sentence_mentions_is_not_answered(tmp_path: Path) -> None:
+    """"Did Nordwerk close a factory in Graz?" where the sentences read speak of Linz only: the articles do not
+    say, so the answer is the abstention, not an unchecked quote about Linz. A name they mention keeps the
+    verdict's outcome."""
+    snap = _one_article_index(tmp_path, NORDWERK)
+    answer = _final(_ask(snap, "Did Nordwerk from Feldkirch close its factory in Graz?", scripted(yesno="yes")))
+    assert answer.abstained and "Graz" in answer.reason and answer.answer == ABSTAIN["en"]
+    linz = _final(_ask(snap, "Did Nordwerk from Feldkirch close its factory in Linz?", scripted(yesno="unclear")))
+    assert not linz.abstained and "yes or no" in linz.reason and linz.citations
