@@ -30,8 +30,8 @@ from .prompts import ABSTAIN, build_judge_messages
 from .question import Question, analyse
 from .reading import Reading, not_all, p_yes, read, verdict
 from .translation import render_question
-from .verify import names_missing
 from .types import Answer, Citation, Evidence, Language, StreamEvent
+from .verify import names_missing
 
 log = logging.getLogger(__name__)
 
