@@ -35,8 +35,29 @@ def _new_matches(pattern: re.Pattern[str], sentence: str, question: str) -> bool
     return any(m.group(0).lower() not in asked for m in pattern.finditer(sentence))
 
 
+#: The date a report was made, not the date of what it reports: "kündigte am 26. Oktober an, dass …",
+#: "teilte am Montag mit", "announced on October 26 that …", "said on Monday".
+_ANNOUNCED = re.compile(
+    rf"\b(kündigt\w*|angekündigt|teilt\w*|gab|gibt|sagt\w*|erklärt\w*|bestätigt\w*|meldet\w*|announc\w*|said|"
+    rf"says|stated|confirmed|reported|told)\s+(?:[\w-]+\s+){{0,3}}?(?:am|on)\s+"
+    rf"(?:\d{{1,2}}\.?\s*(?:{MONTH_NAMES})|(?:{MONTH_NAMES})\s+\d{{1,2}}|montag|dienstag|mittwoch|donnerstag|"
+    rf"freitag|samstag|sonntag|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\w*",
+    re.IGNORECASE,
+)
+_ABOUT_REPORT = re.compile(r"\b(kündig|angekündigt|ankündig|mitgeteilt|bekannt|announc|said|sagt|bestätig|confirm"
+                           r"|report|meldet|gemeldet)", re.IGNORECASE)
+
+
+def without_report_dates(sentence: str, question: str) -> str:
+    """The sentence without the dates on which something was announced or said, unless the question asks
+    about the announcement ("Wann wurde die Reise angekündigt?"): "Das Ministerium kündigte am 26. Oktober
+    an, dass Hegseth Japan besucht" gives no date of the visit."""
+    return sentence if _ABOUT_REPORT.search(question) else _ANNOUNCED.sub(" ", sentence)
+
+
 def gives_answer_type(sentence: str, question: str, kind: str | None) -> bool:
-    """Whether the sentence holds something of the asked kind that the question itself does not."""
+    """Whether the sentence holds something of the asked kind that the question itself does not (for a date,
+    not only the date a report was made, `without_report_dates`)."""
     if kind == "percent":
         return _new_matches(PERCENT_SPAN, sentence, question)
     if kind == "duration":
@@ -44,7 +65,7 @@ def gives_answer_type(sentence: str, question: str, kind: str | None) -> bool:
     if kind == "number":
         return _new_matches(_NUMBER_IN, sentence, question)
     if kind == "date":
-        return _new_matches(_DATE_IN, sentence, question)
+        return _new_matches(_DATE_IN, without_report_dates(sentence, question), question)
     return True
 
 

@@ -352,15 +352,20 @@ def test_a_date_of_another_event_in_the_sentence_is_caught_by_the_check(tmp_path
     assert right.verified and right.short == "1998"
 
 
-def test_a_date_of_another_event_or_an_invented_one_is_never_verified(hashing_index: Path) -> None:
-    """The trip was announced on 26 October; the visit to Japan has no date in the articles."""
+def test_a_date_of_another_event_or_an_invented_one_is_never_verified(hashing_index: Path, tmp_path: Path) -> None:
+    """The trip was announced on 26 October; the visit to Japan has no date in the articles: the announcement's
+    date is no date of the visit, so the question is not answered, before any model is asked."""
     question = "Wann besucht Minister Pete Hegseth auf seiner Reise in den Indo-Pazifik Japan?"
     seen: list[str] = []
-    announced = _final(_ask(hashing_index, question, scripted("26. Oktober", check="no", seen=seen)))
-    assert CHECK_SYSTEM in seen and not announced.verified and "does not give" in announced.reason
-    invented = _final(_ask(hashing_index, question, scripted("3. März")))
+    announced = _final(_ask(hashing_index, question, scripted("26. Oktober", seen=seen)))
+    assert announced.abstained and "gives no date" in announced.reason and seen == []
+    assert _final(_ask(hashing_index, question, None)).abstained  # the same without a model
+    (tmp_path / "nordwerk").mkdir()
+    snap = _one_article_index(tmp_path / "nordwerk", "Nordwerk wurde 1998 in Graz gegründet und zog 2005 nach Linz.\n")
+    moved = "Wann zog Nordwerk nach Linz?"
+    invented = _final(_ask(snap, moved, scripted("3. März")))
     assert not invented.verified and "3. März" not in invented.answer and "not in the sentence" in invented.reason
-    refused = _final(_ask(hashing_index, question, scripted("26. Oktober", judge="no")))
+    refused = _final(_ask(snap, moved, scripted("2005", judge="no")))
     assert refused.abstained and refused.answer == ABSTAIN["de"] and "does not answer" in refused.reason
 
 
@@ -459,11 +464,11 @@ def test_a_hesitant_check_keeps_the_quote_flagged(hashing_index: Path, monkeypat
 
 
 def test_an_invented_answer_after_an_unsure_judge_abstains(hashing_index: Path) -> None:
-    """An on-topic question the articles do not answer: the judge hesitates, and the reader, asked for the
-    answer, writes a date the sentence does not hold. Two doubts: abstain. A firm judge keeps the quote."""
+    """The judge hesitates, and the reader, asked for the answer, writes a date the sentence does not hold (as
+    on an on-topic question the articles do not answer). Two doubts: abstain. A firm judge keeps the quote."""
     from rag.chain import JUDGE_FIRM
 
-    question = "Wann besucht Minister Pete Hegseth auf seiner Reise in den Indo-Pazifik Japan?"
+    question = "Wann leitete General Phan Van Giang die Begrüßungszeremonie für Hegseth?"
     unsure = Graded("yes", yes=round(JUDGE_FIRM - 0.1, 2), no=round(1.1 - JUDGE_FIRM, 2))
     doubted = _final(_ask(hashing_index, question, scripted("3. März", judge=unsure)))
     assert doubted.abstained and doubted.answer == ABSTAIN["de"] and "“3. März” is not in it" in doubted.reason

@@ -98,3 +98,16 @@ def test_a_sentence_naming_the_asked_place_on_its_own_beats_a_list_of_places() -
     # a question about what the list is (the stops) keeps it; so does a best sentence that is no list
     assert promote_specific([listing, specific], ["Asien"], 0.03) == [listing, specific]
     assert promote_specific([other, specific], ["Malaysia"], 0.03) == [other, specific]
+
+
+def test_the_date_a_report_was_made_is_not_the_date_of_what_it_reports() -> None:
+    """"Das Ministerium kündigte am 26. Oktober an, dass Hegseth Japan besucht": no date of the visit; asked
+    about the announcement, it is the answer."""
+    announced = "Das Ministerium kündigte am 26. Oktober an, dass Minister Hegseth Japan besucht."
+    assert not gives_answer_type(announced, "An welchem Tag besucht Hegseth Japan?", "date")
+    assert gives_answer_type(announced, "Wann wurde die Reise angekündigt?", "date")
+    assert gives_answer_type(announced, "When was the trip announced?", "date")
+    said = "The ministry said on Monday that he visits Japan."
+    assert not gives_answer_type(said, "When does he visit Japan?", "date")
+    assert gives_answer_type("The ministry announced on October 26 that he will visit Japan on November 3.",
+                             "When will he visit Japan?", "date")
