@@ -18,6 +18,7 @@ from langchain_core.runnables import Runnable
 from rag import api, store
 from rag.chain import NOT_CHECKED, NOT_CHECKED_SET, AnswerFlow, prepare
 from rag.errors import LLMError
+from rag.prepare import TRANSLATION_MARGINS
 from rag.prompts import (
     ABSTAIN,
     CHECK_SYSTEM,
@@ -759,7 +760,8 @@ NORDWERK_Q = "Why did Nordwerk from Feldkirch close the factory in Linz?"
 CLOSED = "Im Mai schloss Nordwerk die Fabrik in Linz, weil die Aufträge ausblieben."
 
 
-def test_an_english_question_chooses_its_german_sentence_with_the_models_rendering(tmp_path: Path) -> None:
+def test_an_english_question_chooses_its_german_sentence_with_the_models_rendering(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Across languages only the vectors compare the question with a sentence; the names it shares with the
     wrong one win. The German rendering's words ("schloss", "Fabrik") find the sentence that answers; the judge
     and the reader still get the user's English question."""
@@ -773,6 +775,10 @@ def test_an_english_question_chooses_its_german_sentence_with_the_models_renderi
     assert answer.citations[0].quote == CLOSED and "translate_ms" in answer.timings
     judged = [p for p in model.prompts if p.startswith(f"system: {JUDGE_SYSTEM}")]
     assert len(judged) == 1 and NORDWERK_Q in judged[0] and "Warum schloss" not in judged[0]
+    # it reorders only the sentences about as close to the English question as the closest one
+    monkeypatch.setitem(TRANSLATION_MARGINS, "hashing", 0.05)
+    far = _final(_ask(snap, NORDWERK_Q, scripted(translation="Warum schloss Nordwerk die Fabrik in Linz?")))
+    assert "1998" in far.citations[0].quote
 
 
 @pytest.mark.parametrize("reply", ["Why did Nordwerk close the factory in Linz?", "", "Warum schloss Nordwerk 1997 die "
