@@ -5,7 +5,8 @@ costs.
 
     .venv/bin/python bench/translation.py [--limit 150] [--replay NAME]
 
-`--limit N` takes every k-th English question so that N spread over all 24 articles. The renderings are
+`--limit N` takes every k-th English question so that N spread over all 24 articles (`--first`: the first N,
+as `bench/sentence_choice.py --limit N` does). The renderings are
 written to bench/out/NAME.json; `--replay NAME` scores earlier renderings without the model.
 """
 
@@ -25,6 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--limit", type=int, default=150)
     p.add_argument("--replay", default="", help="score the renderings of an earlier run (bench/out/NAME.json)")
+    p.add_argument("--first", action="store_true", help="the first N English questions instead of a spread")
     p.add_argument("--out", default="translation")
     args = p.parse_args(argv)
     from rag import store
@@ -36,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     snap = store.open_index(cached_index("xquad-dev", articles, "e5-small"))
     english = [it for it in load_squad(FILES["en"])[1] if it.answerable]
     german = {it.id: it for it in load_squad(FILES["de"])[1]}
-    items = english[:: max(1, len(english) // args.limit)][: args.limit]
+    items = english[: args.limit] if args.first else english[:: max(1, len(english) // args.limit)][: args.limit]
     if args.replay:
         saved = json.loads((ROOT / "bench" / "out" / f"{args.replay}.json").read_text(encoding="utf-8"))
         replies, seconds = saved["replies"], saved["seconds"]

@@ -19,6 +19,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import Runnable, RunnableConfig
 
 from . import store
+from .config import env_render_questions
 from .errors import RagError
 from .filters import Filters
 from .forms import VERDICTS, bullets, extractive_short, quoted, single_text
@@ -130,8 +131,10 @@ def _unchecked_reason(short: str, unique: bool, from_context: bool) -> str:
 
 def wants_translation(snap: store.Snapshot, p: Prepared) -> bool:
     """An English question whose evidence is German, not abstained for weak evidence (its strength is the
-    English question's own cosine either way, so a rendering would not change that)."""
-    return (p.language == "en" and bool(p.evidence) and p.abstain_reason != WEAK
+    English question's own cosine either way, so a rendering would not change that), and not a list,
+    overview or comparison (their answer asks no model; the rendering's gain was measured on the one
+    sentence a question's answer rests on)."""
+    return (p.language == "en" and bool(p.evidence) and p.abstain_reason != WEAK and not (p.q and p.q.is_set)
             and hit_language(snap, p.evidence[0]) != "en")
 
 
@@ -186,7 +189,7 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
         base = evidence_answer(p, timings={"retrieve_ms": p.retrieve_ms, "total_ms": first}, llm=self.llm_name)
         yield StreamEvent("evidence", base.answer, base)
         timings: dict[str, float] = {"retrieve_ms": p.retrieve_ms}
-        if self.llm is not None and wants_translation(self.snap, p):
+        if self.llm is not None and wants_translation(self.snap, p) and env_render_questions():
             p, base = self._translated(p, question, history, timings)
         if self.llm is None or base.abstained or (p.q and p.q.is_set):
             yield StreamEvent("final", base.answer, replace(base, timings={

@@ -55,6 +55,7 @@ VARIABLES: dict[str, str] = {
     "RAG_API_KEY": "any non-empty key",
     "RAG_LOG_QUESTIONS": "1, true, yes, on or 0, false, no, off",
     "RAG_THREADS": "a whole number from 1 to 256 (default 2)",
+    "RAG_RENDER_QUESTIONS": "1, true, yes, on (default) or 0, false, no, off",
 }
 
 
@@ -128,6 +129,13 @@ def check_auth(raw: str | None, variable: str = "RAG_AUTH") -> str | None:
 def env_threads() -> int:
     """RAG_THREADS, validated: the CPU threads the embedder and the language model use."""
     return _int("RAG_THREADS", 2, 1, 256)
+
+
+def env_render_questions() -> bool:
+    """RAG_RENDER_QUESTIONS, validated: whether the model renders an English question on German articles in
+    German to choose the sentences (one short call more; default on)."""
+    raw = (os.environ.get("RAG_RENDER_QUESTIONS") or "").strip()
+    return True if raw == "" else _bool("RAG_RENDER_QUESTIONS")
 
 
 def load_settings() -> Settings:

@@ -17,7 +17,7 @@ from langchain_core.runnables import Runnable
 
 from rag import api, store
 from rag.chain import NOT_CHECKED, NOT_CHECKED_SET, AnswerFlow, prepare
-from rag.errors import LLMError
+from rag.errors import ConfigError, LLMError
 from rag.prepare import TRANSLATION_MARGINS
 from rag.prompts import (
     ABSTAIN,
@@ -795,11 +795,22 @@ def test_a_rendering_that_is_not_german_or_changes_a_number_is_not_used(tmp_path
         "Warum schloss Nordwerk die Fabrik in Linz?"
 
 
-def test_a_german_question_or_a_failing_model_asks_for_no_rendering(tmp_path: Path) -> None:
+def test_a_german_question_or_a_failing_model_asks_for_no_rendering(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     snap = _one_article_index(tmp_path, NORDWERK)
     seen: list[str] = []
     _final(_ask(snap, "Warum schloss Nordwerk die Fabrik in Linz?", scripted(seen=seen)))
     assert seen and TRANSLATE_SYSTEM not in seen
+    seen.clear()  # nor a list (its answer asks no model), nor anything with RAG_RENDER_QUESTIONS=off
+    listed = _final(_ask(snap, "Which factories did Nordwerk from Feldkirch close?", scripted(seen=seen)))
+    assert listed.kind == "list" and seen == []
+    monkeypatch.setenv("RAG_RENDER_QUESTIONS", "off")
+    off = _final(_ask(snap, NORDWERK_Q, scripted(seen=seen, translation="Warum schloss Nordwerk die Fabrik in Linz?")))
+    assert TRANSLATE_SYSTEM not in seen and "1998" in off.citations[0].quote
+    monkeypatch.setenv("RAG_RENDER_QUESTIONS", "maybe")
+    with pytest.raises(ConfigError, match="RAG_RENDER_QUESTIONS"):
+        _final(_ask(snap, NORDWERK_Q, scripted()))
+    monkeypatch.delenv("RAG_RENDER_QUESTIONS")
 
     def fail(messages: list[BaseMessage]) -> str:
         if str(messages[0].content) == TRANSLATE_SYSTEM:
