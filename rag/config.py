@@ -94,9 +94,11 @@ def _int(name: str, default: int, lo: int, hi: int) -> int:
     return value
 
 
-def _bool(name: str) -> bool:
+def _bool(name: str, default: bool = False) -> bool:
     raw = (os.environ.get(name) or "").strip().lower()
-    if raw in ("", "0", "false", "no", "off"):
+    if raw == "":
+        return default
+    if raw in ("0", "false", "no", "off"):
         return False
     if raw in ("1", "true", "yes", "on"):
         return True
@@ -134,8 +136,7 @@ def env_threads() -> int:
 def env_render_questions() -> bool:
     """RAG_RENDER_QUESTIONS, validated: whether the model renders an English question on German articles in
     German to choose the sentences (one short call more; default on)."""
-    raw = (os.environ.get("RAG_RENDER_QUESTIONS") or "").strip()
-    return True if raw == "" else _bool("RAG_RENDER_QUESTIONS")
+    return _bool("RAG_RENDER_QUESTIONS", default=True)
 
 
 def load_settings() -> Settings:
