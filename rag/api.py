@@ -15,6 +15,7 @@ from typing import Any
 
 from . import indexing, store
 from .engine import Engine
+from .feeds import PullReport
 from .types import Answer, History, Hit, StreamEvent, UpdateReport
 
 _DEFAULT: list[Engine] = []
@@ -80,6 +81,23 @@ def add_files(paths: Iterable[Path | str], names: Iterable[str] | None = None,
               progress: indexing.Progress | None = None) -> UpdateReport:
     """Copy files into the articles folder (safe names) and update the index."""
     return engine().add_files(paths, names, articles_dir, index_dir, progress)
+
+
+def add_feed(url: str, articles_dir: Path | str | None = None, index_dir: Path | str | None = None,
+             progress: indexing.Progress | None = None) -> tuple[dict[str, Any], PullReport, UpdateReport]:
+    """Register an RSS or Atom feed for the articles folder, pull it and index its items."""
+    return engine().add_feed(url, articles_dir, index_dir, progress)
+
+
+def pull_feeds(articles_dir: Path | str | None = None, index_dir: Path | str | None = None,
+               progress: indexing.Progress | None = None) -> tuple[PullReport, UpdateReport]:
+    """Fetch the folder's feeds, write new and edited items as articles and index them."""
+    return engine().pull_feeds(articles_dir, index_dir, progress)
+
+
+def list_feeds(articles_dir: Path | str | None = None) -> list[dict[str, Any]]:
+    """The feeds registered for the articles folder, with their last pull and last error."""
+    return engine().list_feeds(articles_dir)
 
 
 def index_status(index_dir: Path | str | None = None, checksums: bool = False) -> dict[str, Any]:

@@ -102,6 +102,47 @@ def _watch(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_feeds(args: argparse.Namespace) -> int:
+    """`rag feeds add URL | list | pull`; exits 1 when a feed or an item failed (each is listed)."""
+    from . import api
+
+    if args.action == "list":
+        listed = api.list_feeds(args.articles)
+        if args.json:
+            print(json.dumps(listed, ensure_ascii=False))
+        elif not listed:
+            print("No feeds yet. Add one: rag feeds add https://example.org/rss.xml")
+        for f in [] if args.json else listed:
+            state = f"last error: {f['last_error']}" if f["last_error"] else f"last pull {f['last_pull'] or 'never'}"
+            print(f"{f['url']}  {f['title'] or '(untitled)'}  {f['items']} items, {state}")
+        return 0
+    if args.action == "add" and not args.url:
+        raise RagError("Name the feed: `rag feeds add https://example.org/rss.xml`.")
+    if args.action == "pull" and args.url:
+        raise RagError("`rag feeds pull` pulls every feed added; it takes no address.")
+    progress, close = _progress_bar(not args.json)
+    try:
+        if args.action == "add":
+            feed, report, update = api.add_feed(args.url, args.articles, args.index, progress=progress)
+        else:
+            feed, (report, update) = None, api.pull_feeds(args.articles, args.index, progress=progress)
+    finally:
+        close()
+    data = {**({"feed": {"url": feed["url"], "title": feed["title"]}} if feed else {}), **report.to_json(),
+            "index": update.to_json()}
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False))
+    else:
+        if feed:
+            print(f"feed {feed['url']}: {feed['title'] or '(untitled)'}")
+        print(f"{report.feeds} feed(s): {report.items_new} new, {report.items_updated} updated, "
+              f"{report.items_unchanged} unchanged, {len(report.items_failed)} failed")
+        for failure in report.items_failed:
+            print(f"  failed {failure.url}: {failure.reason}")
+        _print_report(update, False)
+    return 1 if report.items_failed else 0
+
+
 def _filter_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--since", metavar="YYYY-MM-DD", help="only articles published on or after this day")
     p.add_argument("--until", metavar="YYYY-MM-DD", help="only articles published on or before this day")
@@ -189,6 +230,15 @@ def build_parser() -> argparse.ArgumentParser:
     ix.add_argument("--json", action="store_true", help="print JSON")
     ix.add_argument("--seconds", type=float, default=None, help=argparse.SUPPRESS)
     ix.set_defaults(func=cmd_index)
+
+    fd = sub.add_parser("feeds", help="RSS and Atom feeds: add one, list them, pull new and edited items")
+    fd.add_argument("action", choices=["add", "list", "pull"])
+    fd.add_argument("url", nargs="?", help="the feed's address, for `add`")
+    fd.add_argument("--articles", type=Path,
+                    help="articles folder the items go to (default: RAG_ARTICLES_DIR or seeds/)")
+    fd.add_argument("--index", type=Path, help="index folder (default: RAG_INDEX_DIR or index/)")
+    fd.add_argument("--json", action="store_true", help="print JSON")
+    fd.set_defaults(func=cmd_feeds)
 
     se = sub.add_parser("search", help="show the chunks that match a question")
     se.add_argument("question")

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from . import indexing, store, uploads
+from . import feeds, indexing, store, uploads
 from .config import Settings, check_embedder, check_llm, load_settings
 from .errors import ConfigError, NoIndexError, RagError
 from .filters import make_filters
@@ -168,6 +168,29 @@ class Engine:
         report = self.update_index(articles, index, progress=progress,
                                    only=[p.relative_to(articles).as_posix() for p in copied])
         return replace(report, skipped=tuple(skipped) + report.skipped) if skipped else report
+
+    def add_feed(self, url: str, articles_dir: Path | str | None = None, index_dir: Path | str | None = None,
+                 progress: indexing.Progress | None = None) -> tuple[dict[str, Any], feeds.PullReport, UpdateReport]:
+        """Register a feed for the articles folder (fetched once to check it is RSS or Atom), pull it and
+        index its items: (the feed, what the pull did, the index update)."""
+        articles, _ = self._folders(articles_dir, index_dir)
+        feed = feeds.add_feed(articles, url)
+        report, update = self.pull_feeds(articles, index_dir, progress, only=feed["url"])
+        return feed, report, update
+
+    def pull_feeds(self, articles_dir: Path | str | None = None, index_dir: Path | str | None = None,
+                   progress: indexing.Progress | None = None,
+                   only: str | None = None) -> tuple[feeds.PullReport, UpdateReport]:
+        """Pull the folder's feeds and update the index for exactly the item files written (a pull that
+        writes nothing leaves the index alone)."""
+        articles, index = self._folders(articles_dir, index_dir)
+        report = feeds.pull(articles, only=only)
+        update = self.update_index(articles, index, progress=progress, only=list(report.paths)) \
+            if report.paths else UpdateReport()
+        return report, update
+
+    def list_feeds(self, articles_dir: Path | str | None = None) -> list[dict[str, Any]]:
+        return feeds.list_feeds(self._folders(articles_dir, None)[0])
 
     def index_status(self, index_dir: Path | str | None = None, checksums: bool = False) -> dict[str, Any]:
         """Counts and settings of the index, after opening it: a deleted, truncated or damaged generation

@@ -46,3 +46,7 @@ class LLMError(RagError):
 
 class DependencyError(RagError):
     """An optional package needed for this feature is not installed."""
+
+
+class FeedError(RagError):
+    """A feed or an item's page cannot be fetched or read (down, slow, too big, not RSS/Atom)."""
