@@ -89,14 +89,15 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 def _watch(args: argparse.Namespace) -> int:
     from . import api
+    from .config import env_feeds_every
     from .watch import watch
 
     s = api.engine().settings
     articles, index = args.articles or s.articles_dir, args.index or s.index_dir
     print(f"Watching {articles} (Ctrl-C to stop)…", file=sys.stderr)
     try:
-        watch(articles, index, args.embedder,
-              on_report=lambda r: _print_report(r, args.json), stop_after_s=args.seconds)
+        watch(articles, index, args.embedder, on_report=lambda r: _print_report(r, args.json),
+              stop_after_s=args.seconds, feeds_every_s=env_feeds_every() * 60)
     except KeyboardInterrupt:
         pass
     return 0

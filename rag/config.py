@@ -56,6 +56,7 @@ VARIABLES: dict[str, str] = {
     "RAG_LOG_QUESTIONS": "1, true, yes, on or 0, false, no, off",
     "RAG_THREADS": "a whole number from 1 to 256 (default 2)",
     "RAG_RENDER_QUESTIONS": "1, true, yes, on (default) or 0, false, no, off",
+    "RAG_FEEDS_EVERY": "minutes between feed pulls while `rag serve` or `rag index watch` runs, 0 to 10080 (0: off; default 30)",
 }
 
 
@@ -131,6 +132,12 @@ def check_auth(raw: str | None, variable: str = "RAG_AUTH") -> str | None:
 def env_threads() -> int:
     """RAG_THREADS, validated: the CPU threads the embedder and the language model use."""
     return _int("RAG_THREADS", 2, 1, 256)
+
+
+def env_feeds_every() -> int:
+    """RAG_FEEDS_EVERY, validated: minutes between pulls of the feeds while `rag serve` or `rag index watch`
+    runs (0: only `rag feeds pull`; default 30)."""
+    return _int("RAG_FEEDS_EVERY", 30, 0, 7 * 24 * 60)
 
 
 def env_render_questions() -> bool:

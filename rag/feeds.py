@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import re
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -32,7 +33,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from .errors import FeedError
+from .errors import FeedError, RagError
 from .ingest import _decode, clean_text
 from .loaders import read_html
 from .types import content_id
@@ -218,6 +219,8 @@ def pull(articles_dir: Path, fetcher: Callable[..., Fetched] = fetch, only: str 
     articles folder. The registry is saved after each feed, so an interrupted pull keeps what it wrote;
     one pull at a time per folder (a second waits, then says so)."""
     articles_dir = Path(articles_dir)
+    if not _registry_path(articles_dir).exists():  # no feed added: nothing to do, nothing written
+        return PullReport()
     with _locked(articles_dir):
         data = load_registry(articles_dir)
         tally = _Tally()
@@ -226,6 +229,26 @@ def pull(articles_dir: Path, fetcher: Callable[..., Fetched] = fetch, only: str 
             _pull_feed(feed, articles_dir, fetcher, tally)
             save_registry(articles_dir, data)
     return PullReport(len(feeds), tally.new, tally.updated, tally.unchanged, tuple(tally.failed), tuple(tally.paths))
+
+
+def pull_every(interval_s: float, pull_once: Callable[[], object], stop: threading.Event) -> threading.Thread | None:
+    """Call `pull_once` now and then every `interval_s` seconds in a daemon thread until `stop` is set
+    (`rag serve`, `rag index watch`); a failed pull is logged and the next one comes on time. None when
+    `interval_s` is 0 (off)."""
+    if interval_s <= 0:
+        return None
+
+    def loop() -> None:
+        while not stop.is_set():
+            try:
+                pull_once()
+            except RagError as e:
+                log.warning("Pulling the feeds failed: %s", e)
+            stop.wait(interval_s)
+
+    thread = threading.Thread(target=loop, name="feeds", daemon=True)
+    thread.start()
+    return thread
 
 
 @contextmanager

@@ -20,14 +20,17 @@ def watch(
     debounce_s: float = 1.0,
     stop_after_s: float | None = None,
     stop: threading.Event | None = None,
+    feeds_every_s: float = 0.0,
 ) -> None:
-    """Update the index whenever files in `articles_dir` appear, change or vanish (watchdog).
+    """Update the index whenever files in `articles_dir` appear, change or vanish (watchdog); with
+    `feeds_every_s`, the folder's feeds are pulled that often (their new items are files like any other).
 
     Runs until `stop` is set or `stop_after_s` passed (forever when neither is given).
     """
-
     from watchdog.events import FileSystemEvent, FileSystemEventHandler
     from watchdog.observers import Observer
+
+    from .feeds import pull, pull_every
 
     changed = threading.Event()
 
@@ -42,7 +45,9 @@ def watch(
     observer.schedule(Handler(), str(articles_dir), recursive=True)
     observer.start()
     started = time.monotonic()
+    pulling = threading.Event()
     try:
+        pull_every(feeds_every_s, lambda: pull(articles_dir), pulling)
         on_report(sync(articles_dir, index_dir, embedder))
         while (stop_after_s is None or time.monotonic() - started < stop_after_s) and not (stop and stop.is_set()):
             if changed.wait(timeout=0.2):
@@ -50,5 +55,6 @@ def watch(
                 changed.clear()
                 on_report(sync(articles_dir, index_dir, embedder))
     finally:
+        pulling.set()
         observer.stop()
         observer.join(timeout=5)

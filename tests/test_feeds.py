@@ -136,7 +136,8 @@ def test_three_pulls_add_edit_and_drop_items_lose_nothing_and_fetch_nothing_twic
     report, update = api.pull_feeds(seeds_copy, hashing_index)
     assert (report.items_new, report.items_updated, report.items_unchanged) == (0, 0, 2)
     assert site.hits["/rss.xml"] == before["/rss.xml"] + 1
-    assert {p: n for p, n in site.hits.items() if p != "/rss.xml"} == {p: n for p, n in before.items() if p != "/rss.xml"}
+    pages_before = {p: n for p, n in before.items() if p != "/rss.xml"}
+    assert {p: n for p, n in site.hits.items() if p != "/rss.xml"} == pages_before
     assert store.read_manifest(hashing_index)["generation"] == generation  # the index was not touched
     assert site.hits["/brueke.html"] == 2 and site.hits["/markt.html"] == 1 and site.hits["/faehre.html"] == 1
 
@@ -264,3 +265,42 @@ def test_feeds_cli_contract(site: Site, seeds_copy: Path, hashing_index: Path,
     assert "1 failed" in out and "answered HTTP 503" in out
     assert main(["feeds", "add", *common]) == 2
     assert "Name the feed" in capsys.readouterr().err
+
+
+def test_watch_pulls_the_feeds_on_a_schedule(site: Site, seeds_copy: Path, hashing_index: Path) -> None:
+    from rag.watch import watch
+
+    url = site.put("/rss.xml", rss([]), "application/rss+xml")
+    feeds.add_feed(seeds_copy, url)
+    stop = threading.Event()
+    thread = threading.Thread(target=watch, args=(seeds_copy, hashing_index, "hashing"),
+                              kwargs={"debounce_s": 0.2, "stop_after_s": 30, "stop": stop, "feeds_every_s": 0.3},
+                              daemon=True)
+    thread.start()
+    art = site.put("/a.html", page("Lechbrücke", BRIDGE))
+    site.put("/rss.xml", rss([("a", "Lechbrücke", art, PUB)]), "application/rss+xml")  # a new item appears
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and "412 Meter" not in _index_texts(hashing_index):
+        time.sleep(0.2)
+    stop.set()
+    thread.join(timeout=10)
+    assert "412 Meter" in _index_texts(hashing_index) and site.hits["/a.html"] == 1
+
+
+def test_feeds_every_is_validated(monkeypatch: pytest.MonkeyPatch) -> None:
+    from rag.config import env_feeds_every
+    from rag.errors import ConfigError
+
+    assert env_feeds_every() == 30
+    monkeypatch.setenv("RAG_FEEDS_EVERY", "0")
+    assert env_feeds_every() == 0
+    monkeypatch.setenv("RAG_FEEDS_EVERY", "often")
+    with pytest.raises(ConfigError, match="RAG_FEEDS_EVERY"):
+        env_feeds_every()
+
+
+def test_a_pull_without_feeds_writes_nothing(tmp_path: Path) -> None:
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    assert feeds.pull(folder) == feeds.PullReport()
+    assert list(folder.iterdir()) == []  # no registry, no lock file: `rag serve` on the seeds leaves them as they are

@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import ipaddress
 import sys
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
 import gradio as gr
 
-from rag.config import MAX_FILE_BYTES, Settings, check_auth, load_settings
+from rag.config import MAX_FILE_BYTES, Settings, check_auth, env_feeds_every, load_settings
 from rag.engine import Engine
 from rag.errors import NoIndexError
+from rag.feeds import pull_every
 from rag.openai_api import router as openai_router
 
 from .app import CSS, build_app
@@ -101,4 +103,5 @@ def serve(host: str | None = None, port: int | None = None, auth: str | None = N
     parse_auth(settings.auth)  # fail early on a malformed value
     eng = Engine(settings)
     ensure_index(eng)
+    pull_every(env_feeds_every() * 60, eng.pull_feeds, threading.Event())  # the feeds added, if any
     launch(build_app(engine=eng), settings, block=True)
