@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import weakref
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from typing import Any
@@ -30,8 +31,9 @@ from .prepare import WEAK, History, Prepared, hit_language, prepare
 from .prompts import ABSTAIN, build_judge_messages
 from .question import Question, analyse
 from .reading import Reading, not_all, p_yes, read, verdict
+from .stories import story_groups, story_of
 from .translation import render_question
-from .types import Answer, Citation, Evidence, Language, StreamEvent
+from .types import Answer, Citation, Evidence, Language, Source, StreamEvent
 from .verify import names_missing
 
 log = logging.getLogger(__name__)
@@ -129,6 +131,26 @@ def _unchecked_reason(short: str, unique: bool, from_context: bool) -> str:
     return NOT_CHECKED
 
 
+_STORIES: weakref.WeakKeyDictionary[store.Snapshot, dict[str, list[str]]] = weakref.WeakKeyDictionary()
+
+
+def with_stories(answer: Answer, snap: store.Snapshot) -> Answer:
+    """Each citation names the other articles of its article's story ("also reported by"; `rag.stories`)."""
+    if not answer.citations:
+        return answer
+    groups = _STORIES.get(snap)
+    if groups is None:
+        groups = _STORIES[snap] = story_groups(snap.articles)
+    cites = []
+    for c in answer.citations:
+        article = snap.articles.get(c.article_id)
+        others = [snap.articles[i] for i in groups.get(story_of(article), ()) if i != c.article_id
+                  and i in snap.articles] if article else []
+        cites.append(replace(c, also_reported_by=tuple(Source(a.id, a.title, a.url, a.date) for a in others))
+                     if others else c)
+    return replace(answer, citations=tuple(cites))
+
+
 def wants_translation(snap: store.Snapshot, p: Prepared) -> bool:
     """An English question whose evidence is German, not abstained for weak evidence (its strength is the
     English question's own cosine either way, so a rendering would not change that), and not a list,
@@ -173,7 +195,8 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
     def stream(  # type: ignore[override]
         self, input: dict[str, Any], config: RunnableConfig | None = None, **kwargs: Any
     ) -> Iterator[StreamEvent]:
-        yield from self._events(str(input["question"]), input.get("history") or ())
+        for event in self._events(str(input["question"]), input.get("history") or ()):
+            yield replace(event, answer=with_stories(event.answer, self.snap)) if event.answer else event
 
     async def astream(  # type: ignore[override]
         self, input: dict[str, Any], config: RunnableConfig | None = None, **kwargs: Any

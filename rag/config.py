@@ -56,7 +56,8 @@ VARIABLES: dict[str, str] = {
     "RAG_LOG_QUESTIONS": "1, true, yes, on or 0, false, no, off",
     "RAG_THREADS": "a whole number from 1 to 256 (default 2)",
     "RAG_RENDER_QUESTIONS": "1, true, yes, on (default) or 0, false, no, off",
-    "RAG_FEEDS_EVERY": "minutes between feed pulls while `rag serve` or `rag index watch` runs, 0 to 10080 (0: off; default 30)",
+    "RAG_FEEDS_EVERY": "minutes between feed pulls while `rag serve` or `rag index watch` runs, 0 to 10080 "
+                       "(0: off; default 30)",
 }
 
 

@@ -118,13 +118,15 @@ def scored_sentences(
     language: Language,
     prefer: Callable[[str], bool] | None = None,
 ) -> list[tuple[float, int, Evidence]]:
-    """Every distinct sentence of the hits as (ranking score, sentence vector row, Evidence), best first.
+    """Every distinct sentence of the hits as (ranking score, sentence vector row, Evidence), best first; a
+    sentence another article already gave word for word is left out (its citation names the others).
 
     The ranking score is the cosine plus the word-overlap bonus, plus `PREFER_BONUS` for a sentence
     that `prefer` accepts (one naming the date a question names). Instruction-like sentences are left out."""
     rows = _row_of(snap)
     idf = _idf(snap)
     seen: set[tuple[str, int]] = set()
+    said: set[str] = set()  # the same sentence in two articles (one story from two outlets) is read once
     scored: list[tuple[float, int, Evidence]] = []
     q32 = qvec.astype(np.float32)
     for hit in hits:
@@ -136,9 +138,11 @@ def scored_sentences(
         for vrow, c in zip(vrows, cos.tolist(), strict=True):
             sentence = hit.chunk.sentences[int(snap.sentence_rows[vrow][1])]
             key = (hit.chunk.article_id, sentence.start)
-            if key in seen or looks_like_instruction(sentence.text):
+            words = " ".join(sentence.text.split()).lower()
+            if key in seen or words in said or looks_like_instruction(sentence.text):
                 continue
             seen.add(key)
+            said.add(words)
             lang = hit.chunk.language
             bonus = OVERLAP_WEIGHT * overlap_share(question, sentence.text, lang, idf) if lang == language else 0.0
             if prefer is not None and prefer(sentence.text):

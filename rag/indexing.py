@@ -14,13 +14,13 @@ from pathlib import Path
 
 import numpy as np
 
-from . import store
+from . import store, stories
 from .chunking import CHUNKING, chunk_article
 from .config import ALLOWED_SUFFIXES
 from .embedders import Embedder, get_embedder
 from .errors import IndexCorruptError, IndexMismatchError, IngestError, NoIndexError
 from .ingest import article_files, load_file
-from .types import Article, Chunk, SkippedFile, UpdateReport, sha256_file
+from .types import Article, Chunk, NearDuplicate, SkippedFile, UpdateReport, sha256_file
 
 log = logging.getLogger(__name__)
 
@@ -234,6 +234,12 @@ def sync(
 
         old_articles = old.articles if old else {}
         new_articles = [a for aid, a in scan.articles.items() if aid not in old_articles]
+        # near-duplicates among the articles that stay and the new ones (one story, many outlets)
+        near: list[NearDuplicate] = []
+        if new_articles:
+            new_articles, near = stories.assign(new_articles, {aid: old_articles[aid] for aid in scan.articles
+                                                               if aid in old_articles})
+            scan.articles.update((a.id, a) for a in new_articles)
         new_chunks = [c for a in new_articles for c in chunk_article(a)]
 
         if old and not new_chunks and set(scan.articles) == set(old_articles) and scan.files == old.files:
@@ -257,7 +263,7 @@ def sync(
         if snap is not None:
             on_commit(snap)
         progress("writing", 1, 1)
-    return UpdateReport(added, updated, removed, unchanged, tuple(scan.skipped), len(new_chunks))
+    return UpdateReport(added, updated, removed, unchanged, tuple(scan.skipped), len(new_chunks), tuple(near))
 
 
 def _default_embedder() -> str:

@@ -45,6 +45,11 @@ class Article:
     #: where `date` comes from: "metadata" (the page's or PDF's), "jsonl" (the record's field), "url" (a
     #: stamp in the link), "dateline" (the article's first lines); "" when there is no date
     date_source: str = ""
+    #: the story it belongs to: the id of the article it is a near-duplicate of (that article's own story),
+    #: "" when it is its own story (`rag.stories`)
+    story: str = ""
+    #: MinHash signature of its text (`rag.stories.signature`), set when indexed; "" in older indexes
+    minhash: str = ""
 
 
 @dataclass(frozen=True)
@@ -105,6 +110,16 @@ class Evidence:
 
 
 @dataclass(frozen=True)
+class Source:
+    """Another outlet's article of the same story as a cited one ("also reported by")."""
+
+    article_id: str
+    title: str
+    url: str | None
+    date: str | None = None
+
+
+@dataclass(frozen=True)
 class Citation:
     """A numbered source of an answer: `[n]` in the answer text points here."""
 
@@ -117,6 +132,7 @@ class Citation:
     date: str | None = None
     passage: str = ""
     date_source: str = ""  # see Article.date_source
+    also_reported_by: tuple[Source, ...] = ()  # the story's other articles (near-duplicates), not quoted
 
 
 @dataclass(frozen=True)
@@ -143,7 +159,8 @@ class Answer:
             "answer": self.answer,
             "citations": [
                 {"n": c.n, "article_id": c.article_id, "title": c.title, "url": c.url, "quote": c.quote,
-                 "date": c.date, "date_source": c.date_source}
+                 "date": c.date, "date_source": c.date_source, "also_reported_by": [
+                     {"title": o.title, "url": o.url, "date": o.date} for o in c.also_reported_by]}
                 for c in self.citations
             ],
             "short": self.short,
@@ -164,6 +181,16 @@ class SkippedFile:
 
 
 @dataclass(frozen=True)
+class NearDuplicate:
+    """An article found to copy another one's text (the same story from another outlet): its file, the
+    other's file, and the share of its 4-word runs the other holds."""
+
+    path: str
+    of: str
+    similarity: float
+
+
+@dataclass(frozen=True)
 class UpdateReport:
     """Result of syncing the index with the articles folder (`rag index update --json`)."""
 
@@ -173,6 +200,7 @@ class UpdateReport:
     unchanged: int = 0
     skipped: tuple[SkippedFile, ...] = ()
     chunks_embedded: int = 0
+    near_duplicates: tuple[NearDuplicate, ...] = ()
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -182,6 +210,8 @@ class UpdateReport:
             "unchanged": self.unchanged,
             "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
             "chunks_embedded": self.chunks_embedded,
+            "near_duplicates": [{"path": d.path, "of": d.of, "similarity": d.similarity}
+                                for d in self.near_duplicates],
         }
 
 

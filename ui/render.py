@@ -123,6 +123,12 @@ def highlight(passage: str, quote: str) -> str:
     return _paragraphs(f"{esc(passage[:a])}<mark>{esc(passage[a:b])}</mark>{esc(passage[b:])}")
 
 
+def _link(title: str, url: str | None) -> str:
+    safe = safe_url(url)
+    text = esc(title or "(untitled)")
+    return f'<a href="{esc(safe)}" target="_blank" rel="noopener noreferrer">{text}</a>' if safe else text
+
+
 def render_sources(citations: Iterable[Citation]) -> str:
     """The sources panel: one block per citation with an anchor `src-n`."""
     items: list[str] = []
@@ -135,10 +141,13 @@ def render_sources(citations: Iterable[Citation]) -> str:
             head = f'<span class="title">{title}</span>'
         date = (f' <span class="date" title="date from: {esc(c.date_source or "unknown")}">{esc(c.date)}</span>'
                 if c.date else "")
+        also = "".join(f"<li>{_link(o.title, o.url)}{f' <span class=date>{esc(o.date)}</span>' if o.date else ''}</li>"
+                       for o in c.also_reported_by)
         items.append(
             f'<div class="source" id="src-{int(c.n)}">'
             f'<div class="src-head"><span class="src-n">[{int(c.n)}]</span> {head}{date}</div>'
-            f'<blockquote class="passage">{highlight(c.passage, c.quote)}</blockquote></div>'
+            f'<blockquote class="passage">{highlight(c.passage, c.quote)}</blockquote>'
+            + (f'<div class="also">also reported by:<ul>{also}</ul></div>' if also else "") + "</div>"
         )
     if not items:
         return '<div class="sources empty">Sources of the answer appear here.</div>'

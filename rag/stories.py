@@ -1,0 +1,107 @@
+"""One story, many outlets: near-duplicate articles found at ingest and grouped as one story.
+
+The same agency text lightly edited, under another headline, with an outlet's boilerplate around it,
+is one story. Each new article gets a MinHash signature of its word 4-shingles (datasketch, 64
+permutations, stored with the article); its estimated Jaccard similarity against every kept article's
+signature (one vectorised comparison) picks candidates, and the exact shingle containment of the
+shorter text in the longer one decides (boilerplate added around a copy does not hide it; articles on
+the same topic share names, not runs of words). A near-duplicate joins the story of the article it
+copies (`Article.story`, that article's story id or its own id); answers cite one article of a story and
+name the others as "also reported by".
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from .types import Article, NearDuplicate
+
+SHINGLE_WORDS = 4
+NUM_PERM = 64
+#: Estimated Jaccard from which the exact containment is computed (a copy inside much boilerplate
+#: still clears it: 150 words in 450 estimate ~0.3).
+CANDIDATE = 0.15
+#: The shorter text's shingles found in the longer one from which two articles are one story
+#: (`bench/near_duplicates.py`).
+NEAR = 0.5
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def shingles(text: str) -> set[bytes]:
+    words = _WORD.findall(text.lower())
+    if len(words) < SHINGLE_WORDS:
+        return {" ".join(words).encode("utf-8")} if words else set()
+    return {" ".join(words[i:i + SHINGLE_WORDS]).encode("utf-8") for i in range(len(words) - SHINGLE_WORDS + 1)}
+
+
+def signature(text: str) -> str:
+    """The MinHash signature of the text's shingles, base64 of 64 little-endian uint32."""
+    from datasketch import MinHash
+
+    m = MinHash(num_perm=NUM_PERM, seed=1)
+    m.update_batch(list(shingles(text)))
+    return base64.b64encode(np.asarray(m.hashvalues, dtype="<u4").tobytes()).decode("ascii")
+
+
+def _vector(sig: str) -> np.ndarray[Any, np.dtype[np.uint32]]:
+    return np.frombuffer(base64.b64decode(sig), dtype="<u4")
+
+
+def containment(a: str, b: str) -> float:
+    """Share of the shorter text's shingles that the other text holds."""
+    sa, sb = shingles(a), shingles(b)
+    if not sa or not sb:
+        return 0.0
+    return len(sa & sb) / min(len(sa), len(sb))
+
+
+def story_of(article: Article) -> str:
+    return article.story or article.id
+
+
+def assign(new: Iterable[Article], kept: Mapping[str, Article]) -> tuple[list[Article], list[NearDuplicate]]:
+    """The new articles with their signature and story, and the near-duplicates found: each new article
+    against the kept ones (those with a signature: an index built before signatures were kept compares
+    only what is added since; `rag index build` signs every article) and the new ones before it."""
+    pool = [a for a in kept.values() if a.minhash]
+    matrix = np.stack([_vector(a.minhash) for a in pool]) if pool else np.zeros((0, NUM_PERM), dtype="<u4")
+    out: list[Article] = []
+    found: list[NearDuplicate] = []
+    for article in new:
+        sig = signature(article.text)
+        vec = _vector(sig)
+        best: tuple[float, Article] | None = None
+        if len(pool):
+            estimate = (matrix == vec).mean(axis=1)
+            for i in np.flatnonzero(estimate >= CANDIDATE)[np.argsort(-estimate[estimate >= CANDIDATE])][:5]:
+                score = containment(article.text, pool[i].text)
+                if score >= NEAR and (best is None or score > best[0]):
+                    best = (score, pool[i])
+        story = ""
+        if best is not None:
+            story = story_of(best[1])
+            found.append(NearDuplicate(article.path, best[1].path, round(best[0], 3)))
+        signed = replace(article, minhash=sig, story=story)
+        out.append(signed)
+        pool.append(signed)
+        matrix = np.vstack([matrix, vec[None, :]])
+    return out, found
+
+
+def story_groups(articles: Mapping[str, Article]) -> dict[str, list[str]]:
+    """Story id -> the ids of its articles, oldest date first, for the stories of more than one article."""
+    groups: dict[str, list[Article]] = {}
+    for a in articles.values():
+        if a.story:
+            groups.setdefault(a.story, []).append(a)
+    for story, members in groups.items():
+        if story in articles:
+            members.append(articles[story])
+    return {story: [a.id for a in sorted(members, key=lambda a: (a.date or "9999", a.title, a.id))]
+            for story, members in groups.items()}
