@@ -51,6 +51,8 @@ def _print_report(report: Any, as_json: bool) -> None:
     )
     for s in data["skipped"]:
         print(f"  skipped {s['path']}: {s['reason']}")
+    for d in data["near_duplicates"]:
+        print(f"  one story: {d['path']} repeats {d['of']} ({d['similarity']:.0%} of its 4-word runs)")
 
 
 def cmd_index(args: argparse.Namespace) -> int:

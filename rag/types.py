@@ -46,7 +46,8 @@ class Article:
     #: stamp in the link), "dateline" (the article's first lines); "" when there is no date
     date_source: str = ""
     #: the story it belongs to: the id of the article it is a near-duplicate of (that article's own story),
-    #: "" when it is its own story (`rag.stories`)
+    #: "" when it is its own story (`rag.stories`); the story's id is its article that was indexed first
+    #: (a rebuild reads the folder in path order)
     story: str = ""
     #: MinHash signature of its text (`rag.stories.signature`), set when indexed; "" in older indexes
     minhash: str = ""

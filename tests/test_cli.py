@@ -27,7 +27,7 @@ def test_index_build_update_status_json(seeds_copy: Path, tmp_path: Path, capsys
     assert built["added"] == 2 and built["chunks_embedded"] > 0
     (seeds_copy / "003_0b9d6cc08c71d728.txt").unlink()
     upd = _json(capsys, ["index", "update", *common])
-    assert set(upd) == {"added", "updated", "removed", "unchanged", "skipped", "chunks_embedded"}
+    assert set(upd) == {"added", "updated", "removed", "unchanged", "skipped", "chunks_embedded", "near_duplicates"}
     assert (upd["removed"], upd["unchanged"], upd["chunks_embedded"]) == (1, 1, 0)
     status = _json(capsys, ["index", "status", "--index", index, "--json"])
     assert status["articles"] == 1 and status["embedder"] == "hashing" and status["dim"] == 256
@@ -50,7 +50,8 @@ def test_ask_json_contract(hashing_index: Path, capsys: pytest.CaptureFixture[st
     assert {"answer", "short", "kind", "citations", "abstained", "verified", "language", "timings"} <= set(out)
     assert set(out["timings"]) == {"retrieve_ms", "first_token_ms", "total_ms"}
     assert out["language"] == "de" and "994" in out["answer"]
-    assert set(out["citations"][0]) == {"n", "article_id", "title", "url", "quote", "date", "date_source"}
+    assert set(out["citations"][0]) == {"n", "article_id", "title", "url", "quote", "date", "date_source",
+                                        "also_reported_by"}
     assert all(bool(c["date"]) == bool(c["date_source"]) for c in out["citations"])
     assert out["short"] == "994 Kisten" and out["kind"] == "factoid"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -144,7 +145,11 @@ def test_a_chain_its_compaction_and_a_rebuild_are_the_same_index(tmp_path: Path)
     rebuilt = tmp_path / "rebuilt"
     indexing.sync(arts, rebuilt, "hashing", rebuild=True)
     fresh = _view(store.open_index(rebuilt), emb)
-    assert fresh["chunks"] == chained["chunks"] and fresh["articles"] == chained["articles"]
+    assert fresh["chunks"] == chained["chunks"]
+    # the same records, but for the story an article joined: the first article of a story is the one
+    # that arrived first, and a rebuild reads the folder in path order (`rag.stories`)
+    assert {k: replace(a, story="") for k, a in fresh["articles"].items()} == {
+        k: replace(a, story="") for k, a in chained["articles"].items()}
     assert {k: v for k, v in fresh.items() if k.startswith(("bm25", "dense"))} == {
         k: v for k, v in chained.items() if k.startswith(("bm25", "dense"))}
     # the previous chain stays for its readers until the next commit, which prunes it

@@ -88,3 +88,21 @@ def test_articles_without_a_signature_are_left_out_not_an_error() -> None:
     new = Article(id="b", title="", text=old.text, url=None, date=None, path="b.txt", language="de")
     signed, found = stories.assign([new], {"a": old})
     assert found == [] and signed[0].minhash and signed[0].story == ""
+
+
+def test_the_update_report_and_the_page_name_the_story(seeds_copy: Path, hashing_index: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    from rag.types import Citation, NearDuplicate, Source, UpdateReport
+    from ui import render
+
+    (seeds_copy / "kopie.txt").write_text(edited_copy((seeds_copy / SEED).read_text(encoding="utf-8")),
+                                          encoding="utf-8")
+    assert main(["index", "update", "--articles", str(seeds_copy), "--index", str(hashing_index)]) == 0
+    assert f"one story: kopie.txt repeats {SEED}" in capsys.readouterr().out
+    hostile = Source("x", "<script>alert(1)</script>Andere Zeitung", "javascript:alert(1)", "2025-11-03")
+    html = render.render_sources([Citation(1, "a", "Titel", "https://example.org/a", "Satz.", passage="Satz.",
+                                           also_reported_by=(hostile,))])
+    assert "also reported by" in html and "&lt;script&gt;alert(1)&lt;/script&gt;Andere Zeitung" in html
+    assert "<script>" not in html and "javascript:" not in html and "2025-11-03" in html
+    report = render.render_report(UpdateReport(added=1, near_duplicates=(NearDuplicate("b.txt", "a.txt", 0.9),)))
+    assert "<code>b.txt</code>: the same story as <code>a.txt</code>" in report

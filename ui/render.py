@@ -162,6 +162,8 @@ def render_report(report: UpdateReport, rejected: Iterable[tuple[str, str]] = ()
         f"skipped {len(skipped)}"
     )
     rows = "".join(f"<li><code>{esc(name)}</code>: {esc(reason)}</li>" for name, reason in skipped)
+    rows += "".join(f"<li><code>{esc(d.path)}</code>: the same story as <code>{esc(d.of)}</code> (kept, "
+                    f"grouped with it)</li>" for d in report.near_duplicates)
     return f'<div class="report"><div>{head}</div>' + (f"<ul>{rows}</ul>" if rows else "") + "</div>"
 
 

@@ -78,7 +78,7 @@ def report(rows: list[dict[str, object]]) -> None:
         print(f"  {r['id']:<14} {r['kind']:<10} {'A' if r['answerable'] else 'U'} {ps}  {str(r['question'])[:70]}")
     for k in (1, 2, 3):
         for t in (0.3, 0.4, 0.5, 0.6, 0.7):
-            def gated(r: dict[str, object]) -> bool:
+            def gated(r: dict[str, object], k: int = k, t: float = t) -> bool:
                 return max((b["p"] or 0.0) for b in r["bullets"][:k]) < t  # type: ignore[index]
             print(f"first {k}, least {t}: abstains {sum(map(gated, unanswerable))}/{len(unanswerable)} unanswerable, "
                   f"{sum(map(gated, answerable))}/{len(answerable)} answerable")
