@@ -1,17 +1,18 @@
 """One story, many outlets: near-duplicate articles found at ingest and grouped as one story.
 
 The same agency text lightly edited, under another headline, with an outlet's boilerplate around it,
-is one story. Each new article gets a MinHash signature of its word 4-shingles (datasketch, 64
-permutations, stored with the article); its estimated Jaccard similarity against every kept article's
-signature (one vectorised comparison) picks candidates, and the exact shingle containment of the
-shorter text in the longer one decides (boilerplate added around a copy does not hide it; articles on
-the same topic share names, not runs of words). A near-duplicate joins the story of the article it
-copies (`Article.story`, that article's story id or its own id); answers cite one article of a story and
-name the others as "also reported by".
+is one story. Each new article gets a MinHash signature of its word 4-shingles (datasketch's MinHash,
+64 permutations, computed as it does; stored with the article); its estimated Jaccard similarity
+against every kept article's signature (one vectorised comparison) picks candidates, and the exact
+shingle containment of the shorter text in the longer one decides (boilerplate added around a copy
+does not hide it; articles on the same topic share names, not runs of words). A near-duplicate joins
+the story of the article it copies (`Article.story`, that article's story id or its own id); answers
+cite one article of a story and name the others as "also reported by".
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
@@ -42,20 +43,32 @@ def shingles(text: str) -> set[bytes]:
 
 
 @lru_cache(maxsize=1)
-def _permutations() -> Any:
-    from datasketch import MinHash
-
-    return MinHash(num_perm=NUM_PERM, seed=1, scheme="affine32").permutations
+def _permutations() -> tuple[np.ndarray[Any, np.dtype[np.uint32]], np.ndarray[Any, np.dtype[np.uint32]]]:
+    """datasketch's "affine32" permutations for seed 1: h -> a*h + b mod 2^32 with odd a."""
+    gen = np.random.RandomState(1)
+    a = gen.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
+    return a, b
 
 
 def signature(text: str, runs: set[bytes] | None = None) -> str:
     """The MinHash signature of the text's shingles (`runs`, when already made): hex of 64 little-endian
-    uint32 (hex, so that the signatures of many articles decode in one call)."""
-    from datasketch import MinHash
+    uint32 (hex, so that the signatures of many articles decode in one call).
 
-    m = MinHash(num_perm=NUM_PERM, seed=1, permutations=_permutations(), scheme="affine32")
-    m.update_batch(list(shingles(text) if runs is None else runs))
-    return np.asarray(m.hashvalues, dtype="<u4").tobytes().hex()
+    Bit for bit `datasketch.MinHash(num_perm=64, seed=1)` (scheme "affine32": SHA-1's first 32 bits,
+    the MurmurHash3 finalizer, then the affine permutations; `tests/test_stories.py` compares them),
+    written out because importing datasketch imports scipy, ~0.6-1.4 s of every `rag index add`."""
+    items = shingles(text) if runs is None else runs
+    if not items:
+        return np.full(NUM_PERM, 0xFFFFFFFF, dtype="<u4").tobytes().hex()
+    hv = np.array([int.from_bytes(hashlib.sha1(x).digest()[:4], "little") for x in items], dtype=np.uint32)
+    hv ^= hv >> np.uint32(16)
+    hv *= np.uint32(0x85EBCA6B)
+    hv ^= hv >> np.uint32(13)
+    hv *= np.uint32(0xC2B2AE35)
+    hv ^= hv >> np.uint32(16)
+    a, b = _permutations()
+    return (hv[:, None] * a + b).min(axis=0).astype("<u4").tobytes().hex()
 
 
 def _matrix(signatures: list[str]) -> np.ndarray[Any, np.dtype[np.uint32]]:

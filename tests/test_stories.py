@@ -106,3 +106,13 @@ def test_the_update_report_and_the_page_name_the_story(seeds_copy: Path, hashing
     assert "<script>" not in html and "javascript:" not in html and "2025-11-03" in html
     report = render.render_report(UpdateReport(added=1, near_duplicates=(NearDuplicate("b.txt", "a.txt", 0.9),)))
     assert "<code>b.txt</code>: the same story as <code>a.txt</code>" in report
+
+
+@pytest.mark.parametrize("text", ["", "zwei Wörter", "Die Brücke ist 300 Meter lang und wurde im Mai eröffnet.",
+                                  (Path(__file__).parent.parent / "seeds" / SEED).read_text(encoding="utf-8")])
+def test_signatures_are_datasketchs_minhash(text: str) -> None:
+    from datasketch import MinHash
+
+    reference = MinHash(num_perm=stories.NUM_PERM, seed=1)
+    reference.update_batch(list(stories.shingles(text)))
+    assert stories.signature(text) == reference.hashvalues.astype("<u4").tobytes().hex()
