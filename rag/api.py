@@ -100,6 +100,17 @@ def list_feeds(articles_dir: Path | str | None = None) -> list[dict[str, Any]]:
     return engine().list_feeds(articles_dir)
 
 
+def list_articles(index_dir: Path | str | None = None) -> list[dict[str, Any]]:
+    """The indexed articles (title, outlet, date, chunks, …), newest first."""
+    return engine().list_articles(index_dir)
+
+
+def delete_article(article_id: str, articles_dir: Path | str | None = None,
+                   index_dir: Path | str | None = None) -> UpdateReport:
+    """Delete an article from the index and its file from the articles folder (moved to `.deleted/`)."""
+    return engine().delete_article(article_id, articles_dir, index_dir)
+
+
 def index_status(index_dir: Path | str | None = None, checksums: bool = False) -> dict[str, Any]:
     """Counts and settings of the index (raises NoIndexError when there is none)."""
     return engine().index_status(index_dir, checksums)

@@ -10,12 +10,14 @@ and `rag eval` go through it. `reset()` drops everything, so tests reset one obj
 from __future__ import annotations
 
 import logging
+import os
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from . import feeds, indexing, store, uploads
+from . import feeds, indexing, store, stories, uploads
 from .config import Settings, check_embedder, check_llm, load_settings
 from .errors import ConfigError, NoIndexError, RagError
 from .filters import make_filters
@@ -24,6 +26,15 @@ from .types import Answer, History, Hit, StreamEvent, UpdateReport
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 2000
+DELETED = ".deleted"  # deleted articles' files, in the articles folder (hidden: never read as articles)
+
+
+def outlet(url: str | None) -> str:
+    """The outlet of a link: its host without "www." ("" without a link)."""
+    from urllib.parse import urlsplit
+
+    host = (urlsplit(url).hostname or "") if url else ""
+    return host.removeprefix("www.")
 
 
 class Engine:
@@ -168,6 +179,46 @@ class Engine:
         report = self.update_index(articles, index, progress=progress,
                                    only=[p.relative_to(articles).as_posix() for p in copied])
         return replace(report, skipped=tuple(skipped) + report.skipped) if skipped else report
+
+    def list_articles(self, index_dir: Path | str | None = None) -> list[dict[str, Any]]:
+        """The indexed articles, newest publication date first: id, title, outlet (the link's host), date,
+        date_source, path, chunks, and how many other articles tell the same story."""
+        snap = self.snapshot(index_dir)
+        groups = stories.story_groups(snap.articles)
+        rows = [{"id": a.id, "title": a.title, "outlet": outlet(a.url), "date": a.date or "",
+                 "date_source": a.date_source, "path": a.path, "chunks": len(snap.rows_of_article(a.id)),
+                 "same_story": len(groups.get(stories.story_of(a), [a.id])) - 1}
+                for a in snap.articles.values()]
+        return sorted(rows, key=lambda r: (r["date"], r["title"]), reverse=True)
+
+    def delete_article(self, article_id: str, articles_dir: Path | str | None = None,
+                       index_dir: Path | str | None = None) -> UpdateReport:
+        """Delete an article from the index and its file from the articles folder, together: the file is
+        moved aside (`.deleted/` in the folder) and the index updated for it; if the update fails, the
+        file is put back. A file that holds other articles too (a JSON Lines file) is refused with the fix."""
+        articles, index = self._folders(articles_dir, index_dir)
+        snap = self.snapshot(index)
+        article = snap.articles.get(article_id)
+        if article is None:
+            raise RagError(f"No article {article_id!r} in the index (deleted already?). Refresh the list.")
+        others = [a for a in snap.articles.values() if a.path == article.path and a.id != article_id]
+        if others:
+            raise RagError(f"{article.path} holds {len(others)} other article(s) too; remove this one's line from "
+                           "the file, then run `rag index update`.")
+        source = articles / article.path
+        if not source.resolve().is_relative_to(articles.resolve()):
+            raise RagError(f"{article.path} is not inside the articles folder {articles}; not deleted.")
+        aside = articles / DELETED / f"{time.strftime('%Y%m%d-%H%M%S')}-{article_id}-{source.name}"
+        aside.parent.mkdir(parents=True, exist_ok=True)
+        moved = source.exists()
+        if moved:
+            os.replace(source, aside)
+        try:
+            return self.update_index(articles, index, only=[article.path])
+        except BaseException:
+            if moved:
+                os.replace(aside, source)  # the index did not change: neither does the folder
+            raise
 
     def add_feed(self, url: str, articles_dir: Path | str | None = None, index_dir: Path | str | None = None,
                  progress: indexing.Progress | None = None) -> tuple[dict[str, Any], feeds.PullReport, UpdateReport]:

@@ -230,3 +230,38 @@ def test_scripts_in_uploaded_articles_and_questions_never_run(page: WebDriver, t
     wait_for(page, lambda d: question in d.find_elements(By.CSS_SELECTOR, '#answer-chat [data-testid="user"]')[-1].text)
     assert not page.find_elements(By.CSS_SELECTOR, "#answer-chat img, #answer-chat script, #sources img")
     assert pwned(page) is None
+
+
+def test_the_library_filters_and_deletes_an_article(page: WebDriver, tmp_path: Path) -> None:
+    article = tmp_path / "kurzmeldung_loeschen.txt"
+    article.write_text("Kurzmeldung aus Quellstadt.\n\nDer Fährhafen von Quellstadt schließt am Montag für genau "
+                       "17 Tage wegen Bauarbeiten an der Mole.\n", encoding="utf-8")
+    assert upload(page, [article]).startswith("added 1"), "upload failed"
+    page.find_element(By.CSS_SELECTOR, "#library-box button").click()  # open the accordion
+    library = wait_for(page, lambda d: d.find_element(By.CSS_SELECTOR, "#library .library"))
+    total = int(library.find_element(By.CSS_SELECTOR, ".count").text.split(" of ")[1].split()[0])
+    assert total >= 3 and "kurzmeldung_loeschen.txt" in library.text
+
+    box = page.find_element(By.CSS_SELECTOR, "#library-filter textarea, #library-filter input")
+    box.send_keys("kurzmeldung")
+    wait_for(page, lambda d: d.find_element(By.CSS_SELECTOR, "#library .count").text == f"1 of {total} articles")
+    assert len(page.find_elements(By.CSS_SELECTOR, "#library tr[data-id]")) == 1
+
+    choose(page, "kurzmeldung_loeschen.txt")
+    page.find_element(By.CSS_SELECTOR, "#delete").click()  # not confirmed yet: nothing happens
+    wait_for(page, lambda d: "nothing was deleted" in d.find_element(By.CSS_SELECTOR, "#delete-report").text)
+    assert "kurzmeldung_loeschen.txt" in page.find_element(By.CSS_SELECTOR, "#library").text
+
+    choose(page, "kurzmeldung_loeschen.txt")
+    page.find_element(By.CSS_SELECTOR, "#delete-sure input").click()
+    page.find_element(By.CSS_SELECTOR, "#delete").click()
+    wait_for(page, lambda d: "Deleted from the index" in d.find_element(By.CSS_SELECTOR, "#delete-report").text)
+    wait_for(page, lambda d: d.find_element(By.CSS_SELECTOR, "#library .count").text == f"0 of {total - 1} articles")
+    wait_for(page, lambda d: f"Articles {total - 1}" in d.find_element(By.CSS_SELECTOR, "#index-status").text)
+
+
+def choose(d: WebDriver, text: str) -> None:
+    """Pick the option containing `text` in the "Article to delete" dropdown."""
+    d.find_element(By.CSS_SELECTOR, "#delete-choice input").click()
+    options = '#delete-choice li[data-testid="dropdown-option"]'
+    wait_for(d, lambda d: next(o for o in d.find_elements(By.CSS_SELECTOR, options) if text in o.text)).click()

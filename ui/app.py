@@ -180,6 +180,39 @@ def _upload(eng: Engine) -> Callable[..., tuple[str, str, None]]:
     return upload
 
 
+class _library:  # noqa: N801 - a namespace of the library's two handlers
+    """The article library's handlers: show (filtered) and delete (with the confirmation ticked)."""
+
+    def __init__(self, eng: Engine) -> None:
+        self.eng = eng
+
+    def show(self, text: str = "") -> tuple[str, Any]:
+        try:
+            rows = self.eng.list_articles()
+            feeds = self.eng.list_feeds()
+        except RagError as e:
+            return render.render_message_box(str(e)), gr.update(choices=[], value=None)
+        wanted = (text or "").strip().lower()
+        choices = [(f"{r['title'] or '(untitled)'} — {r['date'] or 'undated'} — {r['path']}", r["id"]) for r in rows
+                   if not wanted or any(wanted in str(r[k]).lower() for k in ("title", "outlet", "date", "path"))]
+        return render.render_library(rows, feeds, text or ""), gr.update(choices=choices, value=None)
+
+    def delete(self, article_id: str | None, sure: bool, text: str) -> tuple[str, str, Any, str, bool]:
+        if not article_id:
+            message = render.render_message_box("Choose the article to delete first.", "info")
+        elif not sure:
+            message = render.render_message_box("Tick “Yes, delete it …” to confirm; nothing was deleted.", "info")
+        else:
+            try:
+                self.eng.delete_article(article_id)
+                message = render.render_message_box("Deleted from the index; its file is in the articles folder's "
+                                                    ".deleted/ folder.", "info")
+            except RagError as e:
+                message = render.render_message_box(str(e))
+        library, choices = self.show(text)
+        return message, library, choices, status_html(self.eng), False
+
+
 def _clear() -> tuple[Messages, Messages, Messages, str, str]:
     return [], [], [], render.render_sources(()), ""
 
@@ -240,6 +273,16 @@ def build_app(settings: Settings | None = None, engine: Engine | None = None) ->
                 gr.Markdown("### Index")
                 status = gr.HTML("", elem_id="index-status", js_on_load=None)
 
+        with gr.Accordion("Articles in the index", open=False, elem_id="library-box"):
+            library_filter = gr.Textbox(label="Filter by title, outlet, date or file", elem_id="library-filter")
+            library = gr.HTML("", elem_id="library", js_on_load=None)
+            with gr.Row():
+                doomed = gr.Dropdown(label="Article to delete", choices=[], elem_id="delete-choice")
+                sure = gr.Checkbox(label="Yes, delete it from the index and from the articles folder",
+                                   elem_id="delete-sure")
+                delete_btn = gr.Button("Delete article", variant="stop", elem_id="delete")
+            deleted = gr.HTML("", elem_id="delete-report", js_on_load=None)
+
         chat = _chat(eng)
         outputs = [chatbot, display, history, sources, question]
         ins = [question, display, history]
@@ -254,7 +297,13 @@ def build_app(settings: Settings | None = None, engine: Engine | None = None) ->
         )
         clear_btn.click(_clear, None, outputs, api_visibility="private", queue=False)
         chatbot.clear(_clear, None, outputs, api_visibility="private", queue=False)  # the chatbot's own trash icon
-        add_btn.click(_upload(eng), [files], [report, status, files], api_name="add_files", concurrency_limit=1)
+        shelf = _library(eng)
+        add_btn.click(_upload(eng), [files], [report, status, files], api_name="add_files", concurrency_limit=1).then(
+            shelf.show, [library_filter], [library, doomed], api_visibility="private")
         app.load(lambda: status_html(eng), None, [status], api_visibility="private")
+        app.load(shelf.show, [library_filter], [library, doomed], api_visibility="private")
+        library_filter.input(shelf.show, [library_filter], [library, doomed], api_visibility="private", queue=False)
+        delete_btn.click(shelf.delete, [doomed, sure, library_filter], [deleted, library, doomed, status, sure],
+                         api_visibility="private", concurrency_limit=1)
     app.rag_engine = eng  # type: ignore[attr-defined]
     return app

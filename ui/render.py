@@ -183,3 +183,28 @@ def render_status(status: Mapping[str, Any]) -> str:
     ]
     cells = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v if v is not None else '–')}</td></tr>" for k, v in rows)
     return f'<table class="status">{cells}</table>'
+
+
+def render_library(rows: list[dict[str, Any]], feeds: Iterable[dict[str, Any]] = (), text: str = "") -> str:
+    """The article library: the articles whose title, outlet, date or file contains `text` (any case),
+    and the feeds with their last pull."""
+    wanted = text.strip().lower()
+    shown = [r for r in rows if not wanted or any(wanted in str(r[k]).lower() for k in ("title", "outlet", "date",
+                                                                                         "path"))]
+    body = "".join(
+        f'<tr data-id="{esc(r["id"])}"><td>{esc(r["title"] or "(untitled)")}</td><td>{esc(r["outlet"] or "–")}</td>'
+        f'<td title="date from: {esc(r["date_source"] or "unknown")}">{esc(r["date"] or "undated")}</td>'
+        f'<td>{int(r["chunks"])}</td><td>{int(r["same_story"]) or ""}</td><td><code>{esc(r["path"])}</code></td></tr>'
+        for r in shown)
+    head = ("<tr><th>title</th><th>outlet</th><th>published</th><th>chunks</th><th>same story</th>"
+            "<th>file</th></tr>")
+    html = f'<div class="library"><div class="count">{len(shown)} of {len(rows)} articles</div>' \
+        f"<table>{head}{body}</table>"
+    feed_rows = "".join(
+        f"<li>{esc(f['title'] or f['url'])} — <code>{esc(f['url'])}</code>: {int(f['items'])} items, "
+        + (f"last error: {esc(f['last_error'])}" if f.get("last_error")
+           else f"last pull {esc(f['last_pull'] or 'never')}")
+        + "</li>" for f in feeds)
+    if feed_rows:
+        html += f"<div class=feeds>Feeds<ul>{feed_rows}</ul></div>"
+    return html + "</div>"
