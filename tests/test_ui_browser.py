@@ -158,6 +158,8 @@ def test_answer_streams_with_citation_linked_to_sources(page: WebDriver, tmp_pat
     source = page.find_element(By.CSS_SELECTOR, "#sources #src-1")
     assert "994 Kisten" in source.find_element(By.CSS_SELECTOR, "mark").text
     title = source.find_element(By.CSS_SELECTOR, ".src-head a")
+    date = source.find_element(By.CSS_SELECTOR, ".src-head .date")  # the publication date, with its provenance
+    assert date.text == "2025-11-02" and date.get_attribute("title") == "date from: url"
     assert (title.get_attribute("href") or "").startswith("https://baotintuc.vn/")
     assert title.get_attribute("rel") == "noopener noreferrer" and title.get_attribute("target") == "_blank"
     status = page.find_element(By.CSS_SELECTOR, "#index-status").text
