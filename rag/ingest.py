@@ -91,7 +91,10 @@ _BOILERPLATE = re.compile(
     r"^(?:(?:kommentare?|comments?)(?:\s*\(\d+\))?|\d+\s+(?:kommentare?|comments?)"
     r"|teilen|share|artikel teilen|jetzt teilen|share this article|mehr zum thema|zum thema"
     r"|lesen sie auch|auch interessant|weitere artikel|related|related articles|read more|weiterlesen"
-    r"|drucken|print|nach oben|zurück|anzeige|werbung|newsletter|(?:tags?|schlagwörter|themen)(?::.*)?)"
+    r"|drucken|print|nach oben|zurück|anzeige|werbung|newsletter|(?:tags?|schlagwörter|themen)(?::.*)?"
+    # a trailing pointer to other articles, a copyright line: "Lesen Sie auch: <title>", "© 2025 dpa"
+    r"|(?:lesen sie auch|mehr zum thema|auch interessant|weiterlesen|read more|related articles?|see also)\s*:.+"
+    r"|(?:©|\(c\)|copyright\b).{0,120})"
     r"\s*:?$",
     re.I,
 )

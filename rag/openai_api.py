@@ -9,7 +9,9 @@ articles, `{"title", "url", "date"}`); `quellenlage` beside them holds `short`, 
 `verified`, `abstained`, `reason` and `checks` (the model's P(yes) in each check that ran). The
 conversation is the request's messages: the last one is the question (role `user`), the earlier user
 and assistant turns are its history; system messages are ignored
-(the product's rules are not negotiable by a prompt).
+(the product's rules are not negotiable by a prompt). A request may restrict the articles used with
+`"quellenlage": {"since": "YYYY-MM-DD", "until": "YYYY-MM-DD", "source": "outlet.example"}` beside the
+messages (`extra_body` in the `openai` client); a bad value is a 400 that says what to write.
 
 Auth: with `RAG_API_KEY` (`--api-key`) set, a request needs `Authorization: Bearer <key>`; with
 `RAG_AUTH=user:password` set, `Bearer user:password` or HTTP Basic with the same pair also works.
@@ -35,6 +37,7 @@ from starlette.concurrency import run_in_threadpool
 from .config import Settings
 from .engine import Engine
 from .errors import NoIndexError, RagError
+from .filters import make_filters
 from .types import Answer
 
 log = logging.getLogger(__name__)
@@ -113,6 +116,29 @@ def conversation(body: Any) -> tuple[str, list[dict[str, str]]]:
     return turns[-1]["content"], turns[:-1]
 
 
+FILTER_KEYS = ("since", "until", "source")
+
+
+def request_filters(body: dict[str, Any]) -> dict[str, str | None]:
+    """The articles a request restricts its answer to: `"quellenlage": {"since": "YYYY-MM-DD", "until": …,
+    "source": "outlet.example"}` beside the messages (the `openai` client's `extra_body`); RequestError for
+    a malformed object or value, with what to write."""
+    raw = body.get("quellenlage")
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict) or set(raw) - set(FILTER_KEYS):
+        raise RequestError(400, "'quellenlage' must be an object with any of 'since', 'until' (YYYY-MM-DD) and "
+                           "'source' (an outlet's domain).")
+    filters = {k: raw.get(k) for k in FILTER_KEYS if raw.get(k) not in (None, "")}
+    if not all(isinstance(v, str) for v in filters.values()):
+        raise RequestError(400, "The filters 'since', 'until' and 'source' must be strings.")
+    try:
+        make_filters(**filters)  # a bad date or domain is the request's error, before any answer
+    except RagError as e:
+        raise RequestError(400, str(e), "invalid_filter") from e
+    return filters
+
+
 def citations(answer: Answer) -> list[dict[str, Any]]:
     return [{"n": c.n, "title": c.title, "url": c.url, "quote": c.quote, "date": c.date, "date_source": c.date_source,
              "also_reported_by": [{"title": o.title, "url": o.url, "date": o.date} for o in c.also_reported_by]}
@@ -138,13 +164,15 @@ def _chunk(cid: str, created: int, delta: dict[str, Any], finish: str | None = N
 
 
 def stream_events(question: str, history: list[dict[str, str]], engine: Engine, cid: str,
-                  created: int) -> Iterator[str]:
+                  created: int, filters: dict[str, str | None] | None = None) -> Iterator[str]:
     """The SSE lines of a streamed answer: the role, the answer text in pieces, then a last chunk with
     the citations, then [DONE]. The pieces join to exactly the non-streaming answer's content."""
     yield _chunk(cid, created, {"role": "assistant", "content": ""})
     try:
         final: Answer | None = None
-        for event in engine.ask_stream(question, history):
+        f = filters or {}
+        for event in engine.ask_stream(question, history, since=f.get("since"), until=f.get("until"),
+                                       source=f.get("source")):
             if event.kind == "final":
                 final = event.answer
         assert final is not None
@@ -187,16 +215,19 @@ def router(engine: Engine) -> APIRouter:
             except (json.JSONDecodeError, UnicodeDecodeError):
                 raise RequestError(400, "The request body is not valid JSON.") from None
             question, history = conversation(body)
+            filters = request_filters(body)
         except RequestError as e:
             return error_response(e)
         cid, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
         if settings.log_questions:
             log.info("question (API): %s", question)
         if body.get("stream"):
-            return StreamingResponse(stream_events(question, history, engine, cid, created),
+            return StreamingResponse(stream_events(question, history, engine, cid, created, filters),
                                      media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
         try:
-            answer = await run_in_threadpool(engine.ask, question, history)
+            answer = await run_in_threadpool(lambda: engine.ask(
+                question, history, since=filters.get("since"), until=filters.get("until"),
+                source=filters.get("source")))
         except NoIndexError as e:
             return error_response(RequestError(503, str(e), "no_index", "server_error"))
         except RagError as e:

@@ -81,6 +81,8 @@ def test_id_is_stable_and_depends_only_on_the_text(tmp_path: Path) -> None:
         ("Text.\nQuelle: https://x.example/a-1\n\nKommentar (0)\nTeilen\n", "Text.", "https://x.example/a-1"),
         ("Text.\nSource: <https://x.example/b>\nShare", "Text.", "https://x.example/b"),
         ("Text.\n3 Kommentare\nMehr zum Thema:\n", "Text.", None),
+        ("Text.\n\nLesen Sie auch: Was die Reise bedeutet\n© 2025 Agentur. Alle Rechte vorbehalten.", "Text.", None),
+        ("Lesen Sie auch: den Bericht.\nText.", "Lesen Sie auch: den Bericht.\nText.", None),  # not at the end: kept
         ("Teilen ist gut.\nKommentar (0) gibt es nicht.", "Teilen ist gut.\nKommentar (0) gibt es nicht.", None),
         ("Quelle: dpa\nText.", "Quelle: dpa\nText.", None),  # not a url: kept
         ("e\u0301t\u00e9\x00\x07\tTab\u00a0und\u200bweg\ufeff", "\u00e9t\u00e9\tTab undweg", None),

@@ -140,3 +140,22 @@ def test_the_key_or_the_login_is_required_when_set(locked_server: str) -> None:
     assert httpx.get(f"{url}/models", headers={"Authorization": f"Basic {basic}"}, timeout=30).status_code == 200
     wrong = base64.b64encode(b"reader:falsch").decode()
     assert httpx.get(f"{url}/models", headers={"Authorization": f"Basic {wrong}"}, timeout=30).status_code == 401
+
+
+def test_filters_travel_beside_the_messages(open_server: str) -> None:
+    client = openai.OpenAI(base_url=f"{open_server}/v1", api_key="unused")
+    messages = [{"role": "user", "content": QUESTION}]
+    kept = client.chat.completions.create(model="quellenlage", messages=messages,
+                                          extra_body={"quellenlage": {"source": "baotintuc.vn", "until": "2025-11-30"}})
+    assert "994" in (kept.choices[0].message.content or "")
+    later = client.chat.completions.create(model="quellenlage", messages=messages,
+                                           extra_body={"quellenlage": {"since": "2026-01-01"}}).choices[0].message
+    assert later.model_extra["quellenlage"]["abstained"] and later.model_extra["citations"] == []
+    chunks = list(client.chat.completions.create(model="quellenlage", messages=messages, stream=True,
+                                                 extra_body={"quellenlage": {"source": "example.invalid"}}))
+    assert chunks[-1].model_extra["quellenlage"]["abstained"] and chunks[-1].model_extra["citations"] == []
+    for bad, fragment in (({"since": "gestern"}, "since"), ({"sinse": "2025-11-01"}, "'quellenlage' must be"),
+                          ("baotintuc.vn", "'quellenlage' must be"), ({"source": 7}, "must be strings")):
+        r = httpx.post(f"{open_server}/v1/chat/completions", timeout=30,
+                       json={"model": "quellenlage", "messages": messages, "quellenlage": bad})
+        assert r.status_code == 400 and fragment in r.json()["error"]["message"], r.text

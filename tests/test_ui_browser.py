@@ -234,6 +234,21 @@ def test_scripts_in_uploaded_articles_and_questions_never_run(page: WebDriver, t
     assert pwned(page) is None
 
 
+def test_answers_only_from_the_articles_the_filters_keep(page: WebDriver) -> None:
+    page.find_element(By.CSS_SELECTOR, "#filters button").click()
+    source = wait_for(page, lambda d: d.find_element(By.CSS_SELECTOR, "#source input, #source textarea"))
+    source.send_keys("example.invalid")
+    msg = ask(page, "Wie viele Kisten mit sterblichen Überresten hat Vietnam zurückgegeben?", "nichts")
+    assert "994" not in msg.text
+    source.clear()
+    source.send_keys("baotintuc.vn")
+    since = page.find_element(By.CSS_SELECTOR, "#since input, #since textarea")
+    since.send_keys("gestern")
+    ask(page, "Wie viele Kisten mit sterblichen Überresten hat Vietnam zurückgegeben?", "YYYY-MM-DD")
+    since.clear()
+    since.send_keys("2025-11-01")
+    ask(page, "Wie viele Kisten mit sterblichen Überresten hat Vietnam zurückgegeben?", "994")
+
 def test_the_library_filters_and_deletes_an_article(page: WebDriver, tmp_path: Path) -> None:
     article = tmp_path / "kurzmeldung_loeschen.txt"
     article.write_text("Kurzmeldung aus Quellstadt.\n\nDer Fährhafen von Quellstadt schließt am Montag für genau "

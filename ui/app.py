@@ -73,7 +73,8 @@ def status_html(eng: Engine) -> str:
 def _chat(eng: Engine) -> Callable[..., Iterator[ChatOut]]:
     settings = eng.settings
 
-    def chat(message: str, display: Messages, history: Messages) -> Iterator[ChatOut]:
+    def chat(message: str, display: Messages, history: Messages, since: str = "", until: str = "",
+             source: str = "") -> Iterator[ChatOut]:
         question = (message or "").strip()
         if not question:
             yield display, display, history, gr.skip(), ""
@@ -91,7 +92,8 @@ def _chat(eng: Engine) -> Callable[..., Iterator[ChatOut]]:
         known: list[int] | None = None
         evidence = None
         try:
-            for event in eng.ask_stream(question, list(history)):
+            for event in eng.ask_stream(question, list(history), since=(since or "").strip() or None,
+                                        until=(until or "").strip() or None, source=(source or "").strip() or None):
                 if event.kind == "evidence" and event.answer is not None:
                     known = [c.n for c in event.answer.citations]
                     evidence = event.answer
@@ -253,6 +255,12 @@ def build_app(settings: Settings | None = None, engine: Engine | None = None) ->
                 with gr.Row():
                     ask_btn = gr.Button("Ask", variant="primary", elem_id="ask")
                     clear_btn = gr.Button("Clear conversation", elem_id="clear")
+                with gr.Accordion("Only some articles", open=False, elem_id="filters"):
+                    with gr.Row():
+                        since = gr.Textbox(label="Published since (YYYY-MM-DD)", elem_id="since", max_lines=1)
+                        until = gr.Textbox(label="Published until (YYYY-MM-DD)", elem_id="until", max_lines=1)
+                        source = gr.Textbox(label="Outlet (domain, e.g. baotintuc.vn)", elem_id="source",
+                                            max_lines=1)
                 gr.Examples(examples=[[q] for q in EXAMPLES], inputs=[question], label="Example questions")
             with gr.Column(scale=2):
                 gr.Markdown("### Sources")
@@ -285,7 +293,7 @@ def build_app(settings: Settings | None = None, engine: Engine | None = None) ->
 
         chat = _chat(eng)
         outputs = [chatbot, display, history, sources, question]
-        ins = [question, display, history]
+        ins = [question, display, history, since, until, source]
         gr.on(
             [question.submit, ask_btn.click],
             chat,
