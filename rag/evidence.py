@@ -19,6 +19,7 @@ import numpy as np
 from . import store
 from .forms import refers_back
 from .lang import stem_tokens
+from .stories import story_of
 from .types import Evidence, Hit, Language
 
 #: Weight of the word-overlap bonus against the cosine.
@@ -110,6 +111,17 @@ def overlap_share(question: str, sentence: str, language: Language,
     return sum(w for t, w in weights.items() if t in s) / total if total else 0.0
 
 
+_WORD = re.compile(r"\w+")
+#: Share of words two sentences of one story must have in common (of all the words of both) to be one
+#: sentence told twice ("Lindau (dpa) – Die Schiffsbetriebe haben …" and "Die Schiffsbetriebe haben …").
+RETOLD = 0.8
+
+
+def retold(words: frozenset[str], told: list[frozenset[str]]) -> bool:
+    """Whether a sentence of at least four words says what one of `told` said, nearly word for word."""
+    return len(words) >= 4 and any(len(words & t) >= RETOLD * len(words | t) for t in told)
+
+
 def scored_sentences(
     snap: store.Snapshot,
     hits: list[Hit],
@@ -119,14 +131,15 @@ def scored_sentences(
     prefer: Callable[[str], bool] | None = None,
 ) -> list[tuple[float, int, Evidence]]:
     """Every distinct sentence of the hits as (ranking score, sentence vector row, Evidence), best first; a
-    sentence another article already gave word for word is left out (its citation names the others).
+    sentence that another article of the same story (or its own article) already gave in nearly the same
+    words is left out (`retold`; the citation names the story's other articles).
 
     The ranking score is the cosine plus the word-overlap bonus, plus `PREFER_BONUS` for a sentence
     that `prefer` accepts (one naming the date a question names). Instruction-like sentences are left out."""
     rows = _row_of(snap)
     idf = _idf(snap)
     seen: set[tuple[str, int]] = set()
-    said: set[str] = set()  # the same sentence in two articles (one story from two outlets) is read once
+    said: dict[str, list[frozenset[str]]] = {}  # per story: the words of the sentences read so far
     scored: list[tuple[float, int, Evidence]] = []
     q32 = qvec.astype(np.float32)
     for hit in hits:
@@ -138,11 +151,15 @@ def scored_sentences(
         for vrow, c in zip(vrows, cos.tolist(), strict=True):
             sentence = hit.chunk.sentences[int(snap.sentence_rows[vrow][1])]
             key = (hit.chunk.article_id, sentence.start)
-            words = " ".join(sentence.text.split()).lower()
-            if key in seen or words in said or looks_like_instruction(sentence.text):
+            if key in seen or looks_like_instruction(sentence.text):
                 continue
             seen.add(key)
-            said.add(words)
+            article = snap.articles.get(hit.chunk.article_id)
+            told = said.setdefault(story_of(article) if article else hit.chunk.article_id, [])
+            words = frozenset(_WORD.findall(sentence.text.lower()))
+            if retold(words, told):
+                continue
+            told.append(words)
             lang = hit.chunk.language
             bonus = OVERLAP_WEIGHT * overlap_share(question, sentence.text, lang, idf) if lang == language else 0.0
             if prefer is not None and prefer(sentence.text):

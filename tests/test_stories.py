@@ -56,6 +56,9 @@ def test_an_edited_copy_from_another_outlet_is_one_story_and_the_answer_names_it
 
     candidates = prepare(snap, "Findet das Sicherheitskonsultativkomitee in Seoul statt?").candidates
     assert candidates and len({" ".join(c.sentence.text.split()) for c in candidates}) == len(candidates)
+    # … and so is one the other outlet edited a little ("reist diese Woche" / "fliegt in dieser Woche")
+    edited = [c.sentence.text for c in prepare(snap, "Reist Hegseth diese Woche nach Asien?").candidates]
+    assert sum("Hegseth" in t and "nach Asien" in t and "Verbündete" in t for t in edited) == 1, edited
     overview = api.ask("Worum geht es im Artikel über Hegseths Asienreise?", llm="extractive", index_dir=hashing_index)
     quotes = [" ".join(c.quote.split()) for c in overview.citations]
     assert len(quotes) >= 4 and len(set(quotes)) == len(quotes)
@@ -116,3 +119,17 @@ def test_signatures_are_datasketchs_minhash(text: str) -> None:
     reference = MinHash(num_perm=stories.NUM_PERM, seed=1)
     reference.update_batch(list(stories.shingles(text)))
     assert stories.signature(text) == reference.hashvalues.astype("<u4").tobytes().hex()
+
+
+def test_a_sentence_retold_with_an_agency_tag_is_one_sentence() -> None:
+    from rag.evidence import _WORD, retold
+
+    def words(text: str) -> frozenset[str]:
+        return frozenset(_WORD.findall(text.lower()))
+
+    told = [words("Die Schiffsbetriebe haben am Dienstag eine neue Elektrofähre in Dienst gestellt.")]
+    assert retold(words("Lindau (dpa) – Die Schiffsbetriebe haben am Dienstag eine neue Elektrofähre in Dienst "
+                        "gestellt."), told)
+    assert not retold(words("Die Schiffsbetriebe haben am Mittwoch zwei alte Dieselfähren außer Dienst gestellt."),
+                      told)
+    assert not retold(words("(dpa)"), [words("(dpa)")])  # too short to say
