@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from .errors import FeedError, RagError
+from .errors import FeedError, IngestError, RagError
 from .ingest import _decode, clean_text
 from .loaders import read_html
 from .types import content_id
@@ -362,7 +362,7 @@ def _decode_page(got: Fetched) -> str:
             pass
     try:
         return _decode(got.body, got.url)
-    except Exception as e:  # IngestError: binary
+    except IngestError as e:  # binary
         raise FeedError(f"{got.url} is not readable text ({e}).") from e
 
 

@@ -74,3 +74,11 @@ def test_the_library_escapes_what_articles_say() -> None:
     html = render.render_library([row], [feed])
     assert "<script>" not in html and "<img" not in html and "&lt;script&gt;" in html
     assert "undated" in html and "last error: Could not reach &lt;host&gt;" in html
+
+
+def test_a_large_library_shows_the_first_rows_and_says_so() -> None:
+    rows = [{"id": str(i), "title": f"Meldung {i}", "outlet": "example.org", "date": "2025-11-01", "date_source": "",
+             "path": f"{i}.txt", "chunks": 1, "same_story": 0} for i in range(render.LIBRARY_ROWS + 50)]
+    html = render.render_library(rows)
+    assert html.count("<tr data-id=") == render.LIBRARY_ROWS and "filter to find the others" in html
+    assert render.render_library(rows, text="Meldung 249").count("<tr data-id=") == 1

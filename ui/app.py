@@ -194,9 +194,8 @@ class _library:  # noqa: N801 - a namespace of the library's two handlers
             feeds = self.eng.list_feeds()
         except RagError as e:
             return render.render_message_box(str(e)), gr.update(choices=[], value=None)
-        wanted = (text or "").strip().lower()
-        choices = [(f"{r['title'] or '(untitled)'} — {r['date'] or 'undated'} — {r['path']}", r["id"]) for r in rows
-                   if not wanted or any(wanted in str(r[k]).lower() for k in ("title", "outlet", "date", "path"))]
+        choices = [(f"{r['title'] or '(untitled)'} — {r['date'] or 'undated'} — {r['path']}", r["id"])
+                   for r in render.library_matches(rows, text)[: render.LIBRARY_ROWS]]
         return render.render_library(rows, feeds, text or ""), gr.update(choices=choices, value=None)
 
     def delete(self, article_id: str | None, sure: bool, text: str) -> tuple[str, str, Any, str, bool]:

@@ -185,20 +185,30 @@ def render_status(status: Mapping[str, Any]) -> str:
     return f'<table class="status">{cells}</table>'
 
 
+#: Rows the library shows at once (a filter narrows the rest down): a page with 100,000 rows would not load.
+LIBRARY_ROWS = 200
+
+
+def library_matches(rows: list[dict[str, Any]], text: str) -> list[dict[str, Any]]:
+    """The library's rows whose title, outlet, date or file contains `text` (any case)."""
+    wanted = (text or "").strip().lower()
+    return [r for r in rows if not wanted or any(wanted in str(r[k]).lower() for k in ("title", "outlet", "date",
+                                                                                         "path"))]
+
+
 def render_library(rows: list[dict[str, Any]], feeds: Iterable[dict[str, Any]] = (), text: str = "") -> str:
     """The article library: the articles whose title, outlet, date or file contains `text` (any case),
     and the feeds with their last pull."""
-    wanted = text.strip().lower()
-    shown = [r for r in rows if not wanted or any(wanted in str(r[k]).lower() for k in ("title", "outlet", "date",
-                                                                                         "path"))]
+    shown = library_matches(rows, text)
     body = "".join(
         f'<tr data-id="{esc(r["id"])}"><td>{esc(r["title"] or "(untitled)")}</td><td>{esc(r["outlet"] or "–")}</td>'
         f'<td title="date from: {esc(r["date_source"] or "unknown")}">{esc(r["date"] or "undated")}</td>'
         f'<td>{int(r["chunks"])}</td><td>{int(r["same_story"]) or ""}</td><td><code>{esc(r["path"])}</code></td></tr>'
-        for r in shown)
+        for r in shown[:LIBRARY_ROWS])
     head = ("<tr><th>title</th><th>outlet</th><th>published</th><th>chunks</th><th>same story</th>"
             "<th>file</th></tr>")
-    html = f'<div class="library"><div class="count">{len(shown)} of {len(rows)} articles</div>' \
+    more = (f" (the first {LIBRARY_ROWS} shown; filter to find the others)" if len(shown) > LIBRARY_ROWS else "")
+    html = f'<div class="library"><div class="count">{len(shown)} of {len(rows)} articles{more}</div>' \
         f"<table>{head}{body}</table>"
     feed_rows = "".join(
         f"<li>{esc(f['title'] or f['url'])} — <code>{esc(f['url'])}</code>: {int(f['items'])} items, "
