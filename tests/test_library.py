@@ -82,3 +82,13 @@ def test_a_large_library_shows_the_first_rows_and_says_so() -> None:
     html = render.render_library(rows)
     assert html.count("<tr data-id=") == render.LIBRARY_ROWS and "filter to find the others" in html
     assert render.render_library(rows, text="Meldung 249").count("<tr data-id=") == 1
+
+
+def test_the_pages_ask_api_needs_only_the_question(seeds_copy: Path, hashing_index: Path) -> None:
+    from rag.config import Settings
+    from ui.app import build_app
+
+    app = build_app(Settings(index_dir=hashing_index, articles_dir=seeds_copy, embedder="hashing", llm="extractive"))
+    params = app.get_api_info()["named_endpoints"]["/ask"]["parameters"]
+    required = [p["parameter_name"] for p in params if not p.get("parameter_has_default")]
+    assert required == ["message"] and {p["parameter_name"] for p in params} >= {"since", "until", "source"}

@@ -256,9 +256,10 @@ def build_app(settings: Settings | None = None, engine: Engine | None = None) ->
                     clear_btn = gr.Button("Clear conversation", elem_id="clear")
                 with gr.Accordion("Only some articles", open=False, elem_id="filters"):
                     with gr.Row():
-                        since = gr.Textbox(label="Published since (YYYY-MM-DD)", elem_id="since", max_lines=1)
-                        until = gr.Textbox(label="Published until (YYYY-MM-DD)", elem_id="until", max_lines=1)
-                        source = gr.Textbox(label="Outlet (domain, e.g. baotintuc.vn)", elem_id="source",
+                        # value "": optional in the page's API too (`client.predict(question, api_name="/ask")`)
+                        since = gr.Textbox("", label="Published since (YYYY-MM-DD)", elem_id="since", max_lines=1)
+                        until = gr.Textbox("", label="Published until (YYYY-MM-DD)", elem_id="until", max_lines=1)
+                        source = gr.Textbox("", label="Outlet (domain, e.g. baotintuc.vn)", elem_id="source",
                                             max_lines=1)
                 gr.Examples(examples=[[q] for q in EXAMPLES], inputs=[question], label="Example questions")
             with gr.Column(scale=2):
