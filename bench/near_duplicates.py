@@ -21,7 +21,7 @@ import re
 import sys
 import time
 
-from common import XQUAD_DE, load_squad, print_machine, table, write_result
+from common import ROOT, XQUAD_DE, load_squad, print_machine, table, write_result
 
 HEADLINES = ["Eilmeldung", "Hintergrund", "Analyse", "Im Überblick", "Das Wichtigste"]
 TAGS = ["(dpa) ", "(AFP) ", "Berlin (Reuters) – ", "(KNA) ", ""]
@@ -87,6 +87,20 @@ def main(argv: list[str] | None = None) -> int:
             result[f"share{share}_near{near}"] = {"precision": precision, "recall": recall,
                                                   "false_among_distinct": len(among_base), "ms_per_article": ms}
     print(table(["words changed", "NEAR", "precision", "recall", "pairs among distinct", "ms per article"], rows))
+    # the margin behind the threshold: what distinct stories share, what copies keep
+    same_topic = [stories.containment(paragraphs[i][1], paragraphs[j][1]) for i in range(len(paragraphs))
+                  for j in range(i + 1, len(paragraphs)) if paragraphs[i][0] == paragraphs[j][0]]
+    seeds = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "seeds").glob("*.txt"))]
+    kept = {}
+    for share in (0.03, 0.06, 0.10, 0.15):
+        rng = random.Random(args.seed)
+        kept[share] = min(stories.containment(paragraphs[i][1], edited_copy(paragraphs[i][1], share, rng))
+                          for i in sorted(originals))
+    print(f"4-word runs shared: distinct paragraphs of one article at most {max(same_topic):.3f} "
+          f"({len(same_topic)} pairs); the two seed articles {stories.containment(*seeds[:2]):.3f}; "
+          + ", ".join(f"copies with {s:.0%} changed at least {v:.3f}" for s, v in kept.items()))
+    result["distinct_max_containment"] = max(same_topic)
+    result["copies_min_containment"] = {str(s): v for s, v in kept.items()}
     write_result("near_duplicates", result)
     return 0
 

@@ -29,8 +29,8 @@ NUM_PERM = 64
 #: still clears it: 150 words in 450 estimate ~0.3).
 CANDIDATE = 0.15
 #: The shorter text's shingles found in the longer one from which two articles are one story
-#: (`bench/near_duplicates.py`: distinct stories on one topic share at most 0.02, copies with 10 % of
-#: their words changed keep 0.33 and more; two stories that quote the same two sentences of ten share ~0.2).
+#: (`bench/near_duplicates.py`: distinct stories on one topic share at most 0.02, copies with up to 10 %
+#: of their words changed keep 0.31 and more; two stories that quote the same two sentences of ten share ~0.2).
 NEAR = 0.4
 _WORD = re.compile(r"\w+", re.UNICODE)
 
