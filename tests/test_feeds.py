@@ -304,3 +304,19 @@ def test_a_pull_without_feeds_writes_nothing(tmp_path: Path) -> None:
     folder.mkdir()
     assert feeds.pull(folder) == feeds.PullReport()
     assert list(folder.iterdir()) == []  # no registry, no lock file: `rag serve` on the seeds leaves them as they are
+
+
+def test_the_page_adds_a_feed(site: Site, seeds_copy: Path, hashing_index: Path) -> None:
+    from rag.config import Settings
+    from rag.engine import Engine
+    from ui import app
+
+    eng = Engine(Settings(index_dir=hashing_index, articles_dir=seeds_copy, embedder="hashing", llm="extractive"))
+    shelf = app._library(eng)
+    art = site.put("/a.html", page("Lechbrücke", BRIDGE))
+    url = site.put("/rss.xml", rss([("a", "Lechbrücke", art, PUB)]), "application/rss+xml")
+    message, library, _, status, box = shelf.add_feed(url, "")
+    assert "Testnachrichten: 1 new, 0 updated, 0 failed; added 1 to the index" in message and box == ""
+    assert "Lechbrücke" in library and "Testnachrichten" in library and "<th>Articles</th><td>3</td>" in status
+    message, _, _, _, box = shelf.add_feed(site.base + "/nothing.xml", "")
+    assert "answered HTTP 404" in message and box == site.base + "/nothing.xml"  # kept to correct it

@@ -198,6 +198,24 @@ class _library:  # noqa: N801 - a namespace of the library's two handlers
                    for r in render.library_matches(rows, text)[: render.LIBRARY_ROWS]]
         return render.render_library(rows, feeds, text or ""), gr.update(choices=choices, value=None)
 
+    def add_feed(self, url: str, text: str) -> tuple[str, str, Any, str, str]:
+        """Register the feed, pull it and index its items (`Engine.add_feed`); the report or the reason."""
+        if not (url or "").strip():
+            message, keep = render.render_message_box("Type the feed's address first.", "info"), ""
+        else:
+            try:
+                feed, report, update = self.eng.add_feed(url.strip())
+                failed = "".join(f"; failed {f.url}: {f.reason}" for f in report.items_failed)
+                message = render.render_message_box(
+                    f"{feed['title'] or feed['url']}: {report.items_new} new, {report.items_updated} updated, "
+                    f"{len(report.items_failed)} failed; added {update.added} to the index{failed}",
+                    "error" if report.items_failed else "info")
+                keep = ""
+            except RagError as e:
+                message, keep = render.render_message_box(str(e)), url
+        library, choices = self.show(text)
+        return message, library, choices, status_html(self.eng), keep
+
     def delete(self, article_id: str | None, sure: bool, text: str) -> tuple[str, str, Any, str, bool]:
         if not article_id:
             message = render.render_message_box("Choose the article to delete first.", "info")
@@ -290,6 +308,10 @@ def build_app(settings: Settings | None = None, engine: Engine | None = None) ->
                                    elem_id="delete-sure")
                 delete_btn = gr.Button("Delete article", variant="stop", elem_id="delete")
             deleted = gr.HTML("", elem_id="delete-report", js_on_load=None)
+            with gr.Row():
+                feed_url = gr.Textbox("", label="Add a feed (RSS or Atom address)", elem_id="feed-url", max_lines=1,
+                                      placeholder="https://example.org/rss.xml")
+                feed_btn = gr.Button("Add feed", elem_id="add-feed")
 
         chat = _chat(eng)
         outputs = [chatbot, display, history, sources, question]
@@ -311,6 +333,8 @@ def build_app(settings: Settings | None = None, engine: Engine | None = None) ->
         app.load(lambda: status_html(eng), None, [status], api_visibility="private")
         app.load(shelf.show, [library_filter], [library, doomed], api_visibility="private")
         library_filter.input(shelf.show, [library_filter], [library, doomed], api_visibility="private", queue=False)
+        feed_btn.click(shelf.add_feed, [feed_url, library_filter], [deleted, library, doomed, status, feed_url],
+                       api_visibility="private", concurrency_limit=1)
         delete_btn.click(shelf.delete, [doomed, sure, library_filter], [deleted, library, doomed, status, sure],
                          api_visibility="private", concurrency_limit=1)
     app.rag_engine = eng  # type: ignore[attr-defined]
