@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import weakref
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from typing import Any
@@ -31,7 +30,7 @@ from .prepare import WEAK, History, Prepared, hit_language, prepare
 from .prompts import ABSTAIN, build_judge_messages
 from .question import Question, analyse
 from .reading import Reading, not_all, p_yes, read, verdict
-from .stories import story_groups, story_of
+from .stories import groups_of, story_of
 from .translation import render_question
 from .types import Answer, Citation, Evidence, Language, Source, StreamEvent
 from .verify import names_missing
@@ -131,16 +130,11 @@ def _unchecked_reason(short: str, unique: bool, from_context: bool) -> str:
     return NOT_CHECKED
 
 
-_STORIES: weakref.WeakKeyDictionary[store.Snapshot, dict[str, list[str]]] = weakref.WeakKeyDictionary()
-
-
 def with_stories(answer: Answer, snap: store.Snapshot) -> Answer:
     """Each citation names the other articles of its article's story ("also reported by"; `rag.stories`)."""
     if not answer.citations:
         return answer
-    groups = _STORIES.get(snap)
-    if groups is None:
-        groups = _STORIES[snap] = story_groups(snap.articles)
+    groups = groups_of(snap)
     cites = []
     for c in answer.citations:
         article = snap.articles.get(c.article_id)

@@ -20,21 +20,13 @@ from typing import Any
 from . import feeds, indexing, store, stories, uploads
 from .config import Settings, check_embedder, check_llm, load_settings
 from .errors import ConfigError, NoIndexError, RagError
-from .filters import make_filters
+from .filters import make_filters, outlet
 from .types import Answer, History, Hit, StreamEvent, UpdateReport
 
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 2000
 DELETED = ".deleted"  # deleted articles' files, in the articles folder (hidden: never read as articles)
-
-
-def outlet(url: str | None) -> str:
-    """The outlet of a link: its host without "www." ("" without a link)."""
-    from urllib.parse import urlsplit
-
-    host = (urlsplit(url).hostname or "") if url else ""
-    return host.removeprefix("www.")
 
 
 class Engine:
@@ -184,7 +176,7 @@ class Engine:
         """The indexed articles, newest publication date first: id, title, outlet (the link's host), date,
         date_source, path, chunks, and how many other articles tell the same story."""
         snap = self.snapshot(index_dir)
-        groups = stories.story_groups(snap.articles)
+        groups = stories.groups_of(snap)
         rows = [{"id": a.id, "title": a.title, "outlet": outlet(a.url), "date": a.date or "",
                  "date_source": a.date_source, "path": a.path, "chunks": len(snap.rows_of_article(a.id)),
                  "same_story": len(groups.get(stories.story_of(a), [a.id])) - 1}

@@ -33,10 +33,16 @@ class Filters:
             if (self.since and day < self.since) or (self.until and day > self.until):
                 return False
         if self.source:
-            host = (urlsplit(article.url).hostname or "").lower() if article.url else ""
+            host = outlet(article.url)
             if not host or not (host == self.source or host.endswith("." + self.source)):
                 return False
         return True
+
+
+def outlet(url: str | None) -> str:
+    """The outlet of a link: its host without "www." ("" without a link)."""
+    host = (urlsplit(url).hostname or "") if url else ""
+    return host.removeprefix("www.")
 
 
 def _day(value: str | None, flag: str) -> str | None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from functools import lru_cache
@@ -136,3 +137,14 @@ def story_groups(articles: Mapping[str, Article]) -> dict[str, list[str]]:
             members.append(articles[story])
     return {story: [a.id for a in sorted(members, key=lambda a: (a.date or "9999", a.title, a.id))]
             for story, members in groups.items()}
+
+
+_GROUPS: weakref.WeakKeyDictionary[Any, dict[str, list[str]]] = weakref.WeakKeyDictionary()
+
+
+def groups_of(snap: Any) -> dict[str, list[str]]:
+    """`story_groups` of an open index snapshot (anything with `.articles`), computed once per snapshot."""
+    groups = _GROUPS.get(snap)
+    if groups is None:
+        groups = _GROUPS[snap] = story_groups(snap.articles)
+    return groups

@@ -124,21 +124,19 @@ def highlight(passage: str, quote: str) -> str:
 
 
 def _link(title: str, url: str | None) -> str:
+    """An article's title, linked to its page when it has a safe link (new tab, no referrer)."""
     safe = safe_url(url)
     text = esc(title or "(untitled)")
-    return f'<a href="{esc(safe)}" target="_blank" rel="noopener noreferrer">{text}</a>' if safe else text
+    if safe:
+        return f'<a href="{esc(safe)}" target="_blank" rel="noopener noreferrer">{text}</a>'
+    return f'<span class="title">{text}</span>'
 
 
 def render_sources(citations: Iterable[Citation]) -> str:
     """The sources panel: one block per citation with an anchor `src-n`."""
     items: list[str] = []
     for c in citations:
-        url = safe_url(c.url)
-        title = esc(c.title or "(untitled)")
-        if url:
-            head = f'<a href="{esc(url)}" target="_blank" rel="noopener noreferrer">{title}</a>'
-        else:
-            head = f'<span class="title">{title}</span>'
+        head = _link(c.title, c.url)
         date = (f' <span class="date" title="date from: {esc(c.date_source or "unknown")}">{esc(c.date)}</span>'
                 if c.date else "")
         also = "".join(f"<li>{_link(o.title, o.url)}{f' <span class=date>{esc(o.date)}</span>' if o.date else ''}</li>"
