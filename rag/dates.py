@@ -58,6 +58,47 @@ def date_from_lead(text: str) -> str | None:
     return parse_date(lead)
 
 
+def parse_published(value: str) -> str | None:
+    """A publication date as metadata gives it: ISO (the calendar day as written, whatever the time zone),
+    "02.11.2025", "2. November 2025", an e-mail/RSS date ("Sun, 02 Nov 2025 08:00:00 GMT") or what
+    `dateparser` reads in German or English; YYYY-MM-DD or None."""
+    value = " ".join(str(value).split())[:200]
+    if not value:
+        return None
+    found = parse_date(value)
+    if found:
+        return found
+    try:
+        from email.utils import parsedate_to_datetime
+
+        return _ymd(*parsedate_to_datetime(value).strftime("%Y %m %d").split())
+    except (TypeError, ValueError, IndexError):
+        pass
+    import dateparser
+
+    parsed = dateparser.parse(value, languages=["de", "en"],
+                              settings={"REQUIRE_PARTS": ["day", "month", "year"], "PREFER_DATES_FROM": "past"})
+    return _ymd(str(parsed.year), parsed.month, str(parsed.day)) if parsed else None
+
+
+#: A line that says when the article was published or last updated: "Stand: 04.11.2025, 16:30 Uhr",
+#: "Erschienen am 4. November 2025", "Published November 4, 2025".
+_PUBLISHED = re.compile(
+    r"\b(?:stand|erschienen|ver(?:ö|oe)ffentlicht|aktualisiert|published|updated|posted|last\s+modified)\b"
+    r"\s*(?:am|on|:)?\s*:?\s*([^\n]{6,40})",
+    re.IGNORECASE,
+)
+
+
+def date_from_text(text: str) -> str | None:
+    """The date a "Stand: …" / "Erschienen am …" / "Published …" line gives, anywhere in the text."""
+    for m in _PUBLISHED.finditer(text):
+        found = parse_date(m.group(1))
+        if found:
+            return found
+    return None
+
+
 # --- dates named in questions and sentences --------------------------------------------------
 
 _MONTH = f"({MONTH_NAMES})"

@@ -173,7 +173,7 @@ class Engine:
         return replace(report, skipped=tuple(skipped) + report.skipped) if skipped else report
 
     def list_articles(self, index_dir: Path | str | None = None) -> list[dict[str, Any]]:
-        """The indexed articles, newest publication date first: id, title, outlet (the link's host), date,
+        """The indexed articles, newest publication date first (then those dated by their file's time): id, title, outlet (the link's host), date,
         date_source, path, chunks, and how many other articles tell the same story."""
         snap = self.snapshot(index_dir)
         groups = stories.groups_of(snap)
@@ -181,7 +181,8 @@ class Engine:
                  "date_source": a.date_source, "path": a.path, "chunks": len(snap.rows_of_article(a.id)),
                  "same_story": len(groups.get(stories.story_of(a), [a.id])) - 1}
                 for a in snap.articles.values()]
-        return sorted(rows, key=lambda r: (r["date"], r["title"]), reverse=True)
+        # a file's time is no publication date: those articles come after the dated ones
+        return sorted(rows, key=lambda r: (r["date_source"] != "file-time", r["date"], r["title"]), reverse=True)
 
     def delete_article(self, article_id: str, articles_dir: Path | str | None = None,
                        index_dir: Path | str | None = None) -> UpdateReport:

@@ -1,7 +1,7 @@
 """Which articles a search or an answer may use: published since / until a date, from an outlet.
 
-`since` and `until` are ISO dates (YYYY-MM-DD), both inclusive; an article without a known date is
-left out when either is set. `source` is a domain ("baotintuc.vn" also matches "www.baotintuc.vn"
+`since` and `until` are ISO dates (YYYY-MM-DD), both inclusive; an article without a known publication
+date (none found, or only its file's time) is left out when either is set. `source` is a domain ("baotintuc.vn" also matches "www.baotintuc.vn"
 and "en.baotintuc.vn"); an article without a link is left out when it is set.
 """
 
@@ -27,9 +27,9 @@ class Filters:
 
     def matches(self, article: Article) -> bool:
         if self.since or self.until:
-            if not article.date:
+            if not article.published:  # a file's time is no publication date
                 return False
-            day = article.date[:10]
+            day = article.published[:10]
             if (self.since and day < self.since) or (self.until and day > self.until):
                 return False
         if self.source:

@@ -7,6 +7,7 @@ file and the next step.
 from __future__ import annotations
 
 import codecs
+import datetime as dt
 import logging
 import os
 import re
@@ -17,7 +18,7 @@ from typing import NamedTuple
 from . import config
 from .chunking import split_sentences
 from .config import ALLOWED_SUFFIXES
-from .dates import date_from_lead, date_from_url, parse_date
+from .dates import date_from_lead, date_from_text, date_from_url, parse_published
 from .errors import IngestError
 from .lang import detect_language
 from .loaders import Extracted, PdfProblem, read_html, read_jsonl, read_markdown, read_pdf
@@ -199,7 +200,10 @@ def _display(path: Path, root: Path | None) -> str:
     return path.as_posix()
 
 
-def _article(ex: Extracted, rel: str) -> Article | None:
+def _article(ex: Extracted, rel: str, file_day: str | None = None) -> Article | None:
+    """The article of one record; its date from (in this order) the record's metadata, a date in its link,
+    a dateline in its first lines, a "Stand: …"/"Erschienen am …" line, and last the file's time
+    (`file_day`, marked "file-time")."""
     text, url_in_text = clean_text(ex.text)
     if not text:
         return None
@@ -207,11 +211,13 @@ def _article(ex: Extracted, rel: str) -> Article | None:
     url = _safe_url(ex.url) or _safe_url(url_in_text)
     meta_title = " ".join((ex.title or "").split())
     title = shorten(meta_title, 200) if meta_title else derive_title(text, language)
-    date, source = parse_date(ex.date) if ex.date else None, "jsonl" if rel.lower().endswith(".jsonl") else "metadata"
-    if date is None:
-        date, source = date_from_url(url), "url"
-    if date is None:
-        date, source = date_from_lead(text), "dateline"
+    date = parse_published(ex.date) if ex.date else None
+    source = "jsonl" if rel.lower().endswith(".jsonl") else (ex.date_source or "metadata")
+    for found, where in ((date_from_url, "url"), (date_from_lead, "dateline"), (date_from_text, "text")):
+        if date is None:
+            date, source = found(url if where == "url" else text), where
+    if date is None and file_day:
+        date, source = file_day, "file-time"
     return Article(id=content_id(text), title=title, text=text, url=url, date=date, path=rel, language=language,
                    date_source=source if date else "")
 
@@ -239,6 +245,7 @@ def load_file(path: Path, root: Path | None = None, problems: list[str] | None =
                 "Split it into smaller files."
             )
         data = path.read_bytes()
+        file_day = dt.datetime.fromtimestamp(path.stat().st_mtime).date().isoformat()
     except OSError as e:
         raise IngestError(f"{shown} cannot be read ({e.strerror}). Check that it exists and is readable.") from e
     empty = IngestError(f"{shown} is empty. Put the article text in it or remove the file.")
@@ -254,10 +261,10 @@ def load_file(path: Path, root: Path | None = None, problems: list[str] | None =
         if not raw.strip():
             raise empty
         if suffix == ".jsonl":
-            return _jsonl_articles(raw, shown, problems)
+            return _jsonl_articles(raw, shown, problems, file_day)
         reader = {".md": read_markdown, ".html": read_html, ".htm": read_html}.get(suffix, Extracted)
         records = [(0, reader(raw))]
-    article = _article(records[0][1], shown)
+    article = _article(records[0][1], shown, file_day)
     if article is None:
         raise IngestError(
             f"{shown} has no article text after cleaning (scanned PDF or only boilerplate?). "
@@ -266,11 +273,12 @@ def load_file(path: Path, root: Path | None = None, problems: list[str] | None =
     return [article]
 
 
-def _jsonl_articles(raw: str, shown: str, problems: list[str] | None = None) -> list[Article]:
+def _jsonl_articles(raw: str, shown: str, problems: list[str] | None = None,
+                    file_day: str | None = None) -> list[Article]:
     records, bad = read_jsonl(raw)
     articles: list[Article] = []
     for n, ex in records:
-        art = _article(ex, shown)
+        art = _article(ex, shown, file_day)
         if art is None:
             bad.append(f"line {n}: 'text' is empty after cleaning")
         else:

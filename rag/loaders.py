@@ -25,6 +25,8 @@ class Extracted:
     title: str | None = None
     url: str | None = None
     date: str | None = None
+    #: where `date` came from when the reader knows better than "metadata" (e.g. "url", "text")
+    date_source: str | None = None
 
 
 # --- markdown -------------------------------------------------------------------------------
@@ -177,12 +179,33 @@ def read_html(html: str) -> Extracted:
     text = str(data.get("text") or "")
     if not text.strip():
         return fallback
-    return Extracted(
-        text=text,
-        title=data.get("title") or fallback.title,
-        url=data.get("source") or fallback.url,
-        date=data.get("date") or fallback.date,
-    )
+    url = data.get("source") or fallback.url
+    date = data.get("date") or fallback.date
+    return Extracted(text=text, title=data.get("title") or fallback.title, url=url, date=date,
+                     date_source=html_date_source(html, date, url) if date else None)
+
+
+_PAGE_LINKS = re.compile(r"<(?:link|meta)\b[^>]*(?:canonical|og:url)[^>]*>", re.IGNORECASE)
+
+
+def html_date_source(html: str, date: str, url: str | None) -> str:
+    """Where a page's date comes from: its date markup (meta tags, JSON-LD, `<time>`: "metadata"), its link
+    ("url") or only its visible text (a byline "Veröffentlicht am …": "text"). trafilatura's date (htmldate's
+    extensive search) does not say; htmldate's quick search on the markup alone does."""
+    try:
+        from htmldate import find_date
+
+        # htmldate reads the canonical link and og:url too: without them, a date it finds is the markup's own
+        own = _PAGE_LINKS.sub("", html)
+        markup = find_date(own, extensive_search=False, original_date=True, url=None)
+    except Exception:  # htmldate on broken markup: the date stays, its source is the page's
+        log.debug("htmldate failed on a page", exc_info=True)
+        return "metadata"
+    if markup and markup[:10] == date[:10]:
+        return "metadata"
+    from .dates import date_from_url
+
+    return "url" if date_from_url(url) == date[:10] else "text"
 
 
 # --- PDF ------------------------------------------------------------------------------------
@@ -206,12 +229,16 @@ def read_pdf(data: bytes) -> Extracted:
         pages = [page.extract_text() or "" for page in reader.pages]
         meta = reader.metadata
         title = str(meta.title).strip() if meta and meta.title else None
+        try:  # /CreationDate, e.g. D:20251107093000+01'00'
+            created = meta.creation_date if meta else None
+        except (ValueError, TypeError):
+            created = None
     except PdfProblem:
         raise
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError, OSError) as e:
         # PyPdfError covers PdfReadError, PdfStreamError and LimitReachedError (oversized xref tables)
         raise PdfProblem(f"is a damaged PDF ({e})") from e
-    return Extracted("\n\n".join(pages), title or None)
+    return Extracted("\n\n".join(pages), title or None, date=created.date().isoformat() if created else None)
 
 
 # --- JSON Lines -----------------------------------------------------------------------------

@@ -43,7 +43,8 @@ class Article:
     path: str  # where it was read from (relative to the articles folder when possible)
     language: Language
     #: where `date` comes from: "metadata" (the page's or PDF's), "jsonl" (the record's field), "url" (a
-    #: stamp in the link), "dateline" (the article's first lines); "" when there is no date
+    #: stamp in the link), "dateline" (the article's first lines), "text" (a "Stand: …" / "Erschienen am …"
+    #: line), "file-time" (the file's modification time: no date was found in the article); "" when none
     date_source: str = ""
     #: the story it belongs to: the id of the article it is a near-duplicate of (that article's own story),
     #: "" when it is its own story (`rag.stories`); the story's id is its article that was indexed first
@@ -51,6 +52,12 @@ class Article:
     story: str = ""
     #: MinHash signature of its text (`rag.stories.signature`), set when indexed; "" in older indexes
     minhash: str = ""
+
+    @property
+    def published(self) -> str | None:
+        """The publication date the article itself gives (not the file's time): what date filters, "latest"
+        and newer-wins ties go by."""
+        return self.date if self.date and self.date_source != "file-time" else None
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -108,10 +110,15 @@ def test_each_article_says_where_its_date_comes_from(tmp_path: Path) -> None:
                      "https://example.org/rat-20250912103000.htm\n",
                      "2025-09-12", "url"),
         "dateline.txt": ("Kiel, 3. August 2025\n\nDer Rat tagte am Sonntag in Kiel.\n", "2025-08-03", "dateline"),
-        "undated.txt": ("Der Rat tagte am Freitag in Husum.\n", None, ""),
+        "stand.txt": ("Rat in Husum\n\nDer Rat tagte am Freitag.\n\nEr beschloss den Haushalt.\n\n"
+                      "Die Sitzung dauerte drei Stunden.\n\nStand: 07.11.2025, 16:30 Uhr\n", "2025-11-07", "text"),
+        "undated.txt": ("Der Rat tagte am Freitag in Heide.\n", "2025-06-30", "file-time"),
+        "rss.jsonl": (json.dumps({"title": "R", "date": "Sun, 02 Nov 2025 23:30:00 -0500",
+                                  "text": "Der Rat tagte am Sonntag in Eutin."}), "2025-11-02", "jsonl"),
     }
     for name, (content, date, source) in cases.items():
         (tmp_path / name).write_text(content, encoding="utf-8")
+        os.utime(tmp_path / name, (dt.datetime(2025, 6, 30, 12).timestamp(),) * 2)
         [art] = load_file(tmp_path / name)
         assert (art.date, art.date_source) == (date, source), name
     api.build_index(tmp_path, tmp_path / "ix", embedder="hashing")

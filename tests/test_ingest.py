@@ -53,7 +53,8 @@ def test_seed_with_source_line_and_comment_boilerplate() -> None:
 
 def test_seed_without_source_line() -> None:
     [art] = load_file(SEEDS / SEED_ASIA, root=SEEDS)
-    assert art.url is None and art.date is None  # "4. November" has no year
+    assert art.url is None and art.date_source == "file-time"  # "4. November" has no year
+    assert art.published is None  # the file's time is shown, never used as the publication date
     assert art.language == "de"
     assert art.title.startswith("US-Verteidigungsminister Pete Hegseth reist diese Woche nach Asien, einschließlich")
     assert art.title.endswith("Südkorea, um die…") and len(art.title) == 100
@@ -217,7 +218,8 @@ def test_jsonl_good_and_bad_lines(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.WARNING, logger="rag.ingest"):
         arts = load_file(DATA / "articles.jsonl", root=DATA)
     assert [a.title for a in arts] == ["Erster Artikel", "Kein Titel hier", "Dritter"]
-    assert [a.date for a in arts] == ["2025-11-02", "2024-10-03", None]
+    assert [a.published for a in arts] == ["2025-11-02", "2024-10-03", None]
+    assert arts[2].date_source == "file-time"
     assert arts[0].url == "https://zeitung.example/a"
     assert arts[1].url is None  # a javascript: url is never kept
     assert {a.path for a in arts} == {"articles.jsonl"}

@@ -18,7 +18,8 @@ def test_the_library_lists_filters_and_deletes_an_article(seeds_copy: Path, hash
     rows = api.list_articles(hashing_index)
     assert len(rows) == 2 and {r["path"] for r in rows} == {SEED, "000_92dd99e734424ef3.txt"}
     assert all(r["chunks"] > 0 and r["same_story"] == 0 for r in rows)
-    assert [r["date"] for r in rows] == ["2025-11-02", ""]  # newest first, the undated last
+    # newest first; the article without a date of its own last, shown with its file's time
+    assert [r["date_source"] for r in rows] == ["url", "file-time"] and rows[0]["date"] == "2025-11-02"
     baotintuc = next(r for r in rows if r["path"] == "000_92dd99e734424ef3.txt")
     assert baotintuc["outlet"] == "baotintuc.vn" and baotintuc["date_source"] == "url"
 
