@@ -118,6 +118,34 @@ def cached_index(name: str, articles: Sequence[tuple[str, str]], embedder: str, 
     return index_dir
 
 
+DATED = ROOT / "tests" / "data" / "dated"
+
+
+def dated_index(embedder: str) -> tuple[Path, str]:
+    """The index of the dated fixture (tests/data/dated/articles, its undated files saved on their gold day)
+    and the day its relative questions are asked on (gold.json's "today"); built once per content."""
+    from rag import api
+
+    gold = json.loads((DATED / "gold.json").read_text(encoding="utf-8"))
+    files = sorted(p for p in (DATED / "articles").rglob("*") if p.is_file())
+    h = hashlib.sha256(embedder.encode())
+    for p in [*(ROOT / "rag" / f for f in ("ingest.py", "loaders.py", "dates.py", "chunking.py")), *files]:
+        h.update(p.name.encode() + b"\0" + p.read_bytes())  # the articles and the code that reads them
+    folder = CACHE / f"dated-{embedder.replace(':', '_').replace('/', '_')[:40]}-{h.hexdigest()[:16]}"
+    index_dir = folder / "index"
+    if not (index_dir / "manifest.json").exists():
+        if folder.exists():
+            shutil.rmtree(folder)
+        shutil.copytree(DATED / "articles", folder / "articles")
+        for g in gold["articles"]:
+            if g["date_source"] == "file-time":
+                noon = time.mktime(time.strptime(g["date"] + " 12", "%Y-%m-%d %H"))
+                os.utime(folder / "articles" / g["path"], (noon, noon))
+        print(f"building index dated ({len(files)} files, {embedder})…", file=sys.stderr, flush=True)
+        api.build_index(folder / "articles", index_dir, embedder=embedder)
+    return index_dir, str(gold["today"])
+
+
 def write_result(name: str, data: dict[str, Any]) -> Path:
     """Keep the raw numbers in bench/out/<name>.json beside the printed table."""
     OUT.mkdir(parents=True, exist_ok=True)

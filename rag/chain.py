@@ -22,11 +22,11 @@ from . import store
 from .config import env_render_questions
 from .errors import RagError
 from .filters import Filters
-from .forms import VERDICTS, bullets, extractive_short, quoted, single_text
+from .forms import VERDICTS, bullets, extractive_short, quoted, single_text, timeline
 from .forms import snap as snap_span
 from .lang import detect_language
 from .neighbours import next_in_paragraph, preceding_sentence
-from .prepare import WEAK, History, Prepared, hit_language, prepare
+from .prepare import WEAK, History, Prepared, event_day, hit_language, prepare
 from .prompts import ABSTAIN, build_judge_messages
 from .question import Question, analyse
 from .reading import Reading, not_all, p_yes, read, verdict
@@ -50,6 +50,8 @@ JUDGED_NO = "the language model found that the best sentence does not answer the
 NOT_MENTIONED = "no sentence close to the question mentions {name}"
 NOT_CHECKED = "a quote of the closest sentence; no check confirmed that it answers the question"
 NOT_CHECKED_SET = "quotes of the closest sentences; not checked for meaning"
+NOT_CHECKED_TIMELINE = "the closest sentences in the order of the days they name (else their article's date); " \
+    "not checked for meaning"
 
 
 def judged(p: Prepared, llm: BaseChatModel, snap: store.Snapshot, checks: dict[str, float] | None = None) -> Prepared:
@@ -96,23 +98,29 @@ def evidence_answer(p: Prepared, *, timings: dict[str, float] | None = None, llm
                       kind=p.q.kind if p.q else "")
     q = p.q or analyse(p.question)
     cites = tuple(citation(n, ev) for n, ev in enumerate(p.evidence, 1))
+    dated = q.frame.period is not None or q.frame.latest  # a time-aware answer names the days it relies on
+    if q.kind == "timeline":
+        days = list(p.days) if len(p.days) == len(p.evidence) else [event_day(ev) for ev in p.evidence]
+        return Answer(timeline(list(p.evidence), days, lang), cites, False, False, lang, timings,
+                      reason or NOT_CHECKED_TIMELINE, p.question, llm, kind=q.kind)
     if q.is_set:
-        return Answer(bullets(list(p.evidence), lang), cites, False, False, lang, timings, reason or NOT_CHECKED_SET,
-                      p.question, llm, kind=q.kind)
+        return Answer(bullets(list(p.evidence), lang, dated), cites, False, False, lang, timings,
+                      reason or NOT_CHECKED_SET, p.question, llm, kind=q.kind)
     source = p.evidence[-1] if p.from_context else p.evidence[0]
     cite = len(p.evidence) if p.from_context else 1
     if reading and reading.short and p.with_before and snap_span(reading.short, source.sentence.text) is None:
         cite = 2  # the span is in the sentence before, which the best one refers back to
     if reading is not None and reading.short:  # verified unless the model's check was not firm
-        return Answer(single_text(list(p.evidence), lang, reading.shown, cite), cites, False, not reading.unsure, lang,
-                      timings, reading.unsure, p.question, llm, short=reading.short, kind=q.kind)
+        return Answer(single_text(list(p.evidence), lang, reading.shown, cite, dated), cites, False,
+                      not reading.unsure, lang, timings, reading.unsure, p.question, llm, short=reading.short,
+                      kind=q.kind)
     short, unique = extractive_short(source.sentence.text, q.text, q.answer_type, hit_language_of(p, source))
     part = not_all(q.text, source.sentence.text) if q.kind == "yesno" else ""
     if part:  # "alle 45?" and the sentence says "44 von 45"
         short = VERDICTS[lang]["no"]
         reason = reason or f"the question asks about all, the sentence says “{part}”"
     shown = display_short(short, lang, source)
-    text = single_text(list(p.evidence), lang, shown, cite)
+    text = single_text(list(p.evidence), lang, shown, cite, dated)
     verified = judged and q.kind == "event_date" and not reason
     why = reason or ("" if verified else _unchecked_reason(short, unique, p.from_context))
     return Answer(text, cites, False, verified, lang, timings, why, p.question, llm, short=short, kind=q.kind)

@@ -63,7 +63,7 @@ def parse_published(value: str) -> str | None:
     "02.11.2025", "2. November 2025", an e-mail/RSS date ("Sun, 02 Nov 2025 08:00:00 GMT") or what
     `dateparser` reads in German or English; YYYY-MM-DD or None."""
     value = " ".join(str(value).split())[:200]
-    if not value:
+    if not re.search(r"\d{4}", value):  # a publication date has a year ("gestern" is no metadata)
         return None
     found = parse_date(value)
     if found:

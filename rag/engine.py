@@ -173,8 +173,9 @@ class Engine:
         return replace(report, skipped=tuple(skipped) + report.skipped) if skipped else report
 
     def list_articles(self, index_dir: Path | str | None = None) -> list[dict[str, Any]]:
-        """The indexed articles, newest publication date first (then those dated by their file's time): id, title, outlet (the link's host), date,
-        date_source, path, chunks, and how many other articles tell the same story."""
+        """The indexed articles, newest publication date first (then those dated by their file's time): id,
+        title, outlet (the link's host), date, date_source, path, chunks, and how many other articles tell the
+        same story."""
         snap = self.snapshot(index_dir)
         groups = stories.groups_of(snap)
         rows = [{"id": a.id, "title": a.title, "outlet": outlet(a.url), "date": a.date or "",

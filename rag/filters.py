@@ -1,8 +1,9 @@
 """Which articles a search or an answer may use: published since / until a date, from an outlet.
 
 `since` and `until` are ISO dates (YYYY-MM-DD), both inclusive; an article without a known publication
-date (none found, or only its file's time) is left out when either is set. `source` is a domain ("baotintuc.vn" also matches "www.baotintuc.vn"
-and "en.baotintuc.vn"); an article without a link is left out when it is set.
+date (none found, or only its file's time) is left out when either is set. `source` is a domain
+("baotintuc.vn" also matches "www.baotintuc.vn" and "en.baotintuc.vn"); an article without a link is left
+out when it is set.
 """
 
 from __future__ import annotations
@@ -24,6 +25,15 @@ class Filters:
     @property
     def active(self) -> bool:
         return bool(self.since or self.until or self.source)
+
+    @property
+    def empty(self) -> bool:
+        """No day can match (since after until)."""
+        return bool(self.since and self.until and self.since > self.until)
+
+    def within(self, since: str, until: str) -> Filters:
+        """These filters and the days `since`..`until` (a question's period) both."""
+        return Filters(max(filter(None, (self.since, since))), min(filter(None, (self.until, until))), self.source)
 
     def matches(self, article: Article) -> bool:
         if self.since or self.until:

@@ -160,20 +160,34 @@ def quoted(text: str, language: Language) -> str:
     return f"{a}{' '.join(text.split())}{b}"
 
 
-def quote_lines(evidence: list[Evidence], language: Language) -> str:
-    """One quoted sentence a line, each with its citation number."""
-    return "\n".join(f"{quoted(ev.sentence.text, language)} [{n}]" for n, ev in enumerate(evidence, 1))
+def _published(ev: Evidence, dated: bool) -> str:
+    return f" ({ev.published})" if dated and ev.published else ""
 
 
-def single_text(evidence: list[Evidence], language: Language, short: str = "", cite: int = 1) -> str:
+def quote_lines(evidence: list[Evidence], language: Language, dated: bool = False) -> str:
+    """One quoted sentence a line, each with its citation number (`dated`: and its article's publication day)."""
+    return "\n".join(f"{quoted(ev.sentence.text, language)} [{n}]{_published(ev, dated)}"
+                     for n, ev in enumerate(evidence, 1))
+
+
+def single_text(evidence: list[Evidence], language: Language, short: str = "", cite: int = 1,
+                dated: bool = False) -> str:
     """The factoid form: the short answer with its citation, then the quotes it rests on."""
-    quotes = quote_lines(evidence, language)
+    quotes = quote_lines(evidence, language, dated)
     return f"{short} [{cite}]\n\n{quotes}" if short else quotes
 
 
-def bullets(evidence: list[Evidence], language: Language) -> str:
+def bullets(evidence: list[Evidence], language: Language, dated: bool = False) -> str:
     """The list form: one quoted sentence a bullet, each cited."""
-    return "\n".join(f"• {quoted(ev.sentence.text, language)} [{n}]" for n, ev in enumerate(evidence, 1))
+    return "\n".join(f"• {quoted(ev.sentence.text, language)} [{n}]{_published(ev, dated)}"
+                     for n, ev in enumerate(evidence, 1))
+
+
+def timeline(evidence: list[Evidence], days: list[str], language: Language) -> str:
+    """The timeline form: one dated event a bullet, in the order given, each cited ("• 2025-11-03: „…“ [1]")."""
+    undated = {"de": "ohne Datum", "en": "undated"}[language]
+    return "\n".join(f"• {day or undated}: {quoted(ev.sentence.text, language)} [{n}]"
+                     for n, (ev, day) in enumerate(zip(evidence, days, strict=True), 1))
 
 
 # A sentence that opens by pointing back ("Sie veranlassten …", "Dies ist …", "They …"): what it speaks of

@@ -213,9 +213,11 @@ def _article(ex: Extracted, rel: str, file_day: str | None = None) -> Article | 
     title = shorten(meta_title, 200) if meta_title else derive_title(text, language)
     date = parse_published(ex.date) if ex.date else None
     source = "jsonl" if rel.lower().endswith(".jsonl") else (ex.date_source or "metadata")
-    for found, where in ((date_from_url, "url"), (date_from_lead, "dateline"), (date_from_text, "text")):
+    if date is None:
+        date, source = date_from_url(url), "url"
+    for found, where in ((date_from_lead, "dateline"), (date_from_text, "text")):
         if date is None:
-            date, source = found(url if where == "url" else text), where
+            date, source = found(text), where
     if date is None and file_day:
         date, source = file_day, "file-time"
     return Article(id=content_id(text), title=title, text=text, url=url, date=date, path=rel, language=language,

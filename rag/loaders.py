@@ -211,6 +211,35 @@ def html_date_source(html: str, date: str, url: str | None) -> str:
 # --- PDF ------------------------------------------------------------------------------------
 
 
+#: a PDF line this long (share of the page's longest line) was wrapped by the layout, not ended by the writer
+WRAPPED_SHARE = 0.75
+
+
+#: lines that stand on their own even after a long line: a source, a date stamp, a link
+_OWN_LINE = re.compile(r"(quelle|source|stand|erschienen|published|updated|foto|bild|photo)\s*:|https?://", re.I)
+
+
+def reflow(page: str) -> str:
+    """A PDF page's text with the layout's line wraps joined ("… Ab dem 1.\nApril kommen …" is one sentence):
+    a line nearly as long as the page's longest continues on the next; short lines (headlines, a source line,
+    a paragraph's last line) end where they end."""
+    lines = page.split("\n")
+    longest = max((len(line.strip()) for line in lines), default=0)
+    if longest < 40:
+        return page
+    out: list[str] = []
+    joined = False
+    for line in lines:
+        text = line.strip()
+        if joined and out and text and not _OWN_LINE.match(text):
+            hyphen = out[-1].endswith("-") and text[:1].islower()  # "Verkehrs-\nbetriebe"
+            out[-1] = out[-1][:-1] + text if hyphen else f"{out[-1]} {text}"
+        else:
+            out.append(text)
+        joined = len(text) >= WRAPPED_SHARE * longest
+    return "\n".join(out)
+
+
 class PdfProblem(Exception):
     """Raised with a reason for the user; `ingest` turns it into an IngestError."""
 
@@ -226,7 +255,7 @@ def read_pdf(data: bytes) -> Extracted:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
             raise PdfProblem("is password-protected")
-        pages = [page.extract_text() or "" for page in reader.pages]
+        pages = [reflow(page.extract_text() or "") for page in reader.pages]
         meta = reader.metadata
         title = str(meta.title).strip() if meta and meta.title else None
         try:  # /CreationDate, e.g. D:20251107093000+01'00'

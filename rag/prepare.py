@@ -6,8 +6,11 @@ conversation has not given for "… außerdem?")."""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 import time
-from collections.abc import Sequence
+import weakref
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -15,6 +18,7 @@ import numpy as np
 
 from . import store
 from .answer_types import gives_answer_type, promote_answer_type
+from .chunking import split_sentences
 from .dates import names_date
 from .embedders import get_embedder
 from .evidence import (
@@ -30,6 +34,7 @@ from .evidence import (
 )
 from .filters import Filters
 from .forms import refers_back
+from .lang import detect_language, stem_tokens
 from .neighbours import adjacent, preceding_sentence, sentence_key, with_enumerations
 from .question import (
     Question,
@@ -42,6 +47,8 @@ from .question import (
     whole_article,
 )
 from .retrieve import HybridRetriever
+from .stories import story_of
+from .timeframe import Period, sentence_day, timeframe_words
 from .types import Evidence, History, Hit, Language
 
 #: How much closer (cosine) the best sentence may be than one that gives the asked kind of answer.
@@ -77,6 +84,18 @@ READ_CANDIDATES = 3
 WEAK = "the evidence is too weak"
 #: A question of at most this many words that finds nothing alone is tried as a follow-up.
 ELLIPTIC_WORDS = 5
+#: "neueste Stand", "latest": the newest article's sentence wins over the best one when it scores within this
+LATEST_MARGIN = 0.05
+#: without a time in the question, a newer article's sentence wins a tie (scores within this) on the same fact
+TIE_MARGIN = 0.01
+#: a timeline: at most this many dated events (one an article); an article joins when its closest sentence
+#: is this share of the closest article's (centred cosines, see `timeline_events`)
+TIMELINE_EVENTS = 8
+TIMELINE_K = 16  # passages retrieved for a timeline (a story told over many articles)
+TIMELINE_SHARE = 0.5
+#: a named month or span ("im Oktober 2025", "seit dem 10. November") is a publication period when it comes
+#: within this many days of the articles' publication dates; else it names the time of events ("im Oktober 1517")
+PERIOD_REACH_DAYS = 31
 
 
 @dataclass(frozen=True)
@@ -96,6 +115,8 @@ class Prepared:
     #: the sentences the model may take a yes/no verdict from, the best (evidence[0]) first, then the
     #: runners-up that are evidence on their own
     candidates: tuple[Evidence, ...] = ()
+    #: a timeline's evidence: the day each sentence tells of (`event_day`), in the evidence's order
+    days: tuple[str, ...] = ()
 
 
 def _date_matcher(dates: tuple[str, ...]) -> Any:
@@ -115,6 +136,15 @@ def prepare(snap: store.Snapshot, question: str, history: History = (), k: int =
     joint operations?": elliptic, with no pronoun to show it) is asked again as a follow-up, and taken as
     one when the conversation's topic lifts the sentence the question found alone above the threshold."""
     p = _prepare(snap, question, history, k, filters, translation=translation)
+    period = p.q.frame.period if p.q is not None else None
+    if period is not None and p.abstain_reason:
+        # no article published then answers; a sentence that names a day then may ("Welche Daten im Oktober
+        # 2025 nennen die Artikel?" asks about the days told, in articles of November)
+        told = _prepare(snap, question, history, k, filters, translation=translation, periods=False)
+        if not told.abstain_reason and any(
+                period.since <= (day.isoformat() if (day := sentence_day(ev.sentence.text, ev.published or None))
+                                 else "") <= period.until for ev in told.evidence):
+            return replace(told, retrieve_ms=p.retrieve_ms + told.retrieve_ms)
     if (history and p.q is not None and not p.q.follow_up and p.abstain_reason == WEAK
             and len(question.split()) <= ELLIPTIC_WORDS):
         again = _prepare(snap, question, history, k, filters, follow=True, translation=translation)
@@ -125,24 +155,161 @@ def prepare(snap: store.Snapshot, question: str, history: History = (), k: int =
     return p
 
 
+_SPANS: weakref.WeakKeyDictionary[Any, tuple[str, str] | None] = weakref.WeakKeyDictionary()
+
+
+def published_span(snap: store.Snapshot) -> tuple[str, str] | None:
+    """The first and last publication day of the snapshot's articles (None when none has one)."""
+    if snap not in _SPANS:
+        days = sorted(a.published[:10] for a in snap.articles.values() if a.published)
+        _SPANS[snap] = (days[0], days[-1]) if days else None
+    return _SPANS[snap]
+
+
+def period_applies(period: Period, snap: store.Snapshot) -> bool:
+    """Whether a question's period is one of publication: always when relative to today ("letzte Woche"),
+    else when it comes within `PERIOD_REACH_DAYS` of the articles' publication dates."""
+    if period.relative:
+        return True
+    span = published_span(snap)
+    if span is None:
+        return False
+    reach = dt.timedelta(days=PERIOD_REACH_DAYS)
+    low = (dt.date.fromisoformat(span[0]) - reach).isoformat()
+    high = (dt.date.fromisoformat(span[1]) + reach).isoformat()
+    return period.since <= high and period.until >= low
+
+
+def newest_wins(scored: list[tuple[float, int, Evidence]], margin: float,
+                eligible: Callable[[Evidence], bool]) -> list[tuple[float, int, Evidence]]:
+    """The sentence of the newest article among those within `margin` of the best (and `eligible`) first;
+    the order is kept otherwise and when the best sentence's article is the newest."""
+    if not scored:
+        return scored
+    close = [item for item in scored if item[0] >= scored[0][0] - margin and eligible(item[2])]
+    if not close:
+        return scored
+    newest = max(close, key=lambda t: (t[2].published, t[0]))
+    if newest[2].published <= scored[0][2].published:
+        return scored
+    return [newest, *(item for item in scored if item is not newest)]
+
+
+#: the lead: an article's first sentences, where a news report says when its event happened
+LEAD_SENTENCES = 3
+
+
+def event_day(ev: Evidence, snap: store.Snapshot | None = None) -> str:
+    """The day a sentence tells of: the day it names (read against its article's date), else (with `snap`)
+    the first day its article's lead names (a headline's event is the lead's: "Klinikum und St. Annen
+    wollen fusionieren" over "… teilten am Dienstag mit"), else the day its article was published; "" when
+    none is known."""
+    day = sentence_day(ev.sentence.text, ev.published or None)
+    if day is None and snap is not None:
+        article = snap.articles.get(ev.article_id)
+        if article is not None:
+            lead = split_sentences(article.text, article.language)[:LEAD_SENTENCES]
+            day = next((d for s in lead if (d := sentence_day(s.text, ev.published or None))), None)
+    return day.isoformat() if day else ev.published
+
+
+def timeline_events(snap: store.Snapshot, scored: list[tuple[float, int, Evidence]], qvec: np.ndarray,
+                    language: Language, floor: Callable[[Evidence], float]) -> list[Evidence]:
+    """One event from each article of the asked story: the articles whose best sentence is close to the
+    question once what all the articles share is taken out (cosines after subtracting the mean sentence
+    vector of each one's language: "Marstedt" in every local report no longer makes them all alike, nor
+    an English question every English report), at least
+    `TIMELINE_SHARE` of the closest article's; from each, its closest sentence (dated by `event_day`); one
+    event for copies of a report (the same story and day)."""
+    means = mean_sentence_vectors(snap)
+    q = _unit(qvec - means[language])
+    pick: dict[str, tuple[float, Evidence]] = {}  # per article: its closest sentence (centred cosine)
+    for _, vrow, ev in scored:
+        if ev.score < floor(ev) or len(re.findall(r"\w\w+", ev.sentence.text)) < 3:  # "(npa)" tells no event
+            continue
+        rel = float(_unit(snap.sentence_vectors[vrow] - means[hit_language(snap, ev)]) @ q)
+        if ev.article_id not in pick or rel > pick[ev.article_id][0]:
+            pick[ev.article_id] = (rel, ev)
+    if not pick:
+        return []
+    top = max(rel for rel, _ in pick.values())
+    events: list[Evidence] = []
+    told: set[tuple[str, str]] = set()  # (story, day): another outlet's copy of the same report is one event
+    for rel, ev in sorted(pick.values(), key=lambda t: -t[0]):
+        article = snap.articles.get(ev.article_id)
+        key = (story_of(article) if article else ev.article_id, event_day(ev, snap))
+        if rel >= TIMELINE_SHARE * top and key not in told and len(events) < TIMELINE_EVENTS:
+            told.add(key)
+            events.append(ev)
+    return events
+
+
+#: a word of a question found in this share of the passages or more says where, not what ("Marstedt" in
+#: local news): left out of a timeline's topic
+GENERIC_SHARE = 0.3
+_ASKING = re.compile(r"^(gib|give|me|mir|zeig\w*|show|list\w*|bitte|please)$", re.IGNORECASE)
+
+
+def topic_of(question: str, snap: store.Snapshot) -> str:
+    """The question without the words that ask for a timeline ("Chronologie", "timeline", "gib mir") and
+    without words that nearly every article has (the city of a local paper): what the story is about."""
+    n = max(1, len(snap.chunks))
+    kept = []
+    for word in re.findall(r"\w[\w-]*", question):
+        if timeframe_words(word) or _ASKING.match(word):
+            continue
+        languages: tuple[Language, ...] = ("de", "en")
+        if any(stem and snap.document_frequency(stem, lang) >= GENERIC_SHARE * n
+               for lang in languages for stem in stem_tokens(word, lang, drop_stopwords=False)[:1]):
+            continue
+        kept.append(word)
+    topic = " ".join(kept)
+    return topic if has_content_words(topic, detect_language(question)) else question
+
+
+_MEANS: weakref.WeakKeyDictionary[Any, dict[Language, np.ndarray]] = weakref.WeakKeyDictionary()
+
+
+def mean_sentence_vectors(snap: store.Snapshot) -> dict[Language, np.ndarray]:
+    """The mean of the index's sentence vectors per language of their passage (once per snapshot); a
+    language without sentences gets the mean of all."""
+    if snap not in _MEANS:
+        vectors = np.asarray(snap.sentence_vectors, dtype=np.float32)
+        german_chunks = np.array([c.language == "de" for c in snap.chunks], dtype=bool)
+        german = german_chunks[np.asarray(snap.sentence_rows)[:, 0]] if len(vectors) else np.zeros(0, dtype=bool)
+        overall = vectors.mean(axis=0) if len(vectors) else np.zeros(vectors.shape[1:], dtype=np.float32)
+        _MEANS[snap] = {"de": vectors[german].mean(axis=0) if german.any() else overall,
+                        "en": vectors[~german].mean(axis=0) if (~german).any() else overall}
+    return _MEANS[snap]
+
+
 def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filters: Filters | None,
-             follow: bool = False, translation: str = "") -> Prepared:
+             follow: bool = False, translation: str = "", periods: bool = True) -> Prepared:
     t0 = time.perf_counter()
-    q = analyse(question, history, follow)
+    q = analyse(question, history, follow, periods=periods)
+    period = q.frame.period
+    if period is not None and not period_applies(period, snap):
+        q, period = analyse(question, history, follow, periods=False), None
     lang = q.language
 
     def done(evidence: Sequence[Evidence], reason: str = "", from_context: bool = False,
-             with_before: bool = False, candidates: Sequence[Evidence] = ()) -> Prepared:
+             with_before: bool = False, candidates: Sequence[Evidence] = (), days: Sequence[str] = ()) -> Prepared:
         ms = (time.perf_counter() - t0) * 1000
         return Prepared(question, q.standalone, lang, tuple(evidence), reason, ms, q, from_context, with_before,
-                        tuple(candidates))
+                        tuple(candidates), tuple(days))
 
     if not has_content_words(q.standalone, lang):
         return done((), "the question has no content words")
     embedder = get_embedder(snap.embedder)
     qvec = np.asarray(embedder.embed_query(q.standalone), dtype=np.float32)
     f = filters or Filters()
-    retriever = HybridRetriever(snapshot=snap, k=max(k, SET_K) if q.is_set else k, since=f.since, until=f.until,
+    if period is not None:  # "letzte Woche", "im Oktober 2025": the articles published then
+        f = f.within(period.since, period.until)
+        if f.empty:
+            return done((), f"the question asks about {period.said} ({period.since} to {period.until}), outside the "
+                            "dates the search is limited to")
+    want = TIMELINE_K if q.kind == "timeline" else SET_K if q.is_set else k
+    retriever = HybridRetriever(snapshot=snap, k=max(k, want), since=f.since, until=f.until,
                                 source=f.source)
     hits = retriever.hits(q.standalone, language=lang, qvec=qvec)
     svec, words = qvec, q.standalone
@@ -186,15 +353,32 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
             fresh = [item for item in scored if sentence_key(item[2]) not in given]
         scored = fresh or scored
     if not scored:
+        if period is not None:
+            return done((), f"no article published {period.said} ({period.since} to {period.until}) matches the "
+                            "question")
         return done((), "no article matches the question")
 
     def needed(ev: Evidence) -> float:
         return threshold(snap.embedder, lang, hit_language(snap, ev))
 
+    if q.kind != "timeline":  # the latest report asked for; else a newer article wins a tie on the same fact
+        scored = newest_wins(scored, LATEST_MARGIN if q.frame.latest else TIE_MARGIN, lambda ev: ev.score >= needed(
+            ev) and (not q.answer_type or gives_answer_type(ev.sentence.text, question, q.answer_type)))
+
     if q.is_set:
         def floor(ev: Evidence) -> float:
             return needed(ev) - SET_MARGIN
 
+        if q.kind == "timeline":  # dated events across the articles, in the order they happened
+            topic = topic_of(q.standalone, snap)
+            tvec = rank_vec if topic == q.standalone else _unit(
+                np.asarray(embedder.embed_query(topic), dtype=np.float32))
+            events = timeline_events(snap, scored, tvec, "de" if translation else lang, floor)
+            if not events:
+                return done([ev for _, _, ev in scored[:3]], WEAK)
+            days = {id(ev): event_day(ev, snap) for ev in events}
+            ordered = sorted(events, key=lambda ev: (days[id(ev)] or "9999", ev.published, ev.sentence.start))
+            return done(ordered, days=tuple(days[id(ev)] for ev in ordered))
         overview = q.kind == "overview"
         if overview:  # one article summed up: its lead and the sentences closest to the question, per paragraph
             whole = ranked(article_hits(snap, scored[0][2])) if translation else scored_sentences(

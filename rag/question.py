@@ -15,11 +15,12 @@ from typing import Any
 
 from .dates import NAMED_DATE
 from .lang import NUMBER_WORDS, detect_language, stem_tokens
+from .timeframe import TimeFrame, time_frame
 from .types import Language
 
 #: Kinds of question. `SET_KINDS` are answered from several sentences.
-KINDS = ("factoid", "date", "list", "overview", "comparison", "multi", "why", "yesno", "event_date")
-SET_KINDS = frozenset({"list", "overview", "comparison", "multi"})
+KINDS = ("factoid", "date", "list", "overview", "comparison", "multi", "why", "yesno", "event_date", "timeline")
+SET_KINDS = frozenset({"list", "overview", "comparison", "multi", "timeline"})
 
 _NUMBER_WORD = {w: v for w, v in NUMBER_WORDS.items() if 2 <= v <= 6}  # how many items a list asks for
 _COUNT = re.compile(
@@ -128,6 +129,8 @@ class Question:
     dates: tuple[str, ...] = ()  # dates the question itself names
     count: int | None = None  # how many items a list question asks for
     follow_up: bool = False
+    #: the period it asks about, whether it wants the latest report or a timeline (`rag.timeframe`)
+    frame: TimeFrame = TimeFrame()
 
     @property
     def is_set(self) -> bool:
@@ -326,12 +329,21 @@ def classify(question: str, language: Language | None = None) -> tuple[str, int 
     return "factoid", None
 
 
-def analyse(question: str, history: Sequence[Any] = (), follow: bool = False) -> Question:
-    """Language, kind, named dates and the standalone form of `question` in its conversation (`follow`: as
-    a follow-up, see `standalone_question`)."""
+def analyse(question: str, history: Sequence[Any] = (), follow: bool = False, periods: bool = True) -> Question:
+    """Language, kind, named dates, time frame and the standalone form of `question` in its conversation
+    (`follow`: as a follow-up, see `standalone_question`). `periods=False` reads a named month or span as
+    dates of events, not of publication (the articles were not published then: "im Oktober 1517")."""
     language = detect_language(question)
     standalone, follow = standalone_question(question, history, language, follow)
     kind, count = classify(question, language)
+    frame = time_frame(question, periods=periods)
+    if frame.timeline:  # "Chronologie des Streiks", "Was geschah letzte Woche …?": dated events in order
+        kind = "timeline"
     dates = tuple(m.group(0) for m in NAMED_DATE.finditer(question))
+    if frame.period is not None and frame.period.since != frame.period.until:
+        # "im Oktober 2025" is the period, not a date that one sentence must name
+        dates = tuple(d for d in dates if d.lower() not in frame.period.said.lower())
+        if kind == "event_date" and not dates:
+            kind = "timeline"
     atype = answer_type(question) if kind in ("factoid", "date") else None
-    return Question(question, standalone, language, kind, atype, dates, count, follow)
+    return Question(question, standalone, language, kind, atype, dates, count, follow, frame)

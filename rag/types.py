@@ -116,6 +116,11 @@ class Evidence:
     passage: str = ""  # the chunk text the sentence sits in (for highlighting)
     date_source: str = ""
 
+    @property
+    def published(self) -> str:
+        """Its article's publication day ("" when unknown or only the file's time; see `Article.published`)."""
+        return self.date[:10] if self.date and self.date_source != "file-time" else ""
+
 
 @dataclass(frozen=True)
 class Source:

@@ -1,0 +1,264 @@
+"""Time in questions and sentences: the period a question asks about ("letzte Woche", "im Oktober 2025",
+"seit dem 10. November", "last month"), whether it wants the latest report ("neueste Stand", "latest") or
+a timeline ("Chronologie", "timeline"), and the day a sentence speaks of ("am Montag" in an article of
+Tuesday 4 November is 3 November).
+
+Relative expressions in a question are anchored to today (`today()`: the `RAG_TODAY` setting, else the
+machine's date); those in a sentence to its article's publication date. Weeks run Monday to Sunday:
+"letzte Woche" on Friday 21 November 2025 is 10–16 November. Single words are resolved with `dateparser`
+("gestern", "vor drei Tagen", "Montag", "two days ago"); ranges are calendar arithmetic.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .dates import date_keys
+from .errors import ConfigError
+from .lang import MONTH_NAMES, MONTHS
+
+
+def today() -> dt.date:
+    """The day relative questions are anchored to: `RAG_TODAY` (YYYY-MM-DD) when set, else the date."""
+    raw = os.environ.get("RAG_TODAY", "").strip()
+    if not raw:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise ConfigError(f"RAG_TODAY={raw!r} is not a date; write it as YYYY-MM-DD or unset it.") from None
+
+
+@dataclass(frozen=True)
+class Period:
+    """Days a question asks about, both ends inclusive (ISO dates), and the words that said it."""
+
+    since: str
+    until: str
+    said: str
+    #: anchored to today ("letzte Woche"): it always applies; a named month or day applies only where the
+    #: articles' publication dates reach it ("im Oktober" in a question on Luther is his October)
+    relative: bool = False
+
+
+@dataclass(frozen=True)
+class TimeFrame:
+    period: Period | None = None
+    latest: bool = False  # "neueste Stand", "latest", "zuletzt": the newest report wins
+    timeline: bool = False  # "Chronologie", "timeline": dated events in order
+
+
+_LATEST = re.compile(
+    r"\b(neueste[mnrs]?|j(?:ü|ue)ngste[mnrs]?|aktuelle[mnrs]?|aktuell|zuletzt|derzeit|inzwischen|mittlerweile|"
+    r"letzte[nm]?\s+stand|stand\s+der\s+dinge|latest|most\s+recent(?:ly)?|newest|currently|current|recently|"
+    r"now|as\s+of\s+now|so\s+far)\b",
+    re.IGNORECASE,
+)
+_TIMELINE = re.compile(
+    r"\b(chronolog\w*|zeitleiste|zeitliche[nr]?\s+(ablauf|abfolge|verlauf)|der\s+reihe\s+nach|timeline|chronology|"
+    r"chronological\w*|sequence\s+of\s+events|in\s+(what|which)\s+order)\b",
+    re.IGNORECASE,
+)
+#: a development over time: a timeline when the question also says since when ("seit Oktober", "so far")
+_DEVELOPED = re.compile(r"\b(entwickelt|entwicklung|verlauf|verlaufen|bisher|developed|evolved|unfolded|progressed|"
+                        r"so\s+far|until\s+now)\b", re.IGNORECASE)
+_HAPPENED = re.compile(
+    r"\b(was\s+(ist|geschah|passierte|gab\s+es)|what\s+(happened|has\s+happened|was\s+new)|berichte\w*|reported|"
+    r"neues|news)\b",
+    re.IGNORECASE,
+)
+
+_WEEK_LAST = re.compile(r"\b(letzte|vergangene|vorige|vorherige)[rn]?\s+woche\b|\b(last|past|previous)\s+week\b", re.I)
+_WEEK_THIS = re.compile(r"\b(diese[rn]?|laufende[rn]?)\s+woche\b|\bthis\s+week\b", re.I)
+_MONTH_LAST = re.compile(r"\b(letzte|vergangene|vorige|vorherige)[nm]?\s+monat\w*|\b(last|past|previous)\s+month\b",
+                         re.I)
+_MONTH_THIS = re.compile(r"\b(diese[nm]?|laufende[nm]?)\s+monat\w*|\bthis\s+month\b", re.I)
+_LAST_DAYS = re.compile(r"\b(?:in\s+den\s+)?(?:letzten|vergangenen)\s+(\w+)\s+tage[n]?\b|"
+                        r"\b(?:in\s+the\s+)?(?:last|past)\s+(\w+)\s+days\b", re.I)
+_DAY_WORDS = {"heute": 0, "today": 0, "gestern": 1, "yesterday": 1, "vorgestern": 2}
+_DAY_WORD = re.compile(r"\b(vorgestern|gestern|heute|yesterday|today|the\s+day\s+before\s+yesterday)\b", re.I)
+_MONTH = f"({MONTH_NAMES})"
+_IN_MONTH = re.compile(rf"\b(?:im|in|during|of)\s+{_MONTH}(?:\s+(\d{{4}}))?\b", re.I)
+_SINCE = re.compile(rf"\b(seit|since|ab|from)\s+(?:dem\s+|the\s+)?(\d{{1,2}}\.?\s*{_MONTH}|{_MONTH}\s+\d{{1,2}}\w*|"
+                    rf"\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}|{_MONTH})(?:,?\s+(\d{{4}}))?", re.I)
+_BEFORE = re.compile(rf"\b(vor\s+dem|bis\s+zum|before|until|till|by)\s+(?:the\s+)?(\d{{1,2}}\.?\s*{_MONTH}|"
+                     rf"{_MONTH}\s+\d{{1,2}}\w*|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH})(?:,?\s+(\d{{4}}))?",
+                     re.I)
+_NUMBER = {"zwei": 2, "drei": 3, "vier": 4, "fünf": 5, "sechs": 6, "sieben": 7, "zehn": 10, "vierzehn": 14,
+           "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "ten": 10, "fourteen": 14,
+           "dreißig": 30, "thirty": 30}
+
+
+def timeframe_words(word: str) -> bool:
+    """Whether a word only asks about time ("Chronologie", "timeline", "entwickelt", "seit")."""
+    return bool(_TIMELINE.fullmatch(word) or _DEVELOPED.fullmatch(word) or _TIME_WORD.fullmatch(word))
+
+
+_TIME_WORD = re.compile(rf"seit|since|bis|until|wann|when|order|reihe|ablauf|entwicklung|history|geschichte|"
+                        rf"{MONTH_NAMES}|\d{{4}}", re.IGNORECASE)
+
+
+def _month_end(year: int, month: int) -> dt.date:
+    nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
+    return nxt - dt.timedelta(days=1)
+
+
+def _recent_year(month: int, day: int, now: dt.date) -> int:
+    """The year of "im Oktober" / "3. November" without one: the latest such day not after today."""
+    return now.year if (month, day) <= (now.month, now.day) else now.year - 1
+
+
+def _named_day(text: str, now: dt.date, year: str | None) -> dt.date | None:
+    keys = [k for k in date_keys(text) if k[1] is not None]
+    if not keys:
+        month = next((MONTHS[w.lower()] for w in re.findall(r"[^\W\d_]+", text) if w.lower() in MONTHS), None)
+        keys = [(1, month, None)] if month else []
+    if not keys:
+        return None
+    d, m, y = keys[0]
+    assert m is not None
+    day = d or 1
+    y = int(year) if year else y or _recent_year(m, day, now)
+    try:
+        return dt.date(y, m, day)
+    except ValueError:
+        return None
+
+
+def _year_of(said: str) -> str | None:
+    return said[-4:] if said[-4:].isdigit() else None
+
+
+def question_period(question: str, now: dt.date) -> Period | None:
+    """The days `question` asks about, or None."""
+    iso = dt.date.isoformat
+    m = _DAY_WORD.search(question)
+    if m:
+        back = _DAY_WORDS.get(m.group(1).lower(), 2)
+        day = now - dt.timedelta(days=back)
+        return Period(iso(day), iso(day), m.group(0), True)
+    m = _WEEK_LAST.search(question)
+    if m:
+        monday = now - dt.timedelta(days=now.weekday() + 7)
+        return Period(iso(monday), iso(monday + dt.timedelta(days=6)), m.group(0), True)
+    m = _WEEK_THIS.search(question)
+    if m:
+        return Period(iso(now - dt.timedelta(days=now.weekday())), iso(now), m.group(0), True)
+    m = _LAST_DAYS.search(question)
+    if m:
+        word = (m.group(1) or m.group(2)).lower()
+        n = int(word) if word.isdigit() else _NUMBER.get(word)
+        if n:
+            return Period(iso(now - dt.timedelta(days=n)), iso(now), m.group(0), True)
+    m = _MONTH_LAST.search(question)
+    if m:
+        first = (now.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+        return Period(iso(first), iso(_month_end(first.year, first.month)), m.group(0), True)
+    m = _MONTH_THIS.search(question)
+    if m:
+        return Period(iso(now.replace(day=1)), iso(now), m.group(0), True)
+    since, before = _SINCE.search(question), _BEFORE.search(question)
+    if since or before:
+        start = _named_day(since.group(0), now, _year_of(since.group(0))) if since else None
+        end = _named_day(before.group(0), now, _year_of(before.group(0))) if before else None
+        if end is not None and before and before.group(1).lower() in ("vor dem", "before"):
+            end -= dt.timedelta(days=1)
+        if start or end:
+            said = " … ".join(m.group(0) for m in (since, before) if m)
+            return Period(iso(start or dt.date(1900, 1, 1)), iso(end or now), said)
+    m = _IN_MONTH.search(question)
+    if m:
+        month = MONTHS[m.group(1).lower()]
+        year = int(m.group(2)) if m.group(2) else _recent_year(month, 1, now)
+        return Period(iso(dt.date(year, month, 1)), iso(_month_end(year, month)), m.group(0))
+    return None
+
+
+def time_frame(question: str, now: dt.date | None = None, periods: bool = True) -> TimeFrame:
+    """What `question` asks of time: a period (with `periods`), the latest report, a timeline."""
+    period = question_period(question, now or today()) if periods else None
+    ranged = period is not None and period.since != period.until
+    timeline = bool(_TIMELINE.search(question)) or (ranged and bool(_HAPPENED.search(question) or
+                                                                    _DEVELOPED.search(question)))
+    return TimeFrame(period, bool(_LATEST.search(question)) and not timeline, timeline)
+
+
+# --- the day a sentence speaks of ----------------------------------------------------------------
+
+_RELATIVE = re.compile(
+    r"\b(vorgestern|gestern|heute|yesterday|today|vor\s+(?:\w+)\s+tagen|(?:\w+)\s+days\s+ago|"
+    r"(?:am\s+|on\s+|last\s+|vergangenen\s+|letzten\s+)?(?:montag|dienstag|mittwoch|donnerstag|freitag|samstag|"
+    r"sonntag|monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b",
+    re.IGNORECASE,
+)
+
+
+_SENTENCE_DATE = re.compile(
+    rf"\b\d{{1,2}}\.\s*{_MONTH}(?:\s+\d{{4}})?|\b{_MONTH}\s+\d{{1,2}}(?!\d)(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?|"
+    rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}(?:\s+\d{{4}})?|\b\d{{4}}-\d{{2}}-\d{{2}}\b|"
+    rf"\b\d{{1,2}}\.\d{{1,2}}\.\d{{4}}\b|\b{_MONTH}\s+\d{{4}}\b",
+    re.IGNORECASE,
+)
+
+
+_WEEKDAYS = {w: i for i, names in enumerate(("montag monday", "dienstag tuesday", "mittwoch wednesday",
+                                               "donnerstag thursday", "freitag friday", "samstag saturday",
+                                               "sonntag sunday")) for w in names.split()}
+
+
+@lru_cache(maxsize=4096)
+def _resolve(words: str, anchor: dt.date) -> dt.date | None:
+    words = re.sub(r"^(am|on|vergangenen|letzten|last)\s+", "", words.strip().lower())
+    if words in ("heute", "today"):
+        return anchor
+    if words in _WEEKDAYS:  # "am Montag" in a news report: the latest Monday, the day itself on a Monday
+        return anchor - dt.timedelta(days=(anchor.weekday() - _WEEKDAYS[words]) % 7)
+    import dateparser
+
+    base = dt.datetime(anchor.year, anchor.month, anchor.day, 12)
+    found = dateparser.parse(words, languages=["de", "en"],
+                             settings={"RELATIVE_BASE": base, "PREFER_DATES_FROM": "past"})
+    if found is None:
+        return None
+    day = found.date()
+    return day if dt.timedelta(0) <= anchor - day <= dt.timedelta(days=60) else None
+
+
+def sentence_day(text: str, published: str | None) -> dt.date | None:
+    """The first day `text` names, read against its article's publication date: "am 3. November" (the year
+    from the publication date: the nearest such day), "2. November 2025", "am Montag", "gestern". A month
+    without a day is its first day ("Ende Januar 2026" -> 2026-01-01), a year alone is not a day."""
+    anchor = dt.date.fromisoformat(published[:10]) if published else None
+    found: list[tuple[int, dt.date]] = []
+    for m in _SENTENCE_DATE.finditer(text):
+        said = m.group(0)
+        numbers = [int(x) for x in re.findall(r"\d+", said)]
+        years = [n for n in numbers if n >= 1000]
+        month = next((MONTHS[w.lower()] for w in re.findall(r"[^\W\d_]+", said) if w.lower() in MONTHS), None)
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", said):
+            y, mo, d = numbers
+        elif month is None:  # 03.11.2025
+            d, mo, y = numbers
+        else:
+            days = [n for n in numbers if n < 1000]
+            d, mo, y = (days[0] if days else 1), month, (years[0] if years else 0)
+        if not y:
+            if anchor is None:
+                continue
+            # the nearest such day to the publication date (a December article's "am 5. Januar" is next year's)
+            y = min((anchor.year - 1, anchor.year, anchor.year + 1),
+                    key=lambda yy: abs((dt.date(yy, mo, min(d, 28)) - anchor).days))
+        try:
+            found.append((m.start(), dt.date(y, mo, d)))
+        except ValueError:
+            continue
+    if anchor is not None:
+        for m in _RELATIVE.finditer(text):
+            day = _resolve(m.group(0), anchor)
+            if day is not None:
+                found.append((m.start(), day))
+    return min(found)[1] if found else None
