@@ -139,7 +139,7 @@ def date_keys(text: str, bare_years: bool = False) -> set[DateKey]:
     return out
 
 
-def _date_fits(wanted: DateKey, said: DateKey) -> bool:
+def date_fits(wanted: DateKey, said: DateKey) -> bool:
     (d, m, y), (sd, sm, sy) = wanted, said
     if d is not None and d != sd or m is not None and m != sm:
         return False
@@ -152,4 +152,4 @@ def names_date(text: str, dates: tuple[str, ...]) -> bool:
     """Whether `text` names one of the question's `dates` (day and month as asked; the year, if both say one)."""
     wanted = {k for d in dates for k in date_keys(d)}
     said = date_keys(text, bare_years=True)
-    return any(_date_fits(w, s) for w in wanted for s in said)
+    return any(date_fits(w, s) for w in wanted for s in said)

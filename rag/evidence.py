@@ -128,7 +128,7 @@ def scored_sentences(
     question: str,
     qvec: np.ndarray,
     language: Language,
-    prefer: Callable[[str], bool] | None = None,
+    prefer: Callable[[Evidence], bool] | None = None,
 ) -> list[tuple[float, int, Evidence]]:
     """Every distinct sentence of the hits as (ranking score, sentence vector row, Evidence), best first; a
     sentence that another article of the same story (or its own article) already gave in nearly the same
@@ -162,11 +162,11 @@ def scored_sentences(
             told.append(words)
             lang = hit.chunk.language
             bonus = OVERLAP_WEIGHT * overlap_share(question, sentence.text, lang, idf) if lang == language else 0.0
-            if prefer is not None and prefer(sentence.text):
-                bonus += PREFER_BONUS
             ev = Evidence(sentence=sentence, chunk_id=hit.chunk.id, article_id=hit.chunk.article_id, title=hit.title,
                           url=hit.url, date=hit.date, score=float(c), passage=hit.chunk.text,
                           date_source=hit.date_source)
+            if prefer is not None and prefer(ev):
+                bonus += PREFER_BONUS
             scored.append((float(c) + bonus, vrow, ev))
     scored.sort(key=lambda t: -t[0])
     return scored

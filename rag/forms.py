@@ -71,6 +71,17 @@ def typed_candidates(sentence: str, question: str, atype: str | None) -> list[re
             and not any(a <= m.start() < b for a, b in dates)]  # "2. November" is a date, not a number
 
 
+_UNITS = re.compile(r"(?:US-Dollar|Dollar|Euro|USD|EUR|€|\$|Meter|metre|meter|Kilometer|km|Tonnen|tonnes|"
+                    r"Prozent|percent|%|Betten|beds|Stimmen|votes|Jahr\w*|year\w*)", re.IGNORECASE)
+
+
+def units(sentence: str, question: str, atype: str | None) -> set[str]:
+    """The units of the sentence's spans of the asked type ("15,4 Millionen Euro" -> {"euro"}): a newer
+    report gives the same fact only in the same unit."""
+    return {u.group(0).lower().rstrip("s") for m in typed_candidates(sentence, question, atype)
+            for u in _UNITS.finditer(sentence[m.start():m.end() + 12])}
+
+
 def has_type(text: str, atype: str | None) -> bool:
     """Whether `text` is of the asked type; an ordinal ("dritte", "third") is a number ("Die wievielte …?")."""
     pattern = _SPANS.get(atype or "")

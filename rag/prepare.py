@@ -19,7 +19,7 @@ import numpy as np
 from . import store
 from .answer_types import gives_answer_type, promote_answer_type
 from .chunking import split_sentences
-from .dates import names_date
+from .dates import date_fits, date_keys, names_date
 from .embedders import get_embedder
 from .evidence import (
     PREFER_BONUS,
@@ -33,9 +33,9 @@ from .evidence import (
     threshold,
 )
 from .filters import Filters
-from .forms import refers_back
+from .forms import refers_back, units
 from .lang import detect_language, stem_tokens
-from .neighbours import adjacent, preceding_sentence, sentence_key, with_enumerations
+from .neighbours import adjacent, next_in_paragraph, preceding_sentence, sentence_key, with_enumerations
 from .question import (
     Question,
     analyse,
@@ -85,7 +85,7 @@ WEAK = "the evidence is too weak"
 #: A question of at most this many words that finds nothing alone is tried as a follow-up.
 ELLIPTIC_WORDS = 5
 #: "neueste Stand", "latest": the newest article's sentence wins over the best one when it scores within this
-LATEST_MARGIN = 0.05
+LATEST_MARGIN = 0.1
 #: without a time in the question, a newer article's sentence wins a tie (scores within this) on the same fact
 TIE_MARGIN = 0.01
 #: a timeline: at most this many dated events (one an article); an article joins when its closest sentence
@@ -119,9 +119,20 @@ class Prepared:
     days: tuple[str, ...] = ()
 
 
-def _date_matcher(dates: tuple[str, ...]) -> Any:
-    """A test for sentences naming one of `dates` (None when the question names none)."""
-    return (lambda text: names_date(text, dates)) if dates else None
+def _date_matcher(dates: tuple[str, ...]) -> Callable[[Evidence], bool] | None:
+    """A test for sentences naming one of `dates`, in words ("am 3. November") or as the day they tell of
+    ("am Montag" in a report of Tuesday 4 November); None when the question names no date."""
+    if not dates:
+        return None
+    wanted = {k for d in dates for k in date_keys(d)}
+
+    def names(ev: Evidence) -> bool:
+        if names_date(ev.sentence.text, dates):
+            return True
+        day = sentence_day(ev.sentence.text, ev.published or None) if ev.published else None
+        return day is not None and any(date_fits(w, (day.day, day.month, day.year)) for w in wanted)
+
+    return names
 
 
 def prepare(snap: store.Snapshot, question: str, history: History = (), k: int = 5,
@@ -361,9 +372,19 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
     def needed(ev: Evidence) -> float:
         return threshold(snap.embedder, lang, hit_language(snap, ev))
 
-    if q.kind != "timeline":  # the latest report asked for; else a newer article wins a tie on the same fact
-        scored = newest_wins(scored, LATEST_MARGIN if q.frame.latest else TIE_MARGIN, lambda ev: ev.score >= needed(
-            ev) and (not q.answer_type or gives_answer_type(ev.sentence.text, question, q.answer_type)))
+    if q.kind != "timeline" and scored:  # the latest report asked for; else a newer article wins a tie
+        best_units = units(scored[0][2].sentence.text, question, q.answer_type) if q.answer_type else set()
+
+        def same_fact(ev: Evidence) -> bool:  # evidence on its own, of the asked type, in the same unit
+            if ev.score < needed(ev):
+                return False
+            if not q.answer_type:
+                return True
+            found = units(ev.sentence.text, question, q.answer_type)
+            return gives_answer_type(ev.sentence.text, question, q.answer_type) and (
+                not best_units or bool(found & best_units))
+
+        scored = newest_wins(scored, LATEST_MARGIN if q.frame.latest else TIE_MARGIN, same_fact)
 
     if q.is_set:
         def floor(ev: Evidence) -> float:
@@ -398,12 +419,12 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
     top = [ev for _, _, ev in scored[:3]]
     prefer = _date_matcher(q.dates)
     if q.kind == "event_date" and prefer is not None:  # what happened on the date: a sentence must name it
-        dated = [ev for _, _, ev in scored if prefer(ev.sentence.text)]
+        dated = [ev for _, _, ev in scored if prefer(ev)]
         if not dated:
             return done(top, f"no sentence of the articles names {', '.join(q.dates)}")
         top = dated[:1] + [ev for ev in top if ev is not dated[0]][:2]
     # a sentence naming the date the question names is strong evidence ("Was geschah am 2. November?")
-    named = PREFER_BONUS if prefer is not None and prefer(top[0].sentence.text) else 0.0
+    named = PREFER_BONUS if prefer is not None and prefer(top[0]) else 0.0
     if top[0].score + named < needed(top[0]):
         return done(top, WEAK)
     # only sentences that are evidence on their own count: a weak third sentence would let its
@@ -423,11 +444,29 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
         before = preceding_sentence(snap, best, same_paragraph=True)
         if before is not None:
             return done([best, before], with_before=True, candidates=cands)
+    if q.kind == "factoid" and not q.answer_type and _WHAT.match(q.text) and _is_lead(snap, best):
+        # a news lead says that something was decided or agreed; the sentence after it says what
+        # ("… haben sich … auf einen neuen Tarifvertrag geeinigt." + "Die Löhne steigen um 6,2 Prozent.")
+        after = next_in_paragraph(snap, best)
+        close = {sentence_key(ev): ev for _, _, ev in scored[1:]}
+        if after is not None and sentence_key(after) in close:
+            nxt = close[sentence_key(after)]
+            if nxt.score >= needed(nxt) - SET_MARGIN:
+                return done([best, nxt], candidates=cands)
     if q.kind == "why":  # a reason often takes two sentences: a close runner-up next to the best joins it
         for ev in (ev for _, _, ev in scored[1:WHY_NEIGHBOURS + 1]):
             if ev.score >= needed(ev) - SET_MARGIN and adjacent(snap, best, ev):
                 return done([best, ev], with_before=ev.sentence.start < best.sentence.start, candidates=cands)
     return done([best], candidates=cands)
+
+
+_WHAT = re.compile(r"^\W*(was|what|welche[nrms]?|which)\b", re.IGNORECASE)
+
+
+def _is_lead(snap: store.Snapshot, ev: Evidence) -> bool:
+    """Whether the sentence opens its article (after at most a headline)."""
+    before = preceding_sentence(snap, ev)
+    return before is None or preceding_sentence(snap, before) is None
 
 
 def _unit(v: np.ndarray) -> np.ndarray:

@@ -208,11 +208,12 @@ def standalone_question(question: str, history: Sequence[Any], language: Languag
 
 
 _NUMBER_Q = re.compile(
-    r"\b(wie\s*viel\w*|wie\s+hoch|wie\s+lange?|wie\s+groß|wie\s+alt|wie\s+weit|wievielte\w*|"
+    r"\b(was\s+kostet|was\s+kosten|wie\s*viel\w*|wie\s+hoch|wie\s+lange?|wie\s+groß|wie\s+alt|wie\s+weit|wievielte\w*|"
     r"how\s+(many|much|long|old|far|big|large|high)|what\s+percentage)\b",
     re.IGNORECASE,
 )
-_DURATION_Q = re.compile(r"\b(wie\s+lange?|how\s+long)\b", re.IGNORECASE)
+#: "wie lange" asks for a time span, "wie lang" for a length ("Wie lang wird die Kaimauer?") unless it lasts
+_DURATION_Q = re.compile(r"\b(wie\s+lange\b|wie\s+lang\b.*\bdauer\w*|how\s+long)\b", re.IGNORECASE)
 _PERCENT_Q = re.compile(
     r"\b(wie\s+viel\w*\s+prozent|(um|zu)\s+wie\s+viel\w*\s+prozent|welche[nrm]?\s+(prozentsatz|anteil)|"
     r"(what|which|by\s+what|how\s+high\s+a)\s+(percentage|percent|share|proportion)|how\s+many\s+per\s*cent)\b",
@@ -329,6 +330,16 @@ def classify(question: str, language: Language | None = None) -> tuple[str, int 
     return "factoid", None
 
 
+#: asking for the newest report on a topic, nothing more specific
+_LATEST_ON = re.compile(
+    r"^\W*(what'?s|what\s+is|what\s+are)\s+(the\s+)?(latest|newest)(\s+(news|developments?|updates?))?\s+"
+    r"(on|about|in|from|regarding|with)\b|^\W*(any|the)\s+(latest|news)\b|^\W*what'?s\s+new\b|"
+    r"^\W*(was\s+(ist|gibt\s+es)\s+)?(der\s+|das\s+)?(neueste|aktuelle|jüngste)[nrs]?\s+(stand|entwicklung)?\s*"
+    r"(zu|zum|zur|über|bei|beim|vom|von|in|im)\b|^\W*was\s+gibt\s+es\s+neues\b",
+    re.IGNORECASE,
+)
+
+
 def analyse(question: str, history: Sequence[Any] = (), follow: bool = False, periods: bool = True) -> Question:
     """Language, kind, named dates, time frame and the standalone form of `question` in its conversation
     (`follow`: as a follow-up, see `standalone_question`). `periods=False` reads a named month or span as
@@ -339,11 +350,13 @@ def analyse(question: str, history: Sequence[Any] = (), follow: bool = False, pe
     frame = time_frame(question, periods=periods)
     if frame.timeline:  # "Chronologie des Streiks", "Was geschah letzte Woche …?": dated events in order
         kind = "timeline"
+    elif frame.latest and _LATEST_ON.search(question):  # "What is the latest on the strike?": the newest report
+        kind = "overview"
     dates = tuple(m.group(0) for m in NAMED_DATE.finditer(question))
     if frame.period is not None and frame.period.since != frame.period.until:
         # "im Oktober 2025" is the period, not a date that one sentence must name
         dates = tuple(d for d in dates if d.lower() not in frame.period.said.lower())
-        if kind == "event_date" and not dates:
-            kind = "timeline"
+        if kind == "event_date" and not dates:  # "Was beschloss der Rat im Oktober 2025?": asked in the period
+            kind = "factoid"
     atype = answer_type(question) if kind in ("factoid", "date") else None
     return Question(question, standalone, language, kind, atype, dates, count, follow, frame)

@@ -55,7 +55,7 @@ class TimeFrame:
 _LATEST = re.compile(
     r"\b(neueste[mnrs]?|j(?:ü|ue)ngste[mnrs]?|aktuelle[mnrs]?|aktuell|zuletzt|derzeit|inzwischen|mittlerweile|"
     r"letzte[nm]?\s+stand|stand\s+der\s+dinge|latest|most\s+recent(?:ly)?|newest|currently|current|recently|"
-    r"now|as\s+of\s+now|so\s+far)\b",
+    r"now|as\s+of\s+now|so\s+far|was\s+gibt\s+es\s+neues|what'?s\s+new|any\s+news)\b",
     re.IGNORECASE,
 )
 _TIMELINE = re.compile(
