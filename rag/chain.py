@@ -157,8 +157,9 @@ def wants_translation(snap: store.Snapshot, p: Prepared) -> bool:
     """An English question whose evidence is German, not abstained for weak evidence (its strength is the
     English question's own cosine either way, so a rendering would not change that), and not a list,
     overview or comparison (their answer asks no model; the rendering's gain was measured on the one
-    sentence a question's answer rests on)."""
-    return (p.language == "en" and bool(p.evidence) and p.abstain_reason != WEAK and not (p.q and p.q.is_set)
+    sentence a question's answer rests on; a timeline's articles are chosen with it)."""
+    return (p.language == "en" and bool(p.evidence) and p.abstain_reason != WEAK
+            and not (p.q and p.q.is_set and p.q.kind != "timeline")  # a timeline's story is found with it
             and hit_language(snap, p.evidence[0]) != "en")
 
 

@@ -224,32 +224,46 @@ def event_day(ev: Evidence, snap: store.Snapshot | None = None) -> str:
     return day.isoformat() if day else ev.published
 
 
-def timeline_events(snap: store.Snapshot, scored: list[tuple[float, int, Evidence]], qvec: np.ndarray,
-                    language: Language, floor: Callable[[Evidence], float]) -> list[Evidence]:
-    """One event from each article of the asked story: the articles whose best sentence is close to the
-    question once what all the articles share is taken out (cosines after subtracting the mean sentence
-    vector of each one's language: "Marstedt" in every local report no longer makes them all alike, nor
-    an English question every English report), at least
-    `TIMELINE_SHARE` of the closest article's; from each, its closest sentence (dated by `event_day`); one
-    event for copies of a report (the same story and day)."""
+def topic_vector(snap: store.Snapshot, embedder: Any, question: str) -> np.ndarray:
+    """The question's vector without its time words and the words nearly every article has (`topic_of`)."""
+    return _unit(np.asarray(embedder.embed_query(topic_of(question, snap)), dtype=np.float32))
+
+
+def story_closeness(snap: store.Snapshot, scored: list[tuple[float, int, Evidence]], tvec: np.ndarray,
+                    language: Language) -> dict[str, tuple[float, Evidence]]:
+    """Per article: its sentence closest to the topic vector `tvec` once what all the articles share is
+    taken out (cosines after subtracting the mean sentence vector of each one's language: "Marstedt" in
+    every local report no longer makes them all alike, nor an English question every English report)."""
     means = mean_sentence_vectors(snap)
-    q = _unit(qvec - means[language])
-    pick: dict[str, tuple[float, Evidence]] = {}  # per article: its closest sentence (centred cosine)
+    q = _unit(tvec - means[language])
+    best: dict[str, tuple[float, Evidence]] = {}
     for _, vrow, ev in scored:
-        if ev.score < floor(ev) or len(re.findall(r"\w\w+", ev.sentence.text)) < 3:  # "(npa)" tells no event
+        if len(re.findall(r"\w\w+", ev.sentence.text)) < 3:  # "(npa)" tells nothing
             continue
         rel = float(_unit(snap.sentence_vectors[vrow] - means[hit_language(snap, ev)]) @ q)
-        if ev.article_id not in pick or rel > pick[ev.article_id][0]:
-            pick[ev.article_id] = (rel, ev)
-    if not pick:
-        return []
-    top = max(rel for rel, _ in pick.values())
+        if ev.article_id not in best or rel > best[ev.article_id][0]:
+            best[ev.article_id] = (rel, ev)
+    return best
+
+
+def story_articles(closeness: dict[str, tuple[float, Evidence]]) -> set[str]:
+    """The articles of the asked story: those at least `TIMELINE_SHARE` as close as the closest one."""
+    top = max((rel for rel, _ in closeness.values()), default=0.0)
+    return {a for a, (rel, _) in closeness.items() if rel >= TIMELINE_SHARE * top}
+
+
+def timeline_events(snap: store.Snapshot, scored: list[tuple[float, int, Evidence]], tvec: np.ndarray,
+                    language: Language, floor: Callable[[Evidence], float]) -> list[Evidence]:
+    """One event from each article of the asked story (`story_closeness`, `story_articles`): its closest
+    sentence, dated by `event_day`; one event for copies of a report (the same story and day)."""
+    closeness = story_closeness(snap, [t for t in scored if t[2].score >= floor(t[2])], tvec, language)
+    members = story_articles(closeness)
     events: list[Evidence] = []
     told: set[tuple[str, str]] = set()  # (story, day): another outlet's copy of the same report is one event
-    for rel, ev in sorted(pick.values(), key=lambda t: -t[0]):
+    for _, ev in sorted(closeness.values(), key=lambda t: -t[0]):
         article = snap.articles.get(ev.article_id)
         key = (story_of(article) if article else ev.article_id, event_day(ev, snap))
-        if rel >= TIMELINE_SHARE * top and key not in told and len(events) < TIMELINE_EVENTS:
+        if ev.article_id in members and key not in told and len(events) < TIMELINE_EVENTS:
             told.add(key)
             events.append(ev)
     return events
@@ -375,8 +389,13 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
     if q.kind != "timeline" and scored:  # the latest report asked for; else a newer article wins a tie
         best_units = units(scored[0][2].sentence.text, question, q.answer_type) if q.answer_type else set()
 
+        story: set[str] | None = None
+        if q.frame.latest:  # the newest report of the asked story, not the newest of the close ones
+            topic = topic_vector(snap, embedder, translation or q.standalone)
+            story = story_articles(story_closeness(snap, scored, topic, "de" if translation else lang))
+
         def same_fact(ev: Evidence) -> bool:  # evidence on its own, of the asked type, in the same unit
-            if ev.score < needed(ev):
+            if ev.score < needed(ev) or (story is not None and ev.article_id not in story):
                 return False
             if not q.answer_type:
                 return True
@@ -391,10 +410,8 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
             return needed(ev) - SET_MARGIN
 
         if q.kind == "timeline":  # dated events across the articles, in the order they happened
-            topic = topic_of(q.standalone, snap)
-            tvec = rank_vec if topic == q.standalone else _unit(
-                np.asarray(embedder.embed_query(topic), dtype=np.float32))
-            events = timeline_events(snap, scored, tvec, "de" if translation else lang, floor)
+            events = timeline_events(snap, scored, topic_vector(snap, embedder, translation or q.standalone),
+                                     "de" if translation else lang, floor)
             if not events:
                 return done([ev for _, _, ev in scored[:3]], WEAK)
             days = {id(ev): event_day(ev, snap) for ev in events}
@@ -402,11 +419,12 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
             return done(ordered, days=tuple(days[id(ev)] for ev in ordered))
         overview = q.kind == "overview"
         if overview:  # one article summed up: its lead and the sentences closest to the question, per paragraph
+            # (the whole newest report for "the latest on …")
             whole = ranked(article_hits(snap, scored[0][2])) if translation else scored_sentences(
                 snap, article_hits(snap, scored[0][2]), q.standalone, svec, lang, _date_matcher(q.dates))
             if scored[0][2].score >= floor(scored[0][2]):
                 chosen = select_overview(snap, whole, floor, max_sentences=OVERVIEW_SENTENCES,
-                                         whole=whole_article(question))
+                                         whole=whole_article(question) or q.frame.latest)
                 return done(with_enumerations(snap, chosen, ENUMERATION_CAP))
         evidence = select_set(snap, scored, floor, spread=q.kind in ("multi", "comparison"), lead=overview,
                               per_article=OVERVIEW_SENTENCES if overview else 3,

@@ -44,7 +44,7 @@ def _offline(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
     for var in ("RAG_INDEX_DIR", "RAG_ARTICLES_DIR", "RAG_EMBEDDER", "RAG_LLM", "RAG_AUTH", "RAG_API_KEY", "RAG_HOST",
-                "RAG_PORT"):
+                "RAG_PORT", "RAG_TODAY"):
         monkeypatch.delenv(var, raising=False)
 
 

@@ -272,6 +272,21 @@ def test_pdf_text_and_title(tmp_path: Path) -> None:
     assert load_file(no_title)[0].title == "Minister visits Hanoi"
 
 
+def test_pdf_line_wraps_are_joined_into_sentences(tmp_path: Path) -> None:
+    lines = ["Geburtsstation schliesst",
+             "Die Geburtshilfe des Krankenhauses wird Ende Maerz 2026 geschlossen. Ab dem 1.",
+             "April kommen alle Kinder des Klinikverbunds im Staedtischen Klinikum zur Welt, teilte",
+             "die Geschaeftsfuehrerin am Montag mit.",
+             "Quelle: https://www.example.org/lokales/geburtsstation"]
+    path = tmp_path / "wrapped.pdf"
+    path.write_bytes(_pdf(lines))
+    [art] = load_file(path)
+    assert "Ab dem 1. April kommen alle Kinder des Klinikverbunds im Staedtischen Klinikum zur Welt, teilte die " \
+        "Geschaeftsfuehrerin am Montag mit." in art.text
+    assert art.title == "Geburtsstation schliesst"  # a short line stays a line
+    assert art.url == "https://www.example.org/lokales/geburtsstation"  # the source line stays its own
+
+
 def test_broken_pdfs_are_refused(tmp_path: Path) -> None:
     fake = tmp_path / "fake.pdf"
     fake.write_text("just text", encoding="utf-8")
