@@ -57,7 +57,8 @@ def test_an_edited_copy_from_another_outlet_is_one_story_and_the_answer_names_it
     candidates = prepare(snap, "Findet das Sicherheitskonsultativkomitee in Seoul statt?").candidates
     assert candidates and len({" ".join(c.sentence.text.split()) for c in candidates}) == len(candidates)
     # … and so is one the other outlet edited a little ("reist diese Woche" / "fliegt in dieser Woche")
-    edited = [c.sentence.text for c in prepare(snap, "Reist Hegseth diese Woche nach Asien?").candidates]
+    # (asked without "diese Woche": that would ask for this week's articles, rag.timeframe)
+    edited = [c.sentence.text for c in prepare(snap, "Reist Hegseth nach Asien, um Verbündete zu treffen?").candidates]
     assert sum("Hegseth" in t and "nach Asien" in t and "Verbündete" in t for t in edited) == 1, edited
     overview = api.ask("Worum geht es im Artikel über Hegseths Asienreise?", llm="extractive", index_dir=hashing_index)
     quotes = [" ".join(c.quote.split()) for c in overview.citations]
