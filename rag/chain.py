@@ -31,6 +31,7 @@ from .prompts import ABSTAIN, build_judge_messages
 from .question import Question, analyse
 from .reading import Reading, not_all, p_yes, read, verdict
 from .stories import groups_of, story_of
+from .timeframe import sentence_day
 from .translation import render_question
 from .types import Answer, Citation, Evidence, Language, Source, StreamEvent
 from .verify import names_missing
@@ -76,8 +77,10 @@ def judged(p: Prepared, llm: BaseChatModel, snap: store.Snapshot, checks: dict[s
 
 
 def citation(n: int, ev: Evidence) -> Citation:
+    day = sentence_day(ev.sentence.text, ev.published or None)
     return Citation(n=n, article_id=ev.article_id, title=ev.title, url=ev.url, quote=ev.sentence.text,
-                    chunk_id=ev.chunk_id, date=ev.date, passage=ev.passage, date_source=ev.date_source)
+                    chunk_id=ev.chunk_id, date=ev.date, passage=ev.passage, date_source=ev.date_source,
+                    tells_of=day.isoformat() if day else "")
 
 
 def evidence_answer(p: Prepared, *, timings: dict[str, float] | None = None, llm: str = "extractive",

@@ -200,7 +200,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print(f"({final.reason})")
     for c in final.citations:
         dated = f"{c.date} ({c.date_source})" if c.date else "undated"
-        print(f"[{c.n}] {c.title} — {dated} — {c.url or 'no link'}\n    „{c.quote}“")
+        told = f" — tells of {c.tells_of}" if c.tells_of else ""
+        print(f"[{c.n}] {c.title} — {dated} — {c.url or 'no link'}\n    „{c.quote}“{told}")
         for o in c.also_reported_by:
             print(f"    also reported by: {o.title} — {o.date or 'undated'} — {o.url or 'no link'}")
     return 0

@@ -91,6 +91,11 @@ def _idf(snap: store.Snapshot) -> _Idf:
     return cached
 
 
+def idf_of(snap: store.Snapshot) -> _Idf:
+    """The snapshot's word weights (for `overlap_share`)."""
+    return _idf(snap)
+
+
 def _row_of(snap: store.Snapshot) -> dict[str, int]:
     cached = _ROW_CACHE.get(snap)
     if cached is None:

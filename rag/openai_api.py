@@ -4,7 +4,7 @@ LibreChat, any `openai` SDK script) can ask it: `GET /v1/models`, `POST /v1/chat
 
 The reply text is the answer as the page shows it, with `[n]` citations. The sources come in an extra
 field: `choices[0].message.citations` (non-streaming) and `citations` of the last stream chunk, each
-`{"n", "title", "url", "quote", "date", "date_source", "also_reported_by"}` (the story's other
+`{"n", "title", "url", "quote", "date", "date_source", "tells_of", "also_reported_by"}` (the story's other
 articles, `{"title", "url", "date"}`); `quellenlage` beside them holds `short`, `kind`,
 `verified`, `abstained`, `reason` and `checks` (the model's P(yes) in each check that ran). The
 conversation is the request's messages: the last one is the question (role `user`), the earlier user
@@ -141,6 +141,7 @@ def request_filters(body: dict[str, Any]) -> dict[str, str | None]:
 
 def citations(answer: Answer) -> list[dict[str, Any]]:
     return [{"n": c.n, "title": c.title, "url": c.url, "quote": c.quote, "date": c.date, "date_source": c.date_source,
+             "tells_of": c.tells_of,
              "also_reported_by": [{"title": o.title, "url": o.url, "date": o.date} for o in c.also_reported_by]}
             for c in answer.citations]
 

@@ -26,6 +26,8 @@ from .evidence import (
     article_hits,
     facet_pins,
     has_content_words,
+    idf_of,
+    overlap_share,
     promote_specific,
     scored_sentences,
     select_overview,
@@ -440,6 +442,14 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
         dated = [ev for _, _, ev in scored if prefer(ev)]
         if not dated:
             return done(top, f"no sentence of the articles names {', '.join(q.dates)}")
+        # of the sentences naming the day, the one about what the question names ("im Hafen"), not about
+        # the place every article names ("Marstedter …"): the most of the topic's words, then the closest
+        about = topic_of(question, snap)
+        if about != question and len(dated) > 1:
+            idf = idf_of(snap)
+            share = {id(ev): overlap_share(about, ev.sentence.text, lang, idf) if hit_language(snap, ev) == lang
+                     else 0.0 for ev in dated}
+            dated.sort(key=lambda ev: -share[id(ev)])  # stable: the closest first among equals
         top = dated[:1] + [ev for ev in top if ev is not dated[0]][:2]
     # a sentence naming the date the question names is strong evidence ("Was geschah am 2. November?")
     named = PREFER_BONUS if prefer is not None and prefer(top[0]) else 0.0

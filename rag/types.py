@@ -146,6 +146,9 @@ class Citation:
     passage: str = ""
     date_source: str = ""  # see Article.date_source
     also_reported_by: tuple[Source, ...] = ()  # the story's other articles (near-duplicates), not quoted
+    #: the day the quoted sentence tells of, when it names one ("am Montag" in a report of Tuesday
+    #: 4 November 2025 -> "2025-11-03"; `rag.timeframe.sentence_day`), else ""
+    tells_of: str = ""
 
 
 @dataclass(frozen=True)
@@ -172,7 +175,7 @@ class Answer:
             "answer": self.answer,
             "citations": [
                 {"n": c.n, "article_id": c.article_id, "title": c.title, "url": c.url, "quote": c.quote,
-                 "date": c.date, "date_source": c.date_source, "also_reported_by": [
+                 "date": c.date, "date_source": c.date_source, "tells_of": c.tells_of, "also_reported_by": [
                      {"title": o.title, "url": o.url, "date": o.date} for o in c.also_reported_by]}
                 for c in self.citations
             ],

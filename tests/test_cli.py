@@ -51,7 +51,7 @@ def test_ask_json_contract(hashing_index: Path, capsys: pytest.CaptureFixture[st
     assert set(out["timings"]) == {"retrieve_ms", "first_token_ms", "total_ms"}
     assert out["language"] == "de" and "994" in out["answer"]
     assert set(out["citations"][0]) == {"n", "article_id", "title", "url", "quote", "date", "date_source",
-                                        "also_reported_by"}
+                                        "tells_of", "also_reported_by"}
     assert all(bool(c["date"]) == bool(c["date_source"]) for c in out["citations"])
     assert out["short"] == "994 Kisten" and out["kind"] == "factoid"
 

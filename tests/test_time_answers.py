@@ -111,3 +111,9 @@ def test_an_event_without_a_day_takes_its_articles_publication_day() -> None:
     assert event_day(_ev("a", "2025-11-04", "Der Streik begann am Montag.")) == "2025-11-03"
     assert event_day(_ev("a", "2025-11-04", "Der Streik dauert an.")) == "2025-11-04"
     assert event_day(_ev("a", "2025-11-04", "Der Streik dauert an.", source="file-time")) == ""
+
+
+def test_a_citation_says_which_day_its_sentence_tells_of(dated_index: Path) -> None:
+    a = api.ask("Was geschah am 3. November im Marstedter Hafen?", llm="extractive", index_dir=dated_index)
+    assert a.citations and a.citations[0].tells_of == "2025-11-03"
+    assert a.to_json()["citations"][0]["tells_of"] == "2025-11-03"  # type: ignore[index]

@@ -141,9 +141,10 @@ def render_sources(citations: Iterable[Citation]) -> str:
                 if c.date else "")
         also = "".join(f"<li>{_link(o.title, o.url)}{f' <span class=date>{esc(o.date)}</span>' if o.date else ''}</li>"
                        for o in c.also_reported_by)
+        told = f'<div class="told">tells of {esc(c.tells_of)}</div>' if c.tells_of else ""
         items.append(
             f'<div class="source" id="src-{int(c.n)}">'
-            f'<div class="src-head"><span class="src-n">[{int(c.n)}]</span> {head}{date}</div>'
+            f'<div class="src-head"><span class="src-n">[{int(c.n)}]</span> {head}{date}</div>{told}'
             f'<blockquote class="passage">{highlight(c.passage, c.quote)}</blockquote>'
             + (f'<div class="also">also reported by:<ul>{also}</ul></div>' if also else "") + "</div>"
         )
