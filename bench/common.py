@@ -121,6 +121,18 @@ def cached_index(name: str, articles: Sequence[tuple[str, str]], embedder: str, 
 DATED = ROOT / "tests" / "data" / "dated"
 
 
+def copy_dated(dest: Path) -> dict[str, Any]:
+    """The dated fixture's articles copied to `dest`, each undated file saved on its gold day (its file
+    time is its date); returns the gold file."""
+    gold = json.loads((DATED / "gold.json").read_text(encoding="utf-8"))
+    shutil.copytree(DATED / "articles", dest, dirs_exist_ok=True)
+    for g in gold["articles"]:
+        if g["date_source"] == "file-time":
+            noon = time.mktime(time.strptime(g["date"] + " 12", "%Y-%m-%d %H"))
+            os.utime(dest / g["path"], (noon, noon))
+    return dict(gold)
+
+
 def dated_index(embedder: str) -> tuple[Path, str]:
     """The index of the dated fixture (tests/data/dated/articles, its undated files saved on their gold day)
     and the day its relative questions are asked on (gold.json's "today"); built once per content."""
@@ -136,11 +148,7 @@ def dated_index(embedder: str) -> tuple[Path, str]:
     if not (index_dir / "manifest.json").exists():
         if folder.exists():
             shutil.rmtree(folder)
-        shutil.copytree(DATED / "articles", folder / "articles")
-        for g in gold["articles"]:
-            if g["date_source"] == "file-time":
-                noon = time.mktime(time.strptime(g["date"] + " 12", "%Y-%m-%d %H"))
-                os.utime(folder / "articles" / g["path"], (noon, noon))
+        copy_dated(folder / "articles")
         print(f"building index dated ({len(files)} files, {embedder})…", file=sys.stderr, flush=True)
         api.build_index(folder / "articles", index_dir, embedder=embedder)
     return index_dir, str(gold["today"])

@@ -9,30 +9,19 @@ undated files set to their gold day, as a file saved that day has); gold: tests/
 
 from __future__ import annotations
 
-import datetime as dt
-import json
-import os
-import shutil
 import sys
 import tempfile
 from collections import Counter
 from pathlib import Path
 
-from common import ROOT, print_machine, table, write_result
-
-DATED = ROOT / "tests" / "data" / "dated"
+from common import copy_dated, print_machine, table, write_result
 
 
 def read_all(folder: Path) -> tuple[list[dict[str, str]], dict[str, object]]:
     """(gold rows with what was read beside them, the gold file)."""
     from rag.ingest import load_file
 
-    gold = json.loads((DATED / "gold.json").read_text(encoding="utf-8"))
-    shutil.copytree(DATED / "articles", folder, dirs_exist_ok=True)
-    for g in gold["articles"]:
-        if g["date_source"] == "file-time":
-            noon = dt.datetime.fromisoformat(g["date"] + "T12:00:00").timestamp()
-            os.utime(folder / g["path"], (noon, noon))
+    gold = copy_dated(folder)
     read = {}
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         for art in load_file(path, root=folder):

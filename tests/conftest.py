@@ -89,6 +89,26 @@ def e5_seed_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return base / "index"
 
 
+DATED = Path(__file__).parent / "data" / "dated"
+
+
+def copy_dated(dest: Path) -> list[dict[str, str]]:
+    """The dated fixture's articles copied to `dest`, each undated file saved on its gold day (its file
+    time is its date, as for a file saved that day); returns the gold rows."""
+    import datetime as dt
+    import json
+    import os
+    import shutil
+
+    gold = json.loads((DATED / "gold.json").read_text(encoding="utf-8"))["articles"]
+    shutil.copytree(DATED / "articles", dest)
+    for g in gold:
+        if g["date_source"] == "file-time":
+            noon = dt.datetime.fromisoformat(g["date"] + "T12:00:00").timestamp()
+            os.utime(dest / g["path"], (noon, noon))
+    return list(gold)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import json
-import os
-import shutil
 from pathlib import Path
 
 from rag.ingest import load_file
-
-DATED = Path(__file__).parent / "data" / "dated"
+from tests.conftest import copy_dated
 
 
 def test_every_fixture_article_gets_its_publication_date_and_provenance(tmp_path: Path) -> None:
-    gold = json.loads((DATED / "gold.json").read_text(encoding="utf-8"))["articles"]
     folder = tmp_path / "articles"
-    shutil.copytree(DATED / "articles", folder)
-    for g in gold:  # a file saved on the gold day
-        if g["date_source"] == "file-time":
-            noon = dt.datetime.fromisoformat(g["date"] + "T12:00:00").timestamp()
-            os.utime(folder / g["path"], (noon, noon))
+    gold = copy_dated(folder)
     read = {(a.path, a.title): a for p in sorted(folder.rglob("*")) if p.is_file() for a in load_file(p, root=folder)}
     assert len(read) == len(gold) >= 40
     wrong = [(g["path"], g["date"], g["date_source"], read[(g["path"], g["title"])].date,

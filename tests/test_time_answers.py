@@ -4,11 +4,8 @@ wins, a timeline lists the story's events in order, a period no article covers i
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -17,19 +14,15 @@ from rag import api
 from rag.filters import Filters
 from rag.prepare import event_day, newest_wins
 from rag.types import Article, Evidence, Sentence
+from tests.conftest import DATED, copy_dated
 
-DATED = Path(__file__).parent / "data" / "dated"
 GOLD = json.loads((DATED / "gold.json").read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")
 def dated_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.mktemp("dated")
-    shutil.copytree(DATED / "articles", base / "articles")
-    for g in GOLD["articles"]:
-        if g["date_source"] == "file-time":
-            noon = dt.datetime.fromisoformat(g["date"] + "T12:00:00").timestamp()
-            os.utime(base / "articles" / g["path"], (noon, noon))
+    copy_dated(base / "articles")
     api.build_index(base / "articles", base / "index", embedder="e5-small")
     return base / "index"
 
