@@ -154,9 +154,7 @@ def prepare(snap: store.Snapshot, question: str, history: History = (), k: int =
         # no article published then answers; a sentence that names a day then may ("Welche Daten im Oktober
         # 2025 nennen die Artikel?" asks about the days told, in articles of November)
         told = _prepare(snap, question, history, k, filters, translation=translation, periods=False)
-        if not told.abstain_reason and any(
-                period.since <= (day.isoformat() if (day := sentence_day(ev.sentence.text, ev.published or None))
-                                 else "") <= period.until for ev in told.evidence):
+        if not told.abstain_reason and any(_tells_a_day_in(ev, period) for ev in told.evidence):
             return replace(told, retrieve_ms=p.retrieve_ms + told.retrieve_ms)
     if (history and p.q is not None and not p.q.follow_up and p.abstain_reason == WEAK
             and len(question.split()) <= ELLIPTIC_WORDS):
@@ -166,6 +164,11 @@ def prepare(snap: store.Snapshot, question: str, history: History = (), k: int =
         if not again.abstain_reason and p.evidence and sentence_key(again.evidence[0]) == sentence_key(p.evidence[0]):
             return replace(again, retrieve_ms=p.retrieve_ms + again.retrieve_ms)
     return p
+
+
+def _tells_a_day_in(ev: Evidence, period: Period) -> bool:
+    day = sentence_day(ev.sentence.text, ev.published or None)
+    return day is not None and period.since <= day.isoformat() <= period.until
 
 
 _SPANS: weakref.WeakKeyDictionary[Any, tuple[str, str] | None] = weakref.WeakKeyDictionary()

@@ -19,7 +19,7 @@ from functools import lru_cache
 
 from .dates import date_keys
 from .errors import ConfigError
-from .lang import MONTH_NAMES, MONTHS
+from .lang import MONTH_NAMES, MONTHS, NUMBER_WORDS
 
 
 def today() -> dt.date:
@@ -88,9 +88,6 @@ _SINCE = re.compile(rf"\b(seit|since|ab|from)\s+(?:dem\s+|the\s+)?(\d{{1,2}}\.?\
 _BEFORE = re.compile(rf"\b(vor\s+dem|bis\s+zum|before|until|till|by)\s+(?:the\s+)?(\d{{1,2}}\.?\s*{_MONTH}|"
                      rf"{_MONTH}\s+\d{{1,2}}\w*|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH})(?:,?\s+(\d{{4}}))?",
                      re.I)
-_NUMBER = {"zwei": 2, "drei": 3, "vier": 4, "fünf": 5, "sechs": 6, "sieben": 7, "zehn": 10, "vierzehn": 14,
-           "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "ten": 10, "fourteen": 14,
-           "dreißig": 30, "thirty": 30}
 
 
 def timeframe_words(word: str) -> bool:
@@ -151,7 +148,7 @@ def question_period(question: str, now: dt.date) -> Period | None:
     m = _LAST_DAYS.search(question)
     if m:
         word = (m.group(1) or m.group(2)).lower()
-        n = int(word) if word.isdigit() else _NUMBER.get(word)
+        n = int(word) if word.isdigit() else NUMBER_WORDS.get(word)
         if n:
             return Period(iso(now - dt.timedelta(days=n)), iso(now), m.group(0), True)
     m = _MONTH_LAST.search(question)
