@@ -258,19 +258,22 @@ def story_articles(closeness: dict[str, tuple[float, Evidence]]) -> set[str]:
 
 
 def timeline_events(snap: store.Snapshot, scored: list[tuple[float, int, Evidence]], tvec: np.ndarray,
-                    language: Language, floor: Callable[[Evidence], float]) -> list[Evidence]:
+                    language: Language, floor: Callable[[Evidence], float]) -> list[tuple[Evidence, str]]:
     """One event from each article of the asked story (`story_closeness`, `story_articles`): its closest
-    sentence, dated by `event_day`; one event for copies of a report (the same story and day)."""
+    sentence with its day (`event_day`); one event for copies of a report (the same story and day)."""
     closeness = story_closeness(snap, [t for t in scored if t[2].score >= floor(t[2])], tvec, language)
     members = story_articles(closeness)
-    events: list[Evidence] = []
+    events: list[tuple[Evidence, str]] = []
     told: set[tuple[str, str]] = set()  # (story, day): another outlet's copy of the same report is one event
     for _, ev in sorted(closeness.values(), key=lambda t: -t[0]):
+        if ev.article_id not in members or len(events) >= TIMELINE_EVENTS:
+            continue
         article = snap.articles.get(ev.article_id)
-        key = (story_of(article) if article else ev.article_id, event_day(ev, snap))
-        if ev.article_id in members and key not in told and len(events) < TIMELINE_EVENTS:
+        day = event_day(ev, snap)
+        key = (story_of(article) if article else ev.article_id, day)
+        if key not in told:
             told.add(key)
-            events.append(ev)
+            events.append((ev, day))
     return events
 
 
@@ -419,9 +422,8 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
                                      "de" if translation else lang, floor)
             if not events:
                 return done([ev for _, _, ev in scored[:3]], WEAK)
-            days = {id(ev): event_day(ev, snap) for ev in events}
-            ordered = sorted(events, key=lambda ev: (days[id(ev)] or "9999", ev.published, ev.sentence.start))
-            return done(ordered, days=tuple(days[id(ev)] for ev in ordered))
+            ordered = sorted(events, key=lambda t: (t[1] or "9999", t[0].published, t[0].sentence.start))
+            return done([ev for ev, _ in ordered], days=[day for _, day in ordered])
         overview = q.kind == "overview"
         if overview:  # one article summed up: its lead and the sentences closest to the question, per paragraph
             # (the whole newest report for "the latest on …")
