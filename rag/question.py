@@ -190,13 +190,35 @@ def is_follow_up(question: str, language: Language) -> bool:
     return bool(_ANAPHOR.search(cleaned))
 
 
+#: an English pronoun that may point back to a name earlier in the same question
+_PRONOUN_EN = re.compile(r"\b(he|she|it|they|them|him|his|her|hers|its|their|theirs)\b", re.IGNORECASE)
+
+
+def bound_in_question(question: str, language: Language, history: Sequence[Any]) -> bool:
+    """An English question whose pronoun follows a name that the conversation has not spoken of ("What did
+    Luther write in German in his last writing?" after questions on South Korea): the pronoun points to that
+    name, not back to the conversation, so the question is a new topic. "Where will he meet Hegseth?" (the
+    pronoun first) and "And what did he …" (an elliptic follow-up) still follow up. Not for German, where
+    every noun is capitalised ("In welcher Provinz liegt er?")."""
+    if language != "en" or _ELLIPSIS.search(question) or asks_for_more(question):
+        return False
+    pronoun = _PRONOUN_EN.search(_NOT_ANAPHOR.sub(" ", question))
+    if not pronoun:
+        return False
+    said = " ".join(previous_user_questions(history) + previous_answers(history)).lower()
+    before = question[:pronoun.start()]
+    return any(m.group(1).lower() not in _NOT_NAME and m.group(1).lower() not in said
+               for m in _NAME.finditer(before))
+
+
 def standalone_question(question: str, history: Sequence[Any], language: Language,
                         follow: bool = False) -> tuple[str, bool]:
     """The question to retrieve with, and whether it follows up: a follow-up gets the conversation's
     last self-contained question added ("Und wann war das? (Wie viele Kisten …?)"). `follow`: take it as a
     follow-up whatever its words (`prepare` does so for a short question that finds nothing alone)."""
     prev = previous_user_questions(history)
-    if not prev or not (follow or is_follow_up(question, language)):
+    if not prev or not (follow or (is_follow_up(question, language)
+                                   and not bound_in_question(question, language, history))):
         return question, False
     # the topic is the last question that stood on its own (a chain of follow-ups keeps the first)
     topic = prev[-1]

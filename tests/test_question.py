@@ -85,6 +85,20 @@ def test_a_follow_up_borrows_the_topic_and_a_new_topic_does_not() -> None:
     assert standalone_question("Wer war dabei?", chain, "de")[0].endswith(f"({VIETNAM})")
 
 
+def test_a_pronoun_after_a_name_the_conversation_has_not_named_starts_a_new_topic() -> None:
+    """"his" in "What did Luther write … in his last writing?" is Luther's, not the conversation's minister's."""
+    korea = ["Who is South Korea's defence minister according to the article?"]
+    luther = "What did Luther write in German in his last writing?"
+    assert standalone_question(luther, korea, "en") == (luther, False)
+    # the pronoun before the name, an elliptic "And …", or a name the conversation spoke of: a follow-up
+    assert standalone_question("Where and when will he meet Hegseth?", korea, "en")[1]
+    assert standalone_question("And what did Luther say about his trip?", korea, "en")[1]
+    assert standalone_question("When did the minister say he would visit?", korea, "en")[1]
+    assert standalone_question("When does Hegseth say he will leave?", [("Where is Hegseth going?", "Japan")], "en")[1]
+    # German capitalises every noun: "Provinz" is no name of its own
+    assert standalone_question("In welcher Provinz liegt er?", ["Wo steht der Flughafen Bien Hoa?"], "de")[1]
+
+
 def test_compound_questions_split_into_parts() -> None:
     assert parts("Was will er in Japan erreichen, und was tut er in Malaysia?") == [
         "Was will er in Japan erreichen", "was tut er in Malaysia"]
