@@ -30,6 +30,19 @@ _DURATION_IN = re.compile(
 )
 
 
+#: a calendar date ("3. November", "November 3, 2025", "Oktober 2025", "31.10.2025"): its numbers count no thing
+_CALENDAR = re.compile(
+    rf"\b\d{{1,2}}\.?\s*(?:{MONTH_NAMES})\b(?:\s+\d{{4}}\b)?|\b(?:{MONTH_NAMES})\s+\d{{1,2}}\b(?:,?\s+\d{{4}}\b)?|"
+    rf"\b(?:{MONTH_NAMES})\s+\d{{4}}\b|\b\d{{1,2}}\.\d{{1,2}}\.(?:\d{{2,4}}\b)?",
+    re.IGNORECASE,
+)
+
+
+def without_calendar_dates(text: str) -> str:
+    """The text without its calendar dates: "a warning strike on November 3" gives no number of anything."""
+    return _CALENDAR.sub(" ", text)
+
+
 def _new_matches(pattern: re.Pattern[str], sentence: str, question: str) -> bool:
     asked = {m.group(0).lower() for m in pattern.finditer(question)}
     return any(m.group(0).lower() not in asked for m in pattern.finditer(sentence))
@@ -62,8 +75,8 @@ def gives_answer_type(sentence: str, question: str, kind: str | None) -> bool:
         return _new_matches(PERCENT_SPAN, sentence, question)
     if kind == "duration":
         return _new_matches(_DURATION_IN, sentence, question)
-    if kind == "number":
-        return _new_matches(_NUMBER_IN, sentence, question)
+    if kind == "number":  # how many / how much: a day of the month is no count
+        return _new_matches(_NUMBER_IN, without_calendar_dates(sentence), without_calendar_dates(question))
     if kind == "date":
         return _new_matches(_DATE_IN, without_report_dates(sentence, question), question)
     return True

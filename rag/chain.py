@@ -56,8 +56,7 @@ NOT_CHECKED_TIMELINE = "the closest sentences in the order of the days they name
 
 
 def judged(p: Prepared, llm: BaseChatModel, snap: store.Snapshot, checks: dict[str, float] | None = None) -> Prepared:
-    """Ask the model whether the best sentence (read with the one before it, under its article's headline)
-    answers the question.
+    """Ask the model whether the best sentence (read with the one before it) answers the question.
 
     Similarity cannot tell "Wer ist der Präsident?" from "Wer ist der Verteidigungsminister?" when
     the article names only the latter; the model can. Where the model reports log-probabilities, its
@@ -70,8 +69,7 @@ def judged(p: Prepared, llm: BaseChatModel, snap: store.Snapshot, checks: dict[s
     best = p.evidence[0]
     before = preceding_sentence(snap, best)
     yes, said_no = p_yes(for_role(llm, "judge"), build_judge_messages(
-        p.standalone, best.sentence.text, before.sentence.text if before else "", best.title),
-        max_tokens=JUDGE_TOKENS)
+        p.standalone, best.sentence.text, before.sentence.text if before else ""), max_tokens=JUDGE_TOKENS)
     if yes is not None and checks is not None:
         checks["judge"] = round(yes, 4)
     says_no = yes < JUDGE_MIN if yes is not None else said_no

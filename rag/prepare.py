@@ -37,7 +37,14 @@ from .evidence import (
 from .filters import Filters
 from .forms import refers_back, units
 from .lang import detect_language, stem_tokens
-from .neighbours import adjacent, next_in_paragraph, preceding_sentence, sentence_key, with_enumerations
+from .neighbours import (
+    adjacent,
+    following_sentences,
+    next_in_paragraph,
+    preceding_sentence,
+    sentence_key,
+    with_enumerations,
+)
 from .question import (
     Question,
     analyse,
@@ -112,7 +119,7 @@ class Prepared:
     #: the factoid's answer comes from the sentence before the best one (evidence[1]), e.g. its date
     from_context: bool = False
     #: evidence[1] is the sentence before the best one (it refers back to it, "Sie veranlassten …", or the
-    #: reason continues across the two), read with it
+    #: reason continues across the two), or the news lead whose figures it gives, read with it
     with_before: bool = False
     #: the sentences the model may take a yes/no verdict from, the best (evidence[0]) first, then the
     #: runners-up that are evidence on their own
@@ -164,6 +171,38 @@ def prepare(snap: store.Snapshot, question: str, history: History = (), k: int =
         if not again.abstain_reason and p.evidence and sentence_key(again.evidence[0]) == sentence_key(p.evidence[0]):
             return replace(again, retrieve_ms=p.retrieve_ms + again.retrieve_ms)
     return p
+
+
+def article_words(snap: store.Snapshot, article_id: str, language: Language) -> set[str]:
+    article = snap.articles.get(article_id)
+    return set(stem_tokens(article.text, language)) if article is not None else set()
+
+
+def specific_word(text: str, snap: store.Snapshot, language: Language, among: set[str]) -> str:
+    """The stem of the text's words that the fewest passages of the index hold, of those in `among` (the words
+    of the article that answers best): what singles out the story ("Liegeplatz" in "Was kostet der Ausbau
+    des Liegeplatzes 7?"); "" when there is none."""
+    found = [(snap.document_frequency(stem, language), stem) for stem in set(stem_tokens(text, language)) & among]
+    found = [(df, stem) for df, stem in found if df > 0 and not stem.isdigit()]
+    return min(found)[1] if found else ""
+
+
+#: a part of a compound word this long is the word's in another compound ("Parkausweis", "Anwohnerparken" tell
+#: of the "Anwohnerparkausweis")
+COMPOUND_PART = 6
+
+
+def _tells_of(snap: store.Snapshot, article_id: str, word: str, language: Language) -> bool:
+    """Whether an article of the question's language holds the story's specific word, or a part of it in
+    another compound (an article in another language cannot be told by its words, and stays)."""
+    article = snap.articles.get(article_id)
+    if article is None or article.language != language or not word:
+        return True
+    words = article_words(snap, article_id, language)
+    if word in words:
+        return True
+    joined = " ".join(words)
+    return any(word[i:i + COMPOUND_PART] in joined for i in range(len(word) - COMPOUND_PART + 1))
 
 
 def _tells_a_day_in(ev: Evidence, period: Period) -> bool:
@@ -361,6 +400,9 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
             hits += [h for h in retriever.hits(translation, language="de", qvec=tvec) if h.chunk.id not in known]
         rank_vec, rank_words, rank_lang = _unit(svec + tvec), translation, "de"
 
+    def needed(ev: Evidence) -> float:
+        return threshold(snap.embedder, lang, hit_language(snap, ev))
+
     def ranked(among: list[Hit]) -> list[tuple[float, int, Evidence]]:
         found = scored_sentences(snap, among, rank_words, rank_vec, rank_lang, _date_matcher(q.dates))
         if translation:  # how strong the evidence is stays the question's own cosine (the calibrated one)
@@ -369,6 +411,11 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
             if found and margin is not None:  # the rendering reorders the sentences close to the question only
                 top = max(ev.score for _, _, ev in found)
                 found.sort(key=lambda t: (t[2].score < top - margin, -t[0]))
+        else:  # across languages cosines run lower (the thresholds are calibrated per pair of languages): in
+            # articles of both languages a sentence ranks by how far it stands above its own pair's threshold
+            same = threshold(snap.embedder, lang, lang)
+            found = [(s - needed(ev) + same, vrow, ev) for s, vrow, ev in found]
+            found.sort(key=lambda t: -t[0])
         return found
 
     scored = ranked(hits)
@@ -391,9 +438,6 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
                             "question")
         return done((), "no article matches the question")
 
-    def needed(ev: Evidence) -> float:
-        return threshold(snap.embedder, lang, hit_language(snap, ev))
-
     if q.kind != "timeline" and scored:  # the latest report asked for; else a newer article wins a tie
         best_units = units(scored[0][2].sentence.text, question, q.answer_type) if q.answer_type else set()
 
@@ -401,6 +445,10 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
         if q.frame.latest:  # the newest report of the asked story, not the newest of the close ones
             topic = topic_vector(snap, embedder, translation or q.standalone)
             story = story_articles(story_closeness(snap, scored, topic, "de" if translation else lang))
+            told = "de" if translation else lang  # the story's word: the rarest the best answer's article has
+            word = specific_word(topic_of(translation or q.standalone, snap), snap, told,
+                                 article_words(snap, scored[0][2].article_id, told))
+            story = {a for a in story if _tells_of(snap, a, word, told)}
 
         def same_fact(ev: Evidence) -> bool:  # evidence on its own, of the asked type, in the same unit
             if ev.score < needed(ev) or (story is not None and ev.article_id not in story):
@@ -472,6 +520,9 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
         before = preceding_sentence(snap, best, same_paragraph=True)
         if q.answer_type == "date" and before and gives_answer_type(before.sentence.text, question, "date"):
             return done([best, before], from_context=True)  # "Am 2. November … . Dabei unterzeichneten …"
+        details = _details_after_lead(snap, best, scored, needed, question, q.answer_type)
+        if details is not None:  # the lead says what happened, the sentence after it how much: read together
+            return done([details, best], with_before=True, candidates=[details])
         return done(evidence, f"the best sentence gives no {q.answer_type}")
     if refers_back(best.sentence.text):  # "Sie veranlassten Luther dazu, …": who "sie" are is said before
         before = preceding_sentence(snap, best, same_paragraph=True)
@@ -494,6 +545,32 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
 
 
 _WHAT = re.compile(r"^\W*(was|what|welche[nrms]?|which)\b", re.IGNORECASE)
+
+
+#: a lead's details: how many sentences after it an answer to what the lead leaves open may come from
+LEAD_DETAILS = 3
+#: a sentence that goes on about what was said before opens with an article or a pronoun ("The deal raises
+#: …", "Der neue Tarifvertrag …", "Sie …"); one that opens with a name ("Südstadt erhöht …") turns to another
+_CONTINUES = re.compile(
+    r"^\W*(der|die|das|den|dem|des|ein|eine|einen|the|a|an|this|these|that|those|it|its|they|their|he|she|his|her|"
+    r"er|sie|es|ihr\w*|sein\w*|dies\w*|dabei|damit|danach|demnach|zudem|außerdem|zugleich|also|moreover)\b",
+    re.IGNORECASE)
+
+
+def _details_after_lead(snap: store.Snapshot, best: Evidence, scored: list[tuple[float, int, Evidence]],
+                        needed: Callable[[Evidence], float], question: str, kind: str) -> Evidence | None:
+    """A news lead tells what happened ("Union members have approved the new wage agreement …"), the
+    sentences after it the figures ("The deal raises wages by 6.2 percent …"): of the `LEAD_DETAILS` after
+    a lead that gives none of the asked kind, the closest to the question that gives it and is close enough
+    to be evidence for a set answer."""
+    if not _is_lead(snap, best):
+        return None
+    close = {sentence_key(ev): ev for _, _, ev in scored[1:]}
+    details = [close[sentence_key(after)] for after in following_sentences(snap, best, LEAD_DETAILS)
+               if sentence_key(after) in close and _CONTINUES.match(after.sentence.text)
+               and gives_answer_type(after.sentence.text, question, kind)]
+    details = [ev for ev in details if ev.score >= needed(ev) - SET_MARGIN]
+    return max(details, key=lambda ev: ev.score - needed(ev)) if details else None
 
 
 def _is_lead(snap: store.Snapshot, ev: Evidence) -> bool:

@@ -23,30 +23,24 @@ ABSTAIN: dict[Language, str] = {
 # --- does the best sentence answer the question? (asked before the answer is phrased) ---------
 
 JUDGE_SYSTEM = (
-    "You check whether a sentence from a news article answers a question. The headline, when given, is "
-    "the article's title; the context, when given, is the sentence before it. Reply with one word: yes if "
-    "the sentence states the answer, no if it does not."
+    "You check whether a sentence from a news article answers a question. The context, when "
+    "given, is the sentence before it. Reply with one word: yes if the sentence states the answer, "
+    "no if it does not."
 )
 # Fictional: one sentence, a question it answers and one on the same topic it does not.
 JUDGE_SHOTS: list[tuple[str, str]] = [
-    ("Headline: Feldkirch eröffnet neue Brücke\nContext: Die Stadt Feldkirch eröffnete im Mai eine neue Brücke.\n"
-     "Sentence: Sie ist 300 Meter lang.\nQuestion: Wie lang ist die Brücke in Feldkirch?", "yes"),
-    ("Headline: Feldkirch eröffnet neue Brücke\nContext: Die Stadt Feldkirch eröffnete im Mai eine neue Brücke.\n"
-     "Sentence: Sie ist 300 Meter lang.\nQuestion: Wie viel hat die Brücke in Feldkirch gekostet?", "no"),
+    ("Context: Die Stadt Feldkirch eröffnete im Mai eine neue Brücke.\nSentence: Sie ist 300 Meter lang.\n"
+     "Question: Wie lang ist die Brücke in Feldkirch?", "yes"),
+    ("Context: Die Stadt Feldkirch eröffnete im Mai eine neue Brücke.\nSentence: Sie ist 300 Meter lang.\n"
+     "Question: Wie viel hat die Brücke in Feldkirch gekostet?", "no"),
     ("Sentence: Jana Ostrowski leitet seit Mai die Firma Nordwerk.\nQuestion: Who is the head of Nordwerk?", "yes"),
     ("Sentence: Jana Ostrowski leitet seit Mai die Firma Nordwerk.\nQuestion: Who founded Nordwerk?", "no"),
 ]
 
 
-def build_judge_messages(question: str, sentence: str, context: str = "", headline: str = "") -> list[BaseMessage]:
-    """`context`: the sentence before it in the article ("Sie ist 300 Meter lang" needs it); `headline`: the
-    article's title, which names the topic a report's later sentences leave out ("Bei den Kosten bleibe es
-    bei 15,4 Millionen Euro" under "Lindenbrücke wird teurer"); left out where the two sentences hold it."""
-    title = " ".join(headline.split()).rstrip("…. ")
-    shown = title and title not in " ".join(f"{context} {sentence}".split())
-    head = f"Headline: {title}\n" if shown else ""
-    return _with_shots(JUDGE_SYSTEM, JUDGE_SHOTS,
-                       f"{head}{_sentence_block(sentence, context)}\nQuestion: {question.strip()}")
+def build_judge_messages(question: str, sentence: str, context: str = "") -> list[BaseMessage]:
+    """`context`: the sentence before it in the article ("Sie ist 300 Meter lang" needs it)."""
+    return _with_shots(JUDGE_SYSTEM, JUDGE_SHOTS, f"{_sentence_block(sentence, context)}\nQuestion: {question.strip()}")
 
 
 def judge_says_no(reply: str) -> bool:

@@ -545,29 +545,24 @@ def test_the_judge_sees_the_sentence_before_the_quote(tmp_path: Path) -> None:
     assert final.verified and final.short == "300 Meter" and final.citations[0].quote.startswith("Sie ist 300")
 
 
-def test_the_judge_sees_the_articles_headline_where_the_sentences_leave_out_the_topic(tmp_path: Path) -> None:
-    """A report's later sentence leaves its topic to the headline ("Bei den Kosten bleibe es bei 15,4 Millionen
-    Euro" under "Lindenbrücke wird teurer"): the judge reads the headline with it; a headline the sentences
-    already hold is not repeated."""
-    from rag.prompts import build_judge_messages
+TARIF = ("Marstedt (npa) – Die Beschäftigten der Marstedter Verkehrsbetriebe haben dem neuen Tarifvertrag zugestimmt "
+         "und damit den Tarifstreit um mehr Lohn beendet, der am 3. November zu einem Warnstreik geführt hatte. Der "
+         "neue Tarifvertrag erhöht den Lohn der Beschäftigten um 6,2 Prozent in zwei Stufen.\n\nDer Stadtrat tagt am "
+         "Donnerstag im Rathaus. Die Bürger können Fragen stellen.\n")
 
-    articles = tmp_path / "articles"
-    articles.mkdir()
-    (articles / "bruecke.md").write_text(
-        "# Lindenbrücke wird teurer\n\nDer Bauausschuss tagte am Dienstag im Rathaus von Marstedt. Bei den Kosten "
-        "bleibe es bei 15,4 Millionen Euro, sagte Stadtbaurat Henning Brakel.\n", encoding="utf-8")
-    api.build_index(articles, tmp_path / "index", embedder="hashing")
-    model = scripted("15,4 Millionen Euro")
-    final = _final(_ask(store.open_index(tmp_path / "index"), "Wie hoch sind die Kosten laut Stadtbaurat Brakel?",
-                        model))
-    judge_prompt = str(model.calls[0][-1].content)
-    assert model.calls[0][0].content == JUDGE_SYSTEM
-    assert judge_prompt.startswith("Headline: Lindenbrücke wird teurer\nContext: Der Bauausschuss tagte")
-    assert final.citations[0].quote.startswith("Bei den Kosten bleibe es")
-    held = str(build_judge_messages("Q?", "Die Lindenbrücke wird teurer.", "", "Lindenbrücke wird teurer")[-1].content)
-    cut = str(build_judge_messages("Q?", "Sie kostet mehr.", "Die Lindenbrücke wird teurer, sagt der Rat.",
-                                   "Die Lindenbrücke wird teurer…")[-1].content)
-    assert not held.startswith("Headline") and not cut.startswith("Headline")
+
+def test_a_leads_figure_comes_from_the_sentence_after_it(tmp_path: Path) -> None:
+    """A news lead tells that a wage deal was approved, the sentence after it by how much: asked how much, the
+    answer is that sentence, read with the lead (the lead's "3. November" counts nothing)."""
+    snap = _one_article_index(tmp_path, TARIF)
+    question = "Um wie viel Prozent erhöht der Tarifvertrag der Marstedter Verkehrsbetriebe den Lohn, dem die " \
+               "Beschäftigten zugestimmt haben?"
+    answer = _final(_ask(snap, question, None))
+    assert not answer.abstained and answer.short == "6,2 Prozent"
+    assert [c.quote[:22] for c in answer.citations] == ["Der neue Tarifvertrag ", "Marstedt (npa) – Die B"]
+    # not past the lead: a sentence further on is no detail of it
+    far = _final(_ask(snap, "Wie viele Bürger können im Rathaus Fragen stellen, wenn der Stadtrat tagt?", None))
+    assert far.abstained or "6,2" not in far.answer
 
 
 def test_injected_instructions_change_no_answer(hashing_index: Path, seeds_copy: Path, tmp_path: Path) -> None:

@@ -38,6 +38,12 @@ def test_answer_type_must_be_new_in_the_sentence() -> None:
     assert not gives_answer_type("Die Gespräche gehen weiter.", "Wann war das?", "date")
     assert gives_answer_type("Das Treffen ist am 4. November.", "Wann ist das Treffen?", "date")
     assert gives_answer_type("Irgendein Satz.", "Wer ist das?", None)
+    # a day of the month counts nothing: "how much" is not answered by "a strike on November 3"
+    wages = "By how much will wages rise at the transit company?"
+    assert not gives_answer_type("Members approved the deal that ended the strike on November 3.", wages, "number")
+    assert not gives_answer_type("Der Streik begann am 3. November 2025.", "Wie viele streikten?", "number")
+    assert gives_answer_type("Seit dem 1.10.2025 streiken 300 Beschäftigte.", "Wie viele streikten?", "number")
+    assert gives_answer_type("The deal raises wages by 6.2 percent.", wages, "number")
 
 
 @pytest.mark.parametrize(

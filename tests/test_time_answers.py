@@ -110,3 +110,19 @@ def test_a_citation_says_which_day_its_sentence_tells_of(dated_index: Path) -> N
     a = api.ask("Was geschah am 3. November im Marstedter Hafen?", llm="extractive", index_dir=dated_index)
     assert a.citations and a.citations[0].tells_of == "2025-11-03"
     assert a.to_json()["citations"][0]["tells_of"] == "2025-11-03"  # type: ignore[index]
+
+
+def test_the_latest_report_comes_from_the_asked_story_not_another_with_a_newer_figure(dated_index: Path) -> None:
+    """The newest cost among the close sentences is the bridge's (15,4 Millionen Euro); asked about the
+    port's berth, an article that never names the berth is no report of its story."""
+    a = api.ask("Was kostet der Ausbau des Liegeplatzes 7 laut den jüngsten Berichten?", llm="extractive",
+                index_dir=dated_index)
+    assert "15,4" not in a.answer and "Lindenbrücke" not in a.answer
+
+
+def test_a_figure_the_lead_leaves_open_comes_from_the_sentences_after_it(dated_index: Path) -> None:
+    """The English report's lead says the wage deal was approved (on a strike "on November 3", no count), a
+    sentence after it by how much."""
+    a = api.ask("By how much will wages rise at Marstedt's public transport company MVB?", llm="extractive",
+                index_dir=dated_index)
+    assert not a.abstained and a.short.startswith("6.2") and a.citations[0].quote.startswith("The deal raises")
