@@ -565,6 +565,21 @@ def test_a_leads_figure_comes_from_the_sentence_after_it(tmp_path: Path) -> None
     assert far.abstained or "6,2" not in far.answer
 
 
+def test_the_judge_reads_a_leads_figure_with_the_lead(tmp_path: Path) -> None:
+    """A sentence between the lead and its figure: the judge reads the figure's sentence with the lead (what
+    the reader reads it with), not with the sentence in between."""
+    snap = _one_article_index(tmp_path, TARIF.replace(" Der neue Tarifvertrag", " Die Abstimmung endete am Dienstag. "
+                                                      "Der neue Tarifvertrag"))
+    model = scripted("6,2 Prozent")
+    question = "Um wie viel Prozent erhöht der Tarifvertrag der Marstedter Verkehrsbetriebe den Lohn, dem die " \
+               "Beschäftigten zugestimmt haben?"
+    answer = _final(_ask(snap, question, model))
+    judge_prompt = str(model.calls[0][-1].content)
+    assert model.calls[0][0].content == JUDGE_SYSTEM
+    assert judge_prompt.startswith("Context: Marstedt (npa) – Die Beschäftigten") and "Abstimmung" not in judge_prompt
+    assert answer.verified and answer.short == "6,2 Prozent"
+
+
 def test_injected_instructions_change_no_answer(hashing_index: Path, seeds_copy: Path, tmp_path: Path) -> None:
     def reply(messages: list[BaseMessage]) -> str:
         if "HACKED" in str(messages[-1].content):
@@ -849,3 +864,26 @@ def test_an_english_yes_no_about_a_name_no_sentence_mentions_is_not_answered(tmp
     assert answer.abstained and "Graz" in answer.reason and answer.answer == ABSTAIN["en"]
     linz = _final(_ask(snap, "Did Nordwerk from Feldkirch close its factory in Linz?", scripted(yesno="unclear")))
     assert not linz.abstained and "yes or no" in linz.reason and linz.citations
+
+
+def test_in_articles_of_two_languages_a_sentence_ranks_by_its_own_pairs_threshold(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Across languages cosines run lower, and the thresholds are calibrated per pair: an English question
+    finds the German sentence that answers it above the cross-language threshold, where an English sentence
+    of another article scores a little higher but stays below the same-language one."""
+    import rag.evidence
+
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    (articles / "de.txt").write_text("Nordwerk schloss im Mai das Werk in Linz, weil die Aufträge ausblieben.\n\n"
+                                     "Die Firma baut seit 1998 Maschinen.\n", encoding="utf-8")
+    (articles / "en.txt").write_text("Nordwerk opened a new shop in Graz in May, the company said on its website.\n\n"
+                                     "The shop sells tools and parts.\n", encoding="utf-8")
+    api.build_index(articles, tmp_path / "index", embedder="hashing")
+    snap = store.open_index(tmp_path / "index")
+    question = "Why did Nordwerk close its plant in Linz in May?"
+    same = _final(_ask(snap, question, None))  # one threshold for both pairs: the closer English sentence
+    assert same.citations[0].quote.startswith("Nordwerk opened")
+    monkeypatch.setitem(rag.evidence.THRESHOLDS, "hashing", (0.30, 0.15))
+    answer = _final(_ask(snap, question, None))
+    assert not answer.abstained and answer.citations[0].quote.startswith("Nordwerk schloss im Mai")
