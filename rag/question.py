@@ -231,7 +231,11 @@ def standalone_question(question: str, history: Sequence[Any], language: Languag
 
 _NUMBER_Q = re.compile(
     r"\b(was\s+kostet|was\s+kosten|wie\s*viel\w*|wie\s+hoch|wie\s+lange?|wie\s+groß|wie\s+alt|wie\s+weit|wievielte\w*|"
-    r"how\s+(many|much|long|old|far|big|large|high)|what\s+percentage)\b",
+    r"how\s+(many|much|long|old|far|big|large|high)|what\s+percentage|"
+    # asking for a figure by its name: "What is the latest estimate of …?", "Welche Summe …?"
+    r"(what|which)\s+(is|are|was|were|will\s+be)\s+the\s+(\w+\s+)?(estimate|amount|total|sum|figure|price|cost|budget)s?|"
+    r"what\s+(\w+\s+)?estimate|"
+    r"(welche[nrs]?|wie\s+lautet|was\s+ist)\s+(die|der|das)?\s*(\w+\s+)?(schätzung|summe|betrag|preis|kosten|gesamtsumme))\b",
     re.IGNORECASE,
 )
 #: "wie lange" asks for a time span, "wie lang" for a length ("Wie lang wird die Kaimauer?") unless it lasts

@@ -24,6 +24,11 @@ from rag.types import Evidence, Sentence
         ("How long did the visit last?", "duration"),
         ("Wer ist der Verteidigungsminister?", None),
         ("Which countries does he visit?", None),
+        # a figure asked for by its name
+        ("What is the latest estimate of the storm damage?", "number"),
+        ("What damage estimate did the city give?", "number"),
+        ("Welche Summe stellt das Land bereit?", "number"),
+        ("What is the name of the port director?", None),
     ],
 )
 def test_expected_answer_type(question: str, kind: str | None) -> None:
