@@ -56,7 +56,9 @@ NOT_CHECKED_TIMELINE = "the closest sentences in the order of the days they name
 
 
 def judged(p: Prepared, llm: BaseChatModel, snap: store.Snapshot, checks: dict[str, float] | None = None) -> Prepared:
-    """Ask the model whether the best sentence (read with the one before it) answers the question.
+    """Ask the model whether the best sentence (read with the one before it) answers the question; where a
+    newer report's sentence of the same fact took the closest one's place, the closest one, which names
+    what was asked (the newer one keeps the answer).
 
     Similarity cannot tell "Wer ist der Präsident?" from "Wer ist der Verteidigungsminister?" when
     the article names only the latter; the model can. Where the model reports log-probabilities, its
@@ -69,6 +71,8 @@ def judged(p: Prepared, llm: BaseChatModel, snap: store.Snapshot, checks: dict[s
     best = p.evidence[0]
     # the sentence it is read with: the one before it, or the news lead whose figures it gives
     before = p.evidence[1] if p.with_before and len(p.evidence) > 1 else preceding_sentence(snap, best)
+    if p.closest is not None:  # a newer report's figure: whether it answers is the closest sentence's to say
+        best, before = p.closest, preceding_sentence(snap, p.closest)
     yes, said_no = p_yes(for_role(llm, "judge"), build_judge_messages(
         p.standalone, best.sentence.text, before.sentence.text if before else ""), max_tokens=JUDGE_TOKENS)
     if yes is not None and checks is not None:

@@ -126,6 +126,10 @@ class Prepared:
     candidates: tuple[Evidence, ...] = ()
     #: a timeline's evidence: the day each sentence tells of (`event_day`), in the evidence's order
     days: tuple[str, ...] = ()
+    #: the closest sentence, where a newer report's sentence of the same fact took its place (`newest_wins`:
+    #: "Bei den Kosten bleibe es bei 15,4 Millionen Euro" of 18 November for "Lindenbrücke wird teurer:
+    #: Sanierung kostet 15,4 Millionen Euro"); it names what was asked, so the judge reads it
+    closest: Evidence | None = None
 
 
 def _date_matcher(dates: tuple[str, ...]) -> Callable[[Evidence], bool] | None:
@@ -364,11 +368,15 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
         q, period = analyse(question, history, follow, periods=False), None
     lang = q.language
 
+    closest: Evidence | None = None  # set where a newer report's sentence (`newer`) takes the closest one's place
+    newer: Evidence | None = None
+
     def done(evidence: Sequence[Evidence], reason: str = "", from_context: bool = False,
              with_before: bool = False, candidates: Sequence[Evidence] = (), days: Sequence[str] = ()) -> Prepared:
         ms = (time.perf_counter() - t0) * 1000
+        replaced = closest if newer is not None and evidence and evidence[0] is newer else None
         return Prepared(question, q.standalone, lang, tuple(evidence), reason, ms, q, from_context, with_before,
-                        tuple(candidates), tuple(days))
+                        tuple(candidates), tuple(days), replaced)
 
     if not has_content_words(q.standalone, lang):
         return done((), "the question has no content words")
@@ -459,7 +467,10 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
             return gives_answer_type(ev.sentence.text, question, q.answer_type) and (
                 not best_units or bool(found & best_units))
 
+        first = scored[0][2]
         scored = newest_wins(scored, LATEST_MARGIN if q.frame.latest else TIE_MARGIN, same_fact)
+        if scored[0][2] is not first:
+            closest, newer = first, scored[0][2]
 
     if q.is_set:
         def floor(ev: Evidence) -> float:

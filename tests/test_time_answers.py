@@ -126,3 +126,29 @@ def test_a_figure_the_lead_leaves_open_comes_from_the_sentences_after_it(dated_i
     a = api.ask("By how much will wages rise at Marstedt's public transport company MVB?", llm="extractive",
                 index_dir=dated_index)
     assert not a.abstained and a.short.startswith("6.2") and a.citations[0].quote.startswith("The deal raises")
+
+
+def test_the_judge_reads_the_closest_sentence_where_a_newer_report_gives_the_figure(dated_index: Path) -> None:
+    """The newest report's "Bei den Kosten bleibe es bei 15,4 Millionen Euro" does not name the bridge; the
+    sentence it replaced does, so the judge reads that one and the answer keeps the newest report's quote."""
+    from langchain_core.messages import BaseMessage
+
+    from rag import store
+    from rag.chain import AnswerFlow
+    from rag.prompts import JUDGE_SYSTEM
+    from tests.fakes import RecordingChatModel
+
+    def reply(messages: list[BaseMessage]) -> str:
+        prompt = str(messages[-1].content)
+        if messages[0].content == JUDGE_SYSTEM:  # yes only where the sentence itself names the bridge
+            return "yes" if "Lindenbrücke" in prompt.split("Sentence:")[-1].split("Question:")[0] else "no"
+        return "yes" if "Check" in str(messages[0].content) else "15,4 Millionen Euro"
+
+    model = RecordingChatModel(reply)
+    flow = AnswerFlow(store.open_index(dated_index), model, "fake")
+    answer = flow.invoke({"question": "Wie hoch sind die Kosten der Brückensanierung an der Lindenbrücke nach "
+                                      "neuestem Stand?"})
+    judged = [str(call[-1].content) for call in model.calls if call[0].content == JUDGE_SYSTEM]
+    assert len(judged) == 1 and "Bei den Kosten bleibe es" not in judged[0]
+    assert not answer.abstained and "15,4" in answer.answer
+    assert answer.citations[0].quote.startswith("Bei den Kosten bleibe es") and answer.citations[0].date == "2025-11-18"
