@@ -126,9 +126,10 @@ class Prepared:
     candidates: tuple[Evidence, ...] = ()
     #: a timeline's evidence: the day each sentence tells of (`event_day`), in the evidence's order
     days: tuple[str, ...] = ()
-    #: the closest sentence, where a newer report's sentence of the same fact took its place (`newest_wins`:
-    #: "Bei den Kosten bleibe es bei 15,4 Millionen Euro" of 18 November for "Lindenbrücke wird teurer:
-    #: Sanierung kostet 15,4 Millionen Euro"); it names what was asked, so the judge reads it
+    #: the closest sentence, where the latest report's sentence giving the asked figure in the same unit took
+    #: its place (`newest_wins`: "Bei den Kosten bleibe es bei 15,4 Millionen Euro" of 18 November for
+    #: "Lindenbrücke wird teurer: Sanierung kostet 15,4 Millionen Euro"); it names what was asked, so the
+    #: judge reads it
     closest: Evidence | None = None
 
 
@@ -469,7 +470,7 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
 
         first = scored[0][2]
         scored = newest_wins(scored, LATEST_MARGIN if q.frame.latest else TIE_MARGIN, same_fact)
-        if scored[0][2] is not first:
+        if scored[0][2] is not first and q.frame.latest and q.answer_type:  # the same figure, newer: same fact
             closest, newer = first, scored[0][2]
 
     if q.is_set:
