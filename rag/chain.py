@@ -68,11 +68,11 @@ def judged(p: Prepared, llm: BaseChatModel, snap: store.Snapshot, checks: dict[s
 
     if p.abstain_reason or not p.evidence or (p.q and (p.q.is_set or p.q.kind == "yesno")):
         return p  # a yes/no question is read as such: "unclear" keeps the quote, it does not abstain
-    best = p.evidence[0]
-    # the sentence it is read with: the one before it, or the news lead whose figures it gives
-    before = p.evidence[1] if p.with_before and len(p.evidence) > 1 else preceding_sentence(snap, best)
     if p.closest is not None:  # a newer report's figure: whether it answers is the closest sentence's to say
         best, before = p.closest, preceding_sentence(snap, p.closest)
+    else:  # read with the sentence before it, or with the news lead whose figures it gives
+        best = p.evidence[0]
+        before = p.evidence[1] if p.with_before and len(p.evidence) > 1 else preceding_sentence(snap, best)
     yes, said_no = p_yes(for_role(llm, "judge"), build_judge_messages(
         p.standalone, best.sentence.text, before.sentence.text if before else ""), max_tokens=JUDGE_TOKENS)
     if yes is not None and checks is not None:
