@@ -202,11 +202,12 @@ def bound_in_question(question: str, language: Language, history: Sequence[Any])
     every noun is capitalised ("In welcher Provinz liegt er?")."""
     if language != "en" or _ELLIPSIS.search(question) or asks_for_more(question):
         return False
-    pronoun = _PRONOUN_EN.search(_NOT_ANAPHOR.sub(" ", question))
+    cleaned = _NOT_ANAPHOR.sub(" ", question)  # "is it true" points nowhere
+    pronoun = _PRONOUN_EN.search(cleaned)
     if not pronoun:
         return False
     said = " ".join(previous_user_questions(history) + previous_answers(history)).lower()
-    before = question[:pronoun.start()]
+    before = cleaned[:pronoun.start()]  # the position is the cleaned text's
     return any(m.group(1).lower() not in _NOT_NAME and m.group(1).lower() not in said
                for m in _NAME.finditer(before))
 
