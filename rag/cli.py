@@ -95,7 +95,7 @@ def _watch(args: argparse.Namespace) -> int:
     from .watch import watch
 
     s = api.engine().settings
-    articles, index = args.articles or s.articles_dir, args.index or s.index_dir
+    articles, index = args.articles or s.articles_dir, api.engine().index_dir(args.index)
     print(f"Watching {articles} (Ctrl-C to stop)…", file=sys.stderr)
     try:
         watch(articles, index, args.embedder, on_report=lambda r: _print_report(r, args.json),
@@ -210,7 +210,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from ui.server import serve
 
-    serve(host=args.host, port=args.port, auth=args.auth, api_key=args.api_key)
+    from . import api
+
+    serve(host=args.host, port=args.port, auth=args.auth, api_key=args.api_key, store_url=api.engine().settings.store)
     return 0
 
 
@@ -218,6 +220,27 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from .eval_run import main as eval_main
 
     return eval_main(args)
+
+
+def _store_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--store", default=None,
+                        help="where the index lives: local (the index folder) or postgresql://user:pw@host/db "
+                             "(default: RAG_STORE or local)")
+
+
+def _apply_store(args: argparse.Namespace) -> None:
+    """`--store`: the default engine's index location for this command (an `--index` folder beside a
+    database is a contradiction, refused with the fix)."""
+    from . import api
+    from .config import check_store
+
+    if getattr(args, "store", None) is None:
+        return
+    where = check_store(args.store, "--store")
+    if where != "local" and getattr(args, "index", None) is not None:
+        raise RagError("Give either --index (a folder) or --store postgresql://… (a database), not both.")
+    eng = api.engine()
+    eng.settings = eng.settings.with_(store=where)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -235,6 +258,7 @@ def build_parser() -> argparse.ArgumentParser:
     ix.add_argument("--embedder", help="e5-small | sentence-transformers:<path> | hashing")
     ix.add_argument("--json", action="store_true", help="print JSON")
     ix.add_argument("--seconds", type=float, default=None, help=argparse.SUPPRESS)
+    _store_arg(ix)
     ix.set_defaults(func=cmd_index)
 
     fd = sub.add_parser("feeds", help="RSS and Atom feeds: add one, list them, pull new and edited items")
@@ -244,6 +268,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="articles folder the items go to (default: RAG_ARTICLES_DIR or seeds/)")
     fd.add_argument("--index", type=Path, help="index folder (default: RAG_INDEX_DIR or index/)")
     fd.add_argument("--json", action="store_true", help="print JSON")
+    _store_arg(fd)
     fd.set_defaults(func=cmd_feeds)
 
     se = sub.add_parser("search", help="show the chunks that match a question")
@@ -253,6 +278,7 @@ def build_parser() -> argparse.ArgumentParser:
     se.add_argument("--mode", choices=["hybrid", "dense", "bm25"], default="hybrid")
     se.add_argument("--json", action="store_true")
     _filter_args(se)
+    _store_arg(se)
     se.set_defaults(func=cmd_search)
 
     ak = sub.add_parser("ask", help="answer a question with cited sources")
@@ -262,6 +288,7 @@ def build_parser() -> argparse.ArgumentParser:
     ak.add_argument("-k", type=int, default=5)
     ak.add_argument("--json", action="store_true")
     _filter_args(ak)
+    _store_arg(ak)
     ak.set_defaults(func=cmd_ask)
 
     sv = sub.add_parser("serve", help="start the chat page and the OpenAI-compatible API /v1 (localhost by default)")
@@ -269,6 +296,7 @@ def build_parser() -> argparse.ArgumentParser:
     sv.add_argument("--port", type=int, default=None)
     sv.add_argument("--auth", default=None, help="user:password (or RAG_AUTH)")
     sv.add_argument("--api-key", default=None, help="bearer key of the OpenAI-compatible API /v1 (or RAG_API_KEY)")
+    _store_arg(sv)
     sv.set_defaults(func=cmd_serve)
 
     ev = sub.add_parser("eval", help="measure retrieval and answers on a QA file")
@@ -281,6 +309,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--embedder", default=None)
     ev.add_argument("--mode", choices=["hybrid", "dense", "bm25"], default="hybrid")
     ev.add_argument("--json", action="store_true")
+    _store_arg(ev)
     ev.set_defaults(func=cmd_eval)
     return p
 
@@ -293,6 +322,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     level = logging.INFO if args.verbose else logging.WARNING
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     try:
+        _apply_store(args)
         return int(args.func(args))
     except RagError as e:
         print(f"Error: {e}", file=sys.stderr)

@@ -36,6 +36,8 @@ class Settings:
     threads: int = 2  # CPU threads of the models (RAG_THREADS)
     #: whether RAG_EMBEDDER was set: then it must match an existing index's embedder
     embedder_set: bool = False
+    #: where the index lives: "local" (the folder `index_dir`) or a postgresql:// URL (RAG_STORE, --store)
+    store: str = "local"
 
     def with_(self, **changes: object) -> Settings:
         clean = {k: v for k, v in changes.items() if v is not None}
@@ -45,6 +47,8 @@ class Settings:
 #: The variables `load_settings` reads, with their valid values (the error messages quote these).
 VARIABLES: dict[str, str] = {
     "RAG_INDEX_DIR": "a folder (default: index/)",
+    "RAG_STORE": "local (default: the index folder) or a PostgreSQL URL postgresql://user:password@host:port/database "
+                 "(needs the `pg` extra)",
     "RAG_ARTICLES_DIR": "a folder (default: seeds/)",
     "RAG_EMBEDDER": "e5-small, hashing, sentence-transformers:<local folder> or sentence-transformers:all-MiniLM-L6-v2",
     "RAG_LLM": "auto, extractive, llama-cpp, llama-cpp:<path/to/model.gguf> or openai:<http(s) base url>[#<model>]",
@@ -61,7 +65,7 @@ VARIABLES: dict[str, str] = {
 }
 
 
-_OPTIONS = {"--llm": "RAG_LLM", "--embedder": "RAG_EMBEDDER"}
+_OPTIONS = {"--llm": "RAG_LLM", "--embedder": "RAG_EMBEDDER", "--store": "RAG_STORE"}
 
 
 def _bad(name: str, raw: str) -> ConfigError:
@@ -121,6 +125,16 @@ def check_llm(name: str, variable: str = "RAG_LLM") -> str:
     return name
 
 
+def check_store(raw: str, variable: str = "RAG_STORE") -> str:
+    """RAG_STORE / --store: `local` or a postgresql:// (postgres://) URL."""
+    value = raw.strip()
+    if value.lower() == "local":
+        return "local"
+    if not value.startswith(("postgresql://", "postgres://")):
+        raise _bad(variable, raw)
+    return value
+
+
 def check_auth(raw: str | None, variable: str = "RAG_AUTH") -> str | None:
     if not raw:
         return None
@@ -167,4 +181,5 @@ def load_settings() -> Settings:
         log_questions=_bool("RAG_LOG_QUESTIONS"),
         threads=env_threads(),
         embedder_set=bool(env.get("RAG_EMBEDDER")),
+        store=check_store(env.get("RAG_STORE") or "local"),
     )

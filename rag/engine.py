@@ -40,8 +40,11 @@ class Engine:
 
     # --- what is loaded ---------------------------------------------------------------------------
 
-    def index_dir(self, index_dir: Path | str | None = None) -> Path:
-        return Path(index_dir) if index_dir else self.settings.index_dir
+    def index_dir(self, index_dir: Path | str | None = None) -> store.Location:
+        """Where the index is: the one asked for, else the settings' store (a PostgreSQL URL) or folder."""
+        if index_dir:
+            return store.location(index_dir)
+        return self.settings.store if self.settings.store != "local" else self.settings.index_dir
 
     def snapshot(self, index_dir: Path | str | None = None) -> store.Snapshot:
         """The open index (the current generation; reopened after another process's commit)."""
@@ -130,7 +133,8 @@ class Engine:
             return check_embedder(embedder, "--embedder")
         return self.settings.embedder if self.settings.embedder_set else None
 
-    def _folders(self, articles_dir: Path | str | None, index_dir: Path | str | None) -> tuple[Path, Path]:
+    def _folders(self, articles_dir: Path | str | None,
+                 index_dir: Path | str | None) -> tuple[Path, store.Location]:
         return Path(articles_dir) if articles_dir else self.settings.articles_dir, self.index_dir(index_dir)
 
     def build_index(self, articles_dir: Path | str | None = None, index_dir: Path | str | None = None,
@@ -243,12 +247,12 @@ class Engine:
         verifies every file's sha256 whatever the index's size (`rag index check`)."""
         index = self.index_dir(index_dir)
         if store.read_manifest(index) is None:
-            raise NoIndexError(f"No index in {index} — run `rag index build`.")
+            raise NoIndexError(f"No index in {store.shown(index)} — run `rag index build`.")
         snap = store.check_index(index) if checksums else self.snapshot(index)
         manifest = snap.manifest
         counts = manifest.get("counts", {})
         return {
-            "index_dir": str(index),
+            "index_dir": store.shown(index),
             "articles": counts.get("articles", 0),
             "chunks": counts.get("chunks", 0),
             "sentences": counts.get("sentences", 0),

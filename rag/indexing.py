@@ -183,7 +183,7 @@ def _embed_chunks(
 
 def sync(
     articles_dir: Path,
-    index_dir: Path,
+    index_dir: store.Location,
     embedder: str | None = None,
     *,
     rebuild: bool = False,
@@ -198,7 +198,7 @@ def sync(
     snapshot of the index (read only what was committed since); `on_commit` gets the new snapshot.
     `only`: files just put into the folder (paths relative to it): only they are read, not the folder."""
     articles_dir = Path(articles_dir)
-    index_dir = Path(index_dir)
+    index_dir = store.location(index_dir)
     if not articles_dir.is_dir():
         raise NoIndexError(
             f"The articles folder {articles_dir} does not exist. Create it and put articles in it, "
@@ -223,7 +223,7 @@ def sync(
             name = (manifest or {}).get("embedder") or _default_embedder()
         if old and name != old.embedder:
             raise IndexMismatchError(
-                f"The index in {index_dir} was built with embedder {old.embedder!r}, not {name!r}. "
+                f"The index in {store.shown(index_dir)} was built with embedder {old.embedder!r}, not {name!r}. "
                 f"Run `rag index build --embedder {name}` to rebuild it, or drop --embedder/RAG_EMBEDDER."
             )
         emb = get_embedder(name)

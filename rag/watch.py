@@ -13,7 +13,7 @@ from .types import UpdateReport
 
 def watch(
     articles_dir: Path,
-    index_dir: Path,
+    index_dir: Path | str,
     embedder: str | None = None,
     *,
     on_report: Callable[[UpdateReport], None] = lambda r: None,

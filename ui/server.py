@@ -13,6 +13,7 @@ from typing import Any
 
 import gradio as gr
 
+from rag import store
 from rag.config import MAX_FILE_BYTES, Settings, check_auth, env_feeds_every, load_settings
 from rag.engine import Engine
 from rag.errors import NoIndexError
@@ -61,7 +62,7 @@ def ensure_index(eng: Engine) -> None:
         return
     except NoIndexError:
         pass
-    print(f"No index in {settings.index_dir}; building it from {settings.articles_dir} …", file=sys.stderr)
+    print(f"No index in {store.shown(eng.index_dir())}; building it from {settings.articles_dir} …", file=sys.stderr)
     report = eng.build_index(embedder=settings.embedder, progress=terminal_progress())
     print(f"Index built: {report.added} articles, {report.chunks_embedded} chunks.", file=sys.stderr)
     for s in report.skipped:
@@ -96,10 +97,10 @@ def launch(app: gr.Blocks, settings: Settings, *, block: bool = True, quiet: boo
 
 
 def serve(host: str | None = None, port: int | None = None, auth: str | None = None,
-          api_key: str | None = None) -> None:
+          api_key: str | None = None, store_url: str | None = None) -> None:
     """`rag serve`: build the index on first start, then serve the chat page and the OpenAI-compatible
-    API (localhost by default)."""
-    settings = load_settings().with_(host=host, port=port, auth=auth, api_key=api_key)
+    API (localhost by default); `store_url`: the index's store (`--store`, else RAG_STORE)."""
+    settings = load_settings().with_(host=host, port=port, auth=auth, api_key=api_key, store=store_url)
     parse_auth(settings.auth)  # fail early on a malformed value
     eng = Engine(settings)
     ensure_index(eng)

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import Any
 
-from .reading import open_index, read_manifest
 from .snapshot import Snapshot
+
+
+def _key(where: Path | str) -> Any:
+    from . import pg
+
+    return where if pg.is_url(where) else Path(where).resolve()
 
 
 class SnapshotCache:
@@ -15,10 +21,12 @@ class SnapshotCache:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._snaps: dict[Path, Snapshot] = {}
+        self._snaps: dict[Any, Snapshot] = {}
 
-    def get(self, index_dir: Path, embedder: str | None = None) -> Snapshot:
-        index_dir = Path(index_dir).resolve()
+    def get(self, index_dir: Path | str, embedder: str | None = None) -> Snapshot:
+        from . import open_index, read_manifest
+
+        index_dir = _key(index_dir)
         manifest = read_manifest(index_dir)
         with self._lock:
             cached = self._snaps.get(index_dir)
@@ -30,15 +38,15 @@ class SnapshotCache:
             self._snaps[index_dir] = snap
             return snap
 
-    def peek(self, index_dir: Path) -> Snapshot | None:
+    def peek(self, index_dir: Path | str) -> Snapshot | None:
         """The snapshot open for `index_dir`, if any (not checked against the manifest)."""
         with self._lock:
-            return self._snaps.get(Path(index_dir).resolve())
+            return self._snaps.get(_key(index_dir))
 
     def put(self, snap: Snapshot) -> None:
         """Keep `snap` (a commit's result) as the open index of its folder."""
         with self._lock:
-            self._snaps[Path(snap.index_dir).resolve()] = snap
+            self._snaps[_key(snap.index_dir)] = snap
 
     def clear(self) -> None:
         with self._lock:

@@ -73,7 +73,7 @@ class Snapshot(Manifested):
 
     def __init__(
         self,
-        index_dir: Path,
+        index_dir: Path | str,
         manifest: dict[str, Any],
         articles: dict[str, Article],
         files: dict[str, FileRecord],
@@ -166,7 +166,7 @@ class Snapshot(Manifested):
         return snap
 
     @classmethod
-    def assemble(cls, index_dir: Path, manifest: dict[str, Any], base: Snapshot | None,
+    def assemble(cls, index_dir: Path | str, manifest: dict[str, Any], base: Snapshot | None,
                  parts: Sequence[Part]) -> Snapshot:
         """`base` with `parts` (generations committed after it, oldest first) applied: their removals,
         their records, their chunks. A chunk is live when its article is, and no later generation

@@ -161,18 +161,8 @@ def commit(
     `IndexState` (a writer that does not search: nothing is assembled).
     """
     index_dir = Path(index_dir)
-    cvec = np.ascontiguousarray(chunk_vectors, dtype=np.float32).reshape(-1, dim)
-    svec = np.ascontiguousarray(sentence_vectors, dtype=np.float32).reshape(-1, dim)
-    srows = np.ascontiguousarray(sentence_rows, dtype=np.int32).reshape(-1, 2)
-    if len(cvec) != len(chunks) or len(svec) != len(srows):
-        raise ValueError(f"{len(chunks)} chunks / {len(cvec)} vectors, {len(srows)} rows / {len(svec)} vectors")
-    if len(srows) and (srows.min() < 0 or srows[:, 0].max() >= len(chunks)):
-        raise ValueError("sentence_rows point outside the chunks")
-    missing = {c.article_id for c in chunks} - articles.keys()
-    if missing:
-        raise ValueError(f"chunks of unknown articles: {sorted(missing)[:3]}")
-    if base is not None and (base.embedder != embedder or base.dim != dim):
-        raise ValueError(f"base snapshot has embedder {base.embedder}/{base.dim}, commit {embedder}/{dim}")
+    cvec, svec, srows = check_change(embedder, dim, articles, chunks, chunk_vectors, sentence_vectors,
+                                     sentence_rows, base)
     lexicon = build_lexicon(chunks)
     gens = index_dir / GENERATIONS
     tmp = final = None
@@ -267,6 +257,26 @@ def commit(
     if live_snapshot is not None:
         live_snapshot.manifest = manifest
     return live_snapshot
+
+
+def check_change(embedder: str, dim: int, articles: dict[str, Article], chunks: list[Chunk], chunk_vectors: np.ndarray,
+                 sentence_vectors: np.ndarray, sentence_rows: np.ndarray,
+                 base: Snapshot | IndexState | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A commit's arrays as float32 / int32, after checking that they fit the chunks, the articles and the base
+    (ValueError: a caller's bug, not the user's)."""
+    cvec = np.ascontiguousarray(chunk_vectors, dtype=np.float32).reshape(-1, dim)
+    svec = np.ascontiguousarray(sentence_vectors, dtype=np.float32).reshape(-1, dim)
+    srows = np.ascontiguousarray(sentence_rows, dtype=np.int32).reshape(-1, 2)
+    if len(cvec) != len(chunks) or len(svec) != len(srows):
+        raise ValueError(f"{len(chunks)} chunks / {len(cvec)} vectors, {len(srows)} rows / {len(svec)} vectors")
+    if len(srows) and (srows.min() < 0 or srows[:, 0].max() >= len(chunks)):
+        raise ValueError("sentence_rows point outside the chunks")
+    missing = {c.article_id for c in chunks} - articles.keys()
+    if missing:
+        raise ValueError(f"chunks of unknown articles: {sorted(missing)[:3]}")
+    if base is not None and (base.embedder != embedder or base.dim != dim):
+        raise ValueError(f"base snapshot has embedder {base.embedder}/{base.dim}, commit {embedder}/{dim}")
+    return cvec, svec, srows
 
 
 def _changed(new: dict[str, Any], old: dict[str, Any]) -> dict[str, Any]:
