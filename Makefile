@@ -23,7 +23,7 @@ install: $(VPY)
 install-dev: $(VPY)
 	@echo "Installing Quellenlage with dev dependencies (llama.cpp compiles once, ~9 min; progress follows)…"
 	$(VPY) -m pip install -v -e '.[dev]' 2>&1 | grep -E --line-buffered '^\s*\[[0-9]+/[0-9]+\]|Successfully|ERROR|error:|Collecting|Building' || true
-	$(VPY) -c "import rag, llama_cpp, pytest, selenium" || (echo "Install failed: see the output above." && exit 1)
+	$(VPY) -c "import rag, llama_cpp, pytest, selenium, psycopg, pgvector, pgserver" || (echo "Install failed: see the output above." && exit 1)
 
 run: install
 	$(VENV)/bin/rag serve

@@ -58,8 +58,12 @@ def _print_report(report: Any, as_json: bool) -> None:
 def cmd_index(args: argparse.Namespace) -> int:
     from . import api
 
-    if args.action in ("status", "check", "compact"):
-        if args.action == "compact":
+    if args.action in ("status", "check", "compact", "migrate"):
+        if args.action == "migrate":
+            if not args.to:
+                raise RagError("Name the store to copy the index to: `rag index migrate --to postgresql://…`.")
+            status = api.engine().migrate_index(args.to, args.index, replace_existing=args.replace)
+        elif args.action == "compact":
             status = api.compact_index(args.index)
         else:
             status = api.index_status(args.index, checksums=args.action == "check")
@@ -249,9 +253,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     ix = sub.add_parser("index", help="build, update or inspect the index")
-    ix.add_argument("action", choices=["build", "update", "add", "status", "check", "compact", "watch"],
-                    help="check: status after verifying every index file's checksum; compact: merge the "
-                         "generations that updates added into one")
+    ix.add_argument("action", choices=["build", "update", "add", "status", "check", "compact", "watch", "migrate"],
+                    help="check: status after verifying every index file's checksum (a database: its counts); "
+                         "compact: merge the generations that updates added into one (a database: vacuum); "
+                         "migrate: copy the index to --to (a PostgreSQL URL or a folder), nothing embedded again")
+    ix.add_argument("--to", default=None, help="for `migrate`: postgresql://user:pw@host/db or a folder")
+    ix.add_argument("--replace", action="store_true", help="for `migrate`: overwrite an index already at --to")
     ix.add_argument("files", nargs="*", type=Path, help="files for `add`")
     ix.add_argument("--articles", type=Path, help="articles folder (default: RAG_ARTICLES_DIR or seeds/)")
     ix.add_argument("--index", type=Path, help="index folder (default: RAG_INDEX_DIR or index/)")

@@ -152,6 +152,30 @@ class Engine:
         self.snapshots.put(store.compact(index, reuse=self.snapshots.peek(index)))
         return self.index_status(index)
 
+    def migrate_index(self, to: Path | str, index_dir: Path | str | None = None,
+                      replace_existing: bool = False) -> dict[str, Any]:
+        """Copy the index (`index_dir`, else the settings') to another store as it is: a folder into a
+        PostgreSQL database or back (`rag index migrate --to URL`), vectors and all, nothing embedded again.
+        A target that holds an index is refused unless `replace_existing`. Returns the target's status."""
+        source, target = self.index_dir(index_dir), store.location(to)
+        if store.shown(source) == store.shown(target):
+            raise ConfigError(f"The index is at {store.shown(target)} already; name another store with --to.")
+        snap = self.snapshot(source)
+        with store.writer_lock(target):
+            there = store.read_manifest(target)
+            if there is not None and not replace_existing:
+                n = there.get("counts", {}).get("articles", 0)
+                raise RagError(f"{store.shown(target)} holds an index already ({n} articles). Migrate into an empty "
+                               "database or folder, or pass --replace to overwrite it.")
+            made = store.commit(target, embedder=snap.embedder, dim=snap.dim,
+                                chunking=snap.manifest.get("chunking", {}),
+                                articles=snap.articles, files=snap.files, chunks=snap.chunks,
+                                chunk_vectors=snap.chunk_vectors, sentence_vectors=snap.sentence_vectors,
+                                sentence_rows=snap.sentence_rows)
+        if made is not None:
+            self.snapshots.put(made)
+        return self.index_status(target)
+
     def update_index(self, articles_dir: Path | str | None = None, index_dir: Path | str | None = None,
                      embedder: str | None = None, progress: indexing.Progress | None = None,
                      only: list[str] | None = None) -> UpdateReport:

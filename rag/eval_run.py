@@ -207,13 +207,20 @@ def dev_scores(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def build_squad_index(articles: Sequence[tuple[str, str]], index_dir: Path, embedder: str) -> None:
-    """Write the articles to a temporary folder and index them into `index_dir` (which must be empty)."""
+def build_squad_index(articles: Sequence[tuple[str, str]], index_dir: Path | str, embedder: str) -> None:
+    """Write the articles to a temporary folder and index them into `index_dir` (a folder, which must be
+    empty, or a PostgreSQL database that holds no index)."""
     from tqdm import tqdm
 
-    if index_dir.exists() and any(index_dir.iterdir()):
-        raise RagError(f"{index_dir} is not empty. A SQuAD file is indexed on its own: pass an empty "
+    from . import store
+
+    where = store.location(index_dir)
+    if isinstance(where, Path) and where.exists() and any(where.iterdir()):
+        raise RagError(f"{where} is not empty. A SQuAD file is indexed on its own: pass an empty "
                        "or new folder with --index, or leave --index out for a temporary one.")
+    if not isinstance(where, Path) and store.read_manifest(where) is not None:
+        raise RagError(f"{store.shown(where)} holds an index already. A SQuAD file is indexed on its own: pass "
+                       "--store with an empty database.")
     bars: dict[str, Any] = {}
 
     def progress(stage: str, done: int, total: int) -> None:
@@ -276,12 +283,14 @@ def main(args: Any) -> int:
         raise RagError(f"{path} is not a SQuAD v1.1 file ({e}). Use SQuAD JSON or JSONL questions.") from e
     items = items[: args.limit] if args.limit else items
 
-    def run(index_dir: Path | None) -> dict[str, Any]:
+    def run(index_dir: Path | str | None) -> dict[str, Any]:
         return evaluate(items, index_dir, k=args.k, mode=args.mode, llm=args.llm, retrieval_only=args.retrieval_only)
 
     if squad:
         with tempfile.TemporaryDirectory(prefix="rag-eval-index-") as tmp:
-            index_dir = Path(args.index) if args.index else Path(tmp) / "index"
+            store = api.engine().settings.store
+            index_dir: Path | str = (Path(args.index) if args.index else store if store != "local"
+                                     else Path(tmp) / "index")
             build_squad_index(articles, index_dir, args.embedder or "e5-small")
             result = run(index_dir)
     else:

@@ -44,7 +44,7 @@ def _offline(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
     for var in ("RAG_INDEX_DIR", "RAG_ARTICLES_DIR", "RAG_EMBEDDER", "RAG_LLM", "RAG_AUTH", "RAG_API_KEY", "RAG_HOST",
-                "RAG_PORT", "RAG_TODAY"):
+                "RAG_PORT", "RAG_TODAY", "RAG_STORE"):
         monkeypatch.delenv(var, raising=False)
 
 
@@ -54,6 +54,21 @@ def _fresh_caches() -> Iterator[None]:
     from rag import api
 
     api.reset()
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """An empty database on the session's local PostgreSQL 16 + pgvector server (`bench/pg_local.py`: the
+    `pgserver` wheel of the `pg` extra, a Unix socket, no TCP); dropped afterwards."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    import pg_local
+
+    url = pg_local.new_database()
+    yield url
+    from rag.store import pg
+
+    pg.close_search_connections()
+    pg_local.drop_database(url)
 
 
 @pytest.fixture

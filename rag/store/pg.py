@@ -74,7 +74,7 @@ def is_url(location: object) -> TypeGuard[str]:
 def shown(url: str) -> str:
     """The URL without its password, for messages and logs."""
     parts = urlsplit(url)
-    if parts.password is None:
+    if not parts.password:
         return url
     netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
     return urlunsplit(parts._replace(netloc=netloc))
@@ -452,6 +452,13 @@ def _search_connection(url: str) -> Any:
         conn.autocommit = True
         conns[url] = conn
     return conn
+
+
+def close_search_connections() -> None:
+    """Close this thread's search connections (a database about to be dropped)."""
+    for conn in (getattr(_local, "conns", None) or {}).values():
+        conn.close()
+    _local.conns = {}
 
 
 class PgSnapshot(Snapshot):
