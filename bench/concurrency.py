@@ -1,10 +1,10 @@
 """Concurrent writers and readers on one index: no article lost, no reader sees an exception.
 
     .venv/bin/python bench/concurrency.py [--articles 200] [--files 10] [--threads 2] [--readers 3] [--rounds 3]
-                                          [--page]
+                                          [--page] [--procs 2] [--store folder|pg]
 
 Base: N synthetic articles indexed with the `hashing` embedder. Then, all at the same time:
-- two `rag index add FILE…` processes, each adding its own `--files` new files;
+- `--procs` (2) `rag index add FILE…` processes, each adding its own `--files` new files;
 - `--threads` threads calling `rag.api.add_files` (one new file per call, `--files` calls each);
 - `--readers` threads calling `rag.api.search` and `rag.api.ask(llm="extractive")` in a loop until
   every writer is done;
@@ -13,7 +13,9 @@ Base: N synthetic articles indexed with the `hashing` embedder. Then, all at the
   asking through `/ask` in a loop (gradio_client on 127.0.0.1).
 Checked: every added article is in the final index (lost = 0), the index holds exactly base + added
 articles, no reader or writer raised, both processes exited 0, and the readers saw the index change
-(more than one generation). Repeated `--rounds` times; prints one table row per round.
+(more than one generation). Repeated `--rounds` times; prints one table row per round. With
+`--store pg` the index is a PostgreSQL database on a local server (`bench/pg_local.py`), every writer
+and reader (and the page) using it by its URL.
 """
 
 from __future__ import annotations
@@ -78,12 +80,17 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_page(articles: Path, index: Path) -> tuple[subprocess.Popen[bytes], str]:
+def _where(index: Path | str) -> list[str]:
+    return ["--store", index] if isinstance(index, str) else ["--index", str(index)]
+
+
+def start_page(articles: Path, index: Path | str) -> tuple[subprocess.Popen[bytes], str]:
     """`rag serve` on the same folder and index (extractive answers); returns it and its URL once it answers."""
     import urllib.request
 
     port = _free_port()
-    env = {**_env(), "RAG_ARTICLES_DIR": str(articles), "RAG_INDEX_DIR": str(index), "RAG_LLM": "extractive",
+    where = {"RAG_STORE": index} if isinstance(index, str) else {"RAG_INDEX_DIR": str(index)}
+    env = {**_env(), "RAG_ARTICLES_DIR": str(articles), **where, "RAG_LLM": "extractive",
            "RAG_PORT": str(port)}
     proc = subprocess.Popen([*rag_command(), "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}/"
@@ -102,13 +109,15 @@ def start_page(articles: Path, index: Path) -> tuple[subprocess.Popen[bytes], st
 
 
 def run_round(work: Path, n_base: int, files: int, threads: int, readers: int, seed: int,
-              page: bool = False) -> Round:
-    articles, index, src = work / "articles", work / "index", work / "src"
+              page: bool = False, procs: int = 2, store_url: str | None = None) -> Round:
+    """One round; `store_url`: the index in that database (else a folder in `work`)."""
+    articles, src = work / "articles", work / "src"
+    index: Path | str = store_url or work / "index"
     make_corpus(articles, n_base, seed)
     api.build_index(articles, index, embedder="hashing")
     base = set(store.open_index(index).articles)
     rng = random.Random(seed + 7)
-    proc_files = [_write_sources(src, f"p{k}_", files, 10_000 * (k + 1), rng) for k in range(2)]
+    proc_files = [_write_sources(src, f"p{k}_", files, 10_000 * (k + 1), rng) for k in range(procs)]
     thread_files = [_write_sources(src, f"t{k}_", files, 50_000 + 1000 * k, rng) for k in range(threads)]
     page_files = _write_sources(src, "w_", files, 90_000, rng) if page else []
     expected: set[str] = set()
@@ -195,9 +204,9 @@ def run_round(work: Path, n_base: int, files: int, threads: int, readers: int, s
     rthreads = [threading.Thread(target=reader, args=(k,)) for k in range(readers)]
     for t in rthreads:
         t.start()
-    procs = [
+    started = [
         subprocess.Popen([*rag_command(), "index", "add", *map(str, paths), "--articles", str(articles),
-                          "--index", str(index), "--json"], env=_env(),
+                          *_where(index), "--json"], env=_env(),
                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         for paths in proc_files
     ]
@@ -208,7 +217,7 @@ def run_round(work: Path, n_base: int, files: int, threads: int, readers: int, s
         t.join()
     if uploader:
         uploader.join()
-    for p in procs:
+    for p in started:
         _, err = p.communicate(timeout=300)
         r.process_rcs.append(p.returncode)
         if p.returncode != 0:
@@ -237,6 +246,9 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--page", action="store_true", help="also upload and ask through a running chat page")
+    ap.add_argument("--procs", type=int, default=2, help="`rag index add` writer processes")
+    ap.add_argument("--store", choices=["folder", "pg"], default="folder",
+                    help="pg: the index in PostgreSQL on a local server (bench/pg_local.py)")
     args = ap.parse_args()
     from common import print_machine, table
 
@@ -244,7 +256,13 @@ def main() -> int:
     bad = 0
     for k in range(args.rounds):
         with tempfile.TemporaryDirectory(prefix="rag-conc-") as tmp:
-            r = run_round(Path(tmp), args.articles, args.files, args.threads, args.readers, args.seed + k, args.page)
+            url = None
+            if args.store == "pg":
+                import pg_local
+
+                url = pg_local.new_database()
+            r = run_round(Path(tmp), args.articles, args.files, args.threads, args.readers, args.seed + k, args.page,
+                          args.procs, url)
         lat = sorted(r.latencies_ms) or [0.0]
         rows.append([k + 1, r.added, r.lost, r.extra, len(r.writer_errors), r.reader_queries, r.page_queries,
                      len(r.reader_errors),
@@ -254,7 +272,8 @@ def main() -> int:
         bad += r.lost + r.extra + len(r.writer_errors) + len(r.reader_errors)
     page = (f" + the chat page: {args.files} uploads through `/add_files` and a client asking through `/ask`"
             if args.page else "")
-    print(f"base {args.articles} articles; writers: 2 `rag index add` processes × {args.files} files + "
+    print(f"store: {'PostgreSQL 16 + pgvector (local server)' if args.store == 'pg' else 'index folder'}")
+    print(f"base {args.articles} articles; writers: {args.procs} `rag index add` processes × {args.files} files + "
           f"{args.threads} API threads × {args.files} `add_files` calls; {args.readers} reader threads "
           f"(search + ask, extractive){page}\n")
     print(table(["round", "articles added", "lost", "extra", "writer errors", "API reader queries",

@@ -1,6 +1,7 @@
 """Crash safety: SIGKILL `rag index update` at a random moment; the index must be the old or the new one.
 
     .venv/bin/python bench/crash.py --runs 100 [--articles 200] [--batch 10] [--window full|work] [--seed 1]
+                                    [--store folder|pg]
 
 Setup (once): N synthetic articles in a tmp folder, indexed with the `hashing` embedder (the old
 state); then a batch is applied to the folder (`--batch` files added, as many changed, as many
@@ -15,6 +16,10 @@ and compares it with both states: "mixed" is anything else; "lost" counts articl
 states but missing from what opened. Finally it runs the update again in this process with a 10 s
 lock timeout (a stale lock of the killed process would raise IndexLockedError) and checks that the
 result is exactly the new state and that no `*.tmp` debris is left.
+
+With `--store pg` the index is a PostgreSQL database on a local server (`bench/pg_local.py`): the old
+index is a template database that each run copies (`CREATE DATABASE … TEMPLATE`), the update runs as
+`rag index update --store URL`, and a killed writer's advisory lock must go with its session.
 """
 
 from __future__ import annotations
@@ -102,7 +107,18 @@ def apply_batch(folder: Path, n: int, batch: int, seed: int) -> dict[str, int]:
     return {"added": batch, "changed": batch, "removed": batch}
 
 
-def state_of(index_dir: Path) -> State:
+def copy_index(src: Path | str, dst: Path) -> Path | str:
+    """A copy of the index `src` at `dst` (a folder), or as a database named after `dst` (a database)."""
+    if isinstance(src, str):
+        import pg_local
+
+        return pg_local.new_database(name=f"crash_{dst.name}", template=src)
+    shutil.rmtree(dst, ignore_errors=True)
+    shutil.copytree(src, dst)
+    return dst
+
+
+def state_of(index_dir: Path | str) -> State:
     snap = store.open_index(index_dir)
     return State(frozenset(snap.articles), len(snap.chunks), len(snap.sentence_rows))
 
@@ -120,37 +136,40 @@ def _env() -> dict[str, str]:
     return env
 
 
-def update_cmd(articles: Path, index: Path) -> list[str]:
-    return [*rag_command(), "index", "update", "--articles", str(articles), "--index", str(index)]
+def update_cmd(articles: Path, index: Path | str) -> list[str]:
+    where = ["--store", index] if isinstance(index, str) else ["--index", str(index)]
+    return [*rag_command(), "index", "update", "--articles", str(articles), *where]
 
 
 @dataclass
 class Setup:
     articles: Path
-    template: Path  # the old index, copied for every run
+    template: Path | str  # the old index, copied for every run (a folder or a database's URL)
     old: State
     new: State
     t_total: float  # median seconds of a complete `rag index update` (process start to exit)
     t_scan: float  # median seconds until it starts scanning the folder (imports done)
 
 
-def prepare(work: Path, n: int, batch: int, seed: int, calibrate: int = 3) -> Setup:
-    articles, template = work / "articles", work / "template"
+def prepare(work: Path, n: int, batch: int, seed: int, calibrate: int = 3, pg: bool = False) -> Setup:
+    articles = work / "articles"
+    template: Path | str = work / "template"
+    if pg:
+        import pg_local
+
+        template = pg_local.new_database(name="crash_template")
     make_corpus(articles, n, seed)
     indexing.sync(articles, template, "hashing", rebuild=True)
     old = state_of(template)
     apply_batch(articles, n, batch, seed)
-    expect = work / "expect"
-    shutil.copytree(template, expect)
+    expect = copy_index(template, work / "expect")
     indexing.sync(articles, expect)
     new = state_of(expect)
     if old == new or not (old.ids & new.ids):
         raise SystemExit("the batch must change the index and keep some articles")
     totals, scans = [], []
     for _ in range(calibrate):
-        target = work / "calib"
-        shutil.rmtree(target, ignore_errors=True)
-        shutil.copytree(template, target)
+        target = copy_index(template, work / "calib")
         total, scan = _timed_update(articles, target)
         if state_of(target) != new:
             raise SystemExit("a complete update did not give the expected new state")
@@ -196,10 +215,9 @@ class RunResult:
 
 
 def one_run(setup: Setup, run_dir: Path, delay: float) -> RunResult:
-    index = run_dir / "index"
     shutil.rmtree(run_dir, ignore_errors=True)
     run_dir.mkdir(parents=True)
-    shutil.copytree(setup.template, index)
+    index = copy_index(setup.template, run_dir / "index")
     proc = subprocess.Popen(update_cmd(setup.articles, index), stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, env=_env())
     time.sleep(delay)
@@ -207,8 +225,13 @@ def one_run(setup: Setup, run_dir: Path, delay: float) -> RunResult:
     if not exited:
         os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=60)
-    gens = index / store.GENERATIONS
-    debris = any(gens.glob("*.tmp")) or (index / f"{store.MANIFEST}.tmp").exists()
+    gens = index / store.GENERATIONS if isinstance(index, Path) else None  # a database leaves no files
+
+    def has_debris() -> bool:
+        return gens is not None and isinstance(index, Path) and (
+            any(gens.glob("*.tmp")) or (index / f"{store.MANIFEST}.tmp").exists())
+
+    debris = has_debris()
     detail = ""
     try:
         got = state_of(index)
@@ -221,7 +244,7 @@ def one_run(setup: Setup, run_dir: Path, delay: float) -> RunResult:
             detail = f"{len(got.ids)} articles, {got.chunks} chunks"
     try:
         indexing.sync(setup.articles, index, lock_timeout=10)
-        recovered = state_of(index) == setup.new and not any(gens.glob("*.tmp"))
+        recovered = state_of(index) == setup.new and not has_debris()
     except RagError as e:
         recovered, detail = False, detail + f" recovery: {type(e).__name__}: {e}"
     return RunResult(delay, exited, outcome, lost, debris, recovered, detail)
@@ -255,6 +278,8 @@ def main() -> int:
     ap.add_argument("--batch", type=int, default=10)
     ap.add_argument("--window", choices=["full", "work"], default="full")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--store", choices=["folder", "pg"], default="folder",
+                    help="pg: the index in PostgreSQL on a local server (bench/pg_local.py)")
     args = ap.parse_args()
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from common import print_machine, table
@@ -262,7 +287,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="rag-crash-") as tmp:
         work = Path(tmp)
         t0 = time.perf_counter()
-        setup = prepare(work, args.articles, args.batch, args.seed)
+        setup = prepare(work, args.articles, args.batch, args.seed, pg=args.store == "pg")
+        print(f"store: {'PostgreSQL 16 + pgvector (local server)' if args.store == 'pg' else 'index folder'}")
         print(f"old state: {len(setup.old.ids)} articles, {setup.old.chunks} chunks; new state: "
               f"{len(setup.new.ids)} articles, {setup.new.chunks} chunks "
               f"(+{args.batch} added, {args.batch} changed, -{args.batch} removed)")

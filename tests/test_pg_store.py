@@ -260,3 +260,37 @@ def test_an_update_builds_on_a_database_another_process_changed(seeds_copy: Path
     assert len(a.snapshot().articles) == 3 and len(b.snapshot().articles) == 3
     assert _view(a.snapshot()) == _view(b.snapshot()) == _view(store.open_index(pg_url))
     assert indexing.sync(seeds_copy, pg_url).chunks_embedded == 0
+
+
+def _bench(name: str) -> Any:
+    """bench/<name>.py (bench/ is scripts, not a package; the test and the benchmark check the same thing)."""
+    import importlib
+
+    if str(ROOT / "bench") not in sys.path:
+        sys.path.insert(0, str(ROOT / "bench"))
+    return importlib.import_module(name)
+
+
+def test_killed_updates_leave_the_old_or_the_new_index(tmp_path: Path) -> None:
+    """6 runs of `bench/crash.py --store pg` (the benchmark runs 30+): SIGKILL while `rag index update
+    --store URL` works; the database holds the old or the new state, and the next update is not blocked."""
+    import random
+
+    crash = _bench("crash")
+    s = crash.prepare(tmp_path / "crash", n=30, batch=3, seed=4, calibrate=2, pg=True)
+    assert isinstance(s.template, str)
+    rng = random.Random(5)
+    results = [crash.one_run(s, tmp_path / "run", rng.uniform(s.t_scan, s.t_total)) for _ in range(6)]
+    summary = crash.summary(results)
+    assert summary["mixed"] == 0 and summary["failed to open"] == 0, [r.detail for r in results]
+    assert summary["lost articles"] == 0
+    assert summary["recovered by next update"] == 6, [r.detail for r in results]
+
+
+def test_four_writer_processes_and_readers_lose_nothing(tmp_path: Path, pg_url: str) -> None:
+    conc = _bench("concurrency")
+    r = conc.run_round(tmp_path, n_base=20, files=2, threads=1, readers=2, seed=6, procs=4, store_url=pg_url)
+    assert r.writer_errors == [] and r.reader_errors == []
+    assert r.process_rcs == [0, 0, 0, 0]
+    assert r.added == 10 and r.lost == 0 and r.extra == 0
+    assert r.reader_queries > 0 and r.generations_seen >= 2
