@@ -24,10 +24,10 @@ class SnapshotCache:
         self._snaps: dict[Any, Snapshot] = {}
 
     def get(self, index_dir: Path | str, embedder: str | None = None) -> Snapshot:
-        from . import open_index, read_manifest
+        from . import open_index, pg, read_manifest
 
         index_dir = _key(index_dir)
-        manifest = read_manifest(index_dir)
+        manifest = pg.read_manifest(index_dir, shared=True) if pg.is_url(index_dir) else read_manifest(index_dir)
         with self._lock:
             cached = self._snaps.get(index_dir)
             if cached and manifest is not None and cached.generation == str(manifest.get("generation", "")):

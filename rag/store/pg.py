@@ -114,8 +114,17 @@ def _has_index(conn: Any) -> bool:
     return conn.execute("SELECT to_regclass('ql_meta') IS NOT NULL").fetchone()[0]
 
 
-def read_manifest(url: str) -> dict[str, Any] | None:
-    """The index's manifest (None when the database holds no index)."""
+def read_manifest(url: str, shared: bool = False) -> dict[str, Any] | None:
+    """The index's manifest (None when the database holds no index). `shared`: on this thread's kept
+    connection (a reader asking before each question whether the index changed: no new session each time)."""
+    if shared:
+        def query(conn: Any) -> Any:
+            if not _has_index(conn):
+                return None
+            return conn.execute("SELECT manifest FROM ql_meta WHERE id = 1").fetchone()
+
+        row = _kept(url, query)
+        return dict(row[0]) if row else None
     with contextlib.closing(connect(url, vectors=False)) as conn:
         if not _has_index(conn):
             return None
@@ -442,23 +451,49 @@ def compact(url: str, reuse: Snapshot | None = None) -> Snapshot:
 _local = threading.local()
 
 
-def _search_connection(url: str) -> Any:
-    """One connection per thread and database for searches (autocommit, reused)."""
-    conns: dict[str, Any] = getattr(_local, "conns", None) or {}
+def _search_connection(url: str, vectors: bool = False) -> Any:
+    """One connection per thread and database for a reader's queries (autocommit, kept; a closed or
+    broken one is replaced). `vectors`: with pgvector's types registered (once the index exists)."""
+    conns: dict[str, list[Any]] = getattr(_local, "conns", None) or {}
     _local.conns = conns
-    conn = conns.get(url)
-    if conn is None or conn.closed:
-        conn = connect(url)
+    kept = conns.get(url)
+    if kept is not None and (kept[0].closed or kept[0].broken):
+        kept[0].close()
+        kept = None
+    if kept is None:
+        conn = connect(url, vectors=False)
         conn.autocommit = True
-        conns[url] = conn
-    return conn
+        kept = conns[url] = [conn, False]
+    if vectors and not kept[1]:
+        _, register_vector = _modules()
+        register_vector(kept[0])
+        kept[1] = True
+    return kept[0]
 
 
-def close_search_connections() -> None:
-    """Close this thread's search connections (a database about to be dropped)."""
-    for conn in (getattr(_local, "conns", None) or {}).values():
-        conn.close()
-    _local.conns = {}
+def _kept(url: str, query: Any, vectors: bool = False) -> Any:
+    """`query(conn)` on the kept connection; once more on a new one when the kept one has gone stale (a
+    server restart): a server that is down gives the "Cannot reach" message."""
+    psycopg, _ = _modules()
+    try:
+        return query(_search_connection(url, vectors))
+    except psycopg.OperationalError:
+        close_search_connections(url)
+        try:
+            return query(_search_connection(url, vectors))
+        except psycopg.OperationalError as e:
+            raise IndexWriteError(f"The PostgreSQL index at {shown(url)} stopped answering ({str(e).strip()[:200]}). "
+                                  "Check the server and ask again.") from None
+
+
+def close_search_connections(url: str | None = None) -> None:
+    """Close this thread's kept connections (to `url`, or all: a database about to be dropped)."""
+    conns: dict[str, list[Any]] = getattr(_local, "conns", None) or {}
+    for key in [url] if url else list(conns):
+        kept = conns.pop(key, None) if key else None
+        if kept is not None:
+            kept[0].close()
+    _local.conns = conns
 
 
 class PgSnapshot(Snapshot):
@@ -477,10 +512,13 @@ class PgSnapshot(Snapshot):
         if self._row_of_id is None:
             self._row_of_id = {c.id: i for i, c in enumerate(self.chunks)}
         q = np.asarray(qvec, dtype=np.float32).reshape(-1)
-        conn = _search_connection(str(self.index_dir))
-        with conn.transaction():
-            conn.execute(f"SET LOCAL hnsw.ef_search = {max(EF_SEARCH, 2 * k)}")
-            rows = conn.execute("SELECT id, (embedding <#> %s) * -1 FROM ql_chunks ORDER BY embedding <#> %s LIMIT %s",
-                                (q, q, k)).fetchall()
+
+        def query(conn: Any) -> Any:
+            with conn.transaction():
+                conn.execute(f"SET LOCAL hnsw.ef_search = {max(EF_SEARCH, 2 * k)}")
+                return conn.execute("SELECT id, (embedding <#> %s) * -1 FROM ql_chunks ORDER BY embedding <#> %s"
+                                    " LIMIT %s", (q, q, k)).fetchall()
+
+        rows = _kept(str(self.index_dir), query, vectors=True)
         out = [(self._row_of_id[cid], float(score)) for cid, score in rows if cid in self._row_of_id]
         return out
