@@ -312,3 +312,60 @@ def test_snapshots_extended_in_place_equal_the_index_read_from_disk(tmp_path: Pa
     other = store.Snapshot.assemble(index, grown.manifest, first, [part])
     assert len(other.chunks) == len(first.chunks) + len(part.chunks)
     assert _tables(first) == before and _tables(grown) == _tables(fresh)
+
+
+def test_large_snapshots_search_through_an_ivf_that_commits_extend(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past ANN_MIN_CHUNKS (lowered here) dense search goes through the IVF, trained once in the background;
+    a commit's snapshot assigns only its new rows to the same centroids; removed rows leave it."""
+    import time
+
+    from rag.store import ann
+
+    monkeypatch.setattr(ann, "ANN_MIN_CHUNKS", 100)
+    monkeypatch.setattr(ann, "NPROBE", 4)
+    trained: list[int] = []
+    real_train = ann.Ivf.train.__func__  # type: ignore[attr-defined]
+    monkeypatch.setattr(ann.Ivf, "train", classmethod(lambda cls, v: trained.append(len(v)) or real_train(cls, v)))
+    arts, index = _folder(tmp_path / "articles", 150), tmp_path / "index"
+    indexing.sync(arts, index, "hashing")
+    snap = store.open_index(index)
+    emb = get_embedder("hashing")
+    queries = [np.asarray(emb.embed_query(f"{thing} in {town}"), np.float32) for town in TOWNS for thing in THINGS[:3]]
+    exact = [snap.dense(q, 10) for q in queries]  # exact while the IVF trains
+    deadline = time.monotonic() + 60
+    while snap.ivf() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    ivf = snap.ivf()
+    assert ivf is not None and trained == [len(snap.chunks)] and len(ivf.lists) == len(snap.chunks)
+    scanned: list[int] = []
+    real_search = ann.Ivf.search
+
+    def spy(self: ann.Ivf, vectors: np.ndarray, q: np.ndarray, k: int, nprobe: int = 4) -> Any:
+        scanned.append(int(np.isin(self.lists, np.argsort(-(self.centroids @ q))[:nprobe]).sum()))
+        return real_search(self, vectors, q, k, nprobe)
+
+    monkeypatch.setattr(ann.Ivf, "search", spy)
+    approx = [snap.dense(q, 10) for q in queries]
+    assert len(scanned) == len(queries) and max(scanned) < len(snap.chunks)  # the lists, not every row
+    recall = np.mean([len({r for r, _ in a} & {r for r, _ in e}) / len(e) for a, e in zip(approx, exact, strict=True)])
+    assert recall >= 0.8
+    # a commit: the successor assigns its new rows to the trained centroids, without training again
+    _folder(arts, 3, start=150)
+    cache = SnapshotCache()
+    cache.put(snap)
+    indexing.sync(arts, index, reuse=snap, on_commit=cache.put)
+    grown = cache.peek(index)
+    assert grown is not None and len(grown.chunks) > len(snap.chunks)
+    assert grown.ivf() is not None and grown.ivf().centroids is ivf.centroids  # type: ignore[union-attr]
+    assert len(grown.ivf().lists) == len(grown.chunks) and trained == [len(snap.chunks)]  # type: ignore[union-attr]
+    new_rows = [r for r, c in enumerate(grown.chunks) if c.article_id not in snap.articles]
+    lists = grown.ivf().lists  # type: ignore[union-attr]
+    assert (lists[new_rows] == ann.assign(ivf.centroids, grown.chunk_vectors[new_rows])).all()
+    # a removal: the rows that went leave the lists
+    (arts / "a00000.txt").unlink()
+    indexing.sync(arts, index, reuse=grown, on_commit=cache.put)
+    shrunk = cache.peek(index)
+    assert shrunk is not None and len(shrunk.ivf().lists) == len(shrunk.chunks) == len(grown.chunks) - len(  # type: ignore[union-attr]
+        grown.rows_of_article(next(a for a in grown.articles if grown.articles[a].path == "a00000.txt")))
+    assert trained == [len(snap.chunks)]

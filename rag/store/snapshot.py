@@ -5,6 +5,7 @@ reading or tokenizing the index again."""
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 from collections.abc import Callable, Sequence
@@ -15,7 +16,11 @@ import numpy as np
 
 from ..lang import stem_tokens
 from ..types import Article, Chunk, Language
+from . import ann
 from .format import BM25_PARAMS, FileRecord, Lexicon, Part
+
+log = logging.getLogger(__name__)
+_TRAINING = threading.Lock()  # one IVF training at a time (2 cores)
 
 
 class _Rows:
@@ -108,6 +113,15 @@ class Snapshot(Manifested):
         self._sent_order = np.lexsort((sentence_rows[:, 1], sentence_rows[:, 0]))
         counts = np.bincount(sentence_rows[:, 0], minlength=len(chunks))
         self._sent_offsets = np.concatenate([[0], np.cumsum(counts)])
+        self._no_ivf()
+
+    def _no_ivf(self) -> None:
+        self._ivf: ann.Ivf | None = None
+        #: (the snapshot this one was made from, its rows kept (None: all), the rows added): the IVF is derived
+        #: from that one's once it has one
+        self._ivf_from: tuple[Snapshot, np.ndarray | None, np.ndarray] | None = None
+        self._ivf_started = False
+        self._ivf_lock = threading.Lock()
 
     def _views(self) -> None:
         """The arrays this snapshot sees: its own first rows of the shared buffers."""
@@ -163,6 +177,8 @@ class Snapshot(Manifested):
         snap._sent_order = np.concatenate([base._sent_order, order])
         counts = np.bincount(new_r[:, 0] - first, minlength=len(added)) if len(added) else np.zeros(0, np.int64)
         snap._sent_offsets = np.concatenate([base._sent_offsets, base._sent_offsets[-1] + np.cumsum(counts)])
+        snap._no_ivf()
+        snap._inherit_ivf(base, None, new_c)
         return snap
 
     @classmethod
@@ -226,8 +242,53 @@ class Snapshot(Manifested):
             return np.ascontiguousarray(np.concatenate(arrays) if arrays else np.zeros((0, width), dtype), dtype=dtype)
 
         lengths = np.concatenate(lparts).astype(np.float32) if lparts else np.zeros(0, np.float32)
-        return cls(index_dir, manifest, articles, files, chunks, stack(cparts, dim, np.float32),
+        snap = cls(index_dir, manifest, articles, files, chunks, stack(cparts, dim, np.float32),
                    stack(sparts, dim, np.float32), stack(rparts, 2, np.int32), lexicons, lengths)
+        if base is not None:
+            snap._inherit_ivf(base, sources[0][4], stack(cparts[1:], dim, np.float32))
+        return snap
+
+    # --- approximate dense search (rag.store.ann) -------------------------------------------------
+
+    def _inherit_ivf(self, base: Snapshot, keep: np.ndarray | None, added: np.ndarray) -> None:
+        """Take `base`'s IVF (its kept rows, `added` assigned to its centroids), now or once it has one."""
+        if len(self.chunks) < ann.ANN_MIN_CHUNKS:
+            return
+        if base._ivf is not None:
+            self._ivf = base._ivf.with_rows(keep, added)
+        elif base._ivf_started or base._ivf_from is not None:
+            self._ivf_from = (base, keep, added)
+
+    def ivf(self, start: bool = True) -> ann.Ivf | None:
+        """The IVF of this snapshot when it is ready; else None, and (with `start`) its training is started in
+        the background unless it will come from the snapshot this one was made from."""
+        with self._ivf_lock:
+            if self._ivf is not None:
+                return self._ivf
+            if self._ivf_from is not None:
+                base, keep, added = self._ivf_from
+                got = base.ivf(start=False)
+                if got is not None:
+                    self._ivf, self._ivf_from = got.with_rows(keep, added), None
+                    return self._ivf
+                if base._ivf_started or base._ivf_from is not None:
+                    return None
+                self._ivf_from = None
+            if start and not self._ivf_started:
+                self._ivf_started = True
+                threading.Thread(target=self._train_ivf, name="ivf-training", daemon=True).start()
+            return None
+
+    def _train_ivf(self) -> None:
+        with _TRAINING:
+            try:
+                trained = ann.Ivf.train(self.chunk_vectors)
+            except Exception:  # noqa: BLE001 - exact search goes on; the log says why
+                log.exception("training the IVF for %d chunks failed; searching exactly", len(self.chunks))
+                return
+        with self._ivf_lock:
+            self._ivf = trained
+        log.info("IVF ready: %d chunks in %d lists", len(self.chunks), len(trained.centroids))
 
     def allowed_rows(self, keep: Callable[[Article], bool], key: Any) -> np.ndarray:
         """Which rows belong to articles `keep` accepts (remembered per `key`, e.g. a `Filters`)."""
@@ -256,6 +317,10 @@ class Snapshot(Manifested):
             scores = self.chunk_vectors[rows] @ q[0]
             top = np.argsort(-scores, kind="stable")[:k]
             return [(int(rows[i]), float(scores[i])) for i in top]
+        if len(self.chunks) >= ann.ANN_MIN_CHUNKS:
+            ivf = self.ivf()
+            if ivf is not None:
+                return ivf.search(self.chunk_vectors, q[0], k)
         scores = self.chunk_vectors @ q[0]  # exact inner products; as fast as FAISS' flat index here
         top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
         top = top[np.lexsort((top, -scores[top]))]
