@@ -121,14 +121,15 @@ class HybridRetriever(BaseRetriever):
 
     Each Document's `page_content` is the chunk's text; its metadata is plain JSON: `title`, `url`,
     `date`, `article_id`, `chunk_id`, `score` (fused, higher is better) and `rank`. `k` may be given per
-    call. `index_dir` defaults to RAG_INDEX_DIR (or `index/`); the index is the default engine's
+    call. `index_dir` (a folder, or a `postgresql://` URL) defaults to RAG_STORE / RAG_INDEX_DIR (or
+    `index/`); the index is the default engine's
     (`rag.api.engine()`), so it is reopened when another process commits. `snapshot` pins one open
     index instead (the answer flow, which reads one snapshot per question). `since`, `until` (ISO
     dates, inclusive) and `source` (an outlet's domain) restrict the articles searched
     (`rag.filters`)."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
-    index_dir: Path | None = None
+    index_dir: Path | str | None = None  # a str stays one: a URL is no path
     snapshot: store.Snapshot | None = None
     k: int = 5
     mode: str = "hybrid"

@@ -57,6 +57,11 @@ def test_the_database_holds_what_the_folder_holds_and_answers_alike(seeds_copy: 
         for a in answers:
             a.pop("timings")
         assert answers[0] == answers[1] and answers[0]["citations"]
+    from rag import HybridRetriever
+
+    docs = HybridRetriever(index_dir=pg_url, k=2).invoke("Kisten Vietnam")
+    assert [d.metadata["chunk_id"] for d in docs] == [
+        d.metadata["chunk_id"] for d in HybridRetriever(index_dir=folder, k=2).invoke("Kisten Vietnam")]
     status = api.index_status(pg_url)
     assert (status["articles"], status["chunks"], status["sentences"]) == (2, len(local.chunks),
                                                                             len(local.sentence_rows))
