@@ -12,7 +12,9 @@ changed, deletions), the counts adjusted, the generation raised. Readers load a 
 repeatable-read transaction (the same in-memory `Snapshot` the local store gives, so retrieval and answers
 are unchanged) and, when the generation moved, read only the rows of later generations. Lexical search
 stays in process (the snapshot's BM25 over the chunks' stems): the same scores as the local store. Dense
-search goes to the HNSW index once a snapshot holds `ANN_MIN_CHUNKS` chunks (exact in memory below).
+search is the snapshot's in memory too (exact, or its IVF past `rag.store.ann.ANN_MIN_CHUNKS`); the HNSW
+index serves `PgSnapshot.dense_ann` (and SQL clients), and dense search goes to it from `ANN_MIN_CHUNKS`
+chunks when that is set. A build writes the rows first and the HNSW index after them, in one pass.
 Writers serialise on an advisory lock (`writer_lock`) held for a whole update, and every commit also
 takes a transaction-level one; a commit whose base is not the current generation is refused.
 """
@@ -59,10 +61,13 @@ SCHEMES = ("postgresql://", "postgres://")
 #: advisory lock keys: one writer's whole update (`writer_lock`), and one commit's transaction
 WRITER_KEY = 0x51_4C_57_52  # "QLWR"
 COMMIT_KEY = 0x51_4C_43_4D  # "QLCM"
-#: from this many chunks on, dense search without a filter asks the HNSW index (exact below it)
-ANN_MIN_CHUNKS = 50_000
+#: from this many chunks on, dense search without a filter asks the database's HNSW index; None: never (the
+#: default: measured at 100,000 chunks, the snapshot's own search in memory was faster and exact, where
+#: HNSW found .86 of the exact top 10; past `rag.store.ann.ANN_MIN_CHUNKS` the snapshot has its IVF)
+ANN_MIN_CHUNKS: int | None = None
 #: HNSW candidates per search (pgvector's `hnsw.ef_search`; at least 2 k)
 EF_SEARCH = 100
+HNSW_INDEX = "CREATE INDEX IF NOT EXISTS ql_chunks_hnsw ON ql_chunks USING hnsw (embedding vector_ip_ops)"
 TABLES = ("ql_sentences", "ql_chunks", "ql_articles", "ql_files", "ql_removed", "ql_meta")
 
 
@@ -165,7 +170,7 @@ def _schema(conn: Any, dim: int) -> None:
     conn.execute("CREATE INDEX IF NOT EXISTS ql_articles_gen ON ql_articles (gen)")
     conn.execute("CREATE INDEX IF NOT EXISTS ql_files_gen ON ql_files (gen)")
     conn.execute("CREATE INDEX IF NOT EXISTS ql_removed_gen ON ql_removed (gen)")
-    conn.execute("CREATE INDEX IF NOT EXISTS ql_chunks_hnsw ON ql_chunks USING hnsw (embedding vector_ip_ops)")
+    conn.execute(HNSW_INDEX)
 
 
 def _table_dim(conn: Any) -> int | None:
@@ -352,6 +357,7 @@ def commit(url: str, *, embedder: str, dim: int, chunking: dict[str, Any], artic
             now = datetime.now(UTC).isoformat(timespec="seconds")
             if base is None:
                 conn.execute("TRUNCATE ql_sentences, ql_chunks, ql_articles, ql_files, ql_removed")
+                conn.execute("DROP INDEX IF EXISTS ql_chunks_hnsw")  # built once after the rows, not row by row
                 changed_articles, changed_files = dict(articles), dict(files)
                 gone_articles: list[str] = []
                 gone_files: list[str] = []
@@ -387,6 +393,9 @@ def commit(url: str, *, embedder: str, dim: int, chunking: dict[str, Any], artic
                     [(f.path, gen, Jsonb({**shallow(f), "article_ids": list(f.article_ids)}))
                      for f in changed_files.values()])
             _copy_chunks(conn, gen, chunks, cvec, svec, srows)
+            if base is None:
+                conn.execute("SET LOCAL maintenance_work_mem = '512MB'")
+                conn.execute(HNSW_INDEX)
             counts["articles"] = len(articles)
             counts["files"] = len(files)
             counts["chunks"] += len(chunks)
@@ -497,13 +506,13 @@ def close_search_connections(url: str | None = None) -> None:
 
 
 class PgSnapshot(Snapshot):
-    """A snapshot of a PostgreSQL index: dense search without a filter goes to the HNSW index once the
-    snapshot has `ANN_MIN_CHUNKS` chunks; rows a later commit added are not this snapshot's and are left out."""
+    """A snapshot of a PostgreSQL index: `dense_ann` searches the database's HNSW index (rows a later commit
+    added are not this snapshot's and are left out); `dense` does so from `ANN_MIN_CHUNKS` chunks when set."""
 
     _row_of_id: dict[str, int] | None = None
 
     def dense(self, qvec: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
-        if allowed is not None or len(self.chunks) < ANN_MIN_CHUNKS:
+        if allowed is not None or ANN_MIN_CHUNKS is None or len(self.chunks) < ANN_MIN_CHUNKS:
             return super().dense(qvec, k, allowed)
         return self.dense_ann(qvec, k)
 
