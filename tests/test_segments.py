@@ -323,7 +323,8 @@ def test_large_snapshots_search_through_an_ivf_that_commits_extend(tmp_path: Pat
     from rag.store import ann
 
     monkeypatch.setattr(ann, "ANN_MIN_CHUNKS", 100)
-    monkeypatch.setattr(ann, "NPROBE", 4)
+    monkeypatch.setattr(ann, "NPROBE", 2)
+    monkeypatch.setattr(ann, "MIN_RECALL", 0.5)  # 150 chunks in 16 lists: the check is tested on its own below
     trained: list[int] = []
     real_train = ann.Ivf.train.__func__  # type: ignore[attr-defined]
     monkeypatch.setattr(ann.Ivf, "train", classmethod(lambda cls, v: trained.append(len(v)) or real_train(cls, v)))
@@ -341,8 +342,8 @@ def test_large_snapshots_search_through_an_ivf_that_commits_extend(tmp_path: Pat
     scanned: list[int] = []
     real_search = ann.Ivf.search
 
-    def spy(self: ann.Ivf, vectors: np.ndarray, q: np.ndarray, k: int, nprobe: int = 4) -> Any:
-        scanned.append(int(np.isin(self.lists, np.argsort(-(self.centroids @ q))[:nprobe]).sum()))
+    def spy(self: ann.Ivf, vectors: np.ndarray, q: np.ndarray, k: int, nprobe: int | None = None) -> Any:
+        scanned.append(int(np.isin(self.lists, np.argsort(-(self.centroids @ q))[:nprobe or self.nprobe]).sum()))
         return real_search(self, vectors, q, k, nprobe)
 
     monkeypatch.setattr(ann.Ivf, "search", spy)
@@ -369,3 +370,20 @@ def test_large_snapshots_search_through_an_ivf_that_commits_extend(tmp_path: Pat
     assert shrunk is not None and len(shrunk.ivf().lists) == len(shrunk.chunks) == len(grown.chunks) - len(  # type: ignore[union-attr]
         grown.rows_of_article(next(a for a in grown.articles if grown.articles[a].path == "a00000.txt")))
     assert trained == [len(snap.chunks)]
+
+
+def test_the_ivf_check_probes_more_lists_or_keeps_exact_search() -> None:
+    """Clustered vectors pass the recall check with few lists probed; vectors without clusters (uniform on
+    the sphere) cannot reach it below a quarter of the lists: no IVF, exact search."""
+    from rag.store import ann
+
+    rng = np.random.default_rng(3)
+    centres = rng.standard_normal((200, 64)).astype(np.float32)
+    clustered = centres[rng.integers(0, 200, 20_000)] + rng.standard_normal((20_000, 64)).astype(np.float32) * 0.05
+    clustered /= np.linalg.norm(clustered, axis=1, keepdims=True)
+    ivf = ann.Ivf.train(clustered).checked(clustered)
+    assert ivf is not None and ivf.recall is not None and ivf.recall >= ann.MIN_RECALL
+    assert ivf.nprobe < len(ivf.centroids) / 4
+    uniform = rng.standard_normal((20_000, 64)).astype(np.float32)
+    uniform /= np.linalg.norm(uniform, axis=1, keepdims=True)
+    assert ann.Ivf.train(uniform).checked(uniform) is None

@@ -7,7 +7,9 @@ the rows of the `NPROBE` lists whose centroids are closest to the question, exac
 assigning every row take seconds at 1M chunks; they run in a background thread the first time a
 large snapshot is searched (exact search answers meanwhile), and a commit's snapshot inherits the
 centroids and assigns only its new rows (a cost proportional to the change). Recall against exact
-search is measured by `bench/scale.py --product` (docs/BENCHMARKS.md, "Vector search at scale").
+search is checked when it is trained (`Ivf.checked`: rows of the index as questions; the lists probed
+double until `MIN_RECALL`, and vectors without clusters to use keep exact search), and measured by
+`bench/scale.py --product` (docs/BENCHMARKS.md, "Vector search at scale").
 """
 
 from __future__ import annotations
@@ -22,18 +24,26 @@ log = logging.getLogger(__name__)
 
 #: from this many chunks on, unfiltered dense search goes through the IVF once it is trained
 ANN_MIN_CHUNKS = 200_000
-#: lists scanned per question
+#: lists scanned per question, at least (more when the recall check asks for it)
 NPROBE = 24
 #: training sample per centroid (FAISS' default cap is 256)
 SAMPLE_PER_CENTROID = 40
+#: the recall@10 against exact search that the IVF must reach on its check (else the snapshot stays exact)
+MIN_RECALL = 0.98
+#: rows used as questions for that check
+CHECK_QUERIES = 64
 
 
 class Ivf:
     """Centroids and, for each of a snapshot's chunk rows, the list it belongs to."""
 
-    def __init__(self, centroids: np.ndarray, lists: np.ndarray) -> None:
+    def __init__(self, centroids: np.ndarray, lists: np.ndarray, nprobe: int = NPROBE,
+                 recall: float | None = None) -> None:
         self.centroids = np.ascontiguousarray(centroids, dtype=np.float32)
         self.lists = np.ascontiguousarray(lists, dtype=np.int32)
+        self.nprobe = nprobe
+        #: recall@10 measured by `checked` (None: not checked)
+        self.recall = recall
         self._order: np.ndarray | None = None
         self._offsets: np.ndarray | None = None
         self._lock = threading.Lock()
@@ -52,12 +62,35 @@ class Ivf:
         centroids = np.asarray(km.centroids, dtype=np.float32)
         return cls(centroids, assign(centroids, vectors))
 
+    def checked(self, vectors: np.ndarray, seed: int = 99) -> Ivf | None:
+        """This IVF with the fewest lists probed (from `NPROBE`, doubling) that find `MIN_RECALL` of the exact
+        top 10 for `CHECK_QUERIES` rows of `vectors` as questions (each row's own hit left out); None when
+        that needs a quarter of the lists or more (the data has no clusters to use: search exactly)."""
+        rng = np.random.default_rng(seed)
+        rows = rng.choice(len(vectors), size=min(CHECK_QUERIES, len(vectors)), replace=False)
+        tenth = []  # the exact 10th best score of each question (ties: any row that scores as high counts)
+        for r in rows:
+            scores = vectors @ vectors[r]
+            scores[r] = -np.inf
+            tenth.append(float(np.partition(-scores, 9)[9]) * -1)
+        nprobe = NPROBE
+        while nprobe < len(self.centroids) / 4:
+            found = 0
+            for r, bar in zip(rows, tenth, strict=True):
+                found += min(10, sum(1 for row, score in self.search(vectors, vectors[r], 11, nprobe)
+                                     if row != r and score >= bar - 1e-6))
+            recall = found / (10 * len(rows))
+            if recall >= MIN_RECALL:
+                return Ivf(self.centroids, self.lists, nprobe, recall)
+            nprobe *= 2
+        return None
+
     def with_rows(self, keep: np.ndarray | None, new_vectors: np.ndarray) -> Ivf:
         """The IVF of a successor snapshot: this one's rows where `keep` (all when None), then `new_vectors`."""
         lists = self.lists if keep is None else self.lists[keep]
         if len(new_vectors):
             lists = np.concatenate([lists, assign(self.centroids, new_vectors)])
-        return Ivf(self.centroids, lists)
+        return Ivf(self.centroids, lists, self.nprobe, self.recall)
 
     def _csr(self) -> tuple[np.ndarray, np.ndarray]:
         with self._lock:
@@ -68,8 +101,10 @@ class Ivf:
             assert self._offsets is not None
             return self._order, self._offsets
 
-    def search(self, vectors: np.ndarray, q: np.ndarray, k: int, nprobe: int = NPROBE) -> list[tuple[int, float]]:
-        """Top-k rows of `vectors` (the snapshot's chunk vectors) among the `nprobe` closest lists."""
+    def search(self, vectors: np.ndarray, q: np.ndarray, k: int, nprobe: int | None = None) -> list[tuple[int, float]]:
+        """Top-k rows of `vectors` (the snapshot's chunk vectors) among the `nprobe` closest lists (default:
+        this IVF's)."""
+        nprobe = nprobe or self.nprobe
         order, offsets = self._csr()
         probe = np.argpartition(-(self.centroids @ q), min(nprobe, len(self.centroids)) - 1)[:nprobe]
         rows = np.sort(np.concatenate([order[offsets[c]:offsets[c + 1]] for c in probe]))  # memory order

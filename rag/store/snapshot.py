@@ -282,13 +282,18 @@ class Snapshot(Manifested):
     def _train_ivf(self) -> None:
         with _TRAINING:
             try:
-                trained = ann.Ivf.train(self.chunk_vectors)
+                trained = ann.Ivf.train(self.chunk_vectors).checked(self.chunk_vectors)
             except Exception:  # noqa: BLE001 - exact search goes on; the log says why
                 log.exception("training the IVF for %d chunks failed; searching exactly", len(self.chunks))
                 return
+        if trained is None:
+            log.info("the IVF for %d chunks missed recall@10 %.2f: searching exactly", len(self.chunks),
+                     ann.MIN_RECALL)
+            return
         with self._ivf_lock:
             self._ivf = trained
-        log.info("IVF ready: %d chunks in %d lists", len(self.chunks), len(trained.centroids))
+        log.info("IVF ready: %d chunks in %d lists, %d probed (recall@10 %.3f on its check)", len(self.chunks),
+                 len(trained.centroids), trained.nprobe, trained.recall)
 
     def allowed_rows(self, keep: Callable[[Article], bool], key: Any) -> np.ndarray:
         """Which rows belong to articles `keep` accepts (remembered per `key`, e.g. a `Filters`)."""
