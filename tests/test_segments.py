@@ -318,8 +318,6 @@ def test_large_snapshots_search_through_an_ivf_that_commits_extend(tmp_path: Pat
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     """Past ANN_MIN_CHUNKS (lowered here) dense search goes through the IVF, trained once in the background;
     a commit's snapshot assigns only its new rows to the same centroids; removed rows leave it."""
-    import time
-
     from rag.store import ann
 
     monkeypatch.setattr(ann, "ANN_MIN_CHUNKS", 100)
@@ -334,10 +332,7 @@ def test_large_snapshots_search_through_an_ivf_that_commits_extend(tmp_path: Pat
     emb = get_embedder("hashing")
     queries = [np.asarray(emb.embed_query(f"{thing} in {town}"), np.float32) for town in TOWNS for thing in THINGS[:3]]
     exact = [snap.dense(q, 10) for q in queries]  # exact while the IVF trains
-    deadline = time.monotonic() + 60
-    while snap.ivf() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    ivf = snap.ivf()
+    ivf = snap.wait_ivf(timeout=60)
     assert ivf is not None and trained == [len(snap.chunks)] and len(ivf.lists) == len(snap.chunks)
     scanned: list[int] = []
     real_search = ann.Ivf.search

@@ -121,6 +121,7 @@ class Snapshot(Manifested):
         #: from that one's once it has one
         self._ivf_from: tuple[Snapshot, np.ndarray | None, np.ndarray] | None = None
         self._ivf_started = False
+        self._ivf_done = threading.Event()  # set when this snapshot's training ended (with an IVF or without)
         self._ivf_lock = threading.Lock()
 
     def _views(self) -> None:
@@ -279,7 +280,24 @@ class Snapshot(Manifested):
                 threading.Thread(target=self._train_ivf, name="ivf-training", daemon=True).start()
             return None
 
+    def wait_ivf(self, timeout: float | None = None) -> ann.Ivf | None:
+        """Start this snapshot's IVF training (when it trains one) and wait for its end: the IVF, or None when
+        the snapshot searches exactly (small, not clustered, or the wait timed out)."""
+        if self.ivf() is not None or len(self.chunks) < ann.ANN_MIN_CHUNKS:
+            return self.ivf(start=False)
+        source: Snapshot = self
+        while source._ivf_from is not None:  # the IVF comes from the snapshot this one was made from
+            source = source._ivf_from[0]
+        source._ivf_done.wait(timeout)
+        return self.ivf(start=False)
+
     def _train_ivf(self) -> None:
+        try:
+            self._train_ivf_now()
+        finally:
+            self._ivf_done.set()
+
+    def _train_ivf_now(self) -> None:
         with _TRAINING:
             try:
                 trained = ann.Ivf.train(self.chunk_vectors).checked(self.chunk_vectors)
