@@ -122,19 +122,17 @@ def _has_index(conn: Any) -> bool:
 def read_manifest(url: str, shared: bool = False) -> dict[str, Any] | None:
     """The index's manifest (None when the database holds no index). `shared`: on this thread's kept
     connection (a reader asking before each question whether the index changed: no new session each time)."""
-    if shared:
-        def query(conn: Any) -> Any:
-            if not _has_index(conn):
-                return None
-            return conn.execute("SELECT manifest FROM ql_meta WHERE id = 1").fetchone()
 
-        row = _kept(url, query)
-        return dict(row[0]) if row else None
-    with contextlib.closing(connect(url, vectors=False)) as conn:
+    def query(conn: Any) -> Any:
         if not _has_index(conn):
             return None
-        row = conn.execute("SELECT manifest FROM ql_meta WHERE id = 1").fetchone()
-        conn.rollback()
+        return conn.execute("SELECT manifest FROM ql_meta WHERE id = 1").fetchone()
+
+    if shared:
+        row = _kept(url, query)
+    else:
+        with contextlib.closing(connect(url, vectors=False)) as conn:
+            row = query(conn)
     return dict(row[0]) if row else None
 
 
