@@ -262,7 +262,10 @@ class Snapshot(Manifested):
 
     def ivf(self, start: bool = True) -> ann.Ivf | None:
         """The IVF of this snapshot when it is ready; else None, and (with `start`) its training is started in
-        the background unless it will come from the snapshot this one was made from."""
+        the background unless it will come from the snapshot this one was made from. None, and no training,
+        below `ann.ANN_MIN_CHUNKS` chunks (exact search)."""
+        if len(self.chunks) < ann.ANN_MIN_CHUNKS:
+            return None
         with self._ivf_lock:
             if self._ivf is not None:
                 return self._ivf
@@ -283,8 +286,9 @@ class Snapshot(Manifested):
     def wait_ivf(self, timeout: float | None = None) -> ann.Ivf | None:
         """Start this snapshot's IVF training (when it trains one) and wait for its end: the IVF, or None when
         the snapshot searches exactly (small, not clustered, or the wait timed out)."""
-        if self.ivf() is not None or len(self.chunks) < ann.ANN_MIN_CHUNKS:
-            return self.ivf(start=False)
+        ivf = self.ivf()
+        if ivf is not None or len(self.chunks) < ann.ANN_MIN_CHUNKS:
+            return ivf
         source: Snapshot = self
         while source._ivf_from is not None:  # the IVF comes from the snapshot this one was made from
             source = source._ivf_from[0]
@@ -340,10 +344,9 @@ class Snapshot(Manifested):
             scores = self.chunk_vectors[rows] @ q[0]
             top = np.argsort(-scores, kind="stable")[:k]
             return [(int(rows[i]), float(scores[i])) for i in top]
-        if len(self.chunks) >= ann.ANN_MIN_CHUNKS:
-            ivf = self.ivf()
-            if ivf is not None:
-                return ivf.search(self.chunk_vectors, q[0], k)
+        ivf = self.ivf()
+        if ivf is not None:
+            return ivf.search(self.chunk_vectors, q[0], k)
         scores = self.chunk_vectors @ q[0]  # exact inner products; as fast as FAISS' flat index here
         top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
         top = top[np.lexsort((top, -scores[top]))]
