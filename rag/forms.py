@@ -83,11 +83,16 @@ def units(sentence: str, question: str, atype: str | None) -> set[str]:
 
 
 def has_type(text: str, atype: str | None) -> bool:
-    """Whether `text` is of the asked type; an ordinal ("dritte", "third") is a number ("Die wievielte …?")."""
+    """Whether `text` is of the asked type; a count word ("sechs", "two") or an ordinal ("dritte", "third")
+    is a number ("Wie viele Grammys gewann sie?" / "die sechs-malige Grammy-Gewinnerin")."""
     pattern = _SPANS.get(atype or "")
     if pattern is None or pattern.search(text):
         return True
-    return atype == "number" and any(ordinal_value(w) for w in re.findall(r"[^\W\d_]+", text))
+    return atype == "number" and (bool(_COUNT_WORD.search(text))
+                                  or any(ordinal_value(w) for w in re.findall(r"[^\W\d_]+", text)))
+
+
+_COUNT_WORD = re.compile(rf"(?<![\w-])(?:{COUNT_WORDS})(?![\w])", re.IGNORECASE)
 
 
 def extractive_short(sentence: str, question: str, atype: str | None, language: Language) -> tuple[str, bool]:

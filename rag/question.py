@@ -323,7 +323,18 @@ def is_yes_no(question: str, language: Language) -> bool:
         return bool(_YESNO_EN.search(question))
     words = question.strip().split()
     first = words[0].strip("„\"'»(").lower() if words else ""
-    return bool(first) and first.isalpha() and first not in _NOT_VERB_DE and first not in STOPWORDS_DE_NOUNLESS
+    return (bool(first) and first.isalpha() and first not in _NOT_VERB_DE and first not in STOPWORDS_DE_NOUNLESS
+            and not _ASKS_LATER_DE.search(question))
+
+
+#: A German question whose question word comes after its first word ("Als was können …", "Basierend auf
+#: welchem Attribut …", "Wenn zwei Zahlen multipliziert werden, wie heißt …") asks for that, not yes or no
+#: ("…, wie geplant, …" is no question word).
+_ASKS_LATER_DE = re.compile(
+    r"(?:[,;:]\s*|\b(?:als|auf|an|in|mit|von|aus|nach|bei|für|über|unter|zu|gegen|durch|um)\s+)"
+    r"(?:wer|wen|wem|wessen|was|wann|wo|woher|wohin|wie(?!\s+\w+\s*,|\s+vor\b)|welche[mnrs]?|warum|weshalb|wieso|wozu|wofür)\b",
+    re.IGNORECASE,
+)
 
 
 STOPWORDS_DE_NOUNLESS = frozenset("dies diese dieser dieses jene nicht auch noch".split())

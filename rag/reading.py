@@ -57,6 +57,7 @@ VERDICT_MARGIN = 0.05
 #: A verdict from the verdict prompt (a model without log-probabilities for the checks): the least share
 #: of the likeliest reply among yes, no and unclear.
 VERDICT_MIN = 0.5
+REPEATS = "the model's answer only repeats the question"
 _CITES = re.compile(rf"\s*(?:{CITATION.pattern}|\[\s*\]|\[n\])", re.IGNORECASE)
 
 
@@ -161,6 +162,17 @@ def read(question: str, q: Question, sentence: str, context: str, language: Lang
     source = f"{context} {sentence}" if context else sentence
     reply = number_as_written(reply, source)  # "3" for "die dritte Ausstellung": the sentence's word
     span, problem = check_short(reply, source, question, q.answer_type, q.kind, language, source_language)
+    if problem == REPEATS:  # "die Broncos" for "Wen schlugen die Broncos …?": read again without those words
+        hidden_sentence, hidden_context = (hide(x, reply, question, source_language) for x in (sentence, context))
+        if hidden_sentence != sentence:
+            again = for_role(llm, f"reader-{language}").invoke(
+                build_reader_messages(question, hidden_sentence, language, hidden_context), max_tokens=READER_TOKENS)
+            text = again.content if isinstance(again.content, str) else str(again.content)
+            lines = text.strip().splitlines()
+            second = number_as_written(_CITES.sub("", lines[0]).strip() if lines else "", source)
+            span2, problem2 = check_short(second, source, question, q.answer_type, q.kind, language, source_language)
+            if not problem2 and "…" not in span2:
+                reply, span, problem = second, span2, ""
     checks: dict[str, float] = {}
     unsure = ""
     if not problem:  # alignment shows the span is the sentence's; whether it answers, the model checks
@@ -242,6 +254,16 @@ def _shared(question: str, sentence: str, language: Language) -> float:
     return len(asked & set(stem_tokens(sentence, language))) / len(asked) if asked else 1.0
 
 
+def hide(text: str, reply: str, question: str, language: Language) -> str:
+    """`text` with the words that the reply shares with the question replaced by "…" ("Die … besiegten die
+    Pittsburgh Steelers" when the reader answered "die Broncos" to "Wen schlugen die Broncos …?")."""
+    asked = set(stem_tokens(reply, language)) & set(stem_tokens(question, language))
+    if not asked:
+        return text
+    return re.sub(r"[^\W\d_][\w-]*",
+                  lambda m: "…" if set(stem_tokens(m.group(0), language)) & asked else m.group(0), text)
+
+
 def check_short(reply: str, source: str, question: str, atype: str | None, kind: str, language: Language,
                 source_language: Language) -> tuple[str, str]:
     """(the short answer to show, "") when `reply` passes the alignment checks, else ("", the problem)."""
@@ -261,7 +283,7 @@ def check_short(reply: str, source: str, question: str, atype: str | None, kind:
     if not has_type(span, atype):
         return "", f"the model's answer “{span}” gives no {atype}"
     if only_repeats(span, question, language):
-        return "", "the model's answer only repeats the question"
+        return "", REPEATS
     if too_long(span, kind):
         return "", "the model's answer is too long for a short answer"
     return span, ""

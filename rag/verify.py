@@ -184,12 +184,26 @@ def names_missing(text: str, sources: list[str]) -> list[str]:
     """Capitalised words and codes of a short answer that no source holds (aliases and inflections
     allowed): in a fragment like "South Korea" every name is the claim, even the first word."""
     words = set(tokenize(" ".join(sources)))
+    folded = {cognate(w) for w in words}
     out = []
     for token, _, _, _ in _candidates(text):
         low = token.lower()
-        if low not in _STOP and len(low) >= 2 and low not in MONTHS and not _found(low, words):
+        if (low not in _STOP and len(low) >= 2 and low not in MONTHS and not _found(low, words)
+                and not _found(cognate(low), folded)):
             out.append(token)
     return out
+
+
+_COGNATE = (("ä", "a"), ("ö", "o"), ("ü", "u"), ("ß", "ss"), ("ph", "f"), ("th", "t"), ("c", "k"), ("y", "i"))
+
+
+def cognate(word: str) -> str:
+    """A lower-cased word spelled so that German and English forms of one name meet ("türkischen" and
+    "Turkish", "Komplexitätstheorie" and "Complexity" share their opening letters): for the name check
+    across languages, where the answer is English and the sentence German."""
+    for a, b in _COGNATE:
+        word = word.replace(a, b)
+    return word
 
 
 def _in_name_run(cands: list[tuple[str, bool, bool, str]], i: int) -> bool:

@@ -887,3 +887,39 @@ def test_in_articles_of_two_languages_a_sentence_ranks_by_its_own_pairs_threshol
     monkeypatch.setitem(rag.evidence.THRESHOLDS, "hashing", (0.30, 0.15))
     answer = _final(_ask(snap, question, None))
     assert not answer.abstained and answer.citations[0].quote.startswith("Nordwerk schloss im Mai")
+
+
+def test_a_reader_that_repeats_the_question_reads_again_without_those_words() -> None:
+    from rag.question import analyse
+    from rag.reading import Reading, read
+
+    question = "Wen schlugen die Broncos in der Divisional Round?"
+    sentence = "Die Broncos besiegten die Pittsburgh Steelers in der Divisional Round, 23-16."
+    seen: list[str] = []
+
+    def reply(messages: list[BaseMessage]) -> str:
+        system, last = str(messages[0].content), str(messages[-1].content)
+        seen.append(last)
+        if system == CHECK_SYSTEM:
+            return "yes"
+        return "die Broncos" if "Broncos besiegten" in last else "die Pittsburgh Steelers"
+
+    out = list(read(question, analyse(question), sentence, "", "de", "de", RecordingChatModel(reply)))
+    assert out[-1] == Reading("die Pittsburgh Steelers", "die Pittsburgh Steelers")
+    assert "Die … besiegten die Pittsburgh Steelers" in seen[1]  # the second read hides the question's words
+    assert "Sentence: Die Broncos besiegten" in seen[2]  # the check reads the sentence as it is
+    # a second reply that is not the sentence's, or repeats again, leaves the quote with the reason
+    stubborn = list(read(question, analyse(question), sentence, "", "de", "de", scripted("die Broncos")))[-1]
+    assert stubborn.short == "" and "only repeats the question" in stubborn.problem
+    invented = list(read(question, analyse(question), sentence, "", "de", "de",
+                         RecordingChatModel(["die Broncos", "die Chicago Bears"])))[-1]
+    assert invented.short == "" and "only repeats the question" in invented.problem
+
+
+def test_an_english_answer_that_translates_a_name_is_not_an_invented_name() -> None:
+    from rag.reading import check_short
+
+    sentence = "Einige Normannen schlossen sich türkischen Streitkräften an, um Armenier zu bekämpfen."
+    question = "Who did the Normans team up with in Anatolia?"
+    assert check_short("Turkish forces", sentence, question, None, "factoid", "en", "de") == ("Turkish forces", "")
+    assert "Greek" in check_short("Greek forces", sentence, question, None, "factoid", "en", "de")[1]

@@ -120,3 +120,9 @@ def test_a_sentence_that_points_back_is_recognised(sentence: str, back: bool) ->
     from rag.forms import refers_back
 
     assert refers_back(sentence) is back
+
+
+def test_a_count_word_is_a_number() -> None:
+    # "Wie viele Grammys gewann Lady Gaga?" / "Die sechs-malige Grammy-Gewinnerin …": "sechs" answers it
+    assert has_type("sechs", "number") and has_type("zwei Teams", "number") and has_type("three", "number")
+    assert not has_type("ein Team", "number") and not has_type("Lady Gaga", "number")

@@ -58,6 +58,19 @@ def test_german_was_is_no_yes_no_question_but_english_was_is() -> None:
     assert classify("Was the minister in Vienna?")[0] == "yesno"
 
 
+@pytest.mark.parametrize(("question", "yes_no"), [
+    ("Als was können Funktionsprobleme typischerweise umformuliert werden?", False),
+    ("Basierend auf welchem Attribut klassifiziert die Komplexitätstheorie Probleme?", False),
+    ("Wenn zwei ganze Zahlen multipliziert werden, wie heißt dann diese Menge?", False),
+    ("Ist bekannt, wer die Brücke bezahlt?", False),
+    ("Wurde die Brücke, wie geplant, eröffnet?", True),  # "wie geplant" asks nothing
+    ("Waren die Bänder nach wie vor schwarz-weiß?", True),
+    ("Stimmt es, dass die Brücke eröffnet wurde?", True),
+])
+def test_a_german_question_whose_question_word_comes_later_is_no_yes_no_question(question: str, yes_no: bool) -> None:
+    assert (classify(question, "de")[0] == "yesno") is yes_no
+
+
 @pytest.mark.parametrize(
     ("question", "language", "follows"),
     [
