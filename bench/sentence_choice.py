@@ -1,7 +1,8 @@
 """Sentence choice and short answers on XQuAD dev (German articles), German questions and English
 questions on the same articles side by side, per backend: whether the first cited sentence holds the
 gold answer, and the short answer's token F1 and exact match against the gold span (German for both;
-`rag eval`'s `short_answer_f1` / `short_answer_em`).
+`rag eval`'s `short_answer_f1` / `short_answer_em`); English questions' short answers also against the English
+gold span of the same question (`xquad.en.dev.json`).
 
     .venv/bin/python bench/sentence_choice.py [--llms extractive,llama-cpp] [--limit N] [--langs de,en]
 
@@ -18,6 +19,8 @@ from common import ROOT, cached_index, print_machine, table, write_result
 
 BENCH = ROOT.parent / "shared" / "bench"
 FILES = {"de": BENCH / "xquad.de.dev.json", "en": BENCH / "xquad.en-questions.de-articles.dev.json"}
+#: The same questions with the English articles' gold spans (same ids): an English short answer scored in English
+ENGLISH_GOLD = BENCH / "xquad.en.dev.json"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,6 +30,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--langs", default="de,en", help="which question files: de, en or both")
     args = p.parse_args(argv)
     from rag.eval_run import evaluate, load_squad
+    from rag.metrics import best_f1, exact_match
+
+    english = {it.id: it.answers for it in load_squad(ENGLISH_GOLD)[1]}
 
     articles, _ = load_squad(FILES["de"])
     index_dir = cached_index("xquad-dev", articles, "e5-small")
@@ -39,12 +45,19 @@ def main(argv: list[str] | None = None) -> int:
             first = [r for r in res["rows"] if r["answerable"]]
             held = sum(bool(r["citations"]) and bool(r["citations"][0]["ok"]) for r in first)
             m = res["metrics"]
+            if lang == "en":  # the English short answer against the English gold span of the same question
+                gold = [english.get(r["id"], ()) for r in first]
+                scored = [(best_f1(r["short"], g), exact_match(r["short"], g)) if r.get("short") else (0.0, False)
+                          for r, g in zip(first, gold, strict=True)]
+                m["short_answer_f1_english_gold"] = round(sum(f for f, _ in scored) / max(1, len(scored)), 4)
+                m["short_answer_em_english_gold"] = round(sum(e for _, e in scored) / max(1, len(scored)), 4)
             rows.append([llm, lang, len(first), round(held / max(1, len(first)), 3),
                          sum(bool(r["abstained"]) for r in first), m.get("short_answer_f1"), m.get("short_answer_em"),
+                         m.get("short_answer_f1_english_gold", "–"), m.get("short_answer_em_english_gold", "–"),
                          m.get("p50_ms", {}).get("total_ms")])
             results[f"{llm}/{lang}"] = m
     print(table(["backend", "questions", "n", "first cited sentence holds the gold", "abstained",
-                 "short answer F1", "short answer EM", "p50 ms"], rows))
+                 "short answer F1", "short answer EM", "F1 vs English gold", "EM vs English gold", "p50 ms"], rows))
     print_machine()
     write_result("sentence_choice", {"args": vars(args), "results": results})
     return 0

@@ -26,7 +26,7 @@ from .forms import VERDICTS, bullets, extractive_short, quoted, single_text, tim
 from .forms import snap as snap_span
 from .lang import detect_language
 from .neighbours import next_in_paragraph, preceding_sentence
-from .prepare import WEAK, History, Prepared, event_day, hit_language, prepare
+from .prepare import History, Prepared, event_day, hit_language, prepare
 from .prompts import ABSTAIN, build_judge_messages
 from .question import Question, analyse
 from .reading import Reading, not_all, p_yes, read, verdict
@@ -162,11 +162,11 @@ def with_stories(answer: Answer, snap: store.Snapshot) -> Answer:
 
 
 def wants_translation(snap: store.Snapshot, p: Prepared) -> bool:
-    """An English question whose evidence is German, not abstained for weak evidence (its strength is the
-    English question's own cosine either way, so a rendering would not change that), and not a list,
-    overview or comparison (their answer asks no model; the rendering's gain was measured on the one
-    sentence a question's answer rests on; a timeline's articles are chosen with it)."""
-    return (p.language == "en" and bool(p.evidence) and p.abstain_reason != WEAK
+    """An English question whose evidence is German (also where it is too weak for the English question:
+    the rendering may be as close as a German question must be), and not a list, overview or comparison
+    (their answer asks no model; the rendering's gain was measured on the one sentence a question's answer
+    rests on; a timeline's articles are chosen with it)."""
+    return (p.language == "en" and bool(p.evidence)
             and not (p.q and p.q.is_set and p.q.kind != "timeline")  # a timeline's story is found with it
             and hit_language(snap, p.evidence[0]) != "en")
 

@@ -412,6 +412,15 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
     def needed(ev: Evidence) -> float:
         return threshold(snap.embedder, lang, hit_language(snap, ev))
 
+    def rendered_strong(ev: Evidence) -> bool:
+        """The German rendering of an English question as close to the sentence as a German question must
+        be ("Who sang the national anthem?" → "Wer sang die Nationalhymne?"): strong evidence too."""
+        if not translation:
+            return False
+        row = next((vrow for _, vrow, e in scored if e is ev), None)
+        return row is not None and float(snap.sentence_vectors[row] @ tvec) >= threshold(
+            snap.embedder, "de", hit_language(snap, ev))
+
     def ranked(among: list[Hit]) -> list[tuple[float, int, Evidence]]:
         found = scored_sentences(snap, among, rank_words, rank_vec, rank_lang, _date_matcher(q.dates))
         if translation:  # how strong the evidence is stays the question's own cosine (the calibrated one)
@@ -518,7 +527,7 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
         top = dated[:1] + [ev for ev in top if ev is not dated[0]][:2]
     # a sentence naming the date the question names is strong evidence ("Was geschah am 2. November?")
     named = PREFER_BONUS if prefer is not None and prefer(top[0]) else 0.0
-    if top[0].score + named < needed(top[0]):
+    if top[0].score + named < needed(top[0]) and not rendered_strong(top[0]):
         return done(top, WEAK)
     # only sentences that are evidence on their own count: a weak third sentence would let its
     # numbers answer the question ("994 people were harmed by dioxin")

@@ -923,3 +923,18 @@ def test_an_english_answer_that_translates_a_name_is_not_an_invented_name() -> N
     question = "Who did the Normans team up with in Anatolia?"
     assert check_short("Turkish forces", sentence, question, None, "factoid", "en", "de") == ("Turkish forces", "")
     assert "Greek" in check_short("Greek forces", sentence, question, None, "factoid", "en", "de")[1]
+
+
+def test_an_english_question_too_weak_alone_is_answered_where_its_german_rendering_is_close(tmp_path: Path) -> None:
+    """"Why was the plant shut down?" shares no word with the German article: alone it is too weak. Its
+    German rendering is as close to the sentence as a German question must be, so the sentence is evidence;
+    a rendering of another question is not."""
+    snap = _one_article_index(tmp_path, NORDWERK)
+    question = "Why was the plant shut down?"
+    alone = _final(_ask(snap, question, scripted(translation="")))
+    assert alone.abstained and "too weak" in alone.reason
+    rendered = _final(_ask(snap, question, scripted(reader="because orders stayed away",
+                                                    translation="Warum schloss Nordwerk die Fabrik in Linz?")))
+    assert not rendered.abstained and rendered.citations[0].quote == CLOSED
+    other = _final(_ask(snap, question, scripted(translation="Wie hoch ist der Eiffelturm in Paris?")))
+    assert other.abstained and "too weak" in other.reason
