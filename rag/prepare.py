@@ -412,23 +412,19 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
     def needed(ev: Evidence) -> float:
         return threshold(snap.embedder, lang, hit_language(snap, ev))
 
-    def rendered_strong(ev: Evidence) -> bool:
-        """The German rendering of an English question as close to the sentence as a German question must
-        be ("Who sang the national anthem?" → "Wer sang die Nationalhymne?"): strong evidence too."""
-        if not translation:
-            return False
-        row = next((vrow for _, vrow, e in scored if e is ev), None)
-        return row is not None and float(snap.sentence_vectors[row] @ tvec) >= threshold(
-            snap.embedder, "de", hit_language(snap, ev))
 
     def ranked(among: list[Hit]) -> list[tuple[float, int, Evidence]]:
         found = scored_sentences(snap, among, rank_words, rank_vec, rank_lang, _date_matcher(q.dates))
-        if translation:  # how strong the evidence is stays the question's own cosine (the calibrated one)
-            found = [(s, vrow, replace(ev, score=float(snap.sentence_vectors[vrow] @ svec))) for s, vrow, ev in found]
+        if translation:  # how strong the evidence is: the question's own cosine, or the rendering's as far above
+            # the German questions' threshold ("Who sang the national anthem?" / "Wer sang die Nationalhymne?")
+            own = {vrow: float(snap.sentence_vectors[vrow] @ svec) for _, vrow, _ in found}
+            found = [(s, vrow, replace(ev, score=max(own[vrow], float(snap.sentence_vectors[vrow] @ tvec)
+                                                     - threshold(snap.embedder, "de", hit_language(snap, ev))
+                                                     + needed(ev)))) for s, vrow, ev in found]
             margin = TRANSLATION_MARGINS.get(snap.embedder)
             if found and margin is not None:  # the rendering reorders the sentences close to the question only
-                top = max(ev.score for _, _, ev in found)
-                found.sort(key=lambda t: (t[2].score < top - margin, -t[0]))
+                top = max(own.values())
+                found.sort(key=lambda t: (own[t[1]] < top - margin, -t[0]))
         else:  # across languages cosines run lower (the thresholds are calibrated per pair of languages): in
             # articles of both languages a sentence ranks by how far it stands above its own pair's threshold
             same = threshold(snap.embedder, lang, lang)
@@ -527,7 +523,7 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
         top = dated[:1] + [ev for ev in top if ev is not dated[0]][:2]
     # a sentence naming the date the question names is strong evidence ("Was geschah am 2. November?")
     named = PREFER_BONUS if prefer is not None and prefer(top[0]) else 0.0
-    if top[0].score + named < needed(top[0]) and not rendered_strong(top[0]):
+    if top[0].score + named < needed(top[0]):
         return done(top, WEAK)
     # only sentences that are evidence on their own count: a weak third sentence would let its
     # numbers answer the question ("994 people were harmed by dioxin")
