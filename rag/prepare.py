@@ -412,7 +412,6 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
     def needed(ev: Evidence) -> float:
         return threshold(snap.embedder, lang, hit_language(snap, ev))
 
-
     def ranked(among: list[Hit]) -> list[tuple[float, int, Evidence]]:
         found = scored_sentences(snap, among, rank_words, rank_vec, rank_lang, _date_matcher(q.dates))
         if translation:  # how strong the evidence is: the question's own cosine, or the rendering's as far above

@@ -332,7 +332,8 @@ def is_yes_no(question: str, language: Language) -> bool:
 #: ("…, wie geplant, …" is no question word).
 _ASKS_LATER_DE = re.compile(
     r"(?:[,;:]\s*|\b(?:als|auf|an|in|mit|von|aus|nach|bei|für|über|unter|zu|gegen|durch|um)\s+)"
-    r"(?:wer|wen|wem|wessen|was|wann|wo|woher|wohin|wie(?!\s+\w+\s*,|\s+vor\b)|welche[mnrs]?|warum|weshalb|wieso|wozu|wofür)\b",
+    r"(?:wer|wen|wem|wessen|was|wann|wo|woher|wohin|wie(?!\s+\w+\s*,|\s+vor\b)|welche[mnrs]?|"
+    r"warum|weshalb|wieso|wozu|wofür)\b",
     re.IGNORECASE,
 )
 

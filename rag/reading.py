@@ -157,19 +157,15 @@ def read(question: str, q: Question, sentence: str, context: str, language: Lang
         if token:
             parts.append(token)
             yield token
-    lines = "".join(parts).strip().splitlines()
-    reply = _CITES.sub("", lines[0]).strip() if lines else ""
     source = f"{context} {sentence}" if context else sentence
-    reply = number_as_written(reply, source)  # "3" for "die dritte Ausstellung": the sentence's word
+    reply = _reply("".join(parts), source)
     span, problem = check_short(reply, source, question, q.answer_type, q.kind, language, source_language)
     if problem == REPEATS:  # "die Broncos" for "Wen schlugen die Broncos …?": read again without those words
         hidden_sentence, hidden_context = (hide(x, reply, question, source_language) for x in (sentence, context))
         if hidden_sentence != sentence:
             again = for_role(llm, f"reader-{language}").invoke(
                 build_reader_messages(question, hidden_sentence, language, hidden_context), max_tokens=READER_TOKENS)
-            text = again.content if isinstance(again.content, str) else str(again.content)
-            lines = text.strip().splitlines()
-            second = number_as_written(_CITES.sub("", lines[0]).strip() if lines else "", source)
+            second = _reply(again.content if isinstance(again.content, str) else str(again.content), source)
             span2, problem2 = check_short(second, source, question, q.answer_type, q.kind, language, source_language)
             if not problem2 and "…" not in span2:
                 reply, span, problem = second, span2, ""
@@ -252,6 +248,13 @@ def not_all(question: str, sentence: str) -> str:
 def _shared(question: str, sentence: str, language: Language) -> float:
     asked = set(stem_tokens(question, language))
     return len(asked & set(stem_tokens(sentence, language))) / len(asked) if asked else 1.0
+
+
+def _reply(text: str, source: str) -> str:
+    """The reader's first line without citation marks; a bare number as the source writes it ("3" for "die
+    dritte Ausstellung")."""
+    lines = text.strip().splitlines()
+    return number_as_written(_CITES.sub("", lines[0]).strip() if lines else "", source)
 
 
 def hide(text: str, reply: str, question: str, language: Language) -> str:
