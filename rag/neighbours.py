@@ -38,6 +38,20 @@ def preceding_sentence(snap: store.Snapshot, ev: Evidence, same_paragraph: bool 
     return replace(ev, sentence=replace(last, start=lo + last.start, end=lo + last.end), score=0.0)
 
 
+#: How far back (characters) in its paragraph a sentence's pronoun may refer ("In Hawaii wird Hegseth …. In Japan
+#: wird er …. In Malaysia wird er …").
+REFERS_BACK_CHARS = 600
+
+
+def paragraph_before(snap: store.Snapshot, ev: Evidence, chars: int = REFERS_BACK_CHARS) -> str:
+    """The text of `ev`'s paragraph before it, at most `chars` characters ("" for a paragraph's first sentence)."""
+    art = snap.articles.get(ev.article_id)
+    if art is None:
+        return ""
+    before = art.text[max(0, ev.sentence.start - chars) : ev.sentence.start]
+    return before[before.rindex("\n") + 1 :] if "\n" in before else before
+
+
 def adjacent(snap: store.Snapshot, a: Evidence, b: Evidence) -> bool:
     """Whether `a` and `b` are consecutive sentences of one paragraph of one article."""
     if a.article_id != b.article_id:

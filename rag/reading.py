@@ -75,12 +75,12 @@ class Reading:
 
 
 def verdict(question: str, sentence: str, context: str, language: Language, source_language: Language,
-            llm: BaseChatModel, strict: bool = False, after: str = "") -> Reading:
+            llm: BaseChatModel, strict: bool = False, after: str = "", before: str = "") -> Reading:
     """A yes/no question's verdict on one sentence: the yes/no word, or why there is none. `strict` (a
     runner-up, not the closest sentence) holds it to `yes_no_doubt`'s strict rule. `after`: the next
     sentence of the paragraph, read with it ("… 994 Kisten zurückgegeben. Die USA gaben bekannt, dass die
     Identifizierung von 740 dieser Kisten abgeschlossen sei."); a "no" may rest on it, a "yes" must be
-    stated plainly in the sentence itself."""
+    stated plainly in the sentence itself. `before`: the paragraph before the sentence (`yes_no_doubt`)."""
     from .llms import for_role
 
     claim = sentence
@@ -108,7 +108,7 @@ def verdict(question: str, sentence: str, context: str, language: Language, sour
         return Reading(problem="the model could not tell yes or no from the sentence; showing the quote",
                        checks=checks)
     doubt = yes_no_doubt(question, sentence if found == "no" else claim, found, language, source_language,
-                         strict=strict)
+                         strict=strict, before=before)
     if doubt:
         return Reading(problem=f"the model said {found}, but {doubt}; showing the quote", checks=checks)
     word = VERDICTS[language][found]
@@ -199,19 +199,22 @@ _QUANTIFIER = re.compile(r"\b(alle\w*|nur|schon|bereits|jede\w*|immer|ausschlie�
 
 
 def yes_no_doubt(question: str, sentence: str, verdict: str, language: Language, source_language: Language,
-                 strict: bool = False) -> str:
+                 strict: bool = False, before: str = "") -> str:
     """Why a yes/no verdict may not hold ("" when none): a "yes" needs a sentence that states the claim
     plainly (no negation or hedge: "Es ist umstritten, ob …") and, for a question that quantifies
     ("alle", "nur", "already"), the same quantifier; in the same language, most of the question's
     content words. A "no" needs a negation or hedge in the sentence, a quantifier in the question, or a
     word of the question the sentence does not share ("in Tokio" where it says "in Seoul"). `strict`
     (a sentence other than the closest one, which may be about something else): a word the sentence
-    does not share does not carry a "no"."""
+    does not share does not carry a "no". `before`: the sentence's paragraph before it, where the names its
+    pronouns stand for are."""
     hedged = bool(_HEDGE.search(sentence))
     quantified = [m.group(0).lower() for m in _QUANTIFIER.finditer(question)]
     share = _shared(question, sentence, language) if language == source_language else None
-    if share is None:  # across languages: the sentence must at least be about the question's names
-        absent = names_missing(question.split(maxsplit=1)[-1], [sentence])
+    if share is None:  # across languages: the sentence must at least be about the question's names (a pronoun
+        # of the sentence stands for a name its paragraph gave before it: "In Malaysia wird er …")
+        told = [sentence, before] if before and _PRONOUN.search(sentence) else [sentence]
+        absent = names_missing(question.split(maxsplit=1)[-1], told)
         if absent:
             return f"the sentence does not mention {absent[0]}"
     if verdict == "no":  # a "no" rests on a negation, a quantifier, or something the sentence says otherwise
@@ -229,6 +232,9 @@ def yes_no_doubt(question: str, sentence: str, verdict: str, language: Language,
         return "the sentence shares too few of the question's words"
     return ""
 
+
+#: Personal and possessive pronouns that refer back to a person or body named before (German and English).
+_PRONOUN = re.compile(r"\b(er|sie|ihm|ihn|ihr\w*|sein\w*|he|she|him|his|her|they|them|their)\b", re.IGNORECASE)
 
 _ALL = re.compile(r"\b(alle|sämtliche\w*|all|every)\b", re.IGNORECASE)
 _PART_OF = re.compile(r"\b(\d+)\s+(?:von|aus|of|out\s+of)\s+(?:den\s+|the\s+|insgesamt\s+)?(\d+)\b", re.IGNORECASE)

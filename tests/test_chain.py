@@ -724,6 +724,37 @@ def test_a_hedged_sentence_gets_no_yes(tmp_path: Path) -> None:
     assert not answer.verified and not answer.answer.startswith("Ja") and "hedged" in answer.reason
 
 
+def test_an_english_yes_no_finds_the_name_a_pronoun_stands_for_in_the_paragraph_before() -> None:
+    """"In Malaysia wird er am Treffen … teilnehmen." after "In Hawaii wird Hegseth …": "er" is Hegseth, so the
+    sentence is about every name of "Will Hegseth attend the ASEAN meeting?"; without a pronoun, or with the name
+    only in another paragraph, it is not."""
+    from rag.reading import yes_no_doubt
+
+    question = "Will Hegseth attend the meeting of ASEAN ministers?"
+    sentence = "In Malaysia wird er am Treffen der ASEAN-Verteidigungsminister teilnehmen."
+    before = "In Hawaii wird Hegseth Führer des Kommandos treffen. In Japan wird er die Allianz stärken. "
+    assert "Hegseth" in yes_no_doubt(question, sentence, "yes", "en", "de")
+    assert yes_no_doubt(question, sentence, "yes", "en", "de", before=before) == ""
+    plain = "In Malaysia findet das Treffen der ASEAN-Verteidigungsminister statt."  # no pronoun: not about him
+    assert "Hegseth" in yes_no_doubt(question, plain, "yes", "en", "de", before=before)
+
+
+def test_a_sentence_whose_pronoun_stands_for_the_asked_person_gives_the_verdict(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The closest sentence names the meeting and says "er" for Brandt, whom its paragraph named before: its
+    verdict stands, cited alone (the runner-up names Brandt but not the meeting)."""
+    monkeypatch.setenv("RAG_RENDER_QUESTIONS", "0")
+    text = ("Minister Karl Brandt reist nach Asien, um Verbündete zu treffen. In Japan wird Brandt die Allianz "
+            "stärken. In Malaysia wird er am Treffen der ASEAN Minister in Malaysia teilnehmen.\n\n"
+            "Gestern regnete es.\n")
+    snap = _one_article_index(tmp_path, text)
+    answer = _final(_ask(snap, "Will Karl Brandt take part in the ASEAN ministers meeting in Malaysia?",
+                         _verdict_by_sentence({"ASEAN": "yes", "Asien": "yes"})))
+    assert answer.short == "Yes" and answer.answer.startswith("Yes [1]")
+    assert [c.quote for c in answer.citations] == ["In Malaysia wird er am Treffen der ASEAN Minister in Malaysia "
+                                                   "teilnehmen."]
+
+
 # --- a yes/no question the closest sentence leaves open is decided by a runner-up -----------------
 
 PLANNED = ("Die neue Brücke über die Lenne in Nordheim ist aus Stahl und Beton, sagte die Stadt Nordheim.{}"
