@@ -29,7 +29,7 @@ from .neighbours import next_in_paragraph, paragraph_before, preceding_sentence
 from .prepare import History, Prepared, event_day, hit_language, prepare
 from .prompts import ABSTAIN, build_judge_messages
 from .question import Question, analyse
-from .reading import Reading, not_all, p_yes, read, verdict
+from .reading import Reading, not_all, p_yes, read, told, verdict
 from .stories import groups_of, story_of
 from .timeframe import sentence_day
 from .translation import render_question
@@ -315,7 +315,9 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
                 return replace(p, evidence=(ev,), from_context=False, with_before=False), reading
         if p.language != source_language:  # across languages a name of the question that no sentence read
             # mentions ("Did North Korea react …?") is what the articles do not say
-            read_ = [ev.sentence.text for ev in (best, *runners)] + ([nxt.sentence.text] if nxt else [])
+            read_ = [text for ev in (best, *runners)
+                     for text in told(ev.sentence.text, paragraph_before(self.snap, ev))]
+            read_ += [nxt.sentence.text] if nxt else []
             absent = names_missing(q.text.split(maxsplit=1)[-1], read_)
             if absent:
                 return replace(p, abstain_reason=NOT_MENTIONED.format(name=absent[0])), Reading()

@@ -213,8 +213,7 @@ def yes_no_doubt(question: str, sentence: str, verdict: str, language: Language,
     share = _shared(question, sentence, language) if language == source_language else None
     if share is None:  # across languages: the sentence must at least be about the question's names (a pronoun
         # of the sentence stands for a name its paragraph gave before it: "In Malaysia wird er …")
-        told = [sentence, before] if before and _PRONOUN.search(sentence) else [sentence]
-        absent = names_missing(question.split(maxsplit=1)[-1], told)
+        absent = names_missing(question.split(maxsplit=1)[-1], told(sentence, before))
         if absent:
             return f"the sentence does not mention {absent[0]}"
     if verdict == "no":  # a "no" rests on a negation, a quantifier, or something the sentence says otherwise
@@ -235,6 +234,11 @@ def yes_no_doubt(question: str, sentence: str, verdict: str, language: Language,
 
 #: Personal and possessive pronouns that refer back to a person or body named before (German and English).
 _PRONOUN = re.compile(r"\b(er|sie|ihm|ihn|ihr\w*|sein\w*|he|she|him|his|her|they|them|their)\b", re.IGNORECASE)
+
+def told(sentence: str, before: str) -> list[str]:
+    """What a sentence tells of: itself, and where a pronoun of it refers back, the paragraph `before` it."""
+    return [sentence, before] if before and _PRONOUN.search(sentence) else [sentence]
+
 
 _ALL = re.compile(r"\b(alle|sämtliche\w*|all|every)\b", re.IGNORECASE)
 _PART_OF = re.compile(r"\b(\d+)\s+(?:von|aus|of|out\s+of)\s+(?:den\s+|the\s+|insgesamt\s+)?(\d+)\b", re.IGNORECASE)
