@@ -121,7 +121,7 @@ def evidence_answer(p: Prepared, *, timings: dict[str, float] | None = None, llm
     if reading is not None and reading.short:  # verified unless the model's check was not firm
         return Answer(single_text(list(p.evidence), lang, reading.shown, cite, dated), cites, False,
                       not reading.unsure, lang, timings, reading.unsure, p.question, llm, short=reading.short,
-                      kind=q.kind)
+                      short_source=reading.source, kind=q.kind)
     short, unique = extractive_short(source.sentence.text, q.text, q.answer_type, hit_language_of(p, source))
     part = not_all(q.text, source.sentence.text) if q.kind == "yesno" else ""
     if part:  # "alle 45?" and the sentence says "44 von 45"

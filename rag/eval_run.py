@@ -125,15 +125,20 @@ def evaluate(items: Sequence[QAItem], index_dir: Path | str | None = None, *, k:
             history = [{"role": "user", "content": h} for h in item.history]
             a = api.ask(item.question, history, llm=llm, index_dir=index_dir, k=k)
             cites = _citations(a.citations, item.answers)
-            row.update(answer=a.answer, short=a.short, kind=item.kind or a.kind, abstained=a.abstained, checks=a.checks,
+            row.update(answer=a.answer, short=a.short, short_source=a.short_source, kind=item.kind or a.kind,
+                       abstained=a.abstained, checks=a.checks,
                        verified=a.verified, citations=cites, reason=a.reason,
                        timings={s: round(a.timings[s], 1) for s in STAGES if s in a.timings})
             if item.answerable:
-                golds = (*item.answers, *item.translated)
+                golds, span = (*item.answers, *item.translated), a.short_source or a.short
                 row.update(contains=contains_answer(a.answer, golds),
                            f1=round(best_f1(a.answer, golds), 4), cited_ok=sum(c["ok"] for c in cites),
-                           short_f1=round(best_f1(a.short, golds), 4) if a.short else 0.0,
-                           short_em=exact_match(a.short, golds))
+                           # the gold spans are the article's words: an answer in another language is scored
+                           # by the sentence's words it shows for it ("six („sechs“)"), as asked beside that
+                           short_f1=round(best_f1(span, golds), 4) if span else 0.0,
+                           short_em=exact_match(span, golds),
+                           short_f1_as_asked=round(best_f1(a.short, golds), 4) if a.short else 0.0,
+                           short_em_as_asked=exact_match(a.short, golds))
             if item.key_facts or not item.answerable:
                 recall, correct = key_fact_score(a.answer, item) if not a.abstained else (0.0, False)
                 row.update(key_fact_recall=round(recall, 4),
@@ -174,6 +179,9 @@ def _short_and_facts(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "short_answer_f1": mean_or_none([r.get("short_f1", 0.0) for r in answerable]),
         "short_answer_em": mean_or_none([float(bool(r.get("short_em"))) for r in answerable]),
     }
+    if any(r.get("short_source") for r in answerable):  # answers in another language: their own words too
+        m["short_answer_f1_as_asked"] = mean_or_none([r.get("short_f1_as_asked", 0.0) for r in answerable])
+        m["short_answer_em_as_asked"] = mean_or_none([float(bool(r.get("short_em_as_asked"))) for r in answerable])
     scored = [r for r in rows if "correct" in r]
     if scored:
         m["dev"] = dev_scores(scored)

@@ -147,8 +147,9 @@ def citations(answer: Answer) -> list[dict[str, Any]]:
 
 
 def details(answer: Answer) -> dict[str, Any]:
-    return {"short": answer.short, "kind": answer.kind, "verified": answer.verified, "abstained": answer.abstained,
-            "reason": answer.reason, "checks": dict(answer.checks)}
+    return {"short": answer.short, "short_source": answer.short_source, "kind": answer.kind,
+            "verified": answer.verified, "abstained": answer.abstained, "reason": answer.reason,
+            "checks": dict(answer.checks)}
 
 
 def completion(answer: Answer, cid: str, created: int) -> dict[str, Any]:

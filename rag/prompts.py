@@ -182,6 +182,26 @@ def build_check_messages(question: str, answer: str, sentence: str, context: str
     return _with_shots(CHECK_SYSTEM, CHECK_SHOTS, last)
 
 
+# --- an English short answer's own words in the German sentence -----------------------------------
+
+ALIGN_SYSTEM = (
+    "You get a German sentence and a short English answer that was taken from it. Reply with the words "
+    "of the German sentence that say this answer, copied exactly as written, and nothing else."
+)
+# Fictional, like every example here.
+ALIGN_SHOTS: list[tuple[str, str]] = [
+    ("Sentence: Die Stadt Nordheim baute 2019 sechs neue Brücken über die Lenne.\nAnswer: six", "sechs"),
+    ("Sentence: Der Rat beschloss, den Hafen um einen Liegeplatz zu erweitern, weil mehr Schiffe kommen.\n"
+     "Answer: because more ships are coming", "weil mehr Schiffe kommen"),
+    ("Sentence: Die Firma wurde 1998 von den Brüdern Karl und Otto Weber in Linz gegründet.\n"
+     "Answer: the Weber brothers", "den Brüdern Karl und Otto Weber"),
+]
+
+
+def build_align_messages(sentence: str, answer: str) -> list[BaseMessage]:
+    return _with_shots(ALIGN_SYSTEM, ALIGN_SHOTS, f"Sentence: {' '.join(sentence.split())}\nAnswer: {answer.strip()}")
+
+
 # --- an English question in the articles' German: finds the German sentence that answers it -------
 
 TRANSLATE_SYSTEM = (

@@ -15,6 +15,7 @@ flagged with the reason.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -22,10 +23,12 @@ from dataclasses import dataclass, field
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 
+from .errors import RagError
 from .forms import CITATION, VERDICTS, has_type, number_as_written, only_repeats, quoted, snap, too_long
 from .lang import stem_tokens
 from .prompts import (
     YES_NO_UNCLEAR,
+    build_align_messages,
     build_check_messages,
     build_reader_messages,
     build_yesno_messages,
@@ -37,6 +40,8 @@ from .prompts import (
 from .question import Question
 from .types import Language
 from .verify import names_missing, verify_answer
+
+log = logging.getLogger(__name__)
 
 READER_TOKENS = 40
 #: Share of a yes/no question's content words a sentence must hold for a "yes" (same language).
@@ -58,6 +63,10 @@ VERDICT_MARGIN = 0.05
 #: of the likeliest reply among yes, no and unclear.
 VERDICT_MIN = 0.5
 REPEATS = "the model's answer only repeats the question"
+#: Tokens for the sentence's own words of an English short answer (`source_words`), and how many words
+#: those may have beyond the answer's ("the Weber brothers" / "den Brüdern Karl und Otto Weber").
+SOURCE_TOKENS = 32
+SOURCE_EXTRA_WORDS = 3
 _CITES = re.compile(rf"\s*(?:{CITATION.pattern}|\[\s*\]|\[n\])", re.IGNORECASE)
 
 
@@ -72,6 +81,8 @@ class Reading:
     unsure: str = ""  # why the short answer is shown but not verified (the check was not firm)
     #: the model's answer where the sentence does not hold its words (same language): it found no answer there
     invented: str = ""
+    #: an answer in another language than the sentence's: the sentence's own words for it ("sechs" for "six")
+    source: str = ""
 
 
 def verdict(question: str, sentence: str, context: str, language: Language, source_language: Language,
@@ -184,9 +195,43 @@ def read(question: str, q: Question, sentence: str, context: str, language: Lang
         invented = language == source_language and not reader_found_nothing(reply) and snap(reply, source) is None
         yield Reading(problem=f"{problem}; showing the quote", checks=checks, invented=reply if invented else "")
         return
-    copied = snap(span, source) is not None
-    yield Reading(span, quoted(span, language) if copied and language != source_language else span, checks=checks,
-                  unsure=unsure)
+    if language == source_language:
+        yield Reading(span, span, checks=checks, unsure=unsure)
+        return
+    try:
+        words = source_words(span, source, llm)
+    except RagError as e:  # the answer stands checked; only its German words are not shown
+        log.warning("The model failed to find the sentence's own words for “%s” (%s).", span, e)
+        words = ""
+    shown = quoted(span, language) if words == span else f"{span} ({quoted(words, language)})" if words else span
+    yield Reading(span, shown, checks=checks, unsure=unsure, source=words)
+
+
+_ARTICLE = re.compile(r"^(?:der|die|das|den|dem|des|ein|eine|einen|einem|einer|eines)\s+", re.IGNORECASE)
+_DIGITS = re.compile(r"\d+(?:[.,:]\d+)*")
+
+
+def source_words(span: str, source: str, llm: BaseChatModel) -> str:
+    """The sentence's own words for a short answer in another language ("sechs" for "six", "türkischen
+    Streitkräften" for "Turkish forces"): the answer itself where the sentence holds it, else the words the
+    model copies from the sentence, snapped to it, holding the answer's numbers and at most
+    `SOURCE_EXTRA_WORDS` longer; a number the sentence writes as the answer does ("38" for "38 years") where
+    the model copies nothing usable; "" otherwise. Raises LLMError like any call of the model."""
+    from .llms import for_role
+
+    copied = snap(span, source)
+    if copied is not None:
+        return span if copied.lower() == span.lower() else copied
+    reply = for_role(llm, "align").invoke(build_align_messages(source, span), max_tokens=SOURCE_TOKENS)
+    said = _reply(reply.content if isinstance(reply.content, str) else str(reply.content), source).strip("\"„“”'")
+    words = snap(said, source) or snap(_ARTICLE.sub("", said), source) if said else None
+    numbers = _DIGITS.findall(span)
+    if words is None:
+        found = [n for n in numbers if re.search(rf"(?<![\d.,]){re.escape(n)}(?![\d,])", source)]
+        return found[0] if len(numbers) == 1 and found else ""
+    if any(n not in words for n in numbers) or len(words.split()) > len(span.split()) + SOURCE_EXTRA_WORDS:
+        return ""
+    return words
 
 
 _HEDGE = re.compile(

@@ -165,6 +165,8 @@ class Answer:
     question: str = ""
     llm: str = ""
     short: str = ""  # the exact short answer of a factoid (a span of the cited sentence), or Ja/Nein
+    #: an answer in another language than its sentence: the sentence's own words for `short` ("sechs" for "six")
+    short_source: str = ""
     kind: str = ""  # the kind of question (rag.question.KINDS)
     #: the model's P(yes) in each check that ran ("judge", "check"; a yes/no verdict's "yes", "no"),
     #: where the model reports log-probabilities
@@ -180,6 +182,7 @@ class Answer:
                 for c in self.citations
             ],
             "short": self.short,
+            "short_source": self.short_source,
             "kind": self.kind,
             "abstained": self.abstained,
             "verified": self.verified,

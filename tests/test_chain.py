@@ -21,6 +21,7 @@ from rag.errors import ConfigError, LLMError
 from rag.prepare import TRANSLATION_MARGINS
 from rag.prompts import (
     ABSTAIN,
+    ALIGN_SYSTEM,
     CHECK_SYSTEM,
     JUDGE_SYSTEM,
     READER_SYSTEM,
@@ -37,7 +38,7 @@ KISTEN_SENTENCE = ("Bis heute hat Vietnam nach 160 gemeinsamen Operationen insge
 
 
 def scripted(reader: str = "994 Kisten", judge: str = "yes", yesno: str = "yes", check: str = "yes",
-             seen: list[str] | None = None, translation: str = "") -> RecordingChatModel:
+             seen: list[str] | None = None, translation: str = "", align: str = "") -> RecordingChatModel:
     """A fake whose reply depends on which prompt it gets (the system text says which). Its German rendering
     of an English question is `translation` ("" is none usable: the English question alone chooses)."""
     def reply(messages: list[BaseMessage]) -> str:
@@ -52,6 +53,8 @@ def scripted(reader: str = "994 Kisten", judge: str = "yes", yesno: str = "yes",
             return check
         if system == TRANSLATE_SYSTEM:
             return translation
+        if system == ALIGN_SYSTEM:
+            return align
         assert system in (READER_SYSTEM, READER_SYSTEM_EN)
         return reader
     return RecordingChatModel(reply)
@@ -392,11 +395,33 @@ def test_an_english_question_gets_the_english_reader_and_a_quoted_german_span() 
 
     q = analyse(KISTEN_EN)
     seen: list[str] = []
-    english = list(read(KISTEN_EN, q, KISTEN_SENTENCE, "", "en", "de", scripted("994 boxes", seen=seen)))
-    assert seen == [READER_SYSTEM_EN, CHECK_SYSTEM] and "".join(x for x in english if isinstance(x, str)) == "994 boxes"
-    assert english[-1] == Reading("994 boxes", "994 boxes")
-    copied = list(read(KISTEN_EN, q, KISTEN_SENTENCE, "", "en", "de", scripted("994 Kisten")))[-1]
-    assert copied == Reading("994 Kisten", "“994 Kisten”")  # the sentence's German words, marked as a quote
+    english = list(read(KISTEN_EN, q, KISTEN_SENTENCE, "", "en", "de",
+                        scripted("994 boxes", seen=seen, align="994 Kisten")))
+    assert seen == [READER_SYSTEM_EN, CHECK_SYSTEM, ALIGN_SYSTEM]
+    assert "".join(x for x in english if isinstance(x, str)) == "994 boxes"
+    # the English answer, and beside it the sentence's own words for it
+    assert english[-1] == Reading("994 boxes", "994 boxes (“994 Kisten”)", source="994 Kisten")
+    seen.clear()
+    copied = list(read(KISTEN_EN, q, KISTEN_SENTENCE, "", "en", "de", scripted("994 Kisten", seen=seen)))[-1]
+    assert copied == Reading("994 Kisten", "“994 Kisten”", source="994 Kisten")  # the sentence's words, quoted
+    assert ALIGN_SYSTEM not in seen  # nothing to look up
+    german = list(read(KISTEN_DE, analyse(KISTEN_DE), KISTEN_SENTENCE, "", "de", "de", scripted(seen=seen)))[-1]
+    assert german == Reading("994 Kisten", "994 Kisten") and seen.count(ALIGN_SYSTEM) == 0
+
+
+@pytest.mark.parametrize(("answer", "copied", "words"), [
+    ("six", "sechs", "sechs"),
+    ("the students", "die Studenten", "Studenten"),  # the article the sentence does not have
+    ("38 years", "38 years", "38"),  # nothing copied: the answer's one number as the sentence writes it
+    ("in summer 1521", "im Sommer", ""),  # the answer's number is not in the copied words
+    ("the bridge", "Im Sommer 1521 kamen sechs Studenten nach Wittenberg", ""),  # far longer than the answer
+    ("the city", "Stadtrat", ""),  # words the sentence does not hold
+])
+def test_an_english_short_answer_shows_the_sentences_own_words(answer: str, copied: str, words: str) -> None:
+    from rag.reading import source_words
+
+    sentence = "Im Sommer 1521 kamen sechs Studenten nach Wittenberg, 38 Jahre nach seiner Geburt."
+    assert source_words(answer, sentence, scripted(align=copied)) == words
 
 
 def test_yes_no_questions_get_the_verdict_with_the_quote(hashing_index: Path) -> None:
