@@ -1,8 +1,9 @@
 """Sentence choice and short answers on XQuAD dev (German articles), German questions and English
 questions on the same articles side by side, per backend: whether the first cited sentence holds the
 gold answer, and the short answer's token F1 and exact match against the gold span (German for both;
-`rag eval`'s `short_answer_f1` / `short_answer_em`); English questions' short answers also against the English
-gold span of the same question (`xquad.en.dev.json`).
+`rag eval`'s `short_answer_f1` / `short_answer_em`: an English answer is scored by the sentence's own words
+it shows beside it, `Answer.short_source`, and as asked, its English words, beside that); English questions'
+short answers also against the English gold span of the same question (`xquad.en.dev.json`).
 
     .venv/bin/python bench/sentence_choice.py [--llms extractive,llama-cpp] [--limit N] [--langs de,en]
 
@@ -53,11 +54,13 @@ def main(argv: list[str] | None = None) -> int:
                 m["short_answer_em_english_gold"] = round(sum(e for _, e in scored) / max(1, len(scored)), 4)
             rows.append([llm, lang, len(first), round(held / max(1, len(first)), 3),
                          sum(bool(r["abstained"]) for r in first), m.get("short_answer_f1"), m.get("short_answer_em"),
+                         m.get("short_answer_f1_as_asked", "–"), m.get("short_answer_em_as_asked", "–"),
                          m.get("short_answer_f1_english_gold", "–"), m.get("short_answer_em_english_gold", "–"),
                          m.get("p50_ms", {}).get("total_ms")])
             results[f"{llm}/{lang}"] = m
     print(table(["backend", "questions", "n", "first cited sentence holds the gold", "abstained",
-                 "short answer F1", "short answer EM", "F1 vs English gold", "EM vs English gold", "p50 ms"], rows))
+                 "short answer F1", "short answer EM", "F1 / EM as asked (the English words)", "",
+                 "F1 vs English gold", "EM vs English gold", "p50 ms"], rows))
     print_machine()
     write_result("sentence_choice", {"args": vars(args), "results": results})
     return 0
