@@ -113,10 +113,11 @@ def main(argv: list[str] | None = None) -> int:
         summary.append([name, f"{d['answerable_correct']}/{d['answerable']}", d["key_fact_recall"],
                         f"{d['abstained_right']}/{d['unanswerable']}", d["false_abstentions"],
                         d["verified_but_wrong"] if name != "langchain tutorial" else "–",
+                        m.get("mixed_language_answers", "–"),
                         m["p50_ms"]["total_ms"], m["p95_ms"]["total_ms"], m["p50_ms"].get("first_token_ms")])
     print()
     print(table(["backend", "answerable correct", "key-fact recall", "unanswerable abstained", "false abstentions",
-                 "verified but wrong", "p50 ms", "p95 ms", "p50 first text ms"], summary))
+                 "verified but wrong", "answers mixing languages", "p50 ms", "p95 ms", "p50 first text ms"], summary))
     print_machine()
     path = write_result(args.out, {"args": vars(args), "results": results})
     print(f"\nraw rows: {path}", file=sys.stderr)

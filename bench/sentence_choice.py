@@ -56,11 +56,11 @@ def main(argv: list[str] | None = None) -> int:
                          sum(bool(r["abstained"]) for r in first), m.get("short_answer_f1"), m.get("short_answer_em"),
                          m.get("short_answer_f1_as_asked", "–"), m.get("short_answer_em_as_asked", "–"),
                          m.get("short_answer_f1_english_gold", "–"), m.get("short_answer_em_english_gold", "–"),
-                         m.get("p50_ms", {}).get("total_ms")])
+                         m.get("mixed_language_answers"), m.get("p50_ms", {}).get("total_ms")])
             results[f"{llm}/{lang}"] = m
     print(table(["backend", "questions", "n", "first cited sentence holds the gold", "abstained",
                  "short answer F1", "short answer EM", "F1 / EM as asked (the English words)", "",
-                 "F1 vs English gold", "EM vs English gold", "p50 ms"], rows))
+                 "F1 vs English gold", "EM vs English gold", "answers mixing languages", "p50 ms"], rows))
     print_machine()
     write_result("sentence_choice", {"args": vars(args), "results": results})
     return 0

@@ -31,6 +31,7 @@ from .metrics import (
     percentile,
     recall_at,
 )
+from .verify import mixes_languages
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +128,7 @@ def evaluate(items: Sequence[QAItem], index_dir: Path | str | None = None, *, k:
             cites = _citations(a.citations, item.answers)
             row.update(answer=a.answer, short=a.short, short_source=a.short_source, kind=item.kind or a.kind,
                        abstained=a.abstained, checks=a.checks,
+                       mixes_languages=not a.abstained and mixes_languages(a.answer, a.language),
                        verified=a.verified, citations=cites, reason=a.reason,
                        timings={s: round(a.timings[s], 1) for s in STAGES if s in a.timings})
             if item.answerable:
@@ -164,6 +166,8 @@ def metrics(rows: Sequence[dict[str, Any]], k: int, retrieval_only: bool = False
             "false_abstentions": sum(1 for r in answerable if r["abstained"]),
             "false_abstention_rate": mean_or_none([float(bool(r["abstained"])) for r in answerable]),
             "verified_rate": mean_or_none([float(bool(r["verified"])) for r in rows if not r["abstained"]]),
+            # answers with words of the other language outside their quotes (`rag.verify.mixes_languages`)
+            "mixed_language_answers": sum(bool(r.get("mixes_languages")) for r in rows),
         })
         m.update(_short_and_facts(rows))
     for name, q in (("p50_ms", 50), ("p95_ms", 95)):

@@ -70,6 +70,13 @@ _EN_HINTS = frozenset(
     "into there".split()
 )
 
+#: Function words only one of the two languages writes (neither an English word nor a name part: not "war",
+#: "die", "am", "um", "hat", "also"): one of them outside a quote tells that an answer mixes in that language.
+ONLY_IN: dict[Language, frozenset[str]] = {
+    "de": (_DE_HINTS - _EN_HINTS) - frozenset("war die am um hat so es bis".split()),
+    "en": (_EN_HINTS - _DE_HINTS) - frozenset("a am".split()),
+}
+
 STOPWORDS: dict[Language, frozenset[str]] = {
     "de": frozenset(
         "der die das und oder ist sind war waren wer wie was wann wo warum welche welcher welches "

@@ -15,11 +15,12 @@ import re
 from dataclasses import dataclass
 
 from .forms import CITATION, citation_numbers
-from .lang import MONTHS, STOPWORDS, detect_language, stem_tokens, tokenize
+from .lang import MONTHS, ONLY_IN, STOPWORDS, detect_language, stem_tokens, tokenize
 from .numbers import find_numbers, is_supported, months_named, supported_values
 from .types import Language
 
-__all__ = ["Verification", "verify_answer", "is_abstention", "cited_numbers", "names_missing", "MONTHS"]
+__all__ = ["Verification", "verify_answer", "is_abstention", "cited_numbers", "names_missing", "MONTHS",
+           "words_of_the_other_language"]
 
 
 @dataclass(frozen=True)
@@ -262,6 +263,30 @@ def _found(word: str, words: set[str]) -> bool:
         if len(short) >= 5 and long_.endswith(short):
             return True
     return False
+
+
+#: How many function words of the other language outside quotes make an answer one that mixes languages (one
+#: may sit in a name: "Tag der Deutschen Einheit").
+MIXED_WORDS = 2
+
+
+#: The answer's own quotes, first opening to last closing mark of a line (a quoted sentence may quote inside).
+_ANSWER_QUOTES: dict[Language, re.Pattern[str]] = {"en": re.compile(r"“[^\n]*”"), "de": re.compile(r"„[^\n]*“")}
+
+
+def words_of_the_other_language(text: str, language: Language) -> list[str]:
+    """The function words of the other language in an answer written in `language`, outside its quotes (a
+    German quote in an English answer is the article's words, shown as such): ["dass"] for "The minister
+    stressed dass the aid …"."""
+    other: Language = "en" if language == "de" else "de"
+    outside = _QUOTED.sub(" ", _ANSWER_QUOTES[language].sub(" ", text))
+    return [w for w in tokenize(outside) if w in ONLY_IN[other]]
+
+
+def mixes_languages(text: str, language: Language) -> bool:
+    """Whether an answer in `language` has `MIXED_WORDS` or more function words of the other language outside
+    its quotes ("The defence minister sagte, dass the aid …")."""
+    return len(words_of_the_other_language(text, language)) >= MIXED_WORDS
 
 
 def _check_language(body: str, language: Language) -> list[str]:

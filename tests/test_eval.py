@@ -170,6 +170,31 @@ def test_translated_gold_counts_for_the_answer_not_for_the_citation(
     assert load_jsonl(path) == [QAItem("x", "Q?", ("Juli 2021",), True, None, ("July 2021",))]
 
 
+def test_an_answer_in_another_language_is_scored_by_the_sentences_own_words_and_as_asked(
+    hashing_index: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The gold is the article's German span: "six („sechs“)" scores by "sechs", and as asked ("six") beside it;
+    an answer with German words outside its quotes is counted as mixing languages."""
+    from rag.types import Answer, Citation
+
+    quote = "Im Sommer kamen sechs Studenten nach Wittenberg."
+    cites = (Citation(1, "a", "T", None, quote),)
+    replies = {"How many students came?": Answer(f"six (“sechs”) [1]\n\n“{quote}” [1]", cites, False, True, "en",
+                                                 short="six", short_source="sechs"),
+               "Who came?": Answer(f"sechs Studenten und ihre Lehrer [1]\n\n“{quote}” [1]", cites, False, True, "en",
+                                   short="sechs Studenten und ihre Lehrer")}
+    monkeypatch.setattr(eval_run.api, "ask", lambda q, *a, **k: replies[q])
+    items = [QAItem("x", "How many students came?", ("sechs",), True, "en"),
+             QAItem("y", "Who came?", ("Studenten",), True, "en")]
+    res = eval_run.evaluate(items, hashing_index, progress=False)
+    rows = {r["id"]: r for r in res["rows"]}
+    assert rows["x"]["short_em"] is True and rows["x"]["short_em_as_asked"] is False
+    assert rows["x"]["mixes_languages"] is False and rows["y"]["mixes_languages"] is True
+    m = res["metrics"]
+    assert m["short_answer_em"] == pytest.approx(0.5) and m["short_answer_em_as_asked"] == pytest.approx(0.0)
+    assert m["mixed_language_answers"] == 1
+
+
 def test_seed_qa_gold_answers_occur_in_the_seed_articles() -> None:
     text = "\n".join(p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt")))
     items = load_jsonl(SEED_QA)

@@ -255,3 +255,20 @@ def test_a_short_answer_with_one_new_word_passes(question: str, answer: str) -> 
     language = "en" if question.startswith("Who") else "de"
     check = verify_answer(answer, evidence, language, question=question)
     assert "the answer only repeats the question" not in check.problems
+
+
+@pytest.mark.parametrize(("text", "language", "mixed"), [
+    ("The US-Kriegsminister betonte, dass the cooperation mit Vietnam continues [1]", "en", True),
+    ("Der Minister said that the aid was paid [1]", "de", True),
+    # the article's words in the answer's own quotes, however they quote inside, are no mixing
+    ("six (“sechs”) [1]\n\n“Er will \"Frieden durch Stärke und ein Gleichgewicht der Kräfte\" bekräftigen.” [1]",
+     "en", False),
+    ("Ja [1]\n\n„Die Stadt hat die Brücke über die Lenne gebaut.“ [1]", "de", False),
+    ("The war in the region has ended [1]", "en", False),  # "war", "die", "am": words of both languages
+    ("The Day of German Unity, Tag der Deutschen Einheit [1]", "en", False),  # one function word in a name
+])
+def test_an_answer_mixes_languages_with_the_other_languages_words_outside_its_quotes(
+        text: str, language: str, mixed: bool) -> None:
+    from rag.verify import mixes_languages
+
+    assert mixes_languages(text, language) is mixed  # type: ignore[arg-type]
