@@ -215,8 +215,8 @@ def source_words(span: str, source: str, llm: BaseChatModel) -> str:
     """The sentence's own words for a short answer in another language ("sechs" for "six", "türkischen
     Streitkräften" for "Turkish forces"): the answer itself where the sentence holds it, else the words the
     model copies from the sentence, snapped to it, holding the answer's numbers and at most
-    `SOURCE_EXTRA_WORDS` longer; a number the sentence writes as the answer does ("38" for "38 years") where
-    the model copies nothing usable; "" otherwise. Raises LLMError like any call of the model."""
+    `SOURCE_EXTRA_WORDS` longer; where the model copies nothing usable, the answer's one number as the
+    sentence writes it ("38" for "38 years"); "" otherwise. Raises LLMError like any call of the model."""
     from .llms import for_role
 
     copied = snap(span, source)
@@ -226,12 +226,11 @@ def source_words(span: str, source: str, llm: BaseChatModel) -> str:
     said = _reply(reply.content if isinstance(reply.content, str) else str(reply.content), source).strip("\"„“”'")
     words = snap(said, source) or snap(_ARTICLE.sub("", said), source) if said else None
     numbers = _DIGITS.findall(span)
-    if words is None:
-        found = [n for n in numbers if re.search(rf"(?<![\d.,]){re.escape(n)}(?![\d,])", source)]
-        return found[0] if len(numbers) == 1 and found else ""
-    if any(n not in words for n in numbers) or len(words.split()) > len(span.split()) + SOURCE_EXTRA_WORDS:
-        return ""
-    return words
+    if words is not None and all(n in words for n in numbers) \
+            and len(words.split()) <= len(span.split()) + SOURCE_EXTRA_WORDS:
+        return words
+    found = [n for n in numbers if re.search(rf"(?<![\d.,]){re.escape(n)}(?![\d,])", source)]
+    return found[0] if len(numbers) == 1 and found else ""
 
 
 _HEDGE = re.compile(

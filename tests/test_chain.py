@@ -413,7 +413,8 @@ def test_an_english_question_gets_the_english_reader_and_a_quoted_german_span() 
     ("six", "sechs", "sechs"),
     ("the students", "die Studenten", "Studenten"),  # the article the sentence does not have
     ("38 years", "38 years", "38"),  # nothing copied: the answer's one number as the sentence writes it
-    ("in summer 1521", "im Sommer", ""),  # the answer's number is not in the copied words
+    ("in summer 1521", "im Sommer", "1521"),  # the copied words lack the answer's number: the number alone
+    ("in 1521 and 1522", "im Sommer", ""),  # … and of two numbers, neither
     ("the bridge", "Im Sommer 1521 kamen sechs Studenten nach Wittenberg", ""),  # far longer than the answer
     ("the city", "Stadtrat", ""),  # words the sentence does not hold
 ])
