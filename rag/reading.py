@@ -214,8 +214,9 @@ _DIGITS = re.compile(r"\d+(?:[.,:]\d+)*")
 def source_words(span: str, source: str, llm: BaseChatModel) -> str:
     """The sentence's own words for a short answer in another language ("sechs" for "six", "türkischen
     Streitkräften" for "Turkish forces"): the answer itself where the sentence holds it, else the words the
-    model copies from the sentence, snapped to it, holding the answer's numbers and at most
-    `SOURCE_EXTRA_WORDS` longer; where the model copies nothing usable, the answer's one number as the
+    model copies from the sentence, snapped to it, holding the answer's numbers, at most
+    `SOURCE_EXTRA_WORDS` longer and at least a third as long ("antritt" says nothing of "to be part of
+    American engagement in the region"); where the model copies nothing usable, the answer's one number as the
     sentence writes it ("38" for "38 years"); "" otherwise. Raises LLMError like any call of the model."""
     from .llms import for_role
 
@@ -226,8 +227,9 @@ def source_words(span: str, source: str, llm: BaseChatModel) -> str:
     said = _reply(reply.content if isinstance(reply.content, str) else str(reply.content), source).strip("\"„“”'")
     words = snap(said, source) or snap(_ARTICLE.sub("", said), source) if said else None
     numbers = _DIGITS.findall(span)
+    size = len(words.split()) if words is not None else 0
     if words is not None and all(n in words for n in numbers) \
-            and len(words.split()) <= len(span.split()) + SOURCE_EXTRA_WORDS:
+            and max(1, round(len(span.split()) / 3)) <= size <= len(span.split()) + SOURCE_EXTRA_WORDS:
         return words
     found = [n for n in numbers if re.search(rf"(?<![\d.,]){re.escape(n)}(?![\d,])", source)]
     return found[0] if len(numbers) == 1 and found else ""

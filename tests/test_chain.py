@@ -417,6 +417,7 @@ def test_an_english_question_gets_the_english_reader_and_a_quoted_german_span() 
     ("in 1521 and 1522", "im Sommer", ""),  # … and of two numbers, neither
     ("the bridge", "Im Sommer 1521 kamen sechs Studenten nach Wittenberg", ""),  # far longer than the answer
     ("the city", "Stadtrat", ""),  # words the sentence does not hold
+    ("the students who came to the town in summer", "kamen", ""),  # a word of it, far shorter than the answer
 ])
 def test_an_english_short_answer_shows_the_sentences_own_words(answer: str, copied: str, words: str) -> None:
     from rag.reading import source_words
