@@ -60,6 +60,15 @@ PERCENT_SPAN = re.compile(
 _SPANS = {"date": _DATE_SPAN, "number": _NUMBER_SPAN, "duration": _DURATION_SPAN, "percent": PERCENT_SPAN}
 
 
+def number_span(number: str, sentence: str) -> str:
+    """The longest date, percent or number span of the sentence that holds `number` whole ("130 Millionen
+    US-Dollar" for "130", "26. Oktober" for "26"); "" when none does."""
+    whole = re.compile(rf"(?<![\d.,]){re.escape(number)}(?![\d,])")
+    found = [m.group(0).strip() for p in (_DATE_SPAN, PERCENT_SPAN, _NUMBER_SPAN) for m in p.finditer(sentence)
+             if whole.search(m.group(0))]
+    return max(found, key=len, default="")
+
+
 def typed_candidates(sentence: str, question: str, atype: str | None) -> list[re.Match[str]]:
     """Spans of the asked type in the sentence that the question does not already say."""
     pattern = _SPANS.get(atype or "")

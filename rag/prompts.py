@@ -191,6 +191,9 @@ ALIGN_SYSTEM = (
 # Fictional, like every example here.
 ALIGN_SHOTS: list[tuple[str, str]] = [
     ("Sentence: Die Stadt Nordheim baute 2019 sechs neue Brücken über die Lenne.\nAnswer: six", "sechs"),
+    ("Sentence: Die Firma Nordwerk meldete am 3. Mai einen Gewinn von 12 Millionen Euro.\n"
+     "Answer: 12 million euros", "12 Millionen Euro"),
+    ("Sentence: Die Firma Nordwerk meldete am 3. Mai einen Gewinn von 12 Millionen Euro.\nAnswer: May 3", "3. Mai"),
     ("Sentence: Der Rat beschloss, den Hafen um einen Liegeplatz zu erweitern, weil mehr Schiffe kommen.\n"
      "Answer: because more ships are coming", "weil mehr Schiffe kommen"),
     ("Sentence: Die Firma wurde 1998 von den Brüdern Karl und Otto Weber in Linz gegründet.\n"

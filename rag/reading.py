@@ -24,7 +24,17 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 
 from .errors import RagError
-from .forms import CITATION, VERDICTS, has_type, number_as_written, only_repeats, quoted, snap, too_long
+from .forms import (
+    CITATION,
+    VERDICTS,
+    has_type,
+    number_as_written,
+    number_span,
+    only_repeats,
+    quoted,
+    snap,
+    too_long,
+)
 from .lang import stem_tokens
 from .prompts import (
     YES_NO_UNCLEAR,
@@ -216,8 +226,9 @@ def source_words(span: str, source: str, llm: BaseChatModel) -> str:
     Streitkräften" for "Turkish forces"): the answer itself where the sentence holds it, else the words the
     model copies from the sentence, snapped to it, holding the answer's numbers, at most
     `SOURCE_EXTRA_WORDS` longer and at least a third as long ("antritt" says nothing of "to be part of
-    American engagement in the region"); where the model copies nothing usable, the answer's one number as the
-    sentence writes it ("38" for "38 years"); "" otherwise. Raises LLMError like any call of the model."""
+    American engagement in the region"); where the model copies nothing usable (it tends to repeat "130
+    million US dollars"), the sentence's date or number span that holds the answer's one number ("130
+    Millionen US-Dollar", "26. Oktober"); "" otherwise. Raises LLMError like any call of the model."""
     from .llms import for_role
 
     copied = snap(span, source)
@@ -231,8 +242,7 @@ def source_words(span: str, source: str, llm: BaseChatModel) -> str:
     if words is not None and all(n in words for n in numbers) \
             and max(1, round(len(span.split()) / 3)) <= size <= len(span.split()) + SOURCE_EXTRA_WORDS:
         return words
-    found = [n for n in numbers if re.search(rf"(?<![\d.,]){re.escape(n)}(?![\d,])", source)]
-    return found[0] if len(numbers) == 1 and found else ""
+    return number_span(numbers[0], source) if len(numbers) == 1 else ""
 
 
 _HEDGE = re.compile(

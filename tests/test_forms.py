@@ -126,3 +126,15 @@ def test_a_count_word_is_a_number() -> None:
     # "Wie viele Grammys gewann Lady Gaga?" / "Die sechs-malige Grammy-Gewinnerin …": "sechs" answers it
     assert has_type("sechs", "number") and has_type("zwei Teams", "number") and has_type("three", "number")
     assert not has_type("ein Team", "number") and not has_type("Lady Gaga", "number")
+
+
+@pytest.mark.parametrize(("number", "sentence", "span"), [
+    ("130", "Die USA kündigten ein Hilfspaket in Höhe von 130 Millionen US-Dollar für das Projekt an.",
+     "130 Millionen US-Dollar"),
+    ("26", "Das Ministerium kündigte am 26. Oktober 2025 an, dass er reist.", "26. Oktober 2025"),
+    ("13", "Das Ministerium kündigte am 26. Oktober 2025 an, dass er reist.", ""),  # not a whole number there
+])
+def test_number_span_is_the_sentences_longest_span_holding_the_number(number: str, sentence: str, span: str) -> None:
+    from rag.forms import number_span
+
+    assert number_span(number, sentence) == span
