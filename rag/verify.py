@@ -20,7 +20,7 @@ from .numbers import find_numbers, is_supported, months_named, supported_values
 from .types import Language
 
 __all__ = ["Verification", "verify_answer", "is_abstention", "cited_numbers", "names_missing", "MONTHS",
-           "words_of_the_other_language"]
+           "words_of_the_other_language", "mixes_languages"]
 
 
 @dataclass(frozen=True)
