@@ -25,7 +25,7 @@ from .filters import Filters
 from .forms import VERDICTS, bullets, extractive_short, quoted, single_text, timeline
 from .forms import snap as snap_span
 from .lang import detect_language
-from .neighbours import next_in_paragraph, paragraph_before, preceding_sentence
+from .neighbours import next_in_paragraph, paragraph_before, preceding_sentence, sentence_key
 from .prepare import History, Prepared, event_day, hit_language, prepare
 from .prompts import ABSTAIN, build_judge_messages
 from .question import Question, analyse
@@ -304,19 +304,20 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
         best, *runners = p.candidates or p.evidence[:1]
         # the sentence after often qualifies the closest one: the verdict reads both
         nxt = next_in_paragraph(self.snap, best)
+        # where each sentence's pronouns find their names (the verdicts and the "not mentioned" rule read it)
+        before = {sentence_key(ev): paragraph_before(self.snap, ev) for ev in (best, *runners)}
         first = verdict(p.standalone, best.sentence.text, context, p.language, source_language, self.llm,
-                        after=nxt.sentence.text if nxt else "", before=paragraph_before(self.snap, best))
+                        after=nxt.sentence.text if nxt else "", before=before[sentence_key(best)])
         if first.short:
             return (replace(p, evidence=(*p.evidence[:2 if context else 1], nxt)) if nxt else p), first
         for ev in runners:
             reading = verdict(p.standalone, ev.sentence.text, "", p.language, hit_language(self.snap, ev), self.llm,
-                              strict=True, before=paragraph_before(self.snap, ev))
+                              strict=True, before=before[sentence_key(ev)])
             if reading.short:
                 return replace(p, evidence=(ev,), from_context=False, with_before=False), reading
         if p.language != source_language:  # across languages a name of the question that no sentence read
             # mentions ("Did North Korea react …?") is what the articles do not say
-            read_ = [text for ev in (best, *runners)
-                     for text in told(ev.sentence.text, paragraph_before(self.snap, ev))]
+            read_ = [text for ev in (best, *runners) for text in told(ev.sentence.text, before[sentence_key(ev)])]
             read_ += [nxt.sentence.text] if nxt else []
             absent = names_missing(q.text.split(maxsplit=1)[-1], read_)
             if absent:

@@ -70,8 +70,9 @@ _EN_HINTS = frozenset(
     "into there".split()
 )
 
-#: Function words only one of the two languages writes (neither an English word nor a name part: not "war",
-#: "die", "am", "um", "hat", "also"): one of them outside a quote tells that an answer mixes in that language.
+#: Function words only one of the two languages writes (words the other language also has, or names use, left
+#: out: "war", "die", "am", "um", "hat", "so", "es", "bis", "a"): such words outside an answer's quotes tell that
+#: it mixes in that language (`rag.verify.mixes_languages`).
 ONLY_IN: dict[Language, frozenset[str]] = {
     "de": (_DE_HINTS - _EN_HINTS) - frozenset("war die am um hat so es bis".split()),
     "en": (_EN_HINTS - _DE_HINTS) - frozenset("a am".split()),

@@ -291,6 +291,7 @@ def yes_no_doubt(question: str, sentence: str, verdict: str, language: Language,
 #: Personal and possessive pronouns that refer back to a person or body named before (German and English).
 _PRONOUN = re.compile(r"\b(er|sie|ihm|ihn|ihr\w*|sein\w*|he|she|him|his|her|they|them|their)\b", re.IGNORECASE)
 
+
 def told(sentence: str, before: str) -> list[str]:
     """What a sentence tells of: itself, and where a pronoun of it refers back, the paragraph `before` it."""
     return [sentence, before] if before and _PRONOUN.search(sentence) else [sentence]

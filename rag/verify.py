@@ -14,7 +14,7 @@ import os
 import re
 from dataclasses import dataclass
 
-from .forms import CITATION, citation_numbers
+from .forms import CITATION, QUOTES, citation_numbers
 from .lang import MONTHS, ONLY_IN, STOPWORDS, detect_language, stem_tokens, tokenize
 from .numbers import find_numbers, is_supported, months_named, supported_values
 from .types import Language
@@ -271,7 +271,8 @@ MIXED_WORDS = 2
 
 
 #: The answer's own quotes, first opening to last closing mark of a line (a quoted sentence may quote inside).
-_ANSWER_QUOTES: dict[Language, re.Pattern[str]] = {"en": re.compile(r"“[^\n]*”"), "de": re.compile(r"„[^\n]*“")}
+_ANSWER_QUOTES: dict[Language, re.Pattern[str]] = {
+    lang: re.compile(f"{re.escape(a)}[^\n]*{re.escape(b)}") for lang, (a, b) in QUOTES.items()}
 
 
 def words_of_the_other_language(text: str, language: Language) -> list[str]:
