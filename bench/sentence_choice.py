@@ -29,6 +29,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--llms", default="extractive")
     p.add_argument("--limit", type=int, default=None, help="the first N questions of each file")
     p.add_argument("--langs", default="de,en", help="which question files: de, en or both")
+    p.add_argument("--out", default="sentence_choice", help="name of the raw result file in bench/out/ (per-question "
+                   "rows in <name>_rows.json, to compare two runs question by question)")
     args = p.parse_args(argv)
     from rag.eval_run import evaluate, load_squad
     from rag.metrics import best_f1, exact_match
@@ -37,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
 
     articles, _ = load_squad(FILES["de"])
     index_dir = cached_index("xquad-dev", articles, "e5-small")
-    rows, results = [], {}
+    rows, results, per_question = [], {}, {}
     for llm in [x for x in args.llms.split(",") if x]:
         for lang, path in [(x, FILES[x]) for x in args.langs.split(",") if x]:
             items = load_squad(path)[1][: args.limit]
@@ -58,11 +60,13 @@ def main(argv: list[str] | None = None) -> int:
                          m.get("short_answer_f1_english_gold", "–"), m.get("short_answer_em_english_gold", "–"),
                          m.get("mixed_language_answers"), m.get("p50_ms", {}).get("total_ms")])
             results[f"{llm}/{lang}"] = m
+            per_question[f"{llm}/{lang}"] = res["rows"]
     print(table(["backend", "questions", "n", "first cited sentence holds the gold", "abstained",
                  "short answer F1", "short answer EM", "F1 / EM as asked (the English words)", "",
                  "F1 vs English gold", "EM vs English gold", "answers mixing languages", "p50 ms"], rows))
     print_machine()
-    write_result("sentence_choice", {"args": vars(args), "results": results})
+    write_result(args.out, {"args": vars(args), "results": results})
+    write_result(f"{args.out}_rows", {"args": vars(args), "rows": per_question})
     return 0
 
 

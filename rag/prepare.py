@@ -540,7 +540,9 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
         if details is not None:  # the lead says what happened, the sentence after it how much: read together
             return done([details, best], with_before=True, candidates=[details])
         return done(evidence, f"the best sentence gives no {q.answer_type}")
-    if refers_back(best.sentence.text):  # "Sie veranlassten Luther dazu, …": who "sie" are is said before
+    if refers_back(best.sentence.text) or (_WHO.match(q.text) and _PERSON.search(best.sentence.text)):
+        # "Sie veranlassten Luther dazu, …": who "sie" are is said before; so is who "er" is in "Mit 39 Jahren
+        # ist er der älteste Quarterback" for "Wer ist der älteste Quarterback?"
         before = preceding_sentence(snap, best, same_paragraph=True)
         if before is not None:
             return done([best, before], with_before=True, candidates=cands)
@@ -561,6 +563,10 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
 
 
 _WHAT = re.compile(r"^\W*(was|what|welche[nrms]?|which)\b", re.IGNORECASE)
+#: A question that asks for a person ("Wer …?", "Wen …?", "Who …?").
+_WHO = re.compile(r"^\W*(wer|wen|wem|who|whom)\b", re.IGNORECASE)
+#: A personal pronoun that may stand for the person asked for, named in the sentence before.
+_PERSON = re.compile(r"\b(er|sie|he|she|they)\b", re.IGNORECASE)
 
 
 #: a lead's details: how many sentences after it an answer to what the lead leaves open may come from

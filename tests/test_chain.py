@@ -187,6 +187,29 @@ def test_a_sentence_that_points_back_is_shown_with_the_sentence_before(tmp_path:
     assert "Esch" in answer.answer and "Voes" in answer.answer
 
 
+def test_a_who_question_reads_a_pronoun_sentence_with_the_sentence_before(tmp_path: Path) -> None:
+    """"Mit 39 Jahren ist er der älteste Quarterback": who "er" is, the sentence before says; the reader gets it
+    and the answer cites it."""
+    seen: list[list[BaseMessage]] = []
+
+    def reply(messages: list[BaseMessage]) -> str:
+        system = str(messages[0].content)
+        if system in (READER_SYSTEM, READER_SYSTEM_EN):
+            seen.append(messages)
+            return "Jonas Berglund" if "Berglund" in str(messages[-1].content) else "keine Antwort"
+        return "yes"
+
+    snap = _one_article_index(tmp_path, "Jonas Berglund führte die Falken aus Nordheim zum dritten Titel. Mit 41 "
+                              "Jahren ist er zudem der älteste Torwart, der je in einem Endspiel der Liga stand.\n\n"
+                              "Gestern regnete es in Bremen.\n")
+    answer = _final(_ask(snap, "Wer ist der älteste Torwart, der je in einem Endspiel der Liga stand?",
+                         RecordingChatModel(reply)))
+    assert seen and "Berglund" in str(seen[-1][-1].content)
+    assert answer.short == "Jonas Berglund" and not answer.abstained
+    assert [c.quote[:12] for c in answer.citations] == ["Mit 41 Jahre", "Jonas Berglu"]
+    assert answer.answer.startswith("Jonas Berglund [2]")
+
+
 def test_a_sentence_that_names_its_subject_is_shown_alone(tmp_path: Path) -> None:
     snap = _one_article_index(tmp_path, "Im Juli wurden die Mönche Jan Esch und Hendrik Voes in Brüssel verbrannt. "
                               "Die Hinrichtung veranlasste den Dichter Aldo Marr zu seinem bekanntesten Lied.\n")
