@@ -22,14 +22,14 @@ from . import store
 from .config import env_render_questions
 from .errors import RagError
 from .filters import Filters
-from .forms import VERDICTS, bullets, extractive_short, quoted, single_text, timeline
+from .forms import VERDICTS, bullets, extractive_short, quoted, refers_back, single_text, timeline
 from .forms import snap as snap_span
 from .lang import detect_language
 from .neighbours import next_in_paragraph, paragraph_before, preceding_sentence, sentence_key
 from .prepare import History, Prepared, event_day, hit_language, prepare
 from .prompts import ABSTAIN, build_judge_messages
 from .question import Question, analyse
-from .reading import Reading, not_all, p_yes, read, told, verdict
+from .reading import Reading, has_pronoun, not_all, p_yes, read, told, verdict
 from .stories import groups_of, story_of
 from .timeframe import sentence_day
 from .translation import render_question
@@ -56,7 +56,8 @@ NOT_CHECKED_TIMELINE = "the closest sentences in the order of the days they name
 
 
 def judged(p: Prepared, llm: BaseChatModel, snap: store.Snapshot, checks: dict[str, float] | None = None) -> Prepared:
-    """Ask the model whether the best sentence (read with the one before it) answers the question; where a
+    """Ask the model whether the best sentence answers the question (read with the one before it where it points
+    back to it: a pronoun, "dabei", or the lead whose figures it gives); where a
     newer report's sentence of the same fact took the closest one's place, the closest one, which names
     what was asked (the newer one keeps the answer).
 
@@ -73,6 +74,10 @@ def judged(p: Prepared, llm: BaseChatModel, snap: store.Snapshot, checks: dict[s
     else:  # read with the sentence before it, or with the news lead whose figures it gives
         best = p.evidence[0]
         before = p.evidence[1] if p.with_before and len(p.evidence) > 1 else preceding_sentence(snap, best)
+    if not ((p.with_before and p.closest is None) or refers_back(best.sentence.text) or has_pronoun(best.sentence.text)):
+        before = None  # a sentence that names what it speaks of is judged alone: an unrelated sentence before
+        # it only distracts the small model ("In Hawaii wird Hegseth Führer des Indo-Pacific Command … treffen"
+        # after a quote on peace through strength: P(yes) .51 with it, .82 alone)
     yes, said_no = p_yes(for_role(llm, "judge"), build_judge_messages(
         p.standalone, best.sentence.text, before.sentence.text if before else ""), max_tokens=JUDGE_TOKENS)
     if yes is not None and checks is not None:

@@ -292,9 +292,14 @@ def yes_no_doubt(question: str, sentence: str, verdict: str, language: Language,
 _PRONOUN = re.compile(r"\b(er|sie|ihm|ihn|ihr\w*|sein\w*|he|she|him|his|her|they|them|their)\b", re.IGNORECASE)
 
 
+def has_pronoun(sentence: str) -> bool:
+    """Whether the sentence has a personal or possessive pronoun (who it stands for was said before)."""
+    return _PRONOUN.search(sentence) is not None
+
+
 def told(sentence: str, before: str) -> list[str]:
     """What a sentence tells of: itself, and where a pronoun of it refers back, the paragraph `before` it."""
-    return [sentence, before] if before and _PRONOUN.search(sentence) else [sentence]
+    return [sentence, before] if before and has_pronoun(sentence) else [sentence]
 
 
 _ALL = re.compile(r"\b(alle|sämtliche\w*|all|every)\b", re.IGNORECASE)

@@ -595,6 +595,20 @@ def test_the_judge_sees_the_sentence_before_the_quote(tmp_path: Path) -> None:
     assert final.verified and final.short == "300 Meter" and final.citations[0].quote.startswith("Sie ist 300")
 
 
+def test_the_judge_reads_a_sentence_that_names_its_subject_alone(tmp_path: Path) -> None:
+    """"In Nordheim trifft Jana Ostrowski die Leitung der Feuerwehr." says whom it is about: the quote before it
+    (on something else) is not shown to the judge, where it only distracted the small model."""
+    snap = _one_article_index(tmp_path, "„Wir bauen Brücken statt Mauern“, sagte die Ministerin zum Auftakt ihrer "
+                              "Reise. In Nordheim trifft Jana Ostrowski die Leitung der Feuerwehr. Gestern regnete es "
+                              "in Bremen.\n")
+    model = scripted("die Leitung der Feuerwehr")
+    final = _final(_ask(snap, "Wen trifft Jana Ostrowski in Nordheim?", model))
+    assert model.calls[0][0].content == JUDGE_SYSTEM
+    judge_prompt = str(model.calls[0][-1].content)
+    assert judge_prompt.startswith("Sentence: In Nordheim trifft Jana Ostrowski") and "Context:" not in judge_prompt
+    assert final.short == "die Leitung der Feuerwehr" and final.citations[0].quote.startswith("In Nordheim")
+
+
 TARIF = ("Marstedt (npa) – Die Beschäftigten der Marstedter Verkehrsbetriebe haben dem neuen Tarifvertrag zugestimmt "
          "und damit den Tarifstreit um mehr Lohn beendet, der am 3. November zu einem Warnstreik geführt hatte. Der "
          "neue Tarifvertrag erhöht den Lohn der Beschäftigten um 6,2 Prozent in zwei Stufen.\n\nDer Stadtrat tagt am "
