@@ -74,7 +74,8 @@ def judged(p: Prepared, llm: BaseChatModel, snap: store.Snapshot, checks: dict[s
     else:  # read with the sentence before it, or with the news lead whose figures it gives
         best = p.evidence[0]
         before = p.evidence[1] if p.with_before and len(p.evidence) > 1 else preceding_sentence(snap, best)
-    if not ((p.with_before and p.closest is None) or refers_back(best.sentence.text) or has_pronoun(best.sentence.text)):
+    paired = p.with_before and p.closest is None
+    if not (paired or refers_back(best.sentence.text) or has_pronoun(best.sentence.text)):
         before = None  # a sentence that names what it speaks of is judged alone: an unrelated sentence before
         # it only distracts the small model ("In Hawaii wird Hegseth Führer des Indo-Pacific Command … treffen"
         # after a quote on peace through strength: P(yes) .51 with it, .82 alone)
