@@ -69,16 +69,16 @@ def judged(p: Prepared, llm: BaseChatModel, snap: store.Snapshot, checks: dict[s
 
     if p.abstain_reason or not p.evidence or (p.q and (p.q.is_set or p.q.kind == "yesno")):
         return p  # a yes/no question is read as such: "unclear" keeps the quote, it does not abstain
-    if p.closest is not None:  # a newer report's figure: whether it answers is the closest sentence's to say
-        best, before = p.closest, preceding_sentence(snap, p.closest)
-    else:  # read with the sentence before it, or with the news lead whose figures it gives
-        best = p.evidence[0]
-        before = p.evidence[1] if p.with_before and len(p.evidence) > 1 else preceding_sentence(snap, best)
-    paired = p.with_before and p.closest is None
-    if not (paired or refers_back(best.sentence.text) or has_pronoun(best.sentence.text)):
-        before = None  # a sentence that names what it speaks of is judged alone: an unrelated sentence before
-        # it only distracts the small model ("In Hawaii wird Hegseth Führer des Indo-Pacific Command … treffen"
-        # after a quote on peace through strength: P(yes) .51 with it, .82 alone)
+    # a newer report's figure: whether it answers is the closest sentence's to say
+    best = p.closest if p.closest is not None else p.evidence[0]
+    paired = p.with_before and p.closest is None  # the news lead whose figures it gives, or what it refers to
+    before: Evidence | None = None  # a sentence that names what it speaks of is judged alone: an unrelated
+    # sentence before it only distracts the small model ("In Hawaii wird Hegseth Führer des Indo-Pacific Command
+    # … treffen" after a quote on peace through strength: P(yes) .51 with it, .82 alone)
+    if paired and len(p.evidence) > 1:
+        before = p.evidence[1]
+    elif paired or refers_back(best.sentence.text) or has_pronoun(best.sentence.text):
+        before = preceding_sentence(snap, best)
     yes, said_no = p_yes(for_role(llm, "judge"), build_judge_messages(
         p.standalone, best.sentence.text, before.sentence.text if before else ""), max_tokens=JUDGE_TOKENS)
     if yes is not None and checks is not None:
