@@ -43,7 +43,7 @@ _COMPARISON = re.compile(
     r"vorher\s+und\s+nachher|before\s+and\s+after|wie\s+(hat|haben)\s+sich\s+.{0,90}verändert|"
     r"how\s+(has|have|did)\s+.{0,90}chang\w*)\b"
     # two questions in one ("Was will er in Japan erreichen, und was tut er in Malaysia?")
-    r"|,?\s+(und|and)\s+(\w+\s+)?(was|wer|wie|wo|wann|warum|what|who|how|where|when|why)\b",
+    r"|,?\s+(und|and)\s+(\w+\s+)?(was|wer|wie|wo|wann|warum|what|who|how|where|when|why)\b(?=\s+\w+\s+\w)",
     re.IGNORECASE,
 )
 _MULTI = re.compile(
@@ -56,10 +56,15 @@ _MULTI = re.compile(
     re.IGNORECASE,
 )
 _LIST = re.compile(
-    r"\b(nenne\w*|aufzähl\w*|auflist\w*|liste\b|list\b|name\s+(the|all|some)|enumerate|"
+    r"\b(nennen?\b|aufzähl\w*|auflist\w*|liste\b|list\b|name\s+(the|all|some)|enumerate|"
     r"welche\s+\w+\s+(wurden|werden|sind|waren|haben|hatten)\b|"
-    r"(which|what)\s+((?!(does|did|was|has|is|were|are|do)\b)\w+\s+){0,2}"
-    r"(?!(does|was|has|is|this|its|his)\b)(\w{2,}[^su\W]s|\w+ies|people|peoples)\b(?!\s+(is|was|does|has)\b)|"
+    r"(?<![\w,]\sin\s)(?<![\w,]\sof\s)(?<![\w,]\sto\s)(?<![\w,]\sby\s)"  # "one way in which graphs …" is no list
+    r"(which|what)\s+(?!(kind|type|sort|group|form|class|variety|one)\s+of\b)"  # "what kind of …": one
+    r"((?!(does|did|was|has|is|were|are|do|would|could|can|will|should|might|may|must)\b)\w+\s+){0,2}"
+    r"(?!(does|was|has|is|this|its|his)\b)(\w{2,}[^su\W]s|\w+ies|people|peoples)\b(?!\s+(is|was|does|has)\b)"
+    # a verb with its object is no plural noun ("What rainforest covers the …", "What route connects Fresno …")
+    r"(?!\s+(the|a|an|that|this|its|his|her|their|our|some|any|each|every|alongside|along|between|west|east|"
+    r"north|south|after|before|to|into|through|during|when|if|(?-i:[A-Z])\w*)\b)|"
     r"\b(nennt|nennen|genannt|aufgeführt)\b|"
     r"welche\s+(\w+\s+)?[A-ZÄÖÜ]\w+\s+(\w+\s+){0,3}\w+(en|ten)\b(?<!\bden)(?<!\bwerden)\s*\?|"
     r"what\s+(topics|issues|areas|countries|agreements|steps|measures)\b|"
@@ -99,10 +104,22 @@ _DATE_Q = re.compile(
 )
 # one question about two places ("When does he meet them in Hanoi and in Seoul?"): a sentence for each
 _TWO_PLACES = re.compile(
-    r"\b(in|im|auf|at|on|bei)\s+[A-ZÄÖÜ][\w-]+\s+(und|and|sowie|as\s+well\s+as)\s+((in|im|auf|at|on|bei)\s+)?"
+    r"\b(in|im|auf|at|on|bei)\s+[A-ZÄÖÜ][\w-]*\w\s+(und|and|sowie|as\s+well\s+as)\s+((in|im|auf|at|on|bei)\s+)?"
     r"[A-ZÄÖÜ][\w-]+")
 # "what happened / was geschah …" on a named date: the answer is the event, a sentence, not a span
-_HAPPEN = re.compile(r"^\W*(was|what)\b", re.IGNORECASE)
+# ("Was war der Name des Sturms, der … im Mai 2012 traf?", "What channel did ABC launch in 1981?" ask for a name)
+_HAPPEN = re.compile(
+    r"^\W*(was\b(?!\s+(ist|war|sind|waren)\s+(der|die|das)\b)|"
+    r"what\s+(?=(happened|happens|happen|occurred|did|does|do|was|were|is|are|has|have|had|will|would|took|takes)\b)"
+    r"(?!(is|was|are|were)\s+the\b))",
+    re.IGNORECASE)
+#: "Wie nennt man …?", "Wie wird … genannt?", "Nennen Sie eine …", "Name one …": one name, not a list
+_ONE_NAME = re.compile(
+    r"\bwie\s+(nennt|nennen|heißt|heißen|bezeichnet)\b|\bwie\s+(wird|werden|wurde|wurden)\b[^?]*\b(genannt|bezeichnet)\b|"
+    r"^\W*(nenne[n]?|name)\s+(sie\s+)?(ein|eine|einen|einem|die\s+andere|den\s+anderen|das\s+andere|one|an?|"
+    r"the\s+other)\b",
+    re.IGNORECASE,
+)
 
 # Words that point back into the conversation: pronouns, "there", "that", elliptic openers.
 _ANAPHOR = re.compile(
@@ -324,7 +341,16 @@ def is_yes_no(question: str, language: Language) -> bool:
     words = question.strip().split()
     first = words[0].strip("„\"'»(").lower() if words else ""
     return (bool(first) and first.isalpha() and first not in _NOT_VERB_DE and first not in STOPWORDS_DE_NOUNLESS
-            and not _ASKS_LATER_DE.search(question))
+            and not _WO_DE.match(first) and not _ASKS_LATER_DE.search(question)
+            and not _ASKS_AT_END_DE.search(question))
+
+
+#: "Worüber …", "Worauf …", "Wogegen …": a question word, not a verb
+_WO_DE = re.compile(r"wo(r(an|auf|aus|in|über|um|unter)|bei|durch|für|gegen|mit|nach|von|vor|zu|zwischen)$")
+#: "… hat welche Position inne?", "… eine internationale was sei?", "… beschreiben die Menschen wie?": the
+#: question word stands where its answer would ("welche" anywhere; the others at the end)
+_ASKS_AT_END_DE = re.compile(
+    r"\bwelche[mnrs]?\b|\b(wer|wen|wem|wessen|was|wann|warum)(\s+\w+)?\s*\?\s*$|\bwie\s*\?\s*$", re.IGNORECASE)
 
 
 #: A German question whose question word comes after its first word ("Als was können …", "Basierend auf
@@ -358,9 +384,9 @@ def classify(question: str, language: Language | None = None) -> tuple[str, int 
         return "comparison", count
     if (_MULTI.search(q) and not _DATE_Q.search(q)) or _TWO_PLACES.search(q):
         return "multi", count
-    if count or _LIST.search(q):
+    if count or (_LIST.search(q) and not _ONE_NAME.search(q)):
         return "list", count
-    if _WHY.search(q) or _HOW.search(q):
+    if _WHY.search(q) or (_HOW.search(q) and not _ONE_NAME.search(q)):
         return "why", None
     if _DATE_Q.search(q):
         return "date", None

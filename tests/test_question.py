@@ -42,6 +42,27 @@ VIETNAM = "Wie viele Kisten mit sterblichen Überresten hat Vietnam an die USA z
         ("On which dates does the minister meet them in Hanoi and in Seoul?", "multi"),
         ("Wann war die Ministerin in Nordheim und in Südstadt?", "multi"),
         ("Wann war die Ministerin in Nordheim?", "date"),
+        # a third-person verb with its object is no plural noun; "group of …" is one group
+        ("Which minister visits Hanoi next week?", "factoid"),
+        ("What company builds the bridge?", "factoid"),
+        ("What group of experts examined the files?", "factoid"),
+        ("What is one way in which reports can be checked?", "factoid"),
+        # asking for a name is no list
+        ("Wie nennt man das Abkommen von 2021?", "factoid"),
+        ("Wie wird die neue Brücke im Volksmund genannt?", "factoid"),
+        ("Nennen Sie eine Maßnahme, die die Stadt plant.", "factoid"),
+        ("Nennen Sie die Maßnahmen, die die Stadt plant.", "list"),
+        ("Was ist neben dem Hafen ein nennenswerter Arbeitgeber der Stadt?", "factoid"),
+        # a question word later in a German question is no yes/no ("Worüber", "… trifft welchen …")
+        ("Worüber sprachen die Minister?", "factoid"),
+        ("Hegseth trifft in Japan welchen Minister?", "factoid"),
+        ("Nordwerk baut in Lindau was?", "factoid"),
+        # a name asked for on a date is no event; "und was …?" without a clause is one question
+        ("Was war der Name des Schiffs, das im Mai 2025 sank?", "factoid"),
+        ("What channel did the broadcaster launch in 2021?", "factoid"),
+        ("What did the council decide on March 3?", "event_date"),
+        ("Es wird ein Zusammenhang zwischen Zinsen, Inflation und was gesehen?", "factoid"),
+        ("Welches Programm läuft im Kultur- und Bildungsbereich?", "factoid"),
     ],
 )
 def test_kinds(question: str, kind: str) -> None:
