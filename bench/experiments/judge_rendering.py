@@ -94,7 +94,8 @@ def main(argv: list[str] | None = None) -> int:
             scores = [r[variant] for r in rows]
             kept = sum(s >= JUDGE_MIN and y for s, y in zip(scores, labels, strict=True))
             refused = sum(s < JUDGE_MIN and not y for s, y in zip(scores, labels, strict=True))
-            print(f"| {name} | {len(rows)} | {sum(labels)} | {variant} | {auc(scores, labels):.3f} | {kept} | {refused} |")
+            print(f"| {name} | {len(rows)} | {sum(labels)} | {variant} | {auc(scores, labels):.3f} | {kept} "
+                  f"| {refused} |")
     return 0
 
 
