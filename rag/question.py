@@ -91,6 +91,7 @@ _YESNO_EN = re.compile(
 # A German yes/no question starts with its finite verb; these words start other questions.
 _NOT_VERB_DE = frozenset(
     "wer wen wem wessen was wann wo woher wohin warum weshalb wieso weswegen wozu wofür womit wodurch wie welche "
+    "woran worauf woraus worin worüber worum worunter wobei wogegen wonach wovon wovor wozwischen "
     "welcher welches welchem welchen wieviel wieviele in im an am auf aus bei mit nach seit von vom zu zum zur "
     "für über unter vor hinter durch gegen ohne um ab bis laut der die das den dem des ein eine einer einem einen "
     "und oder aber also ich du er sie es wir ihr nenne nennen fasse fass beschreibe erkläre gib vergleiche".split()
@@ -341,25 +342,19 @@ def is_yes_no(question: str, language: Language) -> bool:
     words = question.strip().split()
     first = words[0].strip("„\"'»(").lower() if words else ""
     return (bool(first) and first.isalpha() and first not in _NOT_VERB_DE and first not in STOPWORDS_DE_NOUNLESS
-            and not _WO_DE.match(first) and not _ASKS_LATER_DE.search(question)
-            and not _ASKS_AT_END_DE.search(question))
-
-
-#: "Worüber …", "Worauf …", "Wogegen …": a question word, not a verb
-_WO_DE = re.compile(r"wo(r(an|auf|aus|in|über|um|unter)|bei|durch|für|gegen|mit|nach|von|vor|zu|zwischen)$")
-#: "… hat welche Position inne?", "… eine internationale was sei?", "… beschreiben die Menschen wie?": the
-#: question word stands where its answer would ("welche" anywhere; the others at the end)
-_ASKS_AT_END_DE = re.compile(
-    r"\bwelche[mnrs]?\b|\b(wer|wen|wem|wessen|was|wann|warum)(\s+\w+)?\s*\?\s*$|\bwie\s*\?\s*$", re.IGNORECASE)
+            and not _ASKS_LATER_DE.search(question))
 
 
 #: A German question whose question word comes after its first word ("Als was können …", "Basierend auf
 #: welchem Attribut …", "Wenn zwei Zahlen multipliziert werden, wie heißt …") asks for that, not yes or no
-#: ("…, wie geplant, …" is no question word).
+#: ("…, wie geplant, …" is no question word); so does one whose question word stands where its answer would
+#: ("… hat welche Position inne?", "… eine internationale was sei?", "… beschreiben die Menschen wie?":
+#: "welche" anywhere, the others at the end).
 _ASKS_LATER_DE = re.compile(
     r"(?:[,;:]\s*|\b(?:als|auf|an|in|mit|von|aus|nach|bei|für|über|unter|zu|gegen|durch|um)\s+)"
-    r"(?:wer|wen|wem|wessen|was|wann|wo|woher|wohin|wie(?!\s+\w+\s*,|\s+vor\b)|welche[mnrs]?|"
-    r"warum|weshalb|wieso|wozu|wofür)\b",
+    r"(?:wer|wen|wem|wessen|was|wann|wo|woher|wohin|wie(?!\s+\w+\s*,|\s+vor\b)|"
+    r"warum|weshalb|wieso|wozu|wofür)\b|"
+    r"\bwelche[mnrs]?\b|\b(?:wer|wen|wem|wessen|was|wann|warum)(?:\s+\w+)?\s*\?\s*$|\bwie\s*\?\s*$",
     re.IGNORECASE,
 )
 
@@ -384,9 +379,10 @@ def classify(question: str, language: Language | None = None) -> tuple[str, int 
         return "comparison", count
     if (_MULTI.search(q) and not _DATE_Q.search(q)) or _TWO_PLACES.search(q):
         return "multi", count
-    if count or (_LIST.search(q) and not _ONE_NAME.search(q)):
+    one_name = _ONE_NAME.search(q) is not None
+    if count or (_LIST.search(q) and not one_name):
         return "list", count
-    if _WHY.search(q) or (_HOW.search(q) and not _ONE_NAME.search(q)):
+    if _WHY.search(q) or (_HOW.search(q) and not one_name):
         return "why", None
     if _DATE_Q.search(q):
         return "date", None
