@@ -14,15 +14,11 @@ Measured at stop 30 and not adopted: the English question alone has the highest 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from common import ROOT, cached_index  # noqa: E402
-from dev_answers import dev_articles  # noqa: E402
-from judge_context import auc  # noqa: E402
-from sentence_choice import FILES  # noqa: E402
+from judge_context import Holds, Question, dev_questions, judge_of, report, xquad_questions  # noqa: E402
 
 VARIANTS = ("english", "rendering", "both")
 
@@ -31,25 +27,19 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--limit", type=int, default=120, help="the first N English XQuAD questions")
     args = p.parse_args(argv)
-    from rag import api, store
-    from rag.chain import JUDGE_MIN
-    from rag.eval_run import load_squad
+    from rag import store
     from rag.forms import refers_back
-    from rag.llms import for_role, get_llm
+    from rag.llms import get_llm
     from rag.neighbours import preceding_sentence
     from rag.prepare import prepare
-    from rag.prompts import build_judge_messages
-    from rag.reading import has_pronoun, p_yes
+    from rag.reading import has_pronoun
     from rag.translation import render_question
 
     llm = get_llm("llama-cpp")
     assert llm is not None
+    judge = judge_of(llm, max_tokens=3)
 
-    def judge(question: str, sentence: str, context: str) -> float:
-        yes, _ = p_yes(for_role(llm, "judge"), build_judge_messages(question, sentence, context), max_tokens=3)
-        return float(yes if yes is not None else 0.0)
-
-    def measure(snap: store.Snapshot, question: str, history: list[dict[str, str]], holds: object) -> dict | None:
+    def measure(snap: store.Snapshot, question: str, history: list[dict[str, str]], holds: Holds) -> dict | None:
         rendering = render_question(question, llm)
         prep = prepare(snap, question, history, translation=rendering)
         if (not rendering or not prep.evidence or prep.abstain_reason or prep.q is None or prep.q.is_set
@@ -64,38 +54,12 @@ def main(argv: list[str] | None = None) -> int:
         asked = {"english": prep.standalone, "rendering": rendering, "both": f"{prep.standalone} ({rendering})"}
         return {"label": bool(holds(seen)), **{v: judge(asked[v], best.sentence.text, context) for v in VARIANTS}}
 
-    sets: dict[str, list[dict]] = {}
-    articles, _ = load_squad(FILES["de"])
-    snap = store.open_index(cached_index("xquad-dev", articles, "e5-small"))
-    rows = []
-    for it in [it for it in load_squad(FILES["en"])[1][: args.limit] if it.answerable]:
-        row = measure(snap, it.question, [], lambda text, it=it: any(g.lower() in text.lower() for g in it.answers))
-        if row:
-            rows.append(row)
-    sets["XQuAD en"] = rows
-    dev = api.engine().snapshot(cached_index("dev", dev_articles(), "e5-small"))
-    rows = []
-    for line in (ROOT / "tests" / "data" / "dev_qa.jsonl").read_text(encoding="utf-8").splitlines():
-        g = json.loads(line)
-        if g["kind"] not in ("factoid", "date", "why", "followup", "event_date") or g["language"] != "en":
-            continue
-        history = [{"role": "user", "content": h} for h in g["history"]]
-        row = measure(dev, g["question"], history, lambda text, g=g: g["answerable"] and any(
-            any(s.lower() in text.lower() for s in group) for group in g["key_facts"]))
-        if row:
-            rows.append(row)
-    sets["development set, English"] = rows
+    def rows_of(snap: store.Snapshot, questions: list[Question]) -> list[dict]:
+        return [row for row in (measure(snap, *q) for q in questions) if row]
 
-    print("| questions | n | right sentences | judge asked with | AUC | right kept | wrong refused |")
-    print("|---|---|---|---|---|---|---|")
-    for name, rows in sets.items():
-        labels = [r["label"] for r in rows]
-        for variant in VARIANTS:
-            scores = [r[variant] for r in rows]
-            kept = sum(s >= JUDGE_MIN and y for s, y in zip(scores, labels, strict=True))
-            refused = sum(s < JUDGE_MIN and not y for s, y in zip(scores, labels, strict=True))
-            print(f"| {name} | {len(rows)} | {sum(labels)} | {variant} | {auc(scores, labels):.3f} | {kept} "
-                  f"| {refused} |")
+    sets = {"XQuAD en": rows_of(*xquad_questions("en", args.limit)),
+            "development set, English": rows_of(*dev_questions("en"))}
+    report(sets, VARIANTS, "judge asked with")
     return 0
 
 
