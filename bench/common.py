@@ -90,10 +90,12 @@ def squad_titles(path: Path = XQUAD_DE) -> list[list[str]]:
 
 def _key(articles: Sequence[tuple[str, str]], embedder: str) -> str:
     from rag.chunking import CHUNKING
+    from rag.indexing import CHUNK_VECTORS
 
     h = hashlib.sha256(json.dumps([list(a) for a in articles], ensure_ascii=False).encode())
     h.update(embedder.encode())
     h.update(json.dumps(CHUNKING, sort_keys=True).encode())
+    h.update(CHUNK_VECTORS.encode())
     return h.hexdigest()[:16]
 
 

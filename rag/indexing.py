@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]
 
 EMBED_BATCH = 32
+#: How chunk vectors are made (recorded in the manifest's `chunking`): the mean of their sentences' vectors.
+CHUNK_VECTORS = "sentence-mean"
 
 
 def _noop(stage: str, done: int, total: int) -> None:
@@ -152,31 +154,44 @@ def _count(old: store.Snapshot | store.IndexState | None, scan: _Scan) -> tuple[
 def _embed_chunks(
     embedder: Embedder, chunks: list[Chunk], progress: Progress
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Vectors for new chunks and their sentences; sentence_rows are relative to `chunks`."""
+    """Vectors for new chunks and their sentences; sentence_rows are relative to `chunks`.
+
+    The model reads each distinct sentence once (neighbouring chunks share sentences); a chunk's vector is
+    the length-weighted mean of its sentences' vectors, normalised, so the chunk needs no model pass of its
+    own (about half of the model's time before). Retrieval orders the chunks by their closest sentence, and
+    the mean only has to find the candidates (docs/BENCHMARKS.md, "Stop 31"). A chunk without sentences is
+    embedded as a whole."""
     dim = embedder.dim
-    texts = [c.text for c in chunks]
-    sent_texts: list[str] = []
+    unique: dict[str, int] = {}
     rows: list[tuple[int, int]] = []
+    sent_of_row: list[int] = []
+    whole: list[int] = []
     for i, c in enumerate(chunks):
+        if not c.sentences:
+            whole.append(i)
         for j, s in enumerate(c.sentences):
-            sent_texts.append(s.text)
             rows.append((i, j))
-    total = len(texts) + len(sent_texts)
+            sent_of_row.append(unique.setdefault(s.text, len(unique)))
+    texts = list(unique) + [chunks[i].text for i in whole]
+    total = len(texts)
     done = 0
     progress("embedding", 0, total)
-
-    def run(batch_texts: list[str]) -> np.ndarray:
-        nonlocal done
-        out = []
-        for b in range(0, len(batch_texts), EMBED_BATCH):
-            part = batch_texts[b : b + EMBED_BATCH]
-            out.append(np.asarray(embedder.embed_documents(part), dtype=np.float32))
-            done += len(part)
-            progress("embedding", done, total)
-        return np.vstack(out) if out else np.zeros((0, dim), dtype=np.float32)
-
-    cv = run(texts)
-    sv = run(sent_texts)
+    out = []
+    for b in range(0, total, EMBED_BATCH):
+        part = texts[b : b + EMBED_BATCH]
+        out.append(np.asarray(embedder.embed_documents(part), dtype=np.float32).reshape(len(part), dim))
+        done += len(part)
+        progress("embedding", done, total)
+    vecs = np.vstack(out) if out else np.zeros((0, dim), dtype=np.float32)
+    sv = vecs[np.asarray(sent_of_row, dtype=np.int64)] if rows else np.zeros((0, dim), dtype=np.float32)
+    cv = np.zeros((len(chunks), dim), dtype=np.float32)
+    weights = np.asarray([len(chunks[i].sentences[j].text) for i, j in rows], dtype=np.float32)
+    if rows:
+        np.add.at(cv, np.asarray([i for i, _ in rows], dtype=np.int64), sv * weights[:, None])
+    for k, i in enumerate(whole):
+        cv[i] = vecs[len(unique) + k]
+    norms = np.linalg.norm(cv, axis=1, keepdims=True)
+    cv = np.divide(cv, norms, out=np.zeros_like(cv), where=norms > 1e-12)
     sr = np.asarray(rows, dtype=np.int32).reshape(-1, 2)
     return cv, sv, sr
 
@@ -251,7 +266,7 @@ def sync(
             index_dir,
             embedder=name,
             dim=emb.dim,
-            chunking=dict(CHUNKING),
+            chunking={**CHUNKING, "chunk_vectors": CHUNK_VECTORS},
             articles=scan.articles,
             files=scan.files,
             chunks=new_chunks,

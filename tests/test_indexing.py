@@ -137,9 +137,31 @@ def test_one_article_into_a_thousand_embeds_only_it(tmp_path: Path, counting: Co
     snap = store.open_index(tmp_path / "index")
     new = [c for c in snap.chunks if "4711" in c.text]
     assert rep.chunks_embedded == len(new) == 1
-    assert len(counting.texts) == 1 + len(new[0].sentences)
+    assert counting.texts == [s.text for s in new[0].sentences]  # its sentences, once; the chunk needs no pass
     # the commit tokenizes only the new chunk for its postings, not the thousand before it
     assert tokenized == [new[0].text]
+
+
+def test_each_sentence_is_read_once_and_a_chunk_vector_is_the_mean_of_its_sentences(
+        tmp_path: Path, counting: CountingEmbedder) -> None:
+    folder = tmp_path / "arts"
+    folder.mkdir()
+    text = " ".join(f"Im Jahr {1900 + i} eröffnete die Gemeinde Nummer {i} eine neue Schule am Marktplatz."
+                    for i in range(40))
+    (folder / "lang.txt").write_text("Schulen\n\n" + text, encoding="utf-8")
+    indexing.sync(folder, tmp_path / "index", "hashing")
+    snap = store.open_index(tmp_path / "index")
+    assert len(snap.chunks) >= 3  # neighbouring chunks share sentences
+    shared = [s.text for c in snap.chunks for s in c.sentences]
+    assert len(shared) > len(set(shared))
+    assert sorted(counting.texts) == sorted(set(shared))  # every distinct sentence read once, no chunk text
+    inner = get_embedder("hashing")
+    for row, chunk in enumerate(snap.chunks):
+        vecs = inner.embed_documents([s.text for s in chunk.sentences])
+        mean = (vecs * np.array([len(s.text) for s in chunk.sentences], np.float32)[:, None]).sum(0)
+        assert np.allclose(snap.chunk_vectors[row], mean / np.linalg.norm(mean), atol=1e-5)
+        for vrow, sent in zip(snap.sentence_vector_rows_of_chunk(row), chunk.sentences, strict=True):
+            assert np.allclose(snap.sentence_vectors[vrow], inner.embed_documents([sent.text])[0], atol=1e-6)
 
 
 @pytest.mark.parametrize(

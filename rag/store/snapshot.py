@@ -406,3 +406,20 @@ class Snapshot(Manifested):
         """Rows of `sentence_vectors` for chunk `row`, in sentence order."""
         a, b = int(self._sent_offsets[row]), int(self._sent_offsets[row + 1])
         return [int(i) for i in self._sent_order[a:b]]
+
+    def best_sentence_scores(self, qvec: np.ndarray, rows: Sequence[int]) -> np.ndarray:
+        """For each chunk row, the inner product of `qvec` with its closest sentence vector (NaN for a chunk
+        without sentence vectors)."""
+        at = np.asarray(rows, dtype=np.int64)
+        out = np.full(len(at), np.nan, dtype=np.float32)
+        if not len(at):
+            return out
+        starts, ends = self._sent_offsets[at], self._sent_offsets[at + 1]
+        has = ends > starts
+        if not has.any():
+            return out
+        spans = [self._sent_order[a:b] for a, b in zip(starts[has], ends[has], strict=True)]
+        scores = self.sentence_vectors[np.concatenate(spans)] @ np.asarray(qvec, dtype=np.float32).reshape(-1)
+        bounds = np.concatenate([[0], np.cumsum([len(sp) for sp in spans])[:-1]])
+        out[has] = np.maximum.reduceat(scores, bounds)
+        return out
