@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
 from common import XQUAD_DE, XQUAD_EN_Q, load_squad, print_machine, table, write_result
 
 

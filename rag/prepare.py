@@ -93,6 +93,8 @@ READ_CANDIDATES = 3
 WEAK = "the evidence is too weak"
 #: A question of at most this many words that finds nothing alone is tried as a follow-up.
 ELLIPTIC_WORDS = 5
+#: ... and taken as one when the conversation lifts one of the first this many sentences it found alone.
+CONFIRMED = 2
 #: "neueste Stand", "latest": the newest article's sentence wins over the best one when it scores within this
 LATEST_MARGIN = 0.1
 #: without a time in the question, a newer article's sentence wins a tie (scores within this) on the same fact
@@ -172,8 +174,11 @@ def prepare(snap: store.Snapshot, question: str, history: History = (), k: int =
             and len(question.split()) <= ELLIPTIC_WORDS):
         again = _prepare(snap, question, history, k, filters, follow=True, translation=translation)
         # the conversation confirms what the question found alone, too weakly; it does not replace it
-        # ("Wie hoch ist der Eiffelturm?" after a question on Vietnam stays unanswered)
-        if not again.abstain_reason and p.evidence and sentence_key(again.evidence[0]) == sentence_key(p.evidence[0]):
+        # ("Wie hoch ist der Eiffelturm?" after a question on Vietnam stays unanswered). Alone, a vague question
+        # may find a vaguer sentence first ("Tatsächlich scheint es so, als ob nur wenige von dort kamen." for
+        # "Die wievielte Ausstellung ist das?"): the conversation may confirm either of the first two.
+        found = {sentence_key(ev) for ev in p.evidence[:CONFIRMED]}
+        if not again.abstain_reason and sentence_key(again.evidence[0]) in found:
             return replace(again, retrieve_ms=p.retrieve_ms + again.retrieve_ms)
     return p
 
