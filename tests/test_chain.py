@@ -316,6 +316,30 @@ def test_an_elliptic_question_that_finds_nothing_alone_follows_up(tmp_path: Path
     assert other.abstained
 
 
+@pytest.mark.parametrize(("lifted", "taken"), [(0, True), (1, True), (2, False)])
+def test_the_conversation_confirms_one_of_the_first_two_sentences_found_alone(
+        monkeypatch: pytest.MonkeyPatch, lifted: int, taken: bool) -> None:
+    """Alone, a vague question may find a vaguer sentence first ("Tatsächlich scheint es so, …" for "Die wievielte
+    Ausstellung ist das?"); the conversation may lift its second one. A sentence it did not find among its first
+    two stays a new topic's abstention (the previous topic would answer it, not the question)."""
+    from dataclasses import replace as _replace
+
+    import rag.prepare as prep
+    from rag.question import analyse
+    from rag.types import Evidence, Sentence
+
+    def ev(i: int) -> Evidence:
+        return Evidence(Sentence(f"Satz {i}.", 10 * i, 10 * i + 7), "c", "a", "T", None, None, 0.8 - 0.01 * i)
+
+    question, history = "Die wievielte Ausstellung ist das?", [{"role": "user", "content": "Wann ist die Messe?"}]
+    alone = prep.Prepared(question, question, "de", (ev(0), ev(1), ev(2)), prep.WEAK, 1.0, q=analyse(question))
+    again = _replace(alone, evidence=(ev(lifted),), abstain_reason="", q=analyse(question, history, follow=True))
+    monkeypatch.setattr(prep, "_prepare", lambda snap, q, h, k, f, follow=False, **kw: again if follow else alone)
+    got = prep.prepare(None, question, history)  # type: ignore[arg-type]
+    assert (got.abstain_reason == "") is taken
+    assert got.evidence == ((ev(lifted),) if taken else alone.evidence)
+
+
 def test_a_follow_up_asking_what_else_gets_another_sentence(tmp_path: Path) -> None:
     """"… außerdem?" used to get the sentence that had just been given."""
     snap = _one_article_index(tmp_path, "Die neue Brücke in Nordheim verkürzt den Weg der Pendler um zehn Minuten."
