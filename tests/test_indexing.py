@@ -331,3 +331,20 @@ def test_copy_without_hard_links_is_exclusive_and_leaves_no_half_file(
     copied, skipped = copy_into(folder, [c])
     assert copied == [] and "No space left" in skipped[0].reason
     assert sorted(p.name for p in folder.iterdir()) == ["x-1.txt", "x.txt"]  # no half file, no temp file
+
+
+def test_a_chunk_without_sentences_is_embedded_whole_and_shared_sentences_once() -> None:
+    from rag.types import Chunk, Sentence
+
+    counting = CountingEmbedder()
+    a, b = Sentence("Der Rat tagte am Montag.", 0, 24), Sentence("Er beschloss den Haushalt.", 25, 51)
+    chunks = [Chunk("c1", "x", 0, "Der Rat tagte am Montag. Er beschloss den Haushalt.", 0, 51, (a, b)),
+              Chunk("c2", "x", 1, "Er beschloss den Haushalt.", 25, 51, (b,)),
+              Chunk("c3", "y", 0, "Haushaltstabelle des Rates", 0, 26, ())]
+    cv, sv, rows = indexing._embed_chunks(counting, chunks, lambda *_: None)
+    assert sorted(counting.texts) == sorted([a.text, b.text, "Haushaltstabelle des Rates"])
+    assert rows.tolist() == [[0, 0], [0, 1], [1, 0]] and sv.shape == (3, counting.dim)
+    assert np.allclose(sv[1], sv[2])  # the shared sentence: one vector, in both chunks
+    assert np.allclose(cv[1], sv[2], atol=1e-6)  # one sentence: the chunk is it
+    assert np.allclose(cv[2], counting.inner.embed_documents(["Haushaltstabelle des Rates"])[0], atol=1e-6)
+    assert np.allclose(np.linalg.norm(cv, axis=1), 1.0, atol=1e-5)
