@@ -143,8 +143,9 @@ def dated_index(embedder: str) -> tuple[Path, str]:
     gold = json.loads((DATED / "gold.json").read_text(encoding="utf-8"))
     files = sorted(p for p in (DATED / "articles").rglob("*") if p.is_file())
     h = hashlib.sha256(embedder.encode())
-    for p in [*(ROOT / "rag" / f for f in ("ingest.py", "loaders.py", "dates.py", "chunking.py", "indexing.py")), *files]:
-        h.update(p.name.encode() + b"\0" + p.read_bytes())  # the articles and the code that reads them
+    code = ("ingest.py", "loaders.py", "dates.py", "chunking.py", "indexing.py")  # what reads and embeds them
+    for p in [*(ROOT / "rag" / f for f in code), *files]:
+        h.update(p.name.encode() + b"\0" + p.read_bytes())  # the articles and the code
     folder = CACHE / f"dated-{embedder.replace(':', '_').replace('/', '_')[:40]}-{h.hexdigest()[:16]}"
     index_dir = folder / "index"
     if not (index_dir / "manifest.json").exists():

@@ -163,7 +163,8 @@ def cmd_search(args: argparse.Namespace) -> int:
                       until=args.until, source=args.source)
     rows: list[dict[str, Any]] = [
         {"rank": h.rank, "score": round(h.score, 6), "article_id": h.article_id, "title": h.title, "url": h.url,
-         "date": h.date, "date_source": h.date_source, "chunk_id": h.chunk.id, "text": h.chunk.text}
+         "date": h.date, "date_source": h.date_source, "chunk_id": h.chunk.id, "sentence": h.sentence,
+         "text": h.chunk.text}
         for h in hits
     ]
     if args.json:
@@ -171,7 +172,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     else:
         for r in rows:
             print(f"{r['rank']}. [{r['score']:.4f}] {r['title']} — {r['date'] or 'undated'} — {r['url'] or ''}")
-            print(f"   {r['text'][:300]}")
+            print(f"   {r['sentence'] or r['text'][:300]}")
     return 0
 
 

@@ -67,6 +67,15 @@ def by_best_sentence(snap: store.Snapshot, qvec: np.ndarray, dense: list[tuple[i
     return sorted(scored, key=lambda rs: (-rs[1], rs[0]))
 
 
+def _closest_sentence(snap: store.Snapshot, qvec: np.ndarray, row: int) -> str:
+    """The text of chunk `row`'s sentence closest to the question ("" when it has no sentence vectors)."""
+    vrows = snap.sentence_vector_rows_of_chunk(row)
+    if not vrows:
+        return ""
+    best = vrows[int(np.argmax(snap.sentence_vectors[vrows] @ np.asarray(qvec, dtype=np.float32).reshape(-1)))]
+    return snap.chunks[row].sentences[int(snap.sentence_rows[best][1])].text
+
+
 def _fuse(
     snap: store.Snapshot,
     question: str,
@@ -110,6 +119,7 @@ def _fuse(
     hits = []
     for rank, (row, score) in enumerate(order, 1):
         chunk = snap.chunks[row]
+        sentence = _closest_sentence(snap, qvec, row) if qvec is not None else ""
         art = snap.articles.get(chunk.article_id)
         hits.append(
             Hit(
@@ -122,6 +132,7 @@ def _fuse(
                 date_source=art.date_source if art else "",
                 dense_score=dense_score.get(row),
                 bm25_score=bm25_score.get(row),
+                sentence=sentence,
             )
         )
     return hits
@@ -133,7 +144,8 @@ class HybridRetriever(BaseRetriever):
         HybridRetriever(index_dir="index", k=5, mode="hybrid").invoke("Wie viele Kisten …?", k=1)
 
     Each Document's `page_content` is the chunk's text; its metadata is plain JSON: `title`, `url`,
-    `date`, `article_id`, `chunk_id`, `score` (fused, higher is better) and `rank`. `k` may be given per
+    `date`, `article_id`, `chunk_id`, `score` (fused, higher is better), `rank` and `sentence` (the chunk's sentence
+    closest to the question; "" in bm25 mode). `k` may be given per
     call. `index_dir` (a folder, or a `postgresql://` URL) defaults to RAG_STORE / RAG_INDEX_DIR (or
     `index/`); the index is the default engine's
     (`rag.api.engine()`), so it is reopened when another process commits. `snapshot` pins one open
@@ -196,5 +208,5 @@ def hit_document(h: Hit) -> Document:
     return Document(
         page_content=h.chunk.text,
         metadata={"title": h.title, "url": h.url, "date": h.date, "article_id": h.chunk.article_id,
-                  "chunk_id": h.chunk.id, "score": float(h.score), "rank": h.rank},
+                  "chunk_id": h.chunk.id, "score": float(h.score), "rank": h.rank, "sentence": h.sentence},
     )

@@ -96,6 +96,8 @@ class Hit:
     dense_score: float | None = None
     bm25_score: float | None = None
     date_source: str = ""
+    #: the chunk's sentence closest to the question (dense and hybrid search; "" for BM25 alone)
+    sentence: str = ""
 
     @property
     def article_id(self) -> str:

@@ -41,8 +41,15 @@ def test_index_build_update_status_json(seeds_copy: Path, tmp_path: Path, capsys
 def test_search_json_contract(hashing_index: Path, capsys: pytest.CaptureFixture[str]) -> None:
     rows = _json(capsys, ["search", KISTEN, "-k", "3", "--index", str(hashing_index), "--json"])
     assert len(rows) == 3 and [r["rank"] for r in rows] == [1, 2, 3]
-    assert set(rows[0]) == {"rank", "score", "article_id", "title", "url", "date", "date_source", "chunk_id", "text"}
+    assert set(rows[0]) == {"rank", "score", "article_id", "title", "url", "date", "date_source", "chunk_id",
+                            "sentence", "text"}
     assert "994" in rows[0]["text"] and rows[0]["score"] >= rows[1]["score"] >= rows[2]["score"]
+    # the sentence that matched is one of the chunk's, the one that answers: a search shows it, not the chunk's start
+    assert "994" in rows[0]["sentence"] and rows[0]["sentence"] in rows[0]["text"]
+    assert all(r["sentence"] in r["text"] for r in rows)
+    main(["search", KISTEN, "-k", "1", "--index", str(hashing_index)])
+    shown = capsys.readouterr().out
+    assert rows[0]["sentence"] in shown and rows[0]["text"] not in shown
 
 
 def test_ask_json_contract(hashing_index: Path, capsys: pytest.CaptureFixture[str]) -> None:

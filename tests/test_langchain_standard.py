@@ -215,7 +215,8 @@ def test_retriever_documents_are_plain_json_and_small(seed_index: Path) -> None:
     docs = HybridRetriever(index_dir=seed_index, k=5).invoke("Welche Länder besucht Hegseth?", k=2)
     assert len(docs) == 2
     for d in docs:
-        assert set(d.metadata) == {"title", "url", "date", "article_id", "chunk_id", "score", "rank"}
+        assert set(d.metadata) == {"title", "url", "date", "article_id", "chunk_id", "score", "rank", "sentence"}
+        assert d.metadata["sentence"] and d.metadata["sentence"] in d.page_content
         json.dumps(d.metadata)
         assert len(str(d)) < len(d.page_content) + 600
 

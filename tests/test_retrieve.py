@@ -38,6 +38,8 @@ def test_the_chunk_with_the_answering_sentence_ranks_first(tmp_path: Path) -> No
         assert "März" in hits[0].chunk.text, mode
     dense = HybridRetriever(snapshot=snap, mode="dense").hits(QUESTION, 2)
     assert np.isclose(dense[0].dense_score, best[0])  # the score shown is the closest sentence's
+    assert dense[0].sentence == "Die Stadt Brunnfeld eröffnete im März ihr neues Hallenbad."
+    assert all(h.sentence == "" for h in HybridRetriever(snapshot=snap, mode="bm25").hits(QUESTION, 2))
 
 
 def test_best_sentence_scores_of_no_rows_and_of_each_chunk(tmp_path: Path) -> None:
