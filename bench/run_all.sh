@@ -2,7 +2,8 @@
 # Run every benchmark one after another (they compete for the same cores otherwise) and keep each
 # table in bench/out/<name>.md; docs/BENCHMARKS.md quotes them. About an hour on 2 cores.
 #
-#   bash bench/run_all.sh [name ...]     # names: retrieval throughput incremental incremental-sizes incremental-e5
+#   bash bench/run_all.sh [name ...]     # names: retrieval throughput indexing-speed incremental incremental-sizes
+#                                        # incremental-e5
 #                                        # scale crash crash-work concurrency answers dev-answers
 #                                        # eval-extractive eval-extractive-en eval-llm eval-llm-en judge
 #                                        # load load-llm memory
@@ -51,6 +52,7 @@ x() { [[ "$WANT" == *" $1 "* ]]; }  # experiments: only when named
 
 w retrieval && run retrieval "$PY" bench/retrieval.py
 w throughput && run throughput "$PY" bench/throughput.py
+w indexing-speed && run indexing-speed "$PY" bench/indexing_speed.py
 w incremental && run incremental "$PY" bench/incremental.py --n 1000
 w incremental-sizes && for n in 100 3000 10000; do run "incremental-$n" "$PY" bench/incremental.py --n "$n"; done
 w incremental-e5 && run incremental-e5 "$PY" bench/incremental.py --n 100 --embedder e5-small
