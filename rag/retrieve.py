@@ -58,8 +58,8 @@ def bm25_confidence(scores: list[float]) -> float:
 def by_best_sentence(snap: store.Snapshot, qvec: np.ndarray, dense: list[tuple[int, float]]) -> list[tuple[int, float]]:
     """The dense candidates ordered by their closest sentence to the question: a chunk's vector finds the
     candidates (and scales to approximate search), its best sentence orders them. The answer sits in one
-    sentence, and a chunk's vector blurs it with its neighbours (XQuAD dev, docs/BENCHMARKS.md "Stop 31":
-    R@1 .881 -> .920 German, .796 -> .879 English). A chunk without sentence vectors keeps its own score."""
+    sentence, and a chunk's vector blurs it with its neighbours (XQuAD dev hybrid, docs/BENCHMARKS.md "Stop 31":
+    R@1 .881 -> .917 German, .796 -> .874 English). A chunk without sentence vectors keeps its own score."""
     if not dense:
         return dense
     best = snap.best_sentence_scores(qvec, [r for r, _ in dense])
