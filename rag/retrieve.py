@@ -62,18 +62,9 @@ def by_best_sentence(snap: store.Snapshot, qvec: np.ndarray, dense: list[tuple[i
     R@1 .881 -> .917 German, .796 -> .874 English). A chunk without sentence vectors keeps its own score."""
     if not dense:
         return dense
-    best = snap.best_sentence_scores(qvec, [r for r, _ in dense])
+    best, _ = snap.closest_sentences(qvec, [r for r, _ in dense])
     scored = [(r, s if np.isnan(b) else float(b)) for (r, s), b in zip(dense, best, strict=True)]
     return sorted(scored, key=lambda rs: (-rs[1], rs[0]))
-
-
-def _closest_sentence(snap: store.Snapshot, qvec: np.ndarray, row: int) -> str:
-    """The text of chunk `row`'s sentence closest to the question ("" when it has no sentence vectors)."""
-    vrows = snap.sentence_vector_rows_of_chunk(row)
-    if not vrows:
-        return ""
-    best = vrows[int(np.argmax(snap.sentence_vectors[vrows] @ np.asarray(qvec, dtype=np.float32).reshape(-1)))]
-    return snap.chunks[row].sentences[int(snap.sentence_rows[best][1])].text
 
 
 def _fuse(
@@ -116,10 +107,11 @@ def _fuse(
         for rank, (row, _) in enumerate(lexical, 1):
             fused[row] = fused.get(row, 0.0) + w / (RRF_K + rank)
     order = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
+    closest = snap.closest_sentences(qvec, [row for row, _ in order])[1] if qvec is not None else [-1] * len(order)
     hits = []
-    for rank, (row, score) in enumerate(order, 1):
+    for rank, ((row, score), vrow) in enumerate(zip(order, closest, strict=True), 1):
         chunk = snap.chunks[row]
-        sentence = _closest_sentence(snap, qvec, row) if qvec is not None else ""
+        sentence = chunk.sentences[int(snap.sentence_rows[vrow][1])].text if vrow >= 0 else ""
         art = snap.articles.get(chunk.article_id)
         hits.append(
             Hit(

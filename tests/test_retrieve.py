@@ -31,7 +31,7 @@ def test_the_chunk_with_the_answering_sentence_ranks_first(tmp_path: Path) -> No
     row = {("Hallenbad" in c.text and "März" in c.text): i for i, c in enumerate(snap.chunks)}
     # ordered by the chunks' own vectors, the spread-out article would come first
     assert snap.chunk_vectors[row[False]] @ qvec > snap.chunk_vectors[row[True]] @ qvec
-    best = snap.best_sentence_scores(qvec, [row[True], row[False]])
+    best, _ = snap.closest_sentences(qvec, [row[True], row[False]])
     assert best[0] > best[1]
     for mode in ("dense", "hybrid"):
         hits = HybridRetriever(snapshot=snap, mode=mode).hits(QUESTION, 2)
@@ -42,14 +42,14 @@ def test_the_chunk_with_the_answering_sentence_ranks_first(tmp_path: Path) -> No
     assert all(h.sentence == "" for h in HybridRetriever(snapshot=snap, mode="bm25").hits(QUESTION, 2))
 
 
-def test_best_sentence_scores_of_no_rows_and_of_each_chunk(tmp_path: Path) -> None:
+def test_closest_sentences_of_no_rows_and_of_each_chunk(tmp_path: Path) -> None:
     (tmp_path / "arts").mkdir()
     (tmp_path / "arts" / "antwort.txt").write_text(ANSWER, encoding="utf-8")
     indexing.sync(tmp_path / "arts", tmp_path / "index", "hashing")
     snap = store.open_index(tmp_path / "index")
     qvec = get_embedder("hashing").embed_query(QUESTION)
-    assert snap.best_sentence_scores(qvec, []).shape == (0,)
+    assert snap.closest_sentences(qvec, [])[0].shape == (0,)
     for r in range(len(snap.chunks)):
         rows = snap.sentence_vector_rows_of_chunk(r)
         expected = max(float(snap.sentence_vectors[v] @ qvec) for v in rows)
-        assert np.isclose(snap.best_sentence_scores(qvec, [r])[0], expected)
+        assert np.isclose(snap.closest_sentences(qvec, [r])[0][0], expected)

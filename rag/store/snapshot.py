@@ -407,19 +407,20 @@ class Snapshot(Manifested):
         a, b = int(self._sent_offsets[row]), int(self._sent_offsets[row + 1])
         return [int(i) for i in self._sent_order[a:b]]
 
-    def best_sentence_scores(self, qvec: np.ndarray, rows: Sequence[int]) -> np.ndarray:
-        """For each chunk row, the inner product of `qvec` with its closest sentence vector (NaN for a chunk
-        without sentence vectors)."""
-        at = np.asarray(rows, dtype=np.int64)
-        out = np.full(len(at), np.nan, dtype=np.float32)
-        if not len(at):
-            return out
-        starts, ends = self._sent_offsets[at], self._sent_offsets[at + 1]
-        has = ends > starts
-        if not has.any():
-            return out
-        spans = [self._sent_order[a:b] for a, b in zip(starts[has], ends[has], strict=True)]
-        scores = self.sentence_vectors[np.concatenate(spans)] @ np.asarray(qvec, dtype=np.float32).reshape(-1)
-        bounds = np.concatenate([[0], np.cumsum([len(sp) for sp in spans])[:-1]])
-        out[has] = np.maximum.reduceat(scores, bounds)
-        return out
+    def closest_sentences(self, qvec: np.ndarray, rows: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+        """For each chunk row, its sentence closest to `qvec`: the inner product (NaN for a chunk without
+        sentence vectors) and that sentence's row of `sentence_vectors` (-1 then)."""
+        scores = np.full(len(rows), np.nan, dtype=np.float32)
+        vrows = np.full(len(rows), -1, dtype=np.int64)
+        spans = [(i, self._sent_order[self._sent_offsets[r]:self._sent_offsets[r + 1]]) for i, r in enumerate(rows)]
+        spans = [(i, span) for i, span in spans if len(span)]
+        if not spans:
+            return scores, vrows
+        cos = self.sentence_vectors[np.concatenate([span for _, span in spans])] @ np.asarray(
+            qvec, dtype=np.float32).reshape(-1)
+        start = 0
+        for i, span in spans:
+            j = int(np.argmax(cos[start:start + len(span)]))
+            scores[i], vrows[i] = cos[start + j], span[j]
+            start += len(span)
+        return scores, vrows
