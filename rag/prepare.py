@@ -57,7 +57,7 @@ from .question import (
 )
 from .retrieve import HybridRetriever
 from .stories import story_of
-from .timeframe import Period, sentence_day, timeframe_words
+from .timeframe import Period, question_period, sentence_day, timeframe_words, today
 from .types import Evidence, History, Hit, Language
 
 #: How much closer (cosine) the best sentence may be than one that gives the asked kind of answer.
@@ -99,11 +99,16 @@ CONFIRMED = 2
 LATEST_MARGIN = 0.1
 #: without a time in the question, a newer article's sentence wins a tie (scores within this) on the same fact
 TIE_MARGIN = 0.01
-#: a timeline: at most this many dated events (one an article); an article joins when its closest sentence
-#: is this share of the closest article's (centred cosines, see `timeline_events`)
+#: a timeline: at most this many dated events (one an article); an article of another language than the story's
+#: closest one joins when its closest sentence is this share of the closest article's (centred cosines,
+#: `story_closeness`, `asked_story`)
 TIMELINE_EVENTS = 8
-TIMELINE_K = 16  # passages retrieved for a timeline (a story told over many articles)
+TIMELINE_K = 32  # passages retrieved for a timeline (a story told over many articles)
 TIMELINE_SHARE = 0.5
+#: two articles of one language tell of one story when their `article_vector`s have at least this cosine (the
+#: dated fixture's 44 articles, `bench/story_links.py`: from any article of a running story, links of at least
+#: .3 reach 95.5 % of its story's articles in its language and no other article; .25 reaches all, and others)
+STORY_LINK = 0.3
 #: a named month or span ("im Oktober 2025", "seit dem 10. November") is a publication period when it comes
 #: within this many days of the articles' publication dates; else it names the time of events ("im Oktober 1517")
 PERIOD_REACH_DAYS = 31
@@ -183,36 +188,17 @@ def prepare(snap: store.Snapshot, question: str, history: History = (), k: int =
     return p
 
 
-def article_words(snap: store.Snapshot, article_id: str, language: Language) -> set[str]:
-    article = snap.articles.get(article_id)
-    return set(stem_tokens(article.text, language)) if article is not None else set()
-
-
-def specific_word(text: str, snap: store.Snapshot, language: Language, among: set[str]) -> str:
-    """The stem of the text's words that the fewest passages of the index hold, of those in `among` (the words
-    of the article that answers best): what singles out the story ("Liegeplatz" in "Was kostet der Ausbau
-    des Liegeplatzes 7?"); "" when there is none."""
-    found = [(snap.document_frequency(stem, language), stem) for stem in set(stem_tokens(text, language)) & among]
-    found = [(df, stem) for df, stem in found if df > 0 and not stem.isdigit()]
-    return min(found)[1] if found else ""
-
-
-#: a part of a compound word this long is the word's in another compound ("Parkausweis", "Anwohnerparken" tell
-#: of the "Anwohnerparkausweis")
-COMPOUND_PART = 6
-
-
-def _tells_of(snap: store.Snapshot, article_id: str, word: str, language: Language) -> bool:
-    """Whether an article of the question's language holds the story's specific word, or a part of it in
-    another compound (an article in another language cannot be told by its words, and stays)."""
-    article = snap.articles.get(article_id)
-    if article is None or article.language != language or not word:
-        return True
-    words = article_words(snap, article_id, language)
-    if word in words:
-        return True
-    joined = " ".join(words)
-    return any(word[i:i + COMPOUND_PART] in joined for i in range(len(word) - COMPOUND_PART + 1))
+def without_period(text: str, period: Period | None, language: Language) -> str:
+    """`text` without the words that name the period the search is limited to ("in October 2025"); the text
+    as it is when there is none, when the period is relative to today, or when no content would be left."""
+    if period is None or period.relative:  # "letzte Woche", "gestern" name no day a sentence could name
+        return text
+    said = question_period(text, today()) if period.said.lower() not in text.lower() else period
+    if said is None:
+        return text
+    left = re.sub(re.escape(said.said), " ", text, flags=re.IGNORECASE)
+    left = " ".join(left.split())
+    return left if has_content_words(left, language) else text
 
 
 def _tells_a_day_in(ev: Evidence, period: Period) -> bool:
@@ -301,17 +287,71 @@ def story_closeness(snap: store.Snapshot, scored: list[tuple[float, int, Evidenc
 
 
 def story_articles(closeness: dict[str, tuple[float, Evidence]]) -> set[str]:
-    """The articles of the asked story: those at least `TIMELINE_SHARE` as close as the closest one."""
+    """The articles at least `TIMELINE_SHARE` as close to the question as the closest one."""
     top = max((rel for rel, _ in closeness.values()), default=0.0)
     return {a for a, (rel, _) in closeness.items() if rel >= TIMELINE_SHARE * top}
 
 
+def linked_articles(snap: store.Snapshot, among: set[str], seed: str) -> set[str]:
+    """`seed` and the articles of `among` in its language linked to it through articles of the story: an
+    `article_vector` cosine of at least `STORY_LINK` to one already linked."""
+    language = _article_language(snap, seed)
+    rest = {a for a in among if _article_language(snap, a) == language} - {seed}
+    linked, frontier = {seed}, [seed]
+    while frontier:
+        vector = article_vector(snap, frontier.pop())
+        found = {b for b in rest - linked if float(vector @ article_vector(snap, b)) >= STORY_LINK}
+        linked |= found
+        frontier.extend(found)
+    return linked
+
+
+def asked_story(snap: store.Snapshot, closeness: dict[str, tuple[float, Evidence]]) -> set[str]:
+    """The articles of the asked story among those of `closeness` (`story_closeness`): the closest one, the
+    articles of its language linked to it (`linked_articles`), and those of another language at least
+    `TIMELINE_SHARE` as close to the question as the closest (across languages the article vectors of one
+    story are hardly closer than those of two stories: the dated fixture's pairs overlap)."""
+    if not closeness:
+        return set()
+    seed = max(closeness, key=lambda a: closeness[a][0])
+    language = _article_language(snap, seed)
+    other = {a for a in story_articles(closeness) if _article_language(snap, a) != language}
+    return linked_articles(snap, set(closeness), seed) | other
+
+
+def _article_language(snap: store.Snapshot, article_id: str) -> str:
+    article = snap.articles.get(article_id)
+    return article.language if article is not None else ""
+
+
+_ARTICLE_VECTORS: weakref.WeakKeyDictionary[Any, dict[str, np.ndarray]] = weakref.WeakKeyDictionary()
+
+
+def article_vector(snap: store.Snapshot, article_id: str) -> np.ndarray:
+    """What an article is about: the mean of its sentence vectors once what all the articles of its language
+    share is taken out (`mean_sentence_vectors`), normalised (cached per snapshot)."""
+    cache = _ARTICLE_VECTORS.setdefault(snap, {})
+    if article_id not in cache:
+        rows = [r for c in snap.rows_of_article(article_id) for r in snap.sentence_vector_rows_of_chunk(c)]
+        article = snap.articles.get(article_id)
+        if not rows or article is None:
+            cache[article_id] = np.zeros(snap.dim, dtype=np.float32)
+        else:
+            vectors = np.asarray(snap.sentence_vectors[np.unique(rows)], dtype=np.float32)
+            cache[article_id] = _unit(vectors.mean(axis=0) - mean_sentence_vectors(snap)[article.language])
+    return cache[article_id]
+
+
 def timeline_events(snap: store.Snapshot, scored: list[tuple[float, int, Evidence]], tvec: np.ndarray,
-                    language: Language, floor: Callable[[Evidence], float]) -> list[tuple[Evidence, str]]:
-    """One event from each article of the asked story (`story_closeness`, `story_articles`): its closest
-    sentence with its day (`event_day`); one event for copies of a report (the same story and day)."""
+                    language: Language, floor: Callable[[Evidence], float],
+                    story: list[tuple[float, int, Evidence]] | None = None) -> list[tuple[Evidence, str]]:
+    """One event from each article of the asked story (`asked_story`, found among `story`'s articles: those
+    of every date where the question's period limits `scored`): its closest sentence with its day
+    (`event_day`); one event for copies of a report (the same story and day)."""
     closeness = story_closeness(snap, [t for t in scored if t[2].score >= floor(t[2])], tvec, language)
-    members = story_articles(closeness)
+    wide = closeness if story is None else story_closeness(
+        snap, [t for t in story if t[2].score >= floor(t[2])], tvec, language)
+    members = asked_story(snap, wide)
     events: list[tuple[Evidence, str]] = []
     told: set[tuple[str, str]] = set()  # (story, day): another outlet's copy of the same report is one event
     for _, ev in sorted(closeness.values(), key=lambda t: -t[0]):
@@ -387,7 +427,10 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
     if not has_content_words(q.standalone, lang):
         return done((), "the question has no content words")
     embedder = get_embedder(snap.embedder)
-    qvec = np.asarray(embedder.embed_query(q.standalone), dtype=np.float32)
+    # a period the search is limited to has done its work: its words would favour the sentences that name it
+    # ("Marstedt, 1. Oktober 2025 – …" for "What did the council decide in October 2025 about …?")
+    searched = without_period(q.standalone, period, lang)
+    qvec = np.asarray(embedder.embed_query(searched), dtype=np.float32)
     f = filters or Filters()
     if period is not None:  # "letzte Woche", "im Oktober 2025": the articles published then
         f = f.within(period.since, period.until)
@@ -397,32 +440,41 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
     want = TIMELINE_K if q.kind == "timeline" else SET_K if q.is_set else k
     retriever = HybridRetriever(snapshot=snap, k=max(k, want), since=f.since, until=f.until,
                                 source=f.source)
-    hits = retriever.hits(q.standalone, language=lang, qvec=qvec)
-    svec, words = qvec, q.standalone
+    translation = without_period(translation, period, "de")
+    tvec = np.asarray(embedder.embed_query(translation), dtype=np.float32) if translation else None
+
+    def found_by(r: HybridRetriever) -> list[Hit]:
+        """The passages the question finds, and those its German rendering finds (not for a follow-up's:
+        the topic finds them)."""
+        found = r.hits(searched, language=lang, qvec=qvec)
+        if tvec is not None and not q.follow_up:
+            known = {h.chunk.id for h in found}
+            found += [h for h in r.hits(translation, language="de", qvec=tvec) if h.chunk.id not in known]
+        return found
+
+    hits = found_by(retriever)
+    svec, words = qvec, searched
     if q.follow_up:  # the topic finds the chunks; the sentence must answer the new question's own words
         own = np.asarray(embedder.embed_query(question), dtype=np.float32)
         svec = _unit((1 - OWN_WEIGHT) * qvec + OWN_WEIGHT * own)
         if has_content_words(question, lang):
             words = question
     rank_vec, rank_words, rank_lang = svec, words, lang
-    if translation:  # the German rendering finds chunks too, and ranks the sentences with the question
-        tvec = np.asarray(embedder.embed_query(translation), dtype=np.float32)
-        if q.follow_up:  # the rendering is of the follow-up's own words: the topic still finds the chunks
-            tvec = _unit((1 - OWN_WEIGHT) * qvec + OWN_WEIGHT * tvec)
-        else:
-            known = {h.chunk.id for h in hits}
-            hits += [h for h in retriever.hits(translation, language="de", qvec=tvec) if h.chunk.id not in known]
-        rank_vec, rank_words, rank_lang = _unit(svec + tvec), translation, "de"
+    rvec: np.ndarray | None = None
+    if tvec is not None:  # the German rendering finds chunks too (`found_by`), and ranks the sentences with
+        # the question; a follow-up's rendering is of its own words, the topic joins it
+        rvec = _unit((1 - OWN_WEIGHT) * qvec + OWN_WEIGHT * tvec) if q.follow_up else tvec
+        rank_vec, rank_words, rank_lang = _unit(svec + rvec), translation, "de"
 
     def needed(ev: Evidence) -> float:
         return threshold(snap.embedder, lang, hit_language(snap, ev))
 
     def ranked(among: list[Hit]) -> list[tuple[float, int, Evidence]]:
         found = scored_sentences(snap, among, rank_words, rank_vec, rank_lang, _date_matcher(q.dates))
-        if translation:  # how strong the evidence is: the question's own cosine, or the rendering's as far above
-            # the German questions' threshold ("Who sang the national anthem?" / "Wer sang die Nationalhymne?")
+        if rvec is not None:  # how strong the evidence is: the question's own cosine, or the rendering's as far
+            # above the German questions' threshold ("Who sang the national anthem?" / "Wer sang die Nationalhymne?")
             own = {vrow: float(snap.sentence_vectors[vrow] @ svec) for _, vrow, _ in found}
-            found = [(s, vrow, replace(ev, score=max(own[vrow], float(snap.sentence_vectors[vrow] @ tvec)
+            found = [(s, vrow, replace(ev, score=max(own[vrow], float(snap.sentence_vectors[vrow] @ rvec)
                                                      - threshold(snap.embedder, "de", hit_language(snap, ev))
                                                      + needed(ev)))) for s, vrow, ev in found]
             margin = TRANSLATION_MARGINS.get(snap.embedder)
@@ -461,12 +513,8 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
 
         story: set[str] | None = None
         if q.frame.latest:  # the newest report of the asked story, not the newest of the close ones
-            topic = topic_vector(snap, embedder, translation or q.standalone)
-            story = story_articles(story_closeness(snap, scored, topic, "de" if translation else lang))
-            told = "de" if translation else lang  # the story's word: the rarest the best answer's article has
-            word = specific_word(topic_of(translation or q.standalone, snap), snap, told,
-                                 article_words(snap, scored[0][2].article_id, told))
-            story = {a for a in story if _tells_of(snap, a, word, told)}
+            story = asked_story(snap, story_closeness(snap, scored, topic_vector(
+                snap, embedder, translation or q.standalone), "de" if translation else lang))
 
         def same_fact(ev: Evidence) -> bool:  # evidence on its own, of the asked type, in the same unit
             if ev.score < needed(ev) or (story is not None and ev.article_id not in story):
@@ -487,8 +535,13 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
             return needed(ev) - SET_MARGIN
 
         if q.kind == "timeline":  # dated events across the articles, in the order they happened
+            wide = None
+            if period is not None:  # the story is told over every date; its events are those of the period
+                asked = filters or Filters()
+                wide = ranked(found_by(HybridRetriever(snapshot=snap, k=max(k, want), since=asked.since,
+                                                       until=asked.until, source=asked.source)))
             events = timeline_events(snap, scored, topic_vector(snap, embedder, translation or q.standalone),
-                                     "de" if translation else lang, floor)
+                                     "de" if translation else lang, floor, wide)
             if not events:
                 return done([ev for _, _, ev in scored[:3]], WEAK)
             ordered = sorted(events, key=lambda t: (t[1] or "9999", t[0].published, t[0].sentence.start))

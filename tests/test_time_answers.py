@@ -69,6 +69,39 @@ def test_a_timeline_lists_the_storys_events_in_order(dated_index: Path) -> None:
     assert "2025-10-14" in days  # "am Dienstag" in the lead of the article of Wednesday 15 October
 
 
+def test_a_timeline_takes_the_storys_articles_and_not_another_storys(dated_index: Path) -> None:
+    """Asked in English, the German reports of the bridge's cost (5 November) and of the committee's money
+    (10 November) are far from the question's words but close to the story's other articles; the report on
+    the port's pile driving is as close to the question as some of the story's, but of another story."""
+    a = api.ask("Give me a timeline of the Linden Bridge renovation in Marstedt.", llm="extractive",
+                index_dir=dated_index)
+    days = re.findall(r"^• (\d{4}-\d{2}-\d{2}):", a.answer, flags=re.MULTILINE)
+    assert {"2025-11-05", "2025-11-10", "2025-12-01"} <= set(days) and days == sorted(days)
+    stories = _stories()
+    assert {stories[c.title] for c in a.citations} == {"bridge"}
+
+
+def test_a_timeline_since_a_day_finds_its_story_over_every_date(dated_index: Path) -> None:
+    """Since 10 November the bridge's story has three reports; the committee's is linked to the story only
+    through earlier reports, which the period leaves out of the answer but not out of finding the story."""
+    a = api.ask("Was ist seit dem 10. November beim Brückenbau an der Lindenbrücke passiert?", llm="extractive",
+                index_dir=dated_index)
+    assert "3,4 Millionen" in a.answer and "1. Dezember" in a.answer
+    assert all(c.date >= "2025-11-10" for c in a.citations)
+    stories = _stories()
+    assert {stories[c.title] for c in a.citations} == {"bridge"}
+
+
+def test_a_named_month_limits_the_search_and_is_not_matched_as_words(dated_index: Path) -> None:
+    """ "in October 2025" limits the articles to October's; as words of the question it made the dateline
+    "Marstedt, 1. Oktober 2025 – …" of a parking report the closest sentence."""
+    a = api.ask("What did the Marstedt city council decide in October 2025 about the port expansion?",
+                llm="extractive", index_dir=dated_index)
+    stories = _stories()
+    assert a.citations and stories[a.citations[0].title] == "port"
+    assert all("2025-10-01" <= c.date <= "2025-10-31" for c in a.citations)
+
+
 def test_a_copy_from_another_outlet_is_one_event(dated_index: Path) -> None:
     a = api.ask("Chronologie der Klinikfusion in Marstedt", llm="extractive", index_dir=dated_index)
     days = re.findall(r"^• (\d{4}-\d{2}-\d{2}):", a.answer, flags=re.MULTILINE)
