@@ -20,6 +20,7 @@ from langchain_core.runnables import Runnable, RunnableConfig
 
 from . import store
 from .config import env_render_questions
+from .dates import date_keys
 from .errors import RagError
 from .filters import Filters
 from .forms import VERDICTS, bullets, extractive_short, quoted, refers_back, single_text, timeline
@@ -31,7 +32,7 @@ from .prompts import ABSTAIN, build_judge_messages
 from .question import Question, analyse
 from .reading import Reading, has_pronoun, not_all, p_yes, read, told, verdict
 from .stories import groups_of, story_of
-from .timeframe import sentence_day
+from .timeframe import day_in_words, relative_day, sentence_day, with_days
 from .translation import render_question
 from .types import Answer, Citation, Evidence, Language, Source, StreamEvent
 from .verify import names_missing
@@ -79,8 +80,12 @@ def judged(p: Prepared, llm: BaseChatModel, snap: store.Snapshot, checks: dict[s
         before = p.evidence[1]
     elif paired or refers_back(best.sentence.text) or has_pronoun(best.sentence.text):
         before = preceding_sentence(snap, best)
+    sentence = best.sentence.text
+    if p.q and (p.q.answer_type == "date" or p.q.kind == "event_date" or p.q.frame.period):  # "am Montag" is
+        # a day the judge cannot tell from the sentence alone: its report's date tells it
+        sentence = with_days(sentence, best.published, hit_language(snap, best))
     yes, said_no = p_yes(for_role(llm, "judge"), build_judge_messages(
-        p.standalone, best.sentence.text, before.sentence.text if before else ""), max_tokens=JUDGE_TOKENS)
+        p.standalone, sentence, before.sentence.text if before else ""), max_tokens=JUDGE_TOKENS)
     if yes is not None and checks is not None:
         checks["judge"] = round(yes, 4)
     says_no = yes < JUDGE_MIN if yes is not None else said_no
@@ -125,7 +130,8 @@ def evidence_answer(p: Prepared, *, timings: dict[str, float] | None = None, llm
     if reading and reading.short and p.with_before and snap_span(reading.short, source.sentence.text) is None:
         cite = 2  # the span is in the sentence before, which the best one refers back to
     if reading is not None and reading.short:  # verified unless the model's check was not firm
-        return Answer(single_text(list(p.evidence), lang, reading.shown, cite, dated), cites, False,
+        shown = day_named(reading.short, q, source, lang) or reading.shown
+        return Answer(single_text(list(p.evidence), lang, shown, cite, dated), cites, False,
                       not reading.unsure, lang, timings, reading.unsure, p.question, llm, short=reading.short,
                       short_source=reading.source, kind=q.kind)
     short, unique = extractive_short(source.sentence.text, q.text, q.answer_type, hit_language_of(p, source))
@@ -133,7 +139,10 @@ def evidence_answer(p: Prepared, *, timings: dict[str, float] | None = None, llm
     if part:  # "alle 45?" and the sentence says "44 von 45"
         short = VERDICTS[lang]["no"]
         reason = reason or f"the question asks about all, the sentence says “{part}”"
-    shown = display_short(short, lang, source)
+    if not short and q.answer_type == "date":  # "am Montag": the only day the sentence names
+        said = relative_day(source.sentence.text, source.published)
+        short, unique = (said[0], True) if said else ("", False)
+    shown = day_named(short, q, source, lang) or display_short(short, lang, source)
     text = single_text(list(p.evidence), lang, shown, cite, dated)
     verified = judged and q.kind == "event_date" and not reason
     why = reason or ("" if verified else _unchecked_reason(short, unique, p.from_context))
@@ -187,6 +196,15 @@ def display_short(short: str, language: Language, source: Evidence) -> str:
     if short and any(ch.isalpha() for ch in short) and detect_language(source.sentence.text) != language:
         return quoted(short, language)
     return short
+
+
+def day_named(short: str, q: Question, source: Evidence, language: Language) -> str:
+    """A date answer that names its day only relative to the report ("am Montag", "gestern") as the day it
+    names, read against the article's publication date ("Montag, 3. November 2025"); "" for any other."""
+    if q.answer_type != "date" or not short or date_keys(short):
+        return ""
+    said = relative_day(short, source.published)
+    return day_in_words(said[1], language) if said else ""
 
 
 def _elapsed(t0: float) -> float:

@@ -642,15 +642,28 @@ def _details_after_lead(snap: store.Snapshot, best: Evidence, scored: list[tuple
     """A news lead tells what happened ("Union members have approved the new wage agreement …"), the
     sentences after it the figures ("The deal raises wages by 6.2 percent …"): of the `LEAD_DETAILS` after
     a lead that gives none of the asked kind, the closest to the question that gives it and is close enough
-    to be evidence for a set answer."""
+    to be evidence for a set answer. A headline's own lead (the sentence after it) tells the headline's event
+    whatever its first word and however close it is ("Rammarbeiten am Liegeplatz 7 haben begonnen" / "Am
+    Nordkai … haben am Montag die Rammarbeiten … begonnen.")."""
     if not _is_lead(snap, best):
         return None
     close = {sentence_key(ev): ev for _, _, ev in scored[1:]}
-    details = [close[sentence_key(after)] for after in following_sentences(snap, best, LEAD_DETAILS)
-               if sentence_key(after) in close and _CONTINUES.match(after.sentence.text)
-               and gives_answer_type(after.sentence.text, question, kind)]
-    details = [ev for ev in details if ev.score >= needed(ev) - SET_MARGIN]
+    headline = _is_headline(snap, best)
+    details = []
+    for i, after in enumerate(following_sentences(snap, best, LEAD_DETAILS)):
+        ev = close.get(sentence_key(after))
+        if ev is None or not gives_answer_type(after.sentence.text, question, kind):
+            continue
+        if (headline and i == 0) or (_CONTINUES.match(after.sentence.text) and ev.score >= needed(ev) - SET_MARGIN):
+            details.append(ev)
     return max(details, key=lambda ev: ev.score - needed(ev)) if details else None
+
+
+def _is_headline(snap: store.Snapshot, ev: Evidence) -> bool:
+    """Whether the sentence is its article's headline (its title, first)."""
+    article = snap.articles.get(ev.article_id)
+    return (article is not None and " ".join(ev.sentence.text.split()) == " ".join(article.title.split())
+            and preceding_sentence(snap, ev) is None)
 
 
 def _is_lead(snap: store.Snapshot, ev: Evidence) -> bool:

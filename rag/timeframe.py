@@ -259,3 +259,50 @@ def sentence_day(text: str, published: str | None) -> dt.date | None:
             if day is not None:
                 found.append((m.start(), day))
     return min(found)[1] if found else None
+
+
+def relative_day(text: str, published: str | None) -> tuple[str, dt.date] | None:
+    """The first words of `text` that name a day only relative to the report ("am Montag", "gestern", "vor
+    drei Tagen") and the day they name, read against the article's publication date; None without one."""
+    if not published:
+        return None
+    anchor = dt.date.fromisoformat(published[:10])
+    for m in _RELATIVE.finditer(text):
+        day = _resolve(m.group(0), anchor)
+        if day is not None:
+            return m.group(0), day
+    return None
+
+
+_WEEKDAY_NAMES = {"de": ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"),
+                  "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")}
+_MONTH_WORDS = {"de": ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September",
+                       "Oktober", "November", "Dezember"),
+                "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+                       "October", "November", "December")}
+
+
+def day_in_words(day: dt.date, language: str) -> str:
+    """"Montag, 3. November 2025" / "Monday, 3 November 2025"."""
+    lang = "de" if language == "de" else "en"
+    weekday, month = _WEEKDAY_NAMES[lang][day.weekday()], _MONTH_WORDS[lang][day.month - 1]
+    return f"{weekday}, {day.day}. {month} {day.year}" if lang == "de" else f"{weekday}, {day.day} {month} {day.year}"
+
+
+def names_relative_day(text: str) -> bool:
+    """Whether `text` names a day relative to its report ("am Montag", "gestern")."""
+    return bool(_RELATIVE.search(text))
+
+
+def with_days(text: str, published: str | None, language: str) -> str:
+    """`text` with the day each relative expression names after it, read against the publication date:
+    "Am Montag (3. November 2025) begannen …" for a report of 4 November 2025; as it is without one."""
+    if not published:
+        return text
+    anchor = dt.date.fromisoformat(published[:10])
+
+    def told(m: re.Match[str]) -> str:
+        day = _resolve(m.group(0), anchor)
+        return f"{m.group(0)} ({day_in_words(day, language).split(', ', 1)[1]})" if day else m.group(0)
+
+    return _RELATIVE.sub(told, text)

@@ -185,3 +185,38 @@ def test_the_judge_reads_the_closest_sentence_where_a_newer_report_gives_the_fig
     assert len(judged) == 1 and "Bei den Kosten bleibe es" not in judged[0]
     assert not answer.abstained and "15,4" in answer.answer
     assert answer.citations[0].quote.startswith("Bei den Kosten bleibe es") and answer.citations[0].date == "2025-11-18"
+
+
+def test_a_date_said_as_a_weekday_is_answered_with_the_day_it_names(dated_index: Path) -> None:
+    """"am Montag" in a report of Monday 3 November is that day: the short answer names it."""
+    a = api.ask("Wann war der erste Spatenstich für den Liegeplatz 7?", llm="extractive", index_dir=dated_index)
+    assert a.short == "am Montag" and a.answer.startswith("Montag, 3. November 2025")
+    en = api.ask("When did pile driving start at Berth 7?", llm="extractive", index_dir=dated_index)
+    assert en.short == "am Montag" and en.answer.startswith("Monday, 17 November 2025")
+
+
+def test_a_headline_without_a_date_is_answered_from_its_lead(dated_index: Path) -> None:
+    """The headline "Rammarbeiten am Liegeplatz 7 haben begonnen" is the closest sentence; its lead says when."""
+    a = api.ask("Wann begannen die Rammarbeiten am Liegeplatz 7?", llm="extractive", index_dir=dated_index)
+    assert not a.abstained and a.citations[0].quote.startswith("Am Nordkai")
+    assert a.answer.startswith("Montag, 17. November 2025")
+
+
+def test_the_judge_reads_the_day_a_weekday_names(dated_index: Path) -> None:
+    """"Was geschah am 3. November?" and a sentence that says "am Montag": the judge reads which day that is."""
+    from langchain_core.messages import BaseMessage
+
+    from rag import store
+    from rag.chain import AnswerFlow
+    from rag.prompts import JUDGE_SYSTEM
+    from tests.fakes import RecordingChatModel
+
+    def reply(messages: list[BaseMessage]) -> str:  # yes only where the sentence tells the asked day
+        return "yes" if "3. November 2025" in str(messages[-1].content).split("Question:")[0] else "no"
+
+    model = RecordingChatModel(reply)
+    answer = AnswerFlow(store.open_index(dated_index), model, "fake").invoke(
+        {"question": "Was geschah am 3. November im Marstedter Hafen?"})
+    judged = [str(call[-1].content) for call in model.calls if call[0].content == JUDGE_SYSTEM]
+    assert judged and "am Montag (3. November 2025)" in judged[0]
+    assert not answer.abstained and answer.verified and "Spatenstich" in answer.answer

@@ -10,7 +10,16 @@ import pytest
 from rag.dates import parse_published
 from rag.errors import ConfigError
 from rag.question import analyse
-from rag.timeframe import question_period, sentence_day, time_frame, today
+from rag.timeframe import (
+    day_in_words,
+    names_relative_day,
+    question_period,
+    relative_day,
+    sentence_day,
+    time_frame,
+    today,
+    with_days,
+)
 
 FRIDAY = dt.date(2025, 11, 21)
 
@@ -101,3 +110,17 @@ def test_the_day_a_sentence_tells_of(sentence: str, published: str | None, day: 
 ])
 def test_publication_dates_in_the_formats_metadata_gives(value: str, day: str | None) -> None:
     assert parse_published(value) == day
+
+
+def test_a_relative_day_is_read_against_the_report() -> None:
+    # a report of Tuesday 4 November: "am Montag" is 3 November, "gestern" too
+    assert relative_day("Die Arbeiten haben am Montag begonnen.", "2025-11-04") == ("am Montag", dt.date(2025, 11, 3))
+    assert relative_day("Der Rat beschloss gestern den Haushalt.", "2025-11-04") == ("gestern", dt.date(2025, 11, 3))
+    assert relative_day("Der Rat beschloss den Haushalt am 2. November.", "2025-11-04") is None
+    assert relative_day("Die Arbeiten haben am Montag begonnen.", None) is None  # no report date: no day
+    assert day_in_words(dt.date(2025, 11, 3), "de") == "Montag, 3. November 2025"
+    assert day_in_words(dt.date(2025, 11, 3), "en") == "Monday, 3 November 2025"
+    assert with_days("The judges ruled on Wednesday that", "2025-11-20", "en") == \
+        "The judges ruled on Wednesday (19 November 2025) that"
+    assert with_days("Die Arbeiten dauern an.", "2025-11-20", "de") == "Die Arbeiten dauern an."
+    assert names_relative_day("am Montag") and not names_relative_day("3. November")
