@@ -55,6 +55,7 @@ from .question import (
     previous_user_questions,
     whole_article,
 )
+from .reading import has_pronoun
 from .retrieve import HybridRetriever
 from .stories import story_of
 from .timeframe import Period, question_period, sentence_day, timeframe_words, today
@@ -604,6 +605,14 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
         before = preceding_sentence(snap, best, same_paragraph=True)
         if before is not None:
             return done([best, before], with_before=True, candidates=cands)
+    if (q.kind == "factoid" and not q.answer_type and _WHAT.match(q.text) and period is not None
+            and not _is_lead(snap, best)):  # what a report of the period says: its lead ("Was wurde diese Woche
+        # über … bekannt?" finds "…, teilte die Geschäftsführerin am Montag mit." after the news itself)
+        lead = _lead_of(snap, best)
+        close = {sentence_key(ev): ev for _, _, ev in scored}
+        if lead is not None and sentence_key(lead) in close:
+            found = close[sentence_key(lead)]
+            best = found
     if q.kind == "factoid" and not q.answer_type and _WHAT.match(q.text) and _is_lead(snap, best):
         # a news lead says that something was decided or agreed; the sentence after it says what
         # ("… haben sich … auf einen neuen Tarifvertrag geeinigt." + "Die Löhne steigen um 6,2 Prozent.")
@@ -642,9 +651,10 @@ def _details_after_lead(snap: store.Snapshot, best: Evidence, scored: list[tuple
     """A news lead tells what happened ("Union members have approved the new wage agreement …"), the
     sentences after it the figures ("The deal raises wages by 6.2 percent …"): of the `LEAD_DETAILS` after
     a lead that gives none of the asked kind, the closest to the question that gives it and is close enough
-    to be evidence for a set answer. A headline's own lead (the sentence after it) tells the headline's event
-    whatever its first word and however close it is ("Rammarbeiten am Liegeplatz 7 haben begonnen" / "Am
-    Nordkai … haben am Montag die Rammarbeiten … begonnen.")."""
+    to be evidence for a set answer. The sentence right after tells the lead's event however close it is, where
+    the lead is a headline (its own lead: "Rammarbeiten am Liegeplatz 7 haben begonnen" / "Am Nordkai … haben
+    am Montag die Rammarbeiten … begonnen.") or where a pronoun stands for what the lead names ("Die Schäden der
+    Sturmflut … fallen … höher aus" / "Die Stadt beziffert sie jetzt auf rund 6,5 Millionen Euro")."""
     if not _is_lead(snap, best):
         return None
     close = {sentence_key(ev): ev for _, _, ev in scored[1:]}
@@ -654,7 +664,10 @@ def _details_after_lead(snap: store.Snapshot, best: Evidence, scored: list[tuple
         ev = close.get(sentence_key(after))
         if ev is None or not gives_answer_type(after.sentence.text, question, kind):
             continue
-        if (headline and i == 0) or (_CONTINUES.match(after.sentence.text) and ev.score >= needed(ev) - SET_MARGIN):
+        if i == 0 and (headline or has_pronoun(after.sentence.text)):  # the lead's own, or it goes on about
+            # what the lead names ("Die Stadt beziffert sie jetzt auf rund 6,5 Millionen Euro"): read with it
+            details.append(ev)
+        elif _CONTINUES.match(after.sentence.text) and ev.score >= needed(ev) - SET_MARGIN:
             details.append(ev)
     return max(details, key=lambda ev: ev.score - needed(ev)) if details else None
 
@@ -664,6 +677,17 @@ def _is_headline(snap: store.Snapshot, ev: Evidence) -> bool:
     article = snap.articles.get(ev.article_id)
     return (article is not None and " ".join(ev.sentence.text.split()) == " ".join(article.title.split())
             and preceding_sentence(snap, ev) is None)
+
+
+def _lead_of(snap: store.Snapshot, ev: Evidence) -> Evidence | None:
+    """The first sentence of `ev`'s article after its headline (its first sentence when it has none)."""
+    first = ev
+    while (before := preceding_sentence(snap, first)) is not None:
+        first = before
+    if _is_headline(snap, first):
+        after = following_sentences(snap, first, 1)
+        return after[0] if after else None
+    return first
 
 
 def _is_lead(snap: store.Snapshot, ev: Evidence) -> bool:
