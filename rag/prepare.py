@@ -611,8 +611,7 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
         lead = _lead_of(snap, best)
         close = {sentence_key(ev): ev for _, _, ev in scored}
         if lead is not None and sentence_key(lead) in close:
-            found = close[sentence_key(lead)]
-            best = found
+            best = close[sentence_key(lead)]
     if q.kind == "factoid" and not q.answer_type and _WHAT.match(q.text) and _is_lead(snap, best):
         # a news lead says that something was decided or agreed; the sentence after it says what
         # ("… haben sich … auf einen neuen Tarifvertrag geeinigt." + "Die Löhne steigen um 6,2 Prozent.")

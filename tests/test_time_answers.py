@@ -220,3 +220,21 @@ def test_the_judge_reads_the_day_a_weekday_names(dated_index: Path) -> None:
     judged = [str(call[-1].content) for call in model.calls if call[0].content == JUDGE_SYSTEM]
     assert judged and "am Montag (3. November 2025)" in judged[0]
     assert not answer.abstained and answer.verified and "Spatenstich" in answer.answer
+
+
+def test_what_a_report_of_the_period_says_comes_from_its_lead(dated_index: Path) -> None:
+    """The closest sentence of this week's report is its attribution ("…, teilte die Geschäftsführerin am Montag
+    mit"); what was announced is the report's lead."""
+    a = api.ask("What was announced this week about the merger of the Marstedt hospitals?", llm="extractive",
+                index_dir=dated_index)
+    assert not a.abstained
+    assert a.citations[0].quote.startswith("Die Geburtshilfe des St.-Annen-Krankenhauses wird Ende März 2026")
+
+
+def test_the_figure_a_lead_leaves_open_comes_from_the_pronoun_sentence_after_it(dated_index: Path) -> None:
+    """"Die Schäden der Sturmflut … fallen … höher aus" gives no number; "Die Stadt beziffert sie jetzt auf rund
+    6,5 Millionen Euro" does, and its "sie" is the lead's damage."""
+    a = api.ask("What is the latest estimate of the storm surge damage in Marstedt?", llm="extractive",
+                index_dir=dated_index)
+    assert not a.abstained and "6,5 Millionen" in a.citations[0].quote
+    assert a.citations[0].date == "2025-11-10"
