@@ -225,12 +225,27 @@ def _resolve(words: str, anchor: dt.date) -> dt.date | None:
     return day if dt.timedelta(0) <= anchor - day <= dt.timedelta(days=60) else None
 
 
+#: a dateline: where and when the report was filed, before its first sentence ("Marstedt, 12. November 2025 (npa) –
+#: …", "MARSTEDT, November 12, 2025 (npa) - …"): the publication's day, not the day of an event
+_DATELINE = re.compile(
+    rf"^\W*[^\W\d][\w .'/-]{{0,40}},\s*(?:den\s+)?(?:\d{{1,2}}\.?\s*{_MONTH}|{_MONTH}\s+\d{{1,2}}\w*),?\s+\d{{4}}"
+    r"\s*(?:\([^)]{1,30}\))?\s*[–—-]+\s*", re.IGNORECASE)
+
+
+def without_dateline(text: str) -> str:
+    """The sentence without the dateline it opens with, if any."""
+    return _DATELINE.sub("", text, count=1)
+
+
 def sentence_day(text: str, published: str | None) -> dt.date | None:
     """The first day `text` names, read against its article's publication date: "am 3. November" (the year
     from the publication date: the nearest such day), "2. November 2025", "am Montag", "gestern". A month
-    without a day is its first day ("Ende Januar 2026" -> 2026-01-01), a year alone is not a day."""
+    without a day is its first day ("Ende Januar 2026" -> 2026-01-01), a year alone is not a day, and a
+    dateline's day is the report's, not one the sentence tells of."""
     anchor = dt.date.fromisoformat(published[:10]) if published else None
     found: list[tuple[int, dt.date]] = []
+    text = without_dateline(text)  # the report's day, not its event's: "Marstedt, 12. November 2025 (npa) – Die
+    # Umweltinitiative hat am Dienstag, 11. November, Klage eingereicht"
     for m in _SENTENCE_DATE.finditer(text):
         said = m.group(0)
         numbers = [int(x) for x in re.findall(r"\d+", said)]

@@ -124,3 +124,13 @@ def test_a_relative_day_is_read_against_the_report() -> None:
         "The judges ruled on Wednesday (19 November 2025) that"
     assert with_days("Die Arbeiten dauern an.", "2025-11-20", "de") == "Die Arbeiten dauern an."
     assert names_relative_day("am Montag") and not names_relative_day("3. November")
+
+
+def test_a_datelines_day_is_the_reports_not_the_events() -> None:
+    text = "Marstedt, 12. November 2025 (npa) – Die Umweltinitiative hat am Dienstag, 11. November, Klage eingereicht."
+    assert sentence_day(text, "2025-11-12") == dt.date(2025, 11, 11)
+    assert sentence_day("MARSTEDT, November 12, 2025 (npa) - The group sued on Tuesday.", "2025-11-12") == \
+        dt.date(2025, 11, 11)
+    # a dateline and nothing else: the sentence names no day of its own (its event takes its article's day)
+    assert sentence_day("Marstedt, 1. Oktober 2025 – Die Stadt plant Parkzonen.", "2025-10-01") is None
+    assert sentence_day("Am 2. November 2025 unterzeichneten beide Seiten.", "2025-11-04") == dt.date(2025, 11, 2)
