@@ -9,6 +9,7 @@ out when it is set.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -77,3 +78,40 @@ def make_filters(since: str | None = None, until: str | None = None, source: str
         if not domain or " " in domain or "." not in domain:
             raise ConfigError(f"--source {source!r} is not a domain; give the outlet's domain, e.g. baotintuc.vn.")
     return Filters(start, end, domain)
+
+
+#: labels of a host that name no outlet: subdomains and second-level domains of country codes
+_NOT_A_NAME = {"www", "m", "amp", "en", "de", "mobile", "co", "com", "org", "net", "gov", "ac"}
+_FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+
+
+def _folded(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower().translate(_FOLD)))
+
+
+def outlet_name(host: str) -> str:
+    """The name an outlet goes by in words, from its host: "radio-wemme.example" -> "radio wemme",
+    "en.baotintuc.vn" -> "baotintuc", "www.sueddeutsche.de" -> "sueddeutsche" ("" when none)."""
+    labels = [x for x in host.lower().split(".")[:-1] if x not in _NOT_A_NAME]
+    return _folded(labels[-1].replace("-", " ")) if labels else ""
+
+
+def named_outlet(question: str, hosts: dict[str, str]) -> tuple[str, str]:
+    """The outlet a question names by its name ("Was meldet Radio Wemme …?", "according to the Northsea
+    Herald", "im Nordboten"): (its host, the words that named it), of `hosts` (name -> host, `outlet_name`);
+    ("", "") when it names none. Umlauts match their spelled-out form ("Süddeutsche" / sueddeutsche)."""
+    asked = _folded(question)
+    for name, host in sorted(hosts.items(), key=lambda t: -len(t[0])):  # the longest name first
+        m = re.search(rf"\b{re.escape(name)}(?:n|s|en|es)?\b", asked)
+        if m:
+            said = re.search(r"[\W_]+".join(_spelled(w) + r"\w*" for w in name.split()), question, re.IGNORECASE)
+            return host, said.group(0) if said else ""
+    return "", ""
+
+
+def _spelled(word: str) -> str:
+    """A pattern for a folded word as a question may spell it ("sueddeutsche": "Süddeutsche" too)."""
+    out = re.escape(word)
+    for folded, letter in (("ae", "ä"), ("oe", "ö"), ("ue", "ü"), ("ss", "ß")):
+        out = out.replace(folded, f"(?:{folded}|{letter})")
+    return out

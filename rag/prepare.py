@@ -34,7 +34,7 @@ from .evidence import (
     select_set,
     threshold,
 )
-from .filters import Filters
+from .filters import Filters, named_outlet, outlet, outlet_name
 from .forms import refers_back, units
 from .lang import detect_language, stem_tokens
 from .neighbours import (
@@ -113,6 +113,8 @@ STORY_LINK = 0.3
 #: a named month or span ("im Oktober 2025", "seit dem 10. November") is a publication period when it comes
 #: within this many days of the articles' publication dates; else it names the time of events ("im Oktober 1517")
 PERIOD_REACH_DAYS = 31
+#: a one-word outlet name held by more than this share of the passages is a common word, not an outlet's name
+OUTLET_WORD_SHARE = 0.02
 
 
 @dataclass(frozen=True)
@@ -200,6 +202,47 @@ def without_period(text: str, period: Period | None, language: Language) -> str:
     left = re.sub(re.escape(said.said), " ", text, flags=re.IGNORECASE)
     left = " ".join(left.split())
     return left if has_content_words(left, language) else text
+
+
+def without_words(text: str, words: str, language: Language) -> str:
+    """`text` without `words` (as they stand in it); the text as it is when nothing with content would be left."""
+    if not words or not text:
+        return text
+    left = " ".join(text.replace(words, " ").split())
+    return left if has_content_words(left, language) else text
+
+
+_OUTLETS: weakref.WeakKeyDictionary[Any, dict[str, str]] = weakref.WeakKeyDictionary()
+
+
+def _tells_about(snap: store.Snapshot, ev: Evidence, question: str, language: Language) -> bool:
+    """Whether `ev`'s article holds a word of what the question asks about (its content words but the verb of
+    reporting: "Sturmflut" of "Was berichtete … über die Sturmflut?"); an article in another language than
+    the question cannot be told by its words and does."""
+    article = snap.articles.get(ev.article_id)
+    if article is None or article.language != language:
+        return True
+    asked = set(stem_tokens(_REPORTED_VERB.sub(" ", question), language))
+    return not asked or bool(asked & set(stem_tokens(article.text, language)))
+
+
+def outlet_names(snap: store.Snapshot) -> dict[str, str]:
+    """The outlets of the snapshot's articles by name (`outlet_name` -> host), once per snapshot; a one-word
+    name that many passages hold as a word ("zeit" of zeit.de) names no outlet in a question."""
+    if snap not in _OUTLETS:
+        n = max(1, len(snap.chunks))
+        names: dict[str, str] = {}
+        for article in snap.articles.values():
+            host = outlet(article.url)
+            name = outlet_name(host) if host else ""
+            if not name or name in names:
+                continue
+            if " " not in name and any(snap.document_frequency(stem, lang) > max(2, OUTLET_WORD_SHARE * n)
+                                       for lang in ("de", "en") for stem in stem_tokens(name, lang)):
+                continue
+            names[name] = host
+        _OUTLETS[snap] = names
+    return _OUTLETS[snap]
 
 
 def _tells_a_day_in(ev: Evidence, period: Period) -> bool:
@@ -431,8 +474,18 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
     # a period the search is limited to has done its work: its words would favour the sentences that name it
     # ("Marstedt, 1. Oktober 2025 – …" for "What did the council decide in October 2025 about …?")
     searched = without_period(q.standalone, period, lang)
-    qvec = np.asarray(embedder.embed_query(searched), dtype=np.float32)
     f = filters or Filters()
+    # an outlet the question names ("Was meldet Radio Wemme …?") limits the search to its articles, and its name
+    # is not matched as words (reports seldom name their own outlet)
+    host, said = ("", "") if f.source else named_outlet(q.standalone, outlet_names(snap))
+    if host:
+        f = replace(f, source=host)
+        if q.kind == "factoid" and not q.answer_type and _REPORTED.match(q.text):  # "Was berichtete der
+            # Nordbote über die Lindenbrücke?": what its report says on the topic, an overview of it
+            q = replace(q, kind="overview")
+        searched = without_words(searched, said, lang)
+        translation = without_words(translation, named_outlet(translation, {outlet_name(host): host})[1], "de")
+    qvec = np.asarray(embedder.embed_query(searched), dtype=np.float32)
     if period is not None:  # "letzte Woche", "im Oktober 2025": the articles published then
         f = f.within(period.since, period.until)
         if f.empty:
@@ -504,10 +557,11 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
             fresh = [item for item in scored if sentence_key(item[2]) not in given]
         scored = fresh or scored
     if not scored:
+        of = f" of {host}" if host else ""
         if period is not None:
-            return done((), f"no article published {period.said} ({period.since} to {period.until}) matches the "
+            return done((), f"no article{of} published {period.said} ({period.since} to {period.until}) matches the "
                             "question")
-        return done((), "no article matches the question")
+        return done((), f"no article{of} matches the question")
 
     if q.kind != "timeline" and scored:  # the latest report asked for; else a newer article wins a tie
         best_units = units(scored[0][2].sentence.text, question, q.answer_type) if q.answer_type else set()
@@ -548,6 +602,9 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
             ordered = sorted(events, key=lambda t: (t[1] or "9999", t[0].published, t[0].sentence.start))
             return done([ev for ev, _ in ordered], days=[day for _, day in ordered])
         overview = q.kind == "overview"
+        if overview and host and not _tells_about(snap, scored[0][2], searched, lang):
+            return done([ev for _, _, ev in scored[:3]], f"no article of {host} tells of what the question asks "
+                                                         "about")
         if overview:  # one article summed up: its lead and the sentences closest to the question, per paragraph
             # (the whole newest report for "the latest on …")
             whole = ranked(article_hits(snap, scored[0][2])) if translation else scored_sentences(
@@ -628,6 +685,10 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
     return done([best], candidates=cands)
 
 
+#: what an outlet reported, wrote or said ("Was meldete Radio Wemme …?", "What did the Herald report …?")
+_REPORTED_VERB = re.compile(r"\b(bericht\w*|meld\w*|schreib\w*|schrieb\w*|sagt\w*|report\w*|writes?|wrote|says?|said|"
+                            r"did|does)\b", re.IGNORECASE)
+_REPORTED = re.compile(rf"^\W*(was|what)\b.*{_REPORTED_VERB.pattern}", re.IGNORECASE)
 _WHAT = re.compile(r"^\W*(was|what|welche[nrms]?|which)\b", re.IGNORECASE)
 #: A question that asks for a person ("Wer …?", "Wen …?", "Who …?").
 _WHO = re.compile(r"^\W*(wer|wen|wem|who|whom)\b", re.IGNORECASE)

@@ -12,7 +12,7 @@ import pytest
 from rag import api
 from rag.cli import main
 from rag.errors import ConfigError
-from rag.filters import make_filters
+from rag.filters import make_filters, named_outlet, outlet_name
 
 ITEMS = [  # the same kind of story from three outlets on three days
     {"id": "a", "title": "Hafen Emden Oktober", "date": "2025-10-20", "url": "https://www.nordwest.example/hafen",
@@ -126,3 +126,15 @@ def test_each_article_says_where_its_date_comes_from(tmp_path: Path) -> None:
     assert hit is not None and (hit.date, hit.date_source) == ("2025-09-12", "url")
     ans = api.ask("Wann tagte der Rat in Kiel?", llm="extractive", index_dir=tmp_path / "ix", until="2025-08-31")
     assert ans.citations and all(c.date_source == "dateline" for c in ans.citations)
+
+
+def test_an_outlet_is_named_in_a_question_by_its_name() -> None:
+    hosts = {outlet_name(h): h for h in ("radio-wemme.example", "nordbote.example", "sueddeutsche.de",
+                                         "en.baotintuc.vn", "bbc.co.uk")}
+    assert set(hosts) == {"radio wemme", "nordbote", "sueddeutsche", "baotintuc", "bbc"}
+    assert named_outlet("Was meldet Radio Wemme zum Hafen?", hosts) == ("radio-wemme.example", "Radio Wemme")
+    assert named_outlet("Was stand im Nordboten über den Hafen?", hosts) == ("nordbote.example", "Nordboten")
+    assert named_outlet("Was schreibt die Süddeutsche über die Wahl?", hosts) == ("sueddeutsche.de", "Süddeutsche")
+    assert named_outlet("What does the BBC say?", hosts) == ("bbc.co.uk", "BBC")
+    assert named_outlet("Wie hoch ist die Brücke?", hosts) == ("", "")
+    assert named_outlet("Was meldet das Radio?", hosts) == ("", "")  # one word of a two-word name is none

@@ -238,3 +238,18 @@ def test_the_figure_a_lead_leaves_open_comes_from_the_pronoun_sentence_after_it(
                 index_dir=dated_index)
     assert not a.abstained and "6,5 Millionen" in a.citations[0].quote
     assert a.citations[0].date == "2025-11-10"
+
+
+def test_an_outlet_named_in_the_question_limits_the_answer_to_its_reports(dated_index: Path) -> None:
+    from rag.filters import outlet
+
+    a = api.ask("Was berichtete der Nordbote über die Lindenbrücke?", llm="extractive", index_dir=dated_index)
+    assert not a.abstained and a.citations
+    assert {outlet(c.url) for c in a.citations} == {"nordbote.example"}
+    assert any("15,4 Millionen Euro" in c.quote for c in a.citations)
+    b = api.ask("Wie viel kostet laut Radio Wemme der Bahnhof?", llm="extractive", index_dir=dated_index)
+    assert all(outlet(c.url) == "radio-wemme.example" for c in b.citations)
+    # the Rundschau has no report on the storm surge: no other outlet's report stands in for it
+    c = api.ask("Was berichtete die Marstedter Rundschau über die Sturmflut?", llm="extractive",
+                index_dir=dated_index)
+    assert c.abstained and "marstedter-rundschau.example" in c.reason
