@@ -313,13 +313,26 @@ def topic_vector(snap: store.Snapshot, embedder: Any, question: str) -> np.ndarr
     return _unit(np.asarray(embedder.embed_query(topic_of(question, snap)), dtype=np.float32))
 
 
-def story_closeness(snap: store.Snapshot, scored: list[tuple[float, int, Evidence]], tvec: np.ndarray,
-                    language: Language) -> dict[str, tuple[float, Evidence]]:
-    """Per article: its sentence closest to the topic vector `tvec` once what all the articles share is
+def topic_query(snap: store.Snapshot, embedder: Any, question: str, language: Language,
+                translation: str = "") -> np.ndarray:
+    """What the story asked about is, as `story_closeness` compares it: the topic's vector (`topic_vector`) less
+    the mean sentence vector of the question's language; with a German rendering of an English question, the
+    sum of both (a rendering of the small model can miss the topic: "Sturmbohrenzerregung" for "storm surge
+    damage")."""
+    means = mean_sentence_vectors(snap)
+    query = _unit(topic_vector(snap, embedder, question) - means[language])
+    if translation:
+        query = _unit(query + _unit(topic_vector(snap, embedder, translation) - means["de"]))
+    return query
+
+
+def story_closeness(snap: store.Snapshot, scored: list[tuple[float, int, Evidence]],
+                    query: np.ndarray) -> dict[str, tuple[float, Evidence]]:
+    """Per article: its sentence closest to the topic (`topic_query`) once what all the articles share is
     taken out (cosines after subtracting the mean sentence vector of each one's language: "Marstedt" in
     every local report no longer makes them all alike, nor an English question every English report)."""
     means = mean_sentence_vectors(snap)
-    q = _unit(tvec - means[language])
+    q = query
     best: dict[str, tuple[float, Evidence]] = {}
     for _, vrow, ev in scored:
         if len(re.findall(r"\w\w+", ev.sentence.text)) < 3:  # "(npa)" tells nothing
@@ -386,15 +399,15 @@ def article_vector(snap: store.Snapshot, article_id: str) -> np.ndarray:
     return cache[article_id]
 
 
-def timeline_events(snap: store.Snapshot, scored: list[tuple[float, int, Evidence]], tvec: np.ndarray,
-                    language: Language, floor: Callable[[Evidence], float],
+def timeline_events(snap: store.Snapshot, scored: list[tuple[float, int, Evidence]], query: np.ndarray,
+                    floor: Callable[[Evidence], float],
                     story: list[tuple[float, int, Evidence]] | None = None) -> list[tuple[Evidence, str]]:
     """One event from each article of the asked story (`asked_story`, found among `story`'s articles: those
     of every date where the question's period limits `scored`): its closest sentence with its day
     (`event_day`); one event for copies of a report (the same story and day)."""
-    closeness = story_closeness(snap, [t for t in scored if t[2].score >= floor(t[2])], tvec, language)
-    wide = closeness if story is None else story_closeness(
-        snap, [t for t in story if t[2].score >= floor(t[2])], tvec, language)
+    closeness = story_closeness(snap, [t for t in scored if t[2].score >= floor(t[2])], query)
+    wide = closeness if story is None else story_closeness(snap, [t for t in story if t[2].score >= floor(t[2])],
+                                                           query)
     members = asked_story(snap, wide)
     events: list[tuple[Evidence, str]] = []
     told: set[tuple[str, str]] = set()  # (story, day): another outlet's copy of the same report is one event
@@ -568,8 +581,8 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
 
         story: set[str] | None = None
         if q.frame.latest:  # the newest report of the asked story, not the newest of the close ones
-            story = asked_story(snap, story_closeness(snap, scored, topic_vector(
-                snap, embedder, translation or q.standalone), "de" if translation else lang))
+            story = asked_story(snap, story_closeness(snap, scored, topic_query(snap, embedder, q.standalone, lang,
+                                                                               translation)))
 
         def same_fact(ev: Evidence) -> bool:  # evidence on its own, of the asked type, in the same unit
             if ev.score < needed(ev) or (story is not None and ev.article_id not in story):
@@ -595,8 +608,8 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
                 asked = filters or Filters()
                 wide = ranked(found_by(HybridRetriever(snapshot=snap, k=max(k, want), since=asked.since,
                                                        until=asked.until, source=asked.source)))
-            events = timeline_events(snap, scored, topic_vector(snap, embedder, translation or q.standalone),
-                                     "de" if translation else lang, floor, wide)
+            events = timeline_events(snap, scored, topic_query(snap, embedder, q.standalone, lang, translation),
+                                     floor, wide)
             if not events:
                 return done([ev for _, _, ev in scored[:3]], WEAK)
             ordered = sorted(events, key=lambda t: (t[1] or "9999", t[0].published, t[0].sentence.start))
