@@ -101,7 +101,8 @@ def named_outlet(question: str, hosts: dict[str, str]) -> tuple[str, str]:
     Herald", "im Nordboten"): (its host, the words that named it), of `hosts` (name -> host, `outlet_name`);
     ("", "") when it names none. Umlauts match their spelled-out form ("Süddeutsche" / sueddeutsche)."""
     asked = _folded(question)
-    for name, host in sorted(hosts.items(), key=lambda t: -len(t[0])):  # the longest name first
+    starts = {word[:4] for word in asked.split()}  # only names whose first word the question may hold
+    for name, host in sorted(((n, h) for n, h in hosts.items() if n[:4] in starts), key=lambda t: -len(t[0])):
         m = re.search(rf"\b{re.escape(name)}(?:n|s|en|es)?\b", asked)
         if m:
             said = re.search(r"[\W_]+".join(_spelled(w) + r"\w*" for w in name.split()), question, re.IGNORECASE)

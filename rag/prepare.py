@@ -292,6 +292,8 @@ def newest_wins(scored: list[tuple[float, int, Evidence]], margin: float,
 
 #: the lead: an article's first sentences, where a news report says when its event happened
 LEAD_SENTENCES = 3
+#: an article's opening read for its lead (a headline and a first sentence fit)
+LEAD_CHARS = 2000
 
 
 def event_day(ev: Evidence, snap: store.Snapshot | None = None) -> str:
@@ -754,12 +756,15 @@ def _is_headline(snap: store.Snapshot, ev: Evidence) -> bool:
 
 def _lead_of(snap: store.Snapshot, ev: Evidence) -> Evidence | None:
     """The first sentence of `ev`'s article after its headline (its first sentence when it has none)."""
-    first = ev
-    while (before := preceding_sentence(snap, first)) is not None:
-        first = before
+    article = snap.articles.get(ev.article_id)
+    if article is None:
+        return None
+    opening = split_sentences(article.text[:LEAD_CHARS], article.language)[:2]
+    if not opening:
+        return None
+    first = replace(ev, sentence=opening[0], score=0.0)
     if _is_headline(snap, first):
-        after = following_sentences(snap, first, 1)
-        return after[0] if after else None
+        return replace(ev, sentence=opening[1], score=0.0) if len(opening) > 1 else None
     return first
 
 
