@@ -5,6 +5,7 @@
 #   bash bench/run_all.sh [name ...]     # names: retrieval throughput indexing-speed incremental incremental-sizes
 #                                        # incremental-e5
 #                                        # scale crash crash-work concurrency answers dev-answers
+#                                        # time-answers story-links
 #                                        # eval-extractive eval-extractive-en eval-llm eval-llm-en judge
 #                                        # load load-llm memory
 #                                        # experiments (not in the default run): focus-terms judged-threshold
@@ -62,6 +63,8 @@ w crash-work && run crash-work "$PY" bench/crash.py --runs 50 --window work
 w concurrency && run concurrency "$PY" bench/concurrency.py --rounds 3 --page
 w answers && run answers "$PY" bench/answers.py --llms extractive,llama-cpp
 w dev-answers && run dev-answers "$PY" bench/dev_answers.py --llms extractive,llama-cpp --peer
+w time-answers && run time-answers "$PY" bench/dev_answers.py --section time --llms extractive,llama-cpp
+w story-links && run story-links "$PY" bench/story_links.py
 w eval-extractive && run eval-extractive "$RAG" eval --qa "$XQ" --llm extractive --json
 w eval-extractive-en && run eval-extractive-en "$RAG" eval --qa "$XQ_EN" --llm extractive --json
 w eval-llm && run eval-llm "$RAG" eval --qa "$XQ" --llm llama-cpp --limit "$LLM_LIMIT" --json

@@ -108,7 +108,8 @@ TIMELINE_K = 32  # passages retrieved for a timeline (a story told over many art
 TIMELINE_SHARE = 0.5
 #: two articles of one language tell of one story when their `article_vector`s have at least this cosine (the
 #: dated fixture's 44 articles, `bench/story_links.py`: from any article of a running story, links of at least
-#: .3 reach 95.5 % of its story's articles in its language and no other article; .25 reaches all, and others)
+#: .3 reach 95.5 % of its story's articles in its language and no other article; .25 reaches all, and others;
+#: two running stories' articles reach .27)
 STORY_LINK = 0.3
 #: a named month or span ("im Oktober 2025", "seit dem 10. November") is a publication period when it comes
 #: within this many days of the articles' publication dates; else it names the time of events ("im Oktober 1517")
