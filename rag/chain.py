@@ -54,6 +54,8 @@ NOT_CHECKED = "a quote of the closest sentence; no check confirmed that it answe
 NOT_CHECKED_SET = "quotes of the closest sentences; not checked for meaning"
 NOT_CHECKED_TIMELINE = "the closest sentences in the order of the days they name (else their article's date); " \
     "not checked for meaning"
+NOT_CHECKED_DIGEST = "the headline of the newest report of each story of the period (the stories most reported " \
+    "first); not checked for meaning"
 
 
 def judged(p: Prepared, llm: BaseChatModel, snap: store.Snapshot, checks: dict[str, float] | None = None) -> Prepared:
@@ -121,7 +123,8 @@ def evidence_answer(p: Prepared, *, timings: dict[str, float] | None = None, llm
     if q.kind == "timeline":
         days = list(p.days) if len(p.days) == len(p.evidence) else [event_day(ev) for ev in p.evidence]
         return Answer(timeline(list(p.evidence), days, lang), cites, False, False, lang, timings,
-                      reason or NOT_CHECKED_TIMELINE, p.question, llm, kind=q.kind)
+                      reason or (NOT_CHECKED_DIGEST if q.frame.digest else NOT_CHECKED_TIMELINE), p.question, llm,
+                      kind=q.kind)
     if q.is_set:
         return Answer(bullets(list(p.evidence), lang, dated), cites, False, False, lang, timings,
                       reason or NOT_CHECKED_SET, p.question, llm, kind=q.kind)
@@ -183,6 +186,7 @@ def wants_translation(snap: store.Snapshot, p: Prepared) -> bool:
     set, ~1 s more per question; a timeline's articles are chosen with it)."""
     return (p.language == "en" and bool(p.evidence)
             and not (p.q and p.q.is_set and p.q.kind != "timeline")  # a timeline's story is found with it
+            and not (p.q and p.q.frame.digest)  # a period's digest reads no topic
             and hit_language(snap, p.evidence[0]) != "en")
 
 

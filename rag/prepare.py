@@ -36,7 +36,7 @@ from .evidence import (
 )
 from .filters import Filters, named_outlet, outlet, outlet_name
 from .forms import refers_back, units
-from .lang import detect_language, stem_tokens
+from .lang import MONTHS, detect_language, stem_tokens
 from .neighbours import (
     adjacent,
     following_sentences,
@@ -49,6 +49,7 @@ from .question import (
     Question,
     analyse,
     asks_for_more,
+    asks_for_news,
     facets,
     parts,
     previous_answers,
@@ -58,8 +59,8 @@ from .question import (
 from .reading import has_pronoun
 from .retrieve import HybridRetriever
 from .stories import story_of
-from .timeframe import Period, question_period, sentence_day, timeframe_words, today
-from .types import Evidence, History, Hit, Language
+from .timeframe import Period, question_period, sentence_day, timeframe_words, today, without_dateline
+from .types import Article, Evidence, History, Hit, Language
 
 #: How much closer (cosine) the best sentence may be than one that gives the asked kind of answer.
 TYPE_MARGIN = 0.02
@@ -426,6 +427,71 @@ def timeline_events(snap: store.Snapshot, scored: list[tuple[float, int, Evidenc
     return events
 
 
+#: a digest of a period ("Was ist diese Woche passiert?"): at most this many stories, the newest
+DIGEST_EVENTS = 10
+DIGEST_ARTICLES = 2000
+
+
+def digest_events(snap: store.Snapshot, f: Filters) -> list[tuple[Evidence, str]]:
+    """What the stories of a period reported (`f`: the period and the asked filters): the articles published
+    then grouped into stories (`article_vector` links of at least `STORY_LINK` within one language; an edited
+    copy from another outlet is its original's story, `story_of`), the `DIGEST_EVENTS` stories with the most
+    reports (then the newest), each by the headline (first sentence) of its newest report, in the order of
+    their days. At most `DIGEST_ARTICLES` of the period's newest articles are read."""
+    articles = sorted((a for a in snap.articles.values() if a.published and f.matches(a)),
+                      key=lambda a: (a.published or "", a.id), reverse=True)[:DIGEST_ARTICLES]
+    if not articles:
+        return []
+    parent = list(range(len(articles)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    vectors = np.stack([article_vector(snap, a.id) for a in articles])
+    linked = (vectors @ vectors.T) >= STORY_LINK
+    index = {a.id: i for i, a in enumerate(articles)}
+    for i, a in enumerate(articles):
+        original = index.get(story_of(a))
+        if original is not None:
+            parent[root(i)] = root(original)
+        for j in np.flatnonzero(linked[i, i + 1:]) + i + 1:
+            if articles[j].language == a.language:
+                parent[root(int(j))] = root(i)
+    stories: dict[int, list[Article]] = {}
+    for i, a in enumerate(articles):  # newest first within each story
+        stories.setdefault(root(i), []).append(a)
+    chosen = sorted(stories.values(), key=lambda told: (len(told), told[0].published or ""), reverse=True)
+    chosen = sorted(chosen[:DIGEST_EVENTS], key=lambda told: (told[0].published or "", told[0].id))
+    events = []
+    for told in chosen:
+        newest = told[0]
+        rows = snap.rows_of_article(newest.id)
+        opening = [s for s in split_sentences(newest.text[:LEAD_CHARS], newest.language) if _tells(s.text)]
+        if not rows or not opening:
+            continue
+        chunk = snap.chunks[rows[0]]
+        ev = Evidence(sentence=opening[0], chunk_id=chunk.id, article_id=newest.id, title=newest.title,
+                      url=newest.url, date=newest.date, score=0.0, passage=chunk.text,
+                      date_source=newest.date_source)
+        events.append((ev, ev.published))
+    return events
+
+
+def _tells(text: str) -> bool:
+    """Whether a line of an article's opening tells something: three words besides a date ("Dienstag, 14.
+    Oktober 2025" and "Von Ole Martens" do not)."""
+    words = [w for w in re.findall(r"[^\W\d_]{2,}", without_dateline(text)) if w.lower() not in MONTHS
+             and not _WEEKDAY.fullmatch(w)]
+    return len(words) >= 3
+
+
+_WEEKDAY = re.compile(r"(montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|monday|tuesday|wednesday|"
+                      r"thursday|friday|saturday|sunday)", re.IGNORECASE)
+
+
 #: a word of a question found in this share of the passages or more says where, not what ("Marstedt" in
 #: local news): left out of a timeline's topic
 GENERIC_SHARE = 0.3
@@ -496,7 +562,10 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
     host, said = ("", "") if f.source else named_outlet(q.standalone, outlet_names(snap))
     if host:
         f = replace(f, source=host)
-        if q.kind == "factoid" and not q.answer_type and _REPORTED.match(q.text):  # "Was berichtete der
+        if period is not None and asks_for_news(q.text.replace(said, " "), period.said, lang):  # "Was meldete
+            # der Nordbote letzte Woche?": the outlet's digest of the period
+            q = replace(q, kind="timeline", frame=replace(q.frame, timeline=True, digest=True, latest=False))
+        elif q.kind == "factoid" and not q.answer_type and _REPORTED.match(q.text):  # "Was berichtete der
             # Nordbote über die Lindenbrücke?": what its report says on the topic, an overview of it
             q = replace(q, kind="overview")
         searched = without_words(searched, said, lang)
@@ -605,6 +674,10 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
         def floor(ev: Evidence) -> float:
             return needed(ev) - SET_MARGIN
 
+        if q.kind == "timeline" and q.frame.digest:  # what every story of the period reported
+            events = digest_events(snap, f)
+            if events:
+                return done([ev for ev, _ in events], days=[day for _, day in events])
         if q.kind == "timeline":  # dated events across the articles, in the order they happened
             wide = None
             if period is not None:  # the story is told over every date; its events are those of the period

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .dates import NAMED_DATE
 from .lang import NUMBER_WORDS, detect_language, stem_tokens
-from .timeframe import TimeFrame, time_frame
+from .timeframe import TimeFrame, time_frame, timeframe_words
 from .types import Language
 
 #: Kinds of question. `SET_KINDS` are answered from several sentences.
@@ -401,6 +401,25 @@ _LATEST_ON = re.compile(
 )
 
 
+#: words that ask what was new in a period without saying about what ("Was gab es gestern Neues?", "Welche Themen
+#: gab es letzte Woche?", "What happened this week?")
+_NEWS = re.compile(
+    r"\b(gab|gibt|geben|los|neu\w*|passiert\w*|geschehen|geschah|ereignet|nachricht\w*|meld\w*|themen?|"
+    r"schlagzeile\w*|bericht\w*|ereignis\w*|wichtig\w*|alles|überblick|happen\w*|news|new|topics?|headlines?|"
+    r"stories|events?|report\w*|going\s+on|any|anything|important|main|overview|schrieb\w*|schreib\w*|wrote|"
+    r"write|say|said)\b", re.IGNORECASE)
+
+
+def asks_for_news(question: str, said: str, language: Language) -> bool:
+    """Whether the question asks what was new in its period and names no topic: nothing with content is left
+    once the period's words, the words asking for news and the question words are out."""
+    if not _NEWS.search(question):
+        return False
+    rest = _NEWS.sub(" ", re.sub(re.escape(said), " ", question, flags=re.IGNORECASE))
+    rest = " ".join(w for w in re.findall(r"\w[\w-]*", rest) if not timeframe_words(w))
+    return not stem_tokens(rest, language)
+
+
 def analyse(question: str, history: Sequence[Any] = (), follow: bool = False, periods: bool = True) -> Question:
     """Language, kind, named dates, time frame and the standalone form of `question` in its conversation
     (`follow`: as a follow-up, see `standalone_question`). `periods=False` reads a named month or span as
@@ -409,6 +428,8 @@ def analyse(question: str, history: Sequence[Any] = (), follow: bool = False, pe
     standalone, follow = standalone_question(question, history, language, follow)
     kind, count = classify(question, language)
     frame = time_frame(question, periods=periods)
+    if frame.period is not None and not follow and asks_for_news(question, frame.period.said, language):
+        frame = replace(frame, timeline=True, digest=True, latest=False)
     if frame.timeline:  # "Chronologie des Streiks", "Was geschah letzte Woche …?": dated events in order
         kind = "timeline"
     elif frame.latest and _LATEST_ON.search(question):  # "What is the latest on the strike?": the newest report

@@ -50,6 +50,9 @@ class TimeFrame:
     period: Period | None = None
     latest: bool = False  # "neueste Stand", "latest", "zuletzt": the newest report wins
     timeline: bool = False  # "Chronologie", "timeline": dated events in order
+    #: "Was ist diese Woche passiert?", "Any news from yesterday?": a period and no topic: what every story
+    #: of the period reported (`rag.question.analyse` sets it)
+    digest: bool = False
 
 
 _LATEST = re.compile(

@@ -253,3 +253,43 @@ def test_an_outlet_named_in_the_question_limits_the_answer_to_its_reports(dated_
     c = api.ask("Was berichtete die Marstedter Rundschau über die Sturmflut?", llm="extractive",
                 index_dir=dated_index)
     assert c.abstained and "marstedter-rundschau.example" in c.reason
+
+
+def test_a_period_without_a_topic_gets_what_each_story_reported(dated_index: Path) -> None:
+    """"Was ist diese Woche passiert?" names no topic: one bullet per story of the week (its newest report's
+    headline), in the order of their days, every story of the week and no report from before it."""
+    a = api.ask("Was ist diese Woche passiert?", llm="extractive", index_dir=dated_index)
+    assert a.kind == "timeline" and not a.abstained
+    days = re.findall(r"^• (\d{4}-\d{2}-\d{2}):", a.answer, flags=re.MULTILINE)
+    assert days == sorted(days) and all("2025-11-17" <= d <= "2025-11-21" for d in days)
+    stories = _stories()
+    language = {g["title"]: g["language"] for g in GOLD["articles"]}
+    told = [(stories[c.title], language[c.title]) for c in a.citations if stories[c.title] != "single"]
+    week = {g["story"] for g in GOLD["articles"] if "2025-11-17" <= g["date"] <= "2025-11-21"} - {"single"}
+    assert week <= {story for story, _ in told}  # every running story of the week …
+    assert len(told) == len(set(told))  # … once in each language (across languages reports are not linked)
+    assert "Dienstag" not in a.answer.split("„")[1]  # a date line is no headline
+    # with a topic it is that story's timeline, not a digest
+    b = api.ask("Was ist diese Woche an der Lindenbrücke passiert?", llm="extractive", index_dir=dated_index)
+    assert {stories[c.title] for c in b.citations} == {"bridge"}
+
+
+def test_news_without_a_topic_is_a_digest_and_with_one_is_not() -> None:
+    from rag.question import analyse
+
+    for question in ("Was ist diese Woche passiert?", "Was war im Oktober los?", "Was gab es gestern Neues?",
+                     "What happened last week?", "Any news from yesterday?"):
+        q = analyse(question)
+        assert q.kind == "timeline" and q.frame.digest, question
+    for question in ("Was ist letzte Woche beim Streik passiert?", "Was wurde letzte Woche im Tarifstreit vereinbart?",
+                     "Was gibt es Neues?"):
+        assert not analyse(question).frame.digest, question
+
+
+def test_an_outlets_news_of_a_period_is_its_digest(dated_index: Path) -> None:
+    from rag.filters import outlet
+
+    a = api.ask("What did the Northsea Herald report this week?", llm="extractive", index_dir=dated_index)
+    assert a.kind == "timeline" and len(a.citations) == 3
+    assert {outlet(c.url) for c in a.citations} == {"northsea-herald.example"}
+    assert all("2025-11-17" <= c.date <= "2025-11-21" for c in a.citations)
