@@ -22,7 +22,7 @@ from . import store
 from .config import env_render_questions
 from .dates import date_keys
 from .errors import RagError
-from .filters import Filters
+from .filters import Filters, outlet
 from .forms import VERDICTS, bullets, extractive_short, quoted, refers_back, single_text, timeline
 from .forms import snap as snap_span
 from .lang import detect_language
@@ -56,6 +56,7 @@ NOT_CHECKED_TIMELINE = "the closest sentences in the order of the days they name
     "not checked for meaning"
 NOT_CHECKED_DIGEST = "the headline of the newest report of each story of the period (the stories most reported " \
     "first); not checked for meaning"
+NOT_CHECKED_COVERAGE = "the reports of the asked story, each by its headline and outlet; not checked for meaning"
 
 
 def judged(p: Prepared, llm: BaseChatModel, snap: store.Snapshot, checks: dict[str, float] | None = None) -> Prepared:
@@ -122,9 +123,11 @@ def evidence_answer(p: Prepared, *, timings: dict[str, float] | None = None, llm
     dated = q.frame.period is not None or q.frame.latest  # a time-aware answer names the days it relies on
     if q.kind == "timeline":
         days = list(p.days) if len(p.days) == len(p.evidence) else [event_day(ev) for ev in p.evidence]
-        return Answer(timeline(list(p.evidence), days, lang), cites, False, False, lang, timings,
-                      reason or (NOT_CHECKED_DIGEST if q.frame.digest else NOT_CHECKED_TIMELINE), p.question, llm,
-                      kind=q.kind)
+        outlets = [outlet(ev.url) or ev.title for ev in p.evidence] if q.frame.coverage else None
+        why = NOT_CHECKED_COVERAGE if q.frame.coverage else NOT_CHECKED_DIGEST if q.frame.digest else \
+            NOT_CHECKED_TIMELINE
+        return Answer(timeline(list(p.evidence), days, lang, outlets), cites, False, False, lang, timings,
+                      reason or why, p.question, llm, kind=q.kind)
     if q.is_set:
         return Answer(bullets(list(p.evidence), lang, dated), cites, False, False, lang, timings,
                       reason or NOT_CHECKED_SET, p.question, llm, kind=q.kind)

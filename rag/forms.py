@@ -208,11 +208,13 @@ def bullets(evidence: list[Evidence], language: Language, dated: bool = False) -
                      for n, ev in enumerate(evidence, 1))
 
 
-def timeline(evidence: list[Evidence], days: list[str], language: Language) -> str:
-    """The timeline form: one dated event a bullet, in the order given, each cited ("• 2025-11-03: „…“ [1]")."""
+def timeline(evidence: list[Evidence], days: list[str], language: Language, outlets: list[str] | None = None) -> str:
+    """The timeline form: one dated event a bullet, in the order given, each cited ("• 2025-11-03: „…“ [1]");
+    with `outlets`, each bullet names its report's outlet ("• 2025-10-29, nordbote.example: „…“ [1]")."""
     undated = {"de": "ohne Datum", "en": "undated"}[language]
-    return "\n".join(f"• {day or undated}: {quoted(ev.sentence.text, language)} [{n}]"
-                     for n, (ev, day) in enumerate(zip(evidence, days, strict=True), 1))
+    named = outlets if outlets is not None else [""] * len(evidence)
+    return "\n".join(f"• {day or undated}{', ' + outlet if outlet else ''}: {quoted(ev.sentence.text, language)} [{n}]"
+                     for n, (ev, day, outlet) in enumerate(zip(evidence, days, named, strict=True), 1))
 
 
 # A sentence that opens by pointing back ("Sie veranlassten …", "Dies ist …", "They …"): what it speaks of

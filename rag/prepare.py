@@ -368,16 +368,22 @@ def linked_articles(snap: store.Snapshot, among: set[str], seed: str) -> set[str
 
 
 def asked_story(snap: store.Snapshot, closeness: dict[str, tuple[float, Evidence]]) -> set[str]:
-    """The articles of the asked story among those of `closeness` (`story_closeness`): the closest one, the
-    articles of its language linked to it (`linked_articles`), and those of another language at least
-    `TIMELINE_SHARE` as close to the question as the closest (across languages the article vectors of one
-    story are hardly closer than those of two stories: the dated fixture's pairs overlap)."""
+    """The articles of the asked story among those of `closeness` (`story_closeness`): the closest article and
+    the articles of its language linked to it (`linked_articles`); in each other language, the same from its
+    closest article when that one is at least `TIMELINE_SHARE` as close as the closest of all (across languages
+    the article vectors of one story are hardly closer than those of two stories: each language is linked on
+    its own)."""
     if not closeness:
         return set()
-    seed = max(closeness, key=lambda a: closeness[a][0])
-    language = _article_language(snap, seed)
-    other = {a for a in story_articles(closeness) if _article_language(snap, a) != language}
-    return linked_articles(snap, set(closeness), seed) | other
+    top = max(rel for rel, _ in closeness.values())
+    seeds: dict[str, str] = {}  # language -> its closest article
+    for a, _ in sorted(closeness.items(), key=lambda t: -t[1][0]):
+        seeds.setdefault(_article_language(snap, a), a)
+    members: set[str] = set()
+    for seed in seeds.values():
+        if closeness[seed][0] >= TIMELINE_SHARE * top or not members:
+            members |= linked_articles(snap, set(closeness), seed)
+    return members
 
 
 def _article_language(snap: store.Snapshot, article_id: str) -> str:
@@ -430,6 +436,8 @@ def timeline_events(snap: store.Snapshot, scored: list[tuple[float, int, Evidenc
 #: a digest of a period ("Was ist diese Woche passiert?"): at most this many stories, the newest
 DIGEST_EVENTS = 10
 DIGEST_ARTICLES = 2000
+#: which outlets reported a story: at most this many of its reports
+COVERAGE_REPORTS = 12
 
 
 def digest_events(snap: store.Snapshot, f: Filters) -> list[tuple[Evidence, str]]:
@@ -465,19 +473,22 @@ def digest_events(snap: store.Snapshot, f: Filters) -> list[tuple[Evidence, str]
         stories.setdefault(root(i), []).append(a)
     chosen = sorted(stories.values(), key=lambda told: (len(told), told[0].published or ""), reverse=True)
     chosen = sorted(chosen[:DIGEST_EVENTS], key=lambda told: (told[0].published or "", told[0].id))
-    events = []
-    for told in chosen:
-        newest = told[0]
-        rows = snap.rows_of_article(newest.id)
-        opening = [s for s in split_sentences(newest.text[:LEAD_CHARS], newest.language) if _tells(s.text)]
-        if not rows or not opening:
-            continue
-        chunk = snap.chunks[rows[0]]
-        ev = Evidence(sentence=opening[0], chunk_id=chunk.id, article_id=newest.id, title=newest.title,
-                      url=newest.url, date=newest.date, score=0.0, passage=chunk.text,
-                      date_source=newest.date_source)
-        events.append((ev, ev.published))
-    return events
+    return [(ev, ev.published) for told in chosen if (ev := headline_evidence(snap, told[0].id)) is not None]
+
+
+def headline_evidence(snap: store.Snapshot, article_id: str) -> Evidence | None:
+    """An article's headline as evidence: its first sentence that tells something (`_tells`)."""
+    article = snap.articles.get(article_id)
+    rows = snap.rows_of_article(article_id) if article is not None else []
+    if article is None or not rows:
+        return None
+    opening = [s for s in split_sentences(article.text[:LEAD_CHARS], article.language) if _tells(s.text)]
+    if not opening:
+        return None
+    chunk = snap.chunks[rows[0]]
+    return Evidence(sentence=opening[0], chunk_id=chunk.id, article_id=article.id, title=article.title,
+                    url=article.url, date=article.date, score=0.0, passage=chunk.text,
+                    date_source=article.date_source)
 
 
 def _tells(text: str) -> bool:
@@ -678,6 +689,16 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
             events = digest_events(snap, f)
             if events:
                 return done([ev for ev, _ in events], days=[day for _, day in events])
+        if q.kind == "timeline" and q.frame.coverage:  # which outlets reported the story: its reports
+            closeness = story_closeness(snap, [t for t in scored if t[2].score >= floor(t[2])],
+                                        topic_query(snap, embedder, q.standalone, lang, translation))
+            told = asked_story(snap, closeness)
+            stories = {story_of(snap.articles[a]) for a in told if a in snap.articles}  # and the other outlets'
+            told |= {a.id for a in snap.articles.values() if story_of(a) in stories}  # edited copies of them
+            reports = [opening for a in sorted(told, key=lambda a: (snap.articles[a].published or "", a))
+                       if (opening := headline_evidence(snap, a)) is not None][:COVERAGE_REPORTS]
+            if reports:
+                return done(reports, days=[ev.published for ev in reports])
         if q.kind == "timeline":  # dated events across the articles, in the order they happened
             wide = None
             if period is not None:  # the story is told over every date; its events are those of the period

@@ -410,6 +410,19 @@ _NEWS = re.compile(
     r"write|say|said)\b", re.IGNORECASE)
 
 
+#: a question for the outlets that reported a story ("Welche Zeitungen berichteten über …?", "Which outlets covered
+#: …?", "Wer hat über … berichtet?")
+_COVERAGE = re.compile(
+    r"\b(welche[nrs]?\s+(zeitung\w*|medien|medium|sender\w*|outlets?|quellen|blätter|portale?|redaktion\w*|"
+    r"nachrichtenseiten|websites?)|(in\s+)?welche[nrm]?\s+(zeitung\w*|medien|quellen)|which\s+(outlets?|newspapers?|"
+    r"papers?|media|sources?|publications?|news\s+(sites?|outlets?)|websites?)|who\s+(reported|covered|wrote)|"
+    r"wer\s+(hat\s+)?(über|darüber)\s+.{0,60}\bberichtet|wer\s+berichtete)\b", re.IGNORECASE)
+
+
+_REPORTING = re.compile(r"\b(bericht\w*|meld\w*|schrieb\w*|schreib\w*|gemeldet|geschrieben|report\w*|covered|cover|"
+                        r"coverage|wrote|write|writes|written)\b", re.IGNORECASE)
+
+
 def asks_for_news(question: str, said: str, language: Language) -> bool:
     """Whether the question asks what was new in its period and names no topic: nothing with content is left
     once the period's words, the words asking for news and the question words are out."""
@@ -430,6 +443,9 @@ def analyse(question: str, history: Sequence[Any] = (), follow: bool = False, pe
     frame = time_frame(question, periods=periods)
     if frame.period is not None and not follow and asks_for_news(question, frame.period.said, language):
         frame = replace(frame, timeline=True, digest=True, latest=False)
+    if _COVERAGE.search(question) and _REPORTING.search(question) and not frame.digest:  # which outlets
+        # reported: the story's reports
+        frame = replace(frame, timeline=True, coverage=True, latest=False)
     if frame.timeline:  # "Chronologie des Streiks", "Was geschah letzte Woche …?": dated events in order
         kind = "timeline"
     elif frame.latest and _LATEST_ON.search(question):  # "What is the latest on the strike?": the newest report

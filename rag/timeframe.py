@@ -53,6 +53,8 @@ class TimeFrame:
     #: "Was ist diese Woche passiert?", "Any news from yesterday?": a period and no topic: what every story
     #: of the period reported (`rag.question.analyse` sets it)
     digest: bool = False
+    #: "Welche Zeitungen berichteten über …?", "Which outlets covered …?": the story's reports with their outlets
+    coverage: bool = False
 
 
 _LATEST = re.compile(

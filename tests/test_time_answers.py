@@ -293,3 +293,29 @@ def test_an_outlets_news_of_a_period_is_its_digest(dated_index: Path) -> None:
     assert a.kind == "timeline" and len(a.citations) == 3
     assert {outlet(c.url) for c in a.citations} == {"northsea-herald.example"}
     assert all("2025-11-17" <= c.date <= "2025-11-21" for c in a.citations)
+
+
+def test_which_outlets_reported_a_story_lists_its_reports_with_their_outlets(dated_index: Path) -> None:
+    from rag.filters import outlet
+
+    a = api.ask("Which outlets reported on the wage deal?", llm="extractive", index_dir=dated_index)
+    assert a.kind == "timeline" and not a.abstained
+    stories = _stories()
+    assert {stories[c.title] for c in a.citations} == {"strike"} and len(a.citations) >= 6
+    lines = a.answer.splitlines()
+    assert all(f", {outlet(c.url)}: " in line for c, line in zip(a.citations, lines, strict=True))
+    assert "northsea-herald.example" in a.answer  # the English report joins the German ones
+    # an edited copy of a report in another outlet is a report of that outlet too
+    b = api.ask("Welche Zeitungen berichteten über die Klinikfusion?", llm="extractive", index_dir=dated_index)
+    assert {stories[c.title] for c in b.citations} == {"hospital"}
+    assert {"kuestenblatt.example", "stadtanzeiger-marstedt.example"} <= {outlet(c.url) for c in b.citations}
+
+
+def test_asking_which_outlets_reported_is_a_coverage_question() -> None:
+    from rag.question import analyse
+
+    for question in ("Welche Zeitungen berichteten über die Klinikfusion?", "Which outlets covered the strike?",
+                     "Wer hat über die Sturmflut berichtet?", "Which newspapers reported on the bridge?"):
+        q = analyse(question)
+        assert q.kind == "timeline" and q.frame.coverage, question
+    assert not analyse("Welche Zeitung wurde 1850 gegründet?").frame.coverage
