@@ -415,7 +415,7 @@ _NEWS = re.compile(
 _COVERAGE = re.compile(
     r"\b(welche[nrs]?\s+(zeitung\w*|medien|medium|sender\w*|outlets?|quellen|blätter|portale?|redaktion\w*|"
     r"nachrichtenseiten|websites?)|(in\s+)?welche[nrm]?\s+(zeitung\w*|medien|quellen)|which\s+(outlets?|newspapers?|"
-    r"papers?|media|sources?|publications?|news\s+(sites?|outlets?)|websites?)|who\s+(reported|covered|wrote)|"
+    r"papers?|media|sources?|publications?|news\s+(sites?|outlets?)|websites?)|who\s+(reported|covered)|"
     r"wer\s+(hat\s+)?(über|darüber)\s+.{0,60}\bberichtet|wer\s+berichtete)\b", re.IGNORECASE)
 
 

@@ -319,3 +319,10 @@ def test_asking_which_outlets_reported_is_a_coverage_question() -> None:
         q = analyse(question)
         assert q.kind == "timeline" and q.frame.coverage, question
     assert not analyse("Welche Zeitung wurde 1850 gegründet?").frame.coverage
+
+
+def test_who_wrote_a_work_is_no_coverage_question() -> None:
+    from rag.question import analyse
+
+    for question in ("Who wrote the 95 theses?", "Wer schrieb die Lutherbibel?", "Which sources did Luther use?"):
+        assert not analyse(question).frame.coverage, question
