@@ -419,8 +419,9 @@ _COVERAGE = re.compile(
     r"wer\s+(hat\s+)?(über|darüber)\s+.{0,60}\bberichtet|wer\s+berichtete)\b", re.IGNORECASE)
 
 
-_REPORTING = re.compile(r"\b(bericht\w*|meld\w*|schrieb\w*|schreib\w*|gemeldet|geschrieben|report\w*|covered|cover|"
-                        r"coverage|wrote|write|writes|written)\b", re.IGNORECASE)
+_REPORTING = re.compile(r"\b(berichtet\w*|berichten|meldet\w*|meldeten|gemeldet|schrieb\w*|schreiben|geschrieben|"
+                        r"reported|report|reporting|covered|cover|coverage|wrote|write|writes|written)\b",
+                        re.IGNORECASE)
 
 
 def asks_for_news(question: str, said: str, language: Language) -> bool:

@@ -324,5 +324,6 @@ def test_asking_which_outlets_reported_is_a_coverage_question() -> None:
 def test_who_wrote_a_work_is_no_coverage_question() -> None:
     from rag.question import analyse
 
-    for question in ("Who wrote the 95 theses?", "Wer schrieb die Lutherbibel?", "Which sources did Luther use?"):
+    for question in ("Who wrote the 95 theses?", "Wer schrieb die Lutherbibel?", "Which sources did Luther use?",
+                     "Welche Quellen nennt der Bericht?"):
         assert not analyse(question).frame.coverage, question
