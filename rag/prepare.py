@@ -58,8 +58,16 @@ from .question import (
 )
 from .reading import has_pronoun
 from .retrieve import HybridRetriever
-from .stories import story_of
-from .timeframe import Period, question_period, sentence_day, timeframe_words, today, without_dateline
+from .stories import groups_of, story_of
+from .timeframe import (
+    Period,
+    is_weekday,
+    question_period,
+    sentence_day,
+    timeframe_words,
+    today,
+    without_dateline,
+)
 from .types import Article, Evidence, History, Hit, Language
 
 #: How much closer (cosine) the best sentence may be than one that gives the asked kind of answer.
@@ -199,18 +207,14 @@ def without_period(text: str, period: Period | None, language: Language) -> str:
     if period is None or period.relative:  # "letzte Woche", "gestern" name no day a sentence could name
         return text
     said = question_period(text, today()) if period.said.lower() not in text.lower() else period
-    if said is None:
-        return text
-    left = re.sub(re.escape(said.said), " ", text, flags=re.IGNORECASE)
-    left = " ".join(left.split())
-    return left if has_content_words(left, language) else text
+    return without_words(text, said.said, language) if said is not None else text
 
 
 def without_words(text: str, words: str, language: Language) -> str:
-    """`text` without `words` (as they stand in it); the text as it is when nothing with content would be left."""
+    """`text` without `words` (in any case); the text as it is when nothing with content would be left."""
     if not words or not text:
         return text
-    left = " ".join(text.replace(words, " ").split())
+    left = " ".join(re.sub(re.escape(words), " ", text, flags=re.IGNORECASE).split())
     return left if has_content_words(left, language) else text
 
 
@@ -336,12 +340,11 @@ def story_closeness(snap: store.Snapshot, scored: list[tuple[float, int, Evidenc
     taken out (cosines after subtracting the mean sentence vector of each one's language: "Marstedt" in
     every local report no longer makes them all alike, nor an English question every English report)."""
     means = mean_sentence_vectors(snap)
-    q = query
     best: dict[str, tuple[float, Evidence]] = {}
     for _, vrow, ev in scored:
         if len(re.findall(r"\w\w+", ev.sentence.text)) < 3:  # "(npa)" tells nothing
             continue
-        rel = float(_unit(snap.sentence_vectors[vrow] - means[hit_language(snap, ev)]) @ q)
+        rel = float(_unit(snap.sentence_vectors[vrow] - means[hit_language(snap, ev)]) @ query)
         if ev.article_id not in best or rel > best[ev.article_id][0]:
             best[ev.article_id] = (rel, ev)
     return best
@@ -495,12 +498,8 @@ def _tells(text: str) -> bool:
     """Whether a line of an article's opening tells something: three words besides a date ("Dienstag, 14.
     Oktober 2025" and "Von Ole Martens" do not)."""
     words = [w for w in re.findall(r"[^\W\d_]{2,}", without_dateline(text)) if w.lower() not in MONTHS
-             and not _WEEKDAY.fullmatch(w)]
+             and not is_weekday(w)]
     return len(words) >= 3
-
-
-_WEEKDAY = re.compile(r"(montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|monday|tuesday|wednesday|"
-                      r"thursday|friday|saturday|sunday)", re.IGNORECASE)
 
 
 #: a word of a question found in this share of the passages or more says where, not what ("Marstedt" in
@@ -693,8 +692,8 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
             closeness = story_closeness(snap, [t for t in scored if t[2].score >= floor(t[2])],
                                         topic_query(snap, embedder, q.standalone, lang, translation))
             told = asked_story(snap, closeness)
-            stories = {story_of(snap.articles[a]) for a in told if a in snap.articles}  # and the other outlets'
-            told |= {a.id for a in snap.articles.values() if story_of(a) in stories}  # edited copies of them
+            groups = groups_of(snap)  # and the edited copies other outlets ran of them
+            told |= {copy for a in told if a in snap.articles for copy in groups.get(story_of(snap.articles[a]), ())}
             reports = [opening for a in sorted(told, key=lambda a: (snap.articles[a].published or "", a))
                        if (opening := headline_evidence(snap, a)) is not None][:COVERAGE_REPORTS]
             if reports:

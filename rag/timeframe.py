@@ -207,9 +207,14 @@ _SENTENCE_DATE = re.compile(
 )
 
 
-_WEEKDAYS = {w: i for i, names in enumerate(("montag monday", "dienstag tuesday", "mittwoch wednesday",
-                                               "donnerstag thursday", "freitag friday", "samstag saturday",
-                                               "sonntag sunday")) for w in names.split()}
+_WEEKDAY_NAMES = {"de": ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"),
+                  "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")}
+_WEEKDAYS = {name.lower(): i for names in _WEEKDAY_NAMES.values() for i, name in enumerate(names)}
+
+
+def is_weekday(word: str) -> bool:
+    """Whether `word` is a weekday's name ("Montag", "monday")."""
+    return word.lower() in _WEEKDAYS
 
 
 @lru_cache(maxsize=4096)
@@ -294,8 +299,6 @@ def relative_day(text: str, published: str | None) -> tuple[str, dt.date] | None
     return None
 
 
-_WEEKDAY_NAMES = {"de": ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"),
-                  "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")}
 _MONTH_WORDS = {"de": ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September",
                        "Oktober", "November", "Dezember"),
                 "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September",
