@@ -2,7 +2,7 @@
 
 Up to `ANN_MIN_CHUNKS` chunks the snapshot searches exactly (a matrix product: ~7 ms at 100,000
 chunks on 2 cores). Beyond, exact search grows to ~75 ms at 1,000,000, so the snapshot clusters its
-vectors (FAISS k-means, spherical, `sqrt(n)` centroids trained on a sample) and a search scores only
+vectors (FAISS k-means, spherical, `4 sqrt(n)` centroids trained on a sample) and a search scores only
 the rows of the `NPROBE` lists whose centroids are closest to the question, exactly. Training and
 assigning every row take seconds at 1M chunks; they run in a background thread the first time a
 large snapshot is searched (exact search answers meanwhile), and a commit's snapshot inherits the
@@ -24,6 +24,11 @@ log = logging.getLogger(__name__)
 
 #: from this many chunks on, unfiltered dense search goes through the IVF once it is trained
 ANN_MIN_CHUNKS = 200_000
+#: lists per square root of the chunk count (FAISS' guideline: 4 to 16 times sqrt(n)); with fewer lists than
+#: the data has clusters, a cluster without its own centroid scatters over many lists and recall stalls
+LISTS_PER_SQRT = 4
+#: ... but no more lists than leave this many rows to each (k-means needs points per centroid)
+MIN_ROWS_PER_LIST = 64
 #: lists scanned per question, at least (more when the recall check asks for it)
 NPROBE = 24
 #: training sample per centroid (FAISS' default cap is 256)
@@ -53,7 +58,7 @@ class Ivf:
         import faiss
 
         n, dim = vectors.shape
-        nlist = max(16, int(math.sqrt(n)))
+        nlist = max(16, min(int(LISTS_PER_SQRT * math.sqrt(n)), n // MIN_ROWS_PER_LIST))
         rng = np.random.default_rng(seed)
         sample = vectors[np.sort(rng.choice(n, size=min(n, nlist * SAMPLE_PER_CENTROID), replace=False))]
         km = faiss.Kmeans(dim, nlist, niter=10, spherical=True, seed=seed, verbose=False,
