@@ -94,3 +94,21 @@ def promote_answer_type(evidence: list[Evidence], question: str, kind: str | Non
             return [ev, *evidence[:i], *evidence[i + 1 :]]
     return evidence
 
+
+
+_SCALE = r"(?:\s*(?:(?:millionen|milliarden|millions?|billions?|tausend|thousand|bn)\b|mio\.?|mrd\.?))?"
+_AMOUNT = rf"(?:\d[\d.,]*|\b(?:{_NUMBER_WORDS}))"
+#: a number with its unit, per kind of measure (`rag.question.measure`)
+_MEASURES = {
+    "money": re.compile(rf"{_AMOUNT}{_SCALE}\s*(?:(?:US-Dollar|Dollars?|Euros?|EUR|USD|Pfund|pounds?|Franken|francs?|"
+                        rf"Yen|Dong)\b|€|\$)|(?:€|\$|US\$)\s*\d[\d.,]*{_SCALE}", re.IGNORECASE),
+    "length": re.compile(rf"{_AMOUNT}\s*(?:-\s*)?(?:Meter|metres?|meters?|m|Kilometer|kilometres?|kilometers?|km|"
+                         rf"Zentimeter|cm|Millimeter|mm|Meilen|miles?|feet|foot|Fuß)\b", re.IGNORECASE),
+}
+
+
+def gives_measure(sentence: str, question: str, measure: str) -> bool:
+    """Whether the sentence holds a number in the asked measure's unit that the question does not ("95 Millionen
+    Euro" for "Was kostet der Ausbau?", "520 Meter" for "Wie lang wird die Kaimauer?")."""
+    pattern = _MEASURES.get(measure)
+    return pattern is not None and _new_matches(pattern, without_calendar_dates(sentence), question)

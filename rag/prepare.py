@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from . import store
-from .answer_types import gives_answer_type, promote_answer_type
+from .answer_types import gives_answer_type, gives_measure, promote_answer_type
 from .chunking import split_sentences
 from .dates import date_fits, date_keys, names_date
 from .embedders import get_embedder
@@ -51,6 +51,7 @@ from .question import (
     asks_for_more,
     asks_for_news,
     facets,
+    measure,
     parts,
     previous_answers,
     previous_user_questions,
@@ -658,6 +659,14 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
                             "question")
         return done((), f"no article{of} matches the question")
 
+    unit = measure(q.standalone) if not q.is_set else None
+    if unit and scored and not gives_measure(scored[0][2].sentence.text, question, unit):
+        # "Was kostet …?", "Wie lang wird …?": the closest sentence strong enough on its own that gives the figure in
+        # its unit, not a closer one without (a headline, "… stellte die Pläne vor"); the judge still checks it
+        figure = next((t for t in scored if t[2].score >= needed(t[2]) and gives_measure(t[2].sentence.text, question,
+                                                                                         unit)), None)
+        if figure is not None:
+            scored = [figure, *(t for t in scored if t is not figure)]
     if q.kind != "timeline" and scored:  # the latest report asked for; else a newer article wins a tie
         best_units = units(scored[0][2].sentence.text, question, q.answer_type) if q.answer_type else set()
 

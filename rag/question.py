@@ -259,6 +259,26 @@ _NUMBER_Q = re.compile(
 )
 #: "wie lange" asks for a time span, "wie lang" for a length ("Wie lang wird die Kaimauer?") unless it lasts
 _DURATION_Q = re.compile(r"\b(wie\s+lange\b|wie\s+lang\b.*\bdauer\w*|how\s+long)\b", re.IGNORECASE)
+#: a figure asked in a unit of measure (`measure`): money, or a length ("wie lang" without "dauert"; "wie hoch" can
+#: be an amount, a rate or a height, so it names no unit)
+_MONEY_Q = re.compile(r"\b(kost(?:et|en|ete|eten)|teuer\w*|preis\w*|geld\w*|how\s+much\s+(?:\w+\s+){0,4}cost\w*|"
+                      r"costs?|price\w*|expensive|money)\b", re.IGNORECASE)
+_LENGTH_Q = re.compile(r"\b(wie\s+(?:lang|tief|breit|weit)\b(?!.*\bdauer)|how\s+(?:tall|deep|wide|far)\b|länge|length)",
+                       re.IGNORECASE)
+
+
+def measure(question: str) -> str | None:
+    """"money" or "length" for a question whose figure comes in such a unit ("Was kostet der Ausbau?", "Wie lang wird
+    die Kaimauer?"), else None: the answer is a number with its unit, not any number of the sentence."""
+    if answer_type(question) != "number":
+        return None
+    if _MONEY_Q.search(question):
+        return "money"
+    if _LENGTH_Q.search(question):
+        return "length"
+    return None
+
+
 _PERCENT_Q = re.compile(
     r"\b(wie\s+viel\w*\s+prozent|(um|zu)\s+wie\s+viel\w*\s+prozent|welche[nrm]?\s+(prozentsatz|anteil)|"
     r"(what|which|by\s+what|how\s+high\s+a)\s+(percentage|percent|share|proportion)|how\s+many\s+per\s*cent)\b",

@@ -327,3 +327,32 @@ def test_who_wrote_a_work_is_no_coverage_question() -> None:
     for question in ("Who wrote the 95 theses?", "Wer schrieb die Lutherbibel?", "Which sources did Luther use?",
                      "Welche Quellen nennt der Bericht?"):
         assert not analyse(question).frame.coverage, question
+
+
+def test_a_figure_asked_in_a_unit_comes_from_a_sentence_that_gives_it_in_that_unit(dated_index: Path) -> None:
+    """"Wie lang …?" finds the port's reports, whose closest sentences (the groundbreaking, the council's decision)
+    give no length: the closest sentence with a length in metres answers it, and of the two reports that give one
+    the newer (520 m, after the council lengthened the planned 480 m)."""
+    a = api.ask("Wie lang soll die Kaimauer am neuen Liegeplatz werden?", llm="extractive", index_dir=dated_index)
+    assert not a.abstained and "520 Meter" in a.short and "480" not in a.answer
+
+
+def test_which_unit_a_figure_is_asked_in() -> None:
+    from rag.answer_types import gives_measure
+    from rag.question import measure
+
+    assert measure("Was kostet der Ausbau des Liegeplatzes?") == "money"
+    assert measure("How much does the bridge repair cost?") == "money"
+    assert measure("Wie viel Geld gibt Südkorea für Verteidigung aus?") == "money"
+    assert measure("Wie lang wird die neue Kaimauer?") == "length"
+    assert measure("How far is the port from the city?") == "length"
+    # a time span, a count, an amount that may be a rate or a height: no unit to ask for
+    assert measure("Wie lange dauert der Bau?") is None and measure("How long did the strike last?") is None
+    assert measure("Wie viele Betten hat die Klinik?") is None and measure("Wie hoch ist die Inflationsrate?") is None
+    assert gives_measure("Die Kosten werden auf 95 Millionen Euro geschätzt.", "Was kostet es?", "money")
+    assert gives_measure("the project will now cost 104 million euros", "What does it cost?", "money")
+    assert gives_measure("ein Paket von 1,2 Mio. € für", "Was kostet es?", "money")
+    assert not gives_measure("Der Bau am Liegeplatz 7 beginnt am 3. November 2025.", "Was kostet es?", "money")
+    assert not gives_measure("Es kostet 95 Millionen Euro.", "Kostet es 95 Millionen Euro?", "money")  # asked
+    assert gives_measure("eine 480 Meter lange Kaimauer", "Wie lang?", "length")
+    assert not gives_measure("eine 480 Meter lange Kaimauer", "Wie lang?", "money")
