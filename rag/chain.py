@@ -83,6 +83,8 @@ def judged(p: Prepared, llm: BaseChatModel, snap: store.Snapshot, checks: dict[s
         before = p.evidence[1]
     elif paired or refers_back(best.sentence.text) or has_pronoun(best.sentence.text):
         before = preceding_sentence(snap, best)
+    if before is None and p.headline is not None and best is p.evidence[0]:  # chosen for its figure: under its headline
+        before = p.headline
     sentence = best.sentence.text
     if p.q and (p.q.answer_type == "date" or p.q.kind == "event_date" or p.q.frame.period):  # "am Montag" is
         # a day the judge cannot tell from the sentence alone: its report's date tells it

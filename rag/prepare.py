@@ -152,6 +152,11 @@ class Prepared:
     #: "Lindenbrücke wird teurer: Sanierung kostet 15,4 Millionen Euro"); it names what was asked, so the
     #: judge reads it
     closest: Evidence | None = None
+    #: the headline of the best sentence's article, where that sentence was chosen for the figure it gives in the
+    #: asked unit rather than for its closeness (`measure`): "… die Rammarbeiten für die 520 Meter lange Kaimauer"
+    #: does not say which quay wall; its headline, "Erster Spatenstich für den Liegeplatz 7", does, so the judge
+    #: reads the sentence under it
+    headline: Evidence | None = None
 
 
 def _date_matcher(dates: tuple[str, ...]) -> Callable[[Evidence], bool] | None:
@@ -553,13 +558,19 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
 
     closest: Evidence | None = None  # set where a newer report's sentence (`newer`) takes the closest one's place
     newer: Evidence | None = None
+    figured = False  # the closest sentence gave no figure in the asked unit; one that gives it went first
 
     def done(evidence: Sequence[Evidence], reason: str = "", from_context: bool = False,
              with_before: bool = False, candidates: Sequence[Evidence] = (), days: Sequence[str] = ()) -> Prepared:
         ms = (time.perf_counter() - t0) * 1000
         replaced = closest if newer is not None and evidence and evidence[0] is newer else None
+        under = None
+        if figured and evidence and not reason and not from_context and not with_before:
+            under = headline_evidence(snap, evidence[0].article_id)
+            if under is not None and sentence_key(under) == sentence_key(evidence[0]):
+                under = None
         return Prepared(question, q.standalone, lang, tuple(evidence), reason, ms, q, from_context, with_before,
-                        tuple(candidates), tuple(days), replaced)
+                        tuple(candidates), tuple(days), replaced, under)
 
     if not has_content_words(q.standalone, lang):
         return done((), "the question has no content words")
@@ -667,6 +678,7 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
                                                                                          unit)), None)
         if figure is not None:
             scored = [figure, *(t for t in scored if t is not figure)]
+            figured = True
     if q.kind != "timeline" and scored:  # the latest report asked for; else a newer article wins a tie
         best_units = units(scored[0][2].sentence.text, question, q.answer_type) if q.answer_type else set()
 

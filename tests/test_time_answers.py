@@ -187,6 +187,30 @@ def test_the_judge_reads_the_closest_sentence_where_a_newer_report_gives_the_fig
     assert answer.citations[0].quote.startswith("Bei den Kosten bleibe es") and answer.citations[0].date == "2025-11-18"
 
 
+def test_the_judge_reads_a_sentence_chosen_for_its_figure_under_its_headline(dated_index: Path) -> None:
+    """"… die Rammarbeiten für die 520 Meter lange Kaimauer" was chosen for its length, not for its closeness, and
+    does not say which quay wall: the judge reads it under its article's headline, which names the berth."""
+    from langchain_core.messages import BaseMessage
+
+    from rag import store
+    from rag.chain import AnswerFlow
+    from rag.prompts import JUDGE_SYSTEM
+    from tests.fakes import RecordingChatModel
+
+    def reply(messages: list[BaseMessage]) -> str:
+        prompt = str(messages[-1].content)
+        if messages[0].content == JUDGE_SYSTEM:  # yes only where what it reads names the berth
+            return "yes" if "Liegeplatz" in prompt.split("Question:")[0] else "no"
+        return "yes" if "Check" in str(messages[0].content) else "520 Meter"
+
+    model = RecordingChatModel(reply)
+    flow = AnswerFlow(store.open_index(dated_index), model, "fake")
+    answer = flow.invoke({"question": "Wie lang wird die neue Kaimauer am Liegeplatz 7?"})
+    judged = [str(call[-1].content) for call in model.calls if call[0].content == JUDGE_SYSTEM]
+    assert len(judged) == 1 and "520 Meter" in judged[0] and "Spatenstich für den Liegeplatz 7" in judged[0]
+    assert not answer.abstained and answer.short == "520 Meter"
+
+
 def test_a_date_said_as_a_weekday_is_answered_with_the_day_it_names(dated_index: Path) -> None:
     """"am Montag" in a report of Monday 3 November is that day: the short answer names it."""
     a = api.ask("Wann war der erste Spatenstich für den Liegeplatz 7?", llm="extractive", index_dir=dated_index)
@@ -330,11 +354,10 @@ def test_who_wrote_a_work_is_no_coverage_question() -> None:
 
 
 def test_a_figure_asked_in_a_unit_comes_from_a_sentence_that_gives_it_in_that_unit(dated_index: Path) -> None:
-    """"Wie lang …?" finds the port's reports, whose closest sentences (the groundbreaking, the council's decision)
-    give no length: the closest sentence with a length in metres answers it, and of the two reports that give one
-    the newer (520 m, after the council lengthened the planned 480 m)."""
-    a = api.ask("Wie lang soll die Kaimauer am neuen Liegeplatz werden?", llm="extractive", index_dir=dated_index)
-    assert not a.abstained and "520 Meter" in a.short and "480" not in a.answer
+    """"Wie lang …?" finds the port's reports, whose closest sentence gives no length: the closest sentence with a
+    length in metres answers it (before: "the best sentence gives no number")."""
+    a = api.ask("Wie lang wird die neue Kaimauer im Marstedter Hafen?", llm="extractive", index_dir=dated_index)
+    assert not a.abstained and "520 Meter" in a.answer and "Kaimauer" in a.citations[0].quote
 
 
 def test_which_unit_a_figure_is_asked_in() -> None:
