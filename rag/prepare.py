@@ -692,8 +692,16 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
                 return False
             if not q.answer_type:
                 return True
-            found = units(ev.sentence.text, question, q.answer_type)
-            return gives_answer_type(ev.sentence.text, question, q.answer_type) and (
+            told = ev
+            if not gives_answer_type(ev.sentence.text, question, q.answer_type):  # a newer report's lead whose
+                # figure follows it ("Die Schäden … fallen höher aus" / "Die Stadt beziffert sie jetzt auf rund 6,5
+                # Millionen Euro"): the factoid step below reads the two together
+                details = _details_after_lead(snap, ev, scored, needed, question, q.answer_type)
+                if details is None:
+                    return False
+                told = details
+            found = units(told.sentence.text, question, q.answer_type)
+            return gives_answer_type(told.sentence.text, question, q.answer_type) and (
                 not best_units or bool(found & best_units))
 
         first = scored[0][2]

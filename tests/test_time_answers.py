@@ -211,6 +211,17 @@ def test_the_judge_reads_a_sentence_chosen_for_its_figure_under_its_headline(dat
     assert not answer.abstained and answer.short == "520 Meter"
 
 
+def test_the_latest_figure_comes_from_a_newer_reports_lead_and_the_sentence_after_it(dated_index: Path) -> None:
+    """The October report's "Schäden von rund 4 Millionen Euro" is closest; the November report's lead gives no
+    figure ("Die Schäden … fallen … höher aus als zunächst angenommen") and the sentence after it does ("Die Stadt
+    beziffert sie jetzt auf rund 6,5 Millionen Euro"): the newer report is the same fact, and the latest wins."""
+    for question in ("Wie hoch ist nach neuester Schätzung der Schaden der Sturmflut in Marstedt?",
+                     "Wie viel Schaden hat die Sturmflut in Marstedt laut dem neuesten Bericht angerichtet?"):
+        a = api.ask(question, llm="extractive", index_dir=dated_index)
+        assert not a.abstained and a.citations[0].quote.startswith("Die Stadt beziffert sie jetzt auf rund 6,5")
+        assert a.citations[0].date == "2025-11-10"
+
+
 def test_a_date_said_as_a_weekday_is_answered_with_the_day_it_names(dated_index: Path) -> None:
     """"am Montag" in a report of Monday 3 November is that day: the short answer names it."""
     a = api.ask("Wann war der erste Spatenstich für den Liegeplatz 7?", llm="extractive", index_dir=dated_index)
