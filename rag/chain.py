@@ -27,7 +27,7 @@ from .forms import VERDICTS, bullets, extractive_short, quoted, refers_back, sin
 from .forms import snap as snap_span
 from .lang import detect_language
 from .neighbours import next_in_paragraph, paragraph_before, preceding_sentence, sentence_key
-from .prepare import History, Prepared, event_day, hit_language, prepare
+from .prepare import History, Prepared, earlier_answer, event_day, hit_language, prepare
 from .prompts import ABSTAIN, build_judge_messages
 from .question import Question, analyse
 from .reading import Reading, has_pronoun, not_all, p_yes, read, told, verdict
@@ -267,6 +267,14 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
         try:
             t_judge = time.perf_counter()
             p = judged(p, self.llm, self.snap, checks)  # a yes/no question is not judged: it is read as such
+            if p.abstain_reason == JUDGED_NO:  # a follow-up's closest sentence does not answer it: the previous
+                # answer's may ("Und worüber spricht er mit ihnen?" after "Wen trifft Hegseth auf Hawaii?")
+                earlier = self._earlier(p, history)
+                if earlier is not None:
+                    tried: dict[str, float] = {}
+                    again = judged(earlier, self.llm, self.snap, tried)
+                    if not again.abstain_reason:
+                        p, checks = again, tried
             timings["judge_ms"] = _elapsed(t_judge)
             if p.abstain_reason:  # the abstention is the first (and last) text shown after the quote
                 timings["first_token_ms"] = timings["total_ms"] = _elapsed(t0)
@@ -294,6 +302,9 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
                         yield StreamEvent("token", item)
                     else:
                         reading = item
+                if not reading.short:  # nothing to read in a follow-up's closest sentence: the previous answer's
+                    # may hold it ("Und wer auf amerikanischer Seite?" after who signed for Vietnam)
+                    p, reading, checks = self._read_earlier(p, history, reading, checks)
                 if reading.invented and checks.get("judge", 1.0) < JUDGE_FIRM:  # two doubts: not answered here
                     p = replace(p, abstain_reason=JUDGE_UNSURE.format(p=checks["judge"], said=reading.invented))
         except RagError as e:  # the judge or the reader failed: the extractive form stays, flagged
@@ -308,6 +319,40 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
         timings["total_ms"] = _elapsed(t0)
         ans = evidence_answer(p, timings=timings, llm=self.llm_name, reason=reading.problem, reading=reading)
         yield StreamEvent("final", ans.answer, replace(ans, checks={**checks, **reading.checks}))
+
+    def _earlier(self, p: Prepared, history: History) -> Prepared | None:
+        """For a follow-up factoid, its evidence replaced by the sentence that answered the conversation's last
+        question (`prepare.earlier_answer`), the other asked thing often standing beside the first in it; None
+        when it is no follow-up, or that sentence is already its evidence."""
+        if not (p.q and p.q.follow_up and p.q.kind in ("factoid", "date", "why")) or not p.evidence:
+            return None
+        prev = earlier_answer(self.snap, history, self.k, self.filters)
+        if prev is None or sentence_key(prev) in {sentence_key(ev) for ev in p.evidence}:
+            return None
+        return replace(p, evidence=(prev,), abstain_reason="", from_context=False, with_before=False, candidates=(),
+                       closest=None, headline=None)
+
+    def _read_earlier(self, p: Prepared, history: History, reading: Reading,
+                      checks: dict[str, float]) -> tuple[Prepared, Reading, dict[str, float]]:
+        """The previous answer's sentence judged and read for a follow-up whose own sentence gave no short
+        answer: taken where it passes the judge and gives one the sentence holds; else what was read stays."""
+        assert self.llm is not None
+        earlier = self._earlier(p, history)
+        if earlier is None:
+            return p, reading, checks
+        tried: dict[str, float] = {}
+        again = judged(earlier, self.llm, self.snap, tried)
+        if again.abstain_reason:
+            return p, reading, checks
+        assert again.q is not None
+        got = Reading()
+        for item in read(again.standalone, again.q, again.evidence[0].sentence.text, "", again.language,
+                         hit_language(self.snap, again.evidence[0]), self.llm):
+            if isinstance(item, Reading):
+                got = item
+        if not got.short or got.invented:
+            return p, reading, checks
+        return again, got, tried
 
     def _translated(self, p: Prepared, question: str, history: History,
                     timings: dict[str, float]) -> tuple[Prepared, Answer]:

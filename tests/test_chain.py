@@ -316,6 +316,35 @@ def test_an_elliptic_question_that_finds_nothing_alone_follows_up(tmp_path: Path
     assert other.abstained
 
 
+@pytest.mark.parametrize("judge_knows", [True, False])
+def test_a_follow_up_is_read_in_the_previous_answers_sentence_where_its_own_gives_nothing(
+        tmp_path: Path, judge_knows: bool) -> None:
+    """"Und wer auf amerikanischer Seite?" finds a sentence with its words that does not say who; the sentence
+    that answered the previous question names both signatories. Whether the judge rejects the first sentence
+    (`judge_knows`) or the reader finds nothing in it, the previous answer's sentence is judged and read."""
+    snap = _one_article_index(tmp_path, (
+        "Am 31. Oktober unterzeichneten Vizeminister Hoang Xuan Chien für Vietnam und Botschafter Marc Knapper für die "
+        "USA eine Absichtserklärung zu den Kriegsfolgen.\n\nDie Gespräche auf amerikanischer Seite sollen im "
+        "Dezember weitergehen.\n"))
+    history = [{"role": "user", "content": "Wer unterzeichnete die Absichtserklärung zu den Kriegsfolgen für Vietnam?"}]
+
+    def reply(messages: list[BaseMessage]) -> str:
+        system, prompt = str(messages[0].content), str(messages[-1].content)
+        if system == JUDGE_SYSTEM:
+            return "yes" if "Knapper" in prompt or not judge_knows else "no"
+        if system in (CHECK_SYSTEM, ALIGN_SYSTEM):
+            return "yes"
+        return "Marc Knapper" if "Knapper" in prompt else "none"
+
+    answer = _final(_ask(snap, "Und wer auf amerikanischer Seite?", RecordingChatModel(reply), history))
+    assert not answer.abstained and answer.short == "Marc Knapper"
+    assert answer.citations[0].quote.startswith("Am 31. Oktober unterzeichneten")
+    # a new question is not read in the previous answer's sentence
+    other = _final(_ask(snap, "Wann gehen die Gespräche auf amerikanischer Seite weiter?", RecordingChatModel(reply),
+                        history))
+    assert "Knapper" not in other.answer
+
+
 @pytest.mark.parametrize(("lifted", "taken"), [(0, True), (1, True), (2, False)])
 def test_the_conversation_confirms_one_of_the_first_two_sentences_found_alone(
         monkeypatch: pytest.MonkeyPatch, lifted: int, taken: bool) -> None:
