@@ -135,7 +135,8 @@ def evidence_answer(p: Prepared, *, timings: dict[str, float] | None = None, llm
                       reason or NOT_CHECKED_SET, p.question, llm, kind=q.kind)
     source = p.evidence[-1] if p.from_context else p.evidence[0]
     cite = len(p.evidence) if p.from_context else 1
-    if reading and reading.short and p.with_before and snap_span(reading.short, source.sentence.text) is None:
+    if reading and reading.short and p.with_before and snap_span(reading.source or reading.short,
+                                                                 source.sentence.text) is None:
         cite = 2  # the span is in the sentence before, which the best one refers back to
     if reading is not None and reading.short:  # verified unless the model's check was not firm
         shown = day_named(reading.short, q, source, lang) or reading.shown

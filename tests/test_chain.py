@@ -1087,3 +1087,26 @@ def test_an_english_question_too_weak_alone_is_answered_where_its_german_renderi
     other = _final(_ask(snap, question, scripted(translation="Wie hoch ist der Eiffelturm in Paris?")))
     assert other.abstained and "too weak" in other.reason
 
+
+
+def test_an_english_short_answer_cites_the_german_sentence_that_holds_its_words() -> None:
+    """A figure read with the lead before it: the English short answer "6.5 million euros" is not in the German
+    sentence, its own words "6,5 Millionen Euro" are; it cites that sentence [1], not the lead [2]."""
+    from rag.chain import evidence_answer
+    from rag.prepare import Prepared
+    from rag.question import analyse
+    from rag.reading import Reading
+    from rag.types import Evidence, Sentence
+
+    figure = "Die Stadt beziffert sie jetzt auf rund 6,5 Millionen Euro."
+    lead = "Die Schäden der Sturmflut fallen höher aus als zunächst angenommen."
+    evs = tuple(Evidence(Sentence(t, 0, len(t)), f"c{i}", "a", "T", None, "2025-11-10", 0.9)
+                for i, t in enumerate((figure, lead)))
+    question = "What is the latest estimate of the storm surge damage?"
+    p = Prepared(question, question, "en", evs, "", 1.0, q=analyse(question), with_before=True)
+    answer = evidence_answer(p, llm="fake", reading=Reading("6.5 million euros", "6.5 million euros",
+                                                            source="6,5 Millionen Euro"))
+    assert answer.answer.splitlines()[0].endswith("[1]")
+    # a span that is in neither language's words of the figure sentence is the lead's
+    other = evidence_answer(p, llm="fake", reading=Reading("Sturmflut", "Sturmflut"))
+    assert other.answer.splitlines()[0].endswith("[2]")
