@@ -95,7 +95,6 @@ def promote_answer_type(evidence: list[Evidence], question: str, kind: str | Non
     return evidence
 
 
-
 _SCALE = r"(?:\s*(?:(?:millionen|milliarden|millions?|billions?|tausend|thousand|bn)\b|mio\.?|mrd\.?))?"
 _AMOUNT = rf"(?:\d[\d.,]*|\b(?:{_NUMBER_WORDS}))"
 #: a number with its unit, per kind of measure (`rag.question.measure`)

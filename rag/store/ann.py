@@ -4,7 +4,7 @@ Up to `ANN_MIN_CHUNKS` chunks the snapshot searches exactly (a matrix product: ~
 chunks on 2 cores). Beyond, exact search grows to ~75 ms at 1,000,000, so the snapshot clusters its
 vectors (FAISS k-means, spherical, `4 sqrt(n)` centroids trained on a sample) and a search scores only
 the rows of the `NPROBE` lists whose centroids are closest to the question, exactly. Training and
-assigning every row take seconds at 1M chunks; they run in a background thread the first time a
+assigning every row take ~2 minutes at 1M chunks on 2 cores; they run in a background thread the first time a
 large snapshot is searched (exact search answers meanwhile), and a commit's snapshot inherits the
 centroids and assigns only its new rows (a cost proportional to the change). Recall against exact
 search is checked when it is trained (`Ivf.checked`: rows of the index as questions; the lists probed
