@@ -27,7 +27,7 @@ from .forms import VERDICTS, bullets, extractive_short, quoted, refers_back, sin
 from .forms import snap as snap_span
 from .lang import detect_language
 from .neighbours import next_in_paragraph, paragraph_before, preceding_sentence, sentence_key
-from .prepare import History, Prepared, earlier_answer, event_day, hit_language, prepare
+from .prepare import ELLIPTIC_WORDS, WEAK, History, Prepared, earlier_answer, event_day, hit_language, prepare
 from .prompts import ABSTAIN, build_judge_messages
 from .question import Question, analyse
 from .reading import Reading, has_pronoun, not_all, p_yes, read, told, verdict
@@ -259,6 +259,10 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
         timings: dict[str, float] = {"retrieve_ms": p.retrieve_ms}
         if self.llm is not None and wants_translation(self.snap, p) and env_render_questions():
             p, base = self._translated(p, question, history, timings)
+        elliptic = self._elliptic(p, question, history) if self.llm is not None and base.abstained else None
+        if elliptic is not None:  # "Zu welchem Titel?" finds nothing alone: the model judges the previous answer's
+            # sentence for it, read as a follow-up
+            p, base = elliptic, evidence_answer(elliptic, timings=dict(timings), llm=self.llm_name)
         if self.llm is None or base.abstained or (p.q and p.q.is_set):
             yield StreamEvent("final", base.answer, replace(base, timings={
                 **timings, "first_token_ms": first, "total_ms": _elapsed(t0)}))
@@ -303,7 +307,10 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
                         yield StreamEvent("token", item)
                     else:
                         reading = item
-                if not reading.short:  # nothing to read in a follow-up's closest sentence: the previous answer's
+                if not reading.short and elliptic is not None:  # the previous answer's sentence, judged for a
+                    # question too weak alone, answers it only with what the reader finds in it ("Und seine Frau?")
+                    p = replace(p, abstain_reason=WEAK)
+                elif not reading.short:  # nothing to read in a follow-up's closest sentence: the previous answer's
                     # may hold it ("Und wer auf amerikanischer Seite?" after who signed for Vietnam)
                     p, reading, checks = self._read_earlier(p, history, reading, checks)
                 if reading.invented and checks.get("judge", 1.0) < JUDGE_FIRM:  # two doubts: not answered here
@@ -325,13 +332,24 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
         """For a follow-up factoid, its evidence replaced by the sentence that answered the conversation's last
         question (`prepare.earlier_answer`), the other asked thing often standing beside the first in it; None
         when it is no follow-up, or that sentence is already its evidence."""
-        if not (p.q and p.q.follow_up and p.q.kind in ("factoid", "date", "why")) or not p.evidence:
+        if not (p.q and p.q.follow_up and p.q.kind in ("factoid", "date", "why")):
             return None
         prev = earlier_answer(self.snap, history, self.k, self.filters)
         if prev is None or sentence_key(prev) in {sentence_key(ev) for ev in p.evidence}:
             return None
         return replace(p, evidence=(prev,), abstain_reason="", from_context=False, with_before=False, candidates=(),
                        closest=None, headline=None)
+
+    def _elliptic(self, p: Prepared, question: str, history: History) -> Prepared | None:
+        """A short question in a conversation whose evidence is too weak alone and that its topic did not
+        confirm (`prepare`: "Zu welchem Titel?" after "Wer adelte Drogo im Jahr 1047?"), as a follow-up factoid
+        with the previous answer's sentence as its evidence, for the judge to accept or reject; None otherwise."""
+        if p.abstain_reason != WEAK or not history or len(question.split()) > ELLIPTIC_WORDS:
+            return None
+        q = analyse(question, history, follow=True)
+        if q.kind not in ("factoid", "date", "why"):
+            return None
+        return self._earlier(replace(p, q=q, standalone=q.standalone, evidence=(), abstain_reason=""), history)
 
     def _read_earlier(self, p: Prepared, history: History, reading: Reading,
                       checks: dict[str, float]) -> tuple[Prepared, Reading, dict[str, float]]:
