@@ -345,6 +345,45 @@ def test_a_follow_up_is_read_in_the_previous_answers_sentence_where_its_own_give
     assert "Knapper" not in other.answer
 
 
+@pytest.mark.parametrize(("reader", "answered"), [("Herzog von Apulien", True), ("none", False)])
+def test_a_short_question_too_weak_alone_is_judged_and_read_in_the_previous_answers_sentence(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reader: str, answered: bool) -> None:
+    """"Zu welchem Titel?" finds too little alone, and the conversation's topic does not confirm what it found (the
+    evidence step's WEAK, forced here): with a model, the sentence that answered "Wer adelte Drogo im Jahr 1047?" is
+    judged and read for it, and answers only with a short answer the reader finds there; without a model, or where
+    the judge says no, it stays unanswered."""
+    from dataclasses import replace as _replace
+
+    import rag.chain as chain
+    from rag.prepare import WEAK
+
+    snap = _one_article_index(tmp_path, "Kaiser Heinrich III. adelte 1047 Drogo zum Herzog von Apulien.\n\n"
+                                        "Gestern regnete es in Bremen.\n")
+    history = [{"role": "user", "content": "Wer adelte Drogo im Jahr 1047?"}]
+    real = chain.prepare
+
+    def weak_alone(snap: store.Snapshot, question: str, *args: object, **kwargs: object) -> object:
+        p = real(snap, question, *args, **kwargs)  # type: ignore[arg-type]
+        return _replace(p, abstain_reason=WEAK) if question != history[0]["content"] else p
+
+    monkeypatch.setattr(chain, "prepare", weak_alone)
+
+    def reply(messages: list[BaseMessage]) -> str:
+        system, prompt = str(messages[0].content), str(messages[-1].content)
+        if system == JUDGE_SYSTEM:
+            return "yes" if "Titel" in prompt else "no"
+        if system in (CHECK_SYSTEM, ALIGN_SYSTEM):
+            return "yes"
+        return reader
+
+    assert _final(_ask(snap, "Zu welchem Titel?", None, history)).abstained
+    answer = _final(_ask(snap, "Zu welchem Titel?", RecordingChatModel(reply), history))
+    assert answer.abstained is not answered
+    if answered:
+        assert answer.short == "Herzog von Apulien" and answer.citations[0].quote.startswith("Kaiser Heinrich III.")
+    assert _final(_ask(snap, "Wer gewann die Tour?", RecordingChatModel(reply), history)).abstained
+
+
 @pytest.mark.parametrize(("lifted", "taken"), [(0, True), (1, True), (2, False)])
 def test_the_conversation_confirms_one_of_the_first_two_sentences_found_alone(
         monkeypatch: pytest.MonkeyPatch, lifted: int, taken: bool) -> None:
