@@ -316,6 +316,8 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
                 if reading.invented and checks.get("judge", 1.0) < JUDGE_FIRM:  # two doubts: not answered here
                     p = replace(p, abstain_reason=JUDGE_UNSURE.format(p=checks["judge"], said=reading.invented))
         except RagError as e:  # the judge or the reader failed: the extractive form stays, flagged
+            if elliptic is not None:  # unjudged, the previous answer's sentence is no answer to a question too weak
+                p = replace(p, abstain_reason=WEAK)
             timings.setdefault("first_token_ms", _elapsed(t0))
             timings["total_ms"] = _elapsed(t0)
             ans = replace(evidence_answer(p, timings=timings, llm=self.llm_name,

@@ -383,6 +383,11 @@ def test_a_short_question_too_weak_alone_is_judged_and_read_in_the_previous_answ
         assert answer.short == "Herzog von Apulien" and answer.citations[0].quote.startswith("Kaiser Heinrich III.")
     assert _final(_ask(snap, "Wer gewann die Tour?", RecordingChatModel(reply), history)).abstained
 
+    def boom(messages: list[BaseMessage]) -> str:  # a model that fails leaves the abstention, not an unjudged quote
+        raise LLMError("server at http://127.0.0.1:9/v1 did not answer")
+
+    assert _final(_ask(snap, "Zu welchem Titel?", RecordingChatModel(boom), history)).abstained
+
 
 @pytest.mark.parametrize(("lifted", "taken"), [(0, True), (1, True), (2, False)])
 def test_the_conversation_confirms_one_of_the_first_two_sentences_found_alone(
