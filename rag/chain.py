@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -259,7 +259,14 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
         timings: dict[str, float] = {"retrieve_ms": p.retrieve_ms}
         if self.llm is not None and wants_translation(self.snap, p) and env_render_questions():
             p, base = self._translated(p, question, history, timings)
-        elliptic = self._elliptic(p, question, history) if self.llm is not None and base.abstained else None
+        found: list[Evidence | None] = []
+
+        def previous() -> Evidence | None:  # the previous answer's sentence, looked up once, when first needed
+            if not found:
+                found.append(earlier_answer(self.snap, history, self.k, self.filters))
+            return found[0]
+
+        elliptic = self._elliptic(p, question, history, previous) if self.llm is not None and base.abstained else None
         if elliptic is not None:  # "Zu welchem Titel?" finds nothing alone: the model judges the previous answer's
             # sentence for it, read as a follow-up
             p, base = elliptic, evidence_answer(elliptic, timings=dict(timings), llm=self.llm_name)
@@ -274,12 +281,9 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
             p = judged(p, self.llm, self.snap, checks)  # a yes/no question is not judged: it is read as such
             if p.abstain_reason == JUDGED_NO:  # a follow-up's closest sentence does not answer it: the previous
                 # answer's may ("Und worüber spricht er mit ihnen?" after "Wen trifft Hegseth auf Hawaii?")
-                earlier = self._earlier(p, history)
-                if earlier is not None:
-                    tried: dict[str, float] = {}
-                    again = judged(earlier, self.llm, self.snap, tried)
-                    if not again.abstain_reason:
-                        p, checks = again, tried
+                accepted = self._judged_earlier(p, previous)
+                if accepted is not None:
+                    p, checks = accepted
             timings["judge_ms"] = _elapsed(t_judge)
             if p.abstain_reason:  # the abstention is the first (and last) text shown after the quote
                 timings["first_token_ms"] = timings["total_ms"] = _elapsed(t0)
@@ -312,7 +316,7 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
                     p = replace(p, abstain_reason=WEAK)
                 elif not reading.short:  # nothing to read in a follow-up's closest sentence: the previous answer's
                     # may hold it ("Und wer auf amerikanischer Seite?" after who signed for Vietnam)
-                    p, reading, checks = self._read_earlier(p, history, reading, checks)
+                    p, reading, checks = self._read_earlier(p, previous, reading, checks)
                 if reading.invented and checks.get("judge", 1.0) < JUDGE_FIRM:  # two doubts: not answered here
                     p = replace(p, abstain_reason=JUDGE_UNSURE.format(p=checks["judge"], said=reading.invented))
         except RagError as e:  # the judge or the reader failed: the extractive form stays, flagged
@@ -330,19 +334,21 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
         ans = evidence_answer(p, timings=timings, llm=self.llm_name, reason=reading.problem, reading=reading)
         yield StreamEvent("final", ans.answer, replace(ans, checks={**checks, **reading.checks}))
 
-    def _earlier(self, p: Prepared, history: History) -> Prepared | None:
+    @staticmethod
+    def _earlier(p: Prepared, previous: Callable[[], Evidence | None]) -> Prepared | None:
         """For a follow-up factoid, its evidence replaced by the sentence that answered the conversation's last
-        question (`prepare.earlier_answer`), the other asked thing often standing beside the first in it; None
-        when it is no follow-up, or that sentence is already its evidence."""
+        question (`previous`: `prepare.earlier_answer`), the other asked thing often standing beside the first in
+        it; None when it is no follow-up, or that sentence is already its evidence."""
         if not (p.q and p.q.follow_up and p.q.kind in ("factoid", "date", "why")):
             return None
-        prev = earlier_answer(self.snap, history, self.k, self.filters)
+        prev = previous()
         if prev is None or sentence_key(prev) in {sentence_key(ev) for ev in p.evidence}:
             return None
         return replace(p, evidence=(prev,), abstain_reason="", from_context=False, with_before=False, candidates=(),
                        closest=None, headline=None)
 
-    def _elliptic(self, p: Prepared, question: str, history: History) -> Prepared | None:
+    def _elliptic(self, p: Prepared, question: str, history: History,
+                  previous: Callable[[], Evidence | None]) -> Prepared | None:
         """A short question in a conversation whose evidence is too weak alone and that its topic did not
         confirm (`prepare`: "Zu welchem Titel?" after "Wer adelte Drogo im Jahr 1047?"), as a follow-up factoid
         with the previous answer's sentence as its evidence, for the judge to accept or reject; None otherwise."""
@@ -351,20 +357,29 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
         q = analyse(question, history, follow=True)
         if q.kind not in ("factoid", "date", "why"):
             return None
-        return self._earlier(replace(p, q=q, standalone=q.standalone, evidence=(), abstain_reason=""), history)
+        return self._earlier(replace(p, q=q, standalone=q.standalone, evidence=(), abstain_reason=""), previous)
 
-    def _read_earlier(self, p: Prepared, history: History, reading: Reading,
+    def _judged_earlier(self, p: Prepared,
+                        previous: Callable[[], Evidence | None]) -> tuple[Prepared, dict[str, float]] | None:
+        """A follow-up's evidence replaced by the previous answer's sentence (`_earlier`) and the judge's checks of
+        it, where the judge accepts it; else None."""
+        assert self.llm is not None
+        earlier = self._earlier(p, previous)
+        if earlier is None:
+            return None
+        tried: dict[str, float] = {}
+        again = judged(earlier, self.llm, self.snap, tried)
+        return None if again.abstain_reason else (again, tried)
+
+    def _read_earlier(self, p: Prepared, previous: Callable[[], Evidence | None], reading: Reading,
                       checks: dict[str, float]) -> tuple[Prepared, Reading, dict[str, float]]:
         """The previous answer's sentence judged and read for a follow-up whose own sentence gave no short
         answer: taken where it passes the judge and gives one the sentence holds; else what was read stays."""
         assert self.llm is not None
-        earlier = self._earlier(p, history)
-        if earlier is None:
+        accepted = self._judged_earlier(p, previous)
+        if accepted is None:
             return p, reading, checks
-        tried: dict[str, float] = {}
-        again = judged(earlier, self.llm, self.snap, tried)
-        if again.abstain_reason:
-            return p, reading, checks
+        again, tried = accepted
         assert again.q is not None
         got = Reading()
         for item in read(again.standalone, again.q, again.evidence[0].sentence.text, "", again.language,

@@ -906,20 +906,20 @@ def earlier_answer(snap: store.Snapshot, history: History, k: int = 5,
     """The best sentence of the conversation's last question, found again with the questions before it (~15 ms);
     None without one, or where that question was not answered."""
     asked = previous_user_questions(history)
-    if not asked:
-        return None
+    return _answered_again(snap, asked, k, filters) if asked else None
+
+
+def _answered_again(snap: store.Snapshot, asked: list[str], k: int,
+                    filters: Filters | None = None) -> Evidence | None:
+    """The best sentence of the last of `asked`, with the questions before it as its conversation; None where it
+    is not answered."""
     p = prepare(snap, asked[-1], [{"role": "user", "content": q} for q in asked[:-1]], k, filters)
     return p.evidence[0] if p.evidence and not p.abstain_reason else None
 
 
 def _best_sentences(snap: store.Snapshot, asked: list[str], k: int) -> set[tuple[str, int]]:
     """The best sentence of each earlier question of a conversation, answered again (~15 ms each)."""
-    given: set[tuple[str, int]] = set()
-    for i, earlier in enumerate(asked):
-        p = prepare(snap, earlier, [{"role": "user", "content": q} for q in asked[:i]], k)
-        if p.evidence and not p.abstain_reason:
-            given.add(sentence_key(p.evidence[0]))
-    return given
+    return {sentence_key(ev) for i in range(len(asked)) if (ev := _answered_again(snap, asked[:i + 1], k)) is not None}
 
 
 def _best_per_part(snap: store.Snapshot, embedder: Any, question: str, scored: list[tuple[float, int, Evidence]],
