@@ -147,7 +147,7 @@ def evidence_answer(p: Prepared, *, timings: dict[str, float] | None = None, llm
     part = not_all(q.text, source.sentence.text) if q.kind == "yesno" else ""
     if part:  # "alle 45?" and the sentence says "44 von 45"
         short = VERDICTS[lang]["no"]
-        reason = reason or f"the question asks about all, the sentence says “{part}”"
+        reason = reason or f"the question asks about all (or only) of it, the sentence says “{part}”"
     if not short and q.answer_type == "date":  # "am Montag": the only day the sentence names
         said = relative_day(source.sentence.text, source.published)
         short, unique = (said[0], True) if said else ("", False)

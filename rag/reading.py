@@ -305,15 +305,28 @@ def told(sentence: str, before: str) -> list[str]:
 
 _ALL = re.compile(r"\b(alle|sämtliche\w*|all|every)\b", re.IGNORECASE)
 _PART_OF = re.compile(r"\b(\d+)\s+(?:von|aus|of|out\s+of)\s+(?:den\s+|the\s+|insgesamt\s+)?(\d+)\b", re.IGNORECASE)
+#: A question about the whole of something or about it alone ("ganz auf Deutsch", "entirely", "nur in …")
+_WHOLE = re.compile(r"\b(alle|sämtliche\w*|ganz|gänzlich|vollständig|komplett|ausschließlich|nur|all|every|entirely|"
+                    r"completely|wholly|fully|exclusively|only|solely)\b", re.IGNORECASE)
+#: An exception a sentence makes ("abgesehen von den Worten …", "mit Ausnahme von …", "except for …")
+_EXCEPTION = re.compile(r"\b(abgesehen\s+von|außer\s+(?:de[mnr]|den|einem|einer|dass|für|in|im|bei)|mit\s+Ausnahme|"
+                        r"ausgenommen|bis\s+auf\s+(?:de[mnr]|die|das|eine[mnr]?)|except(?:\s+for)?|apart\s+from|"
+                        r"other\s+than|with\s+the\s+exception)\b", re.IGNORECASE)
 
 
 def not_all(question: str, sentence: str) -> str:
     """"44 von 45" when the question asks about all (of them) and the sentence gives a part of a whole
-    ("Hat Vietnam alle 45 Dateien geprüft?" / "… 44 von 45 Dateien geprüft"); "" otherwise."""
-    if not _ALL.search(question):
-        return ""
-    for m in _PART_OF.finditer(sentence):
-        if int(m.group(1)) < int(m.group(2)):
+    ("Hat Vietnam alle 45 Dateien geprüft?" / "… 44 von 45 Dateien geprüft"), or the exception the sentence
+    makes when the question asks about the whole of something or about it alone ("Was it written entirely in
+    German?" / "Der Text war in Lateinisch geschrieben, abgesehen von den Worten …, welche er auf Deutsch
+    niederschrieb"); "" otherwise."""
+    if _ALL.search(question):
+        for m in _PART_OF.finditer(sentence):
+            if int(m.group(1)) < int(m.group(2)):
+                return m.group(0)
+    if _WHOLE.search(question):
+        m = _EXCEPTION.search(sentence)
+        if m is not None:
             return m.group(0)
     return ""
 

@@ -866,6 +866,24 @@ def test_all_of_them_is_answered_no_when_the_sentence_gives_a_part(tmp_path: Pat
     assert not _final(_ask(snap, question, None)).verified
 
 
+def test_the_whole_of_it_is_answered_no_when_the_sentence_after_makes_an_exception(tmp_path: Path) -> None:
+    """"Was it written entirely in German?": the sentence after the closest one says "in Latin, apart from the
+    words …": "No", whatever the model says (it said yes to the closest sentence and the one after it)."""
+    snap = _one_article_index(tmp_path, "Später wurde ein Zettel gefunden, auf dem der Bürgermeister von Nordheim "
+                              "seine letzte Rede notiert hatte. Der Text war in Lateinisch geschrieben, abgesehen von "
+                              "den Worten „Wir sind Bettler“, die er auf Deutsch schrieb.\n\nGestern regnete es in "
+                              "Bremen.\n")
+    question = "War die letzte Rede des Bürgermeisters von Nordheim ganz auf Deutsch notiert?"
+    answer = _final(_ask(snap, question, scripted(yesno="yes", check="yes")))
+    assert answer.kind == "yesno" and answer.short == "Nein" and "Lateinisch" in answer.answer
+    from rag.reading import not_all
+
+    assert not_all("Was it written entirely in German?", "It was written in Latin, except for two words.") == "except for"
+    assert not_all("Was it written in German?", "It was written in Latin, except for two words.") == ""
+    assert not_all("Wurde sie nur in Nordheim verlegt?", "Sie wurde außer in Nordheim auch in Bremen verlegt.") \
+        == "außer in"
+
+
 def test_an_english_yes_no_needs_a_sentence_that_names_what_it_asks_about() -> None:
     """"Did North Korea react …?" on a sentence about the trip that never names North Korea: no "No"."""
     from rag.reading import yes_no_doubt
