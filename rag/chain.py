@@ -49,6 +49,9 @@ JUDGE_FIRM = 0.9
 JUDGE_UNSURE = "the language model was not sure that the best sentence answers the question (P(yes) {p:.2f}), " \
     "and its answer “{said}” is not in it"
 JUDGED_NO = "the language model found that the best sentence does not answer the question"
+JUDGED_NO_SET = "the language model found that not even the closest sentence answers the question"
+JUDGED_SET = "quotes of the closest sentences; the model found that the closest one answers the question, the " \
+    "others are not checked for meaning"
 NOT_MENTIONED = "no sentence close to the question mentions {name}"
 NOT_CHECKED = "a quote of the closest sentence; no check confirmed that it answers the question"
 NOT_CHECKED_SET = "quotes of the closest sentences; not checked for meaning"
@@ -68,11 +71,15 @@ def judged(p: Prepared, llm: BaseChatModel, snap: store.Snapshot, checks: dict[s
     Similarity cannot tell "Wer ist der Präsident?" from "Wer ist der Verteidigungsminister?" when
     the article names only the latter; the model can. Where the model reports log-probabilities, its
     P(yes) below `JUDGE_MIN` turns the answer into an abstention (kept in `checks["judge"]`); otherwise a
-    clear "no" does. Raises LLMError like any call of the model."""
-    from .llms import for_role
-
-    if p.abstain_reason or not p.evidence or (p.q and (p.q.is_set or p.q.kind == "yesno")):
+    clear "no" does. A list, overview or comparison is judged on its closest sentence, which must answer (a part
+    of) the question. Raises LLMError like any call of the model."""
+    if p.abstain_reason or not p.evidence or (p.q and p.q.kind in ("yesno", "timeline")):
         return p  # a yes/no question is read as such: "unclear" keeps the quote, it does not abstain
+    if p.q and p.q.is_set:  # a list, overview or comparison: whether its closest sentence answers (a part of) it
+        closest = max(p.evidence, key=lambda ev: ev.score)
+        before = preceding_sentence(snap, closest) if refers_back(closest.sentence.text) or has_pronoun(
+            closest.sentence.text) else None
+        return _judge(p, closest.sentence.text, before, llm, checks, JUDGED_NO_SET)
     # a newer report's figure: whether it answers is the closest sentence's to say
     best = p.closest if p.closest is not None else p.evidence[0]
     paired = p.with_before and p.closest is None  # the news lead whose figures it gives, or what it refers to
@@ -89,12 +96,20 @@ def judged(p: Prepared, llm: BaseChatModel, snap: store.Snapshot, checks: dict[s
     if p.q and (p.q.answer_type == "date" or p.q.kind == "event_date" or p.q.frame.period):  # "am Montag" is
         # a day the judge cannot tell from the sentence alone: its report's date tells it
         sentence = with_days(sentence, best.published, hit_language(snap, best))
+    return _judge(p, sentence, before, llm, checks, JUDGED_NO)
+
+
+def _judge(p: Prepared, sentence: str, before: Evidence | None, llm: BaseChatModel,
+           checks: dict[str, float] | None, reason: str) -> Prepared:
+    """`p` abstained for `reason` where the model finds that `sentence` (read after `before`) does not answer it."""
+    from .llms import for_role
+
     yes, said_no = p_yes(for_role(llm, "judge"), build_judge_messages(
         p.standalone, sentence, before.sentence.text if before else ""), max_tokens=JUDGE_TOKENS)
     if yes is not None and checks is not None:
         checks["judge"] = round(yes, 4)
     says_no = yes < JUDGE_MIN if yes is not None else said_no
-    return replace(p, abstain_reason=JUDGED_NO) if says_no else p
+    return replace(p, abstain_reason=reason) if says_no else p
 
 
 def citation(n: int, ev: Evidence) -> Citation:
@@ -270,6 +285,9 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
         if elliptic is not None:  # "Zu welchem Titel?" finds nothing alone: the model judges the previous answer's
             # sentence for it, read as a follow-up
             p, base = elliptic, evidence_answer(elliptic, timings=dict(timings), llm=self.llm_name)
+        if self.llm is not None and not base.abstained and p.q and p.q.is_set and p.q.kind != "timeline":
+            yield self._judged_set(p, base, timings, t0)
+            return
         if self.llm is None or base.abstained or (p.q and p.q.is_set):
             yield StreamEvent("final", base.answer, replace(base, timings={
                 **timings, "first_token_ms": first, "total_ms": _elapsed(t0)}))
@@ -333,6 +351,24 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
         timings["total_ms"] = _elapsed(t0)
         ans = evidence_answer(p, timings=timings, llm=self.llm_name, reason=reading.problem, reading=reading)
         yield StreamEvent("final", ans.answer, replace(ans, checks={**checks, **reading.checks}))
+
+    def _judged_set(self, p: Prepared, base: Answer, timings: dict[str, float], t0: float) -> StreamEvent:
+        """A list, overview or comparison whose closest sentence the model finds no answer to the question is
+        abstained; else its bullets stay, the judge's P(yes) in `checks` (a model failure keeps them, flagged)."""
+        assert self.llm is not None
+        checks: dict[str, float] = {}
+        reason = ""
+        try:
+            t_judge = time.perf_counter()
+            p = judged(p, self.llm, self.snap, checks)
+            timings["judge_ms"] = _elapsed(t_judge)
+        except RagError as e:
+            reason = f"the language model failed ({e}); the closest sentences are not checked"
+        timings["first_token_ms"] = timings["total_ms"] = _elapsed(t0)
+        ans = evidence_answer(p, timings=timings, llm=self.llm_name, reason=reason) if p.abstain_reason or reason \
+            else replace(base, timings=timings, reason=JUDGED_SET)
+        ans = replace(ans, checks=checks)
+        return StreamEvent("final", ans.answer, ans)
 
     @staticmethod
     def _earlier(p: Prepared, previous: Callable[[], Evidence | None]) -> Prepared | None:

@@ -89,6 +89,8 @@ OVERVIEW_SENTENCES = 6
 OWN_WEIGHT = 0.6
 #: How many runners-up a why-question looks at for a second sentence next to the best one.
 WHY_NEIGHBOURS = 3
+#: A why-question's runner-up this close to the closest sentence (ranking scores) is shown beside the best one.
+WHY_TIE_MARGIN = 0.01
 #: Most bullets of a set answer once an enumeration's items are added.
 ENUMERATION_CAP = 8
 #: Chunks retrieved for a list, overview, comparison or multi-article question.
@@ -820,6 +822,14 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
         for ev in (ev for _, _, ev in scored[1:WHY_NEIGHBOURS + 1]):
             if ev.score >= needed(ev) - SET_MARGIN and adjacent(snap, best, ev):
                 return done([best, ev], with_before=ev.sentence.start < best.sentence.start, candidates=cands)
+        # and a reason given elsewhere as close to the question as the best one, evidence on its own, is shown
+        # beside it: the ranking cannot tell which of the two the question means ("Warum trug die Lutherbibel …
+        # zur Verbreitung … bei?": the demand for German books, and Luther's notes and Cranach's woodcuts)
+        top = scored[0][0]
+        tie = next((ev for s, _, ev in scored[:WHY_NEIGHBOURS + 1] if s >= top - WHY_TIE_MARGIN
+                    and sentence_key(ev) != sentence_key(best) and ev.score >= needed(ev)), None)
+        if tie is not None:
+            return done([best, tie], candidates=cands)
     return done([best], candidates=cands)
 
 

@@ -555,10 +555,28 @@ def test_yes_no_questions_get_the_verdict_with_the_quote(hashing_index: Path) ->
     assert _final(_ask(hashing_index, question, None)).reason == NOT_CHECKED
 
 
-def test_set_answers_do_not_ask_the_model(hashing_index: Path) -> None:
-    model = scripted()
-    answer = _final(_ask(hashing_index, "Welche Länder besucht Hegseth auf seiner Reise in den Indo-Pazifik?", model))
-    assert model.calls == [] and answer.kind == "list" and answer.llm == "fake"
+def test_a_set_answer_asks_the_model_only_whether_its_closest_sentence_answers(hashing_index: Path) -> None:
+    """A list's bullets stay where the judge finds that the closest one answers the question; where it finds it
+    does not ("Which companies took part in the exhibition?" on sentences about the talks), the list is abstained;
+    a model failure keeps the bullets, flagged. No reader, no check: one call of the model."""
+    question = "Welche Länder besucht Hegseth auf seiner Reise in den Indo-Pazifik?"
+    bare = _final(_ask(hashing_index, question, None))
+    seen: list[str] = []
+    model = scripted(judge=Graded("yes", yes=0.8, no=0.2), seen=seen)
+    answer = _final(_ask(hashing_index, question, model))
+    assert seen == [JUDGE_SYSTEM] and answer.kind == "list" and answer.llm == "fake"
+    assert answer.answer == bare.answer and not answer.verified and answer.checks == {"judge": 0.8}
+    assert "closest one answers" in answer.reason and bare.reason == NOT_CHECKED_SET
+    events = _ask(hashing_index, question, scripted(judge=Graded("no", yes=0.3, no=0.7)))
+    assert events[0].kind == "evidence" and events[0].answer.answer == bare.answer  # the bullets show at once
+    no = _final(events)
+    assert no.abstained and "not even the closest sentence" in no.reason and no.checks == {"judge": 0.3}
+
+    def boom(messages: list[BaseMessage]) -> str:
+        raise LLMError("server at http://127.0.0.1:9/v1 did not answer")
+
+    failed = _final(_ask(hashing_index, question, RecordingChatModel(boom)))
+    assert not failed.abstained and failed.answer == bare.answer and "did not answer" in failed.reason
 
 
 def test_model_failure_serves_the_evidence(hashing_index: Path) -> None:
@@ -878,7 +896,8 @@ def test_the_whole_of_it_is_answered_no_when_the_sentence_after_makes_an_excepti
     assert answer.kind == "yesno" and answer.short == "Nein" and "Lateinisch" in answer.answer
     from rag.reading import not_all
 
-    assert not_all("Was it written entirely in German?", "It was written in Latin, except for two words.") == "except for"
+    assert not_all("Was it written entirely in German?", "It was written in Latin, except for two words.") \
+        == "except for"
     assert not_all("Was it written in German?", "It was written in Latin, except for two words.") == ""
     assert not_all("Wurde sie nur in Nordheim verlegt?", "Sie wurde außer in Nordheim auch in Bremen verlegt.") \
         == "außer in"
@@ -1046,9 +1065,9 @@ def test_a_german_question_or_a_failing_model_asks_for_no_rendering(tmp_path: Pa
     seen: list[str] = []
     _final(_ask(snap, "Warum schloss Nordwerk die Fabrik in Linz?", scripted(seen=seen)))
     assert seen and TRANSLATE_SYSTEM not in seen
-    seen.clear()  # nor a list (its answer asks no model), nor anything with RAG_RENDER_QUESTIONS=off
+    seen.clear()  # nor a list (the model only judges its closest sentence), nor anything with RAG_RENDER_QUESTIONS=off
     listed = _final(_ask(snap, "Which factories did Nordwerk from Feldkirch close?", scripted(seen=seen)))
-    assert listed.kind == "list" and seen == []
+    assert listed.kind == "list" and seen == [JUDGE_SYSTEM]
     monkeypatch.setenv("RAG_RENDER_QUESTIONS", "off")
     off = _final(_ask(snap, NORDWERK_Q, scripted(seen=seen, translation="Warum schloss Nordwerk die Fabrik in Linz?")))
     assert TRANSLATE_SYSTEM not in seen and "1998" in off.citations[0].quote
