@@ -77,9 +77,9 @@ def judged(p: Prepared, llm: BaseChatModel, snap: store.Snapshot, checks: dict[s
         return p  # a yes/no question is read as such: "unclear" keeps the quote, it does not abstain
     if p.q and p.q.is_set:  # a list, overview or comparison: whether its closest sentence answers (a part of) it
         closest = max(p.evidence, key=lambda ev: ev.score)
-        before = preceding_sentence(snap, closest) if refers_back(closest.sentence.text) or has_pronoun(
+        prior = preceding_sentence(snap, closest) if refers_back(closest.sentence.text) or has_pronoun(
             closest.sentence.text) else None
-        return _judge(p, closest.sentence.text, before, llm, checks, JUDGED_NO_SET)
+        return _judge(p, closest.sentence.text, prior, llm, checks, JUDGED_NO_SET)
     # a newer report's figure: whether it answers is the closest sentence's to say
     best = p.closest if p.closest is not None else p.evidence[0]
     paired = p.with_before and p.closest is None  # the news lead whose figures it gives, or what it refers to

@@ -825,8 +825,8 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
         # and a reason given elsewhere as close to the question as the best one, evidence on its own, is shown
         # beside it: the ranking cannot tell which of the two the question means ("Warum trug die Lutherbibel …
         # zur Verbreitung … bei?": the demand for German books, and Luther's notes and Cranach's woodcuts)
-        top = scored[0][0]
-        tie = next((ev for s, _, ev in scored[:WHY_NEIGHBOURS + 1] if s >= top - WHY_TIE_MARGIN
+        closest_score = scored[0][0]
+        tie = next((ev for s, _, ev in scored[:WHY_NEIGHBOURS + 1] if s >= closest_score - WHY_TIE_MARGIN
                     and sentence_key(ev) != sentence_key(best) and ev.score >= needed(ev)), None)
         if tie is not None:
             return done([best, tie], candidates=cands)

@@ -325,9 +325,9 @@ def not_all(question: str, sentence: str) -> str:
             if int(m.group(1)) < int(m.group(2)):
                 return m.group(0)
     if _WHOLE.search(question):
-        m = _EXCEPTION.search(sentence)
-        if m is not None:
-            return m.group(0)
+        exception = _EXCEPTION.search(sentence)
+        if exception is not None:
+            return exception.group(0)
     return ""
 
 
