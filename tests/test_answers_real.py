@@ -75,6 +75,21 @@ def test_a_list_question_gets_bullets_from_the_real_index(e5_seed_index: Path) -
     assert "Malaysia" in a.answer and "Japan" in a.answer
 
 
+def test_the_real_judge_abstains_a_list_the_articles_do_not_give(e5_seed_index: Path, llm: str) -> None:
+    """On-topic lists the articles do not give get bullets of the closest sentences without a model; the real
+    model's judge finds that not even the closest one answers, and the list is abstained. A list they give keeps
+    its bullets."""
+    for question in ("Nenne die Waffensysteme, die Vietnam in den USA kaufen will.",
+                     "List the journalists who travelled with Hegseth."):
+        bare = api.ask(question, llm="extractive", index_dir=e5_seed_index)
+        assert bare.kind == "list" and not bare.abstained
+        a = api.ask(question, llm=llm, index_dir=e5_seed_index)
+        assert a.abstained and "not even the closest sentence" in a.reason and a.checks["judge"] < 0.5
+    given = api.ask("Welche Themen besprechen Hegseth und Ahn Gyu-back beim SCM?", llm=llm, index_dir=e5_seed_index)
+    assert given.kind == "list" and not given.abstained and given.checks["judge"] >= 0.5
+    assert "erweiterte Abschreckung" in given.answer
+
+
 def test_unanswerable_question_abstains(e5_seed_index: Path, llm: str) -> None:
     a = api.ask("Wer hat die Fußball-Weltmeisterschaft 2014 gewonnen?", llm=llm, index_dir=e5_seed_index)
     assert a.abstained and a.answer == ABSTAIN["de"] and a.citations == ()
