@@ -311,7 +311,7 @@ _WHOLE = re.compile(r"\b(alle|sämtliche\w*|ganz|gänzlich|vollständig|komplett
 #: An exception a sentence makes ("abgesehen von den Worten …", "mit Ausnahme von …", "except for …")
 _EXCEPTION = re.compile(r"\b(abgesehen\s+von|außer\s+(?:de[mnr]|den|einem|einer|dass|für|in|im|bei)|mit\s+Ausnahme|"
                         r"ausgenommen|bis\s+auf\s+(?:de[mnr]|die|das|eine[mnr]?)|except(?:\s+for)?|apart\s+from|"
-                        r"other\s+than|with\s+the\s+exception)\b", re.IGNORECASE)
+                        r"with\s+the\s+exception)\b", re.IGNORECASE)
 
 
 def not_all(question: str, sentence: str) -> str:

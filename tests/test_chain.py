@@ -899,6 +899,7 @@ def test_the_whole_of_it_is_answered_no_when_the_sentence_after_makes_an_excepti
     assert not_all("Was it written entirely in German?", "It was written in Latin, except for two words.") \
         == "except for"
     assert not_all("Was it written in German?", "It was written in Latin, except for two words.") == ""
+    assert not_all("Did only the mayor speak?", "No one other than the mayor spoke.") == ""  # no exception
     assert not_all("Wurde sie nur in Nordheim verlegt?", "Sie wurde außer in Nordheim auch in Bremen verlegt.") \
         == "außer in"
 
