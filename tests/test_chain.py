@@ -226,6 +226,19 @@ def test_a_why_question_gets_the_reason_in_the_next_sentence(tmp_path: Path) -> 
     assert len(answer.citations) == 2 and "Risse" in answer.answer and "Bremen" not in answer.answer
 
 
+def test_a_why_question_shows_a_reason_given_elsewhere_as_close_as_the_best(tmp_path: Path) -> None:
+    """Two sentences in different paragraphs give a reason, equally close to the question: the ranking cannot
+    tell which one is meant, so both are quoted (one only was shown); a sentence farther away is not."""
+    snap = _one_article_index(tmp_path, "Die Lutherbibel verbreitete sich in Nordheim wegen der Nachfrage nach "
+                              "Büchern. Der Drucker Hans Lufft druckte sie in Wittenberg.\n\nGestern regnete es in "
+                              "Bremen.\n\nDie Lutherbibel verbreitete sich in Nordheim wegen der Holzschnitte von "
+                              "Cranach.\n")
+    answer = _final(_ask(snap, "Warum verbreitete sich die Lutherbibel in Nordheim?", None))
+    assert answer.kind == "why" and not answer.abstained and len(answer.citations) == 2
+    assert "Nachfrage" in answer.answer and "Cranach" in answer.answer
+    assert "Lufft" not in answer.answer and "Bremen" not in answer.answer
+
+
 def test_a_list_gets_every_item_of_an_enumeration(tmp_path: Path) -> None:
     """"… drei Ziele. Erstens … [details] Zweitens … Drittens …": not the first item only."""
     snap = _one_article_index(tmp_path, "Die Stadt Nordheim nannte für die neue Brücke drei Ziele. Erstens soll der "
