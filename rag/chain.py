@@ -77,8 +77,7 @@ def judged(p: Prepared, llm: BaseChatModel, snap: store.Snapshot, checks: dict[s
         return p  # a yes/no question is read as such: "unclear" keeps the quote, it does not abstain
     if p.q and p.q.is_set:  # a list, overview or comparison: whether its closest sentence answers (a part of) it
         closest = max(p.evidence, key=lambda ev: ev.score)
-        prior = preceding_sentence(snap, closest) if refers_back(closest.sentence.text) or has_pronoun(
-            closest.sentence.text) else None
+        prior = preceding_sentence(snap, closest) if _points_back(closest) else None
         return _judge(p, closest.sentence.text, prior, llm, checks, JUDGED_NO_SET)
     # a newer report's figure: whether it answers is the closest sentence's to say
     best = p.closest if p.closest is not None else p.evidence[0]
@@ -88,7 +87,7 @@ def judged(p: Prepared, llm: BaseChatModel, snap: store.Snapshot, checks: dict[s
     # … treffen" after a quote on peace through strength: P(yes) .51 with it, .82 alone)
     if paired and len(p.evidence) > 1:
         before = p.evidence[1]
-    elif paired or refers_back(best.sentence.text) or has_pronoun(best.sentence.text):
+    elif paired or _points_back(best):
         before = preceding_sentence(snap, best)
     if before is None and p.headline is not None and best is p.evidence[0]:  # chosen for its figure: under its headline
         before = p.headline
@@ -97,6 +96,12 @@ def judged(p: Prepared, llm: BaseChatModel, snap: store.Snapshot, checks: dict[s
         # a day the judge cannot tell from the sentence alone: its report's date tells it
         sentence = with_days(sentence, best.published, hit_language(snap, best))
     return _judge(p, sentence, before, llm, checks, JUDGED_NO)
+
+
+def _points_back(ev: Evidence) -> bool:
+    """Whether the sentence speaks of what the one before it named: it opens by pointing back ("Sie veranlassten
+    …", "Dabei …") or has a pronoun; the judge then reads it after that sentence."""
+    return refers_back(ev.sentence.text) or has_pronoun(ev.sentence.text)
 
 
 def _judge(p: Prepared, sentence: str, before: Evidence | None, llm: BaseChatModel,
