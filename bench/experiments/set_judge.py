@@ -5,6 +5,12 @@ fact; then, for gates "abstain when the best P(yes) among the first k bullets is
 answerable questions would abstain and how many unanswerable ones would.
 
     .venv/bin/python bench/experiments/set_judge.py [--bullets 3] [--out set_judge]
+    .venv/bin/python bench/experiments/set_judge.py --closest --out set_judge_closest   # as the product judges
+
+`--closest`: the bullets in the order of their closeness to the question, each read after the sentence before
+it only where it points back to it, as `rag.chain.judged` reads a set answer's closest sentence (adopted at stop
+34 with k = 1, t = `JUDGE_MIN`); without it, the first bullets in the answer's order, each after the sentence
+before it (stop 23).
 """
 
 from __future__ import annotations
@@ -23,19 +29,21 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--bullets", type=int, default=3)
     p.add_argument("--out", default="set_judge")
+    p.add_argument("--closest", action="store_true", help="the closest bullets first, read as the product reads them")
     p.add_argument("--replay", action="store_true", help="only the tables, from bench/out/OUT.json")
     args = p.parse_args(argv)
     out = ROOT / "bench" / "out" / f"{args.out}.json"
     if not args.replay:
-        rows = measure(args.bullets)
+        rows = measure(args.bullets, args.closest)
         out.write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
     rows = json.loads(out.read_text(encoding="utf-8"))
     report(rows)
     return 0
 
 
-def measure(n_bullets: int) -> list[dict[str, object]]:
+def measure(n_bullets: int, closest: bool = False) -> list[dict[str, object]]:
     from rag import store
+    from rag.chain import _points_back
     from rag.llms import for_role, get_llm
     from rag.neighbours import preceding_sentence
     from rag.prepare import prepare
@@ -55,8 +63,9 @@ def measure(n_bullets: int) -> list[dict[str, object]]:
             continue
         facts = [[s.lower() for s in group] for group in item.get("key_facts") or ()]
         bullets = []
-        for ev in prep.evidence[:n_bullets]:
-            before = preceding_sentence(snap, ev)
+        chosen = sorted(prep.evidence, key=lambda ev: -ev.score) if closest else list(prep.evidence)
+        for ev in chosen[:n_bullets]:
+            before = preceding_sentence(snap, ev) if not closest or _points_back(ev) else None
             yes, _ = p_yes(judge, build_judge_messages(prep.standalone, ev.sentence.text,
                                                        before.sentence.text if before else ""), max_tokens=1)
             text = ev.sentence.text.lower()
