@@ -22,9 +22,12 @@ from .chunking import split_sentences
 from .dates import date_fits, date_keys, names_date
 from .embedders import get_embedder
 from .evidence import (
+    GLOSSARY_WEIGHT,
     PREFER_BONUS,
     article_hits,
     facet_pins,
+    glossary_groups,
+    grouped_share,
     has_content_words,
     idf_of,
     overlap_share,
@@ -36,6 +39,7 @@ from .evidence import (
 )
 from .filters import Filters, named_outlet, outlet, outlet_name
 from .forms import refers_back, units
+from .glossary import german_words
 from .lang import MONTHS, detect_language, stem_tokens
 from .neighbours import (
     adjacent,
@@ -629,6 +633,9 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
         rvec = _unit((1 - OWN_WEIGHT) * qvec + OWN_WEIGHT * tvec) if q.follow_up else tvec
         rank_vec, rank_words, rank_lang = _unit(svec + rvec), translation, "de"
 
+    # an English question's words as the German words a dictionary gives for them (`rag.glossary`)
+    across = glossary_groups(german_words(words), idf_of(snap)) if lang == "en" else []
+
     def needed(ev: Evidence) -> float:
         return threshold(snap.embedder, lang, hit_language(snap, ev))
 
@@ -648,6 +655,12 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
             # articles of both languages a sentence ranks by how far it stands above its own pair's threshold
             same = threshold(snap.embedder, lang, lang)
             found = [(s - needed(ev) + same, vrow, ev) for s, vrow, ev in found]
+            found.sort(key=lambda t: -t[0])
+        if across:  # the German sentences strong enough on their own that hold the question's words in German
+            # rank higher (how strong the evidence is stays the cosine: no abstention changes)
+            found = [(s + GLOSSARY_WEIGHT * grouped_share(across, ev.sentence.text)
+                      if ev.score >= needed(ev) and hit_language(snap, ev) == "de" else s, vrow, ev)
+                     for s, vrow, ev in found]
             found.sort(key=lambda t: -t[0])
         return found
 

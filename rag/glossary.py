@@ -1,0 +1,154 @@
+"""German words for an English question's content words, from a bilingual dictionary on disk.
+
+Across languages the sentence vectors are the only signal that ranks the German sentences for an English
+question, and they rank less well than for the same question asked in German (issue #15). The dictionary
+gives the German words the question's words may stand for ("confession" → Beichte, Bekenntnis,
+Konfession, Geständnis); the words the articles use are kept, and each English word's German words count as
+one word in the word-overlap share (`evidence.grouped_share`), as the German question's own words would.
+
+The dictionary is Ding's German–English list (`trans-de-en` on Debian and Ubuntu, GPL), read from
+`RAG_GLOSSARY` or `/usr/share/trans/de-en`; without it English questions are ranked as before.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import sqlite3
+from functools import lru_cache
+from pathlib import Path
+
+from .lang import STOPWORDS
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PATH = Path("/usr/share/trans/de-en")
+#: The lookup table's layout; a change makes a new table.
+FORMAT = 1
+_NOTES = re.compile(r"\{[^}]*\}|\[[^\]]*\]|\([^)]*\)|<[^>]*>|/[^/]*/")
+_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
+_POSSESSIVE = re.compile(r"'s?$")
+_GERMAN_WORD = re.compile(r"^[A-Za-zÄÖÜäöüß][A-Za-zÄÖÜäöüß-]*$")
+
+
+def glossary_path() -> Path:
+    return Path(os.environ.get("RAG_GLOSSARY") or DEFAULT_PATH)
+
+
+def _parse(path: Path) -> dict[str, list[str]]:
+    """English word (lower case) → its German single-word translations, in the dictionary's order: each
+    " | "-part of an entry's German side pairs with the same part of its English side (a plural with a plural)."""
+    out: dict[str, list[str]] = {}
+    with path.open(encoding="utf-8") as lines:
+        for line in lines:
+            if line.startswith("#") or "::" not in line:
+                continue
+            german, english = line.split("::", 1)
+            for de_part, en_part in zip(german.split("|"), english.split("|"), strict=False):
+                words = [w.strip() for w in _NOTES.sub("", de_part).split(";")]
+                words = [w for w in words if _GERMAN_WORD.match(w)]
+                if not words:
+                    continue
+                for term in _NOTES.sub("", en_part).split(";"):
+                    term = term.strip().lower()
+                    if term.startswith("to "):
+                        term = term[3:]
+                    if not term or " " in term:
+                        continue
+                    known = out.setdefault(term, [])
+                    known.extend(w for w in words if w not in known)
+    return out
+
+
+def cache_dir() -> Path:
+    """Where the dictionary's lookup table is kept: `RAG_CACHE_DIR` or `~/.cache/quellenlage`."""
+    raw = os.environ.get("RAG_CACHE_DIR", "")
+    return Path(raw).expanduser() if raw else Path.home() / ".cache" / "quellenlage"
+
+
+class _Table:
+    """The parsed dictionary as an SQLite table in the cache (built once per dictionary file, ~3 s on 2 cores;
+    a lookup then costs well under a millisecond and a process opens it at once), or in memory where the
+    cache cannot be written."""
+
+    def __init__(self, path: Path) -> None:
+        self._memory: dict[str, list[str]] | None = None
+        self._db: sqlite3.Connection | None = None
+        stat = path.stat()
+        key = hashlib.sha256(f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{FORMAT}".encode()).hexdigest()[:16]
+        db = cache_dir() / "glossary" / f"{key}.sqlite"
+        try:
+            if not db.exists():
+                self._build(path, db)
+            self._db = sqlite3.connect(f"file:{db}?mode=ro", uri=True, check_same_thread=False)
+        except (OSError, sqlite3.Error) as exc:
+            log.info("the dictionary's table cannot be kept in %s (%s); reading it into memory", db.parent, exc)
+            self._memory = _parse(path)
+
+    @staticmethod
+    def _build(path: Path, db: Path) -> None:
+        db.parent.mkdir(parents=True, exist_ok=True)
+        tmp = db.with_name(f".{db.name}.{os.getpid()}.tmp")
+        try:
+            con = sqlite3.connect(tmp)
+            with con:
+                con.execute("CREATE TABLE words (english TEXT PRIMARY KEY, german TEXT NOT NULL) WITHOUT ROWID")
+                con.executemany("INSERT INTO words VALUES (?, ?)",
+                                ((en, "\n".join(de)) for en, de in _parse(path).items()))
+            con.close()
+            os.replace(tmp, db)  # whole or not at all: another process sees the old state or the new table
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    def get(self, word: str) -> tuple[str, ...]:
+        if self._memory is not None:
+            return tuple(self._memory.get(word, ()))
+        assert self._db is not None
+        row = self._db.execute("SELECT german FROM words WHERE english = ?", (word,)).fetchone()
+        return tuple(row[0].split("\n")) if row else ()
+
+
+@lru_cache(maxsize=2)
+def _table(path: Path) -> _Table | None:
+    try:
+        return _Table(path)
+    except (OSError, UnicodeDecodeError) as exc:
+        log.info("no bilingual dictionary at %s (%s): English questions are ranked without it", path, exc)
+        return None
+
+
+def _forms(word: str) -> list[str]:
+    """The word and the dictionary forms it may be an inflection of ("signed" → sign, "studies" → study)."""
+    forms = [word]
+    for suffix, repl in (("ies", "y"), ("ied", "y"), ("es", ""), ("s", ""), ("ed", ""), ("ed", "e"), ("d", ""),
+                         ("ing", ""), ("ing", "e")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            forms.append(word[: -len(suffix)] + repl)
+    return forms
+
+
+def german_words(question: str) -> list[tuple[str, tuple[str, ...]]]:
+    """(English word, its German translations) for each content word of the English question that the
+    dictionary knows; a name (capitalised past the first word) is given as itself."""
+    table = _table(glossary_path())
+    if table is None:
+        return []
+    stop = STOPWORDS["en"]
+    groups: list[tuple[str, tuple[str, ...]]] = []
+    for i, token in enumerate(_WORD.findall(question)):
+        token = _POSSESSIVE.sub("", token)
+        low = token.lower()
+        if low in stop or len(low) < 3:
+            continue
+        found: list[str] = []
+        for form in _forms(low):
+            found.extend(w for w in table.get(form) if w not in found)
+            if found:
+                break
+        if i > 0 and token[0].isupper():
+            found = [token, *found]
+        if found:
+            groups.append((low, tuple(found)))
+    return groups

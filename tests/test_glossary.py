@@ -1,0 +1,112 @@
+"""The bilingual dictionary: an English question's content words as the German words the articles use."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rag import glossary
+from rag.evidence import glossary_groups, grouped_share
+
+XQUAD_3 = Path(__file__).parent / "data" / "xquad_de_3.json"  # 3 articles of XQuAD dev, in the repo
+DING = """# Version :: a test list in Ding's format
+Absichtserklärung {f} | Absichtserklärungen {pl} :: memorandum of understanding; memorandum | memoranda
+Brücke {f} | Brücken {pl} :: bridge | bridges
+Rat {m}; Stadtrat {m} [pol.] :: council; town council
+Schule {f} | Schulen {pl} :: school | schools
+schließen {vt} | schließend | geschlossen :: to close | closing | closed
+unterzeichnen {vt} | unterzeichnend | unterzeichnet :: to sign | signing | signed
+"""
+
+
+@pytest.fixture
+def ding(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "de-en"
+    path.write_text(DING, encoding="utf-8")
+    monkeypatch.setenv("RAG_GLOSSARY", str(path))
+    monkeypatch.setenv("RAG_CACHE_DIR", str(tmp_path / "cache"))
+    return path
+
+
+def test_an_english_question_gets_the_german_words_of_its_content_words(ding: Path) -> None:
+    groups = dict(glossary.german_words("When was the memorandum on the schools signed in Marstedt?"))
+    assert groups["memorandum"] == ("Absichtserklärung",)
+    assert groups["schools"] == ("Schulen",)  # the aligned plural of the entry, not the singular's line
+    assert "Schule" not in groups["schools"]
+    assert groups["signed"] == ("unterzeichnet",)  # a verb's form, "to" dropped on the English side
+    assert groups["marstedt"] == ("Marstedt",)  # a name stands for itself
+    assert "when" not in groups and "the" not in groups  # function words have none
+
+
+def test_an_inflected_english_word_finds_its_entry(ding: Path) -> None:
+    assert dict(glossary.german_words("Which councils will close?"))["councils"] == ("Rat", "Stadtrat")
+    assert dict(glossary.german_words("Why is it closing the bridges?"))["bridges"] == ("Brücken",)
+
+
+def test_the_dictionary_is_read_once_into_a_table_that_later_processes_open(
+        ding: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert dict(glossary.german_words("Which bridge?"))["bridge"] == ("Brücke",)
+    tables = list((tmp_path / "cache" / "glossary").glob("*.sqlite"))
+    assert len(tables) == 1
+    glossary._table.cache_clear()  # a new process: the table answers, the text is not parsed again
+    monkeypatch.setattr(glossary, "_parse", lambda path: pytest.fail("parsed again"))
+    assert dict(glossary.german_words("Which bridge?"))["bridge"] == ("Brücke",)
+    glossary._table.cache_clear()  # an edited dictionary is a new table
+    ding.write_text(DING.replace("Brücke {f}", "Steg {m}"), encoding="utf-8")
+    monkeypatch.undo()
+    monkeypatch.setenv("RAG_GLOSSARY", str(ding))
+    monkeypatch.setenv("RAG_CACHE_DIR", str(tmp_path / "cache"))
+    assert dict(glossary.german_words("Which bridge?"))["bridge"] == ("Steg",)
+
+
+def test_a_cache_that_cannot_be_written_reads_the_dictionary_into_memory(
+        ding: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the cache folder would be")
+    monkeypatch.setenv("RAG_CACHE_DIR", str(blocked))
+    glossary._table.cache_clear()
+    assert dict(glossary.german_words("Which bridge?"))["bridge"] == ("Brücke",)
+
+
+def test_without_the_dictionary_there_are_no_german_words(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RAG_GLOSSARY", str(tmp_path / "missing"))
+    glossary._table.cache_clear()
+    assert glossary.german_words("Which school will the council close?") == []
+
+
+def test_each_english_word_counts_once_however_many_german_words_it_has(ding: Path) -> None:
+    """"council" has two German words; a sentence with one of them has the whole word, and the idf of the
+    rarest German word the articles hold weighs it; a word the articles never use counts for nothing."""
+    idf = {("rat", "de"): 1.0, ("stadtrat", "de"): 2.0, ("schul", "de"): 3.0}
+    groups = glossary_groups(glossary.german_words("Which school will the council close?"), idf)
+    assert sorted(w for w, _ in groups) == [2.0, 3.0]  # "close": no German word of it in the articles
+    assert grouped_share(groups, "Der Stadtrat tagte am Montag.") == pytest.approx(2 / 5)
+    assert grouped_share(groups, "Der Rat schließt die Schule.") == pytest.approx(1.0)
+    assert grouped_share(groups, "Die Brücke bleibt offen.") == 0.0
+
+
+@pytest.mark.real_model
+def test_the_dictionary_puts_first_the_german_sentence_that_holds_the_questions_words(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """e5-small ranks "Im November schrieb Luther …" first for an English question on Luther's essay on
+    confession; "confession" is "Beichte" in the dictionary, and the sentence that answers holds it."""
+    if not glossary.DEFAULT_PATH.is_file():
+        pytest.skip("Ding's dictionary is not installed (make dictionary; Debian's trans-de-en)")
+    from rag import api
+    from rag.eval_run import load_squad
+
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    for i, (title, text) in enumerate(load_squad(XQUAD_3)[0]):
+        (articles / f"{i}.txt").write_text(f"{title}\n\n{text}", encoding="utf-8")
+    api.build_index(articles, tmp_path / "index", embedder="e5-small")
+    question = "According to Luther's essay on confession, what is every Christian?"
+    monkeypatch.setenv("RAG_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("RAG_GLOSSARY", str(glossary.DEFAULT_PATH))
+    with_it = api.ask(question, llm="extractive", index_dir=tmp_path / "index")
+    assert "Beichtvater" in with_it.citations[0].quote
+    monkeypatch.setenv("RAG_GLOSSARY", str(tmp_path / "no-dictionary"))
+    api.reset()
+    without = api.ask(question, llm="extractive", index_dir=tmp_path / "index")
+    assert "Beichtvater" not in without.citations[0].quote  # what the dictionary changed
