@@ -46,6 +46,8 @@ def _offline(monkeypatch: pytest.MonkeyPatch) -> None:
     for var in ("RAG_INDEX_DIR", "RAG_ARTICLES_DIR", "RAG_EMBEDDER", "RAG_LLM", "RAG_AUTH", "RAG_API_KEY", "RAG_HOST",
                 "RAG_PORT", "RAG_TODAY", "RAG_STORE"):
         monkeypatch.delenv(var, raising=False)
+    # the same rankings whether or not this machine has Ding's dictionary; tests of it name it (test_glossary.py)
+    monkeypatch.setenv("RAG_GLOSSARY", str(ROOT / "tests" / "data" / "no-dictionary"))
 
 
 @pytest.fixture(autouse=True)
