@@ -30,7 +30,7 @@ from .neighbours import next_in_paragraph, paragraph_before, preceding_sentence,
 from .prepare import ELLIPTIC_WORDS, WEAK, History, Prepared, earlier_answer, event_day, hit_language, prepare
 from .prompts import ABSTAIN, build_judge_messages
 from .question import Question, analyse
-from .reading import Reading, has_pronoun, not_all, p_yes, read, told, verdict
+from .reading import NOTHING, Reading, has_pronoun, not_all, p_yes, read, told, verdict
 from .stories import groups_of, story_of
 from .timeframe import day_in_words, relative_day, sentence_day, with_days
 from .translation import render_question
@@ -48,6 +48,12 @@ JUDGE_MIN = 0.5
 JUDGE_FIRM = 0.9
 JUDGE_UNSURE = "the language model was not sure that the best sentence answers the question (P(yes) {p:.2f}), " \
     "and its answer “{said}” is not in it"
+#: Below this P(yes) of the judge, a sentence in which the reader finds no answer is no answer either: the
+#: development set's questions answered with a quote the reader found nothing in had P(yes) .51, .60, .62
+#: (two unanswerable, one wrong quote) and .76 or more (right quotes but one), docs/BENCHMARKS.md "Stop 35".
+JUDGE_LUKEWARM = 0.7
+JUDGE_NOTHING = "the language model was not sure that the best sentence answers the question (P(yes) {p:.2f}), " \
+    "and it found no answer in it"
 JUDGED_NO = "the language model found that the best sentence does not answer the question"
 JUDGED_NO_SET = "the language model found that not even the closest sentence answers the question"
 JUDGED_SET = "quotes of the closest sentences; the model found that the closest one answers the question, the " \
@@ -77,7 +83,7 @@ def judged(p: Prepared, llm: BaseChatModel, snap: store.Snapshot, checks: dict[s
         return p  # a yes/no question is read as such: "unclear" keeps the quote, it does not abstain
     if p.q and p.q.is_set:  # a list, overview or comparison: whether its closest sentence answers (a part of) it
         closest = max(p.evidence, key=lambda ev: ev.score)
-        prior = preceding_sentence(snap, closest) if _points_back(closest) else None
+        prior = antecedent(snap, closest) if _points_back(closest) else None
         return _judge(p, closest.sentence.text, prior, llm, checks, JUDGED_NO_SET)
     # a newer report's figure: whether it answers is the closest sentence's to say
     best = p.closest if p.closest is not None else p.evidence[0]
@@ -87,8 +93,10 @@ def judged(p: Prepared, llm: BaseChatModel, snap: store.Snapshot, checks: dict[s
     # … treffen" after a quote on peace through strength: P(yes) .51 with it, .82 alone)
     if paired and len(p.evidence) > 1:
         before = p.evidence[1]
-    elif paired or _points_back(best):
+    elif paired:
         before = preceding_sentence(snap, best)
+    elif _points_back(best):
+        before = antecedent(snap, best)
     if before is None and p.headline is not None and best is p.evidence[0]:  # chosen for its figure: under its headline
         before = p.headline
     sentence = best.sentence.text
@@ -102,6 +110,31 @@ def _points_back(ev: Evidence) -> bool:
     """Whether the sentence speaks of what the one before it named: it opens by pointing back ("Sie veranlassten
     …", "Dabei …") or has a pronoun; the judge then reads it after that sentence."""
     return refers_back(ev.sentence.text) or has_pronoun(ev.sentence.text)
+
+
+#: How many sentences back the judge looks for the one that names whom a pronoun stands for.
+ANTECEDENT_STEPS = 3
+
+
+def antecedent(snap: store.Snapshot, ev: Evidence) -> Evidence | None:
+    """The sentence a sentence that points back is read after: the one before it, or, where that one too
+    speaks of someone only by a pronoun ("In Japan wird er …" before "In Malaysia wird er …"), the closest one
+    before them in the paragraph that names whom (“In Hawaii wird Hegseth …”), at most `ANTECEDENT_STEPS`
+    back. The small judge cannot tell whom "er" means from a sentence that does not say it (P(yes) .25 for
+    "Wo nimmt Hegseth am Treffen der ASEAN-Verteidigungsminister teil?" after the Japan sentence, .82 after
+    the Hawaii one)."""
+    before = preceding_sentence(snap, ev)
+    if before is None or not has_pronoun(ev.sentence.text):
+        return before
+    walked = before
+    for _ in range(ANTECEDENT_STEPS - 1):
+        if not has_pronoun(walked.sentence.text):
+            return walked
+        earlier = preceding_sentence(snap, walked, same_paragraph=True)
+        if earlier is None:
+            break
+        walked = earlier
+    return walked if not has_pronoun(walked.sentence.text) else before
 
 
 def _judge(p: Prepared, sentence: str, before: Evidence | None, llm: BaseChatModel,
@@ -342,6 +375,11 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
                     p, reading, checks = self._read_earlier(p, previous, reading, checks)
                 if reading.invented and checks.get("judge", 1.0) < JUDGE_FIRM:  # two doubts: not answered here
                     p = replace(p, abstain_reason=JUDGE_UNSURE.format(p=checks["judge"], said=reading.invented))
+                elif reading.problem.startswith(NOTHING) and checks.get("judge", 1.0) < JUDGE_LUKEWARM:
+                    # the reader finds no answer in a sentence the judge barely took: two doubts ("In which
+                    # Malaysian city is the ADMM-Plus meeting held?" on "In Malaysia wird er am Treffen …
+                    # teilnehmen.", P(yes) .51)
+                    p = replace(p, abstain_reason=JUDGE_NOTHING.format(p=checks["judge"]))
         except RagError as e:  # the judge or the reader failed: the extractive form stays, flagged
             if elliptic is not None:  # unjudged, the previous answer's sentence is no answer to a question too weak
                 p = replace(p, abstain_reason=WEAK)

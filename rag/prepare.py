@@ -639,7 +639,7 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
     def needed(ev: Evidence) -> float:
         return threshold(snap.embedder, lang, hit_language(snap, ev))
 
-    def ranked(among: list[Hit]) -> list[tuple[float, int, Evidence]]:
+    def ranked(among: list[Hit], least: Callable[[Evidence], float] = needed) -> list[tuple[float, int, Evidence]]:
         found = scored_sentences(snap, among, rank_words, rank_vec, rank_lang, _date_matcher(q.dates))
         if rvec is not None:  # how strong the evidence is: the question's own cosine, or the rendering's as far
             # above the German questions' threshold ("Who sang the national anthem?" / "Wer sang die Nationalhymne?")
@@ -656,12 +656,18 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
             same = threshold(snap.embedder, lang, lang)
             found = [(s - needed(ev) + same, vrow, ev) for s, vrow, ev in found]
             found.sort(key=lambda t: -t[0])
-        if across:  # the German sentences strong enough on their own that hold the question's words in German
-            # rank higher (how strong the evidence is stays the cosine: no abstention changes)
-            found = [(s + GLOSSARY_WEIGHT * grouped_share(across, ev.sentence.text)
-                      if ev.score >= needed(ev) and hit_language(snap, ev) == "de" else s, vrow, ev)
-                     for s, vrow, ev in found]
-            found.sort(key=lambda t: -t[0])
+        return glossed(found, least)
+
+    def glossed(found: list[tuple[float, int, Evidence]],
+                least: Callable[[Evidence], float]) -> list[tuple[float, int, Evidence]]:
+        """The German sentences at or above `least` that hold the English question's words in German (`across`)
+        rank higher; how strong the evidence is stays the cosine, so no abstention changes."""
+        if not across:
+            return found
+        found = [(s + GLOSSARY_WEIGHT * grouped_share(across, ev.sentence.text)
+                  if ev.score >= least(ev) and hit_language(snap, ev) == "de" else s, vrow, ev)
+                 for s, vrow, ev in found]
+        found.sort(key=lambda t: -t[0])
         return found
 
     scored = ranked(hits)
@@ -760,8 +766,8 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
                                                          "about")
         if overview:  # one article summed up: its lead and the sentences closest to the question, per paragraph
             # (the whole newest report for "the latest on …")
-            whole = ranked(article_hits(snap, scored[0][2])) if translation else scored_sentences(
-                snap, article_hits(snap, scored[0][2]), q.standalone, svec, lang, _date_matcher(q.dates))
+            whole = ranked(article_hits(snap, scored[0][2]), floor) if translation else glossed(scored_sentences(
+                snap, article_hits(snap, scored[0][2]), q.standalone, svec, lang, _date_matcher(q.dates)), floor)
             if scored[0][2].score >= floor(scored[0][2]):
                 chosen = select_overview(snap, whole, floor, max_sentences=OVERVIEW_SENTENCES,
                                          whole=whole_article(question) or q.frame.latest)

@@ -81,6 +81,10 @@ SOURCE_EXTRA_WORDS = 3
 _CITES = re.compile(rf"\s*(?:{CITATION.pattern}|\[\s*\]|\[n\])", re.IGNORECASE)
 
 
+#: Why a reading adds nothing where the reader found no answer in the sentence.
+NOTHING = "the model found no short answer in the sentence"
+
+
 @dataclass(frozen=True)
 class Reading:
     """What the model added: the short answer (or yes/no word) to show, or why nothing was added."""
@@ -357,7 +361,7 @@ def check_short(reply: str, source: str, question: str, atype: str | None, kind:
                 source_language: Language) -> tuple[str, str]:
     """(the short answer to show, "") when `reply` passes the alignment checks, else ("", the problem)."""
     if reader_found_nothing(reply):
-        return "", "the model found no short answer in the sentence"
+        return "", NOTHING
     span = snap(reply, source)
     if span is None:
         if language == source_language:

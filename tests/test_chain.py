@@ -659,6 +659,27 @@ def test_an_invented_answer_after_an_unsure_judge_abstains(hashing_index: Path) 
     assert not kept.abstained and kept.short == "994 Kisten"
 
 
+def test_a_sentence_the_judge_barely_takes_and_the_reader_finds_nothing_in_is_abstained(hashing_index: Path) -> None:
+    """Two doubts again: the judge's yes is lukewarm and the reader, asked for the answer, finds none in the
+    sentence (an on-topic question the articles do not answer). A judge sure enough keeps the quote."""
+    from rag.chain import JUDGE_LUKEWARM, JUDGE_MIN
+
+    question = "In welcher Stadt leitete General Phan Van Giang die Begrüßungszeremonie für Hegseth?"
+    lukewarm = round((JUDGE_MIN + JUDGE_LUKEWARM) / 2, 2)
+    doubted = _final(_ask(hashing_index, question, scripted("none", judge=Graded("yes", yes=lukewarm,
+                                                                                   no=1 - lukewarm))))
+    assert doubted.abstained and doubted.answer == ABSTAIN["de"] and "found no answer in it" in doubted.reason
+    assert doubted.checks["judge"] == lukewarm
+    sure = round((JUDGE_LUKEWARM + 1) / 2, 2)
+    kept = _final(_ask(hashing_index, question, scripted("none", judge=Graded("yes", yes=sure, no=1 - sure))))
+    assert not kept.abstained and not kept.verified and "no short answer" in kept.reason
+    assert kept.citations[0].quote in kept.answer
+    # a lukewarm judge alone keeps a short answer the reader found in the sentence
+    found = _final(_ask(hashing_index, KISTEN_DE, scripted("994 Kisten", judge=Graded("yes", yes=lukewarm,
+                                                                                       no=1 - lukewarm))))
+    assert not found.abstained and found.short == "994 Kisten"
+
+
 def test_a_span_the_check_is_not_sure_of_is_shown_but_not_verified(hashing_index: Path) -> None:
     """The reader's aligned span beats the quote's own span even where the check hesitates; only a firm yes
     marks it verified (rag.reading.VERIFY_MIN), and the answer says why it is not."""
@@ -735,6 +756,28 @@ def test_the_judge_reads_a_sentence_that_names_its_subject_alone(tmp_path: Path)
     judge_prompt = str(model.calls[0][-1].content)
     assert judge_prompt.startswith("Sentence: In Nordheim trifft Jana Ostrowski") and "Context:" not in judge_prompt
     assert final.short == "die Leitung der Feuerwehr" and final.citations[0].quote.startswith("In Nordheim")
+
+
+def test_the_judge_reads_a_pronouns_sentence_after_the_one_that_names_whom_it_means(tmp_path: Path) -> None:
+    """"In Lindau besucht sie die Feuerwehr." after "In Nordheim eröffnet sie eine Schule.": neither says who
+    "sie" is; the judge reads it after the sentence before them that names her, not after the Nordheim one."""
+    snap = _one_article_index(tmp_path, "Gestern regnete es in Bremen. In Wemmstadt trifft Jana Ostrowski den "
+                              "Bürgermeister. In Nordheim eröffnet sie eine Schule. In Lindau besucht sie die "
+                              "Feuerwehr am Hafen.\n")
+    model = scripted("Lindau")
+    final = _final(_ask(snap, "Wo besucht Jana Ostrowski die Feuerwehr am Hafen?", model))
+    assert model.calls[0][0].content == JUDGE_SYSTEM
+    judge_prompt = str(model.calls[0][-1].content)
+    assert judge_prompt.startswith("Context: In Wemmstadt trifft Jana Ostrowski")
+    assert "Sentence: In Lindau besucht sie" in judge_prompt and "Nordheim" not in judge_prompt
+    assert final.citations[0].quote.startswith("In Lindau")
+    # with no sentence naming anyone within reach, the one before it as before
+    (tmp_path / "far").mkdir()
+    snap = _one_article_index(tmp_path / "far", "In Nordheim eröffnet sie eine Schule. In Lindau besucht sie die "
+                              "Feuerwehr am Hafen.\n")
+    model = scripted("Lindau")
+    _final(_ask(snap, "Wo besucht Jana Ostrowski die Feuerwehr am Hafen?", model))
+    assert str(model.calls[0][-1].content).startswith("Context: In Nordheim eröffnet sie")
 
 
 TARIF = ("Marstedt (npa) – Die Beschäftigten der Marstedter Verkehrsbetriebe haben dem neuen Tarifvertrag zugestimmt "
