@@ -31,6 +31,9 @@ _OVERVIEW = re.compile(
     r"was\s+(ist|sind)\s+(die\s+)?(wichtigst|kernpunkt|kernaussage|hauptpunkt)\w*|"
     r"was\s+(geschah|passierte|passiert|geschieht)\s+(bei|beim|während|auf|in\s+der|im)\b|"
     r"was\s+(steht|sagt|sagen|berichte\w*|schreib\w*)\s+.{0,40}\b(artikel\w*|berichte?|text\w*)\b|"
+    # what is done or said at each of several things ("at the different stops of his trip", "an den verschiedenen
+    # Stationen"): "different" / "unterschiedlich" before a plural is "various", no comparison
+    r"^\W*(was|what)\b.*\b(the|den|die|der)\s+(different|various|verschiedenen|unterschiedlichen|einzelnen)\s+\w+|"
     r"summar\w*|overview|what\s+is\s+the\s+article\s+about|what\s+are\s+the\s+(main|key)\s+points|"
     r"what\s+(happened|happens)\s+(at|during|in\s+the)\b|"
     r"what\s+do(es)?\s+(the\s+)?(\w+\s+){0,4}(articles?|texts?|reports?|stor(y|ies))\s+(say|report|tell)|"
@@ -38,8 +41,9 @@ _OVERVIEW = re.compile(
     re.IGNORECASE,
 )
 _COMPARISON = re.compile(
-    r"\b(vergleich\w*|unterschied\w*|unterscheid\w*|gemeinsamkeit\w*|gemeinsam\s+haben|verglichen|im\s+gegensatz|"
-    r"compar\w*|differen\w*|differ\b|in\s+common|versus|vs\.?|contrast|"
+    r"\b(vergleich\w*|unterschied(e|en|s)?\b|wie\s+unterschiedlich|unterschiedlich\w*\s+(zu|von)\b|unterscheid\w*|gemeinsamkeit\w*|gemeinsam\s+haben|verglichen|im\s+gegensatz|"
+    r"compar\w*|difference\w*|differ(s|ed|ing)?\b|different(ly)?\s+(from|than|to)\b|how\s+different|in\s+common|"
+    r"versus|vs\.?|contrast|"
     r"vorher\s+und\s+nachher|before\s+and\s+after|wie\s+(hat|haben)\s+sich\s+.{0,90}verändert|"
     r"how\s+(has|have|did)\s+.{0,90}chang\w*)\b"
     # two questions in one ("Was will er in Japan erreichen, und was tut er in Malaysia?")

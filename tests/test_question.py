@@ -27,6 +27,13 @@ VIETNAM = "Wie viele Kisten mit sterblichen Überresten hat Vietnam an die USA z
         ("Wie unterscheiden sich die Pläne der beiden Städte?", "comparison"),
         ("How did the budget change before and after the vote?", "comparison"),
         ("Was plant die Stadt im Norden, und was plant sie im Süden?", "comparison"),
+        ("How is the new bridge different from the old one?", "comparison"),
+        ("What is the difference between the two plans?", "comparison"),
+        ("Wie unterschiedlich sind die Pläne der beiden Städte?", "comparison"),
+        # "different" / "unterschiedlich" before a plural is "various": what happens at each, no comparison
+        ("What will the minister do at the different stops of her trip?", "overview"),
+        ("Was plant die Ministerin an den unterschiedlichen Stationen ihrer Reise?", "overview"),
+        ("Was macht die Ministerin an den verschiedenen Stationen ihrer Reise?", "overview"),
         ("Welche Minister nennen die beiden Artikel?", "multi"),
         ("What do both articles say about the budget?", "overview"),
         ("Warum baute die Stadt die Brücke?", "why"),
