@@ -41,7 +41,8 @@ _OVERVIEW = re.compile(
     re.IGNORECASE,
 )
 _COMPARISON = re.compile(
-    r"\b(vergleich\w*|unterschied(e|en|s)?\b|wie\s+unterschiedlich|unterschiedlich\w*\s+(zu|von)\b|unterscheid\w*|gemeinsamkeit\w*|gemeinsam\s+haben|verglichen|im\s+gegensatz|"
+    r"\b(vergleich\w*|unterschied(e|en|s)?\b|wie\s+unterschiedlich|unterschiedlich\w*\s+(zu|von)\b|unterscheid\w*|"
+    r"gemeinsamkeit\w*|gemeinsam\s+haben|verglichen|im\s+gegensatz|"
     r"compar\w*|difference\w*|differ(s|ed|ing)?\b|different(ly)?\s+(from|than|to)\b|how\s+different|in\s+common|"
     r"versus|vs\.?|contrast|"
     r"vorher\s+und\s+nachher|before\s+and\s+after|wie\s+(hat|haben)\s+sich\s+.{0,90}verändert|"

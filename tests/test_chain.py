@@ -29,6 +29,7 @@ from rag.prompts import (
     TRANSLATE_SYSTEM,
     YESNO_SYSTEM,
 )
+from rag.types import Answer
 from tests.fakes import Graded, RecordingChatModel
 
 KISTEN_DE = "Wie viele Kisten mit sterblichen Überresten hat Vietnam zurückgegeben?"
@@ -744,16 +745,21 @@ def test_the_judge_sees_the_sentence_before_the_quote(tmp_path: Path) -> None:
     assert final.verified and final.short == "300 Meter" and final.citations[0].quote.startswith("Sie ist 300")
 
 
+def _judged(snap: store.Snapshot, question: str, reader: str) -> tuple[Answer, str]:
+    """The answer with a scripted model, and the judge's prompt (the model's first call)."""
+    model = scripted(reader)
+    final = _final(_ask(snap, question, model))
+    assert model.calls[0][0].content == JUDGE_SYSTEM
+    return final, str(model.calls[0][-1].content)
+
+
 def test_the_judge_reads_a_sentence_that_names_its_subject_alone(tmp_path: Path) -> None:
     """"In Nordheim trifft Jana Ostrowski die Leitung der Feuerwehr." says whom it is about: the quote before it
     (on something else) is not shown to the judge, where it only distracted the small model."""
     snap = _one_article_index(tmp_path, "„Wir bauen Brücken statt Mauern“, sagte die Ministerin zum Auftakt ihrer "
                               "Reise. In Nordheim trifft Jana Ostrowski die Leitung der Feuerwehr. Gestern regnete es "
                               "in Bremen.\n")
-    model = scripted("die Leitung der Feuerwehr")
-    final = _final(_ask(snap, "Wen trifft Jana Ostrowski in Nordheim?", model))
-    assert model.calls[0][0].content == JUDGE_SYSTEM
-    judge_prompt = str(model.calls[0][-1].content)
+    final, judge_prompt = _judged(snap, "Wen trifft Jana Ostrowski in Nordheim?", "die Leitung der Feuerwehr")
     assert judge_prompt.startswith("Sentence: In Nordheim trifft Jana Ostrowski") and "Context:" not in judge_prompt
     assert final.short == "die Leitung der Feuerwehr" and final.citations[0].quote.startswith("In Nordheim")
 
@@ -764,10 +770,7 @@ def test_the_judge_reads_a_pronouns_sentence_after_the_one_that_names_whom_it_me
     snap = _one_article_index(tmp_path, "Gestern regnete es in Bremen. In Wemmstadt trifft Jana Ostrowski den "
                               "Bürgermeister. In Nordheim eröffnet sie eine Schule. In Lindau besucht sie die "
                               "Feuerwehr am Hafen.\n")
-    model = scripted("Lindau")
-    final = _final(_ask(snap, "Wo besucht Jana Ostrowski die Feuerwehr am Hafen?", model))
-    assert model.calls[0][0].content == JUDGE_SYSTEM
-    judge_prompt = str(model.calls[0][-1].content)
+    final, judge_prompt = _judged(snap, "Wo besucht Jana Ostrowski die Feuerwehr am Hafen?", "Lindau")
     assert judge_prompt.startswith("Context: In Wemmstadt trifft Jana Ostrowski")
     assert "Sentence: In Lindau besucht sie" in judge_prompt and "Nordheim" not in judge_prompt
     assert final.citations[0].quote.startswith("In Lindau")
@@ -775,9 +778,8 @@ def test_the_judge_reads_a_pronouns_sentence_after_the_one_that_names_whom_it_me
     (tmp_path / "far").mkdir()
     snap = _one_article_index(tmp_path / "far", "In Nordheim eröffnet sie eine Schule. In Lindau besucht sie die "
                               "Feuerwehr am Hafen.\n")
-    model = scripted("Lindau")
-    _final(_ask(snap, "Wo besucht Jana Ostrowski die Feuerwehr am Hafen?", model))
-    assert str(model.calls[0][-1].content).startswith("Context: In Nordheim eröffnet sie")
+    _, judge_prompt = _judged(snap, "Wo besucht Jana Ostrowski die Feuerwehr am Hafen?", "Lindau")
+    assert judge_prompt.startswith("Context: In Nordheim eröffnet sie")
 
 
 TARIF = ("Marstedt (npa) – Die Beschäftigten der Marstedter Verkehrsbetriebe haben dem neuen Tarifvertrag zugestimmt "
