@@ -69,9 +69,11 @@ class Engine:
         """Open the index, load the embedder and (with `llm`) the language model now, not on the first
         question."""
         from .embedders import get_embedder
+        from .glossary import german_words
 
         snap = self.snapshot()
         get_embedder(snap.embedder).embed_query("warm-up")
+        german_words("warm-up")  # the dictionary's lookup table, built once (~3 s) where it is not yet
         model, _ = self.llm() if llm else (None, "")
         load = getattr(model, "load", None)
         if callable(load):
