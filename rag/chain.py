@@ -120,7 +120,7 @@ def antecedent(snap: store.Snapshot, ev: Evidence) -> Evidence | None:
     """The sentence a sentence that points back is read after: the one before it, or, where that one too
     speaks of someone only by a pronoun ("In Japan wird er …" before "In Malaysia wird er …"), the closest one
     before them in the paragraph that names whom (“In Hawaii wird Hegseth …”), at most `ANTECEDENT_STEPS`
-    back. The small judge cannot tell whom "er" means from a sentence that does not say it (P(yes) .25 for
+    back. The small judge cannot tell whom "er" means from a sentence that does not say it (P(yes) .48 for
     "Wo nimmt Hegseth am Treffen der ASEAN-Verteidigungsminister teil?" after the Japan sentence, .82 after
     the Hawaii one)."""
     before = preceding_sentence(snap, ev)
