@@ -27,6 +27,7 @@ from .forms import VERDICTS, bullets, extractive_short, quoted, refers_back, sin
 from .forms import snap as snap_span
 from .lang import detect_language
 from .neighbours import next_in_paragraph, paragraph_before, preceding_sentence, sentence_key
+from .answer_types import gives_answer_type
 from .prepare import ELLIPTIC_WORDS, WEAK, History, Prepared, earlier_answer, event_day, hit_language, prepare
 from .prompts import ABSTAIN, build_judge_messages
 from .question import Question, analyse
@@ -55,6 +56,10 @@ JUDGE_LUKEWARM = 0.7
 JUDGE_NOTHING = "the language model was not sure that the best sentence answers the question (P(yes) {p:.2f}), " \
     "and it found no answer in it"
 JUDGED_NO = "the language model found that the best sentence does not answer the question"
+#: A runner-up (`Prepared.candidates`) answers a factoid, date or why-question whose best sentence the judge
+#: rejected only at this P(yes) or above: it was ranked below a sentence the judge turned down, so it needs more
+#: than the best one's `JUDGE_MIN` (between `JUDGE_LUKEWARM` and `JUDGE_FIRM`).
+RUNNER_UP_JUDGE = 0.85
 JUDGED_NO_SET = "the language model found that not even the closest sentence answers the question"
 JUDGED_SET = "quotes of the closest sentences; the model found that the closest one answers the question, the " \
     "others are not checked for meaning"
@@ -104,6 +109,33 @@ def judged(p: Prepared, llm: BaseChatModel, snap: store.Snapshot, checks: dict[s
         # a day the judge cannot tell from the sentence alone: its report's date tells it
         sentence = with_days(sentence, best.published, hit_language(snap, best))
     return _judge(p, sentence, before, llm, checks, JUDGED_NO)
+
+
+def judged_runner_up(p: Prepared, llm: BaseChatModel, snap: store.Snapshot,
+                     checks: dict[str, float]) -> tuple[Prepared, dict[str, float]] | None:
+    """Where the judge rejected the best sentence of a factoid, date or why-question (`JUDGED_NO`), the
+    runners-up that are evidence on their own (`Prepared.candidates`) in turn, each read after whom it points
+    back to: the first the judge takes at `RUNNER_UP_JUDGE` or above becomes the evidence, with its checks (the
+    rejected sentence's P(yes) as `judge_closest`); None when none does. Ranking puts the list of a trip's stops
+    above "Südkorea ist der letzte Halt", and "… begrüßte das neue Hilfspaket von 130 Millionen" above "Dadurch
+    erhöht sich die Gesamtsumme … von 300 Millionen auf 430 Millionen" for the aid given before the package.
+    Raises LLMError like any call of the model."""
+    q = p.q
+    if p.abstain_reason != JUDGED_NO or q is None or q.kind not in ("factoid", "date", "why") or not p.evidence:
+        return None
+    rejected = sentence_key(p.closest if p.closest is not None else p.evidence[0])
+    for ev in p.candidates:
+        if sentence_key(ev) == rejected or (q.answer_type and not gives_answer_type(ev.sentence.text, p.standalone,
+                                                                                     q.answer_type)):
+            continue
+        before = antecedent(snap, ev) if _points_back(ev) else None
+        tried: dict[str, float] = {}
+        again = judged(replace(p, evidence=(ev, before) if before else (ev,), abstain_reason="", candidates=(),
+                               from_context=False, with_before=before is not None, closest=None, headline=None),
+                       llm, snap, tried)
+        if not again.abstain_reason and tried.get("judge", 0.0) >= RUNNER_UP_JUDGE:
+            return again, {**tried, "judge_closest": checks.get("judge", 0.0)}
+    return None
 
 
 def _points_back(ev: Evidence) -> bool:
@@ -337,7 +369,7 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
             p = judged(p, self.llm, self.snap, checks)  # a yes/no question is not judged: it is read as such
             if p.abstain_reason == JUDGED_NO:  # a follow-up's closest sentence does not answer it: the previous
                 # answer's may ("Und worüber spricht er mit ihnen?" after "Wen trifft Hegseth auf Hawaii?")
-                accepted = self._judged_earlier(p, previous)
+                accepted = self._judged_earlier(p, previous) or judged_runner_up(p, self.llm, self.snap, checks)
                 if accepted is not None:
                     p, checks = accepted
             timings["judge_ms"] = _elapsed(t_judge)

@@ -69,6 +69,16 @@ def number_span(number: str, sentence: str) -> str:
     return max(found, key=len, default="")
 
 
+def with_scale(span: str, sentence: str) -> str:
+    """A bare number with the scale the sentence gives it ("300" → "300 Millionen" in "von 300 Millionen auf 430
+    Millionen US-Dollar", "12" → "12 Prozent"): without it the number is another one; `span` unchanged
+    otherwise."""
+    if not re.fullmatch(r"\d+(?:[.,\u00a0 ]\d+)*", span.strip()):
+        return span
+    m = re.search(rf"(?<![\w.,]){re.escape(span.strip())}\s*{_SCALE}(?![\w])", sentence)
+    return m.group(0) if m else span
+
+
 def typed_candidates(sentence: str, question: str, atype: str | None) -> list[re.Match[str]]:
     """Spans of the asked type in the sentence that the question does not already say."""
     pattern = _SPANS.get(atype or "")

@@ -34,6 +34,7 @@ from .forms import (
     quoted,
     snap,
     too_long,
+    with_scale,
 )
 from .lang import stem_tokens
 from .prompts import (
@@ -373,6 +374,7 @@ def check_short(reply: str, source: str, question: str, atype: str | None, kind:
         if missing:
             return "", f"name {missing[0]} is not in the sentence"
         span = reply
+    span = with_scale(span, source)
     if not has_type(span, atype) and not (atype == "date" and names_relative_day(span)):  # "am Montag": its
         # report's date tells which day (`rag.chain.day_named`)
         return "", f"the model's answer “{span}” gives no {atype}"

@@ -517,6 +517,10 @@ def test_an_english_answer_keeps_numbers_names_and_one_language() -> None:
                            KISTEN_EN, "number", "factoid", "en", "de")
     assert "German" in mixed
     assert "494" in check_short("494 boxes", sentence, KISTEN_EN, "number", "factoid", "en", "de")[1]
+    # a bare number read from "von 300 Millionen" keeps its scale, in either language
+    aid = "Dadurch erhöht sich die Hilfe der US-Regierung von 300 Millionen auf 430 Millionen US-Dollar."
+    assert check_short("300", aid, "How much aid had been given before?", "number", "factoid", "en", "de") == \
+        ("300 Millionen", "")
     # "South" for "Südkorea" is the same name, not an invented one
     trip = "Hegseth reist diese Woche nach Asien, einschließlich Südkorea."
     assert check_short("South Korea", trip, "Which country?", None, "factoid", "en", "de") == ("South Korea", "")
@@ -679,6 +683,46 @@ def test_a_sentence_the_judge_barely_takes_and_the_reader_finds_nothing_in_is_ab
     found = _final(_ask(hashing_index, KISTEN_DE, scripted("994 Kisten", judge=Graded("yes", yes=lukewarm,
                                                                                        no=1 - lukewarm))))
     assert not found.abstained and found.short == "994 Kisten"
+
+
+STOPS = ("Ministerin Jana Ostrowski reist nach Lindau, Nordheim und Wemmstadt, um über den Hafen zu sprechen. Gestern "
+         "regnete es in Bremen. Wemmstadt ist der letzte Halt ihrer Reise.\n")
+
+
+def _judge_by_sentence(rejected: str, runner_up: float) -> RecordingChatModel:
+    """A model whose judge rejects the sentence that starts with `rejected` and grades any other `runner_up`."""
+    def reply(messages: list[BaseMessage]) -> str:
+        system, prompt = str(messages[0].content), str(messages[-1].content)
+        if system == JUDGE_SYSTEM:
+            grade = 0.3 if f"Sentence: {rejected}" in prompt else runner_up
+            return Graded("yes" if grade >= 0.5 else "no", yes=grade, no=round(1 - grade, 2))
+        if system == CHECK_SYSTEM:
+            return Graded("yes", yes=0.95, no=0.05)
+        return "Wemmstadt"
+    return RecordingChatModel(reply)
+
+
+def test_a_runner_up_the_judge_is_sure_of_answers_where_the_best_sentence_is_rejected(tmp_path: Path) -> None:
+    """The list of a trip's stops ranks above "Wemmstadt ist der letzte Halt ihrer Reise." for the last stop;
+    the judge rejects the list, and the runner-up it is sure of answers, read after whom "ihrer" means. A
+    runner-up it only half takes is no answer: the question is abstained as before."""
+    from rag.chain import JUDGE_MIN, RUNNER_UP_JUDGE
+
+    snap = _one_article_index(tmp_path, STOPS)
+    question = "Welche Stadt ist der letzte Halt, zu dem Ministerin Jana Ostrowski reist?"
+    sure = round((RUNNER_UP_JUDGE + 1) / 2, 2)
+    model = _judge_by_sentence("Ministerin Jana Ostrowski reist", sure)
+    answer = _final(_ask(snap, question, model))
+    judged = [str(call[-1].content) for call in model.calls if call[0].content == JUDGE_SYSTEM]
+    assert "Sentence: Ministerin Jana Ostrowski reist" in judged[0]  # the best sentence first, rejected
+    assert "Sentence: Wemmstadt ist der letzte Halt" in judged[1]
+    assert judged[1].startswith("Context: ")  # "ihrer": read after the sentence that names her
+    assert not answer.abstained and answer.short == "Wemmstadt" and answer.verified
+    assert answer.citations[0].quote == "Wemmstadt ist der letzte Halt ihrer Reise."
+    assert answer.checks["judge"] == sure and answer.checks["judge_closest"] == 0.3
+    half = round((JUDGE_MIN + RUNNER_UP_JUDGE) / 2, 2)
+    doubted = _final(_ask(snap, question, _judge_by_sentence("Ministerin Jana Ostrowski reist", half)))
+    assert doubted.abstained and doubted.answer == ABSTAIN["de"] and doubted.checks == {"judge": 0.3}
 
 
 def test_a_span_the_check_is_not_sure_of_is_shown_but_not_verified(hashing_index: Path) -> None:

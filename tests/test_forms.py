@@ -138,3 +138,19 @@ def test_number_span_is_the_sentences_longest_span_holding_the_number(number: st
     from rag.forms import number_span
 
     assert number_span(number, sentence) == span
+
+
+@pytest.mark.parametrize(("span", "sentence", "shown"), [
+    ("300", "Die Hilfe steigt von 300 Millionen auf 430 Millionen US-Dollar.", "300 Millionen"),
+    ("430", "Die Hilfe steigt von 300 Millionen auf 430 Millionen US-Dollar.", "430 Millionen"),
+    ("1.5", "Exports rose to 1.5 billion dollars.", "1.5 billion"),
+    ("12", "Die Mieten stiegen um 12 % in einem Jahr.", "12 %"),
+    ("994", "Vietnam hat 994 Kisten zurückgegeben.", "994"),  # no scale: the number as read
+    ("30", "Die Firma hat 300 Millionen Euro investiert.", "30"),  # not a whole number there
+    ("Wemmstadt", "Wemmstadt hat 3 Millionen Einwohner.", "Wemmstadt"),
+])
+def test_a_bare_number_gets_the_scale_the_sentence_gives_it(span: str, sentence: str, shown: str) -> None:
+    """"300" for "von 300 Millionen" is another number: the short answer keeps the sentence's scale."""
+    from rag.forms import with_scale
+
+    assert with_scale(span, sentence) == shown
