@@ -19,6 +19,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import Runnable, RunnableConfig
 
 from . import store
+from .answer_types import gives_answer_type
 from .config import env_render_questions
 from .dates import date_keys
 from .errors import RagError
@@ -27,7 +28,6 @@ from .forms import VERDICTS, bullets, extractive_short, quoted, refers_back, sin
 from .forms import snap as snap_span
 from .lang import detect_language
 from .neighbours import next_in_paragraph, paragraph_before, preceding_sentence, sentence_key
-from .answer_types import gives_answer_type
 from .prepare import ELLIPTIC_WORDS, WEAK, History, Prepared, earlier_answer, event_day, hit_language, prepare
 from .prompts import ABSTAIN, build_judge_messages
 from .question import Question, analyse
@@ -57,8 +57,8 @@ JUDGE_NOTHING = "the language model was not sure that the best sentence answers 
     "and it found no answer in it"
 JUDGED_NO = "the language model found that the best sentence does not answer the question"
 #: A runner-up (`Prepared.candidates`) answers a factoid, date or why-question whose best sentence the judge
-#: rejected only at this P(yes) or above: it was ranked below a sentence the judge turned down, so it needs more
-#: than the best one's `JUDGE_MIN` (between `JUDGE_LUKEWARM` and `JUDGE_FIRM`).
+#: rejected, or the reader found no answer in, only at this P(yes) or above: it was ranked below the best one, so
+#: it needs more than the best one's `JUDGE_MIN` (between `JUDGE_LUKEWARM` and `JUDGE_FIRM`).
 RUNNER_UP_JUDGE = 0.85
 JUDGED_NO_SET = "the language model found that not even the closest sentence answers the question"
 JUDGED_SET = "quotes of the closest sentences; the model found that the closest one answers the question, the " \
@@ -111,22 +111,22 @@ def judged(p: Prepared, llm: BaseChatModel, snap: store.Snapshot, checks: dict[s
     return _judge(p, sentence, before, llm, checks, JUDGED_NO)
 
 
-def judged_runner_up(p: Prepared, llm: BaseChatModel, snap: store.Snapshot,
-                     checks: dict[str, float]) -> tuple[Prepared, dict[str, float]] | None:
-    """Where the judge rejected the best sentence of a factoid, date or why-question (`JUDGED_NO`), the
-    runners-up that are evidence on their own (`Prepared.candidates`) in turn, each read after whom it points
-    back to: the first the judge takes at `RUNNER_UP_JUDGE` or above becomes the evidence, with its checks (the
-    rejected sentence's P(yes) as `judge_closest`); None when none does. Ranking puts the list of a trip's stops
-    above "Südkorea ist der letzte Halt", and "… begrüßte das neue Hilfspaket von 130 Millionen" above "Dadurch
-    erhöht sich die Gesamtsumme … von 300 Millionen auf 430 Millionen" for the aid given before the package.
-    Raises LLMError like any call of the model."""
+def runners_up(p: Prepared, llm: BaseChatModel, snap: store.Snapshot,
+               checks: dict[str, float]) -> Iterator[tuple[Prepared, dict[str, float]]]:
+    """For a factoid, date or why-question whose best sentence the judge rejected or the reader found no answer in,
+    the runners-up that are evidence on their own (`Prepared.candidates`) the judge takes at `RUNNER_UP_JUDGE` or
+    above, in turn, each read after whom it points back to: the evidence and checks to answer from instead (the
+    best sentence's P(yes) as `judge_closest`). Ranking puts the list of a trip's stops above "Südkorea ist der
+    letzte Halt", and "… begrüßte das neue Hilfspaket von 130 Millionen" above "Dadurch erhöht sich die
+    Gesamtsumme … von 300 Millionen auf 430 Millionen" for the aid given before the package. Raises LLMError
+    like any call of the model."""
     q = p.q
-    if p.abstain_reason != JUDGED_NO or q is None or q.kind not in ("factoid", "date", "why") or not p.evidence:
-        return None
-    rejected = sentence_key(p.closest if p.closest is not None else p.evidence[0])
+    if q is None or q.kind not in ("factoid", "date", "why") or not p.evidence:
+        return
+    best = sentence_key(p.closest if p.closest is not None else p.evidence[0])
     for ev in p.candidates:
-        if sentence_key(ev) == rejected or (q.answer_type and not gives_answer_type(ev.sentence.text, p.standalone,
-                                                                                     q.answer_type)):
+        if sentence_key(ev) == best or (q.answer_type and not gives_answer_type(ev.sentence.text, p.standalone,
+                                                                                 q.answer_type)):
             continue
         before = antecedent(snap, ev) if _points_back(ev) else None
         tried: dict[str, float] = {}
@@ -134,8 +134,7 @@ def judged_runner_up(p: Prepared, llm: BaseChatModel, snap: store.Snapshot,
                                from_context=False, with_before=before is not None, closest=None, headline=None),
                        llm, snap, tried)
         if not again.abstain_reason and tried.get("judge", 0.0) >= RUNNER_UP_JUDGE:
-            return again, {**tried, "judge_closest": checks.get("judge", 0.0)}
-    return None
+            yield again, {**tried, "judge_closest": checks.get("judge", 0.0)}
 
 
 def _points_back(ev: Evidence) -> bool:
@@ -369,7 +368,7 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
             p = judged(p, self.llm, self.snap, checks)  # a yes/no question is not judged: it is read as such
             if p.abstain_reason == JUDGED_NO:  # a follow-up's closest sentence does not answer it: the previous
                 # answer's may ("Und worüber spricht er mit ihnen?" after "Wen trifft Hegseth auf Hawaii?")
-                accepted = self._judged_earlier(p, previous) or judged_runner_up(p, self.llm, self.snap, checks)
+                accepted = self._judged_earlier(p, previous) or next(runners_up(p, self.llm, self.snap, checks), None)
                 if accepted is not None:
                     p, checks = accepted
             timings["judge_ms"] = _elapsed(t_judge)
@@ -405,6 +404,11 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
                 elif not reading.short:  # nothing to read in a follow-up's closest sentence: the previous answer's
                     # may hold it ("Und wer auf amerikanischer Seite?" after who signed for Vietnam)
                     p, reading, checks = self._read_earlier(p, previous, reading, checks)
+                if (not p.abstain_reason and reading.problem.startswith(NOTHING)
+                        and checks.get("judge", 1.0) < JUDGE_FIRM):
+                    # no answer in a sentence the judge was not firm on: a runner-up it is sure of may hold one
+                    # ("Who is the US ambassador …?" on "Er bekräftigte, dass die Vereinigten Staaten …")
+                    p, reading, checks = self._read_runner_up(p, reading, checks)
                 if reading.invented and checks.get("judge", 1.0) < JUDGE_FIRM:  # two doubts: not answered here
                     p = replace(p, abstain_reason=JUDGE_UNSURE.format(p=checks["judge"], said=reading.invented))
                 elif reading.problem.startswith(NOTHING) and checks.get("judge", 1.0) < JUDGE_LUKEWARM:
@@ -500,6 +504,22 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
         if not got.short or got.invented:
             return p, reading, checks
         return again, got, tried
+
+    def _read_runner_up(self, p: Prepared, reading: Reading,
+                        checks: dict[str, float]) -> tuple[Prepared, Reading, dict[str, float]]:
+        """The first runner-up the judge is sure of (`runners_up`) in which the reader finds a short answer that
+        passes its checks; else the best sentence and what was read in it."""
+        assert self.llm is not None
+        for again, tried in runners_up(p, self.llm, self.snap, checks):
+            got = Reading()
+            context = again.evidence[1].sentence.text if again.with_before else ""
+            for item in read(again.standalone, again.q or analyse(again.question), again.evidence[0].sentence.text,
+                             context, again.language, hit_language(self.snap, again.evidence[0]), self.llm):
+                if isinstance(item, Reading):
+                    got = item
+            if got.short and not got.problem:
+                return again, got, tried
+        return p, reading, checks
 
     def _translated(self, p: Prepared, question: str, history: History,
                     timings: dict[str, float]) -> tuple[Prepared, Answer]:

@@ -689,17 +689,22 @@ STOPS = ("Ministerin Jana Ostrowski reist nach Lindau, Nordheim und Wemmstadt, u
          "regnete es in Bremen. Wemmstadt ist der letzte Halt ihrer Reise.\n")
 
 
-def _judge_by_sentence(rejected: str, runner_up: float) -> RecordingChatModel:
-    """A model whose judge rejects the sentence that starts with `rejected` and grades any other `runner_up`."""
+def _judge_by_sentence(first: str, graded: float, runner_up: float, reader: str = "Wemmstadt") -> RecordingChatModel:
+    """A model whose judge grades the sentence that starts with `first` `graded` and any other `runner_up`; its
+    reader finds `reader` in the other sentences and nothing in that one."""
     def reply(messages: list[BaseMessage]) -> str:
         system, prompt = str(messages[0].content), str(messages[-1].content)
         if system == JUDGE_SYSTEM:
-            grade = 0.3 if f"Sentence: {rejected}" in prompt else runner_up
+            grade = graded if f"Sentence: {first}" in prompt else runner_up
             return Graded("yes" if grade >= 0.5 else "no", yes=grade, no=round(1 - grade, 2))
         if system == CHECK_SYSTEM:
             return Graded("yes", yes=0.95, no=0.05)
-        return "Wemmstadt"
+        return "none" if first in prompt.split("Question:")[0] else reader
     return RecordingChatModel(reply)
+
+
+def _judged_sentences(model: RecordingChatModel) -> list[str]:
+    return [str(call[-1].content) for call in model.calls if call[0].content == JUDGE_SYSTEM]
 
 
 def test_a_runner_up_the_judge_is_sure_of_answers_where_the_best_sentence_is_rejected(tmp_path: Path) -> None:
@@ -711,9 +716,9 @@ def test_a_runner_up_the_judge_is_sure_of_answers_where_the_best_sentence_is_rej
     snap = _one_article_index(tmp_path, STOPS)
     question = "Welche Stadt ist der letzte Halt, zu dem Ministerin Jana Ostrowski reist?"
     sure = round((RUNNER_UP_JUDGE + 1) / 2, 2)
-    model = _judge_by_sentence("Ministerin Jana Ostrowski reist", sure)
+    model = _judge_by_sentence("Ministerin Jana Ostrowski reist", 0.3, sure)
     answer = _final(_ask(snap, question, model))
-    judged = [str(call[-1].content) for call in model.calls if call[0].content == JUDGE_SYSTEM]
+    judged = _judged_sentences(model)
     assert "Sentence: Ministerin Jana Ostrowski reist" in judged[0]  # the best sentence first, rejected
     assert "Sentence: Wemmstadt ist der letzte Halt" in judged[1]
     assert judged[1].startswith("Context: ")  # "ihrer": read after the sentence that names her
@@ -721,8 +726,30 @@ def test_a_runner_up_the_judge_is_sure_of_answers_where_the_best_sentence_is_rej
     assert answer.citations[0].quote == "Wemmstadt ist der letzte Halt ihrer Reise."
     assert answer.checks["judge"] == sure and answer.checks["judge_closest"] == 0.3
     half = round((JUDGE_MIN + RUNNER_UP_JUDGE) / 2, 2)
-    doubted = _final(_ask(snap, question, _judge_by_sentence("Ministerin Jana Ostrowski reist", half)))
+    doubted = _final(_ask(snap, question, _judge_by_sentence("Ministerin Jana Ostrowski reist", 0.3, half)))
     assert doubted.abstained and doubted.answer == ABSTAIN["de"] and doubted.checks == {"judge": 0.3}
+
+
+def test_a_runner_up_the_judge_is_sure_of_answers_where_the_reader_finds_nothing_in_the_best(tmp_path: Path) -> None:
+    """The judge takes the list of stops, not firmly, and the reader finds no last stop in it: the runner-up the
+    judge is sure of, where the reader finds one, answers. Where the reader finds nothing there either, or the
+    judge was firm on the best sentence, the best sentence's quote stays."""
+    from rag.chain import JUDGE_FIRM, JUDGE_LUKEWARM, RUNNER_UP_JUDGE
+
+    snap = _one_article_index(tmp_path, STOPS)
+    question = "Welche Stadt ist der letzte Halt, zu dem Ministerin Jana Ostrowski reist?"
+    taken, sure = round((JUDGE_LUKEWARM + JUDGE_FIRM) / 2, 2), round((RUNNER_UP_JUDGE + 1) / 2, 2)
+    answer = _final(_ask(snap, question, _judge_by_sentence("Ministerin Jana Ostrowski reist", taken, sure)))
+    assert not answer.abstained and answer.short == "Wemmstadt"
+    assert answer.citations[0].quote == "Wemmstadt ist der letzte Halt ihrer Reise."
+    assert answer.checks["judge_closest"] == taken
+    empty = _final(_ask(snap, question, _judge_by_sentence("Ministerin Jana Ostrowski reist", taken, sure, "none")))
+    assert not empty.abstained and empty.short == "" and "no short answer" in empty.reason
+    assert empty.citations[0].quote.startswith("Ministerin Jana Ostrowski reist")
+    firm = round((JUDGE_FIRM + 1) / 2, 2)
+    model = _judge_by_sentence("Ministerin Jana Ostrowski reist", firm, sure)
+    kept = _final(_ask(snap, question, model))
+    assert kept.citations[0].quote.startswith("Ministerin Jana Ostrowski reist") and len(_judged_sentences(model)) == 1
 
 
 def test_a_span_the_check_is_not_sure_of_is_shown_but_not_verified(hashing_index: Path) -> None:
