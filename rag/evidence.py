@@ -47,6 +47,9 @@ CENTRALITY_WEIGHT = 0.5
 THEME_WEIGHT = 0.05
 #: How much a sentence from a paragraph that already gave a bullet counts against it in an overview.
 PARAGRAPH_PENALTY = 0.02
+#: In an overview of one topic of an article, a sentence that speaks of the one before it by a pronoun or "Als
+#: solche …" scores at least that one's score less this: it is about the same thing, which it does not name.
+CARRY_DECAY = 0.0
 
 #: Minimum best-sentence cosine to answer, per embedder: (same language, across languages).
 #: e5-small values calibrated on XQuAD dev with questions about articles not in the index
@@ -377,6 +380,8 @@ def select_overview(
     centrality: float = CENTRALITY_WEIGHT,
     themes: float = THEME_WEIGHT,
     whole: bool = False,
+    carry: Callable[[str], bool] | None = None,
+    focused: bool = False,
 ) -> list[Evidence]:
     """The sentences that sum up one article for an overview question, in article order.
 
@@ -388,9 +393,19 @@ def select_overview(
     taken, minus `paragraph_penalty` when its paragraph already gave one. A question about one topic of
     the article ("what does it say about the Bible translation?") has a peaked ranking, so the bullets
     stay on that topic; "summarise the article" has a flat one, so they spread over its paragraphs.
-    Sentences whose cosine passes `floor(ev)` are always candidates."""
+    Sentences whose cosine passes `floor(ev)` are always candidates. `carry`: whether a sentence speaks of the one
+    before it (a pronoun): in an overview of one topic it scores at least that one's score less `CARRY_DECAY`.
+    `focused`: the question names the one topic it asks about ("What does the text say about his Bible
+    translation?"): no lead first, no penalty for a paragraph that gave a bullet (the topic is told in one), and
+    only sentences within half the margin of the best one (across languages every sentence of the article
+    passes the floor)."""
     if not scored:
         return []
+    art = snap.articles.get(scored[0][2].article_id)
+
+    def paragraph_of(ev: Evidence) -> int:
+        return art.text.count("\n\n", 0, ev.sentence.start) if art else 0
+
     vecs = snap.sentence_vectors[[vrow for _, vrow, _ in scored]]
     sims = vecs @ vecs.T
     central = (sims.sum(axis=1) - 1.0) / max(1, len(scored) - 1)  # mean cosine to the article's other sentences
@@ -399,15 +414,23 @@ def select_overview(
         scored = [(0.0, vrow, ev) for _, vrow, ev in scored]
     scored = sorted(((s + centrality * float(c), vrow, ev) for (s, vrow, ev), c in zip(scored, central, strict=True)),
                     key=lambda t: -t[0])
+    if not whole and carry is not None:  # "Ergänzt um … Holzschnitte von Lucas Cranach, … spielte sie eine wichtige
+        # Rolle …" is about the Bible translation the sentence before it names
+        by_start = {item[2].sentence.start: item for item in scored}
+        order = sorted(by_start)
+        for prev, cur in zip(order, order[1:], strict=False):
+            s, vrow, ev = by_start[cur]
+            if paragraph_of(ev) == paragraph_of(by_start[prev][2]) and carry(ev.sentence.text):
+                by_start[cur] = (max(s, by_start[prev][0] - CARRY_DECAY), vrow, ev)
+        scored = sorted(by_start.values(), key=lambda t: -t[0])
     top = scored[0][0]
     # a whole article's summary takes sentences that stand alone ("Als solche leistete sie …" needs the one before)
     pool = [item for item in scored if (not refers_back(item[2].sentence.text) if whole
+                                        else item[0] >= top - margin / 2 if focused
                                         else item[0] >= top - margin or item[2].score >= floor(item[2]))]
-    art = snap.articles.get(scored[0][2].article_id)
-
-    def paragraph(ev: Evidence) -> int:
-        return art.text.count("\n\n", 0, ev.sentence.start) if art else 0
-
+    if focused:
+        paragraph_penalty = 0.0
+    paragraph = paragraph_of
     language: Language = art.language if art else "de"
     idf = _idf(snap)
     words = {ev.sentence.start: set(stem_tokens(ev.sentence.text, language)) for _, _, ev in scored}
@@ -422,7 +445,7 @@ def select_overview(
     chosen: list[tuple[int, Evidence]] = []
     used: set[int] = set()
     lead = min(scored, key=lambda t: t[2].sentence.start)
-    if lead in pool:
+    if lead in pool and not focused:
         chosen.append((lead[1], lead[2]))
         used.add(paragraph(lead[2]))
         covered |= words[lead[2].sentence.start]

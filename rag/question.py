@@ -339,6 +339,28 @@ _ABOUT_TOPIC = re.compile(
     r"zusammen,?\s+was)\b", re.IGNORECASE)
 
 
+_TOPIC_START = re.compile(r"\b(?:über|about)\s+", re.IGNORECASE)
+_TOPIC_VERB = re.compile(r"\s*\b(?:sagt|sagen|steht|stehen|berichtet|berichten|schreibt|schreiben)\b\W*$",
+                         re.IGNORECASE)
+
+
+def asked_topic(question: str) -> str:
+    """The one topic an overview asks about ("his Bible translation" in "What does the Martin Luther text say
+    about his Bible translation?", "die Zusammenarbeit bei der Bewältigung der Kriegsfolgen" in "Fasse zusammen,
+    was der Artikel über die Zusammenarbeit bei der Bewältigung der Kriegsfolgen berichtet."); "" where it asks
+    for no one topic of an article."""
+    m = _ABOUT_TOPIC.search(question)
+    if m is None:
+        return ""
+    rest = question[m.end():]
+    if not m.group(0).lower().endswith("about"):
+        start = _TOPIC_START.search(rest)
+        if start is None:
+            return ""
+        rest = rest[start.end():]
+    return _TOPIC_VERB.sub("", rest).strip(" ?.!")
+
+
 def whole_article(question: str) -> bool:
     """An overview of a whole article ("Worum geht es im Artikel über X?", "Summarize the text on X"): its
     words only find the article; what it says about one topic ("What does the text say about the Bible
