@@ -269,6 +269,25 @@ def test_an_overview_of_one_article_stays_in_that_article(tmp_path: Path) -> Non
     assert answer.citations[0].quote.startswith("Nordheim eröffnete")  # the lead first
 
 
+def test_an_overview_of_one_topic_stays_on_it_and_keeps_the_sentences_that_continue_it(tmp_path: Path) -> None:
+    """"Was sagt der Artikel über die Brücke?": the sentences on the bridge, also the one that speaks of it only as
+    "sie"; not the article's lead and the best sentence of each other paragraph, as for a whole article."""
+    snap = _one_article_index(
+        tmp_path,
+        "Nordheim feierte am Wochenende sein Stadtfest mit Musik und Markt.\n\n"
+        "Die neue Lennebrücke in Nordheim ist 300 Meter lang. Sie kostete zwölf Millionen Euro. Gebaut hat die "
+        "Lennebrücke die Firma Stahlbau Ost.\n\n"
+        "Der Bürgermeister von Nordheim eröffnete die Schule am Markt.\n\n"
+        "Das Wetter in Nordheim war am Wochenende sonnig und warm.\n")
+    answer = _final(_ask(snap, "Was sagt der Artikel über die neue Lennebrücke in Nordheim?", None))
+    assert answer.kind == "overview"
+    assert "300 Meter" in answer.answer and "zwölf Millionen" in answer.answer and "Stahlbau Ost" in answer.answer
+    assert "Stadtfest" not in answer.answer and "Schule" not in answer.answer and "Wetter" not in answer.answer
+    # the whole article's summary takes its lead and the other paragraphs
+    summary = _final(_ask(snap, "Worum geht es im Artikel über Nordheim?", None))
+    assert summary.citations[0].quote.startswith("Nordheim feierte")
+
+
 def test_a_comparison_gets_the_sentence_about_each_place_not_the_one_listing_both(tmp_path: Path) -> None:
     """The announcement naming every stop scores best for both parts; each place's own sentence is wanted."""
     snap = _one_article_index(tmp_path, "Die Ministerin Kara Lind reist nach Nordheim und Südstadt, kündigte Kara Lind "

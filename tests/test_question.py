@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from rag.question import analyse, classify, facets, is_follow_up, parts, standalone_question, whole_article
+from rag.question import (
+    analyse,
+    asked_topic,
+    classify,
+    facets,
+    is_follow_up,
+    parts,
+    standalone_question,
+    whole_article,
+)
 
 VIETNAM = "Wie viele Kisten mit sterblichen Überresten hat Vietnam an die USA zurückgegeben?"
 
@@ -169,6 +178,22 @@ def test_facets_put_the_compared_places_first() -> None:
 )
 def test_an_overview_of_a_whole_article_is_told_from_one_on_a_topic(question: str, whole: bool) -> None:
     assert whole_article(question) is whole
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        ("What does the Martin Luther text say about his Bible translation?", "his Bible translation"),
+        ("Fasse zusammen, was der Artikel über die Zusammenarbeit bei der Bewältigung der Kriegsfolgen berichtet.",
+         "die Zusammenarbeit bei der Bewältigung der Kriegsfolgen"),
+        ("Was sagt der Bericht über die Lindenbrücke?", "die Lindenbrücke"),
+        ("Worum geht es im Text über die Normannen?", ""),  # the whole article
+        ("Was kostet die Lindenbrücke?", ""),
+        ("What does the report say?", ""),  # no topic named
+    ],
+)
+def test_an_overview_of_one_topic_names_that_topic(question: str, topic: str) -> None:
+    assert asked_topic(question) == topic
 
 
 def test_analyse_names_dates_and_answer_types() -> None:
