@@ -275,8 +275,8 @@ def test_an_overview_of_one_topic_stays_on_it_and_keeps_the_sentences_that_conti
     snap = _one_article_index(
         tmp_path,
         "Nordheim feierte am Wochenende sein Stadtfest mit Musik und Markt.\n\n"
-        "Die neue Lennebrücke in Nordheim ist 300 Meter lang. Sie kostete zwölf Millionen Euro. Gebaut hat die "
-        "Lennebrücke die Firma Stahlbau Ost.\n\n"
+        "Die neue Lennebrücke in Nordheim ist 300 Meter lang. Sie kostete zwölf Millionen Euro. Gebaut hat sie "
+        "die Firma Stahlbau Ost.\n\n"
         "Der Bürgermeister von Nordheim eröffnete die Schule am Markt.\n\n"
         "Das Wetter in Nordheim war am Wochenende sonnig und warm.\n")
     answer = _final(_ask(snap, "Was sagt der Artikel über die neue Lennebrücke in Nordheim?", None))
@@ -286,6 +286,39 @@ def test_an_overview_of_one_topic_stays_on_it_and_keeps_the_sentences_that_conti
     # the whole article's summary takes its lead and the other paragraphs
     summary = _final(_ask(snap, "Worum geht es im Artikel über Nordheim?", None))
     assert summary.citations[0].quote.startswith("Nordheim feierte")
+
+
+def test_a_focused_overview_takes_no_lead_and_stays_within_half_the_margin(tmp_path: Path) -> None:
+    """Across languages every sentence of an article passes the overview's floor: for one topic, only those close
+    to the best one count, the lead is not put first, and a paragraph may give all its sentences."""
+    from dataclasses import replace
+
+    from rag.evidence import OVERVIEW_MARGIN, article_hits, scored_sentences, select_overview
+    from rag.retrieve import HybridRetriever
+
+    snap = _one_article_index(
+        tmp_path,
+        "Nordheim feierte am Wochenende sein Stadtfest mit Musik und Markt.\n\n"
+        "Die neue Lennebrücke in Nordheim ist 300 Meter lang. Die Lennebrücke kostete zwölf Millionen Euro.\n\n"
+        "Der Bürgermeister von Nordheim eröffnete die Schule am Markt.\n")
+    question = "Was sagt der Artikel über die Lennebrücke?"
+    hits = HybridRetriever(snapshot=snap, k=5).hits(question, language="de")
+    scored = scored_sentences(snap, article_hits(snap, hits[0]), question,
+                              snap.sentence_vectors[0] * 0, "de")  # the scores are set below
+    top = 0.9
+    by_words = {"300 Meter": top, "zwölf Millionen": top - OVERVIEW_MARGIN / 4,
+                "Stadtfest": top - OVERVIEW_MARGIN * 0.8, "Schule": top - OVERVIEW_MARGIN * 0.9}
+    items = [(next(v for w, v in by_words.items() if w in ev.sentence.text), vrow, replace(ev, score=0.8))
+             for _, vrow, ev in scored]
+
+    def texts(chosen: list) -> str:
+        return " | ".join(ev.sentence.text for ev in chosen)
+
+    broad = texts(select_overview(snap, items, lambda ev: 0.5, centrality=0.0, themes=0.0))
+    assert broad.startswith("Nordheim feierte") and "Schule" in broad  # the lead, and every paragraph
+    focused = texts(select_overview(snap, items, lambda ev: 0.5, centrality=0.0, themes=0.0, focused=True))
+    assert focused == ("Die neue Lennebrücke in Nordheim ist 300 Meter lang. | Die Lennebrücke kostete zwölf "
+                       "Millionen Euro.")
 
 
 def test_a_comparison_gets_the_sentence_about_each_place_not_the_one_listing_both(tmp_path: Path) -> None:
