@@ -116,10 +116,10 @@ def runners_up(p: Prepared, llm: BaseChatModel, snap: store.Snapshot,
     """For a factoid, date or why-question whose best sentence the judge rejected or the reader found no answer in,
     the runners-up that are evidence on their own (`Prepared.candidates`) the judge takes at `RUNNER_UP_JUDGE` or
     above, in turn, each read after whom it points back to: the evidence and checks to answer from instead (the
-    best sentence's P(yes) as `judge_closest`). Ranking puts the list of a trip's stops above "Südkorea ist der
-    letzte Halt", and "… begrüßte das neue Hilfspaket von 130 Millionen" above "Dadurch erhöht sich die
-    Gesamtsumme … von 300 Millionen auf 430 Millionen" for the aid given before the package. Raises LLMError
-    like any call of the model."""
+    best sentence's P(yes) as `judge_closest`). Ranking puts "… begrüßte das neue Hilfspaket von 130 Millionen"
+    above "Dadurch erhöht sich die Gesamtsumme … von 300 Millionen auf 430 Millionen" for the aid given before the
+    package, and "Er bekräftigte, dass die Vereinigten Staaten …" above the sentence naming the US ambassador.
+    Raises LLMError like any call of the model."""
     q = p.q
     if q is None or q.kind not in ("factoid", "date", "why") or not p.evidence:
         return
