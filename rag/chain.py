@@ -24,14 +24,14 @@ from .config import env_render_questions
 from .dates import date_keys
 from .errors import RagError
 from .filters import Filters, outlet
-from .forms import VERDICTS, bullets, extractive_short, quoted, refers_back, single_text, timeline
+from .forms import VERDICTS, bullets, extractive_short, quoted, single_text, timeline
 from .forms import snap as snap_span
 from .lang import detect_language
 from .neighbours import next_in_paragraph, paragraph_before, preceding_sentence, sentence_key
 from .prepare import ELLIPTIC_WORDS, WEAK, History, Prepared, earlier_answer, event_day, hit_language, prepare
 from .prompts import ABSTAIN, build_judge_messages
 from .question import Question, analyse
-from .reading import NOTHING, Reading, has_pronoun, not_all, p_yes, read, told, verdict
+from .reading import NOTHING, Reading, has_pronoun, not_all, p_yes, points_back, read, told, verdict
 from .stories import groups_of, story_of
 from .timeframe import day_in_words, relative_day, sentence_day, with_days
 from .translation import render_question
@@ -88,7 +88,7 @@ def judged(p: Prepared, llm: BaseChatModel, snap: store.Snapshot, checks: dict[s
         return p  # a yes/no question is read as such: "unclear" keeps the quote, it does not abstain
     if p.q and p.q.is_set:  # a list, overview or comparison: whether its closest sentence answers (a part of) it
         closest = max(p.evidence, key=lambda ev: ev.score)
-        prior = antecedent(snap, closest) if _points_back(closest) else None
+        prior = antecedent(snap, closest) if points_back(closest.sentence.text) else None
         return _judge(p, closest.sentence.text, prior, llm, checks, JUDGED_NO_SET)
     # a newer report's figure: whether it answers is the closest sentence's to say
     best = p.closest if p.closest is not None else p.evidence[0]
@@ -100,7 +100,7 @@ def judged(p: Prepared, llm: BaseChatModel, snap: store.Snapshot, checks: dict[s
         before = p.evidence[1]
     elif paired:
         before = preceding_sentence(snap, best)
-    elif _points_back(best):
+    elif points_back(best.sentence.text):
         before = antecedent(snap, best)
     if before is None and p.headline is not None and best is p.evidence[0]:  # chosen for its figure: under its headline
         before = p.headline
@@ -120,27 +120,33 @@ def runners_up(p: Prepared, llm: BaseChatModel, snap: store.Snapshot,
     above "Dadurch erhöht sich die Gesamtsumme … von 300 Millionen auf 430 Millionen" for the aid given before the
     package, and "Er bekräftigte, dass die Vereinigten Staaten …" above the sentence naming the US ambassador.
     Raises LLMError like any call of the model."""
-    q = p.q
-    if q is None or q.kind not in ("factoid", "date", "why") or not p.evidence:
-        return
-    best = sentence_key(p.closest if p.closest is not None else p.evidence[0])
-    for ev in p.candidates:
-        if sentence_key(ev) == best or (q.answer_type and not gives_answer_type(ev.sentence.text, p.standalone,
-                                                                                 q.answer_type)):
-            continue
-        before = antecedent(snap, ev) if _points_back(ev) else None
-        tried: dict[str, float] = {}
-        again = judged(replace(p, evidence=(ev, before) if before else (ev,), abstain_reason="", candidates=(),
-                               from_context=False, with_before=before is not None, closest=None, headline=None),
-                       llm, snap, tried)
+    for ev in runner_up_candidates(p):
+        again, tried = judged_alone(p, ev, llm, snap)
         if not again.abstain_reason and tried.get("judge", 0.0) >= RUNNER_UP_JUDGE:
             yield again, {**tried, "judge_closest": checks.get("judge", 0.0)}
 
 
-def _points_back(ev: Evidence) -> bool:
-    """Whether the sentence speaks of what the one before it named: it opens by pointing back ("Sie veranlassten
-    …", "Dabei …") or has a pronoun; the judge then reads it after that sentence."""
-    return refers_back(ev.sentence.text) or has_pronoun(ev.sentence.text)
+def runner_up_candidates(p: Prepared) -> list[Evidence]:
+    """The runners-up `runners_up` may judge: for a factoid, date or why-question, its candidates other than the
+    best sentence that give the asked type of answer."""
+    q = p.q
+    if q is None or q.kind not in ("factoid", "date", "why") or not p.evidence:
+        return []
+    best = sentence_key(p.closest if p.closest is not None else p.evidence[0])
+    return [ev for ev in p.candidates if sentence_key(ev) != best
+            and not (q.answer_type and not gives_answer_type(ev.sentence.text, p.standalone, q.answer_type))]
+
+
+def judged_alone(p: Prepared, ev: Evidence, llm: BaseChatModel,
+                 snap: store.Snapshot) -> tuple[Prepared, dict[str, float]]:
+    """`p` with `ev` as its evidence (read after whom it points back to, `antecedent`), judged, and the judge's
+    checks. Raises LLMError like any call of the model."""
+    before = antecedent(snap, ev) if points_back(ev.sentence.text) else None
+    tried: dict[str, float] = {}
+    again = judged(replace(p, evidence=(ev, before) if before else (ev,), abstain_reason="", candidates=(),
+                           from_context=False, with_before=before is not None, closest=None, headline=None),
+                   llm, snap, tried)
+    return again, tried
 
 
 #: How many sentences back the judge looks for the one that names whom a pronoun stands for.
@@ -495,12 +501,7 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
         if accepted is None:
             return p, reading, checks
         again, tried = accepted
-        assert again.q is not None
-        got = Reading()
-        for item in read(again.standalone, again.q, again.evidence[0].sentence.text, "", again.language,
-                         hit_language(self.snap, again.evidence[0]), self.llm):
-            if isinstance(item, Reading):
-                got = item
+        got = self._reading_of(again)
         if not got.short or got.invented:
             return p, reading, checks
         return again, got, tried
@@ -511,15 +512,22 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
         passes its checks; else the best sentence and what was read in it."""
         assert self.llm is not None
         for again, tried in runners_up(p, self.llm, self.snap, checks):
-            got = Reading()
-            context = again.evidence[1].sentence.text if again.with_before else ""
-            for item in read(again.standalone, again.q or analyse(again.question), again.evidence[0].sentence.text,
-                             context, again.language, hit_language(self.snap, again.evidence[0]), self.llm):
-                if isinstance(item, Reading):
-                    got = item
+            got = self._reading_of(again)
             if got.short and not got.problem:
                 return again, got, tried
         return p, reading, checks
+
+    def _reading_of(self, again: Prepared) -> Reading:
+        """What the reader finds in another sentence than the first one read (its tokens are not streamed), read
+        with the sentence before it where the evidence pairs them. Raises LLMError like any call of the model."""
+        assert self.llm is not None
+        got = Reading()
+        context = again.evidence[1].sentence.text if again.with_before else ""
+        for item in read(again.standalone, again.q or analyse(again.question), again.evidence[0].sentence.text,
+                         context, again.language, hit_language(self.snap, again.evidence[0]), self.llm):
+            if isinstance(item, Reading):
+                got = item
+        return got
 
     def _translated(self, p: Prepared, question: str, history: History,
                     timings: dict[str, float]) -> tuple[Prepared, Answer]:

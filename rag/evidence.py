@@ -47,9 +47,6 @@ CENTRALITY_WEIGHT = 0.5
 THEME_WEIGHT = 0.05
 #: How much a sentence from a paragraph that already gave a bullet counts against it in an overview.
 PARAGRAPH_PENALTY = 0.02
-#: In an overview of one topic of an article, a sentence that speaks of the one before it by a pronoun or "Als
-#: solche …" scores at least that one's score less this: it is about the same thing, which it does not name.
-CARRY_DECAY = 0.0
 
 #: Minimum best-sentence cosine to answer, per embedder: (same language, across languages).
 #: e5-small values calibrated on XQuAD dev with questions about articles not in the index
@@ -394,7 +391,8 @@ def select_overview(
     the article ("what does it say about the Bible translation?") has a peaked ranking, so the bullets
     stay on that topic; "summarise the article" has a flat one, so they spread over its paragraphs.
     Sentences whose cosine passes `floor(ev)` are always candidates. `carry`: whether a sentence speaks of the one
-    before it (a pronoun): in an overview of one topic it scores at least that one's score less `CARRY_DECAY`.
+    before it (a pronoun): it scores at least as high as that one in its paragraph (it is about the same thing,
+    which it does not name).
     `focused`: the question names the one topic it asks about ("What does the text say about his Bible
     translation?"): no lead first, no penalty for a paragraph that gave a bullet (the topic is told in one), and
     only sentences within half the margin of the best one (across languages every sentence of the article
@@ -403,7 +401,7 @@ def select_overview(
         return []
     art = snap.articles.get(scored[0][2].article_id)
 
-    def paragraph_of(ev: Evidence) -> int:
+    def paragraph(ev: Evidence) -> int:
         return art.text.count("\n\n", 0, ev.sentence.start) if art else 0
 
     vecs = snap.sentence_vectors[[vrow for _, vrow, _ in scored]]
@@ -420,8 +418,8 @@ def select_overview(
         order = sorted(by_start)
         for prev, cur in zip(order, order[1:], strict=False):
             s, vrow, ev = by_start[cur]
-            if paragraph_of(ev) == paragraph_of(by_start[prev][2]) and carry(ev.sentence.text):
-                by_start[cur] = (max(s, by_start[prev][0] - CARRY_DECAY), vrow, ev)
+            if paragraph(ev) == paragraph(by_start[prev][2]) and carry(ev.sentence.text):
+                by_start[cur] = (max(s, by_start[prev][0]), vrow, ev)
         scored = sorted(by_start.values(), key=lambda t: -t[0])
     top = scored[0][0]
     # a whole article's summary takes sentences that stand alone ("Als solche leistete sie …" needs the one before)
@@ -430,7 +428,6 @@ def select_overview(
                                         else item[0] >= top - margin or item[2].score >= floor(item[2]))]
     if focused:
         paragraph_penalty = 0.0
-    paragraph = paragraph_of
     language: Language = art.language if art else "de"
     idf = _idf(snap)
     words = {ev.sentence.start: set(stem_tokens(ev.sentence.text, language)) for _, _, ev in scored}

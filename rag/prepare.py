@@ -62,7 +62,7 @@ from .question import (
     previous_user_questions,
     whole_article,
 )
-from .reading import has_pronoun
+from .reading import has_pronoun, points_back
 from .retrieve import HybridRetriever
 from .stories import groups_of, story_of
 from .timeframe import (
@@ -770,14 +770,14 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
             # what it says about one topic ("… say about his Bible translation?"): the sentences closest to that topic
             # (the question's other words found the article)
             topic = asked_topic(q.standalone)
-            tvec_ = _unit(svec + np.asarray(embedder.embed_query(topic), dtype=np.float32)) if topic else svec
+            topic_vec = _unit(svec + np.asarray(embedder.embed_query(topic), dtype=np.float32)) if topic else svec
             whole = ranked(article_hits(snap, scored[0][2]), floor) if translation else glossed(scored_sentences(
-                snap, article_hits(snap, scored[0][2]), topic or q.standalone, tvec_, lang, _date_matcher(q.dates)),
+                snap, article_hits(snap, scored[0][2]), topic or q.standalone, topic_vec, lang, _date_matcher(q.dates)),
                 floor)
             if scored[0][2].score >= floor(scored[0][2]):
                 chosen = select_overview(snap, whole, floor, max_sentences=OVERVIEW_SENTENCES,
                                          whole=whole_article(question) or q.frame.latest,
-                                         carry=lambda text: refers_back(text) or has_pronoun(text), focused=bool(topic))
+                                         carry=points_back, focused=bool(topic))
                 return done(with_enumerations(snap, chosen, ENUMERATION_CAP))
         evidence = select_set(snap, scored, floor, spread=q.kind in ("multi", "comparison"), lead=overview,
                               per_article=OVERVIEW_SENTENCES if overview else 3,

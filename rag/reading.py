@@ -32,6 +32,7 @@ from .forms import (
     number_span,
     only_repeats,
     quoted,
+    refers_back,
     snap,
     too_long,
     with_scale,
@@ -301,6 +302,12 @@ _PRONOUN = re.compile(r"\b(er|sie|ihm|ihn|ihr\w*|sein\w*|he|she|him|his|her|they
 def has_pronoun(sentence: str) -> bool:
     """Whether the sentence has a personal or possessive pronoun (who it stands for was said before)."""
     return _PRONOUN.search(sentence) is not None
+
+
+def points_back(sentence: str) -> bool:
+    """Whether the sentence speaks of what the one before it named: it opens by pointing back ("Sie veranlassten
+    …", "Dabei …", `forms.refers_back`) or has a pronoun."""
+    return refers_back(sentence) or has_pronoun(sentence)
 
 
 def told(sentence: str, before: str) -> list[str]:

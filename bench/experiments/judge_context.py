@@ -120,11 +120,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--limit", type=int, default=120, help="the first N XQuAD questions per language")
     args = p.parse_args(argv)
     from rag import store
-    from rag.forms import refers_back
     from rag.llms import get_llm
     from rag.neighbours import preceding_sentence
     from rag.prepare import prepare
-    from rag.reading import has_pronoun
+    from rag.reading import points_back
 
     llm = get_llm("llama-cpp")
     assert llm is not None
@@ -137,9 +136,9 @@ def main(argv: list[str] | None = None) -> int:
         best = prep.evidence[0]
         before = prep.evidence[1] if prep.with_before and len(prep.evidence) > 1 else preceding_sentence(snap, best)
         context = before.sentence.text if before else ""
-        points_back = prep.with_before or refers_back(best.sentence.text) or has_pronoun(best.sentence.text)
+        back = prep.with_before or points_back(best.sentence.text)
         always = judge(prep.standalone, best.sentence.text, context)
-        shown = always if points_back or not context else judge(prep.standalone, best.sentence.text, "")
+        shown = always if back or not context else judge(prep.standalone, best.sentence.text, "")
         seen = best.sentence.text + (" " + context if prep.with_before else "")
         return {"label": bool(holds(seen)), "always": always, "points_back": shown}
 

@@ -28,11 +28,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--limit", type=int, default=120, help="the first N English XQuAD questions")
     args = p.parse_args(argv)
     from rag import store
-    from rag.forms import refers_back
     from rag.llms import get_llm
     from rag.neighbours import preceding_sentence
     from rag.prepare import prepare
-    from rag.reading import has_pronoun
+    from rag.reading import points_back
     from rag.translation import render_question
 
     llm = get_llm("llama-cpp")
@@ -46,9 +45,9 @@ def main(argv: list[str] | None = None) -> int:
                 or prep.q.kind == "yesno"):
             return None
         best = prep.evidence[0]
-        points_back = prep.with_before or refers_back(best.sentence.text) or has_pronoun(best.sentence.text)
+        back = prep.with_before or points_back(best.sentence.text)
         before = (prep.evidence[1] if prep.with_before and len(prep.evidence) > 1
-                  else preceding_sentence(snap, best) if points_back else None)
+                  else preceding_sentence(snap, best) if back else None)
         context = before.sentence.text if before else ""
         seen = best.sentence.text + (" " + context if prep.with_before else "")
         asked = {"english": prep.standalone, "rendering": rendering, "both": f"{prep.standalone} ({rendering})"}

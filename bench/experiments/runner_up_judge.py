@@ -2,8 +2,8 @@
 `rag.chain.RUNNER_UP_JUDGE`; `docs/BENCHMARKS.md`, stop 36): for each factoid, date or why-question of the
 development set that a run of `bench/dev_answers.py` abstained because the judge rejected its best sentence, or
 answered from a runner-up after such a rejection, the judge's P(yes) on the best sentence and on each runner-up
-that is evidence on its own (`Prepared.candidates`, read after whom it points back to, as
-`rag.chain.runners_up` reads it), and whether the question is answerable and the runner-up holds a key fact.
+that `rag.chain.runners_up` may judge (`runner_up_candidates`, each read after whom it points back to,
+`judged_alone`), and whether the question is answerable and the runner-up holds a key fact.
 
     .venv/bin/python bench/experiments/runner_up_judge.py --rows dev_s35e   # the rows of bench/out/dev_s35e.json
 
@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -28,9 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rows", default="dev_s35e", help="a dev_answers run in bench/out whose rejected rows to read")
     args = p.parse_args(argv)
     from rag.api import open_snapshot
-    from rag.chain import JUDGED_NO, _points_back, antecedent, judged
+    from rag.chain import JUDGED_NO, judged, judged_alone, runner_up_candidates
     from rag.llms import get_llm
-    from rag.neighbours import sentence_key
     from rag.prepare import prepare
 
     run = json.loads((ROOT / "bench" / "out" / f"{args.rows}.json").read_text(encoding="utf-8"))
@@ -51,13 +49,8 @@ def main(argv: list[str] | None = None) -> int:
         best: dict[str, float] = {}
         judged(prep, llm, snap, best)
         tried = []
-        for ev in prep.candidates:
-            if sentence_key(ev) == sentence_key(prep.evidence[0]):
-                continue
-            before = antecedent(snap, ev) if _points_back(ev) else None
-            checks: dict[str, float] = {}
-            judged(replace(prep, evidence=(ev, before) if before else (ev,), candidates=(), from_context=False,
-                           with_before=before is not None, closest=None, headline=None), llm, snap, checks)
+        for ev in runner_up_candidates(prep):
+            _, checks = judged_alone(prep, ev, llm, snap)
             holds = any(any(f.lower() in ev.sentence.text.lower() for f in group) for group in g["key_facts"])
             tried.append(f"{checks.get('judge', float('nan')):.2f}{' (yes)' if holds else ''}")
         print(f"| {g['id']} | {'yes' if g['answerable'] else 'no'} | {best.get('judge', float('nan')):.2f} | "

@@ -43,12 +43,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def measure(n_bullets: int, closest: bool = False) -> list[dict[str, object]]:
     from rag import store
-    from rag.chain import _points_back
     from rag.llms import for_role, get_llm
     from rag.neighbours import preceding_sentence
     from rag.prepare import prepare
     from rag.prompts import build_judge_messages
-    from rag.reading import p_yes
+    from rag.reading import p_yes, points_back
 
     snap = store.open_index(cached_index("dev", dev_articles(), "e5-small"))
     llm = get_llm("llama-cpp")
@@ -65,7 +64,7 @@ def measure(n_bullets: int, closest: bool = False) -> list[dict[str, object]]:
         bullets = []
         chosen = sorted(prep.evidence, key=lambda ev: -ev.score) if closest else list(prep.evidence)
         for ev in chosen[:n_bullets]:
-            before = preceding_sentence(snap, ev) if not closest or _points_back(ev) else None
+            before = preceding_sentence(snap, ev) if not closest or points_back(ev.sentence.text) else None
             yes, _ = p_yes(judge, build_judge_messages(prep.standalone, ev.sentence.text,
                                                        before.sentence.text if before else ""), max_tokens=1)
             text = ev.sentence.text.lower()
