@@ -31,7 +31,7 @@ from .neighbours import next_in_paragraph, paragraph_before, preceding_sentence,
 from .prepare import ELLIPTIC_WORDS, WEAK, History, Prepared, earlier_answer, event_day, hit_language, prepare
 from .prompts import ABSTAIN, build_judge_messages
 from .question import Question, analyse
-from .reading import NOTHING, Reading, has_pronoun, not_all, p_yes, points_back, read, told, verdict
+from .reading import NOTHING, Reading, has_pronoun, left_open, not_all, p_yes, points_back, read, told, verdict
 from .stories import groups_of, story_of
 from .timeframe import day_in_words, relative_day, sentence_day, with_days
 from .translation import render_question
@@ -235,9 +235,13 @@ def evidence_answer(p: Prepared, *, timings: dict[str, float] | None = None, llm
                       short_source=reading.source, kind=q.kind)
     short, unique = extractive_short(source.sentence.text, q.text, q.answer_type, hit_language_of(p, source))
     part = not_all(q.text, source.sentence.text) if q.kind == "yesno" else ""
+    hedge = left_open(q.text, source.sentence.text) if q.kind == "yesno" and not part else ""
     if part:  # "alle 45?" and the sentence says "44 von 45"
         short = VERDICTS[lang]["no"]
         reason = reason or f"the question asks about all (or only) of it, the sentence says “{part}”"
+    elif hedge:  # "bewiesen?" and the sentence says "wenn …"
+        short = VERDICTS[lang]["no"]
+        reason = reason or f"the question asks whether it is proven or certain, the sentence says “{hedge}”"
     if not short and q.answer_type == "date":  # "am Montag": the only day the sentence names
         said = relative_day(source.sentence.text, source.published)
         short, unique = (said[0], True) if said else ("", False)
@@ -415,6 +419,9 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
                     # no answer in a sentence the judge was not firm on: a runner-up it is sure of may hold one
                     # ("Who is the US ambassador …?" on "Er bekräftigte, dass die Vereinigten Staaten …")
                     p, reading, checks = self._read_runner_up(p, reading, checks)
+                if not p.abstain_reason and (reading.problem.startswith(NOTHING) or reading.invented):  # the
+                    # sentence after it may say what it leads up to
+                    p, reading, checks = self._read_continuation(p, reading, checks)
                 if reading.invented and checks.get("judge", 1.0) < JUDGE_FIRM:  # two doubts: not answered here
                     p = replace(p, abstain_reason=JUDGE_UNSURE.format(p=checks["judge"], said=reading.invented))
                 elif reading.problem.startswith(NOTHING) and checks.get("judge", 1.0) < JUDGE_LUKEWARM:
@@ -515,6 +522,28 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
             got = self._reading_of(again)
             if got.short and not got.problem:
                 return again, got, tried
+        return p, reading, checks
+
+    def _read_continuation(self, p: Prepared, reading: Reading,
+                           checks: dict[str, float]) -> tuple[Prepared, Reading, dict[str, float]]:
+        """For a factoid, date or why-question whose best sentence holds no answer (the reader found none, or one
+        that is not in it), the sentence after it in its
+        paragraph where that goes on about it (it points back: "… ein Stück Papier, auf dem Luther seine letzte
+        Schrift verfasst hatte." / "Der Text war in Lateinisch geschrieben, abgesehen von den Worten „Wir sind
+        Bettler”, welche er auf Deutsch niederschrieb."), read after the best one: its short answer where the reader
+        finds one that passes its checks; else the best sentence and what was read in it."""
+        assert self.llm is not None
+        q = p.q
+        if q is None or q.kind not in ("factoid", "date", "why") or p.from_context or not p.evidence:
+            return p, reading, checks
+        best = p.evidence[0]
+        nxt = next_in_paragraph(self.snap, best)
+        if nxt is None or not points_back(nxt.sentence.text):
+            return p, reading, checks
+        again = replace(p, evidence=(nxt, best), with_before=True, candidates=(), closest=None, headline=None)
+        got = self._reading_of(again)
+        if got.short and not got.problem:
+            return again, got, {**checks, **got.checks}
         return p, reading, checks
 
     def _reading_of(self, again: Prepared) -> Reading:

@@ -74,6 +74,7 @@ from .timeframe import (
     today,
     without_dateline,
 )
+from .translation import mend_rendering
 from .types import Article, Evidence, History, Hit, Language
 
 #: How much closer (cosine) the best sentence may be than one that gives the asked kind of answer.
@@ -193,6 +194,10 @@ def prepare(snap: store.Snapshot, question: str, history: History = (), k: int =
     A short question that finds nothing on its own in a conversation ("Zu welchem Titel?", "After how many
     joint operations?": elliptic, with no pronoun to show it) is asked again as a follow-up, and taken as
     one when the conversation's topic lifts the sentence the question found alone above the threshold."""
+    if translation:  # the English words the model left in its rendering, put in German (`mend_rendering`)
+        idf = idf_of(snap)
+        translation = mend_rendering(question, translation, lambda word: max(
+            (idf.get((t, "de"), 0.0) for t in stem_tokens(word, "de", drop_stopwords=False)), default=0.0))
     p = _prepare(snap, question, history, k, filters, translation=translation)
     period = p.q.frame.period if p.q is not None else None
     if period is not None and p.abstain_reason:

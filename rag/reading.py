@@ -114,7 +114,8 @@ def verdict(question: str, sentence: str, context: str, language: Language, sour
     claim = sentence
     if after:
         sentence = f"{sentence} {after}"
-    if not_all(question, sentence):  # "alle 45?" where the sentence says "44 von 45": no, whatever the model says
+    if not_all(question, sentence) or left_open(question, sentence):  # "alle 45?" where the sentence says "44 von
+        # 45", "bewiesen?" where it says "wenn …" or "möglich": no, whatever the model says
         word = VERDICTS[language]["no"]
         return Reading(word, word)
     support = contrasted(question, sentence, context, language, llm)
@@ -341,6 +342,29 @@ def not_all(question: str, sentence: str) -> str:
         if exception is not None:
             return exception.group(0)
     return ""
+
+
+#: A question whether something is proven, confirmed or certain ("Ist bewiesen, dass …?", "Has it been proven …?").
+_ESTABLISHED = re.compile(r"\b(bewiesen|erwiesen|nachgewiesen|belegt|bestätigt|gesichert|geklärt|steht\s+fest|"
+                          r"feststeht|proven|proved|confirmed|established|certain|settled|shown|known\s+that)\b",
+                          re.IGNORECASE)
+#: A sentence that leaves it open: a condition, a possibility, a dispute, or saying so ("Wenn P nicht gleich NP
+#: ist, …", "es ist möglich, dass …", "Es ist umstritten, ob …", "Dies ist jedoch nicht bewiesen.").
+_OPEN = re.compile(r"\b(ob|umstritten|möglich\w*|vielleicht|vermut\w*|wenn|falls|angeblich|unklar|"
+                   r"unbekannt|unbewiesen|nicht\s+(?:bewiesen|erwiesen|nachgewiesen|belegt|bestätigt|geklärt|sicher)|"
+                   r"whether|if|might|may|possibl\w*|perhaps|presumably|suspected|allegedly|unclear|unknown|disputed|"
+                   r"unproven|not\s+(?:(?:been|yet)\s+){0,2}(?:proven|proved|confirmed|established|shown|known|certain))\b",
+                   re.IGNORECASE)
+
+
+def left_open(question: str, sentence: str) -> str:
+    """The words by which the sentence leaves open what a question asks to be proven, confirmed or certain
+    ("Ist bewiesen, dass P ungleich PSPACE ist?" / "Wenn P nicht gleich NP ist, dann ist auch P nicht gleich
+    PSPACE."): its answer is no, as far as the articles say; "" otherwise."""
+    if not _ESTABLISHED.search(question):
+        return ""
+    hedge = _OPEN.search(sentence)
+    return hedge.group(0) if hedge else ""
 
 
 def _shared(question: str, sentence: str, language: Language) -> float:

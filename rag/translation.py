@@ -11,14 +11,17 @@ and answered stays the user's, and abstention is decided on the English question
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from langchain_core.language_models import BaseChatModel
 
-from .lang import detect_language
+from .glossary import german_words
+from .lang import STOPWORDS, detect_language
 from .prompts import build_translation_messages
 
 TRANSLATION_TOKENS = 48
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_WORD = re.compile(r"[^\W\d_][\w-]*")
 
 
 def render_question(question: str, llm: BaseChatModel) -> str:
@@ -39,3 +42,26 @@ def usable_rendering(question: str, reply: str) -> str:
     if any(n not in line for n in _NUMBER.findall(question)):
         return ""
     return line
+
+
+def mend_rendering(question: str, rendering: str, used: Callable[[str], float]) -> str:
+    """The rendering with the English words the model left in it put in German: each word of the English
+    question that the rendering keeps as it is ("den obligatorischen Verbot der Confession") and that the
+    German articles do not use becomes the dictionary's German word for it that they use most
+    (`rag.glossary`: "Beichte"). `used(word)`: how rare the word is in the German articles (idf), 0 where they
+    do not hold it. A word the articles hold stays (a name: "Luther"); so does one without such a translation."""
+    if not rendering:
+        return rendering
+    asked = {w.lower() for w in _WORD.findall(question)}
+    stop = STOPWORDS["de"] | STOPWORDS["en"]
+    translations = dict(german_words(question))
+
+    def german(match: re.Match[str]) -> str:
+        token = match.group(0)
+        low = token.lower()
+        if low not in asked or low in stop or len(low) < 3 or used(token):
+            return token
+        options = [w for w in translations.get(low, ()) if w.lower() != low and used(w)]
+        return min(options, key=used) if options else token
+
+    return _WORD.sub(german, rendering)

@@ -1373,3 +1373,33 @@ def test_an_english_short_answer_cites_the_german_sentence_that_holds_its_words(
     # a span that is in neither language's words of the figure sentence is the lead's
     other = evidence_answer(p, llm="fake", reading=Reading("Sturmflut", "Sturmflut"))
     assert other.answer.splitlines()[0].endswith("[2]")
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "hedge"),
+    [
+        ("Ist bewiesen, dass P ungleich PSPACE ist?", "Wenn P nicht gleich NP ist, dann ist auch P nicht gleich PSPACE.",
+         "Wenn"),
+        ("Has it been proven that P is different from PSPACE?", "Aber es ist möglich, dass P = PSPACE ist.", "möglich"),
+        ("Steht fest, wer die Brücke geplant hat?", "Es ist umstritten, ob die Baufirma sie geplant hat.", "umstritten"),
+        ("Is it confirmed that the bridge opens in May?", "The bridge has not yet been confirmed to open.",
+         "not yet been confirmed"),
+        ("Ist bewiesen, dass P ungleich PSPACE ist?", "Es wurde bewiesen, dass P ungleich PSPACE ist.", ""),  # stated
+        ("Wurde die Brücke im Mai eröffnet?", "Wenn das Wetter hält, wird die Brücke im Mai eröffnet.", ""),  # no proof
+    ],
+)
+def test_a_question_whether_it_is_proven_is_answered_no_where_the_sentence_leaves_it_open(
+        question: str, sentence: str, hedge: str) -> None:
+    from rag.reading import left_open
+
+    assert left_open(question, sentence) == hedge
+
+
+def test_proven_is_answered_no_by_both_backends_where_the_sentence_makes_it_a_condition(tmp_path: Path) -> None:
+    snap = _one_article_index(tmp_path, "Viele Forscher vermuten, dass die Lindenbrücke in Nordheim älter ist als die "
+                              "Stadt. Wenn die Funde aus dem Jahr 1200 stammen, dann ist die Lindenbrücke in Nordheim "
+                              "älter als die Stadt.\n\nGestern regnete es in Bremen.\n")
+    question = "Ist bewiesen, dass die Lindenbrücke in Nordheim älter ist als die Stadt?"
+    for model in (None, scripted(yesno="yes")):  # the model's "yes" does not override the condition
+        answer = _final(_ask(snap, question, model))
+        assert answer.kind == "yesno" and answer.short == "Nein" and answer.answer.startswith("Nein [1]")

@@ -110,3 +110,19 @@ def test_the_dictionary_puts_first_the_german_sentence_that_holds_the_questions_
     api.reset()
     without = api.ask(question, llm="extractive", index_dir=tmp_path / "index")
     assert "Beichtvater" not in without.citations[0].quote  # what the dictionary changed
+
+
+def test_the_english_words_a_rendering_keeps_are_put_in_the_german_the_articles_use(ding: Path) -> None:
+    """The model's rendering left "Council" and "Bridge" in English: each becomes the dictionary's German word
+    the articles hold, the most common of them where there are several; a word the articles hold ("Marstedt")
+    stays, as does one the question does not have ("Brücke") and one no German word of the articles renders."""
+    from rag.translation import mend_rendering
+
+    idf = {"Rat": 2.0, "Stadtrat": 3.5, "Brücke": 1.5, "Marstedt": 4.0}  # what the articles hold, and how rarely
+    question = "Will the council of Marstedt close the bridge by the school?"
+    rendering = "Wird der Council von Marstedt die Bridge bei der School schließen?"
+    assert mend_rendering(question, rendering, lambda w: idf.get(w, 0.0)) == \
+        "Wird der Rat von Marstedt die Brücke bei der School schließen?"
+    assert mend_rendering(question, "Wird der Rat die Brücke schließen?", lambda w: idf.get(w, 0.0)) == \
+        "Wird der Rat die Brücke schließen?"  # nothing left in English: unchanged
+    assert mend_rendering(question, "", lambda w: 1.0) == ""
