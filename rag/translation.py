@@ -49,10 +49,12 @@ def mend_rendering(question: str, rendering: str, used: Callable[[str], float]) 
     question that the rendering keeps as it is ("den obligatorischen Verbot der Confession") and that the
     German articles do not use becomes the dictionary's German word for it that they use most
     (`rag.glossary`: "Beichte"). `used(word)`: how rare the word is in the German articles (idf), 0 where they
-    do not hold it. A word the articles hold stays (a name: "Luther"); so does one without such a translation."""
+    do not hold it. A word the articles hold stays (a name: "Luther"); so does a name of the question ("South
+    Korea") and a word without such a translation."""
     if not rendering:
         return rendering
-    asked = {w.lower() for w in _WORD.findall(question)}
+    # a name stays as the model wrote it: "South" of "South Korea" is no "Süden" ("Südkorea")
+    asked = {w.lower() for i, w in enumerate(_WORD.findall(question)) if i == 0 or not w[0].isupper()}
     stop = STOPWORDS["de"] | STOPWORDS["en"]
     translations = dict(german_words(question))
 

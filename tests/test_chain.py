@@ -1403,3 +1403,45 @@ def test_proven_is_answered_no_by_both_backends_where_the_sentence_makes_it_a_co
     for model in (None, scripted(yesno="yes")):  # the model's "yes" does not override the condition
         answer = _final(_ask(snap, question, model))
         assert answer.kind == "yesno" and answer.short == "Nein" and answer.answer.startswith("Nein [1]")
+
+
+LAST_SPEECH = ("Später wurde ein Zettel gefunden, auf dem der Bürgermeister von Nordheim seine letzte Rede notiert "
+               "hatte. Der Text war in Lateinisch geschrieben, abgesehen von den Worten „Wir sind Bettler“, die er auf "
+               "Deutsch schrieb. Gestern regnete es in Bremen.\n")
+
+
+def _reader_finds_in(sentence: str, found: str, judge: float = 0.8) -> RecordingChatModel:
+    """A model whose judge takes the best sentence at `judge` and whose reader finds `found` only where the sentence
+    it reads starts with `sentence` (nothing elsewhere)."""
+    def reply(messages: list[BaseMessage]) -> str:
+        system, prompt = str(messages[0].content), str(messages[-1].content)
+        if system == JUDGE_SYSTEM:
+            return Graded("yes", yes=judge, no=round(1 - judge, 2))
+        if system == CHECK_SYSTEM:
+            return Graded("yes", yes=0.95, no=0.05)
+        return found if f"Sentence: {sentence}" in prompt else "none"
+    return RecordingChatModel(reply)
+
+
+def test_the_sentence_after_the_best_one_answers_where_it_goes_on_about_it(tmp_path: Path) -> None:
+    """"What did the mayor write in German in his last speech?": the best sentence finds the note, the one after it
+    ("Der Text …, die er auf Deutsch schrieb") says what is on it. The reader finds nothing in the first: the second,
+    read after it, answers, and both are cited. Where the reader finds nothing there either, the quote stays."""
+    snap = _one_article_index(tmp_path, LAST_SPEECH)
+    question = "Was schrieb der Bürgermeister von Nordheim in seiner letzten Rede auf Deutsch?"
+    model = _reader_finds_in("Der Text war", "Wir sind Bettler")
+    answer = _final(_ask(snap, question, model))
+    assert not answer.abstained and answer.short == "Wir sind Bettler" and answer.verified
+    assert [c.quote[:12] for c in answer.citations] == ["Der Text war", "Später wurde"]
+    read = [p for p in model.prompts if "Sentence: Der Text war" in p and not p.startswith(f"system: {JUDGE_SYSTEM}")]
+    assert read and "Context: Später wurde ein Zettel gefunden" in read[0]  # read after the sentence it goes on from
+    kept = _final(_ask(snap, question, _reader_finds_in("Gestern", "Bremen")))
+    assert kept.short == "" and kept.citations[0].quote.startswith("Später wurde") and "no short answer" in kept.reason
+
+
+def test_a_sentence_after_the_best_one_that_turns_to_something_else_is_not_read(tmp_path: Path) -> None:
+    snap = _one_article_index(tmp_path, LAST_SPEECH.replace("Der Text war in Lateinisch geschrieben, abgesehen von den "
+                                                            "Worten „Wir sind Bettler“, die er auf Deutsch schrieb. ", ""))
+    model = _reader_finds_in("Gestern", "Bremen")
+    answer = _final(_ask(snap, "Was schrieb der Bürgermeister von Nordheim in seiner letzten Rede auf Deutsch?", model))
+    assert answer.short == "" and not any("Sentence: Gestern" in p for p in model.prompts)

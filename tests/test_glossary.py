@@ -126,3 +126,6 @@ def test_the_english_words_a_rendering_keeps_are_put_in_the_german_the_articles_
     assert mend_rendering(question, "Wird der Rat die Brücke schließen?", lambda w: idf.get(w, 0.0)) == \
         "Wird der Rat die Brücke schließen?"  # nothing left in English: unchanged
     assert mend_rendering(question, "", lambda w: 1.0) == ""
+    # a name of the question stays as it is: "Council" of "the Town Council" is no "Rat"
+    assert mend_rendering("Who heads the Town Council?", "Wer leitet den Town Council?", lambda w: idf.get(w, 0.0)) \
+        == "Wer leitet den Town Council?"
