@@ -527,11 +527,11 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
     def _read_continuation(self, p: Prepared, reading: Reading,
                            checks: dict[str, float]) -> tuple[Prepared, Reading, dict[str, float]]:
         """For a factoid, date or why-question whose best sentence holds no answer (the reader found none, or one
-        that is not in it), the sentence after it in its
-        paragraph where that goes on about it (it points back: "… ein Stück Papier, auf dem Luther seine letzte
-        Schrift verfasst hatte." / "Der Text war in Lateinisch geschrieben, abgesehen von den Worten „Wir sind
-        Bettler”, welche er auf Deutsch niederschrieb."), read after the best one: its short answer where the reader
-        finds one that passes its checks; else the best sentence and what was read in it."""
+        that is not in it), the sentence after it in its paragraph where that goes on about it (it points back:
+        "… ein Stück Papier, auf dem Luther seine letzte Schrift verfasst hatte." / "Der Text war in Lateinisch
+        geschrieben, abgesehen von den Worten „Wir sind Bettler”, welche er auf Deutsch niederschrieb."), read after
+        the best one: its short answer where the reader finds one that passes its checks; else the best sentence
+        and what was read in it. Raises LLMError like any call of the model."""
         assert self.llm is not None
         q = p.q
         if q is None or q.kind not in ("factoid", "date", "why") or p.from_context or not p.evidence:

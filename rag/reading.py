@@ -114,8 +114,8 @@ def verdict(question: str, sentence: str, context: str, language: Language, sour
     claim = sentence
     if after:
         sentence = f"{sentence} {after}"
-    if not_all(question, sentence) or left_open(question, sentence):  # "alle 45?" where the sentence says "44 von
-        # 45", "bewiesen?" where it says "wenn …" or "möglich": no, whatever the model says
+    if not_all(question, sentence) or left_open(question, claim):  # "alle 45?" where the sentence says "44 von 45",
+        # "bewiesen?" where it says "wenn …" or "möglich": no, whatever the model says
         word = VERDICTS[language]["no"]
         return Reading(word, word)
     support = contrasted(question, sentence, context, language, llm)
@@ -352,7 +352,7 @@ _ESTABLISHED = re.compile(r"\b(bewiesen|erwiesen|nachgewiesen|belegt|bestätigt|
 #: ist, …", "es ist möglich, dass …", "Es ist umstritten, ob …", "Dies ist jedoch nicht bewiesen.").
 _OPEN = re.compile(r"\b(ob|umstritten|möglich\w*|vielleicht|vermut\w*|wenn|falls|angeblich|unklar|"
                    r"unbekannt|unbewiesen|nicht\s+(?:bewiesen|erwiesen|nachgewiesen|belegt|bestätigt|geklärt|sicher)|"
-                   r"whether|if|might|may|possibl\w*|perhaps|presumably|suspected|allegedly|unclear|unknown|disputed|"
+                   r"whether|if|might|(?-i:may)|possibl\w*|perhaps|presumably|suspected|allegedly|unclear|unknown|disputed|"
                    r"unproven|not\s+(?:(?:been|yet)\s+){0,2}(?:proven|proved|confirmed|established|shown|known|certain))\b",
                    re.IGNORECASE)
 

@@ -1378,14 +1378,17 @@ def test_an_english_short_answer_cites_the_german_sentence_that_holds_its_words(
 @pytest.mark.parametrize(
     ("question", "sentence", "hedge"),
     [
-        ("Ist bewiesen, dass P ungleich PSPACE ist?", "Wenn P nicht gleich NP ist, dann ist auch P nicht gleich PSPACE.",
-         "Wenn"),
+        ("Ist bewiesen, dass P ungleich PSPACE ist?",
+         "Wenn P nicht gleich NP ist, dann ist auch P nicht gleich PSPACE.", "Wenn"),
         ("Has it been proven that P is different from PSPACE?", "Aber es ist möglich, dass P = PSPACE ist.", "möglich"),
-        ("Steht fest, wer die Brücke geplant hat?", "Es ist umstritten, ob die Baufirma sie geplant hat.", "umstritten"),
+        ("Steht fest, wer die Brücke geplant hat?", "Es ist umstritten, ob die Baufirma sie geplant hat.",
+         "umstritten"),
         ("Is it confirmed that the bridge opens in May?", "The bridge has not yet been confirmed to open.",
          "not yet been confirmed"),
         ("Ist bewiesen, dass P ungleich PSPACE ist?", "Es wurde bewiesen, dass P ungleich PSPACE ist.", ""),  # stated
         ("Wurde die Brücke im Mai eröffnet?", "Wenn das Wetter hält, wird die Brücke im Mai eröffnet.", ""),  # no proof
+        ("Is it confirmed that the bridge opens in May?", "The council confirmed that the bridge opens in May.", ""),
+        ("Is it confirmed that the bridge opens in May?", "The bridge may open in May.", "may"),
     ],
 )
 def test_a_question_whether_it_is_proven_is_answered_no_where_the_sentence_leaves_it_open(
@@ -1440,8 +1443,9 @@ def test_the_sentence_after_the_best_one_answers_where_it_goes_on_about_it(tmp_p
 
 
 def test_a_sentence_after_the_best_one_that_turns_to_something_else_is_not_read(tmp_path: Path) -> None:
-    snap = _one_article_index(tmp_path, LAST_SPEECH.replace("Der Text war in Lateinisch geschrieben, abgesehen von den "
-                                                            "Worten „Wir sind Bettler“, die er auf Deutsch schrieb. ", ""))
+    told = ("Der Text war in Lateinisch geschrieben, abgesehen von den Worten „Wir sind Bettler“, die er auf Deutsch "
+            "schrieb. ")
+    snap = _one_article_index(tmp_path, LAST_SPEECH.replace(told, ""))
     model = _reader_finds_in("Gestern", "Bremen")
     answer = _final(_ask(snap, "Was schrieb der Bürgermeister von Nordheim in seiner letzten Rede auf Deutsch?", model))
     assert answer.short == "" and not any("Sentence: Gestern" in p for p in model.prompts)
