@@ -129,3 +129,23 @@ def test_the_english_words_a_rendering_keeps_are_put_in_the_german_the_articles_
     # a name of the question stays as it is: "Council" of "the Town Council" is no "Rat"
     assert mend_rendering("Who heads the Town Council?", "Wer leitet den Town Council?", lambda w: idf.get(w, 0.0)) \
         == "Wer leitet den Town Council?"
+
+
+def test_prepare_ranks_with_the_mended_rendering(ding: Path, hashing_index: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """`prepare` hands the rendering on with the English word it kept ("Memorandum") in the articles' German."""
+    from rag import prepare as prepare_module
+    from rag import store
+
+    seen: list[str] = []
+    inner = prepare_module._prepare
+
+    def spy(*args: object, translation: str = "", **kwargs: object) -> object:
+        seen.append(translation)
+        return inner(*args, translation=translation, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(prepare_module, "_prepare", spy)
+    snap = store.open_index(hashing_index)
+    prepare_module.prepare(snap, "When was the memorandum signed?",
+                           translation="Wann wurde das Memorandum unterzeichnet?")
+    assert seen and seen[0] == "Wann wurde das Absichtserklärung unterzeichnet?"
