@@ -60,6 +60,9 @@ JUDGED_NO = "the language model found that the best sentence does not answer the
 #: rejected, or the reader found no answer in, only at this P(yes) or above: it was ranked below the best one, so
 #: it needs more than the best one's `JUDGE_MIN` (between `JUDGE_LUKEWARM` and `JUDGE_FIRM`).
 RUNNER_UP_JUDGE = 0.85
+#: The kinds of question the reader answers with a span of one sentence: the ones a runner-up, the sentence after
+#: the best one or the previous answer's sentence may answer instead.
+READ_KINDS = ("factoid", "date", "why")
 JUDGED_NO_SET = "the language model found that not even the closest sentence answers the question"
 JUDGED_SET = "quotes of the closest sentences; the model found that the closest one answers the question, the " \
     "others are not checked for meaning"
@@ -130,7 +133,7 @@ def runner_up_candidates(p: Prepared) -> list[Evidence]:
     """The runners-up `runners_up` may judge: for a factoid, date or why-question, its candidates other than the
     best sentence that give the asked type of answer."""
     q = p.q
-    if q is None or q.kind not in ("factoid", "date", "why") or not p.evidence:
+    if q is None or q.kind not in READ_KINDS or not p.evidence:
         return []
     best = sentence_key(p.closest if p.closest is not None else p.evidence[0])
     return [ev for ev in p.candidates if sentence_key(ev) != best
@@ -467,7 +470,7 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
         """For a follow-up factoid, its evidence replaced by the sentence that answered the conversation's last
         question (`previous`: `prepare.earlier_answer`), the other asked thing often standing beside the first in
         it; None when it is no follow-up, or that sentence is already its evidence."""
-        if not (p.q and p.q.follow_up and p.q.kind in ("factoid", "date", "why")):
+        if not (p.q and p.q.follow_up and p.q.kind in READ_KINDS):
             return None
         prev = previous()
         if prev is None or sentence_key(prev) in {sentence_key(ev) for ev in p.evidence}:
@@ -483,7 +486,7 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
         if p.abstain_reason != WEAK or not history or len(question.split()) > ELLIPTIC_WORDS:
             return None
         q = analyse(question, history, follow=True)
-        if q.kind not in ("factoid", "date", "why"):
+        if q.kind not in READ_KINDS:
             return None
         return self._earlier(replace(p, q=q, standalone=q.standalone, evidence=(), abstain_reason=""), previous)
 
@@ -534,7 +537,7 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
         and what was read in it. Raises LLMError like any call of the model."""
         assert self.llm is not None
         q = p.q
-        if q is None or q.kind not in ("factoid", "date", "why") or p.from_context or not p.evidence:
+        if q is None or q.kind not in READ_KINDS or p.from_context or not p.evidence:
             return p, reading, checks
         best = p.evidence[0]
         nxt = next_in_paragraph(self.snap, best)
@@ -542,8 +545,8 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
             return p, reading, checks
         again = replace(p, evidence=(nxt, best), with_before=True, candidates=(), closest=None, headline=None)
         got = self._reading_of(again)
-        if got.short and not got.problem:
-            return again, got, {**checks, **got.checks}
+        if got.short and not got.problem:  # its checks join the answer's with the reading's
+            return again, got, checks
         return p, reading, checks
 
     def _reading_of(self, again: Prepared) -> Reading:

@@ -775,10 +775,12 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
             # what it says about one topic ("… say about his Bible translation?"): the sentences closest to that topic
             # (the question's other words found the article)
             topic = asked_topic(q.standalone)
-            topic_vec = _unit(svec + np.asarray(embedder.embed_query(topic), dtype=np.float32)) if topic else svec
-            whole = ranked(article_hits(snap, scored[0][2]), floor) if translation else glossed(scored_sentences(
-                snap, article_hits(snap, scored[0][2]), topic or q.standalone, topic_vec, lang, _date_matcher(q.dates)),
-                floor)
+            if translation:
+                whole = ranked(article_hits(snap, scored[0][2]), floor)
+            else:  # the topic's vector is embedded only where it ranks
+                topic_vec = _unit(svec + np.asarray(embedder.embed_query(topic), dtype=np.float32)) if topic else svec
+                whole = glossed(scored_sentences(snap, article_hits(snap, scored[0][2]), topic or q.standalone,
+                                                 topic_vec, lang, _date_matcher(q.dates)), floor)
             if scored[0][2].score >= floor(scored[0][2]):
                 chosen = select_overview(snap, whole, floor, max_sentences=OVERVIEW_SENTENCES,
                                          whole=whole_article(question) or q.frame.latest,

@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rows", default="dev_s35e", help="a dev_answers run in bench/out whose rejected rows to read")
     args = p.parse_args(argv)
     from rag.api import open_snapshot
-    from rag.chain import JUDGED_NO, judged, judged_alone, runner_up_candidates
+    from rag.chain import JUDGED_NO, READ_KINDS, judged, judged_alone, runner_up_candidates
     from rag.llms import get_llm
     from rag.prepare import prepare
 
@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         history = [{"role": "user", "content": h} for h in g.get("history", [])]
         prep = prepare(snap, g["question"], history)
-        if prep.abstain_reason or not prep.evidence or not prep.q or prep.q.kind not in ("factoid", "date", "why"):
+        if prep.abstain_reason or not prep.evidence or not prep.q or prep.q.kind not in READ_KINDS:
             continue
         best: dict[str, float] = {}
         judged(prep, llm, snap, best)
