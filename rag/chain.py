@@ -92,7 +92,7 @@ def judged(p: Prepared, llm: BaseChatModel, snap: store.Snapshot, checks: dict[s
     if p.q and p.q.is_set:  # a list, overview or comparison: whether its closest sentence answers (a part of) it
         closest = max(p.evidence, key=lambda ev: ev.score)
         prior = antecedent(snap, closest) if points_back(closest.sentence.text) else None
-        return _judge(p, closest.sentence.text, prior, llm, checks, JUDGED_NO_SET)
+        return _judge(p, closest.sentence.text, prior, llm, checks, JUDGED_NO_SET, closest.sentence.text)
     # a newer report's figure: whether it answers is the closest sentence's to say
     best = p.closest if p.closest is not None else p.evidence[0]
     paired = p.with_before and p.closest is None  # the news lead whose figures it gives, or what it refers to
@@ -111,7 +111,7 @@ def judged(p: Prepared, llm: BaseChatModel, snap: store.Snapshot, checks: dict[s
     if p.q and (p.q.answer_type == "date" or p.q.kind == "event_date" or p.q.frame.period):  # "am Montag" is
         # a day the judge cannot tell from the sentence alone: its report's date tells it
         sentence = with_days(sentence, best.published, hit_language(snap, best))
-    return _judge(p, sentence, before, llm, checks, JUDGED_NO)
+    return _judge(p, sentence, before, llm, checks, JUDGED_NO, best.sentence.text)
 
 
 def runners_up(p: Prepared, llm: BaseChatModel, snap: store.Snapshot,
@@ -178,16 +178,19 @@ def antecedent(snap: store.Snapshot, ev: Evidence) -> Evidence | None:
 
 
 def _judge(p: Prepared, sentence: str, before: Evidence | None, llm: BaseChatModel,
-           checks: dict[str, float] | None, reason: str) -> Prepared:
-    """`p` abstained for `reason` where the model finds that `sentence` (read after `before`) does not answer it."""
+           checks: dict[str, float] | None, reason: str, own: str) -> Prepared:
+    """`p` abstained for `reason` where the model finds that `sentence` (read after `before`; `own`: the
+    sentence's own text, `sentence` may add the days its weekdays name) does not answer it; what it read is
+    kept in `judged_as`."""
     from .llms import for_role
 
-    yes, said_no = p_yes(for_role(llm, "judge"), build_judge_messages(
-        p.standalone, sentence, before.sentence.text if before else ""), max_tokens=JUDGE_TOKENS)
+    context = before.sentence.text if before else ""
+    yes, said_no = p_yes(for_role(llm, "judge"), build_judge_messages(p.standalone, sentence, context),
+                         max_tokens=JUDGE_TOKENS)
     if yes is not None and checks is not None:
         checks["judge"] = round(yes, 4)
     says_no = yes < JUDGE_MIN if yes is not None else said_no
-    return replace(p, abstain_reason=reason) if says_no else p
+    return replace(p, abstain_reason=reason if says_no else p.abstain_reason, judged_as=(own, sentence, context))
 
 
 def citation(n: int, ev: Evidence) -> Citation:
@@ -405,7 +408,8 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
                     timings["first_token_ms"] = _elapsed(t0)
                     yield StreamEvent("token", reading.shown)
             else:
-                for item in read(p.standalone, q, best.sentence.text, context, p.language, source_language, self.llm):
+                for item in read(p.standalone, q, best.sentence.text, context, p.language, source_language, self.llm,
+                                 p.judged_as):
                     if isinstance(item, str):
                         timings.setdefault("first_token_ms", _elapsed(t0))
                         yield StreamEvent("token", item)
@@ -556,7 +560,8 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
         got = Reading()
         context = again.evidence[1].sentence.text if again.with_before else ""
         for item in read(again.standalone, again.q or analyse(again.question), again.evidence[0].sentence.text,
-                         context, again.language, hit_language(self.snap, again.evidence[0]), self.llm):
+                         context, again.language, hit_language(self.snap, again.evidence[0]), self.llm,
+                         again.judged_as):
             if isinstance(item, Reading):
                 got = item
         return got

@@ -65,19 +65,23 @@ class Engine:
             return None, "extractive"
         return model, "llama-cpp" if name == "auto" else name
 
-    def warm_up(self, llm: bool = True) -> None:
+    def warm_up(self, llm: bool = True, name: str | None = None, index_dir: Path | str | None = None) -> None:
         """Open the index, load the embedder and (with `llm`) the language model now, not on the first
-        question."""
+        question; `name`: the model to load, `index_dir`: the index to open (default: the settings'). An
+        embedded model also evaluates each prompt's fixed prefix in its context (`reading.warm_up`, ~30 s on 2
+        cores), which the first questions of each kind would otherwise wait for."""
         from .embedders import get_embedder
         from .glossary import german_words
+        from .reading import warm_up
 
-        snap = self.snapshot()
+        snap = self.snapshot(index_dir)
         get_embedder(snap.embedder).embed_query("warm-up")
         german_words("warm-up")  # the dictionary's lookup table, built once (~3 s) where it is not yet
-        model, _ = self.llm() if llm else (None, "")
+        model, _ = self.llm(name) if llm else (None, "")
         load = getattr(model, "load", None)
-        if callable(load):
+        if model is not None and callable(load):  # the embedded model; a server keeps its own prompt cache
             load()
+            warm_up(model)
 
     def reset(self) -> None:
         """Forget the open snapshots and the loaded language models."""

@@ -101,8 +101,8 @@ def evaluate(items: Sequence[QAItem], index_dir: Path | str | None = None, *, k:
              llm: str | None = None, retrieval_only: bool = False, progress: bool = True) -> dict[str, Any]:
     """Ask every question; returns {"metrics": {...}, "rows": [...]}. Answers always use hybrid retrieval.
 
-    The first question is asked once untimed first, so that opening the index and loading the models
-    do not land in the timings.
+    The models are loaded and their prompts' fixed prefixes evaluated first (`Engine.warm_up`, as `rag serve`
+    does at start), and the first question is asked once untimed, so that none of it lands in the timings.
     """
     from tqdm import tqdm
 
@@ -110,6 +110,7 @@ def evaluate(items: Sequence[QAItem], index_dir: Path | str | None = None, *, k:
     if items:
         api.search(items[0].question, k=k, index_dir=index_dir, mode=mode)
         if not retrieval_only:
+            api.engine().warm_up(name=llm, index_dir=index_dir)
             api.ask(items[0].question, llm=llm, index_dir=index_dir, k=k)
     for item in tqdm(items, desc="questions", unit="q", file=sys.stderr, disable=not progress):
         t0 = time.perf_counter()

@@ -146,16 +146,23 @@ def number_as_written(reply: str, source: str) -> str:
     return reply
 
 
+#: What may follow a span inside a word of the sentence: an inflection ending the model left off ("Bettler" of
+#: "Bettlern"), which the snapped span takes along; not the rest of another word ("vietnam" of "vietnamesische").
+ENDINGS = frozenset({"e", "n", "s", "en", "er", "es", "em", "ns", "ens", "ern"})
+
+
 def snap(span: str, source: str) -> str | None:
     """`span` as it stands in `source` (case and spacing forgiven; at most a word's edit for longer
-    spans), or None when the source does not hold it."""
+    spans; where it ends inside a word, only before one of `ENDINGS`, which it then takes), or None when
+    the source does not hold it."""
     want = " ".join(span.split()).strip(_TRIM)
     text = " ".join(source.split())
     if not want:
         return None
-    i = text.lower().find(want.lower())
-    if i >= 0:
-        return text[i : i + len(want)]
+    for m in re.finditer(re.escape(want), text, re.IGNORECASE):
+        rest = re.match(r"\w*", text[m.end():]).group(0) if want[-1].isalnum() else ""  # type: ignore[union-attr]
+        if not rest or rest.lower() in ENDINGS:
+            return text[m.start() : m.end() + len(rest)]
     words = [(m.start(), m.end(), m.group(0).lower().strip(_TRIM)) for m in re.finditer(r"\S+", text)]
     target = [w.lower().strip(_TRIM) for w in want.split()]
     if len(target) < 3:

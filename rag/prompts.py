@@ -1,9 +1,11 @@
 """The prompts: static text first (llama.cpp reuses its cached prefix), then the one sentence.
 
-Three short prompts, each in its own llama.cpp context: the judge (does this sentence answer the
-question?), the reader (copy the shortest span that answers it; or yes/no for a yes/no question)
-and the checker (does the sentence support this answer?). All examples are fictional, so no fact
-of theirs can leak into an answer.
+Short prompts, each kind in its own llama.cpp context: the judge (does this sentence answer the
+question?), the reader (copy the shortest span that answers it), the answer check (does the sentence
+give this answer? the judge's prompt continued, in the judge's context, so that the sentence it has
+just read is not read again), a yes/no question's two answers checked against the sentence, the
+German rendering of an English question, and an English answer's German words. All examples are
+fictional, so no fact of theirs can leak into an answer.
 """
 
 from __future__ import annotations
@@ -41,6 +43,20 @@ JUDGE_SHOTS: list[tuple[str, str]] = [
 def build_judge_messages(question: str, sentence: str, context: str = "") -> list[BaseMessage]:
     """`context`: the sentence before it in the article ("Sie ist 300 Meter lang" needs it)."""
     return _with_shots(JUDGE_SYSTEM, JUDGE_SHOTS, f"{_sentence_block(sentence, context)}\nQuestion: {question.strip()}")
+
+
+#: What the answer check asks after the judge's own text and the answer (`build_answer_check_messages`).
+ANSWER_CHECK_ASK = ("Is this the answer the sentence states? Reply no if the answer names another event, person, "
+                    "place or number, or if the sentence does not say it.")
+
+
+def build_answer_check_messages(question: str, answer: str, sentence: str, context: str = "") -> list[BaseMessage]:
+    """Does the sentence give this answer to the question? The judge's prompt with the answer and the question
+    about it appended: run in the judge's llama.cpp context right after the judge read the same sentence and
+    question, only the appended words are new to the model (~40 tokens, not the sentence's ~200 again: ~3 s
+    less per answer on 2 cores). Its own few-shot examples would sit after the sentence and cost that again."""
+    block = f"{_sentence_block(sentence, context)}\nQuestion: {question.strip()}"
+    return _with_shots(JUDGE_SYSTEM, JUDGE_SHOTS, f"{block}\nAnswer: {answer.strip()}\n{ANSWER_CHECK_ASK}")
 
 
 def judge_says_no(reply: str) -> bool:
@@ -158,7 +174,7 @@ def yesno_verdict(reply: str) -> str:
     return {"yes": "yes", "ja": "yes", "no": "no", "nein": "no"}.get(word, "")
 
 
-# --- the checker: does the sentence support this answer to the question? -------------------------
+# --- a yes/no question's two answers, each checked against the sentence (`reading.contrasted`) ---
 
 CHECK_SYSTEM = (
     "You check an answer against a sentence from a news article. Reply with one word: yes if the "
@@ -221,3 +237,22 @@ TRANSLATE_SHOTS: list[tuple[str, str]] = [
 
 def build_translation_messages(question: str) -> list[BaseMessage]:
     return _with_shots(TRANSLATE_SYSTEM, TRANSLATE_SHOTS, " ".join(question.split()))
+
+
+# --- warm-up: every prompt's fixed prefix evaluated before the first question -------------------
+
+def warm_up_prompts() -> list[tuple[str, list[BaseMessage]]]:
+    """One fictional call of each prompt with the llama.cpp context (role) it runs in: evaluating it once
+    leaves the prompt's fixed prefix (system text and examples, ~250–400 tokens, ~5 s on 2 cores) in that
+    context's cache, so the first question of each kind does not pay for it."""
+    sentence = "Jana Ostrowski leitet seit Mai die Firma Nordwerk."
+    de, en = "Wer leitet Nordwerk?", "Who leads Nordwerk?"
+    return [
+        ("judge", build_judge_messages(de, sentence)),
+        ("check", build_check_messages(de, "Ja", sentence)),
+        ("yesno", build_yesno_messages(de, sentence)),
+        ("reader-de", build_reader_messages(de, sentence, "de")),
+        ("reader-en", build_reader_messages(en, sentence, "en")),
+        ("align", build_align_messages(sentence, "Jana Ostrowski")),
+        ("translate", build_translation_messages(en)),
+    ]

@@ -41,12 +41,14 @@ from .lang import stem_tokens
 from .prompts import (
     YES_NO_UNCLEAR,
     build_align_messages,
+    build_answer_check_messages,
     build_check_messages,
     build_reader_messages,
     build_yesno_messages,
     judge_says_no,
     reader_found_nothing,
     shares,
+    warm_up_prompts,
     yesno_verdict,
 )
 from .question import Question
@@ -62,12 +64,15 @@ YES_OVERLAP = 0.75
 VERDICT_TOKENS = 3
 #: How many alternatives of the first token a graded check reads (the yes/no words are among the first few).
 TOP_LOGPROBS = 10
-#: The check's least P(yes) for the reader's short answer to be shown at all (below it the model's check
-#: finds that the sentence does not give it: the quote stays), and its least P(yes) for the answer to be
-#: marked verified (between the two, the span is shown unverified, with the reason). Calibrated with
-#: bench/graded_checks.py: the reader's aligned span beats the quote's own span at every P(yes), but only
-#: a firm yes makes "verified" rarely wrong.
-CHECK_MIN = 0.5
+#: The answer check's least P(yes) for the reader's short answer to be shown at all (below it the model's
+#: check finds that the sentence does not give it: the quote stays), and its least P(yes) for the answer to
+#: be marked verified (between the two, the span is shown unverified, with the reason). Calibrated with
+#: bench/graded_checks.py (the reader's aligned span beats the quote's own span at every P(yes), but only a
+#: firm yes makes "verified" rarely wrong) for the check's own prompt; bench/answer_check.py carried them to
+#: the judge's prompt continued (`build_answer_check_messages`, stop 38): at .62 it passes as many wrong
+#: spans (another number or name of the same sentence) as the old prompt did at .5 (19 of 53) and keeps 51
+#: of 53 right ones (52); at .8 it still passes no wrong one and 8 right ones, as the old prompt did.
+CHECK_MIN = 0.62
 VERIFY_MIN = 0.8
 #: A yes/no verdict from the contrasting checks (`contrasted`): how much more firmly the sentence must
 #: support one answer than the other.
@@ -144,6 +149,15 @@ def verdict(question: str, sentence: str, context: str, language: Language, sour
     return Reading(word, word, checks=checks)
 
 
+def warm_up(llm: BaseChatModel) -> None:
+    """Evaluate each prompt's fixed prefix now, each in its own llama.cpp context (`prompts.warm_up_prompts`):
+    `rag serve` does it at start, `rag eval` before it times the first question."""
+    from .llms import for_role
+
+    for role, messages in warm_up_prompts():
+        for_role(llm, role).invoke(messages, max_tokens=1)
+
+
 def p_yes(model: BaseChatModel, messages: list[BaseMessage],
           max_tokens: int = VERDICT_TOKENS) -> tuple[float | None, bool]:
     """Ask a one-word yes/no prompt: (the model's P(yes) among yes/no in its first token, None without
@@ -172,9 +186,11 @@ def contrasted(question: str, sentence: str, context: str, language: Language,
 
 
 def read(question: str, q: Question, sentence: str, context: str, language: Language, source_language: Language,
-         llm: BaseChatModel) -> Iterator[str | Reading]:
+         llm: BaseChatModel, judged_as: tuple[str, str, str] = ()) -> Iterator[str | Reading]:
     """The reader's tokens as they come, then one `Reading` (see module doc): a factoid's short answer.
-    `context` is the sentence before `sentence` when the answer may sit there (a date)."""
+    `context` is the sentence before `sentence` when the answer may sit there (a date). `judged_as`: what the
+    judge last read (`Prepared.judged_as`); where that was this sentence, the answer check reads the same (the
+    judge's context has read it already)."""
     from .llms import for_role
 
     parts: list[str] = []
@@ -201,7 +217,8 @@ def read(question: str, q: Question, sentence: str, context: str, language: Lang
     checks: dict[str, float] = {}
     unsure = ""
     if not problem:  # alignment shows the span is the sentence's; whether it answers, the model checks
-        yes, said_no = p_yes(for_role(llm, "check"), build_check_messages(question, span, sentence, context))
+        shown, before = (judged_as[1], judged_as[2]) if judged_as and judged_as[0] == sentence else (sentence, context)
+        yes, said_no = p_yes(for_role(llm, "judge"), build_answer_check_messages(question, span, shown, before))
         if yes is not None:
             checks["check"] = round(yes, 4)
         if yes < CHECK_MIN if yes is not None else said_no:

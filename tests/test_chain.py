@@ -22,12 +22,14 @@ from rag.prepare import TRANSLATION_MARGINS
 from rag.prompts import (
     ABSTAIN,
     ALIGN_SYSTEM,
+    ANSWER_CHECK_ASK,
     CHECK_SYSTEM,
     JUDGE_SYSTEM,
     READER_SYSTEM,
     READER_SYSTEM_EN,
     TRANSLATE_SYSTEM,
     YESNO_SYSTEM,
+    build_judge_messages,
 )
 from rag.types import Answer
 from tests.fakes import Graded, RecordingChatModel
@@ -38,19 +40,29 @@ KISTEN_SENTENCE = ("Bis heute hat Vietnam nach 160 gemeinsamen Operationen insge
                    "Überresten an die Vereinigten Staaten zurückgegeben.")
 
 
+#: How the fakes name the answer check: the judge's prompt continued with the answer and `ANSWER_CHECK_ASK`.
+ANSWER_CHECK = "the answer check"
+
+
+def system_of(messages: list[BaseMessage]) -> str:
+    """A prompt's system text, or `ANSWER_CHECK` for the answer check (its system text is the judge's)."""
+    system = str(messages[0].content)
+    return ANSWER_CHECK if system == JUDGE_SYSTEM and str(messages[-1].content).endswith(ANSWER_CHECK_ASK) else system
+
+
 def scripted(reader: str = "994 Kisten", judge: str = "yes", yesno: str = "yes", check: str = "yes",
              seen: list[str] | None = None, translation: str = "", align: str = "") -> RecordingChatModel:
     """A fake whose reply depends on which prompt it gets (the system text says which). Its German rendering
     of an English question is `translation` ("" is none usable: the English question alone chooses)."""
     def reply(messages: list[BaseMessage]) -> str:
-        system = str(messages[0].content)
+        system = system_of(messages)
         if seen is not None:
             seen.append(system)
         if system == JUDGE_SYSTEM:
             return judge
         if system == YESNO_SYSTEM:
             return yesno
-        if system == CHECK_SYSTEM:
+        if system in (CHECK_SYSTEM, ANSWER_CHECK):
             return check
         if system == TRANSLATE_SYSTEM:
             return translation
@@ -395,10 +407,10 @@ def test_a_follow_up_is_read_in_the_previous_answers_sentence_where_its_own_give
     history = [{"role": "user", "content": "Wer unterzeichnete die Absichtserklärung zu den Kriegsfolgen für Vietnam?"}]
 
     def reply(messages: list[BaseMessage]) -> str:
-        system, prompt = str(messages[0].content), str(messages[-1].content)
+        system, prompt = system_of(messages), str(messages[-1].content)
         if system == JUDGE_SYSTEM:
             return "yes" if "Knapper" in prompt or not judge_knows else "no"
-        if system in (CHECK_SYSTEM, ALIGN_SYSTEM):
+        if system in (CHECK_SYSTEM, ANSWER_CHECK, ALIGN_SYSTEM):
             return "yes"
         return "Marc Knapper" if "Knapper" in prompt else "none"
 
@@ -435,10 +447,10 @@ def test_a_short_question_too_weak_alone_is_judged_and_read_in_the_previous_answ
     monkeypatch.setattr(chain, "prepare", weak_alone)
 
     def reply(messages: list[BaseMessage]) -> str:
-        system, prompt = str(messages[0].content), str(messages[-1].content)
+        system, prompt = system_of(messages), str(messages[-1].content)
         if system == JUDGE_SYSTEM:
             return "yes" if "Titel" in prompt else "no"
-        if system in (CHECK_SYSTEM, ALIGN_SYSTEM):
+        if system in (CHECK_SYSTEM, ANSWER_CHECK, ALIGN_SYSTEM):
             return "yes"
         return reader
 
@@ -536,7 +548,7 @@ def test_a_date_of_another_event_in_the_sentence_is_caught_by_the_check(tmp_path
     snap = _one_article_index(tmp_path, "Nordwerk wurde 1998 in Graz gegründet und zog 2005 nach Linz um.\n")
     seen: list[str] = []
     answer = _final(_ask(snap, "Wann wurde Nordwerk gegründet?", scripted("2005", check="no", seen=seen)))
-    assert CHECK_SYSTEM in seen  # two years in the sentence: alignment cannot decide, the model is asked
+    assert ANSWER_CHECK in seen  # two years in the sentence: alignment cannot decide, the model is asked
     assert not answer.verified and "does not give “2005”" in answer.reason and answer.short != "2005"
     right = _final(_ask(snap, "Wann wurde Nordwerk gegründet?", scripted("1998", check="yes")))
     assert right.verified and right.short == "1998"
@@ -587,7 +599,7 @@ def test_an_english_question_gets_the_english_reader_and_a_quoted_german_span() 
     seen: list[str] = []
     english = list(read(KISTEN_EN, q, KISTEN_SENTENCE, "", "en", "de",
                         scripted("994 boxes", seen=seen, align="994 Kisten")))
-    assert seen == [READER_SYSTEM_EN, CHECK_SYSTEM, ALIGN_SYSTEM]
+    assert seen == [READER_SYSTEM_EN, ANSWER_CHECK, ALIGN_SYSTEM]
     assert "".join(x for x in english if isinstance(x, str)) == "994 boxes"
     # the English answer, and beside it the sentence's own words for it
     assert english[-1] == Reading("994 boxes", "994 boxes (“994 Kisten”)", source="994 Kisten")
@@ -674,7 +686,7 @@ def test_anything_but_a_clear_no_keeps_the_answer(hashing_index: Path, verdict: 
     final = _final(_ask(hashing_index, KISTEN_DE, model))
     assert not final.abstained and final.verified and final.short == "994 Kisten"
     # judge, reader, and the check (the sentence holds two numbers: 160 and 994)
-    assert [str(call[0].content) for call in model.calls] == [JUDGE_SYSTEM, READER_SYSTEM, CHECK_SYSTEM]
+    assert [system_of(call) for call in model.calls] == [JUDGE_SYSTEM, READER_SYSTEM, ANSWER_CHECK]
 
 
 def test_a_hesitant_yes_of_the_judge_abstains_where_the_model_grades_it(hashing_index: Path,
@@ -745,18 +757,18 @@ def _judge_by_sentence(first: str, graded: float, runner_up: float, reader: str 
     """A model whose judge grades the sentence that starts with `first` `graded` and any other `runner_up`; its
     reader finds `reader` in the other sentences and nothing in that one."""
     def reply(messages: list[BaseMessage]) -> str:
-        system, prompt = str(messages[0].content), str(messages[-1].content)
+        system, prompt = system_of(messages), str(messages[-1].content)
         if system == JUDGE_SYSTEM:
             grade = graded if f"Sentence: {first}" in prompt else runner_up
             return Graded("yes" if grade >= 0.5 else "no", yes=grade, no=round(1 - grade, 2))
-        if system == CHECK_SYSTEM:
+        if system in (CHECK_SYSTEM, ANSWER_CHECK):
             return Graded("yes", yes=0.95, no=0.05)
         return "none" if first in prompt.split("Question:")[0] else reader
     return RecordingChatModel(reply)
 
 
 def _judged_sentences(model: RecordingChatModel) -> list[str]:
-    return [str(call[-1].content) for call in model.calls if call[0].content == JUDGE_SYSTEM]
+    return [str(call[-1].content) for call in model.calls if system_of(call) == JUDGE_SYSTEM]
 
 
 def test_a_runner_up_the_judge_is_sure_of_answers_where_the_best_sentence_is_rejected(tmp_path: Path) -> None:
@@ -1219,7 +1231,7 @@ def test_an_english_question_chooses_its_german_sentence_with_the_models_renderi
     answer = _final(events)
     assert events[0].kind == "evidence" and "1998" in events[0].text  # the instant quote comes first, as before
     assert answer.citations[0].quote == CLOSED and "translate_ms" in answer.timings
-    judged = [p for p in model.prompts if p.startswith(f"system: {JUDGE_SYSTEM}")]
+    judged = [p for p in model.prompts if p.startswith(f"system: {JUDGE_SYSTEM}") and not p.endswith(ANSWER_CHECK_ASK)]
     assert len(judged) == 1 and NORDWERK_Q in judged[0] and "Warum schloss" not in judged[0]
     # it reorders only the sentences about as close to the English question as the closest one
     monkeypatch.setitem(TRANSLATION_MARGINS, "hashing", 0.05)
@@ -1309,9 +1321,9 @@ def test_a_reader_that_repeats_the_question_reads_again_without_those_words() ->
     seen: list[str] = []
 
     def reply(messages: list[BaseMessage]) -> str:
-        system, last = str(messages[0].content), str(messages[-1].content)
+        system, last = system_of(messages), str(messages[-1].content)
         seen.append(last)
-        if system == CHECK_SYSTEM:
+        if system in (CHECK_SYSTEM, ANSWER_CHECK):
             return "yes"
         return "die Broncos" if "Broncos besiegten" in last else "die Pittsburgh Steelers"
 
@@ -1319,12 +1331,48 @@ def test_a_reader_that_repeats_the_question_reads_again_without_those_words() ->
     assert out[-1] == Reading("die Pittsburgh Steelers", "die Pittsburgh Steelers")
     assert "Die … besiegten die Pittsburgh Steelers" in seen[1]  # the second read hides the question's words
     assert "Sentence: Die Broncos besiegten" in seen[2]  # the check reads the sentence as it is
+
     # a second reply that is not the sentence's, or repeats again, leaves the quote with the reason
     stubborn = list(read(question, analyse(question), sentence, "", "de", "de", scripted("die Broncos")))[-1]
     assert stubborn.short == "" and "only repeats the question" in stubborn.problem
     invented = list(read(question, analyse(question), sentence, "", "de", "de",
                          RecordingChatModel(["die Broncos", "die Chicago Bears"])))[-1]
     assert invented.short == "" and "only repeats the question" in invented.problem
+
+
+def test_the_answer_check_reads_the_sentence_as_the_judge_read_it() -> None:
+    """The answer check continues the judge's prompt: where the judge last read this sentence (with a weekday's
+    date, after the sentence before it), the check reads exactly that, so llama.cpp finds it already read in the
+    judge's context; what the judge read of another sentence is not used."""
+    from rag.question import analyse
+    from rag.reading import read
+
+    question = "Wann begannen die Rammarbeiten am Liegeplatz 7?"
+    sentence = "Am Montag begannen die Rammarbeiten am Liegeplatz 7."
+    as_judged = (sentence, "Am Montag (17. November 2025) begannen die Rammarbeiten am Liegeplatz 7.",
+                 "Der Hafen Marstedt baut einen neuen Liegeplatz.")
+    model = RecordingChatModel(lambda m: "yes" if system_of(m) == ANSWER_CHECK else "Am Montag")
+    out = list(read(question, analyse(question), sentence, "", "de", "de", model, as_judged))
+    assert out[-1].short == "Am Montag" and not out[-1].problem
+    checked = [str(call[-1].content) for call in model.calls if system_of(call) == ANSWER_CHECK]
+    judge_block = build_judge_messages(question, as_judged[1], as_judged[2])[-1].content
+    assert len(checked) == 1 and checked[0].startswith(f"{judge_block}\nAnswer: Am Montag\n")
+    other = ("Der Hafen Marstedt baut einen neuen Liegeplatz.", "Der Hafen Marstedt baut einen neuen Liegeplatz.", "")
+    model = RecordingChatModel(lambda m: "yes" if system_of(m) == ANSWER_CHECK else "Am Montag")
+    list(read(question, analyse(question), sentence, "", "de", "de", model, other))
+    checked = [str(call[-1].content) for call in model.calls if system_of(call) == ANSWER_CHECK]
+    assert checked[0].startswith(f"Sentence: {sentence}\nQuestion: {question}\nAnswer: Am Montag")
+
+
+def test_the_flow_checks_the_answer_on_what_the_judge_read(tmp_path: Path) -> None:
+    """Through the flow: the answer check's sentence and question are the judge's, word for word."""
+    snap = _one_article_index(tmp_path, "Nordwerk wurde 1998 in Graz gegründet. Es zog 2005 nach Linz um.\n")
+    model = scripted("2005")
+    answer = _final(_ask(snap, "Wann zog Nordwerk nach Linz um?", model))
+    assert answer.short == "2005"
+    judged = [str(c[-1].content) for c in model.calls if system_of(c) == JUDGE_SYSTEM]
+    checked = [str(c[-1].content) for c in model.calls if system_of(c) == ANSWER_CHECK]
+    assert judged and checked and checked[0].startswith(f"{judged[-1]}\nAnswer: 2005\n")
 
 
 def test_an_english_answer_that_translates_a_name_is_not_an_invented_name() -> None:
@@ -1417,10 +1465,10 @@ def _reader_finds_in(sentence: str, found: str, judge: float = 0.8) -> Recording
     """A model whose judge takes the best sentence at `judge` and whose reader finds `found` only where the sentence
     it reads starts with `sentence` (nothing elsewhere)."""
     def reply(messages: list[BaseMessage]) -> str:
-        system, prompt = str(messages[0].content), str(messages[-1].content)
+        system, prompt = system_of(messages), str(messages[-1].content)
         if system == JUDGE_SYSTEM:
             return Graded("yes", yes=judge, no=round(1 - judge, 2))
-        if system == CHECK_SYSTEM:
+        if system in (CHECK_SYSTEM, ANSWER_CHECK):
             return Graded("yes", yes=0.95, no=0.05)
         return found if f"Sentence: {sentence}" in prompt else "none"
     return RecordingChatModel(reply)

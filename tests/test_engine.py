@@ -11,6 +11,15 @@ from rag import api
 from rag.config import VARIABLES, load_settings
 from rag.engine import Engine
 from rag.errors import ConfigError
+from rag.prompts import (
+    ALIGN_SYSTEM,
+    CHECK_SYSTEM,
+    JUDGE_SYSTEM,
+    READER_SYSTEM,
+    READER_SYSTEM_EN,
+    TRANSLATE_SYSTEM,
+    YESNO_SYSTEM,
+)
 
 
 @pytest.mark.parametrize(
@@ -84,6 +93,22 @@ def test_warm_up_opens_the_index_and_loads_the_model(hashing_index: Path) -> Non
             loaded.append(True)
 
     eng = Engine(load_settings().with_(index_dir=hashing_index, llm="extractive"))
-    eng._llms[("extractive", eng.settings.llm_timeout_s)] = Loading(lambda m: "")
+    model = Loading(lambda m: "")
+    eng._llms[("extractive", eng.settings.llm_timeout_s)] = model
     eng.warm_up()
     assert loaded == [True] and eng.snapshots.get(hashing_index) is eng.snapshot()
+    # every prompt the answer flow uses is evaluated once, so that its fixed prefix is cached before a question
+    systems = [str(call[0].content) for call in model.calls]
+    assert systems == [JUDGE_SYSTEM, CHECK_SYSTEM, YESNO_SYSTEM, READER_SYSTEM, READER_SYSTEM_EN, ALIGN_SYSTEM,
+                       TRANSLATE_SYSTEM]
+    assert all("Nordwerk" in str(call[-1].content) for call in model.calls)  # a fictional question, not an article's
+
+
+def test_warm_up_leaves_a_model_server_alone(hashing_index: Path) -> None:
+    from tests.fakes import RecordingChatModel
+
+    eng = Engine(load_settings().with_(index_dir=hashing_index, llm="extractive"))
+    model = RecordingChatModel(lambda m: "")  # no load(): a server's model, which caches its prompts itself
+    eng._llms[("extractive", eng.settings.llm_timeout_s)] = model
+    eng.warm_up()
+    assert model.calls == []

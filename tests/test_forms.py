@@ -89,6 +89,18 @@ def test_snap_finds_the_span_as_written_or_nothing() -> None:
     assert snap("Baufirma Hellwig aus Graz baute", "Baufirma Hellwig aus Graz.") == "Baufirma Hellwig aus Graz"
 
 
+def test_snap_takes_whole_words_of_the_sentence() -> None:
+    """A span that ends inside a word of the sentence is that word only where the rest is an inflection ending; a
+    piece of another word is not the sentence's answer ("vietnam" of "vietnamesische" for a province)."""
+    sentence = "Der vietnamesische Verteidigungsminister dankte den Helfern im Jahr 1998 (US-Angaben)."
+    assert snap("vietnam", sentence) is None
+    assert snap("199", sentence) is None  # not a number of the sentence
+    assert snap("Helfer", sentence) == "Helfern"  # the ending the model left off is taken along
+    assert snap("US", sentence) == "US" and snap("Verteidigungsminister", sentence) == "Verteidigungsminister"
+    # a later whole-word occurrence counts where an earlier one is a piece of a word
+    assert snap("Rat", "Der Ratgeber sprach vor dem Rat.") == "Rat"
+
+
 def test_only_repeats_the_question() -> None:
     assert only_repeats("Hegseth", "Wen trifft Hegseth?", "de")
     assert not only_repeats("Phan Van Giang", "Wen trifft Hegseth?", "de")

@@ -168,7 +168,7 @@ def test_the_judge_reads_the_closest_sentence_where_a_newer_report_gives_the_fig
 
     from rag import store
     from rag.chain import AnswerFlow
-    from rag.prompts import JUDGE_SYSTEM
+    from rag.prompts import ANSWER_CHECK_ASK, JUDGE_SYSTEM
     from tests.fakes import RecordingChatModel
 
     def reply(messages: list[BaseMessage]) -> str:
@@ -181,7 +181,8 @@ def test_the_judge_reads_the_closest_sentence_where_a_newer_report_gives_the_fig
     flow = AnswerFlow(store.open_index(dated_index), model, "fake")
     answer = flow.invoke({"question": "Wie hoch sind die Kosten der Brückensanierung an der Lindenbrücke nach "
                                       "neuestem Stand?"})
-    judged = [str(call[-1].content) for call in model.calls if call[0].content == JUDGE_SYSTEM]
+    judged = [str(call[-1].content) for call in model.calls  # the judge's own calls, not the answer checks
+              if call[0].content == JUDGE_SYSTEM and not str(call[-1].content).endswith(ANSWER_CHECK_ASK)]
     assert len(judged) == 1 and "Bei den Kosten bleibe es" not in judged[0]
     assert not answer.abstained and "15,4" in answer.answer
     assert answer.citations[0].quote.startswith("Bei den Kosten bleibe es") and answer.citations[0].date == "2025-11-18"
@@ -194,7 +195,7 @@ def test_the_judge_reads_a_sentence_chosen_for_its_figure_under_its_headline(dat
 
     from rag import store
     from rag.chain import AnswerFlow
-    from rag.prompts import JUDGE_SYSTEM
+    from rag.prompts import ANSWER_CHECK_ASK, JUDGE_SYSTEM
     from tests.fakes import RecordingChatModel
 
     def reply(messages: list[BaseMessage]) -> str:
@@ -206,7 +207,8 @@ def test_the_judge_reads_a_sentence_chosen_for_its_figure_under_its_headline(dat
     model = RecordingChatModel(reply)
     flow = AnswerFlow(store.open_index(dated_index), model, "fake")
     answer = flow.invoke({"question": "Wie lang wird die neue Kaimauer am Liegeplatz 7?"})
-    judged = [str(call[-1].content) for call in model.calls if call[0].content == JUDGE_SYSTEM]
+    judged = [str(call[-1].content) for call in model.calls  # the judge's own calls, not the answer checks
+              if call[0].content == JUDGE_SYSTEM and not str(call[-1].content).endswith(ANSWER_CHECK_ASK)]
     assert len(judged) == 1 and "520 Meter" in judged[0] and "Spatenstich für den Liegeplatz 7" in judged[0]
     assert not answer.abstained and answer.short == "520 Meter"
 
@@ -243,7 +245,7 @@ def test_the_judge_reads_the_day_a_weekday_names(dated_index: Path) -> None:
 
     from rag import store
     from rag.chain import AnswerFlow
-    from rag.prompts import JUDGE_SYSTEM
+    from rag.prompts import ANSWER_CHECK_ASK, JUDGE_SYSTEM
     from tests.fakes import RecordingChatModel
 
     def reply(messages: list[BaseMessage]) -> str:  # yes only where the sentence tells the asked day
@@ -252,7 +254,8 @@ def test_the_judge_reads_the_day_a_weekday_names(dated_index: Path) -> None:
     model = RecordingChatModel(reply)
     answer = AnswerFlow(store.open_index(dated_index), model, "fake").invoke(
         {"question": "Was geschah am 3. November im Marstedter Hafen?"})
-    judged = [str(call[-1].content) for call in model.calls if call[0].content == JUDGE_SYSTEM]
+    judged = [str(call[-1].content) for call in model.calls  # the judge's own calls, not the answer checks
+              if call[0].content == JUDGE_SYSTEM and not str(call[-1].content).endswith(ANSWER_CHECK_ASK)]
     assert judged and "am Montag (3. November 2025)" in judged[0]
     assert not answer.abstained and answer.verified and "Spatenstich" in answer.answer
 

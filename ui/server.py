@@ -16,7 +16,7 @@ import gradio as gr
 from rag import store
 from rag.config import MAX_FILE_BYTES, Settings, check_auth, env_feeds_every, load_settings
 from rag.engine import Engine
-from rag.errors import NoIndexError
+from rag.errors import NoIndexError, RagError
 from rag.feeds import pull_every
 from rag.openai_api import router as openai_router
 
@@ -69,6 +69,19 @@ def ensure_index(eng: Engine) -> None:
         print(f"  skipped {s.path}: {s.reason}", file=sys.stderr)
 
 
+def warm_up(eng: Engine) -> None:
+    """Load the models and evaluate the prompts' fixed prefixes while the page starts (`Engine.warm_up`), so
+    the first questions are as fast as the later ones; a failure here only tells (the first question
+    reports it again, with its next step)."""
+    t0 = time.perf_counter()
+    try:
+        eng.warm_up()
+    except RagError as e:
+        print(f"Warm-up skipped: {e}", file=sys.stderr)
+        return
+    print(f"Models ready ({time.perf_counter() - t0:.0f} s).", file=sys.stderr)
+
+
 def launch(app: gr.Blocks, settings: Settings, *, block: bool = True, quiet: bool = False) -> Any:
     """Start the server on settings.host:settings.port: the page (login when settings.auth is set) and the
     OpenAI-compatible API under /v1 (`rag.openai_api`; bearer key settings.api_key, or the login)."""
@@ -104,5 +117,6 @@ def serve(host: str | None = None, port: int | None = None, auth: str | None = N
     parse_auth(settings.auth)  # fail early on a malformed value
     eng = Engine(settings)
     ensure_index(eng)
+    threading.Thread(target=warm_up, args=(eng,), name="warm-up", daemon=True).start()
     pull_every(env_feeds_every() * 60, eng.pull_feeds, threading.Event())  # the feeds added, if any
     launch(build_app(engine=eng), settings, block=True)
