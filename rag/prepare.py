@@ -168,7 +168,7 @@ class Prepared:
     #: what the judge last read (`chain.judged`): the sentence's own text, the sentence as the judge read it (a
     #: weekday with its date), and the sentence before it the judge read it after ("" for none); the answer
     #: check reads the same, so that llama.cpp finds it already read in the judge's context
-    judged_as: tuple[str, str, str] = ()
+    judged_as: tuple[str, ...] = ()
 
 
 def _date_matcher(dates: tuple[str, ...]) -> Callable[[Evidence], bool] | None:

@@ -186,7 +186,7 @@ def contrasted(question: str, sentence: str, context: str, language: Language,
 
 
 def read(question: str, q: Question, sentence: str, context: str, language: Language, source_language: Language,
-         llm: BaseChatModel, judged_as: tuple[str, str, str] = ()) -> Iterator[str | Reading]:
+         llm: BaseChatModel, judged_as: tuple[str, ...] = ()) -> Iterator[str | Reading]:
     """The reader's tokens as they come, then one `Reading` (see module doc): a factoid's short answer.
     `context` is the sentence before `sentence` when the answer may sit there (a date). `judged_as`: what the
     judge last read (`Prepared.judged_as`); where that was this sentence, the answer check reads the same (the
