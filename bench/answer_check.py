@@ -23,7 +23,7 @@ import re
 import sys
 from typing import Any
 
-from common import OUT, print_machine, table, write_result
+from common import OUT, auc, print_machine, table, write_result
 
 THRESHOLDS = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9)
 #: A number or a capitalised word of the sentence: the wrong answer's candidates.
@@ -72,10 +72,10 @@ def main(argv: list[str] | None = None) -> int:
             graded.append({"id": _id, "right": right, "wrong": wrong, "p_right": yes[0], "p_wrong": yes[1]})
             print(name, graded[-1], file=sys.stderr, flush=True)
         good, bad = [g["p_right"] for g in graded], [g["p_wrong"] for g in graded]
-        auc = sum((g > b) + 0.5 * (g == b) for g in good for b in bad) / max(1, len(good) * len(bad))
+        area = auc(good + bad, [True] * len(good) + [False] * len(bad))
         reach = {t: [sum(x >= t for x in good), sum(x >= t for x in bad)] for t in THRESHOLDS}
-        result["prompts"][name] = {"auc": round(auc, 3), "reach": reach, "pairs": graded}
-        summary.append([name, f"{auc:.3f}", *(f"{r}/{w}" for r, w in reach.values())])
+        result["prompts"][name] = {"auc": round(area, 3), "reach": reach, "pairs": graded}
+        summary.append([name, f"{area:.3f}", *(f"{r}/{w}" for r, w in reach.values())])
     print(f"{len(todo)} pairs (right / wrong answers with P(yes) at least the threshold)")
     print(table(["prompt", "AUC", *(f"≥ {t}" for t in THRESHOLDS)], summary))
     write_result(args.out, result)

@@ -63,6 +63,16 @@ def print_machine() -> None:
     print(table(["", ""], [[k, v] for k, v in machine().items()]))
 
 
+def auc(scores: list[float], labels: list[bool]) -> float:
+    """The probability that a random right one (label True: a sentence, an answer) scores above a random wrong one
+    (ties count half); nan without both."""
+    pos = [s for s, y in zip(scores, labels, strict=True) if y]
+    neg = [s for s, y in zip(scores, labels, strict=True) if not y]
+    if not pos or not neg:
+        return float("nan")
+    return sum((p > n) + 0.5 * (p == n) for p in pos for n in neg) / (len(pos) * len(neg))
+
+
 def table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     def fmt(v: Any) -> str:
         if v is None:

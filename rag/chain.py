@@ -31,7 +31,7 @@ from .neighbours import next_in_paragraph, paragraph_before, preceding_sentence,
 from .prepare import ELLIPTIC_WORDS, WEAK, History, Prepared, earlier_answer, event_day, hit_language, prepare
 from .prompts import ABSTAIN, build_judge_messages
 from .question import Question, analyse
-from .reading import NOTHING, Reading, has_pronoun, left_open, not_all, p_yes, points_back, read, told, verdict
+from .reading import NOTHING, Judged, Reading, has_pronoun, left_open, not_all, p_yes, points_back, read, told, verdict
 from .stories import groups_of, story_of
 from .timeframe import day_in_words, relative_day, sentence_day, with_days
 from .translation import render_question
@@ -190,7 +190,7 @@ def _judge(p: Prepared, sentence: str, before: Evidence | None, llm: BaseChatMod
     if yes is not None and checks is not None:
         checks["judge"] = round(yes, 4)
     says_no = yes < JUDGE_MIN if yes is not None else said_no
-    return replace(p, abstain_reason=reason if says_no else p.abstain_reason, judged_as=(own, sentence, context))
+    return replace(p, abstain_reason=reason if says_no else p.abstain_reason, judged_as=Judged(own, sentence, context))
 
 
 def citation(n: int, ev: Evidence) -> Citation:

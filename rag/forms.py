@@ -159,8 +159,8 @@ def snap(span: str, source: str) -> str | None:
     text = " ".join(source.split())
     if not want:
         return None
-    for m in re.finditer(re.escape(want), text, re.IGNORECASE):
-        rest = re.match(r"\w*", text[m.end():]).group(0) if want[-1].isalnum() else ""  # type: ignore[union-attr]
+    for m in re.finditer(rf"{re.escape(want)}(?=(\w*))", text, re.IGNORECASE):  # and the rest of its last word
+        rest = m.group(1) if want[-1].isalnum() else ""
         if not rest or rest.lower() in ENDINGS:
             return text[m.start() : m.end() + len(rest)]
     words = [(m.start(), m.end(), m.group(0).lower().strip(_TRIM)) for m in re.finditer(r"\S+", text)]

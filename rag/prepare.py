@@ -62,7 +62,7 @@ from .question import (
     previous_user_questions,
     whole_article,
 )
-from .reading import has_pronoun, points_back
+from .reading import Judged, has_pronoun, points_back
 from .retrieve import HybridRetriever
 from .stories import groups_of, story_of
 from .timeframe import (
@@ -165,10 +165,8 @@ class Prepared:
     #: does not say which quay wall; its headline, "Erster Spatenstich für den Liegeplatz 7", does, so the judge
     #: reads the sentence under it
     headline: Evidence | None = None
-    #: what the judge last read (`chain.judged`): the sentence's own text, the sentence as the judge read it (a
-    #: weekday with its date), and the sentence before it the judge read it after ("" for none); the answer
-    #: check reads the same, so that llama.cpp finds it already read in the judge's context
-    judged_as: tuple[str, ...] = ()
+    #: what the judge last read (`chain.judged`); the answer check reads the same (`reading.Judged`)
+    judged_as: Judged | None = None
 
 
 def _date_matcher(dates: tuple[str, ...]) -> Callable[[Evidence], bool] | None:

@@ -107,6 +107,17 @@ class Reading:
     source: str = ""
 
 
+@dataclass(frozen=True)
+class Judged:
+    """What the judge last read (`rag.chain.judged`): the sentence's own text, the sentence as the judge read it
+    (a weekday with its date), and the sentence before it that the judge read it after ("" for none). The answer
+    check reads the same (`read`), so that llama.cpp finds it already read in the judge's context."""
+
+    own: str
+    shown: str
+    before: str
+
+
 def verdict(question: str, sentence: str, context: str, language: Language, source_language: Language,
             llm: BaseChatModel, strict: bool = False, after: str = "", before: str = "") -> Reading:
     """A yes/no question's verdict on one sentence: the yes/no word, or why there is none. `strict` (a
@@ -186,7 +197,7 @@ def contrasted(question: str, sentence: str, context: str, language: Language,
 
 
 def read(question: str, q: Question, sentence: str, context: str, language: Language, source_language: Language,
-         llm: BaseChatModel, judged_as: tuple[str, ...] = ()) -> Iterator[str | Reading]:
+         llm: BaseChatModel, judged_as: Judged | None = None) -> Iterator[str | Reading]:
     """The reader's tokens as they come, then one `Reading` (see module doc): a factoid's short answer.
     `context` is the sentence before `sentence` when the answer may sit there (a date). `judged_as`: what the
     judge last read (`Prepared.judged_as`); where that was this sentence, the answer check reads the same (the
@@ -217,7 +228,8 @@ def read(question: str, q: Question, sentence: str, context: str, language: Lang
     checks: dict[str, float] = {}
     unsure = ""
     if not problem:  # alignment shows the span is the sentence's; whether it answers, the model checks
-        shown, before = (judged_as[1], judged_as[2]) if judged_as and judged_as[0] == sentence else (sentence, context)
+        shown, before = ((judged_as.shown, judged_as.before) if judged_as and judged_as.own == sentence
+                         else (sentence, context))
         yes, said_no = p_yes(for_role(llm, "judge"), build_answer_check_messages(question, span, shown, before))
         if yes is not None:
             checks["check"] = round(yes, 4)

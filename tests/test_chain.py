@@ -1345,19 +1345,20 @@ def test_the_answer_check_reads_the_sentence_as_the_judge_read_it() -> None:
     date, after the sentence before it), the check reads exactly that, so llama.cpp finds it already read in the
     judge's context; what the judge read of another sentence is not used."""
     from rag.question import analyse
-    from rag.reading import read
+    from rag.reading import Judged, read
 
     question = "Wann begannen die Rammarbeiten am Liegeplatz 7?"
     sentence = "Am Montag begannen die Rammarbeiten am Liegeplatz 7."
-    as_judged = (sentence, "Am Montag (17. November 2025) begannen die Rammarbeiten am Liegeplatz 7.",
-                 "Der Hafen Marstedt baut einen neuen Liegeplatz.")
+    as_judged = Judged(sentence, "Am Montag (17. November 2025) begannen die Rammarbeiten am Liegeplatz 7.",
+                       "Der Hafen Marstedt baut einen neuen Liegeplatz.")
     model = RecordingChatModel(lambda m: "yes" if system_of(m) == ANSWER_CHECK else "Am Montag")
     out = list(read(question, analyse(question), sentence, "", "de", "de", model, as_judged))
     assert out[-1].short == "Am Montag" and not out[-1].problem
     checked = [str(call[-1].content) for call in model.calls if system_of(call) == ANSWER_CHECK]
-    judge_block = build_judge_messages(question, as_judged[1], as_judged[2])[-1].content
+    judge_block = build_judge_messages(question, as_judged.shown, as_judged.before)[-1].content
     assert len(checked) == 1 and checked[0].startswith(f"{judge_block}\nAnswer: Am Montag\n")
-    other = ("Der Hafen Marstedt baut einen neuen Liegeplatz.", "Der Hafen Marstedt baut einen neuen Liegeplatz.", "")
+    before = "Der Hafen Marstedt baut einen neuen Liegeplatz."
+    other = Judged(before, before, "")
     model = RecordingChatModel(lambda m: "yes" if system_of(m) == ANSWER_CHECK else "Am Montag")
     list(read(question, analyse(question), sentence, "", "de", "de", model, other))
     checked = [str(call[-1].content) for call in model.calls if system_of(call) == ANSWER_CHECK]

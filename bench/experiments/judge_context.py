@@ -22,19 +22,9 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from common import ROOT, cached_index  # noqa: E402
+from common import ROOT, auc, cached_index  # noqa: E402
 from dev_answers import dev_articles  # noqa: E402
 from sentence_choice import FILES  # noqa: E402
-
-
-def auc(scores: list[float], labels: list[bool]) -> float:
-    """The probability that a random right sentence scores above a random wrong one (ties count half)."""
-    pos = [s for s, y in zip(scores, labels, strict=True) if y]
-    neg = [s for s, y in zip(scores, labels, strict=True) if not y]
-    if not pos or not neg:
-        return float("nan")
-    return sum((p > n) + 0.5 * (p == n) for p in pos for n in neg) / (len(pos) * len(neg))
-
 
 FACTOID_LIKE = ("factoid", "date", "why", "followup", "event_date")
 Holds = Callable[[str], bool]
