@@ -30,6 +30,9 @@ FORMAT = 1
 _NOTES = re.compile(r"\{[^}]*\}|\[[^\]]*\]|\([^)]*\)|<[^>]*>|/[^/]*/")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
 _POSSESSIVE = re.compile(r"'s?$")
+#: The least letters of a translation's stem that count as the last part of a German compound ("hymn" of
+#: "Nationalhymne"; anywhere inside one it takes `evidence.COMPOUND_PART`).
+HEAD_PART = 4
 _GERMAN_WORD = re.compile(r"^[A-Za-zÄÖÜäöüß][A-Za-zÄÖÜäöüß-]*$")
 
 
@@ -152,3 +155,36 @@ def german_words(question: str) -> list[tuple[str, tuple[str, ...]]]:
         if found:
             groups.append((low, tuple(found)))
     return groups
+
+
+def backs(english: str, german: str) -> bool | None:
+    """Whether the dictionary backs `english` as the English of the German words `german`: each content word
+    of it is in the German words itself (a name, "Reformation") or has a translation there ("national anthem"
+    for "Nationalhymne": "national", and "anthem" → Hymne, the compound's last part; a longer part counts
+    anywhere in it, as `evidence.grouped_share` counts it). A word the dictionary does not know is not
+    backed, nor one whose German is not there ("we are bedfellows" for "Wir sind Bettler": "bedfellow" →
+    Bettgenosse). None without a dictionary."""
+    from .evidence import COMPOUND_PART
+    from .lang import stem_tokens
+
+    table = _table(glossary_path())
+    if table is None:
+        return None
+    stems = set(stem_tokens(german, "de", drop_stopwords=False))
+    low = german.lower()
+
+    def there(words: tuple[str, ...]) -> bool:
+        return any(t in stems or any((len(t) >= COMPOUND_PART and t in s) or (len(t) >= HEAD_PART and s.endswith(t))
+                                     for s in stems)
+                   for w in words for t in stem_tokens(w, "de", drop_stopwords=False))
+
+    stop = STOPWORDS["en"]
+    for token in _WORD.findall(english):
+        for part in token.split("-"):
+            word = _POSSESSIVE.sub("", part).lower()
+            if word in stop or len(word) < 3 or word in low:
+                continue
+            found = next((hit for form in _forms(word) if (hit := table.get(form))), ())
+            if not there(found):
+                return False
+    return True

@@ -221,6 +221,26 @@ def build_align_messages(sentence: str, answer: str) -> list[BaseMessage]:
     return _with_shots(ALIGN_SYSTEM, ALIGN_SHOTS, f"Sentence: {' '.join(sentence.split())}\nAnswer: {answer.strip()}")
 
 
+# --- an English answer the reader left in the sentence's German: its English words ----------------
+
+GLOSS_SYSTEM = (
+    "You translate a few German words from a news article into English. Keep names and numbers exactly "
+    "as written. Reply with the English words only."
+)
+# Fictional, like every example here.
+GLOSS_SHOTS: list[tuple[str, str]] = [
+    ("Nationalfeiertag", "national holiday"),
+    ("den Brüdern Karl und Otto Weber", "the brothers Karl and Otto Weber"),
+    ("12 Millionen Euro", "12 million euros"),
+    ("steigender Mieten", "rising rents"),
+    ("Jana Ostrowski", "Jana Ostrowski"),
+]
+
+
+def build_gloss_messages(words: str) -> list[BaseMessage]:
+    return _with_shots(GLOSS_SYSTEM, GLOSS_SHOTS, " ".join(words.split()))
+
+
 # --- an English question in the articles' German: finds the German sentence that answers it -------
 
 TRANSLATE_SYSTEM = (
@@ -254,5 +274,6 @@ def warm_up_prompts() -> list[tuple[str, list[BaseMessage]]]:
         ("reader-de", build_reader_messages(de, sentence, "de")),
         ("reader-en", build_reader_messages(en, sentence, "en")),
         ("align", build_align_messages(sentence, "Jana Ostrowski")),
+        ("gloss", build_gloss_messages("Firma Nordwerk")),
         ("translate", build_translation_messages(en)),
     ]

@@ -37,12 +37,14 @@ from .forms import (
     too_long,
     with_scale,
 )
+from .glossary import backs
 from .lang import stem_tokens
 from .prompts import (
     YES_NO_UNCLEAR,
     build_align_messages,
     build_answer_check_messages,
     build_check_messages,
+    build_gloss_messages,
     build_reader_messages,
     build_yesno_messages,
     judge_says_no,
@@ -54,7 +56,7 @@ from .prompts import (
 from .question import Question
 from .timeframe import names_relative_day
 from .types import Language
-from .verify import names_missing, verify_answer
+from .verify import names_missing, verify_answer, words_of_the_other_language
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +87,8 @@ REPEATS = "the model's answer only repeats the question"
 #: those may have beyond the answer's ("the Weber brothers" / "den Brüdern Karl und Otto Weber").
 SOURCE_TOKENS = 32
 SOURCE_EXTRA_WORDS = 3
+#: Tokens for the English of an answer the English reader left in German (`english_words`).
+GLOSS_TOKENS = 24
 _CITES = re.compile(rf"\s*(?:{CITATION.pattern}|\[\s*\]|\[n\])", re.IGNORECASE)
 
 
@@ -250,6 +254,10 @@ def read(question: str, q: Question, sentence: str, context: str, language: Lang
     except RagError as e:  # the answer stands checked; only its German words are not shown
         log.warning("The model failed to find the sentence's own words for “%s” (%s).", span, e)
         words = ""
+    if words == span:  # the reader left the sentence's German (“Nationalhymne”): its English, with those words
+        english = english_words(span, source, llm)
+        if english:
+            span = english
     shown = quoted(span, language) if words == span else f"{span} ({quoted(words, language)})" if words else span
     yield Reading(span, shown, checks=checks, unsure=unsure, source=words)
 
@@ -280,6 +288,33 @@ def source_words(span: str, source: str, llm: BaseChatModel) -> str:
             and max(1, round(len(span.split()) / 3)) <= size <= len(span.split()) + SOURCE_EXTRA_WORDS:
         return words
     return number_span(numbers[0], source) if len(numbers) == 1 else ""
+
+
+def english_words(words: str, source: str, llm: BaseChatModel) -> str:
+    """The English of a short answer that the English reader copied from the German sentence untranslated
+    ("national anthem" for “Nationalhymne”, "German-language publications" for “deutschsprachigen
+    Publikationen”): an English question is answered in English, the sentence's words shown beside it. ""
+    where nothing needs translating (numbers only) or the model gives nothing usable: words the German
+    sentence holds (a name it kept), German function words, a number lost, far longer, or words the
+    bilingual dictionary does not back (`glossary.backs`: the small model renders "Wir sind Bettler" as "we
+    are bedfellows"; without the dictionary nothing is translated). A failed call of the model gives "" too:
+    the answer stands checked, only untranslated."""
+    from .llms import for_role
+
+    if not re.search(r"[^\W\d_]", words):
+        return ""
+    try:
+        reply = for_role(llm, "gloss").invoke(build_gloss_messages(words), max_tokens=GLOSS_TOKENS)
+    except RagError as e:
+        log.warning("The model failed to translate “%s” (%s).", words, e)
+        return ""
+    said = _CITES.sub("", str(reply.content).strip().splitlines()[0] if str(reply.content).strip() else "")
+    said = said.strip().strip("\"„“”'.").strip()
+    if not said or reader_found_nothing(said) or re.search(rf"(?<!\w){re.escape(said)}(?!\w)", source, re.IGNORECASE) \
+            or words_of_the_other_language(said, "en") or len(said.split()) > 2 * len(words.split()) + 2 \
+            or any(n not in said for n in _DIGITS.findall(words)):
+        return ""
+    return said if backs(said, words) else ""
 
 
 _HEDGE = re.compile(

@@ -24,6 +24,7 @@ from rag.prompts import (
     ALIGN_SYSTEM,
     ANSWER_CHECK_ASK,
     CHECK_SYSTEM,
+    GLOSS_SYSTEM,
     JUDGE_SYSTEM,
     READER_SYSTEM,
     READER_SYSTEM_EN,
@@ -51,7 +52,8 @@ def system_of(messages: list[BaseMessage]) -> str:
 
 
 def scripted(reader: str = "994 Kisten", judge: str = "yes", yesno: str = "yes", check: str = "yes",
-             seen: list[str] | None = None, translation: str = "", align: str = "") -> RecordingChatModel:
+             seen: list[str] | None = None, translation: str = "", align: str = "",
+             gloss: str = "") -> RecordingChatModel:
     """A fake whose reply depends on which prompt it gets (the system text says which). Its German rendering
     of an English question is `translation` ("" is none usable: the English question alone chooses)."""
     def reply(messages: list[BaseMessage]) -> str:
@@ -68,6 +70,8 @@ def scripted(reader: str = "994 Kisten", judge: str = "yes", yesno: str = "yes",
             return translation
         if system == ALIGN_SYSTEM:
             return align
+        if system == GLOSS_SYSTEM:
+            return gloss
         assert system in (READER_SYSTEM, READER_SYSTEM_EN)
         return reader
     return RecordingChatModel(reply)
@@ -626,6 +630,70 @@ def test_an_english_short_answer_shows_the_sentences_own_words(answer: str, copi
 
     sentence = "Im Sommer 1521 kamen sechs Studenten nach Wittenberg, 38 Jahre nach seiner Geburt."
     assert source_words(answer, sentence, scripted(align=copied)) == words
+
+
+ANTHEM = "Die Sängerin Lena Ostrowski sang vor dem Spiel die Nationalhymne."
+ANTHEM_DING = """# Version :: a test list in Ding's format
+Hymne {f} | Hymnen {pl} :: anthem; hymn | anthems; hymns
+Buch {n} | Bücher {pl} :: book | books
+Bettgenosse {m} :: bedfellow
+"""
+
+
+@pytest.mark.parametrize(("gloss", "short", "shown"), [
+    ("national anthem", "national anthem", "national anthem (“Nationalhymne”)"),  # "anthem": the compound's end
+    ("the national anthem.", "the national anthem", "the national anthem (“Nationalhymne”)"),
+    ("national hymn book", "Nationalhymne", "“Nationalhymne”"),  # "book" is not in the German words
+    ("national bedfellow", "Nationalhymne", "“Nationalhymne”"),  # the dictionary's German for it is not there
+    ("Nationalhymne", "Nationalhymne", "“Nationalhymne”"),  # the German again
+    ("die Nationalhymne", "Nationalhymne", "“Nationalhymne”"),  # German words
+    ("", "Nationalhymne", "“Nationalhymne”"),
+])
+def test_an_english_answer_left_in_german_is_translated_where_the_dictionary_backs_it(
+        gloss: str, short: str, shown: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rag.question import analyse
+    from rag.reading import Reading, read
+
+    (tmp_path / "de-en").write_text(ANTHEM_DING, encoding="utf-8")
+    monkeypatch.setenv("RAG_GLOSSARY", str(tmp_path / "de-en"))
+    monkeypatch.setenv("RAG_CACHE_DIR", str(tmp_path / "cache"))
+    question = "What did Lena Ostrowski sing before the game?"
+    seen: list[str] = []
+    got = list(read(question, analyse(question), ANTHEM, "", "en", "de", scripted("Nationalhymne", seen=seen,
+                                                                                   gloss=gloss)))[-1]
+    assert got == Reading(short, shown, source="Nationalhymne")
+    assert seen == [READER_SYSTEM_EN, ANSWER_CHECK, GLOSS_SYSTEM]
+
+
+def test_without_the_dictionary_an_answer_left_in_german_stays_quoted(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from rag.question import analyse
+    from rag.reading import Reading, read
+
+    monkeypatch.setenv("RAG_GLOSSARY", str(tmp_path / "missing"))
+    question = "What did Lena Ostrowski sing before the game?"
+    got = list(read(question, analyse(question), ANTHEM, "", "en", "de",
+                    scripted("Nationalhymne", gloss="national anthem")))[-1]
+    assert got == Reading("Nationalhymne", "“Nationalhymne”", source="Nationalhymne")
+
+
+def test_a_name_or_a_number_left_as_the_sentence_writes_it_stays_so(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from rag.question import analyse
+    from rag.reading import Reading, read
+
+    (tmp_path / "de-en").write_text(ANTHEM_DING, encoding="utf-8")
+    monkeypatch.setenv("RAG_GLOSSARY", str(tmp_path / "de-en"))
+    monkeypatch.setenv("RAG_CACHE_DIR", str(tmp_path / "cache"))
+    question = "Who sang the anthem before the game?"
+    seen: list[str] = []
+    name = list(read(question, analyse(question), ANTHEM, "", "en", "de",
+                     scripted("Lena Ostrowski", seen=seen, gloss="Lena Ostrowski")))[-1]
+    assert name == Reading("Lena Ostrowski", "“Lena Ostrowski”", source="Lena Ostrowski")
+    seen.clear()
+    number = list(read(KISTEN_EN, analyse(KISTEN_EN), KISTEN_SENTENCE, "", "en", "de",
+                       scripted("994", seen=seen, gloss="nine hundred")))[-1]
+    assert number.short == "994" and GLOSS_SYSTEM not in seen  # digits only: nothing to translate, no call
 
 
 def test_yes_no_questions_get_the_verdict_with_the_quote(hashing_index: Path) -> None:

@@ -14,6 +14,7 @@ from rag.errors import ConfigError
 from rag.prompts import (
     ALIGN_SYSTEM,
     CHECK_SYSTEM,
+    GLOSS_SYSTEM,
     JUDGE_SYSTEM,
     READER_SYSTEM,
     READER_SYSTEM_EN,
@@ -100,7 +101,7 @@ def test_warm_up_opens_the_index_and_loads_the_model(hashing_index: Path) -> Non
     # every prompt the answer flow uses is evaluated once, so that its fixed prefix is cached before a question
     systems = [str(call[0].content) for call in model.calls]
     assert systems == [JUDGE_SYSTEM, CHECK_SYSTEM, YESNO_SYSTEM, READER_SYSTEM, READER_SYSTEM_EN, ALIGN_SYSTEM,
-                       TRANSLATE_SYSTEM]
+                       GLOSS_SYSTEM, TRANSLATE_SYSTEM]
     assert all("Nordwerk" in str(call[-1].content) for call in model.calls)  # a fictional question, not an article's
 
 

@@ -13,6 +13,7 @@ XQUAD_3 = Path(__file__).parent / "data" / "xquad_de_3.json"  # 3 articles of XQ
 DING = """# Version :: a test list in Ding's format
 Absichtserklärung {f} | Absichtserklärungen {pl} :: memorandum of understanding; memorandum | memoranda
 Brücke {f} | Brücken {pl} :: bridge | bridges
+Hymne {f} | Hymnen {pl} :: anthem | anthems
 Rat {m}; Stadtrat {m} [pol.] :: council; town council
 Schule {f} | Schulen {pl} :: school | schools
 schließen {vt} | schließend | geschlossen :: to close | closing | closed
@@ -149,3 +150,19 @@ def test_prepare_ranks_with_the_mended_rendering(ding: Path, hashing_index: Path
     prepare_module.prepare(snap, "When was the memorandum signed?",
                            translation="Wann wurde das Memorandum unterzeichnet?")
     assert seen and seen[0] == "Wann wurde das Absichtserklärung unterzeichnet?"
+
+
+def test_the_dictionary_backs_an_english_rendering_word_by_word(ding: Path) -> None:
+    assert glossary.backs("the schools", "die Schulen") is True
+    assert glossary.backs("national anthem", "Nationalhymne") is True  # "anthem" → Hymne, the compound's last part
+    assert glossary.backs("anthem", "Hymnenbuch") is False  # "hymn": too short to count but as the last part
+    assert glossary.backs("the bridge schools", "Brückenschulen") is True  # 5 letters or more count anywhere
+    assert glossary.backs("Marstedt's schools", "Marstedter Schulen") is True  # a word the German holds itself
+    assert glossary.backs("the schools", "die Brücken") is False  # a translation that is not there
+    assert glossary.backs("the pupils", "die Schulen") is False  # a word the dictionary does not know
+    assert glossary.backs("signed memoranda", "unterzeichnete Absichtserklärungen") is True
+
+
+def test_without_the_dictionary_nothing_is_backed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RAG_GLOSSARY", str(tmp_path / "missing"))
+    assert glossary.backs("the schools", "die Schulen") is None
