@@ -29,7 +29,7 @@ from .forms import snap as snap_span
 from .lang import detect_language
 from .neighbours import next_in_paragraph, paragraph_before, preceding_sentence, sentence_key
 from .prepare import ELLIPTIC_WORDS, WEAK, History, Prepared, earlier_answer, event_day, hit_language, prepare
-from .prompts import ABSTAIN, build_judge_messages
+from .prompts import ABSTAIN, JUDGE_ROLE, build_judge_messages
 from .question import Question, analyse
 from .reading import NOTHING, Judged, Reading, has_pronoun, left_open, not_all, p_yes, points_back, read, told, verdict
 from .stories import groups_of, story_of
@@ -185,7 +185,7 @@ def _judge(p: Prepared, sentence: str, before: Evidence | None, llm: BaseChatMod
     from .llms import for_role
 
     context = before.sentence.text if before else ""
-    yes, said_no = p_yes(for_role(llm, "judge"), build_judge_messages(p.standalone, sentence, context),
+    yes, said_no = p_yes(for_role(llm, JUDGE_ROLE), build_judge_messages(p.standalone, sentence, context),
                          max_tokens=JUDGE_TOKENS)
     if yes is not None and checks is not None:
         checks["judge"] = round(yes, 4)

@@ -188,3 +188,27 @@ def backs(english: str, german: str) -> bool | None:
             if not there(found):
                 return False
     return True
+
+
+_ANY_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+
+
+def unknown_english(text: str, known: str = "") -> list[str]:
+    """The lower-case words of an English text that the dictionary does not know as English, nor `known` holds
+    (the question): German words left in an English answer ("kistens" in "994 kistens with dead bodies",
+    "beichtvater"). A capitalised word may be a name and is not looked up. [] without a dictionary."""
+    table = _table(glossary_path())
+    if table is None:
+        return []
+    stop = STOPWORDS["en"]
+    asked = {w.lower() for w in _ANY_WORD.findall(known)}
+    out = []
+    for token in _ANY_WORD.findall(text):
+        for part in token.split("-"):
+            word = _POSSESSIVE.sub("", part.replace("’", "'"))
+            low = word.lower()
+            if len(low) < 3 or not word[:1].islower() or low in stop or low in asked:
+                continue
+            if not any(table.get(form) for form in _forms(low)):
+                out.append(low)
+    return out

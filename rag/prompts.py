@@ -259,6 +259,22 @@ def build_translation_messages(question: str) -> list[BaseMessage]:
     return _with_shots(TRANSLATE_SYSTEM, TRANSLATE_SHOTS, " ".join(question.split()))
 
 
+# --- the llama.cpp context each prompt runs in (`rag.llms.for_role`): the call sites and the warm-up name it here,
+# so that a renamed role cannot leave the warm-up filling a context no question uses ------------------------
+
+JUDGE_ROLE = "judge"  # the judge, and the answer check that continues its prompt
+CHECK_ROLE = "check"  # a yes/no question's two answers checked (`reading.contrasted`)
+YESNO_ROLE = "yesno"
+ALIGN_ROLE = "align"
+GLOSS_ROLE = "gloss"
+TRANSLATE_ROLE = "translate"
+
+
+def reader_role(language: Language) -> str:
+    """One reader context per language: the German and English prompts' fixed prefixes differ."""
+    return f"reader-{language}"
+
+
 # --- warm-up: every prompt's fixed prefix evaluated before the first question -------------------
 
 def warm_up_prompts() -> list[tuple[str, list[BaseMessage]]]:
@@ -268,12 +284,12 @@ def warm_up_prompts() -> list[tuple[str, list[BaseMessage]]]:
     sentence = "Jana Ostrowski leitet seit Mai die Firma Nordwerk."
     de, en = "Wer leitet Nordwerk?", "Who leads Nordwerk?"
     return [
-        ("judge", build_judge_messages(de, sentence)),
-        ("check", build_check_messages(de, "Ja", sentence)),
-        ("yesno", build_yesno_messages(de, sentence)),
-        ("reader-de", build_reader_messages(de, sentence, "de")),
-        ("reader-en", build_reader_messages(en, sentence, "en")),
-        ("align", build_align_messages(sentence, "Jana Ostrowski")),
-        ("gloss", build_gloss_messages("Firma Nordwerk")),
-        ("translate", build_translation_messages(en)),
+        (JUDGE_ROLE, build_judge_messages(de, sentence)),
+        (CHECK_ROLE, build_check_messages(de, "Ja", sentence)),
+        (YESNO_ROLE, build_yesno_messages(de, sentence)),
+        (reader_role("de"), build_reader_messages(de, sentence, "de")),
+        (reader_role("en"), build_reader_messages(en, sentence, "en")),
+        (ALIGN_ROLE, build_align_messages(sentence, "Jana Ostrowski")),
+        (GLOSS_ROLE, build_gloss_messages("Firma Nordwerk")),
+        (TRANSLATE_ROLE, build_translation_messages(en)),
     ]

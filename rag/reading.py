@@ -37,10 +37,15 @@ from .forms import (
     too_long,
     with_scale,
 )
-from .glossary import backs
+from .glossary import backs, unknown_english
 from .lang import stem_tokens
 from .prompts import (
+    ALIGN_ROLE,
+    CHECK_ROLE,
+    GLOSS_ROLE,
+    JUDGE_ROLE,
     YES_NO_UNCLEAR,
+    YESNO_ROLE,
     build_align_messages,
     build_answer_check_messages,
     build_check_messages,
@@ -49,6 +54,7 @@ from .prompts import (
     build_yesno_messages,
     judge_says_no,
     reader_found_nothing,
+    reader_role,
     shares,
     warm_up_prompts,
     yesno_verdict,
@@ -144,7 +150,7 @@ def verdict(question: str, sentence: str, context: str, language: Language, sour
         gap = support["yes"] - support["no"]
         found = "yes" if gap >= VERDICT_MARGIN else "no" if -gap >= VERDICT_MARGIN else ""
     else:  # no log-probabilities: the verdict prompt's word
-        said = for_role(llm, "yesno").invoke(build_yesno_messages(question, sentence, context),
+        said = for_role(llm, YESNO_ROLE).invoke(build_yesno_messages(question, sentence, context),
                                              max_tokens=VERDICT_TOKENS, logprobs=True, top_logprobs=TOP_LOGPROBS)
         graded = shares(said, YES_NO_UNCLEAR)
         checks = {k: round(v, 4) for k, v in graded.items()} if graded is not None else {}
@@ -192,7 +198,7 @@ def contrasted(question: str, sentence: str, context: str, language: Language,
 
     support: dict[str, float] = {}
     for label in ("yes", "no"):
-        p, _ = p_yes(for_role(llm, "check"),
+        p, _ = p_yes(for_role(llm, CHECK_ROLE),
                      build_check_messages(question, VERDICTS[language][label], sentence, context), max_tokens=1)
         if p is None:
             return None
@@ -212,7 +218,7 @@ def read(question: str, q: Question, sentence: str, context: str, language: Lang
     # one context per reader language: the German and English prompts' fixed prefixes differ, and one
     # context would evaluate the whole prefix again at every switch of language (~400 tokens)
     messages = build_reader_messages(question, sentence, language, context)
-    for chunk in for_role(llm, f"reader-{language}").stream(messages, max_tokens=READER_TOKENS):
+    for chunk in for_role(llm, reader_role(language)).stream(messages, max_tokens=READER_TOKENS):
         token = chunk.content if isinstance(chunk.content, str) else str(chunk.content)
         if token:
             parts.append(token)
@@ -223,7 +229,7 @@ def read(question: str, q: Question, sentence: str, context: str, language: Lang
     if problem == REPEATS:  # "die Broncos" for "Wen schlugen die Broncos …?": read again without those words
         hidden_sentence, hidden_context = (hide(x, reply, question, source_language) for x in (sentence, context))
         if hidden_sentence != sentence:
-            again = for_role(llm, f"reader-{language}").invoke(
+            again = for_role(llm, reader_role(language)).invoke(
                 build_reader_messages(question, hidden_sentence, language, hidden_context), max_tokens=READER_TOKENS)
             second = _reply(again.content if isinstance(again.content, str) else str(again.content), source)
             span2, problem2 = check_short(second, source, question, q.answer_type, q.kind, language, source_language)
@@ -234,7 +240,7 @@ def read(question: str, q: Question, sentence: str, context: str, language: Lang
     if not problem:  # alignment shows the span is the sentence's; whether it answers, the model checks
         shown, before = ((judged_as.shown, judged_as.before) if judged_as and judged_as.own == sentence
                          else (sentence, context))
-        yes, said_no = p_yes(for_role(llm, "judge"), build_answer_check_messages(question, span, shown, before))
+        yes, said_no = p_yes(for_role(llm, JUDGE_ROLE), build_answer_check_messages(question, span, shown, before))
         if yes is not None:
             checks["check"] = round(yes, 4)
         if yes < CHECK_MIN if yes is not None else said_no:
@@ -254,9 +260,11 @@ def read(question: str, q: Question, sentence: str, context: str, language: Lang
     except RagError as e:  # the answer stands checked; only its German words are not shown
         log.warning("The model failed to find the sentence's own words for “%s” (%s).", span, e)
         words = ""
-    if words == span:  # the reader left the sentence's German (“Nationalhymne”): its English, with those words
-        english = english_words(span, source, llm)
-        if english:
+    if words == span or (words and unknown_english(span, question)):  # the reader left the sentence's German
+        # (“Nationalhymne”) or some of it ("994 kistens with dead bodies"): the English of the sentence's words
+        english = english_words(words, source, llm)
+        if english:  # the check's doubt, if any, named by the sentence's words shown beside the new answer
+            unsure = unsure.replace(f"“{span}”", f"“{words}”")
             span = english
     shown = quoted(span, language) if words == span else f"{span} ({quoted(words, language)})" if words else span
     yield Reading(span, shown, checks=checks, unsure=unsure, source=words)
@@ -279,7 +287,7 @@ def source_words(span: str, source: str, llm: BaseChatModel) -> str:
     copied = snap(span, source)
     if copied is not None:
         return span if copied.lower() == span.lower() else copied
-    reply = for_role(llm, "align").invoke(build_align_messages(source, span), max_tokens=SOURCE_TOKENS)
+    reply = for_role(llm, ALIGN_ROLE).invoke(build_align_messages(source, span), max_tokens=SOURCE_TOKENS)
     said = _reply(reply.content if isinstance(reply.content, str) else str(reply.content), source).strip("\"„“”'")
     words = snap(said, source) or snap(_ARTICLE.sub("", said), source) if said else None
     numbers = _DIGITS.findall(span)
@@ -290,21 +298,27 @@ def source_words(span: str, source: str, llm: BaseChatModel) -> str:
     return number_span(numbers[0], source) if len(numbers) == 1 else ""
 
 
+def _in_quotes(words: str, sentence: str) -> bool:
+    """Whether the sentence puts `words` in quotation marks (a title, a quotation)."""
+    return re.search(rf"[„“”\"»«‚‘’']\s*{re.escape(words)}\s*[“”\"«»‘’']", sentence) is not None
+
+
 def english_words(words: str, source: str, llm: BaseChatModel) -> str:
     """The English of a short answer that the English reader copied from the German sentence untranslated
     ("national anthem" for “Nationalhymne”, "German-language publications" for “deutschsprachigen
     Publikationen”): an English question is answered in English, the sentence's words shown beside it. ""
-    where nothing needs translating (numbers only) or the model gives nothing usable: words the German
-    sentence holds (a name it kept), German function words, a number lost, far longer, or words the
-    bilingual dictionary does not back (`glossary.backs`: the small model renders "Wir sind Bettler" as "we
-    are bedfellows"; without the dictionary nothing is translated). A failed call of the model gives "" too:
-    the answer stands checked, only untranslated."""
+    where nothing needs translating (numbers only; a title or a quotation the sentence puts in quotes) or the
+    model gives nothing usable: words the German sentence holds (a name it kept), German function words, a
+    number lost, far longer, or words the bilingual dictionary does not back (`glossary.backs`: the small
+    model renders "Wir sind Bettler" as "we are bedfellows"; without the dictionary nothing is translated).
+    A failed call of the model gives "" too: the answer stands checked, only untranslated."""
     from .llms import for_role
 
-    if not re.search(r"[^\W\d_]", words):
+    if not re.search(r"[^\W\d_]", words) or _in_quotes(words, source):  # numbers; a title or a quotation
+        # the sentence puts in quotes („Ein neues Lied wir heben an“) is shown as written
         return ""
     try:
-        reply = for_role(llm, "gloss").invoke(build_gloss_messages(words), max_tokens=GLOSS_TOKENS)
+        reply = for_role(llm, GLOSS_ROLE).invoke(build_gloss_messages(words), max_tokens=GLOSS_TOKENS)
     except RagError as e:
         log.warning("The model failed to translate “%s” (%s).", words, e)
         return ""

@@ -17,7 +17,7 @@ from langchain_core.language_models import BaseChatModel
 
 from .glossary import german_words
 from .lang import STOPWORDS, detect_language
-from .prompts import build_translation_messages
+from .prompts import TRANSLATE_ROLE, build_translation_messages
 
 TRANSLATION_TOKENS = 48
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -29,7 +29,7 @@ def render_question(question: str, llm: BaseChatModel) -> str:
     question lost, far longer than the question). Raises LLMError like any call of the model."""
     from .llms import for_role
 
-    reply = str(for_role(llm, "translate").invoke(build_translation_messages(question),
+    reply = str(for_role(llm, TRANSLATE_ROLE).invoke(build_translation_messages(question),
                                                   max_tokens=TRANSLATION_TOKENS).content)
     return usable_rendering(question, reply)
 

@@ -637,6 +637,8 @@ ANTHEM_DING = """# Version :: a test list in Ding's format
 Hymne {f} | Hymnen {pl} :: anthem; hymn | anthems; hymns
 Buch {n} | Bücher {pl} :: book | books
 Bettgenosse {m} :: bedfellow
+Kiste {f} | Kisten {pl} :: box | boxes
+Überreste {pl} :: remains
 """
 
 
@@ -663,6 +665,34 @@ def test_an_english_answer_left_in_german_is_translated_where_the_dictionary_bac
                                                                                    gloss=gloss)))[-1]
     assert got == Reading(short, shown, source="Nationalhymne")
     assert seen == [READER_SYSTEM_EN, ANSWER_CHECK, GLOSS_SYSTEM]
+
+
+def test_an_english_answer_with_german_words_left_in_it_becomes_the_english_of_the_sentences_words(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rag.question import analyse
+    from rag.reading import Reading, read
+
+    (tmp_path / "de-en").write_text(ANTHEM_DING, encoding="utf-8")
+    monkeypatch.setenv("RAG_GLOSSARY", str(tmp_path / "de-en"))
+    monkeypatch.setenv("RAG_CACHE_DIR", str(tmp_path / "cache"))
+    q = analyse(KISTEN_EN)
+    seen: list[str] = []
+    mixed = list(read(KISTEN_EN, q, KISTEN_SENTENCE, "", "en", "de",
+                      scripted("994 kistens", seen=seen, align="994 Kisten", gloss="994 boxes")))[-1]
+    # "kistens" is no English word the dictionary knows: the English of the sentence's words replaces it
+    assert mixed == Reading("994 boxes", "994 boxes (“994 Kisten”)", source="994 Kisten")
+    assert seen == [READER_SYSTEM_EN, ANSWER_CHECK, ALIGN_SYSTEM, GLOSS_SYSTEM]
+    doubt = Graded("yes", yes=0.7, no=0.3)
+    unsure = list(read(KISTEN_EN, q, KISTEN_SENTENCE, "", "en", "de",
+                       scripted("994 kistens", align="994 Kisten", gloss="994 boxes", check=doubt)))[-1]
+    assert unsure.short == "994 boxes" and "“994 Kisten”" in unsure.unsure and "kistens" not in unsure.unsure
+    seen.clear()
+    english = list(read(KISTEN_EN, q, KISTEN_SENTENCE, "", "en", "de",
+                        scripted("994 boxes of remains", seen=seen, align="994 Kisten", gloss="994 crates")))[-1]
+    assert english.short == "994 boxes of remains" and GLOSS_SYSTEM not in seen  # English words: kept, no call
+    unbacked = list(read(KISTEN_EN, q, KISTEN_SENTENCE, "", "en", "de",
+                         scripted("994 kistens", align="994 Kisten", gloss="994 crates")))[-1]
+    assert unbacked.short == "994 kistens"  # a translation the dictionary does not back changes nothing
 
 
 def test_without_the_dictionary_an_answer_left_in_german_stays_quoted(tmp_path: Path,
@@ -694,6 +724,11 @@ def test_a_name_or_a_number_left_as_the_sentence_writes_it_stays_so(tmp_path: Pa
     number = list(read(KISTEN_EN, analyse(KISTEN_EN), KISTEN_SENTENCE, "", "en", "de",
                        scripted("994", seen=seen, gloss="nine hundred")))[-1]
     assert number.short == "994" and GLOSS_SYSTEM not in seen  # digits only: nothing to translate, no call
+    hymn = "Luther schrieb die Hymne „Ein neues Lied wir heben an“ im Jahr 1523."
+    question = "Which hymn did Luther write in 1523?"
+    title = list(read(question, analyse(question), hymn, "", "en", "de",
+                      scripted("Ein neues Lied wir heben an", seen=seen, gloss="A new song we raise")))[-1]
+    assert title.short == "Ein neues Lied wir heben an" and GLOSS_SYSTEM not in seen  # a title, as written
 
 
 def test_yes_no_questions_get_the_verdict_with_the_quote(hashing_index: Path) -> None:

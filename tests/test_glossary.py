@@ -166,3 +166,11 @@ def test_the_dictionary_backs_an_english_rendering_word_by_word(ding: Path) -> N
 def test_without_the_dictionary_nothing_is_backed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RAG_GLOSSARY", str(tmp_path / "missing"))
     assert glossary.backs("the schools", "die Schulen") is None
+
+
+def test_words_no_english_dictionary_knows_are_found_in_an_english_answer(ding: Path) -> None:
+    assert glossary.unknown_english("the bridges of the schulen") == ["schulen"]  # German left in it
+    assert glossary.unknown_english("the bridges and schools") == []
+    assert glossary.unknown_english("Marstedt's bridges") == []  # a capitalised word may be a name
+    assert glossary.unknown_english("the schulen", known="Which schulen closed?") == []  # the question's own word
+    assert glossary.unknown_english("closing signed bridges") == []  # inflected forms find their entries
