@@ -5,7 +5,7 @@ gold answer, and the short answer's token F1 and exact match against the gold sp
 it shows beside it, `Answer.short_source`, and as asked, its English words, beside that); English questions'
 short answers also against the English gold span of the same question (`xquad.en.dev.json`).
 
-    .venv/bin/python bench/sentence_choice.py [--llms extractive,llama-cpp] [--limit N] [--langs de,en]
+    .venv/bin/python bench/sentence_choice.py [--llms extractive,llama-cpp] [--limit N] [--skip N] [--langs de,en]
 
 The index of the dev articles is built once and cached in bench/out/cache/ (unlike `rag eval --qa`,
 which indexes a SQuAD file anew each run).
@@ -28,6 +28,8 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--llms", default="extractive")
     p.add_argument("--limit", type=int, default=None, help="the first N questions of each file")
+    p.add_argument("--skip", type=int, default=0, help="leave out the first N questions of each file (a held-out "
+                   "part: the first 120 are the ones reported)")
     p.add_argument("--langs", default="de,en", help="which question files: de, en or both")
     p.add_argument("--out", default="sentence_choice", help="name of the raw result file in bench/out/ (per-question "
                    "rows in <name>_rows.json, to compare two runs question by question)")
@@ -42,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     rows, results, per_question = [], {}, {}
     for llm in [x for x in args.llms.split(",") if x]:
         for lang, path in [(x, FILES[x]) for x in args.langs.split(",") if x]:
-            items = load_squad(path)[1][: args.limit]
+            items = load_squad(path)[1][args.skip:][: args.limit]
             print(f"answering {len(items)} {lang} questions with {llm}…", file=sys.stderr)
             res = evaluate(items, index_dir, llm=llm, progress=False)
             first = [r for r in res["rows"] if r["answerable"]]
