@@ -163,7 +163,7 @@ def backs(english: str, german: str) -> bool | None:
     for "Nationalhymne": "national", and "anthem" → Hymne, the compound's last part; a longer part counts
     anywhere in it, as `evidence.grouped_share` counts it). A word the dictionary does not know is not
     backed, nor one whose German is not there ("we are bedfellows" for "Wir sind Bettler": "bedfellow" →
-    Bettgenosse). None without a dictionary."""
+    Bettgenosse), nor a text of function words only ("the"). None without a dictionary."""
     from .evidence import COMPOUND_PART
     from .lang import stem_tokens
 
@@ -179,15 +179,19 @@ def backs(english: str, german: str) -> bool | None:
                    for w in words for t in stem_tokens(w, "de", drop_stopwords=False))
 
     stop = STOPWORDS["en"]
+    content = 0
     for token in _WORD.findall(english):
         for part in token.split("-"):
             word = _POSSESSIVE.sub("", part).lower()
-            if word in stop or len(word) < 3 or word in low:
+            if word in stop or len(word) < 3:
+                continue
+            content += 1
+            if word in low:
                 continue
             found = next((hit for form in _forms(word) if (hit := table.get(form))), ())
             if not there(found):
                 return False
-    return True
+    return content > 0
 
 
 _ANY_WORD = re.compile(r"[^\W\d_][\w'’-]*")

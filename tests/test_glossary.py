@@ -161,6 +161,7 @@ def test_the_dictionary_backs_an_english_rendering_word_by_word(ding: Path) -> N
     assert glossary.backs("the schools", "die Brücken") is False  # a translation that is not there
     assert glossary.backs("the pupils", "die Schulen") is False  # a word the dictionary does not know
     assert glossary.backs("signed memoranda", "unterzeichnete Absichtserklärungen") is True
+    assert glossary.backs("the", "die") is False  # function words only: nothing backed
 
 
 def test_without_the_dictionary_nothing_is_backed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
