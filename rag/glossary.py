@@ -17,6 +17,7 @@ import logging
 import os
 import re
 import sqlite3
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
@@ -157,6 +158,20 @@ def german_words(question: str) -> list[tuple[str, tuple[str, ...]]]:
     return groups
 
 
+_ANY_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+
+
+def _content_words(text: str, words: re.Pattern[str]) -> Iterator[str]:
+    """The English content words of `text` as `words` finds them, each part of a hyphenated word on its own,
+    without a possessive; function words and words under 3 letters left out."""
+    stop = STOPWORDS["en"]
+    for token in words.findall(text):
+        for part in token.split("-"):
+            word = _POSSESSIVE.sub("", part.replace("’", "'"))
+            if len(word) >= 3 and word.lower() not in stop:
+                yield word
+
+
 def backs(english: str, german: str) -> bool | None:
     """Whether the dictionary backs `english` as the English of the German words `german`: each content word
     of it is in the German words itself (a name, "Reformation") or has a translation there ("national anthem"
@@ -178,23 +193,9 @@ def backs(english: str, german: str) -> bool | None:
                                      for s in stems)
                    for w in words for t in stem_tokens(w, "de", drop_stopwords=False))
 
-    stop = STOPWORDS["en"]
-    content = 0
-    for token in _WORD.findall(english):
-        for part in token.split("-"):
-            word = _POSSESSIVE.sub("", part).lower()
-            if word in stop or len(word) < 3:
-                continue
-            content += 1
-            if word in low:
-                continue
-            found = next((hit for form in _forms(word) if (hit := table.get(form))), ())
-            if not there(found):
-                return False
-    return content > 0
-
-
-_ANY_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+    words = [w.lower() for w in _content_words(english, _WORD)]
+    return bool(words) and all(w in low or there(next((hit for f in _forms(w) if (hit := table.get(f))), ()))
+                               for w in words)
 
 
 def unknown_english(text: str, known: str = "") -> list[str]:
@@ -204,15 +205,6 @@ def unknown_english(text: str, known: str = "") -> list[str]:
     table = _table(glossary_path())
     if table is None:
         return []
-    stop = STOPWORDS["en"]
     asked = {w.lower() for w in _ANY_WORD.findall(known)}
-    out = []
-    for token in _ANY_WORD.findall(text):
-        for part in token.split("-"):
-            word = _POSSESSIVE.sub("", part.replace("’", "'"))
-            low = word.lower()
-            if len(low) < 3 or not word[:1].islower() or low in stop or low in asked:
-                continue
-            if not any(table.get(form) for form in _forms(low)):
-                out.append(low)
-    return out
+    return [low for word in _content_words(text, _ANY_WORD)
+            if word[:1].islower() and (low := word.lower()) not in asked and not any(table.get(f) for f in _forms(low))]

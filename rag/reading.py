@@ -236,7 +236,7 @@ def read(question: str, q: Question, sentence: str, context: str, language: Lang
             if not problem2 and "…" not in span2:
                 reply, span, problem = second, span2, ""
     checks: dict[str, float] = {}
-    unsure = ""
+    doubt: float | None = None  # a P(yes) of the check between CHECK_MIN and VERIFY_MIN: shown, not verified
     if not problem:  # alignment shows the span is the sentence's; whether it answers, the model checks
         shown, before = ((judged_as.shown, judged_as.before) if judged_as and judged_as.own == sentence
                          else (sentence, context))
@@ -246,28 +246,35 @@ def read(question: str, q: Question, sentence: str, context: str, language: Lang
         if yes < CHECK_MIN if yes is not None else said_no:
             problem = f"the model's check found that the sentence does not give “{span}” as the answer"
         elif yes is not None and yes < VERIFY_MIN:
-            unsure = (f"the model's check is not sure that the sentence gives “{span}” as the answer "
-                      f"(P(yes) {yes:.2f}); compare it with the quote")
+            doubt = yes
     if problem:
         invented = language == source_language and not reader_found_nothing(reply) and snap(reply, source) is None
         yield Reading(problem=f"{problem}; showing the quote", checks=checks, invented=reply if invented else "")
         return
     if language == source_language:
-        yield Reading(span, span, checks=checks, unsure=unsure)
+        yield Reading(span, span, checks=checks, unsure=_not_sure(span, doubt))
         return
     try:
         words = source_words(span, source, llm)
     except RagError as e:  # the answer stands checked; only its German words are not shown
         log.warning("The model failed to find the sentence's own words for “%s” (%s).", span, e)
         words = ""
+    named = span  # what the check read
     if words == span or (words and unknown_english(span, question)):  # the reader left the sentence's German
         # (“Nationalhymne”) or some of it ("994 kistens with dead bodies"): the English of the sentence's words
         english = english_words(words, source, llm)
-        if english:  # the check's doubt, if any, named by the sentence's words shown beside the new answer
-            unsure = unsure.replace(f"“{span}”", f"“{words}”")
-            span = english
+        if english:  # the check's doubt, if any, is named by the sentence's words shown beside the new answer
+            named, span = words, english
     shown = quoted(span, language) if words == span else f"{span} ({quoted(words, language)})" if words else span
-    yield Reading(span, shown, checks=checks, unsure=unsure, source=words)
+    yield Reading(span, shown, checks=checks, unsure=_not_sure(named, doubt), source=words)
+
+
+def _not_sure(answer: str, doubt: float | None) -> str:
+    """Why a short answer is shown but not verified ("" when the check was firm)."""
+    if doubt is None:
+        return ""
+    return (f"the model's check is not sure that the sentence gives “{answer}” as the answer (P(yes) {doubt:.2f}); "
+            "compare it with the quote")
 
 
 _ARTICLE = re.compile(r"^(?:der|die|das|den|dem|des|ein|eine|einen|einem|einer|eines)\s+", re.IGNORECASE)
@@ -322,8 +329,8 @@ def english_words(words: str, source: str, llm: BaseChatModel) -> str:
     except RagError as e:
         log.warning("The model failed to translate “%s” (%s).", words, e)
         return ""
-    said = _CITES.sub("", str(reply.content).strip().splitlines()[0] if str(reply.content).strip() else "")
-    said = said.strip().strip("\"„“”'.").strip()
+    lines = str(reply.content).strip().splitlines()
+    said = _CITES.sub("", lines[0]).strip().strip("\"„“”'.").strip() if lines else ""
     if not said or reader_found_nothing(said) or re.search(rf"(?<!\w){re.escape(said)}(?!\w)", source, re.IGNORECASE) \
             or words_of_the_other_language(said, "en") or len(said.split()) > 2 * len(words.split()) + 2 \
             or any(n not in said for n in _DIGITS.findall(words)):
