@@ -129,6 +129,14 @@ TIMELINE_SHARE = 0.5
 #: .3 reach 95.5 % of its story's articles in its language and no other article; .25 reaches all, and others;
 #: two running stories' articles reach .27)
 STORY_LINK = 0.3
+#: across languages: an article joins the asked story of another language when it shares at least this many of
+#: its rare names and figures with one of the story's articles ("Jan-Hendrik Olsen", "Wemme-Watt", "520" in the
+#: English report of a German story; `story_marks`). The dated fixture's 4 English reports (`bench/story_links.py`):
+#: 2 share 3 or more with an article of their German story, none shares more than 2 with an article of another
+STORY_MARKS = 3
+#: a name held by more than this share of the passages is the place all the articles report from ("Marstedt"),
+#: no mark of one story
+MARK_SHARE = 0.2
 #: a named month or span ("im Oktober 2025", "seit dem 10. November") is a publication period when it comes
 #: within this many days of the articles' publication dates; else it names the time of events ("im Oktober 1517")
 PERIOD_REACH_DAYS = 31
@@ -393,20 +401,80 @@ def linked_articles(snap: store.Snapshot, among: set[str], seed: str) -> set[str
 def asked_story(snap: store.Snapshot, closeness: dict[str, tuple[float, Evidence]]) -> set[str]:
     """The articles of the asked story among those of `closeness` (`story_closeness`): the closest article and
     the articles of its language linked to it (`linked_articles`); in each other language, the same from its
-    closest article when that one is at least `TIMELINE_SHARE` as close as the closest of all (across languages
-    the article vectors of one story are hardly closer than those of two stories: each language is linked on
-    its own)."""
+    closest article that shares at least `STORY_MARKS` names and figures with one of the story's articles
+    (`story_marks`), else from its closest article when that one is at least `TIMELINE_SHARE` as close as the
+    closest of all (across languages the article vectors of one story are hardly closer than those of two
+    stories: each language is linked on its own)."""
     if not closeness:
         return set()
     top = max(rel for rel, _ in closeness.values())
-    seeds: dict[str, str] = {}  # language -> its closest article
+    by_language: dict[str, list[str]] = {}  # language -> its articles, the closest first
     for a, _ in sorted(closeness.items(), key=lambda t: -t[1][0]):
-        seeds.setdefault(_article_language(snap, a), a)
+        by_language.setdefault(_article_language(snap, a), []).append(a)
     members: set[str] = set()
-    for seed in seeds.values():
-        if closeness[seed][0] >= TIMELINE_SHARE * top or not members:
+    for told in by_language.values():
+        seed: str | None = told[0]
+        if members:  # another language: its closest article that shares the story's marks, else its closest
+            # article when that one is close enough
+            seed = next((a for a in told if any(len(story_marks(snap, a) & story_marks(snap, m)) >= STORY_MARKS
+                                                for m in members)),
+                        told[0] if closeness[told[0]][0] >= TIMELINE_SHARE * top else None)
+        if seed is not None:
             members |= linked_articles(snap, set(closeness), seed)
     return members
+
+
+_MARKS: weakref.WeakKeyDictionary[Any, dict[str, frozenset[str]]] = weakref.WeakKeyDictionary()
+_NAME = re.compile(r"\b[A-ZÄÖÜ][\w-]*\w")
+_FIGURE = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)*")
+
+
+def story_marks(snap: store.Snapshot, article_id: str) -> frozenset[str]:
+    """What tells an article's story in any language: its rare names (capitalised words not opening a sentence:
+    "Wemme-Watt", "Olsen"; not those in more than `MARK_SHARE` of the passages) and its
+    figures with a decimal part or three digits ("6,2" and "6.2" alike; "1.200" and "1,200"; no year),
+    cached per snapshot."""
+    cache = _MARKS.setdefault(snap, {})
+    if article_id in cache:
+        return cache[article_id]
+    article = snap.articles.get(article_id)
+    marks: set[str] = set()
+    if article is not None:
+        common = MARK_SHARE * max(1, len(snap.chunks))
+        for sentence in split_sentences(article.text, article.language):
+            text = sentence.text
+            opening = re.match(r"\W*\w+", text)
+            start = opening.end() if opening else 0
+            for m in _NAME.finditer(text, start):
+                stems = stem_tokens(m.group(), article.language, drop_stopwords=False)
+                if stems and min(sum(snap.document_frequency(w, lang) for lang in ("de", "en"))
+                                 for w in stems) <= common:
+                    marks.add(m.group().casefold())
+            for m in _FIGURE.finditer(text):
+                figure = _figure(m.group())
+                if figure:
+                    marks.add(figure)
+    cache[article_id] = frozenset(marks)
+    return cache[article_id]
+
+
+def _figure(text: str) -> str:
+    """A figure as both languages write it ("6,2" -> "6.2", "1.200" -> "1200"), or "" for one that is no
+    mark (fewer than three digits and no decimal part; a year)."""
+    parts = re.split(r"[.,]", text)
+    whole, rest = parts[0], parts[1:]
+    decimal = ""
+    while rest and len(rest[0]) == 3 and (len(rest) > 1 or len(whole) <= 3):  # thousands: "1.200", "1,200,000"
+        whole += rest.pop(0)
+    if rest:
+        decimal = rest.pop(0)
+    if rest:
+        return ""
+    if decimal:
+        return f"{whole}.{decimal}"
+    if len(whole) < 3 or (len(whole) == 4 and whole[:2] in ("19", "20")):
+        return ""
+    return whole
 
 
 def _article_language(snap: store.Snapshot, article_id: str) -> str:
@@ -439,8 +507,8 @@ def timeline_events(snap: store.Snapshot, scored: list[tuple[float, int, Evidenc
     of every date where the question's period limits `scored`): its closest sentence with its day
     (`event_day`); one event for copies of a report (the same story and day)."""
     closeness = story_closeness(snap, [t for t in scored if t[2].score >= floor(t[2])], query)
-    wide = closeness if story is None else story_closeness(snap, [t for t in story if t[2].score >= floor(t[2])],
-                                                           query)
+    wide = closeness if story is None else {  # the period's articles are found among all the dates' too
+        **closeness, **story_closeness(snap, [t for t in story if t[2].score >= floor(t[2])], query)}
     members = asked_story(snap, wide)
     events: list[tuple[Evidence, str]] = []
     told: set[tuple[str, str]] = set()  # (story, day): another outlet's copy of the same report is one event

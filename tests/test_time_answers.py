@@ -92,6 +92,50 @@ def test_a_timeline_since_a_day_finds_its_story_over_every_date(dated_index: Pat
     assert {stories[c.title] for c in a.citations} == {"bridge"}
 
 
+def test_a_timeline_takes_the_storys_report_in_another_language_by_its_names_and_figures(dated_index: Path) -> None:
+    """The English report of the court's ruling on 19 November is far from the German question in the vectors
+    (an English report on the bridge's ferry is closer); it names the port director, the environmental group
+    and the quay wall's 520 metres as the German reports of the berth do."""
+    a = api.ask("Was ist seit dem 15. November beim Liegeplatz 7 geschehen?", llm="extractive",
+                index_dir=dated_index)
+    days = re.findall(r"^• (\d{4}-\d{2}-\d{2}):", a.answer, flags=re.MULTILINE)
+    assert "2025-11-19" in days and days == sorted(days)
+    assert "urgent application" in a.answer
+    stories = _stories()
+    assert {stories[c.title] for c in a.citations} == {"port"}
+
+
+def test_an_articles_marks_are_its_rare_names_and_figures_in_both_languages(dated_index: Path) -> None:
+    """What `STORY_MARKS` is set from: the English reports share 3 or more marks with an article of their own
+    story, and at most 2 with any article of another story."""
+    from rag.prepare import STORY_MARKS, story_marks
+
+    snap = api.open_snapshot(dated_index)
+    stories = _stories()
+    english = [a for a in snap.articles.values() if a.language == "en" and stories[a.title] != "single"]
+    assert len(english) == 3
+    for report in english:
+        shared = {b.id: len(story_marks(snap, report.id) & story_marks(snap, b.id))
+                  for b in snap.articles.values() if b.language == "de"}
+        own = [n for b, n in shared.items() if stories[snap.articles[b].title] == stories[report.title]]
+        other = [n for b, n in shared.items() if stories[snap.articles[b].title] != stories[report.title]]
+        assert max(other) < STORY_MARKS
+        if stories[report.title] != "bridge":  # the ferry shares two marks with its story: not linked by them
+            assert max(own) >= STORY_MARKS
+    port = next(a for a in english if stories[a.title] == "port")
+    marks = story_marks(snap, port.id)
+    assert {"wemme-watt", "olsen", "520"} <= marks and "marstedt" not in marks  # in every report: the place
+
+
+def test_a_figure_is_one_mark_however_a_language_writes_it() -> None:
+    from rag.prepare import _figure
+
+    assert _figure("6,2") == _figure("6.2") == "6.2"
+    assert _figure("1.200") == _figure("1,200") == "1200"
+    assert _figure("15,4") == "15.4" and _figure("520") == "520"
+    assert _figure("2025") == _figure("87") == _figure("1.2.3") == ""  # a year, two digits, no figure
+
+
 def test_a_named_month_limits_the_search_and_is_not_matched_as_words(dated_index: Path) -> None:
     """ "in October 2025" limits the articles to October's; as words of the question it made the dateline
     "Marstedt, 1. Oktober 2025 – …" of a parking report the closest sentence."""
