@@ -8,7 +8,9 @@ out). Reports:
 - the cosine of pairs of articles of one story and of two stories, within one language and across languages;
 - from each article of a running story as the seed, the articles its language's links of at least the given
   cosine reach (`rag.prepare.linked_articles`, over all the fixture's articles): precision (reached articles of
-  its story) and recall (of its story's articles in its language), mean and worst.
+  its story) and recall (of its story's articles in its language), mean and worst;
+- across languages, the marks (`rag.prepare.story_marks`: rare names and figures) each article of a running story
+  shares at most with an article of its story in another language and with one of another story.
 """
 
 from __future__ import annotations
@@ -73,6 +75,21 @@ def main() -> None:
         prepare.STORY_LINK = saved
     print(table(["link cosine", "seeds", "precision", "worst", "recall", "worst"], rows))
     print(f"\nthe product's STORY_LINK: {saved}")
+    print()
+    rows = []
+    found["marks"] = {}
+    for a in seeds:
+        others = [b for b in ids if language[b] != language[a] and story[b] != "?"]
+        if not others:
+            continue
+        shared = {b: len(prepare.story_marks(snap, a) & prepare.story_marks(snap, b)) for b in others}
+        own = max((n for b, n in shared.items() if story[b] == story[a]), default=0)
+        other = max((n for b, n in shared.items() if story[b] != story[a]), default=0)
+        found["marks"][a] = {"story": story[a], "language": language[a], "own": own, "other": other}
+        rows.append([snap.articles[a].title[:50], story[a], language[a], own, other])
+    print(table(["article", "story", "language", "most marks shared with its story (other language)",
+                 "with another story"], rows))
+    print(f"\nthe product's STORY_MARKS: {prepare.STORY_MARKS}")
     print(f"raw rows: {write_result('story_links', {'args': vars(args), **found})}")
 
 

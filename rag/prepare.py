@@ -131,8 +131,9 @@ TIMELINE_SHARE = 0.5
 STORY_LINK = 0.3
 #: across languages: an article joins the asked story of another language when it shares at least this many of
 #: its rare names and figures with one of the story's articles ("Jan-Hendrik Olsen", "Wemme-Watt", "520" in the
-#: English report of a German story; `story_marks`). The dated fixture's 4 English reports (`bench/story_links.py`):
-#: 2 share 3 or more with an article of their German story, none shares more than 2 with an article of another
+#: English report of a German story; `story_marks`). The dated fixture's 3 English reports of running stories
+#: (`bench/story_links.py`): 2 share 3 or more with an article of their German story (the third 2), none more than
+#: 2 with an article of another story
 STORY_MARKS = 3
 #: a name held by more than this share of the passages is the place all the articles report from ("Marstedt"),
 #: no mark of one story
