@@ -124,6 +124,9 @@ TIE_MARGIN = 0.01
 TIMELINE_EVENTS = 8
 TIMELINE_K = 32  # passages retrieved for a timeline (a story told over many articles)
 TIMELINE_SHARE = 0.5
+#: a day a report names more than this many days before it was published, on which another report of its story
+#: came out, is an earlier event it recalls; its event is the report's own (`recalled`)
+RECALLED_DAYS = 7
 #: two articles of one language tell of one story when their `article_vector`s have at least this cosine (the
 #: dated fixture's 44 articles, `bench/story_links.py`: from any article of a running story, links of at least
 #: .3 reach 95.5 % of its story's articles in its language and no other article; .25 reaches all, and others;
@@ -138,6 +141,10 @@ STORY_MARKS = 3
 #: a name held by more than this share of the passages is the place all the articles report from ("Marstedt"),
 #: no mark of one story
 MARK_SHARE = 0.2
+#: a story's reports in another language that the question's words do not find are searched by the story's marks
+#: (`marked_reports`): the marks most of its articles share, at most this many, and this many passages
+MARK_QUERY = 12
+MARKED_K = 8
 #: a named month or span ("im Oktober 2025", "seit dem 10. November") is a publication period when it comes
 #: within this many days of the articles' publication dates; else it names the time of events ("im Oktober 1517")
 PERIOD_REACH_DAYS = 31
@@ -425,6 +432,33 @@ def asked_story(snap: store.Snapshot, closeness: dict[str, tuple[float, Evidence
     return members
 
 
+def marked_reports(snap: store.Snapshot, members: set[str], f: Filters) -> list[str]:
+    """The story's reports in the languages none of its articles (`members`) is written in, which the question
+    found no passage of (across languages the question's vector is the only signal, and a German question on an
+    English report of a German story is far from it): the passages of each other language that BM25 finds for
+    the marks the story's articles share most (`story_marks`, at most `MARK_QUERY`; `MARKED_K` passages), of
+    the articles that share at least `STORY_MARKS` of them with one of the story's articles, within the filters
+    `f`."""
+    languages = {_article_language(snap, m) for m in members}
+    counted: dict[str, int] = {}
+    for m in members:
+        for mark in story_marks(snap, m):
+            counted[mark] = counted.get(mark, 0) + 1
+    if not counted:
+        return []
+    query = " ".join(sorted(counted, key=lambda mark: (-counted[mark], mark))[:MARK_QUERY])
+    found: list[str] = []
+    for language in sorted({"de", "en"} - languages):
+        allowed = snap.allowed_rows(lambda a, language=language: a.language == language and f.matches(a),
+                                    ("marked", language, f))
+        for row, _ in snap.bm25(query, MARKED_K, language, allowed):
+            article = snap.chunks[row].article_id
+            if article not in found and article not in members and any(
+                    len(story_marks(snap, article) & story_marks(snap, m)) >= STORY_MARKS for m in members):
+                found.append(article)
+    return found
+
+
 _MARKS: weakref.WeakKeyDictionary[Any, dict[str, frozenset[str]]] = weakref.WeakKeyDictionary()
 _NAME = re.compile(r"\b[A-ZÄÖÜ][\w-]*\w")
 _FIGURE = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)*")
@@ -503,26 +537,58 @@ def article_vector(snap: store.Snapshot, article_id: str) -> np.ndarray:
 
 def timeline_events(snap: store.Snapshot, scored: list[tuple[float, int, Evidence]], query: np.ndarray,
                     floor: Callable[[Evidence], float],
-                    story: list[tuple[float, int, Evidence]] | None = None) -> list[tuple[Evidence, str]]:
+                    story: list[tuple[float, int, Evidence]] | None = None,
+                    elsewhere: Callable[[set[str]], list[tuple[float, int, Evidence]]] | None = None,
+                    ) -> list[tuple[Evidence, str]]:
     """One event from each article of the asked story (`asked_story`, found among `story`'s articles: those
-    of every date where the question's period limits `scored`): its closest sentence with its day
-    (`event_day`); one event for copies of a report (the same story and day)."""
+    of every date where the question's period limits `scored`; and the sentences `elsewhere` gives for it: its
+    reports in other languages, `marked_reports`): its closest sentence with its day (`event_day`); one event
+    for copies of a report (the same story and day)."""
     closeness = story_closeness(snap, [t for t in scored if t[2].score >= floor(t[2])], query)
     wide = closeness if story is None else {  # the period's articles are found among all the dates' too
         **closeness, **story_closeness(snap, [t for t in story if t[2].score >= floor(t[2])], query)}
     members = asked_story(snap, wide)
+    if elsewhere is not None and members:
+        more = story_closeness(snap, [t for t in elsewhere(members) if t[2].score >= floor(t[2])], query)
+        closeness = {**more, **closeness}
+        members |= set(more)
     events: list[tuple[Evidence, str]] = []
     told: set[tuple[str, str]] = set()  # (story, day): another outlet's copy of the same report is one event
+    reported = {a.published for m in members if (a := snap.articles.get(m)) is not None and a.published}
     for _, ev in sorted(closeness.values(), key=lambda t: -t[0]):
         if ev.article_id not in members or len(events) >= TIMELINE_EVENTS:
             continue
         article = snap.articles.get(ev.article_id)
         day = event_day(ev, snap)
+        if recalled(day, ev.published, reported):
+            day = ev.published
         key = (story_of(article) if article else ev.article_id, day)
         if key not in told:
             told.add(key)
             events.append((ev, day))
     return events
+
+
+def recalled(day: str, published: str, reported: set[str]) -> bool:
+    """Whether the day a report's sentence names is an earlier event of the story that the report recalls ("…
+    approved the wage agreement, ending the dispute that led to a warning strike on November 3" in a report of
+    19 November): more than `RECALLED_DAYS` before the report, and within a day of another of the story's
+    reports (`reported`: their publication days), which told of it then."""
+    try:
+        named, own = dt.date.fromisoformat(day), dt.date.fromisoformat(published)
+    except (TypeError, ValueError):
+        return False
+    if (own - named).days <= RECALLED_DAYS:
+        return False
+    return any(abs((dt.date.fromisoformat(r) - named).days) <= 1 for r in reported if _iso(r))
+
+
+def _iso(day: str) -> bool:
+    try:
+        dt.date.fromisoformat(day)
+    except ValueError:
+        return False
+    return True
 
 
 #: a digest of a period ("Was ist diese Woche passiert?"): at most this many stories, the newest
@@ -747,6 +813,13 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
         found.sort(key=lambda t: -t[0])
         return found
 
+    def reported_elsewhere(members: set[str], least: Callable[[Evidence], float] = needed,
+                           ) -> list[tuple[float, int, Evidence]]:
+        """The sentences of the asked story's reports in other languages (`marked_reports`), ranked."""
+        reports = marked_reports(snap, members, f)
+        return ranked([h for a in reports if (ev := headline_evidence(snap, a)) is not None
+                       for h in article_hits(snap, ev)], least) if reports else []
+
     scored = ranked(hits)
     if q.follow_up:  # ranked by its own words, but its strength is the whole question's ("Zu welchem Titel?"
         # after "Wer adelte Drogo 1047?" is far from every sentence alone): the closer of the two cosines
@@ -784,6 +857,11 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
         if q.frame.latest:  # the newest report of the asked story, not the newest of the close ones
             story = asked_story(snap, story_closeness(snap, scored, topic_query(snap, embedder, q.standalone, lang,
                                                                                translation)))
+            known = {sentence_key(ev) for _, _, ev in scored}  # and its reports in other languages
+            more = [t for t in reported_elsewhere(story) if sentence_key(t[2]) not in known]
+            if more:
+                story |= {ev.article_id for _, _, ev in more}
+                scored = sorted([*scored, *more], key=lambda t: -t[0])
 
         def same_fact(ev: Evidence) -> bool:  # evidence on its own, of the asked type, in the same unit
             if ev.score < needed(ev) or (story is not None and ev.article_id not in story):
@@ -819,6 +897,7 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
             closeness = story_closeness(snap, [t for t in scored if t[2].score >= floor(t[2])],
                                         topic_query(snap, embedder, q.standalone, lang, translation))
             told = asked_story(snap, closeness)
+            told |= set(marked_reports(snap, told, f)) if told else set()  # its reports in other languages
             groups = groups_of(snap)  # and the edited copies other outlets ran of them
             told |= {copy for a in told if a in snap.articles for copy in groups.get(story_of(snap.articles[a]), ())}
             reports = [opening for a in sorted(told, key=lambda a: (snap.articles[a].published or "", a))
@@ -832,7 +911,7 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
                 wide = ranked(found_by(HybridRetriever(snapshot=snap, k=max(k, want), since=asked.since,
                                                        until=asked.until, source=asked.source)))
             events = timeline_events(snap, scored, topic_query(snap, embedder, q.standalone, lang, translation),
-                                     floor, wide)
+                                     floor, wide, lambda members: reported_elsewhere(members, floor))
             if not events:
                 return done([ev for _, _, ev in scored[:3]], WEAK)
             ordered = sorted(events, key=lambda t: (t[1] or "9999", t[0].published, t[0].sentence.start))

@@ -105,6 +105,43 @@ def test_a_timeline_takes_the_storys_report_in_another_language_by_its_names_and
     assert {stories[c.title] for c in a.citations} == {"port"}
 
 
+def test_the_latest_report_of_a_story_may_be_in_another_language(dated_index: Path) -> None:
+    """The newest cost of the berth (104 million euros, 20 November) is in an English report that the German
+    question's words and vector do not find; the story's names and figures do."""
+    a = api.ask("Wie teuer wird der neue Liegeplatz 7 nach dem neuesten Stand?", llm="extractive",
+                index_dir=dated_index)
+    assert not a.abstained and "104 million" in a.answer
+    assert a.citations[0].title == "Court clears way for Marstedt port expansion"
+
+
+def test_which_outlets_reported_a_story_includes_its_reports_in_another_language(dated_index: Path) -> None:
+    a = api.ask("Wer hat über die Klage gegen den Liegeplatz 7 berichtet?", llm="extractive", index_dir=dated_index)
+    stories = _stories()
+    assert "northsea-herald.example" in a.answer and {stories[c.title] for c in a.citations} == {"port"}
+
+
+def test_a_day_a_later_report_recalls_is_not_its_event(dated_index: Path) -> None:
+    """The English report of 19 November (members approve the deal) names the warning strike of 3 November,
+    which the story's reports of that day told: its bullet is its own day, after the agreement of 13 November."""
+    a = api.ask("Chronologie des MVB-Tarifstreits", llm="extractive", index_dir=dated_index)
+    bullets = re.findall(r"^• (\d{4}-\d{2}-\d{2}): (.*)$", a.answer, flags=re.MULTILINE)
+    assert [day for day, _ in bullets] == sorted(day for day, _ in bullets)
+    approved = [day for day, text in bullets if "have approved" in text]
+    assert approved == ["2025-11-19"]
+    assert any(day == "2025-11-03" for day, _ in bullets)  # the strike keeps its day from its own report
+
+
+def test_a_recalled_day_is_long_before_the_report_on_a_day_the_story_was_reported() -> None:
+    from rag.prepare import recalled
+
+    reported = {"2025-11-03", "2025-11-13"}
+    assert recalled("2025-11-03", "2025-11-19", reported)
+    assert recalled("2025-11-02", "2025-11-19", reported)  # the evening before a report of the next day
+    assert not recalled("2025-11-13", "2025-11-19", reported)  # within a week: the report's own news
+    assert not recalled("2025-10-20", "2025-11-19", reported)  # no report of the story then: told first here
+    assert not recalled("", "2025-11-19", reported) and not recalled("2025-11-03", "", reported)
+
+
 def test_an_articles_marks_are_its_rare_names_and_figures_in_both_languages(dated_index: Path) -> None:
     """What `STORY_MARKS` is set from: the English reports share 3 or more marks with an article of their own
     story, and at most 2 with any article of another story."""
