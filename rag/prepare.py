@@ -448,9 +448,12 @@ def marked_reports(snap: store.Snapshot, members: set[str], f: Filters) -> list[
         return []
     query = " ".join(sorted(counted, key=lambda mark: (-counted[mark], mark))[:MARK_QUERY])
     found: list[str] = []
-    for language in sorted({"de", "en"} - languages):
-        allowed = snap.allowed_rows(lambda a, language=language: a.language == language and f.matches(a),
-                                    ("marked", language, f))
+    others: list[Language] = [lang for lang in ("de", "en") if lang not in languages]
+    for language in others:
+        def written_in(a: Article, language: Language = language) -> bool:
+            return a.language == language and f.matches(a)
+
+        allowed = snap.allowed_rows(written_in, ("marked", language, f))
         for row, _ in snap.bm25(query, MARKED_K, language, allowed):
             article = snap.chunks[row].article_id
             if article not in found and article not in members and any(
