@@ -173,8 +173,8 @@ class Prepared:
     days: tuple[str, ...] = ()
     #: the closest sentence, where the latest report's sentence giving the asked figure in the same unit took
     #: its place (`newest_wins`: "Bei den Kosten bleibe es bei 15,4 Millionen Euro" of 18 November for
-    #: "Lindenbrücke wird teurer: Sanierung kostet 15,4 Millionen Euro"); it names what was asked, so the
-    #: judge reads it
+    #: "Lindenbrücke wird teurer: Sanierung kostet 15,4 Millionen Euro"), or where its report's lead did for what
+    #: a report of the asked period says; it names what was asked, so the judge reads it
     closest: Evidence | None = None
     #: the headline of the best sentence's article, where that sentence was chosen for the figure it gives in the
     #: asked unit rather than for its closeness (`measure`): "… die Rammarbeiten für die 520 Meter lange Kaimauer"
@@ -708,7 +708,8 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
         q, period = analyse(question, history, follow, periods=False), None
     lang = q.language
 
-    closest: Evidence | None = None  # set where a newer report's sentence (`newer`) takes the closest one's place
+    closest: Evidence | None = None  # set where a newer report's sentence or a report's lead (`newer`) takes the
+    # closest one's place
     newer: Evidence | None = None
     figured = False  # the closest sentence gave no figure in the asked unit; one that gives it went first
 
@@ -993,8 +994,11 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
         # über … bekannt?" finds "…, teilte die Geschäftsführerin am Montag mit." after the news itself)
         lead = _lead_of(snap, best)
         close = {sentence_key(ev): ev for _, _, ev in scored}
-        if lead is not None and sentence_key(lead) in close:
-            best = close[sentence_key(lead)]
+        if lead is not None and sentence_key(lead) in close:  # the closest sentence names what was asked ("…
+            # des neuen Klinikverbunds …"), so the judge reads it; the lead ("Die Geburtshilfe … wird Ende März
+            # 2026 geschlossen.") is the answer
+            closest, newer = best, close[sentence_key(lead)]
+            best = newer
     if q.kind == "factoid" and not q.answer_type and _WHAT.match(q.text) and _is_lead(snap, best):
         # a news lead says that something was decided or agreed; the sentence after it says what
         # ("… haben sich … auf einen neuen Tarifvertrag geeinigt." + "Die Löhne steigen um 6,2 Prozent.")

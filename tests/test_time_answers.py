@@ -350,6 +350,34 @@ def test_what_a_report_of_the_period_says_comes_from_its_lead(dated_index: Path)
     assert a.citations[0].quote.startswith("Die Geburtshilfe des St.-Annen-Krankenhauses wird Ende März 2026")
 
 
+def test_the_judge_reads_the_closest_sentence_where_the_periods_report_is_answered_by_its_lead(
+        dated_index: Path) -> None:
+    """The lead ("Die Geburtshilfe … wird Ende März 2026 geschlossen.") does not name the merger; the closest
+    sentence of the same report does ("… des neuen Klinikverbunds …"): the judge reads that one, the answer
+    keeps the lead (a judge that read the lead said no, and a runner-up took the answer's place)."""
+    from langchain_core.messages import BaseMessage
+
+    from rag import store
+    from rag.chain import AnswerFlow
+    from rag.prompts import ANSWER_CHECK_ASK, JUDGE_SYSTEM
+    from tests.fakes import RecordingChatModel
+
+    def reply(messages: list[BaseMessage]) -> str:
+        prompt = str(messages[-1].content)
+        if messages[0].content == JUDGE_SYSTEM:  # yes only where the sentence itself names the merger
+            return "yes" if "Klinikverbund" in prompt.split("Sentence:")[-1].split("Question:")[0] else "no"
+        return "yes" if "Check" in str(messages[0].content) else "none"
+
+    model = RecordingChatModel(reply)
+    flow = AnswerFlow(store.open_index(dated_index), model, "fake")
+    answer = flow.invoke({"question": "Was wurde diese Woche über die Fusion der Marstedter Kliniken bekannt?"})
+    judged = [str(call[-1].content) for call in model.calls
+              if call[0].content == JUDGE_SYSTEM and not str(call[-1].content).endswith(ANSWER_CHECK_ASK)]
+    assert judged and "Klinikverbunds" in judged[0]
+    assert not answer.abstained
+    assert answer.citations[0].quote.startswith("Die Geburtshilfe des St.-Annen-Krankenhauses wird Ende März 2026")
+
+
 def test_the_figure_a_lead_leaves_open_comes_from_the_pronoun_sentence_after_it(dated_index: Path) -> None:
     """"Die Schäden der Sturmflut … fallen … höher aus" gives no number; "Die Stadt beziffert sie jetzt auf rund
     6,5 Millionen Euro" does, and its "sie" is the lead's damage."""
