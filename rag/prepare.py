@@ -669,18 +669,23 @@ _ASKING = re.compile(r"^(gib|give|me|mir|zeig\w*|show|list\w*|bitte|please)$", r
 def topic_of(question: str, snap: store.Snapshot) -> str:
     """The question without the words that ask for a timeline ("Chronologie", "timeline", "gib mir") and
     without words that nearly every article has (the city of a local paper): what the story is about."""
-    n = max(1, len(snap.chunks))
-    kept = []
-    for word in re.findall(r"\w[\w-]*", question):
-        if timeframe_words(word) or _ASKING.match(word):
-            continue
-        languages: tuple[Language, ...] = ("de", "en")
-        if any(stem and snap.document_frequency(stem, lang) >= GENERIC_SHARE * n
-               for lang in languages for stem in stem_tokens(word, lang, drop_stopwords=False)[:1]):
-            continue
-        kept.append(word)
+    kept = [word for word in re.findall(r"\w[\w-]*", question)
+            if not (timeframe_words(word) or _ASKING.match(word) or _generic(word, snap))]
     topic = " ".join(kept)
     return topic if has_content_words(topic, detect_language(question)) else question
+
+
+def without_generic(question: str, snap: store.Snapshot) -> str:
+    """The question without the words that nearly every article has (`GENERIC_SHARE`: "Marstedt")."""
+    return " ".join(word for word in re.findall(r"\w[\w-]*|[^\w\s]", question) if not _generic(word, snap))
+
+
+def _generic(word: str, snap: store.Snapshot) -> bool:
+    """Whether the word is in at least `GENERIC_SHARE` of the passages (in either language's stemming)."""
+    n = max(1, len(snap.chunks))
+    languages: tuple[Language, ...] = ("de", "en")
+    return any(stem and snap.document_frequency(stem, lang) >= GENERIC_SHARE * n
+               for lang in languages for stem in stem_tokens(word, lang, drop_stopwords=False)[:1])
 
 
 _MEANS: weakref.WeakKeyDictionary[Any, dict[Language, np.ndarray]] = weakref.WeakKeyDictionary()
@@ -745,6 +750,10 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
             q = replace(q, kind="overview")
         searched = without_words(searched, said, lang)
         translation = without_words(translation, named_outlet(translation, {outlet_name(host): host})[1], "de")
+    elif (period is not None and not q.follow_up and not q.frame.digest and not q.frame.coverage
+          and asks_for_news(without_generic(q.text, snap), period.said, lang)):  # "Was passierte letzte Woche in
+        # Marstedt?": the place every article reports from is no topic; the period's digest
+        q = replace(q, kind="timeline", frame=replace(q.frame, timeline=True, digest=True, latest=False))
     qvec = np.asarray(embedder.embed_query(searched), dtype=np.float32)
     if period is not None:  # "letzte Woche", "im Oktober 2025": the articles published then
         f = f.within(period.since, period.until)

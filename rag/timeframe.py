@@ -279,11 +279,18 @@ def sentence_day(text: str, published: str | None) -> dt.date | None:
         except ValueError:
             continue
     if anchor is not None:
+        dated = {start for start, _ in found}
         for m in _RELATIVE.finditer(text):
+            if _WEEKDAY_OF_DATE.match(text, m.end()) and any(m.end() < start <= m.end() + 8 for start in dated):
+                continue  # "ab Montag, 1. Dezember": the weekday of the date that follows, not the Monday before
             day = _resolve(m.group(0), anchor)
             if day is not None:
                 found.append((m.start(), day))
     return min(found)[1] if found else None
+
+
+#: between a weekday and the date it is the weekday of: "Montag, 1. Dezember", "Montag, dem 3. November"
+_WEEKDAY_OF_DATE = re.compile(r",?\s*(?:de[mn]\s+|the\s+)?(?=\d|[A-Z][a-z]+\s+\d)")
 
 
 def relative_day(text: str, published: str | None) -> tuple[str, dt.date] | None:

@@ -402,6 +402,16 @@ def test_an_outlet_named_in_the_question_limits_the_answer_to_its_reports(dated_
     assert c.abstained and "marstedter-rundschau.example" in c.reason
 
 
+def test_a_period_in_the_place_every_article_reports_from_is_the_periods_digest(dated_index: Path) -> None:
+    """"in Marstedt" names no story: every report of the fixture is from Marstedt."""
+    a = api.ask("Was passierte letzte Woche in Marstedt?", llm="extractive", index_dir=dated_index)
+    b = api.ask("Was passierte letzte Woche?", llm="extractive", index_dir=dated_index)
+    assert a.kind == "timeline" and a.answer == b.answer and a.answer.count("\n• ") >= 3
+    c = api.ask("Was passierte letzte Woche an der Lindenbrücke?", llm="extractive", index_dir=dated_index)
+    stories = _stories()
+    assert {stories[x.title] for x in c.citations} == {"bridge"}  # a story named: its events, no digest
+
+
 def test_a_period_without_a_topic_gets_what_each_story_reported(dated_index: Path) -> None:
     """"Was ist diese Woche passiert?" names no topic: one bullet per story of the week (its newest report's
     headline), in the order of their days, every story of the week and no report from before it."""

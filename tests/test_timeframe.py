@@ -95,6 +95,11 @@ def test_today_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     ("Seit dem 2. November 2025 wird gestreikt.", None, "2025-11-02"),
     ("Bis 03.11.2025 gilt der Fahrplan.", None, "2025-11-03"),
     ("Der Rat tagte ohne Ergebnis.", "2025-11-04", None),
+    # a weekday followed by its date is that date's weekday, not the one before the report
+    ("Die Brücke wird ab Montag, 1. Dezember, voll gesperrt.", "2025-11-18", "2025-12-01"),
+    ("Am Montag, dem 3. November, streikten die Fahrer.", "2025-11-12", "2025-11-03"),
+    ("The bridge closes on Monday, December 1, for cars.", "2025-11-20", "2025-12-01"),
+    ("Am Montag begann der Streik, der bis zum 9. November dauert.", "2025-11-04", "2025-11-03"),
     ("Am 3. November begann der Streik.", None, None),  # no year and no article date to read it against
 ])
 def test_the_day_a_sentence_tells_of(sentence: str, published: str | None, day: str | None) -> None:
