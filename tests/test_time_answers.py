@@ -105,6 +105,15 @@ def test_a_timeline_takes_the_storys_report_in_another_language_by_its_names_and
     assert {stories[c.title] for c in a.citations} == {"port"}
 
 
+def test_a_figure_asked_without_a_time_is_the_storys_newest(dated_index: Path) -> None:
+    """The damage was first put at 4 million euros (27 October), then at 6,5 million (10 November): asked
+    without a time, the newest figure; asked for the first estimate, the first."""
+    a = api.ask("Wie hoch ist der Schaden der Sturmflut?", llm="extractive", index_dir=dated_index)
+    assert a.short == "6,5 Millionen Euro" and a.citations[0].date >= "2025-11-10"
+    b = api.ask("Wie hoch wurde der Schaden zunächst geschätzt?", llm="extractive", index_dir=dated_index)
+    assert b.short == "4 Millionen Euro"
+
+
 def test_the_latest_report_of_a_story_may_be_in_another_language(dated_index: Path) -> None:
     """The newest cost of the berth (104 million euros, 20 November) is in an English report that the German
     question's words and vector do not find; the story's names and figures do."""
