@@ -469,6 +469,7 @@ def marked_reports(snap: store.Snapshot, members: set[str], f: Filters) -> list[
 
 
 _MARKS: weakref.WeakKeyDictionary[Any, dict[str, frozenset[str]]] = weakref.WeakKeyDictionary()
+_RARE: weakref.WeakKeyDictionary[Any, dict[tuple[str, str], bool]] = weakref.WeakKeyDictionary()
 _NAME = re.compile(r"\b[A-ZÄÖÜ][\w-]*\w")
 _FIGURE = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)*")
 
@@ -476,24 +477,29 @@ _FIGURE = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)*")
 def story_marks(snap: store.Snapshot, article_id: str) -> frozenset[str]:
     """What tells an article's story in any language: its rare names (capitalised words not opening a sentence:
     "Wemme-Watt", "Olsen"; not those in more than `MARK_SHARE` of the passages) and its
-    figures with a decimal part or three digits ("6,2" and "6.2" alike; "1.200" and "1,200"; no year),
-    cached per snapshot."""
+    figures with a decimal part or three digits ("6,2" and "6.2" alike; "1.200" and "1,200"; no year), from
+    the sentences of its passages, cached per snapshot."""
     cache = _MARKS.setdefault(snap, {})
     if article_id in cache:
         return cache[article_id]
+    rare = _RARE.setdefault(snap, {})  # (word, language) -> whether it is rare enough to be a mark
     article = snap.articles.get(article_id)
     marks: set[str] = set()
     if article is not None:
         common = MARK_SHARE * max(1, len(snap.chunks))
-        for sentence in split_sentences(article.text, article.language):
-            text = sentence.text
+        texts = dict.fromkeys(sentence.text for row in snap.rows_of_article(article_id)  # the index's sentences
+                              for sentence in snap.chunks[row].sentences)
+        for text in texts:
             opening = re.match(r"\W*\w+", text)
             start = opening.end() if opening else 0
             for m in _NAME.finditer(text, start):
-                stems = stem_tokens(m.group(), article.language, drop_stopwords=False)
-                if stems and min(sum(snap.document_frequency(w, lang) for lang in ("de", "en"))
-                                 for w in stems) <= common:
-                    marks.add(m.group().casefold())
+                key = (m.group().casefold(), article.language)
+                if key not in rare:
+                    stems = stem_tokens(m.group(), article.language, drop_stopwords=False)
+                    rare[key] = bool(stems) and min(sum(snap.document_frequency(w, lang) for lang in ("de", "en"))
+                                                    for w in stems) <= common
+                if rare[key]:
+                    marks.add(key[0])
             for m in _FIGURE.finditer(text):
                 figure = _figure(m.group())
                 if figure:
