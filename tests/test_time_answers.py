@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ import pytest
 from rag import api
 from rag.filters import Filters
 from rag.prepare import event_day, newest_wins
-from rag.types import Article, Evidence, Sentence
+from rag.types import Answer, Article, Evidence, Sentence
 from tests.conftest import DATED, copy_dated
 
 GOLD = json.loads((DATED / "gold.json").read_text(encoding="utf-8"))
@@ -251,9 +252,10 @@ def test_a_figure_the_lead_leaves_open_comes_from_the_sentences_after_it(dated_i
     assert not a.abstained and a.short.startswith("6.2") and a.citations[0].quote.startswith("The deal raises")
 
 
-def test_the_judge_reads_the_closest_sentence_where_a_newer_report_gives_the_figure(dated_index: Path) -> None:
-    """The newest report's "Bei den Kosten bleibe es bei 15,4 Millionen Euro" does not name the bridge; the
-    sentence it replaced does, so the judge reads that one and the answer keeps the newest report's quote."""
+def _judged(dated_index: Path, question: str, judge_yes: Callable[[str], bool],
+            reading: str) -> tuple[Answer, list[str]]:
+    """The flow's answer with a fake model whose judge says yes where `judge_yes(prompt)` (the check always, the
+    reader `reading`), and the prompts of the judge's own calls (not the answer checks)."""
     from langchain_core.messages import BaseMessage
 
     from rag import store
@@ -262,17 +264,28 @@ def test_the_judge_reads_the_closest_sentence_where_a_newer_report_gives_the_fig
     from tests.fakes import RecordingChatModel
 
     def reply(messages: list[BaseMessage]) -> str:
-        prompt = str(messages[-1].content)
-        if messages[0].content == JUDGE_SYSTEM:  # yes only where the sentence itself names the bridge
-            return "yes" if "Lindenbrücke" in prompt.split("Sentence:")[-1].split("Question:")[0] else "no"
-        return "yes" if "Check" in str(messages[0].content) else "15,4 Millionen Euro"
+        if messages[0].content == JUDGE_SYSTEM:
+            return "yes" if judge_yes(str(messages[-1].content)) else "no"
+        return "yes" if "Check" in str(messages[0].content) else reading
 
     model = RecordingChatModel(reply)
-    flow = AnswerFlow(store.open_index(dated_index), model, "fake")
-    answer = flow.invoke({"question": "Wie hoch sind die Kosten der Brückensanierung an der Lindenbrücke nach "
-                                      "neuestem Stand?"})
-    judged = [str(call[-1].content) for call in model.calls  # the judge's own calls, not the answer checks
+    answer = AnswerFlow(store.open_index(dated_index), model, "fake").invoke({"question": question})
+    judged = [str(call[-1].content) for call in model.calls
               if call[0].content == JUDGE_SYSTEM and not str(call[-1].content).endswith(ANSWER_CHECK_ASK)]
+    return answer, judged
+
+
+def _sentence(prompt: str) -> str:
+    """The sentence a judge's prompt asks about."""
+    return prompt.split("Sentence:")[-1].split("Question:")[0]
+
+
+def test_the_judge_reads_the_closest_sentence_where_a_newer_report_gives_the_figure(dated_index: Path) -> None:
+    """The newest report's "Bei den Kosten bleibe es bei 15,4 Millionen Euro" does not name the bridge; the
+    sentence it replaced does, so the judge reads that one and the answer keeps the newest report's quote."""
+    answer, judged = _judged(dated_index, "Wie hoch sind die Kosten der Brückensanierung an der Lindenbrücke nach "
+                             "neuestem Stand?", lambda prompt: "Lindenbrücke" in _sentence(prompt),
+                             "15,4 Millionen Euro")
     assert len(judged) == 1 and "Bei den Kosten bleibe es" not in judged[0]
     assert not answer.abstained and "15,4" in answer.answer
     assert answer.citations[0].quote.startswith("Bei den Kosten bleibe es") and answer.citations[0].date == "2025-11-18"
@@ -281,24 +294,8 @@ def test_the_judge_reads_the_closest_sentence_where_a_newer_report_gives_the_fig
 def test_the_judge_reads_a_sentence_chosen_for_its_figure_under_its_headline(dated_index: Path) -> None:
     """"… die Rammarbeiten für die 520 Meter lange Kaimauer" was chosen for its length, not for its closeness, and
     does not say which quay wall: the judge reads it under its article's headline, which names the berth."""
-    from langchain_core.messages import BaseMessage
-
-    from rag import store
-    from rag.chain import AnswerFlow
-    from rag.prompts import ANSWER_CHECK_ASK, JUDGE_SYSTEM
-    from tests.fakes import RecordingChatModel
-
-    def reply(messages: list[BaseMessage]) -> str:
-        prompt = str(messages[-1].content)
-        if messages[0].content == JUDGE_SYSTEM:  # yes only where what it reads names the berth
-            return "yes" if "Liegeplatz" in prompt.split("Question:")[0] else "no"
-        return "yes" if "Check" in str(messages[0].content) else "520 Meter"
-
-    model = RecordingChatModel(reply)
-    flow = AnswerFlow(store.open_index(dated_index), model, "fake")
-    answer = flow.invoke({"question": "Wie lang wird die neue Kaimauer am Liegeplatz 7?"})
-    judged = [str(call[-1].content) for call in model.calls  # the judge's own calls, not the answer checks
-              if call[0].content == JUDGE_SYSTEM and not str(call[-1].content).endswith(ANSWER_CHECK_ASK)]
+    answer, judged = _judged(dated_index, "Wie lang wird die neue Kaimauer am Liegeplatz 7?",
+                             lambda prompt: "Liegeplatz" in prompt.split("Question:")[0], "520 Meter")
     assert len(judged) == 1 and "520 Meter" in judged[0] and "Spatenstich für den Liegeplatz 7" in judged[0]
     assert not answer.abstained and answer.short == "520 Meter"
 
@@ -364,24 +361,8 @@ def test_the_judge_reads_the_closest_sentence_where_the_periods_report_is_answer
     """The lead ("Die Geburtshilfe … wird Ende März 2026 geschlossen.") does not name the merger; the closest
     sentence of the same report does ("… des neuen Klinikverbunds …"): the judge reads that one, the answer
     keeps the lead (a judge that read the lead said no, and a runner-up took the answer's place)."""
-    from langchain_core.messages import BaseMessage
-
-    from rag import store
-    from rag.chain import AnswerFlow
-    from rag.prompts import ANSWER_CHECK_ASK, JUDGE_SYSTEM
-    from tests.fakes import RecordingChatModel
-
-    def reply(messages: list[BaseMessage]) -> str:
-        prompt = str(messages[-1].content)
-        if messages[0].content == JUDGE_SYSTEM:  # yes only where the sentence itself names the merger
-            return "yes" if "Klinikverbund" in prompt.split("Sentence:")[-1].split("Question:")[0] else "no"
-        return "yes" if "Check" in str(messages[0].content) else "none"
-
-    model = RecordingChatModel(reply)
-    flow = AnswerFlow(store.open_index(dated_index), model, "fake")
-    answer = flow.invoke({"question": "Was wurde diese Woche über die Fusion der Marstedter Kliniken bekannt?"})
-    judged = [str(call[-1].content) for call in model.calls
-              if call[0].content == JUDGE_SYSTEM and not str(call[-1].content).endswith(ANSWER_CHECK_ASK)]
+    answer, judged = _judged(dated_index, "Was wurde diese Woche über die Fusion der Marstedter Kliniken bekannt?",
+                             lambda prompt: "Klinikverbund" in _sentence(prompt), "none")
     assert judged and "Klinikverbunds" in judged[0]
     assert not answer.abstained
     assert answer.citations[0].quote.startswith("Die Geburtshilfe des St.-Annen-Krankenhauses wird Ende März 2026")
