@@ -194,8 +194,37 @@ def backs(english: str, german: str) -> bool | None:
                    for w in words for t in stem_tokens(w, "de", drop_stopwords=False))
 
     words = [w.lower() for w in _content_words(english, _WORD)]
-    return bool(words) and all(w in low or there(next((hit for f in _forms(w) if (hit := table.get(f))), ()))
-                               for w in words)
+    return bool(words) and all(w in low or there(tuple(g for f in _forms(w) for g in table.get(f)))
+                               for w in words)  # every form's German: "euros" is Euros and Euro
+
+
+def backs_german(german: str, english: str) -> bool | None:
+    """Whether the dictionary backs `german` as the German of the English words `english` (a German question
+    answered from an English report): each German content word is in the English words itself (a name,
+    "Euro") or is the dictionary's translation of one of them, as a whole word or as a compound's part (a
+    translation of 5 letters or more anywhere in it, of 4 as its last part: "Nationalhymne" for "national
+    anthem"). A text of function words only is not backed. None without a dictionary."""
+    from .evidence import COMPOUND_PART
+    from .lang import STOPWORDS, stem_tokens
+
+    table = _table(glossary_path())
+    if table is None:
+        return None
+    translations: set[str] = set()  # the German stems the dictionary gives for the English words
+    for w in _content_words(english, _WORD):
+        translations.update(t for f in _forms(w.lower()) for g in table.get(f)
+                            for t in stem_tokens(g, "de", drop_stopwords=False))
+    low = english.lower()
+
+    def backed(word: str) -> bool:  # in the English itself (a name, also inflected: "Marstedter"), or translated
+        return word.lower() in low or any(
+            (len(t) >= HEAD_PART and t in low) or t in translations
+            or any((len(s) >= COMPOUND_PART and s in t) or (len(s) >= HEAD_PART and t.endswith(s))
+                   for s in translations)
+            for t in stem_tokens(word, "de", drop_stopwords=False))
+
+    words = [w for w in _ANY_WORD.findall(german) if w.lower() not in STOPWORDS["de"] and len(w) >= 3]
+    return bool(words) and all(backed(w) for w in words)
 
 
 def unknown_english(text: str, known: str = "") -> list[str]:

@@ -237,7 +237,17 @@ GLOSS_SHOTS: list[tuple[str, str]] = [
 ]
 
 
-def build_gloss_messages(words: str) -> list[BaseMessage]:
+#: the same for a German question answered from an English report: the English words in German
+GERMAN_GLOSS_SYSTEM = (
+    "You translate a few English words from a news article into German. Keep names and numbers exactly "
+    "as written. Reply with the German words only."
+)
+
+
+def build_gloss_messages(words: str, into: Language = "en") -> list[BaseMessage]:
+    """The model asked for the `into` language's words for `words` (German ones for "en", English for "de")."""
+    if into == "de":
+        return _with_shots(GERMAN_GLOSS_SYSTEM, [(en, de) for de, en in GLOSS_SHOTS], " ".join(words.split()))
     return _with_shots(GLOSS_SYSTEM, GLOSS_SHOTS, " ".join(words.split()))
 
 

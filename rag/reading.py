@@ -37,7 +37,7 @@ from .forms import (
     too_long,
     with_scale,
 )
-from .glossary import backs, unknown_english
+from .glossary import backs, backs_german, unknown_english
 from .lang import stem_tokens
 from .prompts import (
     ALIGN_ROLE,
@@ -260,11 +260,17 @@ def read(question: str, q: Question, sentence: str, context: str, language: Lang
         log.warning("The model failed to find the sentence's own words for “%s” (%s).", span, e)
         words = ""
     named = span  # what the check read
-    if words == span or (words and unknown_english(span, question)):  # the reader left the sentence's German
-        # (“Nationalhymne”) or some of it ("994 kistens with dead bodies"): the English of the sentence's words
+    if language == "en" and (words == span or (words and unknown_english(span, question))):  # the reader left
+        # the sentence's German (“Nationalhymne”) or some of it ("994 kistens with dead bodies"): the English of
+        # the sentence's words
         english = english_words(words, source, llm)
         if english:  # the check's doubt, if any, is named by the sentence's words shown beside the new answer
             named, span = words, english
+    elif language == "de" and words == span:  # a German question on an English report: the reader copied its
+        # English ("104 million euros"): the German of the sentence's words
+        german = english_words(words, source, llm, into="de")
+        if german:
+            named, span = words, german
     shown = quoted(span, language) if words == span else f"{span} ({quoted(words, language)})" if words else span
     yield Reading(span, shown, checks=checks, unsure=_not_sure(named, doubt), source=words)
 
@@ -310,7 +316,7 @@ def _in_quotes(words: str, sentence: str) -> bool:
     return re.search(rf"[„“”\"»«‚‘’']\s*{re.escape(words)}\s*[“”\"«»‘’']", sentence) is not None
 
 
-def english_words(words: str, source: str, llm: BaseChatModel) -> str:
+def english_words(words: str, source: str, llm: BaseChatModel, into: Language = "en") -> str:
     """The English of a short answer that the English reader copied from the German sentence untranslated
     ("national anthem" for “Nationalhymne”, "German-language publications" for “deutschsprachigen
     Publikationen”): an English question is answered in English, the sentence's words shown beside it. ""
@@ -318,24 +324,26 @@ def english_words(words: str, source: str, llm: BaseChatModel) -> str:
     model gives nothing usable: words the German sentence holds (a name it kept), German function words, a
     number lost, far longer, or words the bilingual dictionary does not back (`glossary.backs`: the small
     model renders "Wir sind Bettler" as "we are bedfellows"; without the dictionary nothing is translated).
-    A failed call of the model gives "" too: the answer stands checked, only untranslated."""
+    A failed call of the model gives "" too: the answer stands checked, only untranslated. `into="de"`: the
+    same the other way, the German of an English report's words for a German question ("104 Millionen Euro"
+    for “104 million euros”, `glossary.backs_german`)."""
     from .llms import for_role
 
     if not re.search(r"[^\W\d_]", words) or _in_quotes(words, source):  # numbers; a title or a quotation
         # the sentence puts in quotes („Ein neues Lied wir heben an“) is shown as written
         return ""
     try:
-        reply = for_role(llm, GLOSS_ROLE).invoke(build_gloss_messages(words), max_tokens=GLOSS_TOKENS)
+        reply = for_role(llm, GLOSS_ROLE).invoke(build_gloss_messages(words, into), max_tokens=GLOSS_TOKENS)
     except RagError as e:
         log.warning("The model failed to translate “%s” (%s).", words, e)
         return ""
     lines = str(reply.content).strip().splitlines()
     said = _CITES.sub("", lines[0]).strip().strip("\"„“”'.").strip() if lines else ""
     if not said or reader_found_nothing(said) or re.search(rf"(?<!\w){re.escape(said)}(?!\w)", source, re.IGNORECASE) \
-            or words_of_the_other_language(said, "en") or len(said.split()) > 2 * len(words.split()) + 2 \
-            or any(n not in said for n in _DIGITS.findall(words)):
-        return ""
-    return said if backs(said, words) else ""
+            or words_of_the_other_language(said, into) or len(said.split()) > 2 * len(words.split()) + 2 \
+            or any(re.sub(r"[.,]", "", n) not in re.sub(r"[.,]", "", said) for n in _DIGITS.findall(words)):
+        return ""  # a number lost ("6,5" and "6.5" are one number, as each language writes it)
+    return said if (backs_german(said, words) if into == "de" else backs(said, words)) else ""
 
 
 _HEDGE = re.compile(

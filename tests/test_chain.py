@@ -24,6 +24,7 @@ from rag.prompts import (
     ALIGN_SYSTEM,
     ANSWER_CHECK_ASK,
     CHECK_SYSTEM,
+    GERMAN_GLOSS_SYSTEM,
     GLOSS_SYSTEM,
     JUDGE_SYSTEM,
     READER_SYSTEM,
@@ -70,7 +71,7 @@ def scripted(reader: str = "994 Kisten", judge: str = "yes", yesno: str = "yes",
             return translation
         if system == ALIGN_SYSTEM:
             return align
-        if system == GLOSS_SYSTEM:
+        if system in (GLOSS_SYSTEM, GERMAN_GLOSS_SYSTEM):
             return gloss
         assert system in (READER_SYSTEM, READER_SYSTEM_EN)
         return reader
@@ -729,6 +730,48 @@ def test_a_name_or_a_number_left_as_the_sentence_writes_it_stays_so(tmp_path: Pa
     title = list(read(question, analyse(question), hymn, "", "en", "de",
                       scripted("Ein neues Lied wir heben an", seen=seen, gloss="A new song we raise")))[-1]
     assert title.short == "Ein neues Lied wir heben an" and GLOSS_SYSTEM not in seen  # a title, as written
+
+
+COURT = "Port director Jan-Hendrik Olsen said the project will now cost 104 million euros instead of 95 million."
+COURT_DING = ANTHEM_DING + "Million {f} | Millionen {pl} :: million | millions\nEuro {m} | Euros {pl} :: euro | euros\n"
+
+
+@pytest.mark.parametrize(("gloss", "short", "shown"), [
+    ("104 Millionen Euro", "104 Millionen Euro", "104 Millionen Euro („104 million euros“)"),
+    ("104 Millionen Dollar", "104 million euros", "„104 million euros“"),  # "Dollar": not the report's words
+    ("104 million euros", "104 million euros", "„104 million euros“"),  # the English again
+    ("the 104 Millionen Euro", "104 million euros", "„104 million euros“"),  # English words in it
+    ("Millionen Euro", "104 million euros", "„104 million euros“"),  # the number lost
+])
+def test_a_german_answer_copied_from_an_english_report_is_its_german_where_the_dictionary_backs_it(
+        gloss: str, short: str, shown: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rag.question import analyse
+    from rag.reading import Reading, read
+
+    (tmp_path / "de-en").write_text(COURT_DING, encoding="utf-8")
+    monkeypatch.setenv("RAG_GLOSSARY", str(tmp_path / "de-en"))
+    monkeypatch.setenv("RAG_CACHE_DIR", str(tmp_path / "cache"))
+    question = "Was kostet das Projekt jetzt?"
+    seen: list[str] = []
+    got = list(read(question, analyse(question), COURT, "", "de", "en",
+                    scripted("104 million euros", seen=seen, gloss=gloss)))[-1]
+    assert got == Reading(short, shown, source="104 million euros")
+    assert seen == [READER_SYSTEM, ANSWER_CHECK, GERMAN_GLOSS_SYSTEM]
+
+
+def test_a_figure_keeps_its_number_in_the_other_languages_notation(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from rag.question import analyse
+    from rag.reading import read
+
+    (tmp_path / "de-en").write_text(COURT_DING, encoding="utf-8")
+    monkeypatch.setenv("RAG_GLOSSARY", str(tmp_path / "de-en"))
+    monkeypatch.setenv("RAG_CACHE_DIR", str(tmp_path / "cache"))
+    sentence = "Die Stadt beziffert den Schaden jetzt auf 6,5 Millionen Euro."
+    question = "How high is the damage now?"
+    got = list(read(question, analyse(question), sentence, "", "en", "de",
+                    scripted("6,5 Millionen Euro", gloss="6.5 million euros")))[-1]
+    assert got.short == "6.5 million euros"  # "6,5" is "6.5" in English: no number lost
 
 
 def test_yes_no_questions_get_the_verdict_with_the_quote(hashing_index: Path) -> None:

@@ -164,9 +164,19 @@ def test_the_dictionary_backs_an_english_rendering_word_by_word(ding: Path) -> N
     assert glossary.backs("the", "die") is False  # function words only: nothing backed
 
 
+def test_the_dictionary_backs_a_german_rendering_of_english_words(ding: Path) -> None:
+    assert glossary.backs_german("die Schulen", "the schools") is True
+    assert glossary.backs_german("Nationalhymne", "national anthem") is True  # Hymne, the compound's last part
+    assert glossary.backs_german("Brückenschulen", "the bridge schools") is True
+    assert glossary.backs_german("Marstedter Schulen", "Marstedt's schools") is True  # the name itself
+    assert glossary.backs_german("die Brücken", "the schools") is False  # not the dictionary's German for it
+    assert glossary.backs_german("die", "the") is False  # function words only
+
+
 def test_without_the_dictionary_nothing_is_backed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RAG_GLOSSARY", str(tmp_path / "missing"))
     assert glossary.backs("the schools", "die Schulen") is None
+    assert glossary.backs_german("die Schulen", "the schools") is None
 
 
 def test_words_no_english_dictionary_knows_are_found_in_an_english_answer(ding: Path) -> None:
