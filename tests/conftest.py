@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -71,6 +71,18 @@ def pg_url() -> Iterator[str]:
 
     pg.close_search_connections()
     pg_local.drop_database(url)
+
+
+@pytest.fixture
+def use_glossary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[str], Path]:
+    """Makes a dictionary text in Ding's format the glossary (with a cache of its own); gives its path."""
+    def use(text: str) -> Path:
+        path = tmp_path / "de-en"
+        path.write_text(text, encoding="utf-8")
+        monkeypatch.setenv("RAG_GLOSSARY", str(path))
+        monkeypatch.setenv("RAG_CACHE_DIR", str(tmp_path / "cache"))
+        return path
+    return use
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ name, a short unrelated question in a conversation.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -640,7 +641,15 @@ Buch {n} | Bücher {pl} :: book | books
 Bettgenosse {m} :: bedfellow
 Kiste {f} | Kisten {pl} :: box | boxes
 Überreste {pl} :: remains
+Million {f} | Millionen {pl} :: million | millions
+Euro {m} | Euros {pl} :: euro | euros
 """
+
+
+@pytest.fixture
+def ding(use_glossary: Callable[[str], Path]) -> Path:
+    """A small German–English dictionary in Ding's format as the glossary (`ANTHEM_DING`)."""
+    return use_glossary(ANTHEM_DING)
 
 
 @pytest.mark.parametrize(("gloss", "short", "shown"), [
@@ -653,13 +662,10 @@ Kiste {f} | Kisten {pl} :: box | boxes
     ("", "Nationalhymne", "“Nationalhymne”"),
 ])
 def test_an_english_answer_left_in_german_is_translated_where_the_dictionary_backs_it(
-        gloss: str, short: str, shown: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        gloss: str, short: str, shown: str, ding: Path) -> None:
     from rag.question import analyse
     from rag.reading import Reading, read
 
-    (tmp_path / "de-en").write_text(ANTHEM_DING, encoding="utf-8")
-    monkeypatch.setenv("RAG_GLOSSARY", str(tmp_path / "de-en"))
-    monkeypatch.setenv("RAG_CACHE_DIR", str(tmp_path / "cache"))
     question = "What did Lena Ostrowski sing before the game?"
     seen: list[str] = []
     got = list(read(question, analyse(question), ANTHEM, "", "en", "de", scripted("Nationalhymne", seen=seen,
@@ -669,13 +675,10 @@ def test_an_english_answer_left_in_german_is_translated_where_the_dictionary_bac
 
 
 def test_an_english_answer_with_german_words_left_in_it_becomes_the_english_of_the_sentences_words(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        ding: Path) -> None:
     from rag.question import analyse
     from rag.reading import Reading, read
 
-    (tmp_path / "de-en").write_text(ANTHEM_DING, encoding="utf-8")
-    monkeypatch.setenv("RAG_GLOSSARY", str(tmp_path / "de-en"))
-    monkeypatch.setenv("RAG_CACHE_DIR", str(tmp_path / "cache"))
     q = analyse(KISTEN_EN)
     seen: list[str] = []
     mixed = list(read(KISTEN_EN, q, KISTEN_SENTENCE, "", "en", "de",
@@ -708,14 +711,10 @@ def test_without_the_dictionary_an_answer_left_in_german_stays_quoted(tmp_path: 
     assert got == Reading("Nationalhymne", "“Nationalhymne”", source="Nationalhymne")
 
 
-def test_a_name_or_a_number_left_as_the_sentence_writes_it_stays_so(tmp_path: Path,
-                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_name_or_a_number_left_as_the_sentence_writes_it_stays_so(ding: Path) -> None:
     from rag.question import analyse
     from rag.reading import Reading, read
 
-    (tmp_path / "de-en").write_text(ANTHEM_DING, encoding="utf-8")
-    monkeypatch.setenv("RAG_GLOSSARY", str(tmp_path / "de-en"))
-    monkeypatch.setenv("RAG_CACHE_DIR", str(tmp_path / "cache"))
     question = "Who sang the anthem before the game?"
     seen: list[str] = []
     name = list(read(question, analyse(question), ANTHEM, "", "en", "de",
@@ -733,7 +732,6 @@ def test_a_name_or_a_number_left_as_the_sentence_writes_it_stays_so(tmp_path: Pa
 
 
 COURT = "Port director Jan-Hendrik Olsen said the project will now cost 104 million euros instead of 95 million."
-COURT_DING = ANTHEM_DING + "Million {f} | Millionen {pl} :: million | millions\nEuro {m} | Euros {pl} :: euro | euros\n"
 
 
 @pytest.mark.parametrize(("gloss", "short", "shown"), [
@@ -744,13 +742,10 @@ COURT_DING = ANTHEM_DING + "Million {f} | Millionen {pl} :: million | millions\n
     ("Millionen Euro", "104 million euros", "„104 million euros“"),  # the number lost
 ])
 def test_a_german_answer_copied_from_an_english_report_is_its_german_where_the_dictionary_backs_it(
-        gloss: str, short: str, shown: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        gloss: str, short: str, shown: str, ding: Path) -> None:
     from rag.question import analyse
     from rag.reading import Reading, read
 
-    (tmp_path / "de-en").write_text(COURT_DING, encoding="utf-8")
-    monkeypatch.setenv("RAG_GLOSSARY", str(tmp_path / "de-en"))
-    monkeypatch.setenv("RAG_CACHE_DIR", str(tmp_path / "cache"))
     question = "Was kostet das Projekt jetzt?"
     seen: list[str] = []
     got = list(read(question, analyse(question), COURT, "", "de", "en",
@@ -759,14 +754,10 @@ def test_a_german_answer_copied_from_an_english_report_is_its_german_where_the_d
     assert seen == [READER_SYSTEM, ANSWER_CHECK, GERMAN_GLOSS_SYSTEM]
 
 
-def test_a_figure_keeps_its_number_in_the_other_languages_notation(tmp_path: Path,
-                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_figure_keeps_its_number_in_the_other_languages_notation(ding: Path) -> None:
     from rag.question import analyse
     from rag.reading import read
 
-    (tmp_path / "de-en").write_text(COURT_DING, encoding="utf-8")
-    monkeypatch.setenv("RAG_GLOSSARY", str(tmp_path / "de-en"))
-    monkeypatch.setenv("RAG_CACHE_DIR", str(tmp_path / "cache"))
     sentence = "Die Stadt beziffert den Schaden jetzt auf 6,5 Millionen Euro."
     question = "How high is the damage now?"
     got = list(read(question, analyse(question), sentence, "", "en", "de",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -22,12 +23,8 @@ unterzeichnen {vt} | unterzeichnend | unterzeichnet :: to sign | signing | signe
 
 
 @pytest.fixture
-def ding(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "de-en"
-    path.write_text(DING, encoding="utf-8")
-    monkeypatch.setenv("RAG_GLOSSARY", str(path))
-    monkeypatch.setenv("RAG_CACHE_DIR", str(tmp_path / "cache"))
-    return path
+def ding(use_glossary: Callable[[str], Path]) -> Path:
+    return use_glossary(DING)
 
 
 def test_an_english_question_gets_the_german_words_of_its_content_words(ding: Path) -> None:
