@@ -172,14 +172,30 @@ def _content_words(text: str, words: re.Pattern[str]) -> Iterator[str]:
                 yield word
 
 
+def _german_stems(table: _Table, word: str) -> set[str]:
+    """The German stems the dictionary gives for an English word, from every form it may be ("euros": Euros and
+    Euro)."""
+    from .lang import stem_tokens
+
+    return {t for f in _forms(word.lower()) for g in table.get(f) for t in stem_tokens(g, "de", drop_stopwords=False)}
+
+
+def _part_of(translation: str, stem: str) -> bool:
+    """Whether a German translation's stem is the German stem, or a part of it as a compound: 5 letters or more
+    anywhere (as `evidence.grouped_share` counts it), 4 only as its last part ("hymn" in "nationalhymn")."""
+    from .evidence import COMPOUND_PART
+
+    return translation == stem or (len(translation) >= COMPOUND_PART and translation in stem) \
+        or (len(translation) >= HEAD_PART and stem.endswith(translation))
+
+
 def backs(english: str, german: str) -> bool | None:
     """Whether the dictionary backs `english` as the English of the German words `german`: each content word
     of it is in the German words itself (a name, "Reformation") or has a translation there ("national anthem"
-    for "Nationalhymne": "national", and "anthem" → Hymne, the compound's last part; a longer part counts
-    anywhere in it, as `evidence.grouped_share` counts it). A word the dictionary does not know is not
-    backed, nor one whose German is not there ("we are bedfellows" for "Wir sind Bettler": "bedfellow" →
-    Bettgenosse), nor a text of function words only ("the"). None without a dictionary."""
-    from .evidence import COMPOUND_PART
+    for "Nationalhymne": "national", and "anthem" → Hymne, the compound's last part; `_part_of`). A word the
+    dictionary does not know is not backed, nor one whose German is not there ("we are bedfellows" for "Wir
+    sind Bettler": "bedfellow" → Bettgenosse), nor a text of function words only ("the"). None without a
+    dictionary."""
     from .lang import stem_tokens
 
     table = _table(glossary_path())
@@ -187,41 +203,29 @@ def backs(english: str, german: str) -> bool | None:
         return None
     stems = set(stem_tokens(german, "de", drop_stopwords=False))
     low = german.lower()
-
-    def there(words: tuple[str, ...]) -> bool:
-        return any(t in stems or any((len(t) >= COMPOUND_PART and t in s) or (len(t) >= HEAD_PART and s.endswith(t))
-                                     for s in stems)
-                   for w in words for t in stem_tokens(w, "de", drop_stopwords=False))
-
     words = [w.lower() for w in _content_words(english, _WORD)]
-    return bool(words) and all(w in low or there(tuple(g for f in _forms(w) for g in table.get(f)))
-                               for w in words)  # every form's German: "euros" is Euros and Euro
+    return bool(words) and all(w in low or any(_part_of(t, s) for t in _german_stems(table, w) for s in stems)
+                               for w in words)
 
 
 def backs_german(german: str, english: str) -> bool | None:
     """Whether the dictionary backs `german` as the German of the English words `english` (a German question
     answered from an English report): each German content word is in the English words itself (a name,
-    "Euro") or is the dictionary's translation of one of them, as a whole word or as a compound's part (a
-    translation of 5 letters or more anywhere in it, of 4 as its last part: "Nationalhymne" for "national
-    anthem"). A text of function words only is not backed. None without a dictionary."""
-    from .evidence import COMPOUND_PART
+    "Euro"; its stem too: "Marstedter") or is the dictionary's translation of one of them, as a whole word or
+    as a compound's part (`_part_of`: "Nationalhymne" for "national anthem"). A text of function words only is
+    not backed. None without a dictionary."""
     from .lang import STOPWORDS, stem_tokens
 
     table = _table(glossary_path())
     if table is None:
         return None
-    translations: set[str] = set()  # the German stems the dictionary gives for the English words
-    for w in _content_words(english, _WORD):
-        translations.update(t for f in _forms(w.lower()) for g in table.get(f)
-                            for t in stem_tokens(g, "de", drop_stopwords=False))
+    translations = {t for w in _content_words(english, _WORD) for t in _german_stems(table, w)}
     low = english.lower()
 
-    def backed(word: str) -> bool:  # in the English itself (a name, also inflected: "Marstedter"), or translated
+    def backed(word: str) -> bool:
         return word.lower() in low or any(
-            (len(t) >= HEAD_PART and t in low) or t in translations
-            or any((len(s) >= COMPOUND_PART and s in t) or (len(s) >= HEAD_PART and t.endswith(s))
-                   for s in translations)
-            for t in stem_tokens(word, "de", drop_stopwords=False))
+            (len(s) >= HEAD_PART and s in low) or any(_part_of(t, s) for t in translations)
+            for s in stem_tokens(word, "de", drop_stopwords=False))
 
     words = [w for w in _ANY_WORD.findall(german) if w.lower() not in STOPWORDS["de"] and len(w) >= 3]
     return bool(words) and all(backed(w) for w in words)

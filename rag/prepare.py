@@ -446,20 +446,22 @@ def marked_reports(snap: store.Snapshot, members: set[str], f: Filters) -> list[
     the articles that share at least `STORY_MARKS` of them with one of the story's articles, within the filters
     `f`."""
     languages = {_article_language(snap, m) for m in members}
+    others: dict[Language, np.ndarray] = {}  # each other language's passages within the filters, where it has any
+    for language in ("de", "en"):
+        def written_in(a: Article, language: Language = language) -> bool:
+            return a.language == language and f.matches(a)
+
+        if language not in languages and (allowed := snap.allowed_rows(written_in, ("marked", language, f))).any():
+            others[language] = allowed
     counted: dict[str, int] = {}
-    for m in members:
+    for m in members if others else ():  # an index of one language has no reports elsewhere to search
         for mark in story_marks(snap, m):
             counted[mark] = counted.get(mark, 0) + 1
     if not counted:
         return []
     query = " ".join(sorted(counted, key=lambda mark: (-counted[mark], mark))[:MARK_QUERY])
     found: list[str] = []
-    others: list[Language] = [lang for lang in ("de", "en") if lang not in languages]
-    for language in others:
-        def written_in(a: Article, language: Language = language) -> bool:
-            return a.language == language and f.matches(a)
-
-        allowed = snap.allowed_rows(written_in, ("marked", language, f))
+    for language, allowed in others.items():
         for row, _ in snap.bm25(query, MARKED_K, language, allowed):
             article = snap.chunks[row].article_id
             if article not in found and article not in members and any(
@@ -569,7 +571,7 @@ def timeline_events(snap: store.Snapshot, scored: list[tuple[float, int, Evidenc
         members |= set(more)
     events: list[tuple[Evidence, str]] = []
     told: set[tuple[str, str]] = set()  # (story, day): another outlet's copy of the same report is one event
-    reported = {a.published for m in members if (a := snap.articles.get(m)) is not None and a.published}
+    reported = {d for m in members if (a := snap.articles.get(m)) is not None and (d := _day(a.published))}
     for _, ev in sorted(closeness.values(), key=lambda t: -t[0]):
         if ev.article_id not in members or len(events) >= TIMELINE_EVENTS:
             continue
@@ -584,26 +586,23 @@ def timeline_events(snap: store.Snapshot, scored: list[tuple[float, int, Evidenc
     return events
 
 
-def recalled(day: str, published: str, reported: set[str]) -> bool:
+def recalled(day: str, published: str, reported: set[dt.date]) -> bool:
     """Whether the day a report's sentence names is an earlier event of the story that the report recalls ("…
     approved the wage agreement, ending the dispute that led to a warning strike on November 3" in a report of
     19 November): more than `RECALLED_DAYS` before the report, and within a day of another of the story's
     reports (`reported`: their publication days), which told of it then."""
-    try:
-        named, own = dt.date.fromisoformat(day), dt.date.fromisoformat(published)
-    except (TypeError, ValueError):
+    named, own = _day(day), _day(published)
+    if named is None or own is None or (own - named).days <= RECALLED_DAYS:
         return False
-    if (own - named).days <= RECALLED_DAYS:
-        return False
-    return any(abs((dt.date.fromisoformat(r) - named).days) <= 1 for r in reported if _iso(r))
+    return any(abs((r - named).days) <= 1 for r in reported)
 
 
-def _iso(day: str) -> bool:
+def _day(value: str | None) -> dt.date | None:
+    """The calendar day an ISO date or time names, None for none."""
     try:
-        dt.date.fromisoformat(day)
+        return dt.date.fromisoformat(value[:10]) if value else None
     except ValueError:
-        return False
-    return True
+        return None
 
 
 #: a digest of a period ("Was ist diese Woche passiert?"): at most this many stories, the newest

@@ -93,7 +93,7 @@ REPEATS = "the model's answer only repeats the question"
 #: those may have beyond the answer's ("the Weber brothers" / "den Brüdern Karl und Otto Weber").
 SOURCE_TOKENS = 32
 SOURCE_EXTRA_WORDS = 3
-#: Tokens for the English of an answer the English reader left in German (`english_words`).
+#: Tokens for the English of an answer the English reader left in German (`translated_words`).
 GLOSS_TOKENS = 24
 _CITES = re.compile(rf"\s*(?:{CITATION.pattern}|\[\s*\]|\[n\])", re.IGNORECASE)
 
@@ -263,12 +263,12 @@ def read(question: str, q: Question, sentence: str, context: str, language: Lang
     if language == "en" and (words == span or (words and unknown_english(span, question))):  # the reader left
         # the sentence's German (“Nationalhymne”) or some of it ("994 kistens with dead bodies"): the English of
         # the sentence's words
-        english = english_words(words, source, llm)
+        english = translated_words(words, source, llm)
         if english:  # the check's doubt, if any, is named by the sentence's words shown beside the new answer
             named, span = words, english
     elif language == "de" and words == span:  # a German question on an English report: the reader copied its
         # English ("104 million euros"): the German of the sentence's words
-        german = english_words(words, source, llm, into="de")
+        german = translated_words(words, source, llm, into="de")
         if german:
             named, span = words, german
     shown = quoted(span, language) if words == span else f"{span} ({quoted(words, language)})" if words else span
@@ -316,7 +316,7 @@ def _in_quotes(words: str, sentence: str) -> bool:
     return re.search(rf"[„“”\"»«‚‘’']\s*{re.escape(words)}\s*[“”\"«»‘’']", sentence) is not None
 
 
-def english_words(words: str, source: str, llm: BaseChatModel, into: Language = "en") -> str:
+def translated_words(words: str, source: str, llm: BaseChatModel, into: Language = "en") -> str:
     """The English of a short answer that the English reader copied from the German sentence untranslated
     ("national anthem" for “Nationalhymne”, "German-language publications" for “deutschsprachigen
     Publikationen”): an English question is answered in English, the sentence's words shown beside it. ""

@@ -4,6 +4,7 @@ wins, a timeline lists the story's events in order, a period no article covers i
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from collections.abc import Callable
@@ -144,7 +145,7 @@ def test_a_day_a_later_report_recalls_is_not_its_event(dated_index: Path) -> Non
 def test_a_recalled_day_is_long_before_the_report_on_a_day_the_story_was_reported() -> None:
     from rag.prepare import recalled
 
-    reported = {"2025-11-03", "2025-11-13"}
+    reported = {dt.date(2025, 11, 3), dt.date(2025, 11, 13)}
     assert recalled("2025-11-03", "2025-11-19", reported)
     assert recalled("2025-11-02", "2025-11-19", reported)  # the evening before a report of the next day
     assert not recalled("2025-11-13", "2025-11-19", reported)  # within a week: the report's own news
