@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_PATH = Path("/usr/share/trans/de-en")
 #: The lookup table's layout; a change makes a new table.
-FORMAT = 1
+FORMAT = 2
 _NOTES = re.compile(r"\{[^}]*\}|\[[^\]]*\]|\([^)]*\)|<[^>]*>|/[^/]*/")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
 _POSSESSIVE = re.compile(r"'s?$")
@@ -35,6 +35,9 @@ _POSSESSIVE = re.compile(r"'s?$")
 #: "Nationalhymne"; anywhere inside one it takes `evidence.COMPOUND_PART`).
 HEAD_PART = 4
 _GERMAN_WORD = re.compile(r"^[A-Za-zÄÖÜäöüß][A-Za-zÄÖÜäöüß-]*$")
+#: An English term of two words that the table keeps ("city council" → Stadtrat, "storm surge" → Sturmflut): German
+#: says in one compound what English says in two words, and neither word alone finds it.
+_PHRASE = re.compile(r"^[a-z]+ [a-z]+$")
 
 
 def glossary_path() -> Path:
@@ -42,8 +45,9 @@ def glossary_path() -> Path:
 
 
 def _parse(path: Path) -> dict[str, list[str]]:
-    """English word (lower case) → its German single-word translations, in the dictionary's order: each
-    " | "-part of an entry's German side pairs with the same part of its English side (a plural with a plural)."""
+    """English word or two-word term (lower case) → its German single-word translations, in the dictionary's
+    order: each " | "-part of an entry's German side pairs with the same part of its English side (a plural with
+    a plural)."""
     out: dict[str, list[str]] = {}
     with path.open(encoding="utf-8") as lines:
         for line in lines:
@@ -59,7 +63,7 @@ def _parse(path: Path) -> dict[str, list[str]]:
                     term = term.strip().lower()
                     if term.startswith("to "):
                         term = term[3:]
-                    if not term or " " in term:
+                    if not term or (" " in term and not _PHRASE.match(term)):
                         continue
                     known = out.setdefault(term, [])
                     known.extend(w for w in words if w not in known)
@@ -135,17 +139,25 @@ def _forms(word: str) -> list[str]:
 
 def german_words(question: str) -> list[tuple[str, tuple[str, ...]]]:
     """(English word, its German translations) for each content word of the English question that the
-    dictionary knows; a name (capitalised past the first word) is given as itself."""
+    dictionary knows; a name (capitalised past the first word) is given as itself. Two content words the
+    dictionary knows as one term come first as one group, keyed by both ("city council" → Stadtrat,
+    Gemeinderat: a German compound says them in one word), then each on its own: a sentence with the compound
+    has all three, one with "Rat" alone still has "council". Not a name's words: "South Korea" is found by its
+    own words (a compound's parts included), and its term's group too ranked a sentence with "Südkorea" above
+    the one naming South Korea's minister (docs/BENCHMARKS.md, "Stop 41")."""
     table = _table(glossary_path())
     if table is None:
         return []
     stop = STOPWORDS["en"]
+    tokens = [_POSSESSIVE.sub("", t) for t in _WORD.findall(question)]
     groups: list[tuple[str, tuple[str, ...]]] = []
-    for i, token in enumerate(_WORD.findall(question)):
-        token = _POSSESSIVE.sub("", token)
+    for i, token in enumerate(tokens):
         low = token.lower()
         if low in stop or len(low) < 3:
             continue
+        if (i + 1 < len(tokens) and not _named(tokens, i) and not _named(tokens, i + 1)
+                and (phrase := _phrase(table, low, tokens[i + 1].lower())) is not None):
+            groups.append(phrase)
         found: list[str] = []
         for form in _forms(low):
             found.extend(w for w in table.get(form) if w not in found)
@@ -156,6 +168,23 @@ def german_words(question: str) -> list[tuple[str, tuple[str, ...]]]:
         if found:
             groups.append((low, tuple(found)))
     return groups
+
+
+def _named(tokens: list[str], i: int) -> bool:
+    """Whether the question's i-th word is (part of) a name: capitalised past the first word."""
+    return i > 0 and tokens[i][:1].isupper()
+
+
+def _phrase(table: _Table, first: str, second: str) -> tuple[str, tuple[str, ...]] | None:
+    """The two-word term `first second` (the second in any form it may be an inflection of: "city councils") and
+    its German words, where the dictionary has it."""
+    if first in STOPWORDS["en"] or second in STOPWORDS["en"] or len(second) < 3:
+        return None
+    for form in _forms(second):
+        found = table.get(f"{first} {form}")
+        if found:
+            return f"{first} {second}", found
+    return None
 
 
 _ANY_WORD = re.compile(r"[^\W\d_][\w'’-]*")
@@ -229,6 +258,31 @@ def backs_german(german: str, english: str) -> bool | None:
 
     words = [w for w in _ANY_WORD.findall(german) if w.lower() not in STOPWORDS["de"] and len(w) >= 3]
     return bool(words) and all(backed(w) for w in words)
+
+
+def unsaid_names(answer: str, question: str, german: str) -> list[str]:
+    """The words of an English answer that the question names (capitalised past its first word: "Bridge" of "the
+    Linden Bridge") and the German sentence does not mention, itself or in a German word the dictionary gives
+    for it: the model put the question's thing into an answer from a sentence about another ("decided to build
+    the bridge" from "Der Stadtrat hat … den Bebauungsplan für den neuen Liegeplatz 7 … beschlossen"). A word the
+    dictionary does not know is not judged. [] without a dictionary."""
+    from .lang import stem_tokens
+
+    table = _table(glossary_path())
+    if table is None:
+        return []
+    named = {w.lower() for i, w in enumerate(_WORD.findall(question)) if i > 0 and w[:1].isupper()}
+    stems = set(stem_tokens(german, "de", drop_stopwords=False))
+    low = german.lower()
+    out: list[str] = []
+    for word in _content_words(answer, _WORD):
+        lower = word.lower()
+        if lower not in named or lower in low or lower in out:
+            continue
+        translations = _german_stems(table, lower)
+        if translations and not any(_part_of(t, s) for t in translations for s in stems):
+            out.append(lower)
+    return out
 
 
 def unknown_english(text: str, known: str = "") -> list[str]:

@@ -207,6 +207,14 @@ def _date_matcher(dates: tuple[str, ...]) -> Callable[[Evidence], bool] | None:
     return names
 
 
+def german_rarity(snap: store.Snapshot) -> Callable[[str], float]:
+    """How rare a word is in the index's German passages (the idf of its rarest stem), 0 where they do not hold
+    it: which of a dictionary's German words the articles use (`translation.mend_rendering`)."""
+    idf = idf_of(snap)
+    return lambda word: max((idf.get((t, "de"), 0.0) for t in stem_tokens(word, "de", drop_stopwords=False)),
+                            default=0.0)
+
+
 def prepare(snap: store.Snapshot, question: str, history: History = (), k: int = 5,
             filters: Filters | None = None, translation: str = "") -> Prepared:
     """Question analysis, retrieval and evidence by kind: everything before the language model.
@@ -219,9 +227,7 @@ def prepare(snap: store.Snapshot, question: str, history: History = (), k: int =
     joint operations?": elliptic, with no pronoun to show it) is asked again as a follow-up, and taken as
     one when the conversation's topic lifts the sentence the question found alone above the threshold."""
     if translation:  # the English words the model left in its rendering, put in German (`mend_rendering`)
-        idf = idf_of(snap)
-        translation = mend_rendering(question, translation, lambda word: max(
-            (idf.get((t, "de"), 0.0) for t in stem_tokens(word, "de", drop_stopwords=False)), default=0.0))
+        translation = mend_rendering(question, translation, german_rarity(snap))
     p = _prepare(snap, question, history, k, filters, translation=translation)
     period = p.q.frame.period if p.q is not None else None
     if period is not None and p.abstain_reason:

@@ -37,7 +37,7 @@ from .forms import (
     too_long,
     with_scale,
 )
-from .glossary import backs, backs_german, unknown_english
+from .glossary import backs, backs_german, unknown_english, unsaid_names
 from .lang import stem_tokens
 from .prompts import (
     ALIGN_ROLE,
@@ -100,6 +100,10 @@ _CITES = re.compile(rf"\s*(?:{CITATION.pattern}|\[\s*\]|\[n\])", re.IGNORECASE)
 
 #: Why a reading adds nothing where the reader found no answer in the sentence.
 NOTHING = "the model found no short answer in the sentence"
+#: An English answer names what the question names and the German sentence does not mention (`unsaid_names`): the
+#: model's answer, not the sentence's, as one in the sentence's language that is not in it.
+UNSAID = "the model's answer names “{word}” of the question, which the sentence does not mention"
+_UNSAID_HEAD = UNSAID.split("“", 1)[0]
 
 
 @dataclass(frozen=True)
@@ -111,7 +115,8 @@ class Reading:
     problem: str = ""
     checks: dict[str, float] = field(default_factory=dict)  # the model's P(yes) per check (see Answer.checks)
     unsure: str = ""  # why the short answer is shown but not verified (the check was not firm)
-    #: the model's answer where the sentence does not hold its words (same language): it found no answer there
+    #: the model's answer where the sentence does not hold its words (same language), or where it names what the
+    #: question names and the sentence does not mention (another language, `UNSAID`): it found no answer there
     invented: str = ""
     #: an answer in another language than the sentence's: the sentence's own words for it ("sechs" for "six")
     source: str = ""
@@ -248,7 +253,8 @@ def read(question: str, q: Question, sentence: str, context: str, language: Lang
         elif yes is not None and yes < VERIFY_MIN:
             doubt = yes
     if problem:
-        invented = language == source_language and not reader_found_nothing(reply) and snap(reply, source) is None
+        invented = (language == source_language and not reader_found_nothing(reply) and snap(reply, source) is None) \
+            or problem.startswith(_UNSAID_HEAD)
         yield Reading(problem=f"{problem}; showing the quote", checks=checks, invented=reply if invented else "")
         return
     if language == source_language:
@@ -497,6 +503,9 @@ def check_short(reply: str, source: str, question: str, atype: str | None, kind:
         missing = names_missing(reply, [source, question])
         if missing:
             return "", f"name {missing[0]} is not in the sentence"
+        unsaid = unsaid_names(reply, question, source) if language == "en" and source_language == "de" else []
+        if unsaid:
+            return "", UNSAID.format(word=unsaid[0])
         span = reply
     span = with_scale(span, source)
     if not has_type(span, atype) and not (atype == "date" and names_relative_day(span)):  # "am Montag": its

@@ -865,6 +865,28 @@ def test_an_invented_answer_after_an_unsure_judge_abstains(hashing_index: Path) 
     assert not kept.abstained and kept.short == "994 Kisten"
 
 
+def test_an_english_answer_naming_what_the_question_names_and_the_sentence_does_not_mention_is_invented(
+        tmp_path: Path, use_glossary: Callable[[str], Path]) -> None:
+    """Across languages the reader's answer is never the sentence's own words, so "not in the sentence" cannot
+    show an invention; an answer that puts the question's named thing ("the Linz Bridge") into a sentence about
+    another ("die Fabrik") can: the dictionary's German for "bridge" is nowhere in it. After an unsure judge:
+    abstain; a firm judge keeps the quote. An answer from a sentence that mentions it stays."""
+    from rag.chain import JUDGE_FIRM
+
+    use_glossary("Brücke {f} | Brücken {pl} :: bridge | bridges\nFabrik {f} :: factory\n")
+    snap = _one_article_index(tmp_path, NORDWERK)
+    question = "Why did Nordwerk close the Linz Bridge?"
+    unsure = Graded("yes", yes=round(JUDGE_FIRM - 0.1, 2), no=round(1.1 - JUDGE_FIRM, 2))
+    doubted = _final(_ask(snap, question, scripted("to rebuild the bridge", judge=unsure)))
+    assert doubted.abstained and "“to rebuild the bridge” is not in it" in doubted.reason
+    firm = _final(_ask(snap, question, scripted("to rebuild the bridge", judge=Graded("yes", yes=0.97, no=0.03))))
+    assert not firm.abstained and not firm.short and "names “bridge” of the question" in firm.reason
+    (tmp_path / "told").mkdir()
+    told = _one_article_index(tmp_path / "told", NORDWERK.replace("die Fabrik in Linz", "die Brücke in Linz"))
+    kept = _final(_ask(told, question, scripted("because the orders stayed away from the bridge", judge=unsure)))
+    assert not kept.abstained and kept.short == "because the orders stayed away from the bridge"
+
+
 def test_a_sentence_the_judge_barely_takes_and_the_reader_finds_nothing_in_is_abstained(hashing_index: Path) -> None:
     """Two doubts again: the judge's yes is lukewarm and the reader, asked for the answer, finds none in the
     sentence (an on-topic question the articles do not answer). A judge sure enough keeps the quote."""

@@ -17,6 +17,9 @@ Brücke {f} | Brücken {pl} :: bridge | bridges
 Hymne {f} | Hymnen {pl} :: anthem | anthems
 Rat {m}; Stadtrat {m} [pol.] :: council; town council
 Schule {f} | Schulen {pl} :: school | schools
+Sturmflut {f} | Sturmfluten {pl} :: storm surge; storm tide | storm surges; storm tides
+Sturm {m} | Stürme {pl} :: storm | storms
+Schaden {m} | Schäden {pl} :: damage | damages
 schließen {vt} | schließend | geschlossen :: to close | closing | closed
 unterzeichnen {vt} | unterzeichnend | unterzeichnet :: to sign | signing | signed
 """
@@ -82,6 +85,30 @@ def test_each_english_word_counts_once_however_many_german_words_it_has(ding: Pa
     assert grouped_share(groups, "Der Stadtrat tagte am Montag.") == pytest.approx(2 / 5)
     assert grouped_share(groups, "Der Rat schließt die Schule.") == pytest.approx(1.0)
     assert grouped_share(groups, "Die Brücke bleibt offen.") == 0.0
+
+
+def test_two_english_words_the_dictionary_knows_as_one_term_are_one_german_compound(ding: Path) -> None:
+    """"storm surge" is "Sturmflut": one group keyed by both words, before each word's own group ("storm" →
+    Sturm; "surge" the dictionary does not know alone); a plural finds the term's plural, and two words the
+    dictionary does not know as a term ("surge damage") are none."""
+    groups = glossary.german_words("How much damage did the storm surge cause?")
+    assert [w for w, _ in groups] == ["damage", "storm surge", "storm"]
+    assert dict(groups)["storm surge"] == ("Sturmflut",)
+    assert dict(glossary.german_words("Were the storm surges higher?"))["storm surges"] == ("Sturmfluten",)
+    assert "surge damage" not in dict(glossary.german_words("What was the storm's surge damage?"))
+    named = dict(glossary.german_words("Who chairs the Town Council?"))  # a name: its own words only
+    assert "town council" not in named and named["council"] == ("Council", "Rat", "Stadtrat")
+
+
+def test_a_sentence_with_the_compound_has_the_term_and_its_words_and_one_with_a_word_has_that_word(ding: Path) -> None:
+    """"storm surge" counts as the compound and as each of its words: "Sturmflut" holds the term and "storm"
+    (a compound's part); "Sturm" alone holds "storm" only."""
+    groups = glossary_groups(glossary.german_words("How much damage did the storm surge cause?"),
+                             {("sturmflut", "de"): 3.0, ("sturm", "de"): 2.0, ("schad", "de"): 1.0})
+    assert sorted(w for w, _ in groups) == [1.0, 2.0, 3.0]
+    assert grouped_share(groups, "Die Sturmflut richtete Schäden an.") == pytest.approx(1.0)
+    assert grouped_share(groups, "Der Sturm richtete Schäden an.") == pytest.approx(3 / 6)
+    assert grouped_share(groups, "Die Schäden sind hoch.") == pytest.approx(1 / 6)
 
 
 @pytest.mark.real_model
@@ -182,3 +209,14 @@ def test_words_no_english_dictionary_knows_are_found_in_an_english_answer(ding: 
     assert glossary.unknown_english("Marstedt's bridges") == []  # a capitalised word may be a name
     assert glossary.unknown_english("the schulen", known="Which schulen closed?") == []  # the question's own word
     assert glossary.unknown_english("closing signed bridges") == []  # inflected forms find their entries
+
+
+def test_an_english_answer_word_the_question_names_and_the_german_sentence_does_not_mention(ding: Path) -> None:
+    question = "What did the council decide about the Linden Bridge?"
+    plan = "Der Stadtrat hat den Bebauungsplan für den neuen Liegeplatz beschlossen."
+    assert glossary.unsaid_names("decided to build the bridge", question, plan) == ["bridge"]
+    assert glossary.unsaid_names("reopened the bridge", question, "Die Lindenbrücke wurde geöffnet.") == []  # its
+    # German as a compound's part
+    assert glossary.unsaid_names("the new berth", question, plan) == []  # not a word the question names
+    assert glossary.unsaid_names("closed the bridge", "What did the council decide about the bridge?", plan) == []
+    assert glossary.unsaid_names("a Linden plan", question, plan) == []  # a word the dictionary does not know
