@@ -163,7 +163,7 @@ def german_words(question: str) -> list[tuple[str, tuple[str, ...]]]:
             found.extend(w for w in table.get(form) if w not in found)
             if found:
                 break
-        if i > 0 and token[0].isupper():
+        if _named(tokens, i):
             found = [token, *found]
         if found:
             groups.append((low, tuple(found)))
@@ -271,7 +271,8 @@ def unsaid_names(answer: str, question: str, german: str) -> list[str]:
     table = _table(glossary_path())
     if table is None:
         return []
-    named = {w.lower() for i, w in enumerate(_WORD.findall(question)) if i > 0 and w[:1].isupper()}
+    asked = _WORD.findall(question)
+    named = {w.lower() for i, w in enumerate(asked) if _named(asked, i)}
     stems = set(stem_tokens(german, "de", drop_stopwords=False))
     low = german.lower()
     out: list[str] = []
