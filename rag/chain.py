@@ -55,6 +55,8 @@ JUDGE_UNSURE = "the language model was not sure that the best sentence answers t
 JUDGE_LUKEWARM = 0.7
 JUDGE_NOTHING = "the language model was not sure that the best sentence answers the question (P(yes) {p:.2f}), " \
     "and it found no answer in it"
+JUDGE_NO_REASON = "the language model was not sure that the best sentence answers the question (P(yes) {p:.2f}), " \
+    "and its check found that the reason read in it is not what it says"
 JUDGED_NO = "the language model found that the best sentence does not answer the question"
 #: A runner-up (`Prepared.candidates`) answers a factoid, date or why-question whose best sentence the judge
 #: rejected, or the reader found no answer in, only at this P(yes) or above: it was ranked below the best one, so
@@ -431,6 +433,11 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
                     p, reading, checks = self._read_continuation(p, reading, checks)
                 if reading.invented and checks.get("judge", 1.0) < JUDGE_FIRM:  # two doubts: not answered here
                     p = replace(p, abstain_reason=JUDGE_UNSURE.format(p=checks["judge"], said=reading.invented))
+                elif q.kind == "why" and reading.rejected and checks.get("judge", 1.0) < JUDGE_FIRM:  # a why's
+                    # answer is the reason the sentence gives: the judge unsure the sentence answers, the check sure
+                    # the reason read in it is not what it says, the quote tells an event without its reason ("Why
+                    # did Jean de Béthencourt choose the Canary Islands …?" on the sentence telling his conquest)
+                    p = replace(p, abstain_reason=JUDGE_NO_REASON.format(p=checks["judge"]))
                 elif reading.problem.startswith(NOTHING) and checks.get("judge", 1.0) < JUDGE_LUKEWARM:
                     # the reader finds no answer in a sentence the judge barely took: two doubts ("In which
                     # Malaysian city is the ADMM-Plus meeting held?" on "In Malaysia wird er am Treffen …

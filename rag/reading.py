@@ -104,6 +104,9 @@ NOTHING = "the model found no short answer in the sentence"
 #: model's answer, not the sentence's, as one in the sentence's language that is not in it.
 UNSAID = "the model's answer names “{word}” of the question, which the sentence does not mention"
 _UNSAID_HEAD = UNSAID.split("“", 1)[0]
+#: The answer check (P(yes) below `CHECK_MIN`) found that the sentence does not give the reader's answer.
+REJECTED = "the model's check found that the sentence does not give “{span}” as the answer"
+_REJECTED_HEAD = REJECTED.split("“", 1)[0]
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,11 @@ class Reading:
     invented: str = ""
     #: an answer in another language than the sentence's: the sentence's own words for it ("sechs" for "six")
     source: str = ""
+
+    @property
+    def rejected(self) -> bool:
+        """The answer check found that the sentence does not give the reader's answer (`REJECTED`)."""
+        return self.problem.startswith(_REJECTED_HEAD)
 
 
 @dataclass(frozen=True)
@@ -249,7 +257,7 @@ def read(question: str, q: Question, sentence: str, context: str, language: Lang
         if yes is not None:
             checks["check"] = round(yes, 4)
         if yes < CHECK_MIN if yes is not None else said_no:
-            problem = f"the model's check found that the sentence does not give “{span}” as the answer"
+            problem = REJECTED.format(span=span)
         elif yes is not None and yes < VERIFY_MIN:
             doubt = yes
     if problem:

@@ -865,6 +865,32 @@ def test_an_invented_answer_after_an_unsure_judge_abstains(hashing_index: Path) 
     assert not kept.abstained and kept.short == "994 Kisten"
 
 
+def test_a_reason_the_check_rejects_after_an_unsure_judge_abstains(tmp_path: Path) -> None:
+    """A why-question's answer is the reason its sentence gives. The judge hesitates over the sentence and the
+    check finds that the reason read in it is not what it says (an on-topic "why" the articles do not answer,
+    read from the sentence telling the event): two doubts, abstain. After a firm judge the quote stays,
+    flagged; a reason the check takes stays after an unsure judge; a factoid's rejected answer keeps the quote."""
+    from rag.chain import JUDGE_FIRM
+    from rag.reading import CHECK_MIN
+
+    snap = _one_article_index(tmp_path, NORDWERK)
+    unsure = Graded("yes", yes=round(JUDGE_FIRM - 0.1, 2), no=round(1.1 - JUDGE_FIRM, 2))
+    no = Graded("yes", yes=round(CHECK_MIN - 0.1, 2), no=round(1.1 - CHECK_MIN, 2))
+    for question, reason in ((NORDWERK_Q, "to cut its costs"),
+                             ("Warum schloss Nordwerk die Fabrik in Linz?", "weil die Aufträge ausblieben")):
+        doubted = _final(_ask(snap, question, scripted(reason, judge=unsure, check=no)))
+        assert doubted.kind == "why" and doubted.abstained and doubted.citations == ()
+        assert "the reason read in it is not what it says" in doubted.reason
+        firm = _final(_ask(snap, question, scripted(reason, judge=Graded("yes", yes=0.97, no=0.03), check=no)))
+        assert not firm.abstained and not firm.verified and not firm.short and "does not give" in firm.reason
+        assert firm.citations[0].quote in firm.answer
+        taken = _final(_ask(snap, question, scripted(reason, judge=unsure, check=Graded("yes", yes=0.99, no=0.01))))
+        assert not taken.abstained and taken.short == reason
+    factoid = _final(_ask(snap, "Wann schloss Nordwerk die Fabrik in Linz?", scripted("Im Mai", judge=unsure,
+                                                                                     check=no)))
+    assert not factoid.abstained and not factoid.short and factoid.citations[0].quote in factoid.answer
+
+
 def test_an_english_answer_naming_what_the_question_names_and_the_sentence_does_not_mention_is_invented(
         tmp_path: Path, use_glossary: Callable[[str], Path]) -> None:
     """Across languages the reader's answer is never the sentence's own words, so "not in the sentence" cannot
