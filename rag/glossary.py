@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
-from .lang import STOPWORDS
+from .lang import STOPWORDS, stem_tokens
 
 log = logging.getLogger(__name__)
 
@@ -204,8 +204,6 @@ def _content_words(text: str, words: re.Pattern[str]) -> Iterator[str]:
 def _german_stems(table: _Table, word: str) -> set[str]:
     """The German stems the dictionary gives for an English word, from every form it may be ("euros": Euros and
     Euro)."""
-    from .lang import stem_tokens
-
     return {t for f in _forms(word.lower()) for g in table.get(f) for t in stem_tokens(g, "de", drop_stopwords=False)}
 
 
@@ -225,8 +223,6 @@ def backs(english: str, german: str) -> bool | None:
     dictionary does not know is not backed, nor one whose German is not there ("we are bedfellows" for "Wir
     sind Bettler": "bedfellow" → Bettgenosse), nor a text of function words only ("the"). None without a
     dictionary."""
-    from .lang import stem_tokens
-
     table = _table(glossary_path())
     if table is None:
         return None
@@ -266,8 +262,6 @@ def unsaid_names(answer: str, question: str, german: str) -> list[str]:
     for it: the model put the question's thing into an answer from a sentence about another ("decided to build
     the bridge" from "Der Stadtrat hat … den Bebauungsplan für den neuen Liegeplatz 7 … beschlossen"). A word the
     dictionary does not know is not judged. [] without a dictionary."""
-    from .lang import stem_tokens
-
     table = _table(glossary_path())
     if table is None:
         return []
