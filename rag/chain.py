@@ -47,16 +47,15 @@ JUDGE_MIN = 0.5
 #: A judge below this P(yes) is not sure enough to stand alone: when the reader then answers with words
 #: the sentence does not hold (it found no answer there), the question is abstained (bench/graded_checks.py).
 JUDGE_FIRM = 0.9
-JUDGE_UNSURE = "the language model was not sure that the best sentence answers the question (P(yes) {p:.2f}), " \
-    "and its answer “{said}” is not in it"
+#: How each abstention after an unsure judge begins; what else doubted the answer follows it.
+_JUDGE_DOUBTED = "the language model was not sure that the best sentence answers the question (P(yes) {p:.2f}), "
+JUDGE_UNSURE = _JUDGE_DOUBTED + "and its answer “{said}” is not in it"
 #: Below this P(yes) of the judge, a sentence in which the reader finds no answer is no answer either: the
 #: development set's questions answered with a quote the reader found nothing in had P(yes) .51, .60, .62
 #: (two unanswerable, one wrong quote) and .76 or more (right quotes but one), docs/BENCHMARKS.md "Stop 35".
 JUDGE_LUKEWARM = 0.7
-JUDGE_NOTHING = "the language model was not sure that the best sentence answers the question (P(yes) {p:.2f}), " \
-    "and it found no answer in it"
-JUDGE_NO_REASON = "the language model was not sure that the best sentence answers the question (P(yes) {p:.2f}), " \
-    "and its check found that the reason read in it is not what it says"
+JUDGE_NOTHING = _JUDGE_DOUBTED + "and it found no answer in it"
+JUDGE_NO_REASON = _JUDGE_DOUBTED + "and its check found that the reason read in it is not what it says"
 JUDGED_NO = "the language model found that the best sentence does not answer the question"
 #: A runner-up (`Prepared.candidates`) answers a factoid, date or why-question whose best sentence the judge
 #: rejected, or the reader found no answer in, only at this P(yes) or above: it was ranked below the best one, so
