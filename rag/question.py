@@ -52,7 +52,10 @@ _COMPARISON = re.compile(
     re.IGNORECASE,
 )
 _MULTI = re.compile(
-    r"\b(beide[nr]?\s+artikel\w*|beiden|beide\b|both\s+articles?|both\b|in\s+den\s+artikeln|den\s+artikeln|"
+    # "beide Seiten", "both countries": the two parties an article reports on, not two articles
+    r"\b(beide[nr]?\s+artikel\w*|(beiden|beide\b|both\b)(?!\s+(seiten|sides|länder|countries|staaten|states|"
+    r"parteien|parties|regierungen|governments|armeen|armies|völker|peoples|nations?|minister\w*|delegation\w*))|"
+    r"both\s+articles?|in\s+den\s+artikeln|den\s+artikeln|"
     r"die\s+artikel\b|the\s+articles\b|each\s+article|jede[rsm]?\s+artikel\w*|jeweils|"
     r"(the\s+)?(other|two|each|both|all)\s+(of\s+the\s+)?(\w+\s+)?(articles?|texts?|reports?)\b|"
     r"(which|what)\s+of\s+the\s+(\w+\s+)?(articles|texts)|texts\s+on\b|"

@@ -45,6 +45,11 @@ VIETNAM = "Wie viele Kisten mit sterblichen Überresten hat Vietnam an die USA z
         ("Was macht die Ministerin an den verschiedenen Stationen ihrer Reise?", "overview"),
         ("Welche Minister nennen die beiden Artikel?", "multi"),
         ("What do both articles say about the budget?", "overview"),
+        # "beide Seiten", "both countries" are the two parties of one report, not two articles
+        ("Was tauschten beide Seiten zum Abschluss der Gespräche aus?", "factoid"),
+        ("What did both countries sign in Hanoi?", "factoid"),
+        ("Was berichten beide Artikel über das Treffen?", "overview"),
+        ("Welche Minister nennen beide?", "multi"),
         ("Warum baute die Stadt die Brücke?", "why"),
         ("Why did the minister resign?", "why"),
         ("Wie begründete die Stadt den Bau?", "why"),
