@@ -28,6 +28,7 @@ from .forms import VERDICTS, bullets, extractive_short, quoted, single_text, tim
 from .forms import snap as snap_span
 from .lang import detect_language
 from .neighbours import next_in_paragraph, paragraph_before, preceding_sentence, sentence_key
+from .numbers import other_amount
 from .prepare import ELLIPTIC_WORDS, WEAK, History, Prepared, earlier_answer, event_day, hit_language, prepare
 from .prompts import ABSTAIN, JUDGE_ROLE, build_judge_messages
 from .question import Question, analyse
@@ -243,12 +244,16 @@ def evidence_answer(p: Prepared, *, timings: dict[str, float] | None = None, llm
     short, unique = extractive_short(source.sentence.text, q.text, q.answer_type, hit_language_of(p, source))
     part = not_all(q.text, source.sentence.text) if q.kind == "yesno" else ""
     hedge = left_open(q.text, source.sentence.text) if q.kind == "yesno" and not part else ""
+    amount = other_amount(q.text, source.sentence.text) if q.kind == "yesno" and not (part or hedge) else ""
     if part:  # "alle 45?" and the sentence says "44 von 45"
         short = VERDICTS[lang]["no"]
         reason = reason or f"the question asks about all (or only) of it, the sentence says “{part}”"
     elif hedge:  # "bewiesen?" and the sentence says "wenn …"
         short = VERDICTS[lang]["no"]
         reason = reason or f"the question asks whether it is proven or certain, the sentence says “{hedge}”"
+    elif amount:  # "300 million?" and the sentence says "130 Millionen"
+        short = VERDICTS[lang]["no"]
+        reason = reason or f"the question names another amount than the sentence, which says “{amount}”"
     if not short and q.answer_type == "date":  # "am Montag": the only day the sentence names
         said = relative_day(source.sentence.text, source.published)
         short, unique = (said[0], True) if said else ("", False)

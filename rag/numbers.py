@@ -101,3 +101,32 @@ def months_named(text: str, answer: bool) -> list[tuple[str, int]]:
             if m.group(2) or m.group(5):
                 out.append(("", int(m.group(2) or m.group(5))))
     return out
+
+
+#: Words before a figure that make it a bound or an estimate ("mehr als 100 Millionen", "about 5 %"): the
+#: sentence's figure may then answer yes without being the same.
+_BOUND = re.compile(r"\b(mehr|weniger|über|unter|mindestens|höchstens|bis\s+zu|rund|etwa|ungefähr|circa|ca|knapp|fast|"
+                    r"nahezu|more|less|fewer|over|under|above|below|at\s+least|at\s+most|up\s+to|about|around|"
+                    r"roughly|approximately|nearly|almost)\b\W*(als|than)?\W*$", re.IGNORECASE)
+
+
+def amounts(text: str) -> list[Number]:
+    """The amounts of `text`: figures with a scale word ("130 Millionen", "2,5 Mio.", "300 million"); a bare
+    count or a year is no amount."""
+    return [num for num in find_numbers(text) if any(scale > 1 for _, scale, _ in num.readings)]
+
+
+def other_amount(question: str, sentence: str) -> str:
+    """The amount the sentence gives where a yes/no question names another one ("Was the package worth 300
+    million dollars?" / "… ein neues Hilfspaket in Höhe von 130 Millionen US-Dollar …"): the sentence's first
+    amount, when none of its figures is the question's amount and the question gives it exactly (not "more
+    than …", "about …"); "" otherwise."""
+    asked = [num for num in amounts(question)
+             if not _BOUND.search(question[:question.find(num.text)] if num.text in question else "")]
+    given = amounts(sentence)
+    if not asked or not given:
+        return ""
+    values = supported_values(sentence)
+    if all(is_supported(num, values) for num in asked):
+        return ""
+    return given[0].text

@@ -39,6 +39,7 @@ from .forms import (
 )
 from .glossary import backs, backs_german, unknown_english, unsaid_names
 from .lang import stem_tokens
+from .numbers import other_amount
 from .prompts import (
     ALIGN_ROLE,
     CHECK_ROLE,
@@ -153,8 +154,10 @@ def verdict(question: str, sentence: str, context: str, language: Language, sour
     claim = sentence
     if after:
         sentence = f"{sentence} {after}"
-    if not_all(question, sentence) or left_open(question, claim):  # "alle 45?" where the sentence says "44 von 45",
-        # "bewiesen?" where it says "wenn …" or "möglich": no, whatever the model says
+    if not_all(question, sentence) or left_open(question, claim) or other_amount(question, claim):  # "alle 45?"
+        # where the sentence says "44 von 45", "bewiesen?" where it says "wenn …" or "möglich", "300 million?" where
+        # it gives 130 Millionen: no, whatever the model says (a figure in the next sentence, "von 300 auf 430
+        # Millionen", is about something else: the closest sentence is the asked thing's)
         word = VERDICTS[language]["no"]
         return Reading(word, word)
     support = contrasted(question, sentence, context, language, llm)

@@ -1262,6 +1262,31 @@ def test_all_of_them_is_answered_no_when_the_sentence_gives_a_part(tmp_path: Pat
     assert not _final(_ask(snap, question, None)).verified
 
 
+def test_another_amount_in_the_closest_sentence_is_answered_no(tmp_path: Path) -> None:
+    """"War das Paket 300 Millionen Euro wert?" where the closest sentence gives 130 Millionen: "Nein", whatever
+    the model says, though the next sentence names 300 Millionen (the total before the package)."""
+    snap = _one_article_index(tmp_path, "Die Stadt Nordheim kündigte ein neues Hilfspaket in Höhe von 130 Millionen "
+                              "Euro für die Sanierung der Brücke an. Damit steigt die gesamte Hilfe für Nordheim von "
+                              "300 Millionen auf 430 Millionen Euro.\n\nGestern regnete es in Bremen.\n")
+    question = "War das Hilfspaket für die Brücke von Nordheim 300 Millionen Euro wert?"
+    for model in (None, scripted(yesno="yes", check="yes")):  # the model's "yes" does not override the figure
+        answer = _final(_ask(snap, question, model))
+        assert answer.kind == "yesno" and answer.short == "Nein" and "130 Millionen" in answer.answer, answer
+    assert "130 Millionen" in _final(_ask(snap, question, None)).reason
+    # the same amount, a bound or an estimate, or no amount in the question: the model decides
+    said = _final(_ask(snap, "War das Hilfspaket für die Brücke von Nordheim 130 Millionen Euro wert?",
+                       scripted(yesno="yes", check="yes")))
+    assert said.short == "Ja"
+    from rag.numbers import other_amount
+
+    sentence = "Die Stadt kündigte ein Hilfspaket in Höhe von 130 Millionen Euro an."
+    assert other_amount("Ist das Paket 0,13 Milliarden Euro wert?", sentence) == ""  # the same amount
+    assert other_amount("Ist das Paket mehr als 100 Millionen Euro wert?", sentence) == ""
+    assert other_amount("Was it worth about 100 million euros?", sentence) == ""
+    assert other_amount("Gab es 130 Pakete?", sentence) == ""  # a count is no amount
+    assert other_amount("Ist das Paket 2 Milliarden Euro wert?", sentence) == "130 Millionen"
+
+
 def test_the_whole_of_it_is_answered_no_when_the_sentence_after_makes_an_exception(tmp_path: Path) -> None:
     """"Was it written entirely in German?": the sentence after the closest one says "in Latin, apart from the
     words …": "No", whatever the model says (it said yes to the closest sentence and the one after it)."""
