@@ -24,14 +24,14 @@ from .config import env_render_questions
 from .dates import date_keys
 from .errors import RagError
 from .filters import Filters, outlet
-from .forms import VERDICTS, bullets, extractive_short, quoted, single_text, timeline
+from .forms import CITATION, VERDICTS, bullets, extractive_short, gives_reason, quoted, single_text, timeline
 from .forms import snap as snap_span
 from .lang import detect_language
 from .neighbours import next_in_paragraph, paragraph_before, preceding_sentence, sentence_key
 from .numbers import other_amount
 from .prepare import ELLIPTIC_WORDS, WEAK, History, Prepared, earlier_answer, event_day, hit_language, prepare
 from .prompts import ABSTAIN, JUDGE_ROLE, build_judge_messages
-from .question import Question, analyse
+from .question import Question, analyse, previous_answers
 from .reading import NOTHING, Judged, Reading, has_pronoun, left_open, not_all, p_yes, points_back, read, told, verdict
 from .stories import groups_of, story_of
 from .timeframe import day_in_words, relative_day, sentence_day, with_days
@@ -233,9 +233,11 @@ def evidence_answer(p: Prepared, *, timings: dict[str, float] | None = None, llm
                       reason or NOT_CHECKED_SET, p.question, llm, kind=q.kind)
     source = p.evidence[-1] if p.from_context else p.evidence[0]
     cite = len(p.evidence) if p.from_context else 1
-    if reading and reading.short and p.with_before and snap_span(reading.source or reading.short,
-                                                                 source.sentence.text) is None:
-        cite = 2  # the span is in the sentence before, which the best one refers back to
+    said = reading.source or reading.short if reading else ""
+    if said and p.with_before and len(p.evidence) > 1 and snap_span(said, source.sentence.text) is None \
+            and snap_span(said, p.evidence[1].sentence.text) is not None:
+        cite = 2  # the span is in the sentence before, which the best one refers back to (an English answer
+        # that stands in neither, a paraphrase, cites the sentence it was read in)
     if reading is not None and reading.short:  # verified unless the model's check was not firm
         shown = day_named(reading.short, q, source, lang) or reading.shown
         return Answer(single_text(list(p.evidence), lang, shown, cite, dated), cites, False,
@@ -289,6 +291,25 @@ def with_stories(answer: Answer, snap: store.Snapshot) -> Answer:
         cites.append(replace(c, also_reported_by=tuple(Source(a.id, a.title, a.url, a.date) for a in others))
                      if others else c)
     return replace(answer, citations=tuple(cites))
+
+
+#: the most words a conversation's last short answer has (a longer first line is a quote or a list)
+KNOWN_WORDS = 8
+
+
+def pronoun_stands_for(question: str, q: Question, history: History) -> str:
+    """What a follow-up's pronoun stands for: the conversation's last short answer ("Jean de Béthencourt" for
+    "Who led it together with him?" after "Which nobleman led the expedition …?"); "" where the question is no
+    follow-up with a pronoun, or the last answer was a quote, a list or an abstention."""
+    if not q.follow_up or not has_pronoun(question):
+        return ""
+    answers = previous_answers(history)
+    if not answers:
+        return ""
+    first = " ".join(CITATION.sub("", answers[-1].strip().split("\n", 1)[0]).split()).strip("„“”\"'«» ")
+    if not first or first[0] in "•-*" or len(first.split()) > KNOWN_WORDS or first.endswith((".", "?", "!")):
+        return ""  # a quoted sentence, a list, an abstention
+    return first
 
 
 def wants_translation(snap: store.Snapshot, p: Prepared) -> bool:
@@ -415,7 +436,7 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
                     yield StreamEvent("token", reading.shown)
             else:
                 for item in read(p.standalone, q, best.sentence.text, context, p.language, source_language, self.llm,
-                                 p.judged_as):
+                                 p.judged_as, known=pronoun_stands_for(question, q, history)):
                     if isinstance(item, str):
                         timings.setdefault("first_token_ms", _elapsed(t0))
                         yield StreamEvent("token", item)
@@ -432,8 +453,9 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
                     # no answer in a sentence the judge was not firm on: a runner-up it is sure of may hold one
                     # ("Who is the US ambassador …?" on "Er bekräftigte, dass die Vereinigten Staaten …")
                     p, reading, checks = self._read_runner_up(p, reading, checks)
-                if not p.abstain_reason and (reading.problem.startswith(NOTHING) or reading.invented):  # the
-                    # sentence after it may say what it leads up to
+                if not p.abstain_reason and (reading.problem.startswith(NOTHING) or reading.invented
+                                             or self._reason_after(p)):  # the sentence after it may say what it
+                    # leads up to, or give the reason a why-question asks for where the best one gives none
                     p, reading, checks = self._read_continuation(p, reading, checks)
                 if reading.invented and checks.get("judge", 1.0) < JUDGE_FIRM:  # two doubts: not answered here
                     p = replace(p, abstain_reason=JUDGE_UNSURE.format(p=checks["judge"], said=reading.invented))
@@ -563,6 +585,17 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
         if got.short and not got.problem:  # its checks join the answer's with the reading's
             return again, got, checks
         return p, reading, checks
+
+    def _reason_after(self, p: Prepared) -> bool:
+        """A why-question whose best sentence gives no reason in so many words, where the sentence after it goes on
+        about it and gives one ("Es ist verlockend zu denken, dass Funktionsprobleme viel umfassender sind …" /
+        "Dies ist jedoch nicht der Fall, da Funktionsprobleme als Entscheidungsprobleme umformuliert werden
+        können."): the reason is read there first."""
+        if p.q is None or p.q.kind != "why" or p.from_context or not p.evidence \
+                or gives_reason(p.evidence[0].sentence.text):
+            return False
+        nxt = next_in_paragraph(self.snap, p.evidence[0])
+        return nxt is not None and points_back(nxt.sentence.text) and gives_reason(nxt.sentence.text)
 
     def _reading_of(self, again: Prepared) -> Reading:
         """What the reader finds in another sentence than the first one read (its tokens are not streamed), read

@@ -257,3 +257,39 @@ def refers_back(sentence: str) -> bool:
     """Whether the sentence points back to the sentence before it: it opens with such a word, or it
     speaks of "diesem Bereich" / "this area" named before."""
     return bool(_REFERS_BACK.search(sentence) or _THIS_FIELD.search(sentence))
+
+
+#: A reason given in a sentence: a causal conjunction or preposition ("…, da …", "weil", "wegen", "because",
+#: "due to"); "deshalb" / "therefore" give a consequence, whose reason is the sentence before.
+_REASON = re.compile(
+    r"(?:^|[,;:–—(]\s*)(?:da|denn)\b|\b(weil|wegen|aufgrund|auf\s+grund|infolge|dank|angesichts|because|"
+    r"since(?!\s+(?:the\s+)?\d)|"
+    r"due\s+to|owing\s+to|thanks\s+to|as\s+a\s+result\s+of|in\s+view\s+of)\b",
+    re.IGNORECASE,
+)
+
+
+def gives_reason(sentence: str) -> bool:
+    """Whether the sentence gives a reason in so many words ("Dies ist jedoch nicht der Fall, da …")."""
+    return _REASON.search(sentence) is not None
+
+
+def reason_clause(sentence: str) -> str:
+    """The reason the sentence gives in so many words, as it stands there ("da Funktionsprobleme als
+    Entscheidungsprobleme umformuliert werden können" of "Dies ist jedoch nicht der Fall, da …"; "Da es regnete"
+    of "Da es regnete, blieb er."): from the causal word to the end of the sentence, or to the comma that ends a
+    clause the sentence opens with; "" where it gives none."""
+    m = _REASON.search(sentence)
+    if m is None:
+        return ""
+    start = m.start() + len(m.group(0)) - len(m.group(0).lstrip(",;:–—( "))
+    rest = sentence[start:]
+    if not sentence[:start].strip():  # "Da es regnete, blieb er.": the clause ends at its comma
+        rest = rest.split(",", 1)[0]
+    return rest.strip().rstrip(".!?;:").strip()
+
+
+def is_bare_word(span: str, language: Language) -> bool:
+    """One German word in lower case: no noun, no name, no clause ("verlockend"); it names no reason."""
+    words = span.split()
+    return language == "de" and len(words) == 1 and words[0][:1].islower() and not re.search(r"\d", span)

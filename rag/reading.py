@@ -28,10 +28,12 @@ from .forms import (
     CITATION,
     VERDICTS,
     has_type,
+    is_bare_word,
     number_as_written,
     number_span,
     only_repeats,
     quoted,
+    reason_clause,
     refers_back,
     snap,
     too_long,
@@ -107,6 +109,8 @@ UNSAID = "the model's answer names “{word}” of the question, which the sente
 _UNSAID_HEAD = UNSAID.split("“", 1)[0]
 #: The answer check (P(yes) below `CHECK_MIN`) found that the sentence does not give the reader's answer.
 REJECTED = "the model's check found that the sentence does not give “{span}” as the answer"
+NO_REASON = "the model's answer “{span}” names no reason"
+_NO_REASON_HEAD = NO_REASON.split("“", 1)[0]
 _REJECTED_HEAD = REJECTED.split("“", 1)[0]
 
 
@@ -223,11 +227,13 @@ def contrasted(question: str, sentence: str, context: str, language: Language,
 
 
 def read(question: str, q: Question, sentence: str, context: str, language: Language, source_language: Language,
-         llm: BaseChatModel, judged_as: Judged | None = None) -> Iterator[str | Reading]:
+         llm: BaseChatModel, judged_as: Judged | None = None, known: str = "") -> Iterator[str | Reading]:
     """The reader's tokens as they come, then one `Reading` (see module doc): a factoid's short answer.
     `context` is the sentence before `sentence` when the answer may sit there (a date). `judged_as`: what the
     judge last read (`Prepared.judged_as`); where that was this sentence, the answer check reads the same (the
-    judge's context has read it already)."""
+    judge's context has read it already). `known`: what a follow-up's pronoun stands for, the conversation's last
+    answer ("Jean de Béthencourt" for "Who led it together with him?"): a span that only repeats it is no answer,
+    like one that repeats the question."""
     from .llms import for_role
 
     parts: list[str] = []
@@ -241,16 +247,24 @@ def read(question: str, q: Question, sentence: str, context: str, language: Lang
             yield token
     source = f"{context} {sentence}" if context else sentence
     reply = _reply("".join(parts), source)
-    span, problem = check_short(reply, source, question, q.answer_type, q.kind, language, source_language)
+    asked = f"{question} {known}" if known else question  # what a span must not merely repeat
+    span, problem = check_short(reply, source, asked, q.answer_type, q.kind, language, source_language)
     if problem == REPEATS:  # "die Broncos" for "Wen schlugen die Broncos …?": read again without those words
-        hidden_sentence, hidden_context = (hide(x, reply, question, source_language) for x in (sentence, context))
+        hidden_sentence, hidden_context = (hide(x, reply, asked, source_language) for x in (sentence, context))
         if hidden_sentence != sentence:
             again = for_role(llm, reader_role(language)).invoke(
                 build_reader_messages(question, hidden_sentence, language, hidden_context), max_tokens=READER_TOKENS)
             second = _reply(again.content if isinstance(again.content, str) else str(again.content), source)
-            span2, problem2 = check_short(second, source, question, q.answer_type, q.kind, language, source_language)
+            span2, problem2 = check_short(second, source, asked, q.answer_type, q.kind, language, source_language)
             if not problem2 and "…" not in span2:
                 reply, span, problem = second, span2, ""
+    clause = reason_clause(sentence) if q.kind == "why" and (problem.startswith(NOTHING) or problem.startswith(
+        _NO_REASON_HEAD)) else ""
+    if clause:  # the reader found no reason where the sentence gives one in so many words ("…, da …"): that clause,
+        # checked like a reader's answer
+        span2, problem2 = check_short(clause, source, question, q.answer_type, q.kind, language, source_language)
+        if not problem2:
+            reply, span, problem = clause, span2, ""
     checks: dict[str, float] = {}
     doubt: float | None = None  # a P(yes) of the check between CHECK_MIN and VERIFY_MIN: shown, not verified
     if not problem:  # alignment shows the span is the sentence's; whether it answers, the model checks
@@ -524,6 +538,8 @@ def check_short(reply: str, source: str, question: str, atype: str | None, kind:
         return "", f"the model's answer “{span}” gives no {atype}"
     if only_repeats(span, question, language):
         return "", REPEATS
+    if kind == "why" and is_bare_word(span, language):  # "verlockend": a why's answer is a reason
+        return "", NO_REASON.format(span=span)
     if too_long(span, kind):
         return "", "the model's answer is too long for a short answer"
     return span, ""

@@ -229,6 +229,52 @@ def test_a_who_question_reads_a_pronoun_sentence_with_the_sentence_before(tmp_pa
     assert answer.answer.startswith("Jonas Berglund [2]")
 
 
+def test_an_answer_cites_the_sentence_before_only_where_it_stands_there(tmp_path: Path) -> None:
+    """A pronoun sentence is read with the sentence before it: a span of the sentence before cites it ([2]); an
+    answer that stands in neither (an English paraphrase of the German) cites the sentence it was read in ([1])."""
+    from rag.chain import evidence_answer
+    from rag.reading import Reading
+
+    snap = _one_article_index(tmp_path, "Jonas Berglund führte die Falken aus Nordheim zum dritten Titel. Mit 41 "
+                              "Jahren ist er zudem der älteste Torwart, der je in einem Endspiel der Liga stand.\n\n"
+                              "Gestern regnete es in Bremen.\n")
+    p = prepare(snap, "Wer ist der älteste Torwart, der je in einem Endspiel der Liga stand?")
+    assert p.with_before and p.evidence[1].sentence.text.startswith("Jonas Berglund")
+    named = evidence_answer(p, reading=Reading("Jonas Berglund", "Jonas Berglund"))
+    assert named.answer.startswith("Jonas Berglund [2]")
+    paraphrase = evidence_answer(p, reading=Reading("the oldest keeper ever", "the oldest keeper ever"))
+    assert paraphrase.answer.startswith("the oldest keeper ever [1]")
+
+
+def test_a_follow_ups_answer_is_not_what_its_pronoun_stands_for(tmp_path: Path) -> None:
+    """"Wer leitete die Expedition mit ihm?" after the answer "Jonas Berglund": the reader's "Jonas Berglund" only
+    repeats whom "ihm" stands for; read again without that name, "Aldo Marr". Without the previous answer in the
+    history (only the questions), or when it was a quote, the reading stands."""
+    seen: list[str] = []
+
+    def reply(messages: list[BaseMessage]) -> str:
+        system = str(messages[0].content)
+        if system in (READER_SYSTEM, READER_SYSTEM_EN):
+            sentence = str(messages[-1].content)
+            seen.append(sentence)
+            return "Jonas Berglund" if "Berglund" in sentence else "Aldo Marr"
+        return "yes"
+
+    snap = _one_article_index(tmp_path, "Im Jahr 1402 leiteten der Nordheimer Kapitän Jonas Berglund und der Bremer "
+                              "Kaufmann Aldo Marr die Expedition zu den Inseln vor Nordheim.\n\n"
+                              "Gestern regnete es in Bremen.\n")
+    first = "Welcher Nordheimer Kapitän leitete die Expedition zu den Inseln vor Nordheim?"
+    follow = "Und wer leitete sie gemeinsam mit ihm?"
+    answered = [{"role": "user", "content": first}, {"role": "assistant", "content": "Jonas Berglund [1]\n\n„Im Jahr "
+                 "1402 leiteten …“ [1]"}]
+    answer = _final(_ask(snap, follow, RecordingChatModel(reply), answered))
+    assert answer.short == "Aldo Marr" and "…" in seen[-1], (answer, seen)
+    for history in ([{"role": "user", "content": first}],
+                    [{"role": "user", "content": first}, {"role": "assistant", "content": "„Im Jahr 1402 leiteten der "
+                     "Nordheimer Kapitän Jonas Berglund und der Bremer Kaufmann Aldo Marr die Expedition.“ [1]"}]):
+        assert _final(_ask(snap, follow, RecordingChatModel(reply), history)).short == "Jonas Berglund"
+
+
 def test_a_sentence_that_names_its_subject_is_shown_alone(tmp_path: Path) -> None:
     snap = _one_article_index(tmp_path, "Im Juli wurden die Mönche Jan Esch und Hendrik Voes in Brüssel verbrannt. "
                               "Die Hinrichtung veranlasste den Dichter Aldo Marr zu seinem bekanntesten Lied.\n")
@@ -889,6 +935,31 @@ def test_a_reason_the_check_rejects_after_an_unsure_judge_abstains(tmp_path: Pat
     factoid = _final(_ask(snap, "Wann schloss Nordwerk die Fabrik in Linz?", scripted("Im Mai", judge=unsure,
                                                                                      check=no)))
     assert not factoid.abstained and not factoid.short and factoid.citations[0].quote in factoid.answer
+
+
+def test_a_why_questions_reason_is_read_in_the_sentence_after_that_gives_it(tmp_path: Path) -> None:
+    """The closest sentence states what the question denies and gives no reason ("Es ist verlockend zu denken,
+    dass …"); the sentence after it points back and gives one ("Dies ist jedoch nicht der Fall, da …"). A lone
+    adjective the reader takes ("verlockend") names no reason; where the reader finds none, the causal clause
+    as the sentence writes it is the answer, checked like the reader's, and its sentence is cited first."""
+    snap = _one_article_index(tmp_path, "Es ist verlockend zu denken, dass die Fähre von Nordheim schneller ist als "
+                              "die Brücke von Nordheim. Dies ist jedoch nicht der Fall, da die Fähre bei Sturm im "
+                              "Hafen von Nordheim bleiben muss.\n\nGestern regnete es in Bremen.\n")
+    question = "Warum ist die Fähre von Nordheim nicht schneller als die Brücke von Nordheim?"
+    clause = "da die Fähre bei Sturm im Hafen von Nordheim bleiben muss"
+    for reader in ("verlockend", "nichts"):
+        answer = _final(_ask(snap, question, scripted(reader)))
+        assert answer.kind == "why" and answer.short == clause, answer
+        assert answer.answer.startswith(f"{clause} [1]") and "Dies ist jedoch" in answer.citations[0].quote
+    rejected = _final(_ask(snap, question, scripted("verlockend", check="no")))  # the check still decides
+    assert not rejected.short and not rejected.abstained
+    from rag.forms import gives_reason, is_bare_word, reason_clause
+
+    assert reason_clause("Da es regnete, blieb die Fähre im Hafen.") == "Da es regnete"
+    assert reason_clause("The ferry stayed in port because of the storm.") == "because of the storm"
+    assert reason_clause("Die Fähre war schon da.") == "" and not gives_reason("Since 2021 the ferry runs daily.")
+    assert is_bare_word("verlockend", "de") and not is_bare_word("Nachfrage", "de")
+    assert not is_bare_word("tempting", "en")  # an English noun is lower case too
 
 
 def test_an_english_answer_naming_what_the_question_names_and_the_sentence_does_not_mention_is_invented(
