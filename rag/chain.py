@@ -233,9 +233,9 @@ def evidence_answer(p: Prepared, *, timings: dict[str, float] | None = None, llm
                       reason or NOT_CHECKED_SET, p.question, llm, kind=q.kind)
     source = p.evidence[-1] if p.from_context else p.evidence[0]
     cite = len(p.evidence) if p.from_context else 1
-    said = reading.source or reading.short if reading else ""
-    if said and p.with_before and len(p.evidence) > 1 and snap_span(said, source.sentence.text) is None \
-            and snap_span(said, p.evidence[1].sentence.text) is not None:
+    read_ = reading.source or reading.short if reading else ""
+    if read_ and p.with_before and len(p.evidence) > 1 and snap_span(read_, source.sentence.text) is None \
+            and snap_span(read_, p.evidence[1].sentence.text) is not None:
         cite = 2  # the span is in the sentence before, which the best one refers back to (an English answer
         # that stands in neither, a paraphrase, cites the sentence it was read in)
     if reading is not None and reading.short:  # verified unless the model's check was not firm
