@@ -31,7 +31,7 @@ from .neighbours import next_in_paragraph, paragraph_before, preceding_sentence,
 from .numbers import other_amount
 from .prepare import ELLIPTIC_WORDS, WEAK, History, Prepared, earlier_answer, event_day, hit_language, prepare
 from .prompts import ABSTAIN, JUDGE_ROLE, build_judge_messages
-from .question import Question, analyse, previous_answers
+from .question import Question, analyse, asked_topic, previous_answers
 from .reading import NOTHING, Judged, Reading, has_pronoun, left_open, not_all, p_yes, points_back, read, told, verdict
 from .stories import groups_of, story_of
 from .timeframe import day_in_words, relative_day, sentence_day, with_days
@@ -316,9 +316,11 @@ def wants_translation(snap: store.Snapshot, p: Prepared) -> bool:
     """An English question whose evidence is German (also where it is too weak for the English question:
     the rendering may be as close as a German question must be), and not a list, overview or comparison
     (their answer asks no model; rendering them was measured at stop 27: the same 153/190 on the development
-    set, ~1 s more per question; a timeline's articles are chosen with it)."""
+    set, ~1 s more per question; a timeline's articles are chosen with it, and an overview of one topic's
+    sentences: "what the Luther text says about his hymns" ranks them by the rendering's "seine Hymnen")."""
     return (p.language == "en" and bool(p.evidence)
-            and not (p.q and p.q.is_set and p.q.kind != "timeline")  # a timeline's story is found with it
+            and not (p.q and p.q.is_set and p.q.kind != "timeline"  # a timeline's story is found with it
+                     and not (p.q.kind == "overview" and asked_topic(p.q.standalone)))
             and not (p.q and p.q.frame.digest)  # a period's digest reads no topic
             and hit_language(snap, p.evidence[0]) != "en")
 

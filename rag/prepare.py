@@ -962,7 +962,14 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
             # what it says about one topic ("… say about his Bible translation?"): the sentences closest to that topic
             # (the question's other words found the article)
             topic = asked_topic(q.standalone)
-            if translation:
+            rendered = asked_topic(translation) if topic and translation else ""  # the topic in the German rendering
+            if rendered and rvec is not None:  # an English question on German articles: its rendering's topic,
+                # its German words and vector with the question's (the dictionary's words would peak the ranking
+                # on one sentence: the rendering has them)
+                topic_vec = _unit(svec + rvec + np.asarray(embedder.embed_query(rendered), dtype=np.float32))
+                whole = scored_sentences(snap, article_hits(snap, scored[0][2]), rendered, topic_vec, "de",
+                                         _date_matcher(q.dates))
+            elif translation:
                 whole = ranked(article_hits(snap, scored[0][2]), floor)
             else:  # the topic's vector is embedded only where it ranks
                 topic_vec = _unit(svec + np.asarray(embedder.embed_query(topic), dtype=np.float32)) if topic else svec

@@ -339,7 +339,10 @@ _WHOLE = re.compile(
     re.IGNORECASE)
 _ABOUT_TOPIC = re.compile(
     r"\b(was\s+(sagt|steht|berichtet|schreibt)\w*|what\s+do(es)?\s+.{0,40}\s+(say|report|tell|write)\s+about|"
-    r"zusammen,?\s+was)\b", re.IGNORECASE)
+    r"zusammen,?\s+was|"
+    # "an overview of what the text says about …", "einen Überblick, was der Text über … sagt"
+    r"what\s+(the|this|that|each|both)\s+.{0,40}?\s+(says?|reports?|tells?|writes?)\s+about|"
+    r"was\s+(der|die|das|diese[rs]?|jede[rs]?)\s+[^?,]{0,40}?(?=\s+über\b))\b", re.IGNORECASE)
 
 
 _TOPIC_START = re.compile(r"\b(?:über|about)\s+", re.IGNORECASE)

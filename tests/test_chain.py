@@ -352,6 +352,25 @@ def test_an_overview_of_one_topic_stays_on_it_and_keeps_the_sentences_that_conti
     assert summary.citations[0].quote.startswith("Nordheim feierte")
 
 
+def test_an_english_overview_of_one_topic_reads_the_rendering_s_topic(tmp_path: Path) -> None:
+    """"Give me an overview of what the article says about the new Lenne bridge." on a German article: the model's
+    German rendering names the topic ("die neue Lennebrücke"), whose sentences the overview takes (a set question
+    is otherwise not rendered: its answer asks no model)."""
+    snap = _one_article_index(
+        tmp_path,
+        "Nordheim feierte am Wochenende sein Stadtfest mit Musik und Markt.\n\n"
+        "Die neue Lennebrücke in Nordheim ist 300 Meter lang. Sie kostete zwölf Millionen Euro. Gebaut hat sie "
+        "die Firma Stahlbau Ost.\n\n"
+        "Der Bürgermeister von Nordheim eröffnete die Schule am Markt.\n\n"
+        "Das Wetter in Nordheim war am Wochenende sonnig und warm.\n")
+    question = "Give me an overview of what the Nordheim article says about the new Lenne bridge."
+    rendered = "Gib mir einen Überblick, was der Nordheim Artikel über die neue Lennebrücke in Nordheim sagt."
+    answer = _final(_ask(snap, question, scripted(translation=rendered)))
+    assert answer.kind == "overview" and answer.citations[0].quote.startswith("Die neue Lennebrücke")
+    assert "300 Meter" in answer.answer and "zwölf Millionen" in answer.answer
+    assert "Stadtfest" not in answer.answer and "Schule" not in answer.answer and "Wetter" not in answer.answer
+
+
 def test_a_focused_overview_takes_no_lead_and_stays_within_half_the_margin(tmp_path: Path) -> None:
     """Across languages every sentence of an article passes the overview's floor: for one topic, only those close
     to the best one count, the lead is not put first, and a paragraph may give all its sentences."""
