@@ -223,6 +223,7 @@ def select_set(
     lead: bool = False,
     pinned: Sequence[tuple[float, int, Evidence]] = (),
     diversity: float = MMR_DIVERSITY,
+    other_margin: float = 0.0,
 ) -> list[Evidence]:
     """A few sentences for a list, overview, comparison or multi-article answer, in article order.
 
@@ -233,10 +234,14 @@ def select_set(
     marginal relevance: score minus `diversity` × the cosine to the closest sentence already taken,
     so that five bullets say five things. Each must score at least `floor(ev)`; a sentence nearly
     the same as one taken (the same story in another outlet's words, cosine ≥ `DUPLICATE_COSINE`)
-    is left out; at most `per_article` come from one article."""
+    is left out; at most `per_article` come from one article. A sentence of another article than the best
+    sentence's must score `other_margin` above the floor: a second article is a bigger step than a second
+    sentence ("die Zahl der identifizierten [Kisten]" finds "… der Multiplikation zweier Zahlen" in a text on
+    computing just above the floor)."""
     ok = [(s, vrow, ev) for s, vrow, ev in scored if ev.score >= floor(ev)]
     if not ok:
         return []
+    home = ok[0][2].article_id
     first: list[tuple[float, int, Evidence]] = list(pinned)
     if spread:
         firsts: dict[str, tuple[float, int, Evidence]] = {}
@@ -259,6 +264,8 @@ def select_set(
 
     def allowed(vrow: int, ev: Evidence) -> bool:
         taken = any(c.sentence.start == ev.sentence.start and c.article_id == ev.article_id for _, c in chosen)
+        if ev.article_id != home and ev.score < floor(ev) + other_margin:
+            return False
         return not taken and per[ev.article_id] < per_article and closest(vrow) < DUPLICATE_COSINE
 
     def take(vrow: int, ev: Evidence) -> None:

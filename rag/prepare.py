@@ -57,6 +57,7 @@ from .question import (
     asks_for_news,
     facets,
     measure,
+    names_articles,
     parts,
     previous_answers,
     previous_user_questions,
@@ -981,6 +982,8 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
                                          carry=points_back, focused=bool(topic))
                 return done(with_enumerations(snap, chosen, ENUMERATION_CAP))
         evidence = select_set(snap, scored, floor, spread=q.kind in ("multi", "comparison"), lead=overview,
+                              # another article only as evidence on its own, unless the question asks across them
+                              other_margin=0.0 if q.kind == "multi" or names_articles(q.text) else SET_MARGIN,
                               per_article=OVERVIEW_SENTENCES if overview else 3,
                               max_sentences=OVERVIEW_SENTENCES if overview else 5,
                               pinned=_best_per_part(snap, embedder, question, scored, floor)

@@ -367,6 +367,11 @@ def asked_topic(question: str) -> str:
     return _TOPIC_VERB.sub("", rest).strip(" ?.!")
 
 
+def names_articles(question: str) -> bool:
+    """Whether the question asks across articles ("die Artikel", "both texts", "in welchen der Artikel")."""
+    return _MULTI.search(question) is not None
+
+
 def whole_article(question: str) -> bool:
     """An overview of a whole article ("Worum geht es im Artikel über X?", "Summarize the text on X"): its
     words only find the article; what it says about one topic ("What does the text say about the Bible

@@ -371,6 +371,44 @@ def test_an_english_overview_of_one_topic_reads_the_rendering_s_topic(tmp_path: 
     assert "Stadtfest" not in answer.answer and "Schule" not in answer.answer and "Wetter" not in answer.answer
 
 
+def test_a_set_answer_takes_another_article_only_as_evidence_on_its_own(tmp_path: Path) -> None:
+    """A comparison within one article ("Wie unterscheidet sich die Zahl der zurückgegebenen Kisten von der Zahl der
+    identifizierten?"): a sentence of another article just above the set floor ("… Multiplikation zweier Zahlen")
+    is no bullet; one a question across articles asks for, or one strong on its own, is."""
+    from dataclasses import replace
+
+    from rag.evidence import scored_sentences, select_set
+    from rag.retrieve import HybridRetriever
+
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    (articles / "kisten.txt").write_text("Nordheim hat 994 Kisten zurückgegeben. Davon wurden 740 Kisten identifiziert."
+                                         "\n", encoding="utf-8")
+    (articles / "zahlen.txt").write_text("Die Multiplikation zweier Zahlen ist ein Rechenproblem.\n", encoding="utf-8")
+    api.build_index(articles, tmp_path / "index", embedder="hashing")
+    snap = store.open_index(tmp_path / "index")
+    question = "Wie unterscheidet sich die Zahl der zurückgegebenen Kisten von der Zahl der identifizierten?"
+    hits = HybridRetriever(snapshot=snap, k=10).hits(question, language="de")
+    found = scored_sentences(snap, hits, question, snap.sentence_vectors[0] * 0, "de")
+    score = {"994": 0.84, "740": 0.83, "Multiplikation": 0.81}
+
+    def scored(other: float) -> list:
+        items = [(score[w], vrow, replace(ev, score=score[w] if w != "Multiplikation" else other))
+                 for _, vrow, ev in found for w in score if w in ev.sentence.text]
+        return sorted(items, key=lambda t: -t[0])
+
+    def floor(ev: object) -> float:
+        return 0.80
+
+    def texts(chosen: list) -> str:
+        return " | ".join(ev.sentence.text for ev in chosen)
+
+    assert "Multiplikation" not in texts(select_set(snap, scored(0.81), floor, spread=True, other_margin=0.03))
+    assert "994" in texts(select_set(snap, scored(0.81), floor, spread=True, other_margin=0.03))
+    assert "Multiplikation" in texts(select_set(snap, scored(0.81), floor, spread=True))  # across articles
+    assert "Multiplikation" in texts(select_set(snap, scored(0.84), floor, spread=True, other_margin=0.03))
+
+
 def test_a_focused_overview_takes_no_lead_and_stays_within_half_the_margin(tmp_path: Path) -> None:
     """Across languages every sentence of an article passes the overview's floor: for one topic, only those close
     to the best one count, the lead is not put first, and a paragraph may give all its sentences."""
