@@ -22,10 +22,12 @@ from .chunking import split_sentences
 from .dates import date_fits, date_keys, names_date
 from .embedders import get_embedder
 from .evidence import (
+    FOCUS_WEIGHT,
     GLOSSARY_WEIGHT,
     PREFER_BONUS,
     article_hits,
     facet_pins,
+    focus_share,
     glossary_groups,
     grouped_share,
     has_content_words,
@@ -830,7 +832,20 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
             same = threshold(snap.embedder, lang, lang)
             found = [(s - needed(ev) + same, vrow, ev) for s, vrow, ev in found]
             found.sort(key=lambda t: -t[0])
-        return glossed(found, least)
+        return glossed(focused(found, least), least)
+
+    def focused(found: list[tuple[float, int, Evidence]],
+                least: Callable[[Evidence], float]) -> list[tuple[float, int, Evidence]]:
+        """The sentences at or above `least` that hold what the question asks beyond its article's headline rank
+        higher (`focus_share`); how strong the evidence is stays the cosine, so no abstention changes."""
+        if not FOCUS_WEIGHT:
+            return found
+        idf = idf_of(snap)
+        found = [(s + FOCUS_WEIGHT * focus_share(rank_words, ev.sentence.text, ev.title, rank_lang, idf)
+                  if ev.score >= least(ev) and hit_language(snap, ev) == rank_lang else s, vrow, ev)
+                 for s, vrow, ev in found]
+        found.sort(key=lambda t: -t[0])
+        return found
 
     def glossed(found: list[tuple[float, int, Evidence]],
                 least: Callable[[Evidence], float]) -> list[tuple[float, int, Evidence]]:

@@ -409,6 +409,26 @@ def test_a_set_answer_takes_another_article_only_as_evidence_on_its_own(tmp_path
     assert "Multiplikation" in texts(select_set(snap, scored(0.84), floor, spread=True, other_margin=0.03))
 
 
+def test_the_sentence_that_holds_what_was_asked_beyond_the_headline_goes_first(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """"Wer betreibt den Weihnachtsmarkt in Nordheim?": the lead names the market and the town, as the headline
+    does; "Betreiber …" holds what is asked. Without the focus bonus the lead comes first."""
+    from rag import prepare as prepare_module
+
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    (articles / "markt.txt").write_text(
+        "Weihnachtsmarkt öffnet am Montag\n\nDer Weihnachtsmarkt in Nordheim öffnet am Montag auf dem Rathausplatz."
+        "\n\nBetreiber des Weihnachtsmarkts in Nordheim ist erstmals der Verein Schausteller.\n\n"
+        "Gestern regnete es in Bremen.\n", encoding="utf-8")
+    api.build_index(articles, tmp_path / "index", embedder="hashing")
+    snap = store.open_index(tmp_path / "index")
+    question = "Wer betreibt den Weihnachtsmarkt in Nordheim?"
+    assert prepare(snap, question).evidence[0].sentence.text.startswith("Betreiber")
+    monkeypatch.setattr(prepare_module, "FOCUS_WEIGHT", 0.0)
+    assert prepare(snap, question).evidence[0].sentence.text.startswith("Der Weihnachtsmarkt")
+
+
 def test_a_focused_overview_takes_no_lead_and_stays_within_half_the_margin(tmp_path: Path) -> None:
     """Across languages every sentence of an article passes the overview's floor: for one topic, only those close
     to the best one count, the lead is not put first, and a paragraph may give all its sentences."""

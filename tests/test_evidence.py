@@ -122,3 +122,22 @@ def test_the_date_a_report_was_made_is_not_the_date_of_what_it_reports() -> None
     assert not gives_answer_type(said, "When does he visit Japan?", "date")
     assert gives_answer_type("The ministry announced on October 26 that he will visit Japan on November 3.",
                              "When will he visit Japan?", "date")
+
+
+def test_the_focus_of_a_question_is_what_its_article_s_headline_does_not_say() -> None:
+    """"Wer betreibt den Weihnachtsmarkt?" in an article headed "Weihnachtsmarkt öffnet am Montag": the headline's
+    word found the article; "betreibt" is what is asked, and "Betreiber ist …" holds it, the lead does not."""
+    from rag.evidence import focus_share
+
+    title = "Weihnachtsmarkt öffnet am Montag mit 85 Buden"
+    question = "Wer betreibt den Weihnachtsmarkt in Nordheim?"
+    lead = "Der Nordheimer Weihnachtsmarkt auf dem Rathausplatz öffnet am Montag um 17 Uhr."
+    answer = "Betreiber ist erstmals der Verein Nordheimer Schausteller."
+    assert focus_share(question, answer, title, "de", {}) > focus_share(question, lead, title, "de", {})
+    # a compound's head is its part ("Luchsanlage" is an "Anlage"), its first part is not ("Luchse")
+    cost = "Was hat die Luchsanlage im Tierpark gekostet?"
+    zoo = "Zwei Luchse ziehen in den Tierpark ein"
+    assert focus_share(cost, "Die Anlage am Waldrand hat 350.000 Euro gekostet.", zoo, "de", {}) == 1.0
+    assert focus_share(cost, "Die Luchse kamen aus Schweden.", zoo, "de", {}) == 0.0
+    # a question that asks no word of the headline: the headline tells nothing of the topic (XQuAD's titles)
+    assert focus_share(question, answer, "Super_Bowl_50", "de", {}) == 0.0
