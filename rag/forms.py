@@ -39,7 +39,10 @@ _DATE_SPAN = re.compile(
     r"|\b\d{1,2}\.\s*(?:(?:und|bis|-)\s*\d{1,2}\.\s*)?(?:Jahrhundert|Jh\.)\w*"
     r"|\b\d{1,2}(?:st|nd|rd|th)\s+(?:and\s+\d{1,2}(?:st|nd|rd|th)\s+)?centur(?:y|ies)"
     r"|\b\d{1,2}\.\d{1,2}\.\d{2,4}\b|\b\d{4}-\d{2}-\d{2}\b"
-    r"|\b(?:(?:Anfang|Mitte|Ende|Beginn|early|mid|late)\s+)?(?:(?:im\s+Jahr|in)\s+)?(?:1\d{3}|20\d{2})(?:er)?\b",
+    r"|\b(?:(?:Anfang|Mitte|Ende|Beginn|early|mid|late)\s+)?(?:(?:im\s+Jahr|in)\s+)?(?:1\d{3}|20\d{2})(?:er)?\b"
+    # a season ("im kommenden Frühjahr", "im Sommer 2026", "next spring")
+    r"|\b(?:(?:im|in|the|this|next|last|kommenden|nächsten|vergangenen|diesem|diesen)\s+){0,2}"
+    r"(?:Frühjahr|Frühling|Sommer|Herbst|Winter|spring|summer|autumn)\b(?:\s+(?:1\d{3}|20\d{2})\b)?",
     re.IGNORECASE,
 )
 _SCALE = r"(?:Millionen|Million|Milliarden|Milliarde|Mio\.?|Mrd\.?|Tausend|million|billion|thousand|Prozent|percent|%)"

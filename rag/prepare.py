@@ -737,13 +737,17 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
     # closest one's place
     newer: Evidence | None = None
     figured = False  # the closest sentence gave no figure in the asked unit; one that gives it went first
+    promoted: set[tuple[str, int]] = set()  # sentences that hold the question's focus and went first in their article
 
     def done(evidence: Sequence[Evidence], reason: str = "", from_context: bool = False,
              with_before: bool = False, candidates: Sequence[Evidence] = (), days: Sequence[str] = ()) -> Prepared:
         ms = (time.perf_counter() - t0) * 1000
         replaced = closest if newer is not None and evidence and evidence[0] is newer else None
         under = None
-        if figured and evidence and not reason and not from_context and not with_before:
+        if (figured or (evidence and sentence_key(evidence[0]) in promoted)) and evidence and not reason \
+                and not from_context and not with_before:  # chosen for what it holds, not for its closeness: the
+            # judge reads it under its article's headline, which names what it may not ("die 520 Meter lange
+            # Kaimauer" of the berth)
             under = headline_evidence(snap, evidence[0].article_id)
             if under is not None and sentence_key(under) == sentence_key(evidence[0]):
                 under = None
@@ -830,20 +834,31 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
         else:  # across languages cosines run lower (the thresholds are calibrated per pair of languages): in
             # articles of both languages a sentence ranks by how far it stands above its own pair's threshold
             same = threshold(snap.embedder, lang, lang)
-            found = [(s - needed(ev) + same, vrow, ev) for s, vrow, ev in found]
-            found.sort(key=lambda t: -t[0])
-        return glossed(focused(found, least), least)
+            found = focused([(s - needed(ev) + same, vrow, ev) for s, vrow, ev in found], least)
+        return glossed(found, least)
 
     def focused(found: list[tuple[float, int, Evidence]],
                 least: Callable[[Evidence], float]) -> list[tuple[float, int, Evidence]]:
-        """The sentences at or above `least` that hold what the question asks beyond its article's headline rank
-        higher (`focus_share`); how strong the evidence is stays the cosine, so no abstention changes."""
-        if not FOCUS_WEIGHT:
+        """Within the best sentence's article, the sentences at or above `least` that hold what the question asks
+        beyond the article's headline come first (`focus_share`): they take the ranking scores of that article's
+        sentences in their new order, so how articles compare ("the newest report", a tie) and how strong the
+        evidence is (the cosine) stay as they were. Not with a rendering: it reorders only the sentences about as
+        close as the closest one (`TRANSLATION_MARGINS`)."""
+        found.sort(key=lambda t: -t[0])
+        if not FOCUS_WEIGHT or not found:
+            return found
+        home = found[0][2].article_id
+        members = [t for t in found if t[2].article_id == home and t[2].score >= least(t[2])
+                   and hit_language(snap, t[2]) == rank_lang]
+        if len(members) < 2:
             return found
         idf = idf_of(snap)
-        found = [(s + FOCUS_WEIGHT * focus_share(rank_words, ev.sentence.text, ev.title, rank_lang, idf)
-                  if ev.score >= least(ev) and hit_language(snap, ev) == rank_lang else s, vrow, ev)
-                 for s, vrow, ev in found]
+        reordered = sorted(members, key=lambda t: -(t[0] + FOCUS_WEIGHT * focus_share(
+            rank_words, t[2].sentence.text, t[2].title, rank_lang, idf)))
+        if reordered[0] is not members[0]:
+            promoted.add(sentence_key(reordered[0][2]))
+        slots = {id(t): (score, t[1], t[2]) for t, score in zip(reordered, [t[0] for t in members], strict=True)}
+        found = [slots.get(id(t), t) for t in found]
         found.sort(key=lambda t: -t[0])
         return found
 

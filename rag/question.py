@@ -53,8 +53,10 @@ _COMPARISON = re.compile(
 )
 _MULTI = re.compile(
     # "beide Seiten", "both countries": the two parties an article reports on, not two articles
+    # a German noun after it names the two things asked about ("die beiden Luchse"), unless they are articles
     r"\b(beide[nr]?\s+artikel\w*|(beiden|beide\b|both\b)(?!\s+(seiten|sides|länder|countries|staaten|states|"
-    r"parteien|parties|regierungen|governments|armeen|armies|völker|peoples|nations?|minister\w*|delegation\w*))|"
+    r"parteien|parties|regierungen|governments|armeen|armies|völker|peoples|nations?|minister\w*|delegation\w*)\b)"
+    r"(?!\s+(?!(?:artikel|texte?n?|bericht\w*|meldung\w*|quelle\w*|zeitung\w*)\b)(?-i:[A-ZÄÖÜ]))|"
     r"both\s+articles?|in\s+den\s+artikeln|den\s+artikeln|"
     r"die\s+artikel\b|the\s+articles\b|each\s+article|jede[rsm]?\s+artikel\w*|jeweils|"
     r"(the\s+)?(other|two|each|both|all)\s+(of\s+the\s+)?(\w+\s+)?(articles?|texts?|reports?)\b|"

@@ -745,7 +745,7 @@ def test_an_english_question_gets_the_english_reader_and_a_quoted_german_span() 
     ("the students", "die Studenten", "Studenten"),  # the article the sentence does not have
     ("38 years", "38 years", "38 Jahre"),  # nothing copied: the sentence's span that holds the answer's number
     ("in summer 1521 and 38 years later", "38 years", ""),  # … of one number only
-    ("in summer 1521", "im Sommer", "1521"),  # the copied words lack the answer's number: the number alone
+    ("in summer 1521", "im Sommer", "Im Sommer 1521"),  # the copied words lack the number: the date span holding it
     ("the bridge", "Im Sommer 1521 kamen sechs Studenten nach Wittenberg", ""),  # far longer than the answer
     ("the city", "Stadtrat", ""),  # words the sentence does not hold
     ("the students who came to the town in summer", "kamen", ""),  # a word of it, far shorter than the answer

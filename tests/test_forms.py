@@ -37,7 +37,7 @@ def test_a_date_is_no_answer_to_how_many() -> None:
     ("sentence", "question", "short"),
     [
         ("Die Normannen eroberten im Jahr 1066 England.", "Wann eroberten die Normannen England?", "im Jahr 1066"),
-        ("Luther reiste im Sommer 1521 nach Worms.", "When did Luther travel to Worms?", "1521"),
+        ("Luther reiste im Sommer 1521 nach Worms.", "When did Luther travel to Worms?", "im Sommer 1521"),
         ("Der Bau dauerte drei Jahre.", "Wie lange dauerte der Bau?", "drei Jahre"),
         ("Seit Juli 2021 gilt die Vereinbarung.", "Seit wann gilt die Vereinbarung?", "Juli 2021"),  # not "Juli 20"
         ("The deal was signed on July 4, 2021.", "When was the deal signed?", "July 4, 2021"),
@@ -166,3 +166,16 @@ def test_a_bare_number_gets_the_scale_the_sentence_gives_it(span: str, sentence:
     from rag.forms import with_scale
 
     assert with_scale(span, sentence) == shown
+
+
+def test_a_season_answers_when() -> None:
+    """"Wann bekommen die Luchse Nachwuchs?" / "… im kommenden Frühjahr …": a season is a date answer."""
+    from rag.answer_types import gives_answer_type
+    from rag.forms import extractive_short, has_type
+
+    sentence = "Die Leiterin hofft, dass die Luchse im kommenden Frühjahr Nachwuchs bekommen."
+    question = "Wann bekommen die Luchse Nachwuchs?"
+    assert gives_answer_type(sentence, question, "date")
+    assert extractive_short(sentence, question, "date", "de") == ("im kommenden Frühjahr", True)
+    assert has_type("Sommer 2026", "date") and has_type("next spring", "date")
+    assert not gives_answer_type("Die Luchse bekommen Nachwuchs.", question, "date")

@@ -48,6 +48,7 @@ VIETNAM = "Wie viele Kisten mit sterblichen Überresten hat Vietnam an die USA z
         # "beide Seiten", "both countries" are the two parties of one report, not two articles
         ("Was tauschten beide Seiten zum Abschluss der Gespräche aus?", "factoid"),
         ("What did both countries sign in Hanoi?", "factoid"),
+        ("Wie heißen die beiden Luchse im Tierpark?", "factoid"),  # a noun after "beiden" names the two things
         ("Was berichten beide Artikel über das Treffen?", "overview"),
         ("Welche Minister nennen beide?", "multi"),
         ("Warum baute die Stadt die Brücke?", "why"),
