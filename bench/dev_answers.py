@@ -3,12 +3,15 @@ plain LangChain tutorial pipeline as a peer in the same run.
 
     .venv/bin/python bench/dev_answers.py [--llms extractive,llama-cpp] [--peer] [--every N] [--limit N]
         [--kinds yesno,why] [--unanswerable] [--out NAME] [--judge-min P] [--check-min P] [--verdict-min P]
-        [--section main|time]
+        [--section main|time|probe|probe-time]
 
 The index holds the two seed articles and the three XQuAD articles of tests/data/xquad_de_3.json
 (cached in bench/out/cache/). `--section time` asks the time-aware questions (tests/data/dated/time_qa.jsonl:
 periods, the latest report, timelines) of the dated fixture (tests/data/dated/articles) instead, on the day
-its gold file names (`RAG_TODAY`). Each backend answers every question through `rag.eval_run.evaluate`
+its gold file names (`RAG_TODAY`). `--section probe` and `--section probe-time` ask the probe questions
+(tests/data/probe_qa.jsonl on the main section's articles, tests/data/dated/probe_qa.jsonl on the dated
+fixture): questions of the same kinds written later, in other words, to find failures the development set's
+own questions no longer show. Each backend answers every question through `rag.eval_run.evaluate`
 (history included); the peer (`bench/peer.py`) answers the same questions. A row is correct when an
 answerable question's answer holds every key fact and no forbidden string, or an unanswerable one is
 abstained; "verified but wrong" counts answers marked verified that are not correct.
@@ -25,6 +28,10 @@ from common import ROOT, cached_index, dated_index, print_machine, table, write_
 
 DEV_QA = ROOT / "tests" / "data" / "dev_qa.jsonl"
 TIME_QA = ROOT / "tests" / "data" / "dated" / "time_qa.jsonl"
+PROBE_QA = ROOT / "tests" / "data" / "probe_qa.jsonl"
+PROBE_TIME_QA = ROOT / "tests" / "data" / "dated" / "probe_qa.jsonl"
+SECTIONS = {"main": DEV_QA, "time": TIME_QA, "probe": PROBE_QA, "probe-time": PROBE_TIME_QA}
+DATED = ("time", "probe-time")  # the sections asked of the dated fixture
 XQUAD_3 = ROOT / "tests" / "data" / "xquad_de_3.json"
 
 
@@ -50,14 +57,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--unanswerable", action="store_true", help="only the unanswerable questions")
     p.add_argument("--langs", default="", help="only questions in these languages, comma-separated (de, en)")
     p.add_argument("--out", default="dev_answers", help="name of the raw result file in bench/out/")
-    p.add_argument("--section", choices=("main", "time"), default="main",
-                   help="main: the 190 questions on seeds and XQuAD; time: the time-aware questions")
+    p.add_argument("--section", choices=tuple(SECTIONS), default="main",
+                   help="main: the 190 questions on seeds and XQuAD; time: the time-aware questions; probe, "
+                        "probe-time: the probe questions on the same articles")
     p.add_argument("--judge-min", type=float, default=None, help="the judge's least P(yes) (rag.chain.JUDGE_MIN)")
     p.add_argument("--check-min", type=float, default=None, help="the check's least P(yes) (rag.reading.CHECK_MIN)")
     p.add_argument("--verdict-min", type=float, default=None,
                    help="a yes/no verdict's least share (rag.reading.VERDICT_MIN)")
     args = p.parse_args(argv)
-    if args.peer and args.section == "time":
+    if args.peer and args.section != "main":
         p.error("--peer runs on the main section only")
 
     import rag.chain
@@ -70,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from rag.eval_run import dev_scores, evaluate, load_jsonl
 
-    items = load_jsonl(TIME_QA if args.section == "time" else DEV_QA)
+    items = load_jsonl(SECTIONS[args.section])
     if args.kinds:
         items = [it for it in items if it.kind in args.kinds.split(",")]
     if args.unanswerable:
@@ -78,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.langs:
         items = [it for it in items if it.language in args.langs.split(",")]
     items = items[:: args.every][: args.limit]
-    if args.section == "time":
+    if args.section in DATED:
         index_dir, today = dated_index(args.embedder)
         os.environ["RAG_TODAY"] = today  # "letzte Woche" as of the corpus's day
     else:

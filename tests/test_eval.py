@@ -309,6 +309,16 @@ def test_the_development_set_is_well_formed() -> None:
     assert all(it.history for it in items if it.kind == "followup")
 
 
+@pytest.mark.parametrize("path", [DEV_QA.parent / "probe_qa.jsonl", DEV_QA.parent / "dated" / "probe_qa.jsonl"])
+def test_the_probe_sets_are_well_formed(path: Path) -> None:
+    """The probe questions (`bench/dev_answers.py --section probe|probe-time`): ids unique, every answerable
+    row with key facts, every follow-up with its conversation, both languages and some unanswerable rows."""
+    items = load_jsonl(path)
+    assert len(items) >= 25 and len({it.id for it in items}) == len(items)
+    assert all(it.key_facts for it in items if it.answerable) and sum(not it.answerable for it in items) >= 3
+    assert all(it.history for it in items if it.kind == "followup") and {it.language for it in items} == {"de", "en"}
+
+
 def test_eval_reports_the_development_table_and_short_answer_scores(
     hashing_index: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
