@@ -643,7 +643,7 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
         # where each sentence's pronouns find their names (the verdicts and the "not mentioned" rule read it)
         before = {sentence_key(ev): paragraph_before(self.snap, ev) for ev in (best, *runners)}
         first = verdict(p.standalone, best.sentence.text, context, p.language, source_language, self.llm,
-                        after=nxt.sentence.text if nxt else "", before=before[sentence_key(best)])
+                        after=nxt.sentence.text if nxt else "", before=before[sentence_key(best)], title=best.title)
         if first.short:
             return (replace(p, evidence=(*p.evidence[:2 if context else 1], nxt)) if nxt else p), first
         for ev in runners:

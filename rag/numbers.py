@@ -110,10 +110,14 @@ _BOUND = re.compile(r"\b(mehr|weniger|über|unter|mindestens|höchstens|bis\s+zu
                     r"roughly|approximately|nearly|almost)\b\W*(als|than)?\W*$", re.IGNORECASE)
 
 
+_CURRENCY = r"\s*(?:Euro|EUR|€|US-Dollar|Dollar|USD|\$|Pfund|Franken|euros?|dollars?|pounds?)\b"
+
+
 def amounts(text: str) -> list[Number]:
-    """The amounts of `text`: figures with a scale word ("130 Millionen", "2,5 Mio.", "300 million"); a bare
-    count or a year is no amount."""
-    return [num for num in find_numbers(text) if any(scale > 1 for _, scale, _ in num.readings)]
+    """The amounts of `text`: figures with a scale word ("130 Millionen", "2,5 Mio.", "300 million") or a currency
+    ("350.000 Euro"); a bare count or a year is no amount."""
+    return [num for num in find_numbers(text) if any(scale > 1 for _, scale, _ in num.readings)
+            or re.search(re.escape(num.text) + _CURRENCY, text, re.IGNORECASE)]
 
 
 def other_amount(question: str, sentence: str) -> str:

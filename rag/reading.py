@@ -147,7 +147,7 @@ class Judged:
 
 
 def verdict(question: str, sentence: str, context: str, language: Language, source_language: Language,
-            llm: BaseChatModel, strict: bool = False, after: str = "", before: str = "") -> Reading:
+            llm: BaseChatModel, strict: bool = False, after: str = "", before: str = "", title: str = "") -> Reading:
     """A yes/no question's verdict on one sentence: the yes/no word, or why there is none. `strict` (a
     runner-up, not the closest sentence) holds it to `yes_no_doubt`'s strict rule. `after`: the next
     sentence of the paragraph, read with it ("… 994 Kisten zurückgegeben. Die USA gaben bekannt, dass die
@@ -183,7 +183,7 @@ def verdict(question: str, sentence: str, context: str, language: Language, sour
         return Reading(problem="the model could not tell yes or no from the sentence; showing the quote",
                        checks=checks)
     doubt = yes_no_doubt(question, sentence if found == "no" else claim, found, language, source_language,
-                         strict=strict, before=before)
+                         strict=strict, before=before, title=title)
     if doubt:
         return Reading(problem=f"the model said {found}, but {doubt}; showing the quote", checks=checks)
     word = VERDICTS[language][found]
@@ -387,7 +387,7 @@ _QUANTIFIER = re.compile(r"\b(alle\w*|nur|schon|bereits|jede\w*|immer|ausschlie�
 
 
 def yes_no_doubt(question: str, sentence: str, verdict: str, language: Language, source_language: Language,
-                 strict: bool = False, before: str = "") -> str:
+                 strict: bool = False, before: str = "", title: str = "") -> str:
     """Why a yes/no verdict may not hold ("" when none): a "yes" needs a sentence that states the claim
     plainly (no negation or hedge: "Es ist umstritten, ob …") and, for a question that quantifies
     ("alle", "nur", "already"), the same quantifier; in the same language, most of the question's
@@ -395,7 +395,9 @@ def yes_no_doubt(question: str, sentence: str, verdict: str, language: Language,
     word of the question the sentence does not share ("in Tokio" where it says "in Seoul"). `strict`
     (a sentence other than the closest one, which may be about something else): a word the sentence
     does not share does not carry a "no". `before`: the sentence's paragraph before it, where the names its
-    pronouns stand for are."""
+    pronouns stand for are. A word the sentence leaves to its article's headline (`title`) or to its paragraph
+    before it carries no "no" ("Ist die Eisbahn auf dem Marstedter Weihnachtsmarkt neu?" / "Neu ist eine Eisbahn
+    vor dem alten Zollhaus." under "Weihnachtsmarkt öffnet …", after "Der Marstedter Weihnachtsmarkt …")."""
     hedged = bool(_HEDGE.search(sentence))
     quantified = [m.group(0).lower() for m in _QUANTIFIER.finditer(question)]
     share = _shared(question, sentence, language) if language == source_language else None
@@ -409,7 +411,11 @@ def yes_no_doubt(question: str, sentence: str, verdict: str, language: Language,
             return ""
         if share is None or strict:  # only a negation or quantifier counts: across languages the words cannot
             return "the sentence neither negates nor limits what was asked"  # be compared; a runner-up may be off topic
-        return "" if share < 1.0 else "the sentence says what was asked"
+        if share < 1.0:
+            said = set(stem_tokens(f"{sentence} {title} {before}", language))
+            if any(t not in said for t in stem_tokens(question, language)):
+                return ""
+        return "the sentence says what was asked"
     if hedged:
         return "the sentence is negated or hedged"
     missing = [w for w in quantified if language != source_language or not re.search(rf"\b{w}", sentence, re.I)]

@@ -1433,6 +1433,26 @@ def test_another_amount_in_the_closest_sentence_is_answered_no(tmp_path: Path) -
     assert other_amount("Was it worth about 100 million euros?", sentence) == ""
     assert other_amount("Gab es 130 Pakete?", sentence) == ""  # a count is no amount
     assert other_amount("Ist das Paket 2 Milliarden Euro wert?", sentence) == "130 Millionen"
+    # an amount in a currency without a scale word
+    assert other_amount("Hat die Anlage 500.000 Euro gekostet?", "Die Anlage hat rund 350.000 Euro gekostet.") \
+        == "350.000"
+    assert other_amount("Gab es 85 Buden?", "In diesem Jahr sind 90 Buden dabei.") == ""  # a count is no amount
+
+
+def test_a_word_left_to_the_headline_or_the_paragraph_carries_no_no() -> None:
+    """"Ist die Eisbahn auf dem Nordheimer Weihnachtsmarkt neu?" / "Neu ist eine Eisbahn vor dem Zollhaus.": the
+    market and the town are in the article's headline and the paragraph before; the model's "no" has nothing to
+    rest on. A word said nowhere ("in Tokio" where it says "in Seoul") still carries one."""
+    from rag.reading import yes_no_doubt
+
+    question = "Ist die Eisbahn auf dem Nordheimer Weihnachtsmarkt neu?"
+    sentence = "Neu ist eine Eisbahn vor dem alten Zollhaus."
+    before = "Der Nordheimer Weihnachtsmarkt öffnet am Montag."
+    title = "Weihnachtsmarkt öffnet mit 85 Buden"
+    assert yes_no_doubt(question, sentence, "no", "de", "de") == ""
+    assert "says what was asked" in yes_no_doubt(question, sentence, "no", "de", "de", before=before, title=title)
+    assert yes_no_doubt("Findet das Treffen in Tokio statt?", "Das Treffen findet in Seoul statt.", "no", "de", "de",
+                        before="Der Minister reist nach Japan.", title="Treffen in Korea") == ""
 
 
 def test_the_whole_of_it_is_answered_no_when_the_sentence_after_makes_an_exception(tmp_path: Path) -> None:
