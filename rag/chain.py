@@ -31,7 +31,7 @@ from .neighbours import next_in_paragraph, paragraph_before, preceding_sentence,
 from .numbers import other_amount
 from .prepare import ELLIPTIC_WORDS, WEAK, History, Prepared, earlier_answer, event_day, hit_language, prepare
 from .prompts import ABSTAIN, JUDGE_ROLE, build_judge_messages
-from .question import Question, analyse, asked_topic, previous_answers
+from .question import Question, analyse, asked_topic, asks_why, previous_answers
 from .reading import NOTHING, Judged, Reading, has_pronoun, left_open, not_all, p_yes, points_back, read, told, verdict
 from .stories import groups_of, story_of
 from .timeframe import day_in_words, relative_day, sentence_day, with_days
@@ -593,7 +593,7 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
         about it and gives one ("Es ist verlockend zu denken, dass Funktionsprobleme viel umfassender sind …" /
         "Dies ist jedoch nicht der Fall, da Funktionsprobleme als Entscheidungsprobleme umformuliert werden
         können."): the reason is read there first."""
-        if p.q is None or p.q.kind != "why" or p.from_context or not p.evidence \
+        if p.q is None or p.q.kind != "why" or not asks_why(p.q.text) or p.from_context or not p.evidence \
                 or gives_reason(p.evidence[0].sentence.text):
             return False
         nxt = next_in_paragraph(self.snap, p.evidence[0])

@@ -374,6 +374,12 @@ def names_articles(question: str) -> bool:
     return _MULTI.search(question) is not None
 
 
+def asks_why(question: str) -> bool:
+    """A why-question in so many words ("Warum …?", "Why …?", "Aus welchem Grund …?"), not a "how" the why kind
+    also takes ("Wie beschrieb Luther die Messe?")."""
+    return _WHY.search(question) is not None
+
+
 def whole_article(question: str) -> bool:
     """An overview of a whole article ("Worum geht es im Artikel über X?", "Summarize the text on X"): its
     words only find the article; what it says about one topic ("What does the text say about the Bible

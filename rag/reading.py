@@ -62,7 +62,7 @@ from .prompts import (
     warm_up_prompts,
     yesno_verdict,
 )
-from .question import Question
+from .question import Question, asks_why
 from .timeframe import names_relative_day
 from .types import Language
 from .verify import names_missing, verify_answer, words_of_the_other_language
@@ -258,8 +258,8 @@ def read(question: str, q: Question, sentence: str, context: str, language: Lang
             span2, problem2 = check_short(second, source, asked, q.answer_type, q.kind, language, source_language)
             if not problem2 and "…" not in span2:
                 reply, span, problem = second, span2, ""
-    clause = reason_clause(sentence) if q.kind == "why" and (problem.startswith(NOTHING) or problem.startswith(
-        _NO_REASON_HEAD)) else ""
+    clause = reason_clause(sentence) if q.kind == "why" and asks_why(question) and (
+        problem.startswith(NOTHING) or problem.startswith(_NO_REASON_HEAD)) else ""
     if clause:  # the reader found no reason where the sentence gives one in so many words ("…, da …"): that clause,
         # checked like a reader's answer
         span2, problem2 = check_short(clause, source, question, q.answer_type, q.kind, language, source_language)
@@ -544,7 +544,8 @@ def check_short(reply: str, source: str, question: str, atype: str | None, kind:
         return "", f"the model's answer “{span}” gives no {atype}"
     if only_repeats(span, question, language):
         return "", REPEATS
-    if kind == "why" and is_bare_word(span, language):  # "verlockend": a why's answer is a reason
+    if kind == "why" and asks_why(question) and is_bare_word(span, language):  # "verlockend": a why's answer is a
+        # reason (a "how" may be answered by a word: "Wie beschrieb er die Messe?" / "Götzendienst")
         return "", NO_REASON.format(span=span)
     if too_long(span, kind):
         return "", "the model's answer is too long for a short answer"

@@ -1030,6 +1030,9 @@ def test_a_why_questions_reason_is_read_in_the_sentence_after_that_gives_it(tmp_
         assert answer.answer.startswith(f"{clause} [1]") and "Dies ist jedoch" in answer.citations[0].quote
     rejected = _final(_ask(snap, question, scripted("verlockend", check="no")))  # the check still decides
     assert not rejected.short and not rejected.abstained
+    # a "how" the why kind takes asks for no reason: no clause is made its answer
+    how = _final(_ask(snap, "Wie beschreibt der Artikel die Fähre von Nordheim?", scripted("nichts")))
+    assert how.kind == "why" and not how.short
     from rag.forms import gives_reason, is_bare_word, reason_clause
 
     assert reason_clause("Da es regnete, blieb die Fähre im Hafen.") == "Da es regnete"
