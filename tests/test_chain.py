@@ -333,16 +333,18 @@ def test_an_overview_of_one_article_stays_in_that_article(tmp_path: Path) -> Non
     assert answer.citations[0].quote.startswith("Nordheim eröffnete")  # the lead first
 
 
+#: An article whose second paragraph tells of one topic (the bridge) among others.
+LENNE = ("Nordheim feierte am Wochenende sein Stadtfest mit Musik und Markt.\n\n"
+         "Die neue Lennebrücke in Nordheim ist 300 Meter lang. Sie kostete zwölf Millionen Euro. Gebaut hat sie "
+         "die Firma Stahlbau Ost.\n\n"
+         "Der Bürgermeister von Nordheim eröffnete die Schule am Markt.\n\n"
+         "Das Wetter in Nordheim war am Wochenende sonnig und warm.\n")
+
+
 def test_an_overview_of_one_topic_stays_on_it_and_keeps_the_sentences_that_continue_it(tmp_path: Path) -> None:
     """"Was sagt der Artikel über die Brücke?": the sentences on the bridge, also the one that speaks of it only as
     "sie"; not the article's lead and the best sentence of each other paragraph, as for a whole article."""
-    snap = _one_article_index(
-        tmp_path,
-        "Nordheim feierte am Wochenende sein Stadtfest mit Musik und Markt.\n\n"
-        "Die neue Lennebrücke in Nordheim ist 300 Meter lang. Sie kostete zwölf Millionen Euro. Gebaut hat sie "
-        "die Firma Stahlbau Ost.\n\n"
-        "Der Bürgermeister von Nordheim eröffnete die Schule am Markt.\n\n"
-        "Das Wetter in Nordheim war am Wochenende sonnig und warm.\n")
+    snap = _one_article_index(tmp_path, LENNE)
     answer = _final(_ask(snap, "Was sagt der Artikel über die neue Lennebrücke in Nordheim?", None))
     assert answer.kind == "overview"
     assert "300 Meter" in answer.answer and "zwölf Millionen" in answer.answer and "Stahlbau Ost" in answer.answer
@@ -356,13 +358,7 @@ def test_an_english_overview_of_one_topic_reads_the_rendering_s_topic(tmp_path: 
     """"Give me an overview of what the article says about the new Lenne bridge." on a German article: the model's
     German rendering names the topic ("die neue Lennebrücke"), whose sentences the overview takes (a set question
     is otherwise not rendered: its answer asks no model)."""
-    snap = _one_article_index(
-        tmp_path,
-        "Nordheim feierte am Wochenende sein Stadtfest mit Musik und Markt.\n\n"
-        "Die neue Lennebrücke in Nordheim ist 300 Meter lang. Sie kostete zwölf Millionen Euro. Gebaut hat sie "
-        "die Firma Stahlbau Ost.\n\n"
-        "Der Bürgermeister von Nordheim eröffnete die Schule am Markt.\n\n"
-        "Das Wetter in Nordheim war am Wochenende sonnig und warm.\n")
+    snap = _one_article_index(tmp_path, LENNE)
     question = "Give me an overview of what the Nordheim article says about the new Lenne bridge."
     rendered = "Gib mir einen Überblick, was der Nordheim Artikel über die neue Lennebrücke in Nordheim sagt."
     answer = _final(_ask(snap, question, scripted(translation=rendered)))
