@@ -1,0 +1,60 @@
+"""The probe questions answered by another checkout's code (the "before" of a change, e.g. a worktree of an
+earlier commit), scored as `bench/dev_answers.py --section probe|probe-time` scores them.
+
+    git worktree add /tmp/before <commit>
+    .venv/bin/python bench/experiments/probe_other_code.py /tmp/before [--llm extractive|llama-cpp]
+
+Reads this checkout's probe files (tests/data/probe_qa.jsonl on the development set's articles,
+tests/data/dated/probe_qa.jsonl on the dated fixture, on its day) and asks them through the other checkout's
+`rag.ask` and index builders (its own `bench/out/cache`); prints per section the correct count, the unanswerable
+ones abstained, and the ids of answers marked verified that are wrong.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent.parent.parent
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("root", help="the other checkout")
+    p.add_argument("--llm", default="llama-cpp")
+    args = p.parse_args(argv)
+    root = str(Path(args.root).resolve())
+    sys.path[:0] = [f"{root}/bench", root]  # the other checkout's code and index helpers
+    from common import cached_index, dated_index  # type: ignore[import-not-found]
+    from dev_answers import dev_articles  # type: ignore[import-not-found]
+
+    from rag import ask
+    from rag.eval_run import load_jsonl
+    from rag.metrics import key_fact_score
+
+    for name, path, dated in (("probe", HERE / "tests/data/probe_qa.jsonl", False),
+                              ("probe-time", HERE / "tests/data/dated/probe_qa.jsonl", True)):
+        if dated:
+            index_dir, today = dated_index("e5-small")
+            os.environ["RAG_TODAY"] = today
+        else:
+            index_dir = cached_index("dev", dev_articles(), "e5-small")
+        correct = abstained_right = unanswerable = 0
+        wrong_verified = []
+        for it in load_jsonl(path):
+            a = ask(it.question, tuple(it.history), llm=args.llm, index_dir=index_dir)
+            good = a.abstained if not it.answerable else (not a.abstained and key_fact_score(a.answer, it)[1])
+            correct += good
+            unanswerable += not it.answerable
+            abstained_right += not it.answerable and a.abstained
+            if a.verified and not a.abstained and not good:
+                wrong_verified.append(it.id)
+        print(f"{name} {args.llm}: {correct} correct, unanswerable abstained {abstained_right}/{unanswerable}, "
+              f"verified but wrong: {wrong_verified}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
