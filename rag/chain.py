@@ -28,11 +28,21 @@ from .forms import CITATION, VERDICTS, bullets, extractive_short, gives_reason, 
 from .forms import snap as snap_span
 from .lang import detect_language
 from .neighbours import next_in_paragraph, paragraph_before, preceding_sentence, sentence_key
-from .numbers import other_amount
 from .prepare import ELLIPTIC_WORDS, WEAK, History, Prepared, earlier_answer, event_day, hit_language, prepare
 from .prompts import ABSTAIN, JUDGE_ROLE, build_judge_messages
 from .question import Question, analyse, asked_topic, asks_why, previous_answers
-from .reading import NOTHING, Judged, Reading, has_pronoun, left_open, not_all, p_yes, points_back, read, told, verdict
+from .reading import (
+    NOTHING,
+    Judged,
+    Reading,
+    has_pronoun,
+    p_yes,
+    points_back,
+    read,
+    settled_no,
+    told,
+    verdict,
+)
 from .stories import groups_of, story_of
 from .timeframe import day_in_words, relative_day, sentence_day, with_days
 from .translation import render_question
@@ -244,18 +254,10 @@ def evidence_answer(p: Prepared, *, timings: dict[str, float] | None = None, llm
                       not reading.unsure, lang, timings, reading.unsure, p.question, llm, short=reading.short,
                       short_source=reading.source, kind=q.kind)
     short, unique = extractive_short(source.sentence.text, q.text, q.answer_type, hit_language_of(p, source))
-    part = not_all(q.text, source.sentence.text) if q.kind == "yesno" else ""
-    hedge = left_open(q.text, source.sentence.text) if q.kind == "yesno" and not part else ""
-    amount = other_amount(q.text, source.sentence.text) if q.kind == "yesno" and not (part or hedge) else ""
-    if part:  # "alle 45?" and the sentence says "44 von 45"
+    settled = settled_no(q.text, source.sentence.text) if q.kind == "yesno" else ""
+    if settled:  # "alle 45?" and the sentence says "44 von 45", "bewiesen?" and it says "wenn …", …
         short = VERDICTS[lang]["no"]
-        reason = reason or f"the question asks about all (or only) of it, the sentence says “{part}”"
-    elif hedge:  # "bewiesen?" and the sentence says "wenn …"
-        short = VERDICTS[lang]["no"]
-        reason = reason or f"the question asks whether it is proven or certain, the sentence says “{hedge}”"
-    elif amount:  # "300 million?" and the sentence says "130 Millionen"
-        short = VERDICTS[lang]["no"]
-        reason = reason or f"the question names another amount than the sentence, which says “{amount}”"
+        reason = reason or settled
     if not short and q.answer_type == "date":  # "am Montag": the only day the sentence names
         said = relative_day(source.sentence.text, source.published)
         short, unique = (said[0], True) if said else ("", False)

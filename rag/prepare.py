@@ -744,7 +744,7 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
         ms = (time.perf_counter() - t0) * 1000
         replaced = closest if newer is not None and evidence and evidence[0] is newer else None
         under = None
-        if (figured or (evidence and sentence_key(evidence[0]) in promoted)) and evidence and not reason \
+        if evidence and (figured or sentence_key(evidence[0]) in promoted) and not reason \
                 and not from_context and not with_before:  # chosen for what it holds, not for its closeness: the
             # judge reads it under its article's headline, which names what it may not ("die 520 Meter lange
             # Kaimauer" of the berth)
@@ -857,10 +857,9 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
             rank_words, t[2].sentence.text, t[2].title, rank_lang, idf)))
         if reordered[0] is not members[0]:
             promoted.add(sentence_key(reordered[0][2]))
-        slots = {id(t): (score, t[1], t[2]) for t, score in zip(reordered, [t[0] for t in members], strict=True)}
-        found = [slots.get(id(t), t) for t in found]
-        found.sort(key=lambda t: -t[0])
-        return found
+        # the members' places (and scores) in `found` filled in their new order: `found` stays sorted
+        places, moved = {id(t) for t in members}, iter(reordered)
+        return [(t[0], *next(moved)[1:]) if id(t) in places else t for t in found]
 
     def glossed(found: list[tuple[float, int, Evidence]],
                 least: Callable[[Evidence], float]) -> list[tuple[float, int, Evidence]]:

@@ -158,10 +158,7 @@ def verdict(question: str, sentence: str, context: str, language: Language, sour
     claim = sentence
     if after:
         sentence = f"{sentence} {after}"
-    if not_all(question, sentence) or left_open(question, claim) or other_amount(question, claim):  # "alle 45?"
-        # where the sentence says "44 von 45", "bewiesen?" where it says "wenn …" or "möglich", "300 million?" where
-        # it gives 130 Millionen: no, whatever the model says (a figure in the next sentence, "von 300 auf 430
-        # Millionen", is about something else: the closest sentence is the asked thing's)
+    if settled_no(question, claim, after):  # no, whatever the model says
         word = VERDICTS[language]["no"]
         return Reading(word, word)
     support = contrasted(question, sentence, context, language, llm)
@@ -471,6 +468,25 @@ def not_all(question: str, sentence: str) -> str:
         exception = _EXCEPTION.search(sentence)
         if exception is not None:
             return exception.group(0)
+    return ""
+
+
+def settled_no(question: str, claim: str, after: str = "") -> str:
+    """Why a yes/no question's answer is "no" whatever a model says ("" when it is not): a question about all, the
+    whole or only one thing meets a part of a whole or an exception in the sentence or the one after it ("alle
+    45?" / "44 von 45"), one whether it is proven meets a sentence that leaves it open ("bewiesen?" / "möglich"),
+    or one naming an amount meets the sentence giving another ("300 million?" / "130 Millionen"; a figure in the
+    next sentence, "von 300 auf 430 Millionen", is about something else: the closest sentence is the asked
+    thing's). The extractive answer and the model's verdict both rest on it."""
+    part = not_all(question, f"{claim} {after}" if after else claim)
+    if part:
+        return f"the question asks about all (or only) of it, the sentence says “{part}”"
+    hedge = left_open(question, claim)
+    if hedge:
+        return f"the question asks whether it is proven or certain, the sentence says “{hedge}”"
+    amount = other_amount(question, claim)
+    if amount:
+        return f"the question names another amount than the sentence, which says “{amount}”"
     return ""
 
 

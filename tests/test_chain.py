@@ -411,14 +411,10 @@ def test_the_sentence_that_holds_what_was_asked_beyond_the_headline_goes_first(
     does; "Betreiber …" holds what is asked. Without the focus bonus the lead comes first."""
     from rag import prepare as prepare_module
 
-    articles = tmp_path / "articles"
-    articles.mkdir()
-    (articles / "markt.txt").write_text(
-        "Weihnachtsmarkt öffnet am Montag\n\nDer Weihnachtsmarkt in Nordheim öffnet am Montag auf dem Rathausplatz."
-        "\n\nBetreiber des Weihnachtsmarkts in Nordheim ist erstmals der Verein Schausteller.\n\n"
-        "Gestern regnete es in Bremen.\n", encoding="utf-8")
-    api.build_index(articles, tmp_path / "index", embedder="hashing")
-    snap = store.open_index(tmp_path / "index")
+    snap = _one_article_index(
+        tmp_path, "Weihnachtsmarkt öffnet am Montag\n\nDer Weihnachtsmarkt in Nordheim öffnet am Montag auf dem "
+        "Rathausplatz.\n\nBetreiber des Weihnachtsmarkts in Nordheim ist erstmals der Verein Schausteller.\n\n"
+        "Gestern regnete es in Bremen.\n")
     question = "Wer betreibt den Weihnachtsmarkt in Nordheim?"
     assert prepare(snap, question).evidence[0].sentence.text.startswith("Betreiber")
     monkeypatch.setattr(prepare_module, "FOCUS_WEIGHT", 0.0)
