@@ -3,7 +3,7 @@ plain LangChain tutorial pipeline as a peer in the same run.
 
     .venv/bin/python bench/dev_answers.py [--llms extractive,llama-cpp] [--peer] [--every N] [--limit N]
         [--kinds yesno,why] [--unanswerable] [--out NAME] [--judge-min P] [--check-min P] [--verdict-min P]
-        [--section main|time|probe|probe-time]
+        [--section main|time|probe|probe-time|probe2]
 
 The index holds the two seed articles and the three XQuAD articles of tests/data/xquad_de_3.json
 (cached in bench/out/cache/). `--section time` asks the time-aware questions (tests/data/dated/time_qa.jsonl:
@@ -11,10 +11,12 @@ periods, the latest report, timelines) of the dated fixture (tests/data/dated/ar
 its gold file names (`RAG_TODAY`). `--section probe` and `--section probe-time` ask the probe questions
 (tests/data/probe_qa.jsonl on the main section's articles, tests/data/dated/probe_qa.jsonl on the dated
 fixture): questions of the same kinds written later, in other words, to find failures the development set's
-own questions no longer show. Each backend answers every question through `rag.eval_run.evaluate`
-(history included); the peer (`bench/peer.py`) answers the same questions. A row is correct when an
-answerable question's answer holds every key fact and no forbidden string, or an unanswerable one is
-abstained; "verified but wrong" counts answers marked verified that are not correct.
+own questions no longer show. `--section probe2` asks tests/data/probe2_qa.jsonl, written later still, mostly
+about three articles no other question asks about (tests/data/xquad_de_probe2.json: the climate panel, the
+Scottish Parliament, the Apollo programme), with those articles added to the index. Each backend answers every
+question through `rag.eval_run.evaluate` (history included); the peer (`bench/peer.py`) answers the same
+questions. A row is correct when an answerable question's answer holds every key fact and no forbidden string, or
+an unanswerable one is abstained; "verified but wrong" counts answers marked verified that are not correct.
 """
 
 from __future__ import annotations
@@ -30,9 +32,12 @@ DEV_QA = ROOT / "tests" / "data" / "dev_qa.jsonl"
 TIME_QA = ROOT / "tests" / "data" / "dated" / "time_qa.jsonl"
 PROBE_QA = ROOT / "tests" / "data" / "probe_qa.jsonl"
 PROBE_TIME_QA = ROOT / "tests" / "data" / "dated" / "probe_qa.jsonl"
-SECTIONS = {"main": DEV_QA, "time": TIME_QA, "probe": PROBE_QA, "probe-time": PROBE_TIME_QA}
+PROBE2_QA = ROOT / "tests" / "data" / "probe2_qa.jsonl"
+SECTIONS = {"main": DEV_QA, "time": TIME_QA, "probe": PROBE_QA, "probe-time": PROBE_TIME_QA, "probe2": PROBE2_QA}
 DATED = ("time", "probe-time")  # the sections asked of the dated fixture
 XQUAD_3 = ROOT / "tests" / "data" / "xquad_de_3.json"
+#: Three more German XQuAD articles (climate panel, Scottish Parliament, Apollo) for the probe2 section's questions
+XQUAD_PROBE2 = ROOT / "tests" / "data" / "xquad_de_probe2.json"
 
 
 def dev_articles() -> list[tuple[str, str]]:
@@ -40,6 +45,13 @@ def dev_articles() -> list[tuple[str, str]]:
 
     seeds = [(p.stem, p.read_text(encoding="utf-8")) for p in sorted((ROOT / "seeds").glob("*.txt"))]
     return seeds + load_squad(XQUAD_3)[0]
+
+
+def probe2_articles() -> list[tuple[str, str]]:
+    """The development set's articles and three more the probe2 questions ask about."""
+    from rag.eval_run import load_squad
+
+    return dev_articles() + load_squad(XQUAD_PROBE2)[0]
 
 
 def cell(scores: dict[str, object]) -> str:
@@ -59,7 +71,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", default="dev_answers", help="name of the raw result file in bench/out/")
     p.add_argument("--section", choices=tuple(SECTIONS), default="main",
                    help="main: the 190 questions on seeds and XQuAD; time: the time-aware questions; probe, "
-                        "probe-time: the probe questions on the same articles")
+                        "probe-time: the probe questions on the same articles; probe2: 48 more, mostly on three "
+                        "more articles")
     p.add_argument("--judge-min", type=float, default=None, help="the judge's least P(yes) (rag.chain.JUDGE_MIN)")
     p.add_argument("--check-min", type=float, default=None, help="the check's least P(yes) (rag.reading.CHECK_MIN)")
     p.add_argument("--verdict-min", type=float, default=None,
@@ -89,6 +102,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.section in DATED:
         index_dir, today = dated_index(args.embedder)
         os.environ["RAG_TODAY"] = today  # "letzte Woche" as of the corpus's day
+    elif args.section == "probe2":
+        index_dir = cached_index("probe2", probe2_articles(), args.embedder)
     else:
         index_dir = cached_index("dev", dev_articles(), args.embedder)
     results: dict[str, dict[str, object]] = {}

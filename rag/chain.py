@@ -72,12 +72,16 @@ JUDGED_NO = "the language model found that the best sentence does not answer the
 #: rejected, or the reader found no answer in, only at this P(yes) or above: it was ranked below the best one, so
 #: it needs more than the best one's `JUDGE_MIN` (between `JUDGE_LUKEWARM` and `JUDGE_FIRM`).
 RUNNER_UP_JUDGE = 0.85
+#: How many of a set's sentences, the closest first, the judge reads until one answers (a part of) the question.
+SET_JUDGED = 2
 #: The kinds of question the reader answers with a span of one sentence: the ones a runner-up, the sentence after
 #: the best one or the previous answer's sentence may answer instead.
 READ_KINDS = ("factoid", "date", "why")
 JUDGED_NO_SET = "the language model found that not even the closest sentence answers the question"
 JUDGED_SET = "quotes of the closest sentences; the model found that the closest one answers the question, the " \
     "others are not checked for meaning"
+JUDGED_NEXT_SET = "quotes of the closest sentences; the model found that the closest one does not answer the " \
+    "question and the next one does, the others are not checked for meaning"
 NOT_MENTIONED = "no sentence close to the question mentions {name}"
 NOT_CHECKED = "a quote of the closest sentence; no check confirmed that it answers the question"
 NOT_CHECKED_SET = "quotes of the closest sentences; not checked for meaning"
@@ -101,10 +105,23 @@ def judged(p: Prepared, llm: BaseChatModel, snap: store.Snapshot, checks: dict[s
     of) the question. Raises LLMError like any call of the model."""
     if p.abstain_reason or not p.evidence or (p.q and p.q.kind in ("yesno", "timeline")):
         return p  # a yes/no question is read as such: "unclear" keeps the quote, it does not abstain
-    if p.q and p.q.is_set:  # a list, overview or comparison: whether its closest sentence answers (a part of) it
-        closest = max(p.evidence, key=lambda ev: ev.score)
-        prior = antecedent(snap, closest) if points_back(closest.sentence.text) else None
-        return _judge(p, closest.sentence.text, prior, llm, checks, JUDGED_NO_SET, closest.sentence.text)
+    if p.q and p.q.is_set:  # a list, overview or comparison: whether its closest sentence answers (a part of) it,
+        # else the next closest, at the runner-up's P(yes) ("Ein Großteil der Arbeit … wird in Ausschüssen geleistet."
+        # does not say on which weekdays committees meet; "Die Ausschusssitzungen finden am Dienstag, …" does)
+        first: tuple[Prepared, dict[str, float]] | None = None
+        for n, closest in enumerate(sorted(p.evidence, key=lambda ev: -ev.score)[:SET_JUDGED]):
+            prior = antecedent(snap, closest) if points_back(closest.sentence.text) else None
+            tried: dict[str, float] = {}
+            out = _judge(p, closest.sentence.text, prior, llm, tried, JUDGED_NO_SET, closest.sentence.text)
+            first = first or (out, tried)
+            if not out.abstain_reason and (n == 0 or tried.get("judge", 0.0) >= RUNNER_UP_JUDGE):
+                if checks is not None:
+                    checks.update(tried if n == 0 else {**tried, "judge_closest": first[1].get("judge", 0.0)})
+                return out
+        assert first is not None  # the evidence is not empty
+        if checks is not None:
+            checks.update(first[1])
+        return first[0]
     # a newer report's figure: whether it answers is the closest sentence's to say
     best = p.closest if p.closest is not None else p.evidence[0]
     paired = p.with_before and p.closest is None  # the news lead whose figures it gives, or what it refers to
@@ -489,8 +506,9 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
         yield StreamEvent("final", ans.answer, replace(ans, checks={**checks, **reading.checks}))
 
     def _judged_set(self, p: Prepared, base: Answer, timings: dict[str, float], t0: float) -> StreamEvent:
-        """A list, overview or comparison whose closest sentence the model finds no answer to the question is
-        abstained; else its bullets stay, the judge's P(yes) in `checks` (a model failure keeps them, flagged)."""
+        """A list, overview or comparison whose closest sentences (`SET_JUDGED`) the model finds no answer to the
+        question is abstained; else its bullets stay, the judge's P(yes) in `checks` (a model failure keeps them,
+        flagged)."""
         assert self.llm is not None
         checks: dict[str, float] = {}
         reason = ""
@@ -502,7 +520,7 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
             reason = f"the language model failed ({e}); the closest sentences are not checked"
         timings["first_token_ms"] = timings["total_ms"] = _elapsed(t0)
         ans = evidence_answer(p, timings=timings, llm=self.llm_name, reason=reason) if p.abstain_reason or reason \
-            else replace(base, timings=timings, reason=JUDGED_SET)
+            else replace(base, timings=timings, reason=JUDGED_NEXT_SET if "judge_closest" in checks else JUDGED_SET)
         ans = replace(ans, checks=checks)
         return StreamEvent("final", ans.answer, ans)
 

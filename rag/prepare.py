@@ -22,6 +22,7 @@ from .chunking import split_sentences
 from .dates import date_fits, date_keys, names_date
 from .embedders import get_embedder
 from .evidence import (
+    FOCUS_MARGIN,
     FOCUS_WEIGHT,
     GLOSSARY_WEIGHT,
     PREFER_BONUS,
@@ -94,6 +95,8 @@ TRANSLATION_MARGINS: dict[str, float] = {"e5-small": 0.02}
 SET_MARGIN = 0.03
 #: Bullets of an overview (a list, comparison or multi-article answer has at most five).
 OVERVIEW_SENTENCES = 6
+#: An overview's topic whose words its article's headline holds this share of (idf-weighted) is the article itself.
+HEADLINE_TOPIC = 0.5
 #: Weight of a follow-up's own words against the conversation's topic when its sentence is chosen.
 OWN_WEIGHT = 0.6
 #: How many runners-up a why-question looks at for a second sentence next to the best one.
@@ -192,6 +195,10 @@ class Prepared:
     headline: Evidence | None = None
     #: what the judge last read (`chain.judged`); the answer check reads the same (`reading.Judged`)
     judged_as: Judged | None = None
+
+
+#: (ranking score, sentence vector row, evidence), as `scored_sentences` gives them
+Scored = tuple[float, int, Evidence]
 
 
 def _date_matcher(dates: tuple[str, ...]) -> Callable[[Evidence], bool] | None:
@@ -672,6 +679,12 @@ def headline_evidence(snap: store.Snapshot, article_id: str) -> Evidence | None:
                     date_source=article.date_source)
 
 
+def _headline_text(snap: store.Snapshot, ev: Evidence) -> str:
+    """The headline of `ev`'s article (its first sentence where it has none)."""
+    head = headline_evidence(snap, ev.article_id)
+    return head.sentence.text if head is not None else ev.title
+
+
 def _tells(text: str) -> bool:
     """Whether a line of an article's opening tells something: three words besides a date ("Dienstag, 14.
     Oktober 2025" and "Von Ole Martens" do not)."""
@@ -751,6 +764,11 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
             under = headline_evidence(snap, evidence[0].article_id)
             if under is not None and sentence_key(under) == sentence_key(evidence[0]):
                 under = None
+            before = preceding_sentence(snap, evidence[0]) if under is not None and len(evidence) == 1 else None
+            if before is not None and sentence_key(before) == sentence_key(under) and q.kind in ("factoid", "date"):
+                # the article's opening sentence right before it: read with it and cited, as a lead's details are
+                # ("Der neue Tarifvertrag erhöht den Lohn … um 6,2 Prozent" after the lead on the wage deal)
+                evidence, with_before, under = [evidence[0], before], True, None
         return Prepared(question, q.standalone, lang, tuple(evidence), reason, ms, q, from_context, with_before,
                         tuple(candidates), tuple(days), replaced, under)
 
@@ -848,18 +866,30 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
         if not FOCUS_WEIGHT or not found:
             return found
         home = found[0][2].article_id
-        members = [t for t in found if t[2].article_id == home and t[2].score >= least(t[2])
+        members = [t for t in found if t[2].article_id == home and t[2].score >= least(t[2]) - FOCUS_MARGIN
                    and hit_language(snap, t[2]) == rank_lang]
         if len(members) < 2:
             return found
         idf = idf_of(snap)
+        # the headline whole: a title cut from an article's first sentence ("Der koreanische … des neuen
+        # IPCC-Vorstandes…") would leave that sentence words of its own beyond it
+        head = headline_evidence(snap, home)
+        title = head.sentence.text if head is not None else found[0][2].title
         reordered = sorted(members, key=lambda t: -(t[0] + FOCUS_WEIGHT * focus_share(
-            rank_words, t[2].sentence.text, t[2].title, rank_lang, idf)))
+            rank_words, t[2].sentence.text, title, rank_lang, idf)))
         if reordered[0] is not members[0]:
             promoted.add(sentence_key(reordered[0][2]))
-        # the members' places (and scores) in `found` filled in their new order: `found` stays sorted
+        # the members' places (and scores) in `found` filled in their new order: `found` stays sorted; one below
+        # the threshold takes the strength of the place it moves to as well
         places, moved = {id(t) for t in members}, iter(reordered)
-        return [(t[0], *next(moved)[1:]) if id(t) in places else t for t in found]
+
+        def fill(place: Scored, member: Scored) -> Scored:
+            ev = member[2]
+            if ev.score < least(ev) and place[2].score > ev.score:
+                ev = replace(ev, score=place[2].score)
+            return place[0], member[1], ev
+
+        return [fill(t, next(moved)) if id(t) in places else t for t in found]
 
     def glossed(found: list[tuple[float, int, Evidence]],
                 least: Callable[[Evidence], float]) -> list[tuple[float, int, Evidence]]:
@@ -992,6 +1022,11 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
             # what it says about one topic ("… say about his Bible translation?"): the sentences closest to that topic
             # (the question's other words found the article)
             topic = asked_topic(q.standalone)
+            # a topic its article's headline names ("the talks between Phan Van Giang and Pete Hegseth") is the
+            # article: summed up whole
+            named = bool(topic) and overlap_share(topic, _headline_text(snap, scored[0][2]), lang,
+                                                  idf_of(snap)) >= HEADLINE_TOPIC
+            topic = "" if named else topic
             rendered = asked_topic(translation) if topic and translation else ""  # the topic in the German rendering
             if rendered and rvec is not None:  # an English question on German articles: its rendering's topic,
                 # its German words and vector with the question's (the dictionary's words would peak the ranking
@@ -1007,7 +1042,7 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
                                                  topic_vec, lang, _date_matcher(q.dates)), floor)
             if scored[0][2].score >= floor(scored[0][2]):
                 chosen = select_overview(snap, whole, floor, max_sentences=OVERVIEW_SENTENCES,
-                                         whole=whole_article(question) or q.frame.latest,
+                                         whole=whole_article(question) or q.frame.latest or named,
                                          carry=points_back, focused=bool(topic))
                 return done(with_enumerations(snap, chosen, ENUMERATION_CAP))
         evidence = select_set(snap, scored, floor, spread=q.kind in ("multi", "comparison"), lead=overview,

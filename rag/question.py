@@ -27,7 +27,7 @@ _COUNT = re.compile(
     r"\b(welche|which|what|nenne\w*|name|list\w*)\s+(?:\w+\s+)?(" + "|".join(_NUMBER_WORD) + r"|[2-6])\b", re.IGNORECASE
 )
 _OVERVIEW = re.compile(
-    r"\b(zusammen(fassen|fassung|gefasst)|fasse\w*|fass\b|überblick|worum\s+geht|wovon\s+handel|"
+    r"\b(zusammen(fassen|fassung|gefasst)|fasse\w*|fass\b|überblick|worum\s+(geht|ging|gehen|gingen)|wovon\s+handel|"
     r"was\s+(ist|sind)\s+(die\s+)?(wichtigst|kernpunkt|kernaussage|hauptpunkt)\w*|"
     r"was\s+(geschah|passierte|passiert|geschieht)\s+(bei|beim|während|auf|in\s+der|im)\b|"
     r"was\s+(steht|sagt|sagen|berichte\w*|schreib\w*)\s+.{0,40}\b(artikel\w*|berichte?|text\w*)\b|"
@@ -37,11 +37,12 @@ _OVERVIEW = re.compile(
     r"summar\w*|overview|what\s+is\s+the\s+article\s+about|what\s+are\s+the\s+(main|key)\s+points|"
     r"what\s+(happened|happens)\s+(at|during|in\s+the)\b|"
     r"what\s+do(es)?\s+(the\s+)?(\w+\s+){0,4}(articles?|texts?|reports?|stor(y|ies))\s+(say|report|tell)|"
-    r"in\s+(a\s+)?(few|brief)|the\s+gist|key\s+points)",
+    r"in\s+(a\s+)?(few|brief)|the\s+gist|key\s+points|"
+    r"^\W*what\s+(is|are|was|were)\b.{0,80}\babout\s*\?\s*$)",  # "What were the talks in Hanoi about?"
     re.IGNORECASE,
 )
 _COMPARISON = re.compile(
-    r"\b(vergleich\w*|unterschied(e|en|s)?\b|wie\s+unterschiedlich|unterschiedlich\w*\s+(zu|von)\b|unterscheid\w*|"
+    r"\b(vergleich\w*|unterschied(e|en|s)?\b|anders\s+als\b|wie\s+unterschiedlich|unterschiedlich\w*\s+(zu|von)\b|unterscheid\w*|"
     r"gemeinsamkeit\w*|gemeinsam\s+haben|verglichen|im\s+gegensatz|"
     r"compar\w*|difference\w*|differ(s|ed|ing)?\b|different(ly)?\s+(from|than|to)\b|how\s+different|in\s+common|"
     r"versus|vs\.?|contrast|"
@@ -71,7 +72,9 @@ _LIST = re.compile(
     r"(?<![\w,]\sin\s)(?<![\w,]\sof\s)(?<![\w,]\sto\s)(?<![\w,]\sby\s)"  # "one way in which graphs …" is no list
     r"(which|what)\s+(?!(kind|type|sort|group|form|class|variety|one)\s+of\b)"  # "what kind of …": one
     r"((?!(does|did|was|has|is|were|are|do|would|could|can|will|should|might|may|must)\b)\w+\s+){0,2}"
-    r"(?!(does|was|has|is|this|its|his)\b)(\w{2,}[^su\W]s|\w+ies|people|peoples)\b(?!\s+(is|was|does|has)\b)"
+    r"(?!(does|was|has|is|this|its|his|news|series|species|means|politics|physics|economics|mathematics)\b)(\w{2,}[^su\W]s|\w+ies|people|peoples)\b"
+    # "What analysis is …": no plural; "Which Apollo missions does the article bring up?": the plural's verb comes later
+    r"(?<!is)(?!\s+(is|was)\b)(?!\s+(does|has)\s+(?!(the|this|that|these|those|its|his|her|their|an?)\b))"
     # a verb with its object is no plural noun ("What rainforest covers the …", "What route connects Fresno …")
     r"(?!\s+(the|a|an|that|this|its|his|her|their|our|some|any|each|every|alongside|along|between|west|east|"
     r"north|south|after|before|to|into|through|during|when|if|(?-i:[A-Z])\w*)\b)|"
@@ -107,7 +110,7 @@ _NOT_VERB_DE = frozenset(
     "und oder aber also ich du er sie es wir ihr nenne nennen fasse fass beschreibe erkläre gib vergleiche".split()
 )
 _DATE_Q = re.compile(
-    r"^\W*(wann|seit\s+wann|bis\s+wann|when|since\s+when|until\s+when)\b|\b(an\s+welchem\s+(tag|datum)|"
+    r"^\W*(wann|seit\s+wann|bis\s+wann|when|since\s+when|until\s+when)\b|\b(welche[mnrs]?\s+(tag|datum|termin)|"
     r"(in|ab|seit|bis|zu|von)\s+welche[mn]?\s+(jahr|jahren|monat|zeitpunkt|zeitraum|jahrhundert)|"
     r"welche[nr]?\s+zeitraum|which\s+(day|date|year|month|centur)|what\s+(day|date|year|month|centur)|"
     r"in\s+(what|which)\s+(years?|period|centur)|(what|which)\s+(time\s+)?period)\w*\b",
@@ -347,6 +350,14 @@ _ABOUT_TOPIC = re.compile(
     r"was\s+(der|die|das|diese[rs]?|jede[rs]?)\s+[^?,]{0,40}?(?=\s+über\b))\b", re.IGNORECASE)
 
 
+#: an overview of one topic named right after the words that ask for it ("a short overview of how the video was
+#: restored", "Worum ging es bei den Gesprächen …?"); not of an article ("Summarize the article on X")
+_TOPIC_OF = re.compile(
+    r"\b(?:overview\s+of|summary\s+of|summari[sz]e|überblick\s+(?:über|zu)|zusammenfassung\s+(?:über|zu)|"
+    r"worum\s+(?:ging|geht|gehen|gingen)\s+es\s+(?:bei|beim|in\s+der|in\s+den|im))\s+", re.IGNORECASE)
+_AN_ARTICLE = re.compile(r"^(?:(?:the|this|that|each|both|den|dem|die|der|das|diese[mnrs]?|jede[mnrs]?|beide[mn]?)\s+)?"
+                         r"(?:\w+\s+)?(?:articles?|texts?|reports?|stor(?:y|ies)|news|artikel\w*|texte?n?|bericht\w*|"
+                         r"meldung\w*|nachricht\w*)\b", re.IGNORECASE)
 _TOPIC_START = re.compile(r"\b(?:über|about)\s+", re.IGNORECASE)
 _TOPIC_VERB = re.compile(r"\s*\b(?:sagt|sagen|steht|stehen|berichtet|berichten|schreibt|schreiben)\b\W*$",
                          re.IGNORECASE)
@@ -359,7 +370,9 @@ def asked_topic(question: str) -> str:
     for no one topic of an article."""
     m = _ABOUT_TOPIC.search(question)
     if m is None:
-        return ""
+        named = _TOPIC_OF.search(question)
+        rest = question[named.end():].strip(" ?.!") if named else ""
+        return "" if _AN_ARTICLE.match(rest) else rest
     rest = question[m.end():]
     if not m.group(0).lower().endswith("about"):
         start = _TOPIC_START.search(rest)
@@ -384,7 +397,7 @@ def whole_article(question: str) -> bool:
     """An overview of a whole article ("Worum geht es im Artikel über X?", "Summarize the text on X"): its
     words only find the article; what it says about one topic ("What does the text say about the Bible
     translation?") is not."""
-    return bool(_WHOLE.search(question)) and not _ABOUT_TOPIC.search(question)
+    return bool(_WHOLE.search(question)) and not _ABOUT_TOPIC.search(question) and not asked_topic(question)
 
 
 def facets(question: str) -> tuple[list[str], list[str]]:

@@ -92,6 +92,8 @@ VERDICT_MARGIN = 0.05
 #: of the likeliest reply among yes, no and unclear.
 VERDICT_MIN = 0.5
 REPEATS = "the model's answer only repeats the question"
+#: What a question says to the reader that answered with its own words (`read`).
+NOT_THIS: dict[Language, str] = {"de": "(Nicht: „{}“.)", "en": "(Not: “{}”.)"}
 #: Tokens for the sentence's own words of an English short answer (`source_words`), and how many words
 #: those may have beyond the answer's ("the Weber brothers" / "den Brüdern Karl und Otto Weber").
 SOURCE_TOKENS = 32
@@ -255,6 +257,15 @@ def read(question: str, q: Question, sentence: str, context: str, language: Lang
             span2, problem2 = check_short(second, source, asked, q.answer_type, q.kind, language, source_language)
             if not problem2 and "…" not in span2:
                 reply, span, problem = second, span2, ""
+    if problem == REPEATS:  # the hidden sentence read as no answer ("none"): the whole sentence, the question
+        # saying which answer it is not ("Wen schlugen die Broncos …? (Nicht: „Die Broncos“.)")
+        again = for_role(llm, reader_role(language)).invoke(
+            build_reader_messages(f"{question.strip()} {NOT_THIS[language].format(reply)}", sentence, language,
+                                  context), max_tokens=READER_TOKENS)
+        third = _reply(again.content if isinstance(again.content, str) else str(again.content), source)
+        span3, problem3 = check_short(third, source, asked, q.answer_type, q.kind, language, source_language)
+        if not problem3:
+            reply, span, problem = third, span3, ""
     clause = reason_clause(sentence) if q.kind == "why" and asks_why(question) and (
         problem.startswith(NOTHING) or problem.startswith(_NO_REASON_HEAD)) else ""
     if clause:  # the reader found no reason where the sentence gives one in so many words ("…, da …"): that clause,

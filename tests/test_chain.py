@@ -421,6 +421,68 @@ def test_the_sentence_that_holds_what_was_asked_beyond_the_headline_goes_first(
     assert prepare(snap, question).evidence[0].sentence.text.startswith("Der Weihnachtsmarkt")
 
 
+def test_a_sentence_just_below_the_threshold_goes_first_for_what_it_holds_and_takes_the_place_s_strength(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """"In welchem Jahr übernahm Tomas Weber den Vorsitz …?": the lead says who took the chair in 2015, in the
+    question's words; the sentence naming Tomas Weber is a little less close than an answer needs. It goes first
+    (`FOCUS_MARGIN`) and is as strong as the lead whose place it takes: no abstention, no wrong year."""
+    from rag import evidence as evidence_module
+    from rag import prepare as prepare_module
+    from rag.evidence import FOCUS_MARGIN
+
+    snap = _one_article_index(tmp_path, "Im Jahr 2015 übernahm Jana Ostrowski den Vorsitz des Nordheimer Klimarats. "
+                              "Vor ihr leiteten Lars Berg ab 2002 und Tomas Weber ab 1997 den Rat. Der Klimarat tagt "
+                              "jeden Monat im Rathaus von Nordheim.\n")
+    question = "In welchem Jahr übernahm Tomas Weber den Vorsitz des Klimarats?"
+    monkeypatch.setattr(prepare_module, "FOCUS_WEIGHT", 0.0)
+    monkeypatch.setitem(evidence_module.THRESHOLDS, "hashing", (0.0, 0.0))
+    measured = prepare(snap, question)
+    closeness = {ev.sentence.text[:7]: ev.score for ev in (*measured.evidence, *measured.candidates)}
+    lead, weber = closeness["Im Jahr"], closeness["Vor ihr"]
+    assert lead > weber + FOCUS_MARGIN
+    monkeypatch.setattr(prepare_module, "FOCUS_WEIGHT", 1.0)  # the toy embedder's cosines lie far apart
+    least = weber + FOCUS_MARGIN / 2  # the lead answers, Tomas Weber's sentence a little less close
+    monkeypatch.setitem(evidence_module.THRESHOLDS, "hashing", (least, least))
+    found = prepare(snap, question)
+    assert not found.abstain_reason
+    assert found.evidence[0].sentence.text.startswith("Vor ihr") and found.evidence[0].score == lead
+    # further below, it does not count
+    monkeypatch.setitem(evidence_module.THRESHOLDS, "hashing", (weber + 2 * FOCUS_MARGIN,) * 2)
+    assert prepare(snap, question).evidence[0].sentence.text.startswith("Im Jahr")
+
+
+def test_a_topic_s_overview_takes_the_sentence_its_name_points_back_to(tmp_path: Path) -> None:
+    """"Was sagt der Artikel über den Lenneplan?": "Dieser wird … als Lenneplan bezeichnet." names it; the sentence
+    before it says what the plan is."""
+    snap = _one_article_index(
+        tmp_path, "Nordheim feierte am Wochenende sein Stadtfest mit Musik und Markt.\n\nDie Stadt stellte am Montag "
+        "einen Entwurf für eine 300 Meter lange Brücke vor, die zwölf Millionen Euro kosten soll. Dieser wird in "
+        "Nordheim als Lenneplan bezeichnet.\n\nDer Bürgermeister von Nordheim eröffnete die Schule am Markt.\n\n"
+        "Das Wetter in Nordheim war am Wochenende sonnig und warm.\n")
+    found = prepare(snap, "Was sagt der Artikel über den Lenneplan?")
+    assert [ev.sentence.text[:12] for ev in found.evidence] == ["Die Stadt st", "Dieser wird "]
+
+
+def test_an_overview_of_the_topic_its_article_s_opening_names_sums_up_the_article(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """"Gib mir einen Überblick über die Gespräche von Jana Ostrowski und Lars Berg." where the article opens with
+    their meeting: the talks are the article, summed up whole (what they spoke about), not the sentences closest to
+    the two names (the opening alone); a topic the opening does not name stays a topic."""
+    from rag import prepare as prepare_module
+
+    snap = _one_article_index(
+        tmp_path, "Bürgermeisterin Jana Ostrowski empfing am Montag den Minister Lars Berg in Nordheim.\n\nBeide "
+        "sprachen über die neue Brücke über die Lenne. Die Brücke soll zwölf Millionen Euro kosten.\n\nSie "
+        "vereinbarten zudem einen Schüleraustausch mit Bremen.\n")
+    talks = "Gib mir einen Überblick über die Gespräche von Jana Ostrowski und Lars Berg."
+    whole = [ev.sentence.text for ev in prepare(snap, talks).evidence]
+    assert whole[0].startswith("Bürgermeisterin") and any("zwölf Millionen" in text for text in whole)
+    bridge = [ev.sentence.text for ev in prepare(snap, "Gib mir einen Überblick über die neue Brücke.").evidence]
+    assert not any(text.startswith("Bürgermeisterin") for text in bridge)
+    monkeypatch.setattr(prepare_module, "HEADLINE_TOPIC", 1.1)  # never the article: its opening alone
+    assert [ev.sentence.text[:15] for ev in prepare(snap, talks).evidence] == ["Bürgermeisterin"]
+
+
 def test_a_focused_overview_takes_no_lead_and_stays_within_half_the_margin(tmp_path: Path) -> None:
     """Across languages every sentence of an article passes the overview's floor: for one topic, only those close
     to the best one count, the lead is not put first, and a paragraph may give all its sentences."""
@@ -905,6 +967,23 @@ def test_a_set_answer_asks_the_model_only_whether_its_closest_sentence_answers(h
     assert events[0].kind == "evidence" and events[0].answer.answer == bare.answer  # the bullets show at once
     no = _final(events)
     assert no.abstained and "not even the closest sentence" in no.reason and no.checks == {"judge": 0.3}
+    # the next closest answers where the closest does not: firmly, as a runner-up must
+    for second, kept in ((Graded("yes", yes=0.9, no=0.1), True), (Graded("yes", yes=0.7, no=0.3), False)):
+        replies = iter([Graded("no", yes=0.3, no=0.7), second])
+        judged: list[str] = []
+
+        def in_turn(messages: list[BaseMessage], replies=replies, judged=judged) -> str:
+            assert system_of(messages) == JUDGE_SYSTEM
+            judged.append(str(messages[-1].content))
+            return next(replies)
+
+        out = _final(_ask(hashing_index, question, RecordingChatModel(in_turn)))
+        assert len(judged) == 2 and judged[0] != judged[1]  # two sentences, each judged once
+        if kept:
+            assert out.answer == bare.answer and "the next one does" in out.reason
+            assert out.checks == {"judge": 0.9, "judge_closest": 0.3}
+        else:
+            assert out.abstained and out.checks == {"judge": 0.3}
 
     def boom(messages: list[BaseMessage]) -> str:
         raise LLMError("server at http://127.0.0.1:9/v1 did not answer")
@@ -1708,6 +1787,22 @@ def test_a_reader_that_repeats_the_question_reads_again_without_those_words() ->
     # a second reply that is not the sentence's, or repeats again, leaves the quote with the reason
     stubborn = list(read(question, analyse(question), sentence, "", "de", "de", scripted("die Broncos")))[-1]
     assert stubborn.short == "" and "only repeats the question" in stubborn.problem
+
+    # a reader that finds nothing in the hidden sentence is told which answer the question does not ask for
+    asked: list[str] = []
+
+    def told(messages: list[BaseMessage]) -> str:
+        system, last = system_of(messages), str(messages[-1].content)
+        asked.append(last)
+        if system in (CHECK_SYSTEM, ANSWER_CHECK):
+            return "yes"
+        if "Die … besiegten" in last:
+            return "none"
+        return "die Pittsburgh Steelers" if "(Nicht: „die Broncos“.)" in last else "die Broncos"
+
+    out = list(read(question, analyse(question), sentence, "", "de", "de", RecordingChatModel(told)))
+    assert out[-1] == Reading("die Pittsburgh Steelers", "die Pittsburgh Steelers")
+    assert "Sentence: Die Broncos besiegten" in asked[2]  # the whole sentence, the question saying what it is not
     invented = list(read(question, analyse(question), sentence, "", "de", "de",
                          RecordingChatModel(["die Broncos", "die Chicago Bears"])))[-1]
     assert invented.short == "" and "only repeats the question" in invented.problem

@@ -85,6 +85,17 @@ VIETNAM = "Wie viele Kisten mit sterblichen Überresten hat Vietnam an die USA z
         ("What did the council decide on March 3?", "event_date"),
         ("Es wird ein Zusammenhang zwischen Zinsen, Inflation und was gesehen?", "factoid"),
         ("Welches Programm läuft im Kultur- und Bildungsbereich?", "factoid"),
+        # a day asked for with any preposition; a topic's talks summed up; "anders als" compares
+        ("Für welchen Tag war der Start der Rakete geplant?", "date"),
+        ("Auf welchen Termin wurde die Sitzung verschoben?", "date"),
+        ("Worum ging es bei den Gesprächen in Hanoi?", "overview"),
+        ("What were the talks between the two ministers about?", "overview"),
+        ("Was lief in Nordheim anders als in Südstadt?", "comparison"),
+        # a plural asked for, the verb of the clause after it ("does the article …"); "analysis" is no plural
+        ("Which Apollo missions does the article bring up?", "list"),
+        ("Which topics will the meeting cover?", "list"),
+        ("What analysis does the report give?", "factoid"),
+        ("What news does the report bring?", "factoid"),
     ],
 )
 def test_kinds(question: str, kind: str) -> None:
@@ -180,6 +191,7 @@ def test_facets_put_the_compared_places_first() -> None:
         ("Fasse den Text über Martin Luther zusammen.", True),
         ("What does the Martin Luther text say about his Bible translation?", False),
         ("Fasse zusammen, was der Artikel über die Zusammenarbeit berichtet.", False),
+        ("Give me a short overview of how the bridge was repaired.", False),
     ],
 )
 def test_an_overview_of_a_whole_article_is_told_from_one_on_a_topic(question: str, whole: bool) -> None:
@@ -196,6 +208,12 @@ def test_an_overview_of_a_whole_article_is_told_from_one_on_a_topic(question: st
         ("Worum geht es im Text über die Normannen?", ""),  # the whole article
         ("Was kostet die Lindenbrücke?", ""),
         ("What does the report say?", ""),  # no topic named
+        # named right after the words that ask for an overview; not where they name an article
+        ("Give me a short overview of how the bridge was repaired.", "how the bridge was repaired"),
+        ("Gib mir einen Überblick über die Zusammenarbeit der Städte.", "die Zusammenarbeit der Städte"),
+        ("Worum ging es bei den Gesprächen in Hanoi?", "den Gesprächen in Hanoi"),
+        ("Give me an overview of the article on the bridge.", ""),
+        ("Worum geht es im Artikel über die Brücke?", ""),
     ],
 )
 def test_an_overview_of_one_topic_names_that_topic(question: str, topic: str) -> None:
