@@ -765,7 +765,8 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
             if under is not None and sentence_key(under) == sentence_key(evidence[0]):
                 under = None
             before = preceding_sentence(snap, evidence[0]) if under is not None and len(evidence) == 1 else None
-            if before is not None and sentence_key(before) == sentence_key(under) and q.kind in ("factoid", "date"):
+            if before is not None and under is not None and sentence_key(before) == sentence_key(under) \
+                    and q.kind in ("factoid", "date"):
                 # the article's opening sentence right before it: read with it and cited, as a lead's details are
                 # ("Der neue Tarifvertrag erhöht den Lohn … um 6,2 Prozent" after the lead on the wage deal)
                 evidence, with_before, under = [evidence[0], before], True, None
@@ -1024,9 +1025,9 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
             topic = asked_topic(q.standalone)
             # a topic its article's headline names ("the talks between Phan Van Giang and Pete Hegseth") is the
             # article: summed up whole
-            named = bool(topic) and overlap_share(topic, _headline_text(snap, scored[0][2]), lang,
-                                                  idf_of(snap)) >= HEADLINE_TOPIC
-            topic = "" if named else topic
+            the_article = bool(topic) and overlap_share(topic, _headline_text(snap, scored[0][2]), lang,
+                                                        idf_of(snap)) >= HEADLINE_TOPIC
+            topic = "" if the_article else topic
             rendered = asked_topic(translation) if topic and translation else ""  # the topic in the German rendering
             if rendered and rvec is not None:  # an English question on German articles: its rendering's topic,
                 # its German words and vector with the question's (the dictionary's words would peak the ranking
@@ -1042,7 +1043,7 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
                                                  topic_vec, lang, _date_matcher(q.dates)), floor)
             if scored[0][2].score >= floor(scored[0][2]):
                 chosen = select_overview(snap, whole, floor, max_sentences=OVERVIEW_SENTENCES,
-                                         whole=whole_article(question) or q.frame.latest or named,
+                                         whole=whole_article(question) or q.frame.latest or the_article,
                                          carry=points_back, focused=bool(topic))
                 return done(with_enumerations(snap, chosen, ENUMERATION_CAP))
         evidence = select_set(snap, scored, floor, spread=q.kind in ("multi", "comparison"), lead=overview,
