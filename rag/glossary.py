@@ -280,6 +280,22 @@ def unsaid_names(answer: str, question: str, german: str) -> list[str]:
     return out
 
 
+def unsaid_terms(question: str, german: str) -> list[str]:
+    """The two-word terms of an English question that the dictionary knows as one ("prime minister" →
+    Ministerpräsident, Premierminister) none of whose German words the German text holds, itself or as a compound's
+    part (`_part_of`): "Did Hegseth also meet Vietnam's prime minister?" asked of a sentence on the defence minister
+    (a name is checked as such, `verify.names_missing`). [] without a dictionary."""
+    stems = set(stem_tokens(german, "de", drop_stopwords=False))
+    out: list[str] = []
+    for key, words in german_words(question):
+        if " " not in key:
+            continue
+        translations = {t for w in words for t in stem_tokens(w, "de", drop_stopwords=False)}
+        if translations and not any(_part_of(t, s) for t in translations for s in stems):
+            out.append(key)
+    return out
+
+
 def unknown_english(text: str, known: str = "") -> list[str]:
     """The lower-case words of an English text that the dictionary does not know as English, nor `known` holds
     (the question): German words left in an English answer ("kistens" in "994 kistens with dead bodies",

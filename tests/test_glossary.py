@@ -220,3 +220,20 @@ def test_an_english_answer_word_the_question_names_and_the_german_sentence_does_
     assert glossary.unsaid_names("the new berth", question, plan) == []  # not a word the question names
     assert glossary.unsaid_names("closed the bridge", "What did the council decide about the bridge?", plan) == []
     assert glossary.unsaid_names("a Linden plan", question, plan) == []  # a word the dictionary does not know
+
+
+def test_a_yes_needs_the_term_an_english_question_asks_about_in_the_german_sentence(
+        use_glossary: Callable[[str], Path]) -> None:
+    """"Did she meet the prime minister?" asked of a sentence on the defence minister: the dictionary's German
+    words for the term are in no word of it, so the model's "yes" does not stand; the term as a compound's part
+    ("Ministerpräsidenten") or a term the sentence holds ("Sturmflut") does not stop it."""
+    from rag.reading import yes_no_doubt
+
+    use_glossary(DING + "Ministerpräsident {m} | Ministerpräsidenten {pl} :: prime minister | prime ministers\n")
+    question = "Did Jana Ostrowski meet the prime minister in Nordheim?"
+    defence = "In Nordheim traf Jana Ostrowski am Montag den Verteidigungsminister."
+    assert glossary.unsaid_terms(question, defence) == ["prime minister"]
+    assert yes_no_doubt(question, defence, "yes", "en", "de") == "the sentence does not mention prime minister"
+    premier = "In Nordheim traf Jana Ostrowski am Montag den Ministerpräsidenten des Landes."
+    assert glossary.unsaid_terms(question, premier) == [] and yes_no_doubt(question, premier, "yes", "en", "de") == ""
+    assert glossary.unsaid_terms("Did the storm surge flood the port?", "Die Sturmflut traf den Hafen.") == []
