@@ -67,6 +67,7 @@ JUDGE_UNSURE = _JUDGE_DOUBTED + "and its answer “{said}” is not in it"
 JUDGE_LUKEWARM = 0.7
 JUDGE_NOTHING = _JUDGE_DOUBTED + "and it found no answer in it"
 JUDGE_NO_REASON = _JUDGE_DOUBTED + "and its check found that the reason read in it is not what it says"
+NO_REASON_GIVEN = "the language model found no reason in the closest sentences, and they give none in so many words"
 JUDGED_NO = "the language model found that the best sentence does not answer the question"
 #: A runner-up (`Prepared.candidates`) answers a factoid, date or why-question whose best sentence the judge
 #: rejected, or the reader found no answer in, only at this P(yes) or above: it was ranked below the best one, so
@@ -485,6 +486,12 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
                     # the reason read in it is not what it says, the quote tells an event without its reason ("Why
                     # did Jean de Béthencourt choose the Canary Islands …?" on the sentence telling his conquest)
                     p = replace(p, abstain_reason=JUDGE_NO_REASON.format(p=checks["judge"]))
+                elif (q.kind == "why" and asks_why(q.text) and reading.problem.startswith(NOTHING)
+                      and not any(gives_reason(ev.sentence.text) for ev in p.evidence)):
+                    # asked why, the reader finds no reason, and the sentences give none in so many words: the
+                    # quote tells the event, not why ("Warum ist Pachauri … zurückgetreten?" on "… nach dem Rücktritt
+                    # von Rajendra K. Pachauri im Februar 2015 …")
+                    p = replace(p, abstain_reason=NO_REASON_GIVEN)
                 elif reading.problem.startswith(NOTHING) and checks.get("judge", 1.0) < JUDGE_LUKEWARM:
                     # the reader finds no answer in a sentence the judge barely took: two doubts ("In which
                     # Malaysian city is the ADMM-Plus meeting held?" on "In Malaysia wird er am Treffen …

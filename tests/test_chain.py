@@ -1764,6 +1764,22 @@ def test_in_articles_of_two_languages_a_sentence_ranks_by_its_own_pairs_threshol
     assert not answer.abstained and answer.citations[0].quote.startswith("Nordwerk schloss im Mai")
 
 
+def test_a_why_question_whose_sentences_give_no_reason_is_not_answered_with_the_event(hashing_index: Path) -> None:
+    """"Warum empfing Phan Van Giang Pete Hegseth im Hauptquartier …?": the closest sentence tells the reception, no
+    reason; the reader finds none and the sentence gives none in so many words ("da", "weil"), so the question is
+    not answered, however sure the judge is that the sentence is about it. Where the sentence gives one, the
+    reason is read from it."""
+    from rag.chain import NO_REASON_GIVEN
+
+    judge = Graded("yes", yes=0.8, no=0.2)
+    event = _final(_ask(hashing_index, "Warum empfing Phan Van Giang Pete Hegseth im Hauptquartier des "
+                                       "Verteidigungsministeriums?", scripted("none", judge=judge)))
+    assert event.abstained and event.reason == NO_REASON_GIVEN
+    given = _final(_ask(hashing_index, "Warum ist der Besuch von Pete Hegseth laut Phan Van Giang von großer "
+                                       "Bedeutung?", scripted("none", judge=judge)))
+    assert not given.abstained and given.short.startswith("da er zu einem Zeitpunkt")
+
+
 def test_a_reader_that_repeats_the_question_reads_again_without_those_words() -> None:
     from rag.question import analyse
     from rag.reading import Reading, read
