@@ -3,7 +3,7 @@ plain LangChain tutorial pipeline as a peer in the same run.
 
     .venv/bin/python bench/dev_answers.py [--llms extractive,llama-cpp] [--peer] [--every N] [--limit N]
         [--kinds yesno,why] [--unanswerable] [--out NAME] [--judge-min P] [--check-min P] [--verdict-min P]
-        [--section main|time|probe|probe-time|probe2]
+        [--section main|time|probe|probe-time|probe2|probe3]
 
 The index holds the two seed articles and the three XQuAD articles of tests/data/xquad_de_3.json
 (cached in bench/out/cache/). `--section time` asks the time-aware questions (tests/data/dated/time_qa.jsonl:
@@ -13,7 +13,9 @@ its gold file names (`RAG_TODAY`). `--section probe` and `--section probe-time` 
 fixture): questions of the same kinds written later, in other words, to find failures the development set's
 own questions no longer show. `--section probe2` asks tests/data/probe2_qa.jsonl, written later still, mostly
 about three articles no other question asks about (tests/data/xquad_de_probe2.json: the climate panel, the
-Scottish Parliament, the Apollo programme), with those articles added to the index. Each backend answers every
+Scottish Parliament, the Apollo programme), with those articles added to the index; `--section probe3`
+tests/data/probe3_qa.jsonl, the same way on three more (tests/data/xquad_de_probe3.json: the Amazon rainforest,
+the Black Death, Newcastle upon Tyne), written as a held-out check of stop 44's changes. Each backend answers every
 question through `rag.eval_run.evaluate` (history included); the peer (`bench/peer.py`) answers the same
 questions. A row is correct when an answerable question's answer holds every key fact and no forbidden string, or
 an unanswerable one is abstained; "verified but wrong" counts answers marked verified that are not correct.
@@ -33,11 +35,14 @@ TIME_QA = ROOT / "tests" / "data" / "dated" / "time_qa.jsonl"
 PROBE_QA = ROOT / "tests" / "data" / "probe_qa.jsonl"
 PROBE_TIME_QA = ROOT / "tests" / "data" / "dated" / "probe_qa.jsonl"
 PROBE2_QA = ROOT / "tests" / "data" / "probe2_qa.jsonl"
-SECTIONS = {"main": DEV_QA, "time": TIME_QA, "probe": PROBE_QA, "probe-time": PROBE_TIME_QA, "probe2": PROBE2_QA}
+PROBE3_QA = ROOT / "tests" / "data" / "probe3_qa.jsonl"
+SECTIONS = {"main": DEV_QA, "time": TIME_QA, "probe": PROBE_QA, "probe-time": PROBE_TIME_QA, "probe2": PROBE2_QA,
+            "probe3": PROBE3_QA}
 DATED = ("time", "probe-time")  # the sections asked of the dated fixture
 XQUAD_3 = ROOT / "tests" / "data" / "xquad_de_3.json"
-#: Three more German XQuAD articles (climate panel, Scottish Parliament, Apollo) for the probe2 section's questions
-XQUAD_PROBE2 = ROOT / "tests" / "data" / "xquad_de_probe2.json"
+#: Three more German XQuAD articles for each later probe section's questions (probe2: the climate panel, the Scottish
+#: Parliament, Apollo; probe3: the Amazon rainforest, the Black Death, Newcastle upon Tyne)
+MORE_ARTICLES = {name: ROOT / "tests" / "data" / f"xquad_de_{name}.json" for name in ("probe2", "probe3")}
 
 
 def dev_articles() -> list[tuple[str, str]]:
@@ -47,11 +52,11 @@ def dev_articles() -> list[tuple[str, str]]:
     return seeds + load_squad(XQUAD_3)[0]
 
 
-def probe2_articles() -> list[tuple[str, str]]:
-    """The development set's articles and three more the probe2 questions ask about."""
+def probe_articles(section: str) -> list[tuple[str, str]]:
+    """The development set's articles and the three more a later probe section's questions ask about."""
     from rag.eval_run import load_squad
 
-    return dev_articles() + load_squad(XQUAD_PROBE2)[0]
+    return dev_articles() + load_squad(MORE_ARTICLES[section])[0]
 
 
 def cell(scores: dict[str, object]) -> str:
@@ -71,8 +76,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", default="dev_answers", help="name of the raw result file in bench/out/")
     p.add_argument("--section", choices=tuple(SECTIONS), default="main",
                    help="main: the 190 questions on seeds and XQuAD; time: the time-aware questions; probe, "
-                        "probe-time: the probe questions on the same articles; probe2: 48 more, mostly on three "
-                        "more articles")
+                        "probe-time: the probe questions on the same articles; probe2, probe3: 48 more each, mostly on "
+                        "three more articles each")
     p.add_argument("--judge-min", type=float, default=None, help="the judge's least P(yes) (rag.chain.JUDGE_MIN)")
     p.add_argument("--check-min", type=float, default=None, help="the check's least P(yes) (rag.reading.CHECK_MIN)")
     p.add_argument("--verdict-min", type=float, default=None,
@@ -102,8 +107,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.section in DATED:
         index_dir, today = dated_index(args.embedder)
         os.environ["RAG_TODAY"] = today  # "letzte Woche" as of the corpus's day
-    elif args.section == "probe2":
-        index_dir = cached_index("probe2", probe2_articles(), args.embedder)
+    elif args.section in MORE_ARTICLES:
+        index_dir = cached_index(args.section, probe_articles(args.section), args.embedder)
     else:
         index_dir = cached_index("dev", dev_articles(), args.embedder)
     results: dict[str, dict[str, object]] = {}

@@ -411,10 +411,10 @@ def yes_no_doubt(question: str, sentence: str, verdict: str, language: Language,
     share = _shared(question, sentence, language) if language == source_language else None
     if share is None:  # across languages: the sentence must at least be about the question's names (a pronoun
         # of the sentence stands for a name its paragraph gave before it: "In Malaysia wird er …")
-        said = told(sentence, before)
-        absent = names_missing(question.split(maxsplit=1)[-1], said)
+        tells = told(sentence, before)
+        absent = names_missing(question.split(maxsplit=1)[-1], tells)
         if not absent and language == "en":  # a term the dictionary knows ("prime minister") in none of its words
-            absent = unsaid_terms(question, " ".join(said))
+            absent = unsaid_terms(question, " ".join(tells))
         if absent:
             return f"the sentence does not mention {absent[0]}"
     if verdict == "no":  # a "no" rests on a negation, a quantifier, or something the sentence says otherwise

@@ -1,11 +1,14 @@
 """The probe questions answered by another checkout's code (the "before" of a change, e.g. a worktree of an
-earlier commit), scored as `bench/dev_answers.py --section probe|probe-time` scores them.
+earlier commit), scored as `bench/dev_answers.py --section probe|probe-time|probe2|probe3` scores them.
 
     git worktree add /tmp/before <commit>
     .venv/bin/python bench/experiments/probe_other_code.py /tmp/before [--llm extractive|llama-cpp]
+        [--sections probe,probe-time,probe2,probe3]
 
 Reads this checkout's probe files (tests/data/probe_qa.jsonl on the development set's articles,
-tests/data/dated/probe_qa.jsonl on the dated fixture, on its day) and asks them through the other checkout's
+tests/data/dated/probe_qa.jsonl on the dated fixture, on its day, tests/data/probe2_qa.jsonl and probe3_qa.jsonl on
+the development set's articles and their three more each, tests/data/xquad_de_probe2.json, …_probe3.json) and asks
+them through the other checkout's
 `rag.ask` and index builders (its own `bench/out/cache`); prints per section the correct count, the unanswerable
 ones abstained, and the ids of answers marked verified that are wrong.
 """
@@ -24,6 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("root", help="the other checkout")
     p.add_argument("--llm", default="llama-cpp")
+    p.add_argument("--sections", default="probe,probe-time")
     args = p.parse_args(argv)
     root = str(Path(args.root).resolve())
     sys.path[:0] = [f"{root}/bench", root]  # the other checkout's code and index helpers
@@ -31,16 +35,22 @@ def main(argv: list[str] | None = None) -> int:
     from dev_answers import dev_articles  # type: ignore[import-not-found]
 
     from rag import ask
-    from rag.eval_run import load_jsonl
+    from rag.eval_run import load_jsonl, load_squad
     from rag.metrics import key_fact_score
 
-    for name, path, dated in (("probe", HERE / "tests/data/probe_qa.jsonl", False),
-                              ("probe-time", HERE / "tests/data/dated/probe_qa.jsonl", True)):
-        if dated:
+    data = HERE / "tests" / "data"
+    files = {"probe": data / "probe_qa.jsonl", "probe-time": data / "dated" / "probe_qa.jsonl",
+             "probe2": data / "probe2_qa.jsonl", "probe3": data / "probe3_qa.jsonl"}
+    for name in args.sections.split(","):
+        path = files[name]
+        if name == "probe-time":
             index_dir, today = dated_index("e5-small")
             os.environ["RAG_TODAY"] = today
-        else:
+        elif name == "probe":
             index_dir = cached_index("dev", dev_articles(), "e5-small")
+        else:  # the development set's articles and the three more this section asks about
+            more = load_squad(data / f"xquad_de_{name}.json")[0]
+            index_dir = cached_index(name, dev_articles() + more, "e5-small")
         correct = abstained_right = unanswerable = 0
         wrong_verified = []
         for it in load_jsonl(path):
