@@ -74,7 +74,7 @@ JUDGED_NO = "the language model found that the best sentence does not answer the
 #: it needs more than the best one's `JUDGE_MIN` (between `JUDGE_LUKEWARM` and `JUDGE_FIRM`).
 RUNNER_UP_JUDGE = 0.85
 #: How many of a set's sentences, the closest first, the judge reads until one answers (a part of) the question.
-SET_JUDGED = 2
+SET_JUDGED = 3
 #: The kinds of question the reader answers with a span of one sentence: the ones a runner-up, the sentence after
 #: the best one or the previous answer's sentence may answer instead.
 READ_KINDS = ("factoid", "date", "why")
@@ -82,7 +82,7 @@ JUDGED_NO_SET = "the language model found that not even the closest sentence ans
 JUDGED_SET = "quotes of the closest sentences; the model found that the closest one answers the question, the " \
     "others are not checked for meaning"
 JUDGED_NEXT_SET = "quotes of the closest sentences; the model found that the closest one does not answer the " \
-    "question and the next one does, the others are not checked for meaning"
+    "question and a next one does, the others are not checked for meaning"
 NOT_MENTIONED = "no sentence close to the question mentions {name}"
 NOT_CHECKED = "a quote of the closest sentence; no check confirmed that it answers the question"
 NOT_CHECKED_SET = "quotes of the closest sentences; not checked for meaning"
