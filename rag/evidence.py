@@ -132,7 +132,7 @@ def overlap_share(question: str, sentence: str, language: Language,
     return sum(w for t, w in weights.items() if t in s) / total if total else 0.0
 
 
-def _holds(stem: str, words: set[str]) -> bool:
+def holds_word(stem: str, words: set[str]) -> bool:
     """Whether a sentence's stems hold a question's stem: the same, one word of the same root ("betreibt" /
     "Betreiber": a common start of `COMPOUND_PART` letters or more, nearly the whole shorter one, the longer one at
     most `INFLECTION` letters more), or a compound's head ("Luchsanlage" / "Anlage", either way round)."""
@@ -153,12 +153,12 @@ def _holds(stem: str, words: set[str]) -> bool:
 def focus_share(question: str, sentence: str, title: str, language: Language,
                 idf: _Idf | dict[tuple[str, Language], float]) -> float:
     """idf-weighted share of the question's words its article's headline does not hold that the sentence holds
-    (`_holds`). The headline's words found the article; within it, what was asked is in the others ("Wer
+    (`holds_word`). The headline's words found the article; within it, what was asked is in the others ("Wer
     betreibt den Weihnachtsmarkt?" / "Betreiber ist erstmals der Verein …", not the lead "Der Weihnachtsmarkt
     … öffnet am Montag")."""
     topic = set(stem_tokens(title, language))
     asked = list(dict.fromkeys(stem_tokens(question, language)))
-    focus = [t for t in asked if not _holds(t, topic)]  # "Vorstand" is the headline's ("IPCC-Vorstandes")
+    focus = [t for t in asked if not holds_word(t, topic)]  # "Vorstand" is the headline's ("IPCC-Vorstandes")
     if not focus or len(focus) == len(asked):  # no headline word asked: the headline tells nothing of the topic
         return 0.0
     words = set(stem_tokens(sentence, language))
@@ -166,7 +166,7 @@ def focus_share(question: str, sentence: str, title: str, language: Language,
     rarest = max(known.values(), default=1.0)  # a word no article holds as such ("betreibt") is as rare as any
     weights = {t: known.get(t, rarest) for t in focus}
     total = sum(weights.values())
-    return sum(w for t, w in weights.items() if _holds(t, words)) / total if total else 0.0
+    return sum(w for t, w in weights.items() if holds_word(t, words)) / total if total else 0.0
 
 
 def glossary_groups(groups: Sequence[tuple[str, tuple[str, ...]]], idf: _Idf | dict[tuple[str, Language], float],

@@ -24,6 +24,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 
 from .errors import RagError
+from .evidence import holds_word
 from .forms import (
     CITATION,
     VERDICTS,
@@ -72,6 +73,9 @@ log = logging.getLogger(__name__)
 READER_TOKENS = 40
 #: Share of a yes/no question's content words a sentence must hold for a "yes" (same language).
 YES_OVERLAP = 0.75
+#: Below this share of the question's content words, a sentence's negation carries a "no" only where the sentence
+#: names the question's last word (`yes_no_doubt`).
+NEGATED_OVERLAP = 0.5
 VERDICT_TOKENS = 3
 #: How many alternatives of the first token a graded check reads (the yes/no words are among the first few).
 TOP_LOGPROBS = 10
@@ -418,7 +422,14 @@ def yes_no_doubt(question: str, sentence: str, verdict: str, language: Language,
         if absent:
             return f"the sentence does not mention {absent[0]}"
     if verdict == "no":  # a "no" rests on a negation, a quantifier, or something the sentence says otherwise
-        if hedged or quantified:
+        if quantified:
+            return ""
+        if hedged:  # a negation about what was asked: a sentence sharing few of the question's words names at least
+            # its last one, where a German question puts its verb ("Darf das Parlament … beschließen?" / "Eine Person
+            # darf nicht im … Parlament sitzen …" negates another thing)
+            if share is not None and share < NEGATED_OVERLAP \
+                    and not _names_last_word(question, f"{sentence} {title} {before}", language):
+                return "the sentence negates something other than what was asked"
             return ""
         if share is None or strict:  # only a negation or quantifier counts: across languages the words cannot
             return "the sentence neither negates nor limits what was asked"  # be compared; a runner-up may be off topic
@@ -435,6 +446,13 @@ def yes_no_doubt(question: str, sentence: str, verdict: str, language: Language,
     if share is not None and share < YES_OVERLAP:
         return "the sentence shares too few of the question's words"
     return ""
+
+
+def _names_last_word(question: str, text: str, language: Language) -> bool:
+    """Whether the text holds the question's last content word (the same root or a compound's head,
+    `evidence.holds_word`)."""
+    asked = stem_tokens(question, language)
+    return not asked or holds_word(asked[-1], set(stem_tokens(text, language)))
 
 
 #: Personal and possessive pronouns that refer back to a person or body named before (German and English).

@@ -1514,6 +1514,22 @@ def test_another_amount_in_the_closest_sentence_is_answered_no(tmp_path: Path) -
     assert other_amount("Gab es 85 Buden?", "In diesem Jahr sind 90 Buden dabei.") == ""  # a count is no amount
 
 
+def test_a_negation_carries_a_no_only_where_the_sentence_names_what_the_question_asks_last() -> None:
+    """"Darf der Stadtrat eigene Regeln für das Parken beschließen?" on "Eine Person darf nicht im Stadtrat sitzen
+    …": the negation is about sitting in the council, not about deciding rules; a sentence that negates the
+    deciding, or says "Dies ist jedoch nicht der Fall" of what the question names, carries the "no"."""
+    from rag.reading import yes_no_doubt
+
+    question = "Darf der Stadtrat eigene Regeln für das Parken beschließen?"
+    other = "Eine Person darf nicht im Stadtrat sitzen, wenn sie bei der Stadt angestellt ist."
+    assert yes_no_doubt(question, other, "no", "de", "de") == "the sentence negates something other than what was asked"
+    assert yes_no_doubt(question, "Der Stadtrat darf keine eigenen Regeln für das Parken beschließen.", "no", "de",
+                        "de") == ""
+    assert yes_no_doubt("Sind Funktionsprobleme umfassender als Entscheidungsprobleme?", "Dies ist jedoch nicht der "
+                        "Fall, da Funktionsprobleme als Entscheidungsprobleme umformuliert werden können.", "no", "de",
+                        "de") == ""
+
+
 def test_a_word_left_to_the_headline_or_the_paragraph_carries_no_no() -> None:
     """"Ist die Eisbahn auf dem Nordheimer Weihnachtsmarkt neu?" / "Neu ist eine Eisbahn vor dem Zollhaus.": the
     market and the town are in the article's headline and the paragraph before; the model's "no" has nothing to
