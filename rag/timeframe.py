@@ -86,6 +86,11 @@ _LAST_DAYS = re.compile(r"\b(?:in\s+den\s+)?(?:letzten|vergangenen)\s+(\w+)\s+ta
                         r"\b(?:in\s+the\s+)?(?:last|past)\s+(\w+)\s+days\b", re.I)
 _DAY_WORDS = {"heute": 0, "today": 0, "gestern": 1, "yesterday": 1, "vorgestern": 2}
 _DAY_WORD = re.compile(r"\b(vorgestern|gestern|heute|yesterday|today|the\s+day\s+before\s+yesterday)\b", re.I)
+#: "heute" / "today" that says nowadays or up to now, not the day: after a relative pronoun or "wo", "bis", "noch"
+#: ("das Fort, das dort stand, wo heute Newcastle liegt", "bis heute"), before "noch" ("heute noch"); "still today",
+#: "to this day", "until today"
+_NOWADAYS = re.compile(r"\b(wo|wie|was|der|die|das|dem|den|des|welche[mnrs]?|bis|noch|auch|schon|als|still|until|"
+                       r"till|up\s+to|as\s+of)\s+(heute|today)$", re.IGNORECASE)
 _MONTH = f"({MONTH_NAMES})"
 _IN_MONTH = re.compile(rf"\b(?:im|in|during|of)\s+{_MONTH}(?:\s+(\d{{4}}))?\b", re.I)
 _SINCE = re.compile(rf"\b(seit|since|ab|from)\s+(?:dem\s+|the\s+)?(\d{{1,2}}\.?\s*{_MONTH}|{_MONTH}\s+\d{{1,2}}\w*|"
@@ -139,6 +144,9 @@ def question_period(question: str, now: dt.date) -> Period | None:
     """The days `question` asks about, or None."""
     iso = dt.date.isoformat
     m = _DAY_WORD.search(question)
+    if m and m.group(1).lower() in ("heute", "today") and (_NOWADAYS.search(question[:m.end()])
+                                                          or re.match(r"\s+noch\b", question[m.end():])):
+        m = None  # "wo heute Newcastle liegt", "bis heute", "still today": nowadays, no day of publication
     if m:
         back = _DAY_WORDS.get(m.group(1).lower(), 2)
         day = now - dt.timedelta(days=back)

@@ -39,6 +39,8 @@ FRIDAY = dt.date(2025, 11, 21)
     ("Was ist seit dem 10. November beim Brückenbau passiert?", "2025-11-10", "2025-11-21", False),
     ("What happened before 15 October 2025?", "1900-01-01", "2025-10-14", False),
     ("Was geschah bis zum 15. Oktober?", "1900-01-01", "2025-10-15", False),
+    ("Was ist heute im Hafen passiert?", "2025-11-21", "2025-11-21", True),
+    ("What did the council decide today?", "2025-11-21", "2025-11-21", True),
 ])
 def test_the_period_a_question_asks_about(question: str, since: str, until: str, relative: bool) -> None:
     period = question_period(question, FRIDAY)
@@ -47,7 +49,11 @@ def test_the_period_a_question_asks_about(question: str, since: str, until: str,
 
 @pytest.mark.parametrize("question", [
     "Wie viele Fahrgäste waren an Bord?", "Was geschah am 3. November im Hafen?", "Was geschah im Jahr 1066?",
-    "Wer wurde 1047 geadelt?", "Welche Woche war die wichtigste?"])
+    "Wer wurde 1047 geadelt?", "Welche Woche war die wichtigste?",
+    # "heute" / "today" for nowadays or so far
+    "Wie hieß das römische Fort, das dort stand, wo heute Newcastle liegt?",
+    "Wie viele Kisten hat Vietnam bis heute übergeben?", "Welche Stadt ist heute noch die Hauptstadt?",
+    "Which city is still today the capital of the region?"])
 def test_no_period_where_none_is_asked(question: str) -> None:
     assert question_period(question, FRIDAY) is None
 
