@@ -109,20 +109,22 @@ def judged(p: Prepared, llm: BaseChatModel, snap: store.Snapshot, checks: dict[s
     if p.q and p.q.is_set:  # a list, overview or comparison: whether its closest sentence answers (a part of) it,
         # else the next closest, at the runner-up's P(yes) ("Ein Großteil der Arbeit … wird in Ausschüssen geleistet."
         # does not say on which weekdays committees meet; "Die Ausschusssitzungen finden am Dienstag, …" does)
-        first: tuple[Prepared, dict[str, float]] | None = None
-        for n, closest in enumerate(sorted(p.evidence, key=lambda ev: -ev.score)[:SET_JUDGED]):
-            prior = antecedent(snap, closest) if points_back(closest.sentence.text) else None
+        def judge_one(ev: Evidence) -> tuple[Prepared, dict[str, float]]:
+            prior = antecedent(snap, ev) if points_back(ev.sentence.text) else None
             tried: dict[str, float] = {}
-            out = _judge(p, closest.sentence.text, prior, llm, tried, JUDGED_NO_SET, closest.sentence.text)
-            first = first or (out, tried)
-            if not out.abstain_reason and (n == 0 or tried.get("judge", 0.0) >= RUNNER_UP_JUDGE):
-                if checks is not None:
-                    checks.update(tried if n == 0 else {**tried, "judge_closest": first[1].get("judge", 0.0)})
-                return out
-        assert first is not None  # the evidence is not empty
+            return _judge(p, ev.sentence.text, prior, llm, tried, JUDGED_NO_SET, ev.sentence.text), tried
+
+        closest, *others = sorted(p.evidence, key=lambda ev: -ev.score)[:SET_JUDGED]
+        first, first_checks = judge_one(closest)
+        out, tried = first, first_checks
+        for ev in others if first.abstain_reason else ():
+            again, again_checks = judge_one(ev)
+            if not again.abstain_reason and again_checks.get("judge", 0.0) >= RUNNER_UP_JUDGE:
+                out, tried = again, {**again_checks, "judge_closest": first_checks.get("judge", 0.0)}
+                break
         if checks is not None:
-            checks.update(first[1])
-        return first[0]
+            checks.update(tried)
+        return out
     # a newer report's figure: whether it answers is the closest sentence's to say
     best = p.closest if p.closest is not None else p.evidence[0]
     paired = p.with_before and p.closest is None  # the news lead whose figures it gives, or what it refers to

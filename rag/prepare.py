@@ -764,9 +764,9 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
             under = headline_evidence(snap, evidence[0].article_id)
             if under is not None and sentence_key(under) == sentence_key(evidence[0]):
                 under = None
-            before = preceding_sentence(snap, evidence[0]) if under is not None and len(evidence) == 1 else None
-            if before is not None and under is not None and sentence_key(before) == sentence_key(under) \
-                    and q.kind in ("factoid", "date"):
+            before = preceding_sentence(snap, evidence[0]) if under is not None and len(evidence) == 1 \
+                and q.kind in ("factoid", "date") else None
+            if before is not None and under is not None and sentence_key(before) == sentence_key(under):
                 # the article's opening sentence right before it: read with it and cited, as a lead's details are
                 # ("Der neue Tarifvertrag erhöht den Lohn … um 6,2 Prozent" after the lead on the wage deal)
                 evidence, with_before, under = [evidence[0], before], True, None
@@ -874,8 +874,7 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
         idf = idf_of(snap)
         # the headline whole: a title cut from an article's first sentence ("Der koreanische … des neuen
         # IPCC-Vorstandes…") would leave that sentence words of its own beyond it
-        head = headline_evidence(snap, home)
-        title = head.sentence.text if head is not None else found[0][2].title
+        title = _headline_text(snap, found[0][2])
         reordered = sorted(members, key=lambda t: -(t[0] + FOCUS_WEIGHT * focus_share(
             rank_words, t[2].sentence.text, title, rank_lang, idf)))
         if reordered[0] is not members[0]:

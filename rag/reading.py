@@ -252,22 +252,23 @@ def read(question: str, q: Question, sentence: str, context: str, language: Lang
     reply = _reply("".join(parts), source)
     asked = f"{question} {known}" if known else question  # what a span must not merely repeat
     span, problem = check_short(reply, source, asked, q.answer_type, q.kind, language, source_language)
+    def read_again(asking: str, text: str, before: str) -> tuple[str, str, str]:
+        """The reader's reply to `asking` on `text` (after `before`), and its span and problem against the source."""
+        again = for_role(llm, reader_role(language)).invoke(build_reader_messages(asking, text, language, before),
+                                                            max_tokens=READER_TOKENS)
+        reply2 = _reply(again.content if isinstance(again.content, str) else str(again.content), source)
+        return (reply2, *check_short(reply2, source, asked, q.answer_type, q.kind, language, source_language))
+
     if problem == REPEATS:  # "die Broncos" for "Wen schlugen die Broncos …?": read again without those words
         hidden_sentence, hidden_context = (hide(x, reply, asked, source_language) for x in (sentence, context))
         if hidden_sentence != sentence:
-            again = for_role(llm, reader_role(language)).invoke(
-                build_reader_messages(question, hidden_sentence, language, hidden_context), max_tokens=READER_TOKENS)
-            second = _reply(again.content if isinstance(again.content, str) else str(again.content), source)
-            span2, problem2 = check_short(second, source, asked, q.answer_type, q.kind, language, source_language)
+            second, span2, problem2 = read_again(question, hidden_sentence, hidden_context)
             if not problem2 and "…" not in span2:
                 reply, span, problem = second, span2, ""
     if problem == REPEATS:  # the hidden sentence read as no answer ("none"): the whole sentence, the question
         # saying which answer it is not ("Wen schlugen die Broncos …? (Nicht: „Die Broncos“.)")
-        again = for_role(llm, reader_role(language)).invoke(
-            build_reader_messages(f"{question.strip()} {NOT_THIS[language].format(reply)}", sentence, language,
-                                  context), max_tokens=READER_TOKENS)
-        third = _reply(again.content if isinstance(again.content, str) else str(again.content), source)
-        span3, problem3 = check_short(third, source, asked, q.answer_type, q.kind, language, source_language)
+        third, span3, problem3 = read_again(f"{question.strip()} {NOT_THIS[language].format(reply)}", sentence,
+                                            context)
         if not problem3:
             reply, span, problem = third, span3, ""
     clause = reason_clause(sentence) if q.kind == "why" and asks_why(question) and (
