@@ -3,7 +3,7 @@ plain LangChain tutorial pipeline as a peer in the same run.
 
     .venv/bin/python bench/dev_answers.py [--llms extractive,llama-cpp] [--peer] [--every N] [--limit N]
         [--kinds yesno,why] [--unanswerable] [--out NAME] [--judge-min P] [--check-min P] [--verdict-min P]
-        [--section main|time|probe|probe-time|probe2|probe3]
+        [--section main|time|probe|probe-time|probe2|probe3|probe4|probe5]
 
 The index holds the two seed articles and the three XQuAD articles of tests/data/xquad_de_3.json
 (cached in bench/out/cache/). `--section time` asks the time-aware questions (tests/data/dated/time_qa.jsonl:
@@ -15,7 +15,10 @@ own questions no longer show. `--section probe2` asks tests/data/probe2_qa.jsonl
 about three articles no other question asks about (tests/data/xquad_de_probe2.json: the climate panel, the
 Scottish Parliament, the Apollo programme), with those articles added to the index; `--section probe3`
 tests/data/probe3_qa.jsonl, the same way on three more (tests/data/xquad_de_probe3.json: the Amazon rainforest,
-the Black Death, Newcastle upon Tyne), written as a held-out check of stop 44's changes. Each backend answers every
+the Black Death, Newcastle upon Tyne), written as a held-out check of stop 44's changes; `--section probe4` and
+`--section probe5` two more sets of the same mix written at stop 45 (tests/data/xquad_de_probe4.json: Super Bowl 50,
+the Huguenots, pharmacy; tests/data/xquad_de_probe5.json: Sky UK, the French and Indian War, oxygen), probe4 held
+out and asked only at the stop's end. Each backend answers every
 question through `rag.eval_run.evaluate` (history included); the peer (`bench/peer.py`) answers the same
 questions. A row is correct when an answerable question's answer holds every key fact and no forbidden string, or
 an unanswerable one is abstained; "verified but wrong" counts answers marked verified that are not correct.
@@ -34,15 +37,15 @@ DEV_QA = ROOT / "tests" / "data" / "dev_qa.jsonl"
 TIME_QA = ROOT / "tests" / "data" / "dated" / "time_qa.jsonl"
 PROBE_QA = ROOT / "tests" / "data" / "probe_qa.jsonl"
 PROBE_TIME_QA = ROOT / "tests" / "data" / "dated" / "probe_qa.jsonl"
-PROBE2_QA = ROOT / "tests" / "data" / "probe2_qa.jsonl"
-PROBE3_QA = ROOT / "tests" / "data" / "probe3_qa.jsonl"
-SECTIONS = {"main": DEV_QA, "time": TIME_QA, "probe": PROBE_QA, "probe-time": PROBE_TIME_QA, "probe2": PROBE2_QA,
-            "probe3": PROBE3_QA}
+SECTIONS = {"main": DEV_QA, "time": TIME_QA, "probe": PROBE_QA, "probe-time": PROBE_TIME_QA,
+            **{f"probe{n}": ROOT / "tests" / "data" / f"probe{n}_qa.jsonl" for n in (2, 3, 4, 5)}}
 DATED = ("time", "probe-time")  # the sections asked of the dated fixture
 XQUAD_3 = ROOT / "tests" / "data" / "xquad_de_3.json"
 #: Three more German XQuAD articles for each later probe section's questions (probe2: the climate panel, the Scottish
-#: Parliament, Apollo; probe3: the Amazon rainforest, the Black Death, Newcastle upon Tyne)
-MORE_ARTICLES = {name: ROOT / "tests" / "data" / f"xquad_de_{name}.json" for name in ("probe2", "probe3")}
+#: Parliament, Apollo; probe3: the Amazon rainforest, the Black Death, Newcastle upon Tyne; probe4: Super Bowl 50, the
+#: Huguenots, pharmacy; probe5: Sky UK, the French and Indian War, oxygen)
+MORE_ARTICLES = {name: ROOT / "tests" / "data" / f"xquad_de_{name}.json" for name in ("probe2", "probe3", "probe4",
+                                                                                     "probe5")}
 
 
 def dev_articles() -> list[tuple[str, str]]:
