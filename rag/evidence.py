@@ -19,7 +19,8 @@ import numpy as np
 
 from . import store
 from .forms import refers_back
-from .lang import stem_tokens
+from .glossary import HEAD_PART
+from .lang import stem_tokens, tokenize
 from .stories import story_of
 from .types import Evidence, Hit, Language
 
@@ -186,19 +187,24 @@ def glossary_groups(groups: Sequence[tuple[str, tuple[str, ...]]], idf: _Idf | d
 def grouped_share(groups: list[tuple[float, frozenset[str]]], sentence: str) -> float:
     """idf-weighted share of the question's words (each a group of German stems, `glossary_groups`) found in
     the German sentence; a stem of at least `COMPOUND_PART` letters also counts inside a compound ("minist" in
-    "Verteidigungsminister", "hilf" does not: too short to tell)."""
+    "Verteidigungsminister", "hilf" does not: too short to tell), one of `HEAD_PART` as its head ("Bodentest")."""
     total = sum(w for w, _ in groups)
     if not total:
         return 0.0
     words = set(stem_tokens(sentence, "de"))
+    # a compound's head in the word as written: the stemmer cuts "Bodentest" to "bodent"
+    whole = {w.translate(_FOLD) for w in tokenize(sentence)}
 
     def holds(stems: frozenset[str]) -> bool:
-        return bool(stems & words) or any(len(t) >= COMPOUND_PART and t in word for t in stems for word in words)
+        return bool(stems & words) or any(len(t) >= COMPOUND_PART and t in word for t in stems for word in words) \
+            or any(len(t) >= HEAD_PART and word.endswith(t) for t in stems for word in whole)
 
     return sum(w for w, stems in groups if holds(stems)) / total
 
 
 _WORD = re.compile(r"\w+")
+#: German letters as the stemmer spells them ("Außen" → "aussen")
+_FOLD = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "ß": "ss"})
 #: Share of words two sentences of one story must have in common (of all the words of both) to be one
 #: sentence told twice ("Lindau (dpa) – Die Schiffsbetriebe haben …" and "Die Schiffsbetriebe haben …").
 RETOLD = 0.8

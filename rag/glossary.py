@@ -31,6 +31,8 @@ FORMAT = 2
 _NOTES = re.compile(r"\{[^}]*\}|\[[^\]]*\]|\([^)]*\)|<[^>]*>|/[^/]*/")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
 _POSSESSIVE = re.compile(r"'s?$")
+#: A German verb as a dictionary gives it: lower-case, in the infinitive ("stattfinden", "handeln", "ändern").
+_VERB = re.compile(r"^[a-zäöüß]+(?:en|ern|eln)$")
 #: The least letters of a translation's stem that count as the last part of a German compound ("hymn" of
 #: "Nationalhymne"; anywhere inside one it takes `evidence.COMPOUND_PART`).
 HEAD_PART = 4
@@ -144,20 +146,28 @@ def german_words(question: str) -> list[tuple[str, tuple[str, ...]]]:
     Gemeinderat: a German compound says them in one word), then each on its own: a sentence with the compound
     has all three, one with "Rat" alone still has "council". Not a name's words: "South Korea" is found by its
     own words (a compound's parts included), and its term's group too ranked a sentence with "Südkorea" above
-    the one naming South Korea's minister (docs/BENCHMARKS.md, "Stop 41")."""
+    the one naming South Korea's minister (docs/BENCHMARKS.md, "Stop 41"). A term the dictionary gives only German verbs
+    for is an idiom ("take place": stattfinden, erfolgen) and stands alone: "take" and "place" are not
+    in it ("very first", allererste, keeps "first").
+    """
     table = _table(glossary_path())
     if table is None:
         return []
     stop = STOPWORDS["en"]
     tokens = [_POSSESSIVE.sub("", t) for t in _WORD.findall(question)]
     groups: list[tuple[str, tuple[str, ...]]] = []
+    idiom = -1  # the index of an idiom's second word
     for i, token in enumerate(tokens):
         low = token.lower()
-        if low in stop or len(low) < 3:
+        if low in stop or len(low) < 3 or i == idiom:
             continue
         if (i + 1 < len(tokens) and not _named(tokens, i) and not _named(tokens, i + 1)
                 and (phrase := _phrase(table, low, tokens[i + 1].lower())) is not None):
             groups.append(phrase)
+            if all(_VERB.match(w) for w in phrase[1]):  # a verb idiom ("take place": stattfinden): its words
+                # alone mean something else ("take": Beute, Aufnahme; "place": Platz, stellen)
+                idiom = i + 1
+                continue
         found: list[str] = []
         for form in _forms(low):
             found.extend(w for w in table.get(form) if w not in found)

@@ -120,17 +120,46 @@ def amounts(text: str) -> list[Number]:
             or re.search(re.escape(num.text) + _CURRENCY, text, re.IGNORECASE)]
 
 
+#: A unit of measure after a figure ("760 nm", "117 km", "13 %"): such figures of one unit measure the same kind of
+#: thing, unlike bare counts.
+_UNIT = re.compile(r"\s*(%|prozent|percent|per\s+cent|nm|mm|cm|km|m|kg|t|°c|grad|degrees?|meter|metern|metres?|meters?|"
+                   r"kilometer|kilometern|kilometres?|kilometers?|quadratkilometer\w*|square\s+kilomet\w+|tonnen|tons?|"
+                   r"tonnes?|kilogramm|kilograms?)(?![\w%])", re.IGNORECASE)
+
+
+#: One name for each unit however it is written ("Prozent", "percent" → "%").
+_UNIT_NAMES = {"%": re.compile(r"%|prozent|per ?cent"), "km": re.compile(r"kilomet"), "m": re.compile(r"met"),
+               "°": re.compile(r"°c|grad|degree"), "t": re.compile(r"tonn|tons?$"), "kg": re.compile(r"kilogram")}
+
+
+def measures(text: str) -> list[tuple[Number, str]]:
+    """The figures of `text` with a unit of measure right after them, each with its unit (`_UNIT_NAMES`)."""
+    out = []
+    for num in find_numbers(text):
+        at = text.find(num.text)
+        m = _UNIT.match(text, at + len(num.text)) if at >= 0 else None
+        if m:
+            unit = " ".join(m.group(1).lower().split())
+            out.append((num, next((short for short, said in _UNIT_NAMES.items() if said.match(unit)), unit)))
+    return out
+
+
 def other_amount(question: str, sentence: str) -> str:
     """The amount the sentence gives where a yes/no question names another one ("Was the package worth 300
     million dollars?" / "… ein neues Hilfspaket in Höhe von 130 Millionen US-Dollar …"): the sentence's first
     amount, when none of its figures is the question's amount and the question gives it exactly (not "more
-    than …", "about …"); "" otherwise."""
-    asked = [num for num in amounts(question)
-             if not _BOUND.search(question[:question.find(num.text)] if num.text in question else "")]
-    given = amounts(sentence)
-    if not asked or not given:
-        return ""
+    than …", "about …"); the same for a figure in a unit of measure the sentence gives another figure in ("peaking
+    at 687 and 860 nm?" / "… bei den Wellenlängen 687 und 760 nm"); "" otherwise."""
+    def exact(num: Number) -> bool:
+        return not _BOUND.search(question[:question.find(num.text)] if num.text in question else "")
+
     values = supported_values(sentence)
-    if all(is_supported(num, values) for num in asked):
-        return ""
-    return given[0].text
+    asked = [num for num in amounts(question) if exact(num)]
+    given = amounts(sentence)
+    if asked and given and not all(is_supported(num, values) for num in asked):
+        return given[0].text
+    units = {unit: num for num, unit in reversed(measures(sentence))}  # the first figure of each unit
+    for num, unit in measures(question):
+        if exact(num) and not is_supported(num, values) and unit in units:
+            return f"{units[unit].text} {unit}"
+    return ""

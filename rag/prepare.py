@@ -62,6 +62,7 @@ from .question import (
     measure,
     names_articles,
     parts,
+    points_back_to,
     previous_answers,
     previous_user_questions,
     whole_article,
@@ -99,6 +100,12 @@ OVERVIEW_SENTENCES = 6
 HEADLINE_TOPIC = 0.5
 #: Weight of a follow-up's own words against the conversation's topic when its sentence is chosen.
 OWN_WEIGHT = 0.6
+#: How far (characters) from the sentence that answered a conversation's last question a follow-up's sentence stands
+#: beside it (about three sentences either way), and how much higher such a sentence ranks (`near_earlier`); one
+#: elsewhere in that article ranks a little higher.
+NEAR_CHARS = 400
+NEAR_WEIGHT = 0.06
+SAME_ARTICLE_WEIGHT = 0.0
 #: How many runners-up a why-question looks at for a second sentence next to the best one.
 WHY_NEIGHBOURS = 3
 #: A why-question's runner-up this close to the closest sentence (ranking scores) is shown beside the best one.
@@ -915,6 +922,12 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
         # after "Wer adelte Drogo 1047?" is far from every sentence alone): the closer of the two cosines
         scored = [(s, vrow, replace(ev, score=max(ev.score, float(snap.sentence_vectors[vrow] @ qvec))))
                   for s, vrow, ev in scored]
+    if q.follow_up and history and scored and points_back_to(question, lang):  # "es", "dort": what an earlier
+        # answer named, beside the sentences that answered
+        asked = previous_user_questions(history)
+        answered = [ev for i in range(len(asked)) if (ev := _answered_again(snap, asked[:i + 1], k, filters))]
+        if answered:
+            scored = near_earlier(scored, answered, needed)
     if q.follow_up and asks_for_more(question):  # "… außerdem?": not a sentence the conversation gave
         answers = previous_answers(history)
         if answers:  # the answers quote their sentences
@@ -1214,6 +1227,30 @@ def earlier_answer(snap: store.Snapshot, history: History, k: int = 5,
     None without one, or where that question was not answered."""
     asked = previous_user_questions(history)
     return _answered_again(snap, asked, k, filters) if asked else None
+
+
+def near_earlier(scored: list[Scored], answered: list[Evidence], needed: Callable[[Evidence], float]) -> list[Scored]:
+    """A follow-up's sentences ranked with the conversation's place: those of an article that answered an earlier
+    question rank `SAME_ARTICLE_WEIGHT` higher, those within `NEAR_CHARS` of a sentence that did (itself included)
+    `NEAR_WEIGHT`, where they are evidence on their own, or nearly (`FOCUS_MARGIN`): the one that ranks first so
+    goes first, as strong as the threshold at least, the others keep their order.
+    "Und wer hat es gegründet?" after "Wie hieß das römische Fort …?" asks about the fort: "Sie erhielt den
+    Familiennamen des römischen Kaisers Hadrian, der sie … gründete." right after its sentence, not the university
+    "gegründet" 1834 further on, nor another article's founding."""
+    articles = {ev.article_id for ev in answered}
+
+    def bonus(ev: Evidence) -> float:
+        if ev.article_id not in articles or ev.score < needed(ev) - FOCUS_MARGIN:
+            return 0.0
+        near = any(ev.article_id == a.article_id and abs(ev.sentence.start - a.sentence.start) <= NEAR_CHARS
+                   for a in answered)
+        return NEAR_WEIGHT if near else SAME_ARTICLE_WEIGHT
+
+    best = max(scored, key=lambda t: t[0] + bonus(t[2]))  # the first of equals: `scored[0]` where it ties
+    if best is scored[0]:
+        return scored
+    s, vrow, ev = best  # first, as strong as the threshold at least; the others keep their order
+    return [(s, vrow, replace(ev, score=max(ev.score, needed(ev)))), *(t for t in scored if t is not best)]
 
 
 def _answered_again(snap: store.Snapshot, asked: list[str], k: int,

@@ -215,8 +215,15 @@ def is_follow_up(question: str, language: Language) -> bool:
         return True
     if _ELLIPSIS.search(question) or asks_for_more(question):  # "… außerdem?" is about what was said
         return True
+    return points_back_to(question, language)
+
+
+def points_back_to(question: str, language: Language) -> bool:
+    """Whether a question speaks of something said before by a pronoun or "dort"/"there" ("Und wer hat es
+    gegründet?", "Wie viele Menschen lebten damals dort?"), not only by its opening "Und …" or by "außerdem".
+    Capitalised "Sie" mid-sentence is the polite address, not "they"."""
     cleaned = _NOT_ANAPHOR.sub(" ", question)
-    if language == "de":  # capitalised "Sie" mid-sentence is the polite address, not "they"
+    if language == "de":
         cleaned = re.sub(r"(?<=\w\s)Sie\b", " ", cleaned)
     return bool(_ANAPHOR.search(cleaned))
 

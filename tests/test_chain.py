@@ -1514,6 +1514,25 @@ def test_another_amount_in_the_closest_sentence_is_answered_no(tmp_path: Path) -
     assert other_amount("Gab es 85 Buden?", "In diesem Jahr sind 90 Buden dabei.") == ""  # a count is no amount
 
 
+def test_a_figure_in_another_unit_measure_than_the_sentence_gives_is_answered_no() -> None:
+    """"Does it absorb at 687 and 860 nm?" where the sentence says 687 and 760 nm: the figure in that unit differs,
+    so the answer is "no" (the model said "Yes", marked verified); the same figure written another way, a figure
+    in another unit or a bound does not decide it."""
+    from rag.numbers import other_amount
+
+    bands = "Sauerstoff weist zwei Absorptionsbanden mit Spitzen bei den Wellenlängen 687 und 760 nm auf."
+    assert other_amount("Does oxygen have absorption bands peaking at 687 and 860 nm?", bands) == "760 nm"
+    assert other_amount("Does oxygen have absorption bands peaking at 687 and 760 nm?", bands) == ""
+    wall = "Die Ausdehnung des Walls betrug 117 km."
+    assert other_amount("Was the wall 120 kilometres long?", wall) == "117 km"  # "kilometres" is "km"
+    assert other_amount("Was the wall about 120 km long?", wall) == ""  # a bound
+    assert other_amount("Was the wall 117 km long?", wall) == ""
+    assert other_amount("Was the wall 3 m high?", wall) == ""  # no figure in metres to compare with
+    share = "Der größte Teil liegt mit 60% in Brasilien, gefolgt von Peru mit 13%."
+    assert other_amount("Liegt Perus Anteil bei 13 Prozent?", share) == ""  # "Prozent" is "%"
+    assert other_amount("Liegt Perus Anteil bei 20 Prozent?", share) == "60 %"
+
+
 def test_a_negation_carries_a_no_only_where_the_sentence_names_what_the_question_asks_last() -> None:
     """"Darf der Stadtrat eigene Regeln für das Parken beschließen?" on "Eine Person darf nicht im Stadtrat sitzen
     …": the negation is about sitting in the council, not about deciding rules; a sentence that negates the

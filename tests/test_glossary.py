@@ -22,6 +22,13 @@ Sturm {m} | Stürme {pl} :: storm | storms
 Schaden {m} | Schäden {pl} :: damage | damages
 schließen {vt} | schließend | geschlossen :: to close | closing | closed
 unterzeichnen {vt} | unterzeichnend | unterzeichnet :: to sign | signing | signed
+stattfinden {vi}; erfolgen {vi} :: to take place
+Platz {m}; Ort {m} :: place
+Beute {f}; Aufnahme {f} :: take
+stellen {vt} :: to place
+allererste; allererster :: very first
+erste; zuerst :: first
+Test {m}; Prüfung {f} :: test
 """
 
 
@@ -109,6 +116,24 @@ def test_a_sentence_with_the_compound_has_the_term_and_its_words_and_one_with_a_
     assert grouped_share(groups, "Die Sturmflut richtete Schäden an.") == pytest.approx(1.0)
     assert grouped_share(groups, "Der Sturm richtete Schäden an.") == pytest.approx(3 / 6)
     assert grouped_share(groups, "Die Schäden sind hoch.") == pytest.approx(1 / 6)
+
+
+def test_an_idiom_the_dictionary_gives_only_verbs_for_stands_alone(ding: Path) -> None:
+    """"take place" is "stattfinden": "take" (Beute) and "place" (Platz, stellen) are not asked, or a sentence with
+    "stellte" would rank for them; "very first" (allererste, no verb) keeps "first" (zuerst)."""
+    keys = [w for w, _ in glossary.german_words("When did the test take place?")]
+    assert keys == ["test", "take place"]
+    keys = [w for w, _ in glossary.german_words("What was the very first sign?")]
+    assert "very first" in keys and "first" in keys
+
+
+def test_a_compound_whose_head_is_the_questions_word_holds_it(ding: Path) -> None:
+    """"test" is the head of "Bodentest" (a ground test is a test), though the stemmer cuts the word to "bodent" and
+    four letters are too few to count anywhere inside a compound ("Testament" is no test)."""
+    groups = glossary_groups(glossary.german_words("When did the test take place?"),
+                             {("test", "de"): 2.0, ("stattfind", "de"): 2.0})
+    assert grouped_share(groups, "Der Bodentest begann am 27. Januar 1967.") == pytest.approx(1 / 2)
+    assert grouped_share(groups, "Das Testament wurde verlesen.") == 0.0
 
 
 @pytest.mark.real_model

@@ -142,6 +142,22 @@ def test_follow_up_or_new_topic(question: str, language: str, follows: bool) -> 
     assert is_follow_up(question, language) is follows
 
 
+@pytest.mark.parametrize(("question", "points"), [
+    ("Und wer hat es gegründet?", True),
+    ("Wie viele Menschen lebten damals dort?", True),
+    ("And in what year did he do that?", True),
+    ("Und wer auf amerikanischer Seite?", False),  # elliptic: a follow-up, but nothing named before is pointed at
+    ("Wozu trug die Lutherbibel außerdem bei?", False),
+    ("Können Sie mir sagen, wer gewann?", False),  # the polite "Sie"
+    ("Gibt es dort einen Hafen?", True),
+    ("Gibt es einen Hafen?", False),  # "es gibt" points nowhere
+])
+def test_a_question_points_back_by_a_pronoun_or_there(question: str, points: bool) -> None:
+    from rag.question import points_back_to
+
+    assert points_back_to(question, "en" if question.startswith("And") else "de") is points
+
+
 def test_a_follow_up_borrows_the_topic_and_a_new_topic_does_not() -> None:
     history = [{"role": "user", "content": VIETNAM}, {"role": "assistant", "content": "994 [1]"}]
     assert standalone_question("Und wann war das?", history, "de") == (f"Und wann war das? ({VIETNAM})", True)
