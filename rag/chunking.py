@@ -33,8 +33,13 @@ CHUNKING: dict[str, object] = {
     "max_chars": DEFAULT_MAX_CHARS,
     "max_sentences": DEFAULT_MAX_SENTENCES,
     "overlap": DEFAULT_OVERLAP,
-    "version": 1,
+    "version": 2,  # 2: "et al." before a citation's year ends no sentence
 }
+
+#: "et al." and what a citation puts after it: a year, a bracket, a comma or "and" ("Jones et al. 1998",
+#: "Jones et al. (1998)", "Jones et al. und Briffa")
+_ET_AL = re.compile(r"\bet\s+al\.$")
+_CITED = re.compile(r"(\d{4}\b|\(|,|und\b|and\b|&)")
 
 # Abbreviations after which a sentence does not end (compared lower-cased, without the final dot).
 _ABBREVIATIONS = frozenset(
@@ -125,6 +130,8 @@ def _continues(prev: str, nxt: str) -> bool:
     if nxt[:1].islower():
         return True
     if _SPACED_ABBREV.search(prev):
+        return True
+    if _ET_AL.search(prev) and _CITED.match(nxt):  # "Jones et al. 1998, Pollack …": a citation goes on
         return True
     m = _LAST_WORD.search(prev)
     if m and m.group(1).lower() in _ABBREVIATIONS:

@@ -335,6 +335,26 @@ def parts(question: str) -> list[str]:
     return pieces if len(pieces) > 1 else [question]
 
 
+#: Two places asked together ("in Hanoi und in Seoul", "in Vietnam and South Korea"): a question on each.
+_PLACE_PAIR = re.compile(r"\b(in|im|at)\s+([A-ZÄÖÜ][\w-]*\w(?:\s+[A-ZÄÖÜ][\w-]*\w)?)\s+(und|and|sowie)\s+"
+                         r"(?:(in|im|at)\s+)?([A-ZÄÖÜ][\w-]*\w(?:\s+[A-ZÄÖÜ][\w-]*\w)?)")
+
+
+def one_place(question: str, sentence: str) -> str:
+    """A question asking about two places together ("Mit welchen Amtskollegen trifft Hegseth in Hanoi und in Seoul
+    zusammen?") asked of the one place a sentence names ("… in Hanoi …": "Mit welchen Amtskollegen trifft Hegseth in
+    Hanoi zusammen?"): a sentence that answers for one place answers a part of it. The question as it is where it
+    names no such pair, or the sentence names both places or neither."""
+    m = _PLACE_PAIR.search(question)
+    if m is None:
+        return question
+    first, second = m.group(2), m.group(5)
+    names = [name for name in (first, second) if re.search(rf"\b{re.escape(name.split()[0])}", sentence)]
+    if len(names) != 1:
+        return question
+    return f"{question[:m.start()]}{m.group(1)} {names[0]}{question[m.end():]}"
+
+
 _NAME = re.compile(r"(?<![.?!:]\s)(?<!^)\b([A-ZÄÖÜ][\w-]{2,})")
 _NOT_NAME = frozenset("Was Wer Wie Wo Wann Warum What Who How Where When Why Which Und And The Der Die Das Den Dem Des "
                       "Ein Eine Einer Artikel Text Texte Texten Artikeln Article Articles Text Texts".lower().split())

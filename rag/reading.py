@@ -471,9 +471,16 @@ def points_back(sentence: str) -> bool:
     return refers_back(sentence) or has_pronoun(sentence)
 
 
+#: Who "dieser Männer" / "these men" are was said before (not "in diesem Jahr", "this week": a time).
+_THESE = re.compile(r"\b(diese[rsn]?|jene[rsn]?|these|those)\s+(?!(jahr|woche|monat|tag|zeit|year|week|month|day|time)"
+                    r"\w*\b)[^\W\d_]", re.IGNORECASE)
+
+
 def told(sentence: str, before: str) -> list[str]:
-    """What a sentence tells of: itself, and where a pronoun of it refers back, the paragraph `before` it."""
-    return [sentence, before] if before and has_pronoun(sentence) else [sentence]
+    """What a sentence tells of: itself, and where a pronoun or "dieser …" of it refers back, the paragraph `before`
+    it ("Keiner dieser Männer hatte so viel Erfahrung …" after the sentence naming Loudoun and Abercrombie)."""
+    return [sentence, before] if before and (has_pronoun(sentence) or refers_back(sentence)
+                                              or _THESE.search(sentence)) else [sentence]
 
 
 _ALL = re.compile(r"\b(alle|sämtliche\w*|all|every)\b", re.IGNORECASE)

@@ -993,6 +993,30 @@ def test_a_set_answer_asks_the_model_only_whether_its_closest_sentence_answers(h
     assert not failed.abstained and failed.answer == bare.answer and "did not answer" in failed.reason
 
 
+def test_a_set_question_on_two_places_is_judged_on_the_place_its_sentence_names(hashing_index: Path) -> None:
+    """"Mit welchen Amtskollegen trifft Hegseth in Hanoi und in Seoul zusammen?": a sentence on the welcome in Hanoi
+    answers the Hanoi part, and the judge, asked the whole, said no (P(yes) .36); it is asked what the question asks
+    of Hanoi. A sentence naming both places, or neither, is judged on the whole question."""
+    judged: list[tuple[str, str]] = []
+
+    def reply(messages: list[BaseMessage]) -> str:
+        assert system_of(messages) == JUDGE_SYSTEM
+        prompt = str(messages[-1].content)
+        judged.append((prompt.split("Sentence:", 1)[1].split("\nQuestion:")[0], prompt.split("Question:", 1)[1]))
+        return "no"
+
+    question = "Mit welchen Amtskollegen trifft Hegseth in Hanoi und in Seoul zusammen?"
+    _final(_ask(hashing_index, question, RecordingChatModel(reply)))
+    assert judged
+    for sentence, asked in judged:
+        named = [place for place in ("Hanoi", "Seoul") if place in sentence]
+        if len(named) == 1:
+            assert asked.strip() == f"Mit welchen Amtskollegen trifft Hegseth in {named[0]} zusammen?"
+        else:
+            assert asked.strip() == question
+    assert any("und in" not in asked for _, asked in judged)
+
+
 def test_model_failure_serves_the_evidence(hashing_index: Path) -> None:
     def boom(messages: list[BaseMessage]) -> str:
         raise LLMError("server at http://127.0.0.1:9/v1 did not answer")
@@ -1138,8 +1162,9 @@ def test_an_english_answer_naming_what_the_question_names_and_the_sentence_does_
 
 def test_a_sentence_the_judge_barely_takes_and_the_reader_finds_nothing_in_is_abstained(hashing_index: Path) -> None:
     """Two doubts again: the judge's yes is lukewarm and the reader, asked for the answer, finds none in the
-    sentence (an on-topic question the articles do not answer). A judge sure enough keeps the quote."""
-    from rag.chain import JUDGE_LUKEWARM, JUDGE_MIN
+    sentence (an on-topic question the articles do not answer). For one thing asked for (a place, a figure), a judge
+    short of firm is such a doubt too; a firm judge keeps the quote."""
+    from rag.chain import JUDGE_FIRM, JUDGE_LUKEWARM, JUDGE_MIN
 
     question = "In welcher Stadt leitete General Phan Van Giang die Begrüßungszeremonie für Hegseth?"
     lukewarm = round((JUDGE_MIN + JUDGE_LUKEWARM) / 2, 2)
@@ -1147,7 +1172,10 @@ def test_a_sentence_the_judge_barely_takes_and_the_reader_finds_nothing_in_is_ab
                                                                                    no=1 - lukewarm))))
     assert doubted.abstained and doubted.answer == ABSTAIN["de"] and "found no answer in it" in doubted.reason
     assert doubted.checks["judge"] == lukewarm
-    sure = round((JUDGE_LUKEWARM + 1) / 2, 2)
+    taken = round((JUDGE_LUKEWARM + JUDGE_FIRM) / 2, 2)
+    unsure = _final(_ask(hashing_index, question, scripted("none", judge=Graded("yes", yes=taken, no=1 - taken))))
+    assert unsure.abstained and "found no answer in it" in unsure.reason
+    sure = round((JUDGE_FIRM + 1) / 2, 2)
     kept = _final(_ask(hashing_index, question, scripted("none", judge=Graded("yes", yes=sure, no=1 - sure))))
     assert not kept.abstained and not kept.verified and "no short answer" in kept.reason
     assert kept.citations[0].quote in kept.answer
@@ -1204,8 +1232,8 @@ def test_a_runner_up_the_judge_is_sure_of_answers_where_the_best_sentence_is_rej
 
 def test_a_runner_up_the_judge_is_sure_of_answers_where_the_reader_finds_nothing_in_the_best(tmp_path: Path) -> None:
     """The judge takes the list of stops, not firmly, and the reader finds no last stop in it: the runner-up the
-    judge is sure of, where the reader finds one, answers. Where the reader finds nothing there either, or the
-    judge was firm on the best sentence, the best sentence's quote stays."""
+    judge is sure of, where the reader finds one, answers. Where the reader finds nothing there either, the question
+    is abstained; where the judge was firm on the best sentence, its quote stays."""
     from rag.chain import JUDGE_FIRM, JUDGE_LUKEWARM, RUNNER_UP_JUDGE
 
     snap = _one_article_index(tmp_path, STOPS)
@@ -1216,8 +1244,7 @@ def test_a_runner_up_the_judge_is_sure_of_answers_where_the_reader_finds_nothing
     assert answer.citations[0].quote == "Wemmstadt ist der letzte Halt ihrer Reise."
     assert answer.checks["judge_closest"] == taken
     empty = _final(_ask(snap, question, _judge_by_sentence("Ministerin Jana Ostrowski reist", taken, sure, "none")))
-    assert not empty.abstained and empty.short == "" and "no short answer" in empty.reason
-    assert empty.citations[0].quote.startswith("Ministerin Jana Ostrowski reist")
+    assert empty.abstained and "found no answer in it" in empty.reason  # two doubts, and no runner-up's answer
     firm = round((JUDGE_FIRM + 1) / 2, 2)
     model = _judge_by_sentence("Ministerin Jana Ostrowski reist", firm, sure)
     kept = _final(_ask(snap, question, model))
@@ -1998,7 +2025,8 @@ def _reader_finds_in(sentence: str, found: str, judge: float = 0.8) -> Recording
 def test_the_sentence_after_the_best_one_answers_where_it_goes_on_about_it(tmp_path: Path) -> None:
     """"What did the mayor write in German in his last speech?": the best sentence finds the note, the one after it
     ("Der Text …, die er auf Deutsch schrieb") says what is on it. The reader finds nothing in the first: the second,
-    read after it, answers, and both are cited. Where the reader finds nothing there either, the quote stays."""
+    read after it, answers, and both are cited. Where the reader finds nothing there either, the quote stays if the
+    judge was firm on it."""
     snap = _one_article_index(tmp_path, LAST_SPEECH)
     question = "Was schrieb der Bürgermeister von Nordheim in seiner letzten Rede auf Deutsch?"
     model = _reader_finds_in("Der Text war", "Wir sind Bettler")
@@ -2007,8 +2035,10 @@ def test_the_sentence_after_the_best_one_answers_where_it_goes_on_about_it(tmp_p
     assert [c.quote[:12] for c in answer.citations] == ["Der Text war", "Später wurde"]
     read = [p for p in model.prompts if "Sentence: Der Text war" in p and not p.startswith(f"system: {JUDGE_SYSTEM}")]
     assert read and "Context: Später wurde ein Zettel gefunden" in read[0]  # read after the sentence it goes on from
-    kept = _final(_ask(snap, question, _reader_finds_in("Gestern", "Bremen")))
+    kept = _final(_ask(snap, question, _reader_finds_in("Gestern", "Bremen", judge=0.95)))
     assert kept.short == "" and kept.citations[0].quote.startswith("Später wurde") and "no short answer" in kept.reason
+    doubted = _final(_ask(snap, question, _reader_finds_in("Gestern", "Bremen")))  # the judge not firm: abstained
+    assert doubted.abstained and "found no answer in it" in doubted.reason
 
 
 def test_a_sentence_after_the_best_one_that_turns_to_something_else_is_not_read(tmp_path: Path) -> None:

@@ -31,6 +31,8 @@ def texts(text: str, language: str = "de") -> list[str]:
         "Im 19. Jh. war das anders.",
         "Gemäß Abs. 2 gilt das ggf. auch hier.",
         "Die Regierung (u. a. das Ministerium) sagte nein.",
+        "Die Ergebnisse wurden von Jones et al. 1998, Pollack und Briffa 2000 gestützt.",  # a citation's year
+        "Die Kurven von Jones et al. (1998) und Briffa wurden überlagert.",
     ],
 )
 def test_german_abbreviations_and_dates_do_not_end_a_sentence(sentence: str) -> None:
@@ -46,6 +48,8 @@ def test_closing_quote_stays_with_its_sentence() -> None:
 def test_english_abbreviations() -> None:
     text = "Mr. Smith met U.S. officials on Jan. 5 in Washington. They left."
     assert texts(text, "en") == ["Mr. Smith met U.S. officials on Jan. 5 in Washington.", "They left."]
+    text = "So wrote Smith et al. The next study disagreed."  # "et al." at a sentence's end still ends it
+    assert texts(text, "en") == ["So wrote Smith et al.", "The next study disagreed."]
 
 
 def test_line_breaks_end_sentences_and_offsets_point_into_the_text() -> None:
@@ -125,7 +129,7 @@ def test_a_sentence_longer_than_max_chars_is_its_own_chunk_and_overlap_shrinks()
 def test_empty_article_has_no_chunks_and_settings_are_recorded() -> None:
     assert chunk_article(_article("")) == []
     assert chunk_article(_article("  \n\n ")) == []
-    assert CHUNKING == {"splitter": "pysbd", "max_chars": 1200, "max_sentences": 10, "overlap": 2, "version": 1}
+    assert CHUNKING == {"splitter": "pysbd", "max_chars": 1200, "max_sentences": 10, "overlap": 2, "version": 2}
 
 
 def test_bad_chunk_parameters_are_refused() -> None:

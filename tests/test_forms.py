@@ -179,3 +179,18 @@ def test_a_season_answers_when() -> None:
     assert extractive_short(sentence, question, "date", "de") == ("im kommenden Frühjahr", True)
     assert has_type("Sommer 2026", "date") and has_type("next spring", "date")
     assert not gives_answer_type("Die Luchse bekommen Nachwuchs.", question, "date")
+
+
+def test_a_sentence_that_speaks_of_these_men_tells_of_whom_its_paragraph_named() -> None:
+    """"Did the officers have more experience than Loudoun and Abercrombie?" on "Keiner dieser Männer hatte so viel
+    Kampagnenerfahrung wie das … Offizierstrio.": the names are in the sentence before, which it points back to, so
+    the names are mentioned; "in diesem Jahr" points to a time, not to whom the paragraph named."""
+    from rag.reading import told
+    from rag.verify import names_missing
+
+    before = "Newcastle ersetzte ihn im Januar 1756 durch Lord Loudoun, mit James Abercrombie als Stellvertreter."
+    sentence = "Keiner dieser Männer hatte so viel Kampagnenerfahrung wie das Offizierstrio."
+    question = "Did the officer trio have more campaign experience than Loudoun and Abercrombie?"
+    assert names_missing(question.split(maxsplit=1)[-1], told(sentence, before)) == []
+    assert names_missing(question.split(maxsplit=1)[-1], [sentence]) != []
+    assert told("In diesem Jahr kamen viele Offiziere.", before) == ["In diesem Jahr kamen viele Offiziere."]

@@ -258,3 +258,18 @@ def test_date_keys_and_which_sentence_names_the_asked_date() -> None:
     assert not names_date("Am 3. Oktober traf er Ahn.", ("3. November",))
     assert names_date("1030 erhielt Rainulf die Grafschaft.", ("im Jahr 1030",))
     assert not names_date("Im Juli 2020 wurde vereinbart.", ("im Juli 2021",))
+
+
+def test_a_question_on_two_places_asked_of_the_one_a_sentence_names() -> None:
+    from rag.question import one_place
+
+    question = "Mit welchen Amtskollegen trifft Hegseth in Hanoi und in Seoul zusammen?"
+    assert one_place(question, "Der Empfang fand im Ministerium (Hanoi) statt.") == \
+        "Mit welchen Amtskollegen trifft Hegseth in Hanoi zusammen?"
+    assert one_place("Which ministers does he meet in Vietnam and South Korea?", "Vietnams Minister empfing ihn.") == \
+        "Which ministers does he meet in Vietnam?"
+    assert one_place("Which ministers does he meet in Vietnam and South Korea?", "In South Korea he meets Ahn.") == \
+        "Which ministers does he meet in South Korea?"
+    assert one_place(question, "Er reist nach Hanoi und Seoul.") == question  # both: the whole question
+    assert one_place(question, "Er reist nach Tokio.") == question  # neither
+    assert one_place("Wer regiert in Hanoi?", "In Hanoi regiert …") == "Wer regiert in Hanoi?"  # one place only
