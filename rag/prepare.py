@@ -924,8 +924,8 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
                   for s, vrow, ev in scored]
     if q.follow_up and history and scored and points_back_to(question, lang):  # "es", "dort": what an earlier
         # answer named, beside the sentences that answered
-        asked = previous_user_questions(history)
-        answered = [ev for i in range(len(asked)) if (ev := _answered_again(snap, asked[:i + 1], k, filters))]
+        earlier = previous_user_questions(history)
+        answered = [ev for i in range(len(earlier)) if (ev := _answered_again(snap, earlier[:i + 1], k, filters))]
         if answered:
             scored = near_earlier(scored, answered, needed)
     if q.follow_up and asks_for_more(question):  # "… außerdem?": not a sentence the conversation gave
