@@ -30,7 +30,7 @@ _OVERVIEW = re.compile(
     r"\b(zusammen(fassen|fassung|gefasst)|fasse\w*|fass\b|überblick|worum\s+(geht|ging|gehen|gingen)|wovon\s+handel|"
     r"was\s+(ist|sind)\s+(die\s+)?(wichtigst|kernpunkt|kernaussage|hauptpunkt)\w*|"
     r"was\s+(geschah|passierte|passiert|geschieht)\s+(bei|beim|während|auf|in\s+der|im)\b|"
-    r"was\s+(steht|sagt|sagen|berichte\w*|schreib\w*)\s+.{0,40}\b(artikel\w*|berichte?|text\w*)\b|"
+    r"was\s+(steht|sagt|sagen|berichte\w*|schreib\w*|erzähl\w*)\s+.{0,40}\b(artikel\w*|berichte?|text\w*)\b|"
     # what is done or said at each of several things ("at the different stops of his trip", "an den verschiedenen
     # Stationen"): "different" / "unterschiedlich" before a plural is "various", no comparison
     r"^\W*(was|what)\b.*\b(the|den|die|der)\s+(different|various|verschiedenen|unterschiedlichen|einzelnen)\s+\w+|"
@@ -370,7 +370,7 @@ _WHOLE = re.compile(
     r"what\s+is\s+the\s+(article|text|report|story)\b|(main|key)\s+points|wichtigste[nr]?\s+(punkte|aussagen))\b",
     re.IGNORECASE)
 _ABOUT_TOPIC = re.compile(
-    r"\b(was\s+(sagt|steht|berichtet|schreibt)\w*|what\s+do(es)?\s+.{0,40}\s+(say|report|tell|write)\s+about|"
+    r"\b(was\s+(sagt|steht|berichtet|schreibt|erzählt)\w*|what\s+do(es)?\s+.{0,40}\s+(say|report|tell|write)\s+about|"
     r"zusammen,?\s+was|"
     # "an overview of what the text says about …", "einen Überblick, was der Text über … sagt"
     r"what\s+(the|this|that|each|both)\s+.{0,40}?\s+(says?|reports?|tells?|writes?)\s+about|"
@@ -386,7 +386,8 @@ _AN_ARTICLE = re.compile(r"^(?:(?:the|this|that|each|both|den|dem|die|der|das|di
                          r"(?:\w+\s+)?(?:articles?|texts?|reports?|stor(?:y|ies)|news|artikel\w*|texte?n?|bericht\w*|"
                          r"meldung\w*|nachricht\w*)\b", re.IGNORECASE)
 _TOPIC_START = re.compile(r"\b(?:über|about)\s+", re.IGNORECASE)
-_TOPIC_VERB = re.compile(r"\s*\b(?:sagt|sagen|steht|stehen|berichtet|berichten|schreibt|schreiben)\b\W*$",
+_TOPIC_VERB = re.compile(r"\s*\b(?:sagt|sagen|steht|stehen|berichtet|berichten|schreibt|schreiben|erzählt|erzählen)"
+                         r"\b\W*$",
                          re.IGNORECASE)
 
 

@@ -230,10 +230,14 @@ def test_an_overview_of_a_whole_article_is_told_from_one_on_a_topic(question: st
         ("Worum ging es bei den Gesprächen in Hanoi?", "den Gesprächen in Hanoi"),
         ("Give me an overview of the article on the bridge.", ""),
         ("Worum geht es im Artikel über die Brücke?", ""),
+        ("Was erzählt der Text über Bands und Musiker aus Newcastle?", "Bands und Musiker aus Newcastle"),
+        ("Gib mir einen Überblick, was der Artikel über die Luchse erzählt.", "die Luchse"),
     ],
 )
 def test_an_overview_of_one_topic_names_that_topic(question: str, topic: str) -> None:
     assert asked_topic(question) == topic
+    if "Text" in question or "Artikel" in question:  # what a text tells of a topic is an overview of it
+        assert analyse(question).kind == "overview"
 
 
 def test_analyse_names_dates_and_answer_types() -> None:
