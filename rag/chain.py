@@ -500,12 +500,13 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
                     # quote tells the event, not why ("Warum ist Pachauri … zurückgetreten?" on "… nach dem Rücktritt
                     # von Rajendra K. Pachauri im Februar 2015 …")
                     p = replace(p, abstain_reason=NO_REASON_GIVEN)
-                elif reading.problem.startswith(NOTHING) and checks.get("judge", 1.0) < (
+                elif reading.found_nothing and checks.get("judge", 1.0) < (
                         JUDGE_FIRM if q.kind in ASKED_THING else JUDGE_LUKEWARM):
                     # the reader finds no answer in a sentence the judge barely took: two doubts ("In which
                     # Malaysian city is the ADMM-Plus meeting held?" on "In Malaysia wird er am Treffen …
                     # teilnehmen.", P(yes) .51); for one name, figure or day asked for, in a sentence the judge was
-                    # not firm on ("How many subscribers did Sky Digital have when it launched?" on its launch, .78)
+                    # not firm on ("How many subscribers did Sky Digital have when it launched?" on its launch, .78),
+                    # or only an ordinal for a count ("dritte" for "Wie viele Aussteller …?")
                     p = replace(p, abstain_reason=JUDGE_NOTHING.format(p=checks["judge"]))
         except RagError as e:  # the judge or the reader failed: the extractive form stays, flagged
             if elliptic is not None:  # unjudged, the previous answer's sentence is no answer to a question too weak

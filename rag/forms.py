@@ -115,6 +115,14 @@ def has_type(text: str, atype: str | None) -> bool:
 
 
 _COUNT_WORD = re.compile(rf"(?<![\w-])(?:{COUNT_WORDS})(?![\w])", re.IGNORECASE)
+_HOW_MANY = re.compile(r"\b(wie\s*viele\w*|how\s+many)\b", re.IGNORECASE)
+
+
+def ordinal_for_count(text: str, question: str) -> bool:
+    """Whether `text` answers "wie viele"/"how many" with an ordinal alone ("dritte" for "Wie viele Aussteller werden
+    erwartet?"): the third exhibition is no number of exhibitors. "Die wievielte …?" asks for an ordinal."""
+    return (bool(_HOW_MANY.search(question)) and not re.search(r"\d", text) and not _COUNT_WORD.search(text)
+            and any(ordinal_value(w) for w in re.findall(r"[^\W\d_]+", text)))
 
 
 def extractive_short(sentence: str, question: str, atype: str | None, language: Language) -> tuple[str, bool]:

@@ -1232,15 +1232,15 @@ def earlier_answer(snap: store.Snapshot, history: History, k: int = 5,
 def near_earlier(scored: list[Scored], answered: list[Evidence], needed: Callable[[Evidence], float]) -> list[Scored]:
     """A follow-up's sentences ranked with the conversation's place: those of an article that answered an earlier
     question rank `SAME_ARTICLE_WEIGHT` higher, those within `NEAR_CHARS` of a sentence that did (itself included)
-    `NEAR_WEIGHT`, where they are evidence on their own, or nearly (`FOCUS_MARGIN`): the one that ranks first so
-    goes first, as strong as the threshold at least, the others keep their order.
+    `NEAR_WEIGHT`, where they are evidence on their own (a weaker one would answer a question the articles do not,
+    "In welcher Provinz liegt er?"): the one that ranks first so goes first, the others keep their order.
     "Und wer hat es gegründet?" after "Wie hieß das römische Fort …?" asks about the fort: "Sie erhielt den
     Familiennamen des römischen Kaisers Hadrian, der sie … gründete." right after its sentence, not the university
     "gegründet" 1834 further on, nor another article's founding."""
     articles = {ev.article_id for ev in answered}
 
     def bonus(ev: Evidence) -> float:
-        if ev.article_id not in articles or ev.score < needed(ev) - FOCUS_MARGIN:
+        if ev.article_id not in articles or ev.score < needed(ev):
             return 0.0
         near = any(ev.article_id == a.article_id and abs(ev.sentence.start - a.sentence.start) <= NEAR_CHARS
                    for a in answered)
@@ -1249,8 +1249,7 @@ def near_earlier(scored: list[Scored], answered: list[Evidence], needed: Callabl
     best = max(scored, key=lambda t: t[0] + bonus(t[2]))  # the first of equals: `scored[0]` where it ties
     if best is scored[0]:
         return scored
-    s, vrow, ev = best  # first, as strong as the threshold at least; the others keep their order
-    return [(s, vrow, replace(ev, score=max(ev.score, needed(ev)))), *(t for t in scored if t is not best)]
+    return [best, *(t for t in scored if t is not best)]  # the others keep their order
 
 
 def _answered_again(snap: store.Snapshot, asked: list[str], k: int,

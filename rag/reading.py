@@ -33,6 +33,7 @@ from .forms import (
     number_as_written,
     number_span,
     only_repeats,
+    ordinal_for_count,
     quoted,
     reason_clause,
     refers_back,
@@ -109,6 +110,9 @@ _CITES = re.compile(rf"\s*(?:{CITATION.pattern}|\[\s*\]|\[n\])", re.IGNORECASE)
 
 #: Why a reading adds nothing where the reader found no answer in the sentence.
 NOTHING = "the model found no short answer in the sentence"
+#: The reader answered "wie viele" with an ordinal ("dritte"): it found no count.
+ORDINAL = "the model's answer “{span}” counts nothing"
+_ORDINAL = re.compile(re.escape(ORDINAL).replace(re.escape("{span}"), ".*"))
 #: An English answer names what the question names and the German sentence does not mention (`unsaid_names`): the
 #: model's answer, not the sentence's, as one in the sentence's language that is not in it.
 UNSAID = "the model's answer names “{word}” of the question, which the sentence does not mention"
@@ -134,6 +138,11 @@ class Reading:
     invented: str = ""
     #: an answer in another language than the sentence's: the sentence's own words for it ("sechs" for "six")
     source: str = ""
+
+    @property
+    def found_nothing(self) -> bool:
+        """The reader found no answer in the sentence (`NOTHING`), or only an ordinal for a count (`ORDINAL`)."""
+        return self.problem.startswith(NOTHING) or _ORDINAL.match(self.problem) is not None
 
     @property
     def rejected(self) -> bool:
@@ -598,6 +607,8 @@ def check_short(reply: str, source: str, question: str, atype: str | None, kind:
     if not has_type(span, atype) and not (atype == "date" and names_relative_day(span)):  # "am Montag": its
         # report's date tells which day (`rag.chain.day_named`)
         return "", f"the model's answer “{span}” gives no {atype}"
+    if ordinal_for_count(span, question):
+        return "", ORDINAL.format(span=span)
     if only_repeats(span, question, language):
         return "", REPEATS
     if kind == "why" and asks_why(question) and is_bare_word(span, language):  # "verlockend": a why's answer is a

@@ -1185,6 +1185,24 @@ def test_a_sentence_the_judge_barely_takes_and_the_reader_finds_nothing_in_is_ab
     assert not found.abstained and found.short == "994 Kisten"
 
 
+def test_an_ordinal_read_for_how_many_under_an_unsure_judge_is_abstained(tmp_path: Path) -> None:
+    """"Wie viele Aussteller werden … erwartet?" on "… die dritte Rüstungsmesse …": the reader's "dritte" counts
+    nothing, so the reader found no answer of the asked kind, and the judge was not firm: abstained. "Die wievielte
+    …?" is answered by it."""
+    from rag.chain import JUDGE_FIRM, JUDGE_LUKEWARM
+
+    snap = _one_article_index(tmp_path, "Vietnam richtet die dritte Rüstungsmesse in Hanoi aus, sie dauert 4 Tage.\n\n"
+                                        "Gestern regnete es in Bremen.\n")
+    taken = round((JUDGE_LUKEWARM + JUDGE_FIRM) / 2, 2)
+    judge = Graded("yes", yes=taken, no=round(1 - taken, 2))
+    count = _final(_ask(snap, "Wie viele Aussteller werden zur Rüstungsmesse in Hanoi erwartet?",
+                        scripted("dritte", judge=judge)))
+    assert count.abstained and "found no answer in it" in count.reason
+    which = _final(_ask(snap, "Die wievielte Rüstungsmesse richtet Vietnam in Hanoi aus?",
+                        scripted("dritte", judge=judge)))
+    assert not which.abstained and which.short == "dritte"
+
+
 STOPS = ("Ministerin Jana Ostrowski reist nach Lindau, Nordheim und Wemmstadt, um über den Hafen zu sprechen. Gestern "
          "regnete es in Bremen. Wemmstadt ist der letzte Halt ihrer Reise.\n")
 

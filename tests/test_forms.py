@@ -76,6 +76,21 @@ def test_an_ordinal_answers_which_number() -> None:
     assert has_type("dritte", "number") and has_type("the third", "number") and not has_type("Ausstellung", "number")
 
 
+def test_an_ordinal_alone_counts_nothing() -> None:
+    """"Wie viele Aussteller werden dort erwartet?" answered "dritte" (the third exhibition, shown as the answer
+    to a question the articles do not answer): an ordinal answers "die wievielte", not "wie viele"."""
+    from rag.forms import ordinal_for_count
+    from rag.reading import check_short
+
+    source = "Vietnam richtet die dritte Rüstungsmesse aus, zu der 300 Aussteller erwartet werden."
+    question = "Wie viele Aussteller werden dort erwartet?"
+    assert ordinal_for_count("dritte", question) and ordinal_for_count("the third", "How many exhibitors came?")
+    assert not ordinal_for_count("dritte", "Die wievielte Messe ist das?")
+    assert not ordinal_for_count("300 Aussteller", question) and not ordinal_for_count("sechs", question)
+    assert check_short("dritte", source, question, "number", "factoid", "de", "de")[0] == ""
+    assert check_short("300 Aussteller", source, question, "number", "factoid", "de", "de")[0] == "300 Aussteller"
+
+
 def test_snap_finds_the_span_as_written_or_nothing() -> None:
     assert snap("994 kisten", KISTEN) == "994 Kisten"
     assert snap("„994 Kisten“.", KISTEN) == "994 Kisten"
