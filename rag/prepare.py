@@ -100,12 +100,10 @@ OVERVIEW_SENTENCES = 6
 HEADLINE_TOPIC = 0.5
 #: Weight of a follow-up's own words against the conversation's topic when its sentence is chosen.
 OWN_WEIGHT = 0.6
-#: How far (characters) from the sentence that answered a conversation's last question a follow-up's sentence stands
-#: beside it (about three sentences either way), and how much higher such a sentence ranks (`near_earlier`); one
-#: elsewhere in that article ranks a little higher.
+#: How far (characters) from the sentence that answered a conversation's earlier question a follow-up's sentence
+#: stands beside it (about three sentences either way), and how much higher such a sentence ranks (`near_earlier`).
 NEAR_CHARS = 400
 NEAR_WEIGHT = 0.06
-SAME_ARTICLE_WEIGHT = 0.0
 #: How many runners-up a why-question looks at for a second sentence next to the best one.
 WHY_NEIGHBOURS = 3
 #: A why-question's runner-up this close to the closest sentence (ranking scores) is shown beside the best one.
@@ -924,8 +922,7 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
                   for s, vrow, ev in scored]
     if q.follow_up and history and scored and points_back_to(question, lang):  # "es", "dort": what an earlier
         # answer named, beside the sentences that answered
-        earlier = previous_user_questions(history)
-        answered = [ev for i in range(len(earlier)) if (ev := _answered_again(snap, earlier[:i + 1], k, filters))]
+        answered = _earlier_answers(snap, previous_user_questions(history), k, filters)
         if answered:
             scored = near_earlier(scored, answered, needed)
     if q.follow_up and asks_for_more(question):  # "… außerdem?": not a sentence the conversation gave
@@ -1230,21 +1227,17 @@ def earlier_answer(snap: store.Snapshot, history: History, k: int = 5,
 
 
 def near_earlier(scored: list[Scored], answered: list[Evidence], needed: Callable[[Evidence], float]) -> list[Scored]:
-    """A follow-up's sentences ranked with the conversation's place: those of an article that answered an earlier
-    question rank `SAME_ARTICLE_WEIGHT` higher, those within `NEAR_CHARS` of a sentence that did (itself included)
-    `NEAR_WEIGHT`, where they are evidence on their own (a weaker one would answer a question the articles do not,
-    "In welcher Provinz liegt er?"): the one that ranks first so goes first, the others keep their order.
+    """A follow-up's sentences ranked with the conversation's place: those within `NEAR_CHARS` of a sentence that
+    answered an earlier question (itself included) rank `NEAR_WEIGHT` higher, where they are evidence on their own (a
+    weaker one would answer a question the articles do not, "In welcher Provinz liegt er?"): the one that ranks first
+    so goes first, the others keep their order.
     "Und wer hat es gegründet?" after "Wie hieß das römische Fort …?" asks about the fort: "Sie erhielt den
     Familiennamen des römischen Kaisers Hadrian, der sie … gründete." right after its sentence, not the university
     "gegründet" 1834 further on, nor another article's founding."""
-    articles = {ev.article_id for ev in answered}
-
     def bonus(ev: Evidence) -> float:
-        if ev.article_id not in articles or ev.score < needed(ev):
-            return 0.0
         near = any(ev.article_id == a.article_id and abs(ev.sentence.start - a.sentence.start) <= NEAR_CHARS
                    for a in answered)
-        return NEAR_WEIGHT if near else SAME_ARTICLE_WEIGHT
+        return NEAR_WEIGHT if near and ev.score >= needed(ev) else 0.0
 
     best = max(scored, key=lambda t: t[0] + bonus(t[2]))  # the first of equals: `scored[0]` where it ties
     if best is scored[0]:
@@ -1260,9 +1253,15 @@ def _answered_again(snap: store.Snapshot, asked: list[str], k: int,
     return p.evidence[0] if p.evidence and not p.abstain_reason else None
 
 
+def _earlier_answers(snap: store.Snapshot, asked: list[str], k: int,
+                     filters: Filters | None = None) -> list[Evidence]:
+    """The best sentence of each earlier question of a conversation that was answered, found again (~15 ms each)."""
+    return [ev for i in range(len(asked)) if (ev := _answered_again(snap, asked[:i + 1], k, filters)) is not None]
+
+
 def _best_sentences(snap: store.Snapshot, asked: list[str], k: int) -> set[tuple[str, int]]:
     """The best sentence of each earlier question of a conversation, answered again (~15 ms each)."""
-    return {sentence_key(ev) for i in range(len(asked)) if (ev := _answered_again(snap, asked[:i + 1], k)) is not None}
+    return {sentence_key(ev) for ev in _earlier_answers(snap, asked, k)}
 
 
 def _best_per_part(snap: store.Snapshot, embedder: Any, question: str, scored: list[tuple[float, int, Evidence]],
