@@ -30,7 +30,7 @@ from .lang import detect_language
 from .neighbours import next_in_paragraph, paragraph_before, preceding_sentence, sentence_key
 from .prepare import ELLIPTIC_WORDS, WEAK, History, Prepared, earlier_answer, event_day, hit_language, prepare
 from .prompts import ABSTAIN, JUDGE_ROLE, build_judge_messages
-from .question import Question, analyse, asked_topic, asks_why, one_place, previous_answers
+from .question import Question, analyse, asked_topic, asks_why, new_topic, one_place, previous_answers
 from .reading import (
     NOTHING,
     Judged,
@@ -409,6 +409,9 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
 
     def _events(self, question: str, history: History) -> Iterator[StreamEvent]:
         t0 = time.perf_counter()
+        question, changed = new_topic(question)
+        if changed:  # "Anderes Thema: …": the conversation before it does not apply
+            history = ()
         p = prepare(self.snap, question, history, self.k, self.filters)
         first = _elapsed(t0)
         base = evidence_answer(p, timings={"retrieve_ms": p.retrieve_ms, "total_ms": first}, llm=self.llm_name)

@@ -184,6 +184,26 @@ def _turns(history: Sequence[Any], role: str) -> list[str]:
     return out
 
 
+#: A marker that opens a question on another topic ("Anderes Thema: Wann kam …?", "Different question: what …?"):
+#: it says the conversation does not apply, and is no part of what is asked
+_NEW_TOPIC = re.compile(
+    r"^\W*(?:(?:ganz\s+)?(?:anderes|neues)\s+thema|themenwechsel|(?:eine\s+)?(?:andere|neue)\s+frage|"
+    r"(?:jetzt\s+|nun\s+)?(?:etwas|was)\s+anderes|zu\s+etwas\s+anderem|"
+    r"(?:a\s+)?(?:different|new|another|other)\s+(?:question|topic|subject)|change\s+of\s+(?:topic|subject)|"
+    r"changing\s+(?:the\s+)?(?:topic|subject)|on\s+(?:a\s+)?(?:different|another|other)\s+(?:note|topic)|"
+    r"something\s+else)\s*[:,;.!–—-]+\s*(?=\w)",
+    re.IGNORECASE,
+)
+
+
+def new_topic(question: str) -> tuple[str, bool]:
+    """The question without a marker that it changes the topic ("Anderes Thema: …", "Different question: …"), and
+    whether it had one: such a question is no follow-up, and the marker's words are nothing it asks about (they
+    would hide its opening question word, "Wann …", from the kind it asks for)."""
+    m = _NEW_TOPIC.match(question)
+    return (question[m.end():], True) if m else (question, False)
+
+
 def previous_user_questions(history: Sequence[Any]) -> list[str]:
     """The user turns of a history."""
     return _turns(history, "user")
@@ -265,7 +285,7 @@ def standalone_question(question: str, history: Sequence[Any], language: Languag
         topic = earlier
         if not is_follow_up(earlier, detect_language(earlier)):
             break
-    return f"{question} ({topic})", True
+    return f"{question} ({new_topic(topic)[0]})", True
 
 
 _NUMBER_Q = re.compile(

@@ -195,6 +195,16 @@ def test_a_short_unrelated_question_in_a_conversation_is_a_new_topic(hashing_ind
     assert not follow.abstained and "160" in follow.answer
 
 
+def test_a_question_marked_as_another_topic_is_asked_alone(hashing_index: Path) -> None:
+    """"Anderes Thema: …" says the conversation does not apply (an elliptic "Und …" after it is no follow-up), and
+    its words are not asked: the question word after them still gives the kind ("Wann …?" asks for a date)."""
+    history = [{"role": "user", "content": KISTEN_DE}, {"role": "assistant", "content": "994 [1]"}]
+    assert not _final(_ask(hashing_index, "Und wann war das?", None, history)).abstained
+    assert _final(_ask(hashing_index, "Anderes Thema: Und wann war das?", None, history)).abstained
+    asked = _final(_ask(hashing_index, "Different question: when did Hegseth arrive in Hanoi?", None, history))
+    assert asked.kind == "date"
+
+
 def test_a_sentence_that_points_back_is_shown_with_the_sentence_before(tmp_path: Path) -> None:
     """"Sie veranlassten …": who "sie" are is said in the sentence before, which the answer must show."""
     snap = _one_article_index(tmp_path, "Im Juli wurden die Mönche Jan Esch und Hendrik Voes in Brüssel verbrannt. Sie "

@@ -166,6 +166,28 @@ def test_a_follow_up_borrows_the_topic_and_a_new_topic_does_not() -> None:
     # a chain of follow-ups keeps the topic of the last question that stood on its own
     chain = [(VIETNAM, "994"), ("Und wann war das?", "…")]
     assert standalone_question("Wer war dabei?", chain, "de")[0].endswith(f"({VIETNAM})")
+    # the topic without its marker of a new topic ("Anderes Thema: …" opened the conversation's topic)
+    assert standalone_question("Und wann war das?", [f"Anderes Thema: {VIETNAM}"], "de")[0].endswith(f"({VIETNAM})")
+
+
+@pytest.mark.parametrize(("question", "rest"), [
+    ("Anderes Thema: Wann kam der Schwarze Tod nach England?", "Wann kam der Schwarze Tod nach England?"),
+    ("Different question: what share of voters backed it?", "what share of voters backed it?"),
+    ("Ganz anderes Thema – wer leitet die Firma?", "wer leitet die Firma?"),
+    ("New topic. Who won the final?", "Who won the final?"),
+])
+def test_a_marker_of_another_topic_is_no_part_of_the_question(question: str, rest: str) -> None:
+    from rag.question import new_topic
+
+    assert new_topic(question) == (rest, True)
+
+
+@pytest.mark.parametrize("question", ["Welches andere Thema: Klima oder Verkehr?", "Anderes Thema",
+                                      "Which other topic did the minister raise?"])
+def test_a_question_about_a_topic_has_no_marker(question: str) -> None:
+    from rag.question import new_topic
+
+    assert new_topic(question) == (question, False)
 
 
 def test_a_pronoun_after_a_name_the_conversation_has_not_named_starts_a_new_topic() -> None:
