@@ -91,6 +91,10 @@ _DAY_WORD = re.compile(r"\b(vorgestern|gestern|heute|yesterday|today|the\s+day\s
 #: "to this day", "until today"
 _NOWADAYS = re.compile(r"\b(wo|wie|was|der|die|das|dem|den|des|welche[mnrs]?|bis|noch|auch|schon|als|still|until|"
                        r"till|up\s+to|as\s+of)\s+(heute|today)$", re.IGNORECASE)
+#: "heute" in a German relative clause describes what is asked about as it is nowadays ("Nenne die Firmen, bei denen
+#: heute viele Apotheker angestellt sind"), not the day of a report: a comma, maybe a preposition, a relative pronoun
+_IN_RELATIVE = re.compile(r",\s*(?:\w+\s+)?(?:der|die|das|dem|den|denen|deren|dessen|welche[mnrs]?|wo|wohin|woher)\s+"
+                          r"[^,;:?]*\bheute$", re.IGNORECASE)
 _MONTH = f"({MONTH_NAMES})"
 _IN_MONTH = re.compile(rf"\b(?:im|in|during|of)\s+{_MONTH}(?:\s+(\d{{4}}))?\b", re.I)
 _SINCE = re.compile(rf"\b(seit|since|ab|from)\s+(?:dem\s+|the\s+)?(\d{{1,2}}\.?\s*{_MONTH}|{_MONTH}\s+\d{{1,2}}\w*|"
@@ -145,6 +149,7 @@ def question_period(question: str, now: dt.date) -> Period | None:
     iso = dt.date.isoformat
     m = _DAY_WORD.search(question)
     if m and m.group(1).lower() in ("heute", "today") and (_NOWADAYS.search(question[:m.end()])
+                                                          or _IN_RELATIVE.search(question[:m.end()])
                                                           or re.match(r"\s+noch\b", question[m.end():])):
         m = None  # "wo heute Newcastle liegt", "bis heute", "still today": nowadays, no day of publication
     if m:

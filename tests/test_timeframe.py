@@ -41,6 +41,7 @@ FRIDAY = dt.date(2025, 11, 21)
     ("Was geschah bis zum 15. Oktober?", "1900-01-01", "2025-10-15", False),
     ("Was ist heute im Hafen passiert?", "2025-11-21", "2025-11-21", True),
     ("What did the council decide today?", "2025-11-21", "2025-11-21", True),
+    ("Was hat der Rat, der im Rathaus tagt, heute beschlossen?", "2025-11-21", "2025-11-21", True),
 ])
 def test_the_period_a_question_asks_about(question: str, since: str, until: str, relative: bool) -> None:
     period = question_period(question, FRIDAY)
@@ -53,7 +54,9 @@ def test_the_period_a_question_asks_about(question: str, since: str, until: str,
     # "heute" / "today" for nowadays or so far
     "Wie hieß das römische Fort, das dort stand, wo heute Newcastle liegt?",
     "Wie viele Kisten hat Vietnam bis heute übergeben?", "Welche Stadt ist heute noch die Hauptstadt?",
-    "Which city is still today the capital of the region?"])
+    "Which city is still today the capital of the region?",
+    "Nenne die großen Firmen, bei denen heute viele beratende Apotheker in den USA angestellt sind.",
+    "Welche Länder, die heute zur EU gehören, waren damals beteiligt?"])
 def test_no_period_where_none_is_asked(question: str) -> None:
     assert question_period(question, FRIDAY) is None
 
