@@ -81,8 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", default="dev_answers", help="name of the raw result file in bench/out/")
     p.add_argument("--section", choices=tuple(SECTIONS), default="main",
                    help="main: the 190 questions on seeds and XQuAD; time: the time-aware questions; probe, "
-                        "probe-time: the probe questions on the same articles; probe2 … probe6: 48 more each, mostly on "
-                        "three more articles each (probe6: Doctor Who, the Yuan dynasty, civil disobedience)")
+                        "probe-time: the probe questions on the same articles; probe2 … probe6: 48 more each, mostly "
+                        "on three more articles each (probe6: Doctor Who, the Yuan dynasty, civil disobedience)")
     p.add_argument("--judge-min", type=float, default=None, help="the judge's least P(yes) (rag.chain.JUDGE_MIN)")
     p.add_argument("--check-min", type=float, default=None, help="the check's least P(yes) (rag.reading.CHECK_MIN)")
     p.add_argument("--verdict-min", type=float, default=None,

@@ -463,7 +463,20 @@ def facets(question: str) -> tuple[list[str], list[str]]:
     return [w for other, w in out if not other], [w for other, w in out if other]
 
 
+#: What a yes/no question may put before its verb, set off by a comma or colon: where or by whom it is said ("In the
+#: United States, are pharmacists …?", "According to the report, did …?", "Laut dem Bericht: Hat …?")
+_FRONTED = re.compile(r"^\W*(?:in|im|at|on|for|from|during|under|according\s+to|laut|nach|bei|seit|für|während|"
+                      r"zu|zur|zum|unter)\b[^,:;?]{1,60}[,:]\s*(?=\w)", re.IGNORECASE)
+_YESNO_DE_VERB = re.compile(
+    r"(?:ist|sind|war|waren|hat|haben|hatte|hatten|wird|werden|wurde|wurden|kann|können|konnte|konnten|darf|dürfen|"
+    r"durfte|durften|soll|sollen|sollte|sollten|muss|müssen|musste|mussten|gibt|gab|gab|stimmt|trifft)\b",
+    re.IGNORECASE)
+
+
 def is_yes_no(question: str, language: Language) -> bool:
+    fronted = _FRONTED.match(question)
+    if fronted and (_YESNO_EN if language == "en" else _YESNO_DE_VERB).match(question[fronted.end():]):
+        return True  # "In the United States, are pharmacists regulated …?"
     if language == "en":
         return bool(_YESNO_EN.search(question))
     words = question.strip().split()

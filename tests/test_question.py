@@ -57,6 +57,12 @@ VIETNAM = "Wie viele Kisten mit sterblichen Überresten hat Vietnam an die USA z
         ("Hat die Stadt die Brücke gebaut?", "yesno"),
         ("Findet das Treffen in Wien statt?", "yesno"),
         ("Did the minister sign the agreement?", "yesno"),
+        # a phrase before the verb, set off by a comma or colon
+        ("In the United States, are pharmacists regulated together with physicians?", "yesno"),
+        ("According to the report, did the minister sign the agreement?", "yesno"),
+        ("Laut dem Bericht: Hat die Stadt die Brücke gebaut?", "yesno"),
+        ("In 1990, what did the minister sign?", "factoid"),
+        ("Nach dem Treffen, wer sprach zuerst?", "factoid"),
         ("Was geschah am 2. November?", "event_date"),
         ("What happened on March 3?", "event_date"),
         ("Was wurde im Juli 2021 vereinbart?", "event_date"),
