@@ -57,13 +57,15 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     for en, _, de in (
         pair.partition("=")
         for pair in (
-            "germany=deutschland german=deutsch united=usa,vereinigt states=usa,staaten us=usa,us- "
+            "germany=deutschland german=deutsch,deutschland united=usa,vereinigt states=usa,staaten us=usa,us- "
             "america=amerika,usa american=amerikan,us- europe=europa european=europä,eu russia=russland "
-            "russian=russ france=frankreich french=französ britain=großbritannien,britisch "
+            "russian=russ france=frankreich french=französ,frankreich britain=großbritannien,britisch "
             "british=britisch,großbritannien uk=großbritannien italy=italien spain=spanien "
             "austria=österreich switzerland=schweiz netherlands=niederlande poland=polen turkey=türkei "
             "greece=griechenland vienna=wien munich=münchen cologne=köln brussels=brüssel moscow=moskau "
-            "china=china,chines chinese=chines,china japanese=japan ukrainian=ukrain "
+            "china=china,chines chinese=chines,china japanese=japan ukrainian=ukrain,ukraine spanish=spani "
+            "italian=italien dutch=niederländ,niederlande polish=poln,polen swedish=schwed english=engl "
+            "mongolian=mongol mongols=mongol scottish=schott,schottland scotland=schott "
             "usa=united,america,us eu=european,europä vereinigten=united south=süd north=nord east=ost "
             "southern=süd northern=nord korea=korea korean=korea"
         ).split()
@@ -185,6 +187,7 @@ def names_missing(text: str, sources: list[str]) -> list[str]:
     """Capitalised words and codes of a short answer that no source holds (aliases and inflections
     allowed): in a fragment like "South Korea" every name is the claim, even the first word."""
     words = set(tokenize(" ".join(sources)))
+    words |= {part for w in words if "-" in w for part in w.split("-") if part}  # "NFL-Kategorie" names the NFL
     folded = {cognate(w) for w in words}
     out = []
     for token, _, _, _ in _candidates(text):

@@ -209,3 +209,18 @@ def test_a_sentence_that_speaks_of_these_men_tells_of_whom_its_paragraph_named()
     assert names_missing(question.split(maxsplit=1)[-1], told(sentence, before)) == []
     assert names_missing(question.split(maxsplit=1)[-1], [sentence]) != []
     assert told("In diesem Jahr kamen viele Offiziere.", before) == ["In diesem Jahr kamen viele Offiziere."]
+
+
+@pytest.mark.parametrize(("asked", "sentence"), [
+    ("the active NFL leader in career sacks", "Er war der aktive Anführer in der NFL-Kategorie Karriere-Sacks."),
+    ("the French officer trio", "Keiner hatte so viel Erfahrung wie das von Frankreich entsandte Offizierstrio."),
+    ("the German chancellor", "Der Kanzler Deutschlands reiste nach Paris."),
+])
+def test_a_name_is_mentioned_in_a_hyphenated_compound_or_as_its_country(asked: str, sentence: str) -> None:
+    """A name inside a German hyphenated compound ("NFL-Kategorie") or an adjective of a country that the German
+    sentence names as the country ("French" / "von Frankreich") is mentioned; another country is not."""
+    from rag.verify import names_missing
+
+    assert names_missing(asked, [sentence]) == []
+    assert names_missing(asked.replace("NFL", "NBA").replace("French", "Japanese").replace("German", "Spanish"),
+                         [sentence]) != []
