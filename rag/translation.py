@@ -66,4 +66,10 @@ def mend_rendering(question: str, rendering: str, used: Callable[[str], float]) 
         options = [w for w in translations.get(low, ()) if w.lower() != low and used(w)]
         return min(options, key=used) if options else token
 
+    for term, words in translations.items():  # a two-word term left in English ("die National anthem"): the
+        # German compound the articles use for it ("Nationalhymne"), before its words are looked at alone
+        options = [w for w in words if " " in term and used(w)]
+        if options and all(part in asked for part in term.split()):
+            phrase = r"\s+".join(map(re.escape, term.split()))
+            rendering = re.sub(rf"(?<!\w){phrase}(?!\w)", min(options, key=used), rendering, flags=re.IGNORECASE)
     return _WORD.sub(german, rendering)

@@ -176,6 +176,11 @@ def test_the_english_words_a_rendering_keeps_are_put_in_the_german_the_articles_
     assert mend_rendering(question, "Wird der Rat die Brücke schließen?", lambda w: idf.get(w, 0.0)) == \
         "Wird der Rat die Brücke schließen?"  # nothing left in English: unchanged
     assert mend_rendering(question, "", lambda w: 1.0) == ""
+    # a two-word term left in English is the German compound the articles use for it, not its words one by one
+    storm = "How high was the damage of the storm surge in Marstedt?"
+    assert mend_rendering(storm, "Wie hoch war der Schaden der Storm surge in Marstedt?", lambda w: idf.get(w, 0.0)
+                          or {"Sturmflut": 3.0, "Sturm": 1.0}.get(w, 0.0)) == \
+        "Wie hoch war der Schaden der Sturmflut in Marstedt?"
     # a name of the question stays as it is: "Council" of "the Town Council" is no "Rat"
     assert mend_rendering("Who heads the Town Council?", "Wer leitet den Town Council?", lambda w: idf.get(w, 0.0)) \
         == "Wer leitet den Town Council?"
