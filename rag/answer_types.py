@@ -14,7 +14,7 @@ _NUMBER_WORDS = (
     "dutzend\\w*|dozen\\w*|hälfte|half|doppelt\\w*|double"
 )
 _DATE_IN = re.compile(
-    rf"\b({MONTH_NAMES}|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|monday|tuesday|wednesday|"
+    rf"\b(\d{{1,2}}\.\s*jahrhundert\w*|\d{{1,2}}(?:st|nd|rd|th)\s+centur\w*|{MONTH_NAMES}|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|monday|tuesday|wednesday|"
     r"thursday|friday|saturday|sunday|heute|gestern|morgen|today|yesterday|tomorrow|jahr\w*|year\w*|"
     r"woche\w*|week\w*|centur\w*|1\d{3}|20\d\d|(im\s+jahre?|in\s+the\s+year|anno)\s+\d{3,4}|\d{1,2}\.\s*\d{1,2}\.|"
     r"frühjahr\w*|frühling\w*|sommer\w*|herbst\w*|winter\w*|spring|summer|autumn|quartal\w*|quarter\w*)\b",

@@ -1093,6 +1093,14 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
     best = evidence[0]
     cands = [best, *(ev for ev in evidence if ev is not best)][:READ_CANDIDATES]  # evidence on their own only
     if q.answer_type and not gives_answer_type(best.sentence.text, question, q.answer_type):
+        after = next_in_paragraph(snap, best)
+        if after is not None and _GOES_ON.match(after.sentence.text) \
+                and gives_answer_type(after.sentence.text, question, q.answer_type):
+            # the sentence after goes on about whom the best one names and gives what was asked ("Die Beiträge von
+            # al-Muwaffaq … sind … wegweisend." + "Er lebte im 10. Jahrhundert …"): read together, before any date
+            # of the sentence before it, which may be about someone else
+            after = replace(after, score=best.score)  # as close as the pair it is read in
+            return done([after, best], with_before=True, candidates=[after])
         before = preceding_sentence(snap, best, same_paragraph=True)
         if q.answer_type == "date" and before and gives_answer_type(before.sentence.text, question, "date"):
             return done([best, before], from_context=True)  # "Am 2. November … . Dabei unterzeichneten …"
@@ -1159,6 +1167,10 @@ _CONTINUES = re.compile(
     r"^\W*(der|die|das|den|dem|des|ein|eine|einen|the|a|an|this|these|that|those|it|its|they|their|he|she|his|her|"
     r"er|sie|es|ihr\w*|sein\w*|dies\w*|dabei|damit|danach|demnach|zudem|außerdem|zugleich|also|moreover)\b",
     re.IGNORECASE)
+
+
+#: A sentence that opens with a personal pronoun goes on about whom or what the sentence before it named
+_GOES_ON = re.compile(r"^\W*(er|sie|es|he|she|it|they)\b(?!\s+(?:gibt|is\s+(?:said|tempting|possible)))", re.IGNORECASE)
 
 
 def _details_after_lead(snap: store.Snapshot, best: Evidence, scored: list[tuple[float, int, Evidence]],

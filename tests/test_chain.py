@@ -195,6 +195,16 @@ def test_a_short_unrelated_question_in_a_conversation_is_a_new_topic(hashing_ind
     assert not follow.abstained and "160" in follow.answer
 
 
+def test_a_when_question_reads_the_sentence_that_goes_on_about_the_person(tmp_path: Path) -> None:
+    """The best sentence names the person and gives no date; the one after it goes on about them ("Er lebte im
+    10. Jahrhundert") and gives it: that is the answer, not the years of someone else in the sentence before."""
+    snap = _one_article_index(tmp_path, "Peter Voss (1250–1316) übersetzte das Werk von Ibn Sina ins Lateinische. "
+                              "Die Beiträge von Jan Esch zur Arzneikunde sind ebenfalls wegweisend. Er lebte im "
+                              "10. Jahrhundert und schrieb die Grundlagen der Heilmittel.\n")
+    answer = _final(_ask(snap, "Wann wirkte Jan Esch in der Arzneikunde?", None))
+    assert not answer.abstained and "10. Jahrhundert" in answer.answer and "1250" not in answer.answer
+
+
 def test_a_question_marked_as_another_topic_is_asked_alone(hashing_index: Path) -> None:
     """"Anderes Thema: …" says the conversation does not apply (an elliptic "Und …" after it is no follow-up), and
     its words are not asked: the question word after them still gives the kind ("Wann …?" asks for a date)."""
