@@ -1169,8 +1169,9 @@ _CONTINUES = re.compile(
     re.IGNORECASE)
 
 
-#: A sentence that opens with a personal pronoun goes on about whom or what the sentence before it named
-_GOES_ON = re.compile(r"^\W*(er|sie|es|he|she|it|they)\b(?!\s+(?:gibt|is\s+(?:said|tempting|possible)))", re.IGNORECASE)
+#: A sentence that opens with "er" / "he" / "she" goes on about the person the sentence before it named ("sie" may be
+#: "they", who may be others: "Sie veranlassten Luther dazu, … des 1875 … komponierten Stücks")
+_GOES_ON = re.compile(r"^\W*(er|he|she)\b", re.IGNORECASE)
 
 
 def _details_after_lead(snap: store.Snapshot, best: Evidence, scored: list[tuple[float, int, Evidence]],

@@ -205,6 +205,7 @@ def test_a_when_question_reads_the_sentence_that_goes_on_about_the_person(tmp_pa
     assert not answer.abstained and "10. Jahrhundert" in answer.answer and "1250" not in answer.answer
 
 
+
 def test_a_question_marked_as_another_topic_is_asked_alone(hashing_index: Path) -> None:
     """"Anderes Thema: …" says the conversation does not apply (an elliptic "Und …" after it is no follow-up), and
     its words are not asked: the question word after them still gives the kind ("Wann …?" asks for a date)."""
