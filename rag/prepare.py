@@ -1258,12 +1258,24 @@ def near_earlier(scored: list[Scored], answered: list[Evidence], needed: Callabl
     return [best, *(t for t in scored if t is not best)]  # the others keep their order
 
 
+#: Earlier questions of a conversation answered again, per snapshot: each follow-up of a chain finds the earlier ones'
+#: answers again, and each of those its own earlier ones, so without it a chain of n follow-ups prepared ~2^n times
+_AGAIN: weakref.WeakKeyDictionary[Any, dict[tuple[Any, ...], Evidence | None]] = weakref.WeakKeyDictionary()
+_AGAIN_KEEP = 256
+
+
 def _answered_again(snap: store.Snapshot, asked: list[str], k: int,
                     filters: Filters | None = None) -> Evidence | None:
     """The best sentence of the last of `asked`, with the questions before it as its conversation; None where it
-    is not answered."""
-    p = prepare(snap, asked[-1], [{"role": "user", "content": q} for q in asked[:-1]], k, filters)
-    return p.evidence[0] if p.evidence and not p.abstain_reason else None
+    is not answered. Kept per snapshot for the same questions, k, filters and day (relative days read against it)."""
+    memo = _AGAIN.setdefault(snap, {})
+    key = (tuple(asked), k, filters, today())
+    if key not in memo:
+        if len(memo) >= _AGAIN_KEEP:
+            memo.clear()
+        p = prepare(snap, asked[-1], [{"role": "user", "content": q} for q in asked[:-1]], k, filters)
+        memo[key] = p.evidence[0] if p.evidence and not p.abstain_reason else None
+    return memo[key]
 
 
 def _earlier_answers(snap: store.Snapshot, asked: list[str], k: int,

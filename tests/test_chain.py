@@ -2087,3 +2087,23 @@ def test_a_sentence_after_the_best_one_that_turns_to_something_else_is_not_read(
     model = _reader_finds_in("Gestern", "Bremen")
     answer = _final(_ask(snap, "Was schrieb der Bürgermeister von Nordheim in seiner letzten Rede auf Deutsch?", model))
     assert answer.short == "" and not any("Sentence: Gestern" in p for p in model.prompts)
+
+
+def test_a_chain_of_follow_ups_finds_each_earlier_answer_once(hashing_index: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each follow-up that points back finds the earlier questions' answers again, each of them with its own earlier
+    ones: without keeping them, six pronoun follow-ups cost 2^6 preparations of a question; kept, one per turn."""
+    import rag.prepare as preparing
+
+    calls = []
+    real = preparing._prepare
+    monkeypatch.setattr(preparing, "_prepare", lambda *a, **kw: calls.append(a[1]) or real(*a, **kw))
+    history = [{"role": "user", "content": q} for q in (
+        KISTEN_DE, "Wer hat sie dort übergeben?", "Was sagte er dazu?", "Wer war mit ihm dort?",
+        "Was hat er dort noch gesagt?", "Wann hat sie dort gesprochen?")]
+    snap = store.open_index(hashing_index)
+    first = preparing.prepare(snap, "Wann hat er dort gesprochen?", history)
+    assert len(calls) <= 2 * (len(history) + 1)
+    calls.clear()  # asked again of the same index: every earlier answer is known, and the answer is the same
+    assert preparing.prepare(snap, "Wann hat er dort gesprochen?", history).evidence == first.evidence
+    assert len(calls) <= 2
