@@ -196,6 +196,12 @@ def verdict(question: str, sentence: str, context: str, language: Language, sour
                        checks=checks)
     doubt = yes_no_doubt(question, sentence if found == "no" else claim, found, language, source_language,
                          strict=strict, before=before, title=title)
+    if doubt == FEW_SHARED and not strict:  # a paraphrase ("der letzte Regierungschef der DDR" / "der letzte
+        # Premierminister der Deutschen Demokratischen Republik") shares few words: the model's clear "yes" is shown,
+        # not verified, with why (`Reading.unsure`); a runner-up's verdict that stands goes before it
+        word = VERDICTS[language][found]
+        return Reading(word, word, checks=checks, unsure=f"the model said {found}, but {doubt}; compare it with the "
+                                                         "quote")
     if doubt:
         return Reading(problem=f"the model said {found}, but {doubt}; showing the quote", checks=checks)
     word = VERDICTS[language][found]
@@ -408,6 +414,10 @@ _QUANTIFIER = re.compile(r"\b(alle\w*|nur|schon|bereits|jede\w*|immer|ausschlie�
                          r"always|entirely|ganz|vollständig)\b", re.IGNORECASE)
 
 
+#: A "yes" on a sentence in the question's language that holds less than `YES_OVERLAP` of its content words
+FEW_SHARED = "the sentence shares too few of the question's words"
+
+
 def yes_no_doubt(question: str, sentence: str, verdict: str, language: Language, source_language: Language,
                  strict: bool = False, before: str = "", title: str = "") -> str:
     """Why a yes/no verdict may not hold ("" when none): a "yes" needs a sentence that states the claim
@@ -454,7 +464,7 @@ def yes_no_doubt(question: str, sentence: str, verdict: str, language: Language,
     if missing:
         return f"the sentence does not say “{missing[0]}”"
     if share is not None and share < YES_OVERLAP:
-        return "the sentence shares too few of the question's words"
+        return FEW_SHARED
     return ""
 
 

@@ -1325,6 +1325,28 @@ def test_a_yes_no_verdict_is_the_answer_the_sentence_supports_more_clearly(tmp_p
     assert close.short == "" and not close.verified and "could not tell" in close.reason
 
 
+def test_a_clear_yes_on_a_paraphrase_is_shown_unverified(tmp_path: Path) -> None:
+    """The closest sentence says it in other words ("der letzte Regierungschef der DDR" / "der letzte
+    Premierminister der Deutschen Demokratischen Republik"): too few shared words to verify the model's clear yes,
+    so it is shown with the quote, not verified, with why; a sentence that shares the words is verified."""
+    snap = _one_article_index(tmp_path, "Auch der letzte Premierminister der Deutschen Demokratischen Republik, "
+                              "Lothar Maier, ist Nachfahre einer hugenottischen Familie.\n")
+
+    def contrast(yes: float, no: float) -> RecordingChatModel:
+        def reply(messages: list[BaseMessage]) -> str:
+            p = yes if str(messages[-1].content).endswith("Answer: Ja") else no
+            return Graded("yes", yes=p, no=1 - p)
+        return RecordingChatModel(reply)
+
+    said = _final(_ask(snap, "Stammt der letzte Premierminister der DDR aus einer Hugenottenfamilie?",
+                       contrast(yes=0.95, no=0.6)))
+    assert said.short == "Ja" and said.answer.startswith("Ja [1]") and "Premierminister" in said.answer
+    assert not said.verified and "shares too few" in said.reason
+    same = _final(_ask(snap, "Ist der letzte Premierminister der Deutschen Demokratischen Republik Nachfahre einer "
+                       "hugenottischen Familie?", contrast(yes=0.95, no=0.6)))
+    assert same.short == "Ja" and same.verified
+
+
 def test_a_yes_no_verdict_is_the_likeliest_reply_if_it_is_likely_enough(tmp_path: Path,
                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     import rag.reading
