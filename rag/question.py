@@ -41,6 +41,10 @@ _OVERVIEW = re.compile(
     r"^\W*what\s+(is|are|was|were)\b.{0,80}\babout\s*\?\s*$)",  # "What were the talks in Hanoi about?"
     re.IGNORECASE,
 )
+#: Two comparatives set against each other ("mehr oder weniger", "higher or lower", "früher oder später"): the
+#: question asks which, not yes or no
+_EITHER = re.compile(r"\b(mehr|weniger|more|less|fewer|\w{3,}er)\s+(oder|or)\s+(mehr|weniger|more|less|fewer|\w{3,}er)"
+                     r"\b(?!\s+(?:nicht|not)\b)", re.IGNORECASE)
 _COMPARISON = re.compile(
     r"\b(vergleich\w*|unterschied(e|en|s)?\b|anders\s+als\b|wie\s+unterschiedlich|unterschiedlich\w*\s+(zu|von)\b|unterscheid\w*|"
     r"gemeinsamkeit\w*|gemeinsam\s+haben|verglichen|im\s+gegensatz|"
@@ -513,9 +517,9 @@ def classify(question: str, language: Language | None = None) -> tuple[str, int 
         count = int(word) if word.isdigit() else _NUMBER_WORD.get(word)
     if _OVERVIEW.search(q):
         return "overview", count
-    if is_yes_no(q, language) and not _COUNT.search(q):
+    if is_yes_no(q, language) and not _COUNT.search(q) and not _EITHER.search(q):
         return "yesno", None
-    if _COMPARISON.search(q):
+    if _COMPARISON.search(q) or _EITHER.search(q):
         return "comparison", count
     if (_MULTI.search(q) and not _DATE_Q.search(q)) or _TWO_PLACES.search(q):
         return "multi", count

@@ -62,6 +62,10 @@ VIETNAM = "Wie viele Kisten mit sterblichen Überresten hat Vietnam an die USA z
         ("According to the report, did the minister sign the agreement?", "yesno"),
         ("Laut dem Bericht: Hat die Stadt die Brücke gebaut?", "yesno"),
         ("In 1990, what did the minister sign?", "factoid"),
+        # two comparatives set against each other ask which, not yes or no
+        ("Hat das Parlament mehr oder weniger Abgeordnete als das Unterhaus?", "comparison"),
+        ("Was the rate higher or lower than in the years before?", "comparison"),
+        ("Is the bridge longer or not?", "yesno"),
         ("Nach dem Treffen, wer sprach zuerst?", "factoid"),
         ("Was geschah am 2. November?", "event_date"),
         ("What happened on March 3?", "event_date"),
