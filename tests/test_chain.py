@@ -1838,6 +1838,11 @@ def test_a_german_question_or_a_failing_model_asks_for_no_rendering(tmp_path: Pa
     seen.clear()  # nor a list (the model only judges its closest sentence), nor anything with RAG_RENDER_QUESTIONS=off
     listed = _final(_ask(snap, "Which factories did Nordwerk from Feldkirch close?", scripted(seen=seen)))
     assert listed.kind == "list" and seen == [JUDGE_SYSTEM]
+    seen.clear()  # nor a follow-up: rendered alone it has lost its topic
+    history = [{"role": "user", "content": NORDWERK_Q}, {"role": "assistant", "content": "…"}]
+    follow = _final(_ask(snap, "And when did they do it?", scripted(seen=seen, translation="Und wann taten sie es?"),
+                         history))
+    assert seen and TRANSLATE_SYSTEM not in seen and not follow.abstained
     monkeypatch.setenv("RAG_RENDER_QUESTIONS", "off")
     off = _final(_ask(snap, NORDWERK_Q, scripted(seen=seen, translation="Warum schloss Nordwerk die Fabrik in Linz?")))
     assert TRANSLATE_SYSTEM not in seen and "1998" in off.citations[0].quote
