@@ -431,7 +431,9 @@ def yes_no_doubt(question: str, sentence: str, verdict: str, language: Language,
     before it carries no "no" ("Ist die Eisbahn auf dem Marstedter Weihnachtsmarkt neu?" / "Neu ist eine Eisbahn
     vor dem alten Zollhaus." under "Weihnachtsmarkt öffnet …", after "Der Marstedter Weihnachtsmarkt …")."""
     hedged = bool(_HEDGE.search(sentence))
-    quantified = [m.group(0).lower() for m in _QUANTIFIER.finditer(question)]
+    # a capitalised word past the first is a name ("Jared Allen"), no quantifier
+    quantified = [m.group(0).lower() for m in _QUANTIFIER.finditer(question)
+                  if not (m.group(0)[0].isupper() and question[:m.start()].strip(" \"„“'¿¡"))]
     share = _shared(question, sentence, language) if language == source_language else None
     if share is None:  # across languages: the sentence must at least be about the question's names (a pronoun
         # of the sentence stands for a name its paragraph gave before it: "In Malaysia wird er …")

@@ -1547,6 +1547,7 @@ def test_a_question_on_a_date_no_sentence_names_abstains(tmp_path: Path) -> None
          "Es ist verlockend zu denken, dass Funktionsprobleme umfassender sind als Entscheidungsprobleme.",
          "yes", "hedged"),
         ("Hat Vietnam schon alle Dateien geprüft?", "Vietnam hat 20 Dateien geprüft.", "yes", "“schon”"),
+        ("Alle Dateien geprüft: stimmt das?", "Vietnam hat 20 Dateien geprüft.", "yes", "“alle”"),
         ("Hat Vietnam die Dateien geprüft?", "Vietnam hat bis heute 20 Dateien geprüft.", "yes", ""),
         ("Hat Vietnam die Kisten an Japan übergeben?", "Die Kisten liegen in Hanoi.", "yes", "too few"),
         ("Findet das Treffen in Tokio statt?", "Das Treffen findet in Seoul statt.", "no", ""),
@@ -1560,6 +1561,17 @@ def test_a_yes_no_verdict_stands_only_where_the_sentence_states_it(question: str
 
     found = yes_no_doubt(question, sentence, verdict, "de", "de")
     assert (doubt in found) if doubt else found == ""
+
+
+
+def test_a_name_that_spells_a_quantifier_asks_for_none() -> None:
+    """"Allen" of "Jared Allen" is a name, not "allen" (all): across languages a quantifier of the question must be
+    said in the sentence, and a name's would never be."""
+    from rag.reading import yes_no_doubt
+
+    sentence = "Jared Allen war mit 136 Sacks der aktive Anführer in der NFL-Kategorie Karriere-Sacks."
+    assert yes_no_doubt("Was Jared Allen the active NFL leader in career sacks?", sentence, "yes", "en", "de") == ""
+    assert "“all”" in yes_no_doubt("Were all of them leaders in career sacks?", sentence, "yes", "en", "de")
 
 
 def test_all_of_them_is_answered_no_when_the_sentence_gives_a_part(tmp_path: Path) -> None:
