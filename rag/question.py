@@ -191,7 +191,7 @@ def _turns(history: Sequence[Any], role: str) -> list[str]:
 #: A marker that opens a question on another topic ("Anderes Thema: Wann kam …?", "Different question: what …?"):
 #: it says the conversation does not apply, and is no part of what is asked
 _NEW_TOPIC = re.compile(
-    r"^\W*(?:(?:ganz\s+)?(?:anderes|neues)\s+thema|themenwechsel|(?:eine\s+)?(?:andere|neue)\s+frage|"
+    r"^\W*(?:(?:ganz\s+)?(?:anderes|neues)\s+thema|themenwechsel|(?:eine\s+)?(?:ganz\s+)?(?:andere|neue)\s+frage|"
     r"(?:jetzt\s+|nun\s+)?(?:etwas|was)\s+anderes|zu\s+etwas\s+anderem|"
     r"(?:a\s+)?(?:different|new|another|other)\s+(?:question|topic|subject)|change\s+of\s+(?:topic|subject)|"
     r"changing\s+(?:the\s+)?(?:topic|subject)|on\s+(?:a\s+)?(?:different|another|other)\s+(?:note|topic)|"

@@ -95,6 +95,15 @@ _NOWADAYS = re.compile(r"\b(wo|wie|was|der|die|das|dem|den|des|welche[mnrs]?|bis
 #: heute viele Apotheker angestellt sind"), not the day of a report: a comma, maybe a preposition, a relative pronoun
 _IN_RELATIVE = re.compile(r",\s*(?:\w+\s+)?(?:der|die|das|dem|den|denen|deren|dessen|welche[mnrs]?|wo|wohin|woher)\s+"
                           r"[^,;:?]*\bheute$", re.IGNORECASE)
+#: A question about what happened or was reported: "heute" / "today" in it is the day of the reports ("Was ist heute
+#: im Hafen passiert?", "Was hat der Rat heute beschlossen?", "What did the council decide today?"); in one in the
+#: present tense it is nowadays ("Wozu will Vietnam heute amerikanische Offiziere ins Land holen?")
+_TOLD = re.compile(
+    rf"{_HAPPENED.pattern}|\b(was\s+(geschieht|passiert)|what\s+is\s+(happening|going\s+on)|nachrichten|meldung\w*|"
+    r"hatten?|wurden?|waren?|did|were|has|had|have)\b|"
+    r"\b(hat|haben|ist|sind)\b.*\b((?:ge|be|ver|er|ent|zer|emp|miss)\w+(?:t|en)|\w+iert)\W*$|\b\w{3,}ed\b",
+    re.IGNORECASE,
+)
 _MONTH = f"({MONTH_NAMES})"
 _IN_MONTH = re.compile(rf"\b(?:im|in|during|of)\s+{_MONTH}(?:\s+(\d{{4}}))?\b", re.I)
 _SINCE = re.compile(rf"\b(seit|since|ab|from)\s+(?:dem\s+|the\s+)?(\d{{1,2}}\.?\s*{_MONTH}|{_MONTH}\s+\d{{1,2}}\w*|"
@@ -150,7 +159,8 @@ def question_period(question: str, now: dt.date) -> Period | None:
     m = _DAY_WORD.search(question)
     if m and m.group(1).lower() in ("heute", "today") and (_NOWADAYS.search(question[:m.end()])
                                                           or _IN_RELATIVE.search(question[:m.end()])
-                                                          or re.match(r"\s+noch\b", question[m.end():])):
+                                                          or re.match(r"\s+noch\b", question[m.end():])
+                                                          or not _TOLD.search(question)):
         m = None  # "wo heute Newcastle liegt", "bis heute", "still today": nowadays, no day of publication
     if m:
         back = _DAY_WORDS.get(m.group(1).lower(), 2)

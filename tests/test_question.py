@@ -185,6 +185,7 @@ def test_a_follow_up_borrows_the_topic_and_a_new_topic_does_not() -> None:
     ("Different question: what share of voters backed it?", "what share of voters backed it?"),
     ("Ganz anderes Thema – wer leitet die Firma?", "wer leitet die Firma?"),
     ("New topic. Who won the final?", "Who won the final?"),
+    ("Ganz andere Frage: Aus welcher Region stammte die Dynastie?", "Aus welcher Region stammte die Dynastie?"),
 ])
 def test_a_marker_of_another_topic_is_no_part_of_the_question(question: str, rest: str) -> None:
     from rag.question import new_topic

@@ -42,6 +42,9 @@ FRIDAY = dt.date(2025, 11, 21)
     ("Was ist heute im Hafen passiert?", "2025-11-21", "2025-11-21", True),
     ("What did the council decide today?", "2025-11-21", "2025-11-21", True),
     ("Was hat der Rat, der im Rathaus tagt, heute beschlossen?", "2025-11-21", "2025-11-21", True),
+    ("Welche Meldungen gibt es heute zur Brücke?", "2025-11-21", "2025-11-21", True),
+    ("Who resigned today?", "2025-11-21", "2025-11-21", True),
+    ("Was passiert heute in Marstedt?", "2025-11-21", "2025-11-21", True),
 ])
 def test_the_period_a_question_asks_about(question: str, since: str, until: str, relative: bool) -> None:
     period = question_period(question, FRIDAY)
@@ -56,7 +59,10 @@ def test_the_period_a_question_asks_about(question: str, since: str, until: str,
     "Wie viele Kisten hat Vietnam bis heute übergeben?", "Welche Stadt ist heute noch die Hauptstadt?",
     "Which city is still today the capital of the region?",
     "Nenne die großen Firmen, bei denen heute viele beratende Apotheker in den USA angestellt sind.",
-    "Welche Länder, die heute zur EU gehören, waren damals beteiligt?"])
+    "Welche Länder, die heute zur EU gehören, waren damals beteiligt?",
+    # a question in the present tense: nowadays
+    "Wozu will Vietnam heute amerikanische Offiziere ins Land holen?", "Which companies employ pharmacists today?",
+    "Was kostet heute ein Ticket?"])
 def test_no_period_where_none_is_asked(question: str) -> None:
     assert question_period(question, FRIDAY) is None
 
