@@ -18,7 +18,7 @@ tests/data/probe3_qa.jsonl, the same way on three more (tests/data/xquad_de_prob
 the Black Death, Newcastle upon Tyne), written as a held-out check of stop 44's changes; `--section probe4` and
 `--section probe5` two more sets of the same mix written at stop 45 (tests/data/xquad_de_probe4.json: Super Bowl 50,
 the Huguenots, pharmacy; tests/data/xquad_de_probe5.json: Sky UK, the French and Indian War, oxygen), probe4 held
-out and asked only at the stop's end; `--section probe6` one more written at stop 46 and held out
+out and asked only at the stop's end; `--section probe6` one more written at stop 46, held out until its end
 (tests/data/xquad_de_probe6.json: Doctor Who, the Yuan dynasty, civil disobedience). Each backend answers every
 question through `rag.eval_run.evaluate` (history included); the peer (`bench/peer.py`) answers the same
 questions. A row is correct when an answerable question's answer holds every key fact and no forbidden string, or
