@@ -690,15 +690,17 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
         before = {sentence_key(ev): paragraph_before(self.snap, ev) for ev in (best, *runners)}
         first = verdict(p.standalone, best.sentence.text, context, p.language, source_language, self.llm,
                         after=nxt.sentence.text if nxt else "", before=before[sentence_key(best)], title=best.title)
+        # the closest sentence's verdict is shown with the sentence after it that the verdict read too
+        closest = replace(p, evidence=(*p.evidence[:2 if context else 1], nxt)) if nxt else p
         if first.short and not first.unsure:
-            return (replace(p, evidence=(*p.evidence[:2 if context else 1], nxt)) if nxt else p), first
+            return closest, first
         for ev in runners:
             reading = verdict(p.standalone, ev.sentence.text, "", p.language, hit_language(self.snap, ev), self.llm,
                               strict=True, before=before[sentence_key(ev)])
             if reading.short:
                 return replace(p, evidence=(ev,), from_context=False, with_before=False), reading
         if first.short:  # the closest sentence's verdict, shown unverified (`reading.FEW_SHARED`)
-            return (replace(p, evidence=(*p.evidence[:2 if context else 1], nxt)) if nxt else p), first
+            return closest, first
         if p.language != source_language:  # across languages a name of the question that no sentence read
             # mentions ("Did North Korea react …?") is what the articles do not say
             read_ = [text for ev in (best, *runners) for text in told(ev.sentence.text, before[sentence_key(ev)])]

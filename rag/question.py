@@ -473,7 +473,7 @@ _FRONTED = re.compile(r"^\W*(?:in|im|at|on|for|from|during|under|according\s+to|
                       r"zu|zur|zum|unter)\b[^,:;?]{1,60}[,:]\s*(?=\w)", re.IGNORECASE)
 _YESNO_DE_VERB = re.compile(
     r"(?:ist|sind|war|waren|hat|haben|hatte|hatten|wird|werden|wurde|wurden|kann|können|konnte|konnten|darf|dürfen|"
-    r"durfte|durften|soll|sollen|sollte|sollten|muss|müssen|musste|mussten|gibt|gab|gab|stimmt|trifft)\b",
+    r"durfte|durften|soll|sollen|sollte|sollten|muss|müssen|musste|mussten|gibt|gab|stimmt|trifft)\b",
     re.IGNORECASE)
 
 

@@ -68,8 +68,10 @@ def mend_rendering(question: str, rendering: str, used: Callable[[str], float]) 
 
     for term, words in translations.items():  # a two-word term left in English ("die National anthem"): the
         # German compound the articles use for it ("Nationalhymne"), before its words are looked at alone
-        options = [w for w in words if " " in term and used(w)]
-        if options and all(part in asked for part in term.split()):
+        if " " not in term or not all(part in asked for part in term.split()):
+            continue
+        options = [w for w in words if used(w)]
+        if options:
             phrase = r"\s+".join(map(re.escape, term.split()))
             rendering = re.sub(rf"(?<!\w){phrase}(?!\w)", min(options, key=used), rendering, flags=re.IGNORECASE)
     return _WORD.sub(german, rendering)
