@@ -5,7 +5,7 @@ person, the set names without the dictionary's common nouns, the next sentence o
     .venv/bin/python bench/experiments/prepare_diff.py OUT.json [--root OTHER_CHECKOUT]      # ~2 min, no model
     .venv/bin/python bench/experiments/prepare_diff.py --compare BEFORE.json AFTER.json
 
-Each question (the development set, probe, probe2–probe6; with its conversation) gets its abstention reason, its kind
+Each question (the development set, probe, probe2–probe7; with its conversation) gets its abstention reason, its kind
 and the first 60 characters of up to five evidence sentences; `--compare` prints the questions whose evidence changed.
 The indexes are `bench/dev_answers.py`'s cached ones (built on first use).
 """
@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent.parent.parent
-SETS = {"main": ["dev_qa", "probe_qa"], **{f"probe{n}": [f"probe{n}_qa"] for n in (2, 3, 4, 5, 6)}}
+SETS = {"main": ["dev_qa", "probe_qa"], **{f"probe{n}": [f"probe{n}_qa"] for n in (2, 3, 4, 5, 6, 7)}}
 
 
 def evidence(root: Path) -> dict[str, list[str | None]]:
