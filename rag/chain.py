@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import replace
@@ -190,6 +191,33 @@ def judged_alone(p: Prepared, ev: Evidence, llm: BaseChatModel,
     return again, tried
 
 
+def judged_pair(p: Prepared, llm: BaseChatModel, snap: store.Snapshot, checks: dict[str, float]) -> Prepared:
+    """A question on when each of two things happened (`Prepared.pair`): each item's sentence judged on the
+    question asked of that item ("When was the Peterloo massacre?"), not on the compound whole, which no one
+    sentence answers (P(yes) .34 for "Which lies further in the past …: the Edict of Fontainebleau or …?" on the
+    edict's sentence). An item whose sentence the judge rejects is left undated; with none left, the answer
+    abstains. The P(yes) of each item in `checks` (`judge_1`, `judge_2`). Raises LLMError like any call of the
+    model."""
+    assert p.pair is not None
+    part_of = list(p.part_of)
+    for i, at in enumerate(p.part_of):
+        if at < 0:
+            continue
+        ev = p.evidence[at]
+        prior = antecedent(snap, ev) if points_back(ev.sentence.text) else None
+        tried: dict[str, float] = {}
+        said = _judge(p, ev.sentence.text, prior, llm, tried, JUDGED_NO_SET, ev.sentence.text, p.pair.parts[i])
+        if "judge" in tried:
+            checks[f"judge_{i + 1}"] = tried["judge"]
+        if said.abstain_reason:
+            part_of[i] = -1
+    kept = sorted({at for at in part_of if at >= 0})
+    if not kept:
+        return replace(p, abstain_reason=JUDGED_NO_SET)
+    return replace(p, evidence=tuple(p.evidence[at] for at in kept),
+                   part_of=tuple(kept.index(at) if at >= 0 else -1 for at in part_of))
+
+
 #: How many sentences back the judge looks for the one that names whom a pronoun stands for.
 ANTECEDENT_STEPS = 3
 
@@ -257,6 +285,12 @@ def evidence_answer(p: Prepared, *, timings: dict[str, float] | None = None, llm
     q = p.q or analyse(p.question)
     cites = tuple(citation(n, ev) for n, ev in enumerate(p.evidence, 1))
     dated = q.frame.period is not None or q.frame.latest  # a time-aware answer names the days it relies on
+    if p.pair is not None:
+        text, whole = pair_text(p, lang, dated)
+        verified = judged and whole and not reason
+        return Answer(text, cites, False, verified, lang, timings,
+                      reason or ("" if verified else PAIR_UNCHECKED if whole else PAIR_PART), p.question, llm,
+                      kind=q.kind)
     if q.kind == "timeline":
         days = list(p.days) if len(p.days) == len(p.evidence) else [event_day(ev) for ev in p.evidence]
         outlets = [outlet(ev.url) or ev.title for ev in p.evidence] if q.frame.coverage else None
@@ -292,6 +326,59 @@ def evidence_answer(p: Prepared, *, timings: dict[str, float] | None = None, llm
     verified = judged and q.kind == "event_date" and not reason
     why = reason or ("" if verified else _unchecked_reason(short, unique, p.from_context))
     return Answer(text, cites, False, verified, lang, timings, why, p.question, llm, short=short, kind=q.kind)
+
+
+PAIR_UNCHECKED = "each date is the one its quote gives for the item; no check confirmed that the quotes answer " \
+    "the question"
+PAIR_PART = "the articles date only one of the two things asked about, or give several dates in its sentence"
+_NO_DATE = {"de": "die Artikel nennen kein Datum dafür", "en": "the articles give no date for it"}
+_FIRST = {"de": "Zuerst: {a} ({ya}); {n} {years} später: {b} ({yb}).",
+          "en": "First: {a} ({ya}); {n} {years} later: {b} ({yb})."}
+_SAME_YEAR = {"de": "Beides im Jahr {y}.", "en": "Both in {y}."}
+_YEARS = {"de": ("Jahr", "Jahre"), "en": ("year", "years")}
+_YEAR = re.compile(r"(?<![\d.,])(\d{3,4})(?![\d.,]\d)(?!\s*(?:v\.\s*Chr|BC|B\.C))")
+_DATIVE = re.compile(r"^(dem|den|einem|einer)\s+", re.IGNORECASE)
+
+
+def _label(item: str) -> str:
+    """An item of a dated pair as a line opens with it ("dem Edikt von Nantes" -> "Edikt von Nantes")."""
+    item = _DATIVE.sub("", item)
+    return item[:1].upper() + item[1:]
+
+
+def pair_text(p: Prepared, language: Language, dated: bool = False) -> tuple[str, bool]:
+    """The dated-pair form: each item with the date its sentence gives and its citation, which came first and
+    how many years lie between (where the question asks and both dates have a year), then the quotes; and whether
+    each item got a date of its own (the only one its sentence gives)."""
+    assert p.pair is not None
+    lines: list[str] = []
+    years: list[int | None] = []
+    whole = True
+    for i, (item, at) in enumerate(zip(p.pair.items, p.part_of, strict=True)):
+        if at < 0:
+            lines.append(f"{_label(item)}: {_NO_DATE[language]}")
+            whole = False
+            years.append(None)
+            continue
+        ev = p.evidence[at]
+        read_, sure = p.part_read[i] if p.part_read else ("", False)
+        short, unique = (read_, sure) if read_ else extractive_short(ev.sentence.text, p.pair.parts[i], "date",
+                                                                      hit_language_of(p, ev))
+        whole = whole and bool(short) and unique
+        lines.append(f"{_label(item)}: {display_short(short, language, ev) or quoted(ev.sentence.text, language)} "
+                     f"[{at + 1}]")
+        year = _YEAR.search(short) if short else None
+        years.append(int(year.group(1)) if year else None)
+    ya, yb = years
+    if (p.pair.order or p.pair.apart) and ya is not None and yb is not None:
+        if ya == yb:
+            lines.append(_SAME_YEAR[language].format(y=ya))
+        else:
+            (a, y1), (b, y2) = sorted(zip(p.pair.items, (ya, yb), strict=True), key=lambda t: t[1])
+            n = y2 - y1
+            lines.append(_FIRST[language].format(a=_DATIVE.sub("", a), ya=y1, b=_DATIVE.sub("", b), yb=y2, n=n,
+                                                 years=_YEARS[language][n != 1]))
+    return "\n".join(lines) + "\n\n" + bullets(list(p.evidence), language, dated), whole
 
 
 def _unchecked_reason(short: str, unique: bool, from_context: bool) -> str:
@@ -435,10 +522,13 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
         if elliptic is not None:  # "Zu welchem Titel?" finds nothing alone: the model judges the previous answer's
             # sentence for it, read as a follow-up
             p, base = elliptic, evidence_answer(elliptic, timings=dict(timings), llm=self.llm_name)
+        if self.llm is not None and not base.abstained and p.pair is not None:
+            yield self._judged_pair(p, timings, t0)
+            return
         if self.llm is not None and not base.abstained and p.q and p.q.is_set and p.q.kind != "timeline":
             yield self._judged_set(p, base, timings, t0)
             return
-        if self.llm is None or base.abstained or (p.q and p.q.is_set):
+        if self.llm is None or base.abstained or (p.q and p.q.is_set) or p.pair is not None:
             yield StreamEvent("final", base.answer, replace(base, timings={
                 **timings, "first_token_ms": first, "total_ms": _elapsed(t0)}))
             return
@@ -549,6 +639,47 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
             else replace(base, timings=timings, reason=JUDGED_NEXT_SET if "judge_closest" in checks else JUDGED_SET)
         ans = replace(ans, checks=checks)
         return StreamEvent("final", ans.answer, ans)
+
+    def _judged_pair(self, p: Prepared, timings: dict[str, float], t0: float) -> StreamEvent:
+        """A dated pair with each item's sentence judged on its own question (`judged_pair`): verified where both
+        pass and each gives one date; a model failure keeps the dates, flagged."""
+        assert self.llm is not None
+        checks: dict[str, float] = {}
+        reason, ok = "", False
+        try:
+            t_judge = time.perf_counter()
+            p = judged_pair(p, self.llm, self.snap, checks)
+            timings["judge_ms"] = _elapsed(t_judge)
+            ok = not p.abstain_reason
+            if ok:
+                p = self._read_pair(p, checks)
+        except RagError as e:
+            reason = f"the language model failed ({e}); the dates are not checked"
+        timings["first_token_ms"] = timings["total_ms"] = _elapsed(t0)
+        ans = evidence_answer(p, timings=timings, llm=self.llm_name, reason=reason, judged=ok)
+        ans = replace(ans, checks=checks)
+        return StreamEvent("final", ans.answer, ans)
+
+    def _read_pair(self, p: Prepared, checks: dict[str, float]) -> Prepared:
+        """A dated pair whose item's sentence gives several dates ("(1995–2025)", "1773 … 1774"): the date the
+        reader finds for the item's own question, where the sentence gives it (`part_read`; a check that is not
+        firm leaves the answer unverified). Raises LLMError like any call of the model."""
+        assert self.llm is not None and p.pair is not None
+        found: list[tuple[str, bool]] = []
+        for i, at in enumerate(p.part_of):
+            ev = p.evidence[at] if at >= 0 else None
+            if ev is None or extractive_short(ev.sentence.text, p.pair.parts[i], "date", hit_language_of(p, ev))[1]:
+                found.append(("", False))
+                continue
+            part = p.pair.parts[i]
+            got = Reading()
+            for item in read(part, analyse(part), ev.sentence.text, "", p.language, hit_language(self.snap, ev),
+                             self.llm):
+                if isinstance(item, Reading):
+                    got = item
+            checks.update({f"{name}_{i + 1}": value for name, value in got.checks.items()})
+            found.append((got.short, not got.unsure) if got.short and not got.problem else ("", False))
+        return replace(p, part_read=tuple(found)) if any(short for short, _ in found) else p
 
     @staticmethod
     def _earlier(p: Prepared, previous: Callable[[], Evidence | None]) -> Prepared | None:

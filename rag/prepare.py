@@ -53,14 +53,17 @@ from .neighbours import (
     with_enumerations,
 )
 from .question import (
+    DatedPair,
     Question,
     analyse,
     asked_topic,
     asks_for_more,
     asks_for_news,
+    dated_pair,
     facets,
     measure,
     names_articles,
+    new_topic,
     parts,
     points_back_to,
     previous_answers,
@@ -200,6 +203,17 @@ class Prepared:
     headline: Evidence | None = None
     #: what the judge last read (`chain.judged`); the answer check reads the same (`reading.Judged`)
     judged_as: Judged | None = None
+    #: a question on when each of two things happened (`question.dated_pair`): the sentence that dates each
+    #: item is `evidence[part_of[i]]` (-1: none the articles give)
+    pair: DatedPair | None = None
+    part_of: tuple[int, ...] = ()
+    #: the model's reading of each item's date where its sentence gives several ("1995" of "(1995–2025)"), checked
+    #: against the sentence, and whether the check was firm; ("", False) where none was read
+    part_read: tuple[tuple[str, bool], ...] = ()
+
+
+#: why a factoid abstains whose best sentence lacks the asked kind of answer (a runner-up may hold it)
+NO_TYPE = "the best sentence gives no {kind}"
 
 
 #: (ranking score, sentence vector row, evidence), as `scored_sentences` gives them
@@ -243,6 +257,10 @@ def prepare(snap: store.Snapshot, question: str, history: History = (), k: int =
     one when the conversation's topic lifts the sentence the question found alone above the threshold."""
     if translation:  # the English words the model left in its rendering, put in German (`mend_rendering`)
         translation = mend_rendering(question, translation, german_rarity(snap))
+    pair = dated_pair(new_topic(question)[0])
+    paired = _paired(snap, question, history, pair, k, filters) if pair is not None else None
+    if paired is not None:
+        return paired
     p = _prepare(snap, question, history, k, filters, translation=translation)
     period = p.q.frame.period if p.q is not None else None
     if period is not None and p.abstain_reason:
@@ -262,6 +280,35 @@ def prepare(snap: store.Snapshot, question: str, history: History = (), k: int =
         if not again.abstain_reason and sentence_key(again.evidence[0]) in found:
             return replace(again, retrieve_ms=p.retrieve_ms + again.retrieve_ms)
     return p
+
+
+def _paired(snap: store.Snapshot, question: str, history: History, pair: DatedPair, k: int,
+            filters: Filters | None) -> Prepared | None:
+    """A question on when each of two things happened, each item asked alone as a date question (`pair.parts`:
+    "When was the Edict of Fontainebleau?"): the best sentence of each that gives a date, once each; None when
+    neither item finds one (the question then goes the way of its kind). One sentence may date both ("… von
+    Scheele … 1773 … von Priestley … 1774 entdeckt"): it is cited once."""
+    t0 = time.perf_counter()
+    evidence: list[Evidence] = []
+    part_of: list[int] = []
+    for sub in pair.parts:
+        got = _prepare(snap, sub, (), k, filters, periods=False)
+        # the first sentence that gives a date, of those that are evidence on their own ("… was praktiziert" names
+        # the office's field, "… gründete 1263 … das Amt für westliche Medizin" the year)
+        usable = got.evidence if got.abstain_reason in ("", NO_TYPE.format(kind="date")) else ()
+        best = next((ev for ev in usable if gives_answer_type(ev.sentence.text, sub, "date")), None)
+        if best is None:
+            part_of.append(-1)
+            continue
+        keys = [sentence_key(ev) for ev in evidence]
+        if sentence_key(best) not in keys:
+            evidence.append(best)
+        part_of.append(keys.index(sentence_key(best)) if sentence_key(best) in keys else len(evidence) - 1)
+    if not evidence:
+        return None
+    q = analyse(question, history)
+    return Prepared(question, q.standalone, q.language, tuple(evidence), "", (time.perf_counter() - t0) * 1000, q,
+                    pair=pair, part_of=tuple(part_of))
 
 
 def without_period(text: str, period: Period | None, language: Language) -> str:
@@ -1107,7 +1154,7 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
         details = _details_after_lead(snap, best, scored, needed, question, q.answer_type)
         if details is not None:  # the lead says what happened, the sentence after it how much: read together
             return done([details, best], with_before=True, candidates=[details])
-        return done(evidence, f"the best sentence gives no {q.answer_type}")
+        return done(evidence, NO_TYPE.format(kind=q.answer_type))
     if refers_back(best.sentence.text) or (_WHO.match(q.text) and _PERSON.search(best.sentence.text)):
         # "Sie veranlassten Luther dazu, …": who "sie" are is said before; so is who "er" is in "Mit 39 Jahren
         # ist er der älteste Quarterback" for "Wer ist der älteste Quarterback?"

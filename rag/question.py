@@ -603,3 +603,89 @@ def analyse(question: str, history: Sequence[Any] = (), follow: bool = False, pe
             kind = "factoid"
     atype = answer_type(question) if kind in ("factoid", "date") else None
     return Question(question, standalone, language, kind, atype, dates, count, follow, frame)
+
+
+@dataclass(frozen=True)
+class DatedPair:
+    """A question on when each of two things happened: which came first ("Which came first, A or B?", "Was liegt
+    weiter zurück: A oder B?"), how far apart they are ("Wie viele Jahre liegen zwischen A und B?") or their years
+    ("In welchen Jahren fanden A und B statt?"). `parts`: the question asked of each ("When was A?")."""
+
+    items: tuple[str, str]
+    parts: tuple[str, str]
+    order: bool  # asks which came first (or last)
+    apart: bool  # asks how many years lie between them
+
+
+#: "which came first", "which lies further in the past", "was war früher", "was liegt weiter zurück"
+_WHICH_FIRST = re.compile(
+    r"\b(?:which|what)\s+(?:\w+\s+)?(?:came|happened|was|occurred|took\s+place|is)\s+(?:first|earlier|older)\b|"
+    r"\b(?:which|what)\s+(?:\w+\s+)?(?:lies|is|was)\s+further\s+(?:back|in\s+the\s+past)\b|"
+    r"\b(?:was|welche[rs]?(?:\s+\w+)?)\s+(?:war|geschah|kam|passierte|ist|ereignete\s+sich)\s+"
+    r"(?:zuerst|früher|eher|älter)\b|"
+    r"\b(?:was|welche[rs]?(?:\s+\w+)?)\s+liegt\s+(?:weiter|länger)\s+zurück\b|"
+    r"\b(?:was|welche[rs]?(?:\s+\w+)?)\s+fand\s+(?:zuerst|früher|eher)\s+statt\b",
+    re.IGNORECASE)
+#: "In welchen Jahren fanden A und B statt", "In which years did A and B happen", "Wann fanden A und B jeweils statt"
+_YEARS_OF = re.compile(
+    r"^\W*(?:in\s+welche[nm]\s+jahren|in\s+which\s+years|in\s+what\s+years|(?:wann|when)(?=.*\b(?:jeweils|each|"
+    r"beide|both)\b))\s+(?:\w+\s+)?(?P<pair>.+?)(?:\s+(?:jeweils\s+)?(?:statt|stattgefunden|passiert|geschehen|"
+    r"gegründet|happen|take\s+place|occur|place|founded)\w*)?\s*(?:,|\?|$)",
+    re.IGNORECASE)
+#: "How many years lie between A and B", "Wie viele Jahre liegen zwischen A und B"
+_YEARS_APART = re.compile(
+    r"\b(?:wie\s*viele\s+jahre\s+(?:\w+\s+){0,2}zwischen|how\s+many\s+years\s+(?:\w+\s+){0,2}between)\s+"
+    r"(?P<pair>.+?)\s*(?:\?|$)", re.IGNORECASE)
+_DAZWISCHEN = re.compile(r"\b(dazwischen|in\s+between|apart|zwischen\s+(beiden|ihnen)|between\s+(them|the\s+two))\b",
+                         re.IGNORECASE)
+_ITEM_TRIM = " ,;:–—-?\"'„“”"
+
+
+def _split_pair(text: str, words: str) -> tuple[str, str] | None:
+    m = re.search(rf"\s+(?:{words})\s+", text, re.IGNORECASE)
+    if m is None:
+        return None
+    a, b = text[:m.start()].strip(_ITEM_TRIM), text[m.end():].strip(_ITEM_TRIM)
+    b = re.sub(r"\s+(?:jeweils|each|statt|stattgefunden)\s*$", "", b, flags=re.IGNORECASE).strip(_ITEM_TRIM)
+    if len(a.split()) < 1 or len(b.split()) < 1 or not a[0].isalnum() or not b[0].isalnum():
+        return None
+    return a, b
+
+
+def when_question(item: str, language: Language, dative: bool = False) -> str:
+    """The question for when one of a pair happened ("Wann war die Schlacht von Jumonville Glen?"; an item in the
+    dative, as "zwischen dem Edikt … und …" has it: "Wann kam es zu dem Edikt …?")."""
+    if language == "en":
+        return f"When was {item}?"
+    return f"Wann kam es zu {item}?" if dative else f"Wann war {item}?"
+
+
+def dated_pair(question: str, language: Language | None = None) -> DatedPair | None:
+    """The two things a question asks the dates of, with what it asks of them (`DatedPair`); None for any other
+    question. "Which came first, A or B?" splits at "or"/"oder"; "In which years did A and B happen?" and "How
+    many years lie between A and B?" at the first "and"/"und"."""
+    language = language or detect_language(question)
+    q = question.strip()
+    order = _WHICH_FIRST.search(q)
+    pair: tuple[str, str] | None = None
+    apart = False
+    m: re.Match[str] | None = None
+    if order is not None:
+        rest = q[:order.start()] + " ; " + q[order.end():]
+        for segment in re.split(r"\s*[,;:?–—]\s*|\s+-\s+", rest):
+            if re.search(r"\s(or|oder)\s", segment, re.IGNORECASE):
+                pair = _split_pair(segment, "or|oder")
+                break
+    else:
+        m = _YEARS_APART.search(q)
+        apart = m is not None
+        if m is None:
+            m = _YEARS_OF.search(parts(q)[0] + "?")
+        if m is not None:
+            pair = _split_pair(m.group("pair"), "and|und|sowie")
+    if pair is None:
+        return None
+    apart = apart or _DAZWISCHEN.search(q) is not None
+    dative = apart and m is not None and re.search(r"\bzwischen\b", m.group(0), re.IGNORECASE) is not None
+    return DatedPair(pair, (when_question(pair[0], language, dative), when_question(pair[1], language, dative)),
+                     order is not None, apart)

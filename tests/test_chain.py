@@ -156,6 +156,55 @@ def test_a_compound_question_gets_a_sentence_for_each_part(hashing_index: Path) 
     assert answer.kind == "comparison" and "994" in answer.answer and "740" in answer.answer
 
 
+PAIR_TEXT = ("Die Stadtbibliothek von Nordheim wurde 1887 gegründet. Sie ist die älteste Bibliothek der Region.\n\n"
+             "Das erste Hafenfest von Nordheim fand 1952 am Kai statt. Seitdem kommen jedes Jahr Tausende.\n\n"
+             "Der Kreistag tagte im Rathaus über den Haushalt.\n")
+
+
+def test_which_of_two_things_came_first_dates_each_and_orders_them(tmp_path: Path) -> None:
+    """Each item is asked alone as a date question; the answer gives each its year and citation, which came first
+    and how many years lie between. Unchecked without a model."""
+    snap = _one_article_index(tmp_path, PAIR_TEXT)
+    answer = _final(_ask(snap, "Was war zuerst: das erste Hafenfest oder die Gründung der Stadtbibliothek?", None))
+    assert not answer.abstained and not answer.verified and "no check confirmed" in answer.reason
+    lines = answer.answer.split("\n")
+    assert lines[0] == "Das erste Hafenfest: 1952 [1]" and lines[1] == "Die Gründung der Stadtbibliothek: 1887 [2]"
+    assert lines[2] == "Zuerst: die Gründung der Stadtbibliothek (1887); 65 Jahre später: das erste Hafenfest (1952)."
+    assert [c.quote[:20] for c in answer.citations] == ["Das erste Hafenfest ", "Die Stadtbibliothek "]
+
+
+def test_an_item_the_articles_do_not_date_is_said_to_be_undated(tmp_path: Path) -> None:
+    snap = _one_article_index(tmp_path, PAIR_TEXT)
+    answer = _final(_ask(snap, "Which came first, the founding of the Stadtbibliothek or the Kreistag's "
+                               "Haushalt session in the Rathaus?", scripted(judge="yes")))
+    assert not answer.abstained and not answer.verified
+    assert "the articles give no date for it" in answer.answer and "1887 [1]" in answer.answer
+    assert "First:" not in answer.answer and len(answer.citations) == 1
+
+
+def test_each_item_of_a_dated_pair_is_judged_on_its_own_question(tmp_path: Path) -> None:
+    """The judge reads each sentence against the question asked of its item, not the compound whole; an item whose
+    sentence it rejects is left undated, and the answer is verified only when both pass."""
+    snap = _one_article_index(tmp_path, PAIR_TEXT)
+    question = "Was war zuerst: das erste Hafenfest oder die Gründung der Stadtbibliothek?"
+    asked: list[str] = []
+
+    def judge(messages: list[BaseMessage]) -> str:
+        if system_of(messages) != JUDGE_SYSTEM:
+            return "yes"
+        asked.append(str(messages[-1].content))
+        return "no" if "Hafenfest" in str(messages[-1].content) else "yes"
+
+    answer = _final(_ask(snap, question, RecordingChatModel(judge)))
+    assert len(asked) == 2 and not any(question in text for text in asked)
+    assert any("Wann war das erste Hafenfest?" in text for text in asked)
+    assert answer.answer.startswith("Das erste Hafenfest: die Artikel nennen kein Datum dafür\n")
+    assert not answer.verified and "1887 [1]" in answer.answer and "Zuerst" not in answer.answer
+    assert [c.quote[:20] for c in answer.citations] == ["Die Stadtbibliothek "]
+    both = _final(_ask(snap, question, scripted(judge="yes")))
+    assert both.verified and not both.reason and "65 Jahre später" in both.answer
+
+
 def test_a_question_naming_a_date_finds_that_dates_sentence(tmp_path: Path) -> None:
     """Not "the best sentence gives no date": the question asks what happened on it."""
     snap = _one_article_index(tmp_path, "Die Stadt Nordheim plant eine Brücke. Am 2. November eröffnete Nordheim "

@@ -6,6 +6,7 @@ import pytest
 
 from rag.question import (
     analyse,
+    dated_pair,
     asked_topic,
     classify,
     facets,
@@ -310,3 +311,42 @@ def test_a_question_on_two_places_asked_of_the_one_a_sentence_names() -> None:
     assert one_place(question, "Er reist nach Hanoi und Seoul.") == question  # both: the whole question
     assert one_place(question, "Er reist nach Tokio.") == question  # neither
     assert one_place("Wer regiert in Hanoi?", "In Hanoi regiert …") == "Wer regiert in Hanoi?"  # one place only
+
+
+@pytest.mark.parametrize(("question", "items", "order", "apart"), [
+    ("Which came first: the opening of the Grainger Market or the founding of the medical school?",
+     ("the opening of the Grainger Market", "the founding of the medical school"), True, False),
+    ("Which lies further in the past, and in which year did each happen: the Edict of Fontainebleau or the start of "
+     "diplomatic relations between Vietnam and the US?",
+     ("the Edict of Fontainebleau", "the start of diplomatic relations between Vietnam and the US"), True, False),
+    ("Which came first, the Peterloo massacre or the founding of the office, and in which years did each happen?",
+     ("the Peterloo massacre", "the founding of the office"), True, False),
+    ("Was war früher – die Gründung der Bibliothek oder das erste Hafenfest?",
+     ("die Gründung der Bibliothek", "das erste Hafenfest"), True, False),
+    ("In welchen Jahren fanden das Gefecht von Jumonville Glen und Priestleys Entdeckung des Sauerstoffs statt, und "
+     "wie viele Jahre liegen dazwischen?", ("das Gefecht von Jumonville Glen", "Priestleys Entdeckung des Sauerstoffs"),
+     False, True),
+    ("Wie viele Jahre liegen zwischen dem Edikt von Nantes und dem Edikt von Fontainebleau?",
+     ("dem Edikt von Nantes", "dem Edikt von Fontainebleau"), False, True),
+])
+def test_a_question_on_when_two_things_happened_names_both(question: str, items: tuple[str, str], order: bool,
+                                                           apart: bool) -> None:
+    pair = dated_pair(question)
+    assert pair is not None and pair.items == items and (pair.order, pair.apart) == (order, apart)
+    assert all(analyse(part).answer_type == "date" for part in pair.parts)
+
+
+def test_a_pair_in_the_dative_is_asked_of_in_the_dative() -> None:
+    pair = dated_pair("Wie viele Jahre liegen zwischen dem Edikt von Nantes und dem Edikt von Fontainebleau?")
+    assert pair is not None and pair.parts[0] == "Wann kam es zu dem Edikt von Nantes?"
+
+
+@pytest.mark.parametrize("question", [
+    "Wann trafen sich Hegseth und Giang?",  # one event with two people
+    "When did Hegseth and Giang meet?",
+    "Welches Playoff-Spiel gewannen die Broncos knapper – das gegen Pittsburgh oder das gegen New England?",
+    "Hat das schottische Parlament mehr oder weniger Abgeordnete als das britische Unterhaus?",
+    "Welche Staaten haben das Kyoto-Protokoll nicht ratifiziert?",
+])
+def test_other_questions_are_no_dated_pair(question: str) -> None:
+    assert dated_pair(question) is None
