@@ -587,10 +587,12 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
                     p, reading, checks = self._read_continuation(p, reading, checks)
                 if reading.invented and checks.get("judge", 1.0) < JUDGE_FIRM:  # two doubts: not answered here
                     p = replace(p, abstain_reason=JUDGE_UNSURE.format(p=checks["judge"], said=reading.invented))
-                elif q.kind == "why" and reading.rejected and checks.get("judge", 1.0) < JUDGE_FIRM:  # a why's
-                    # answer is the reason the sentence gives: the judge unsure the sentence answers, the check sure
-                    # the reason read in it is not what it says, the quote tells an event without its reason ("Why
-                    # did Jean de Béthencourt choose the Canary Islands …?" on the sentence telling his conquest)
+                elif (q.kind == "why" and reading.rejected and checks.get("judge", 1.0) < JUDGE_FIRM
+                      and not any(gives_reason(ev.sentence.text) for ev in p.evidence)):  # a why's answer is the
+                    # reason the sentence gives: the judge unsure the sentence answers, the check sure the reason read
+                    # in it is not what it says, and no quote gives a reason in so many words: the quote tells an
+                    # event without its reason ("Why did Jean de Béthencourt choose the Canary Islands …?" on the
+                    # sentence telling his conquest). A quote that does ("Denn, so die Behörde, …") stays, unread
                     p = replace(p, abstain_reason=JUDGE_NO_REASON.format(p=checks["judge"]))
                 elif (q.kind == "why" and asks_why(q.text) and reading.problem.startswith(NOTHING)
                       and not any(gives_reason(ev.sentence.text) for ev in p.evidence)):

@@ -1155,26 +1155,35 @@ def test_an_invented_answer_after_an_unsure_judge_abstains(hashing_index: Path) 
 
 
 def test_a_reason_the_check_rejects_after_an_unsure_judge_abstains(tmp_path: Path) -> None:
-    """A why-question's answer is the reason its sentence gives. The judge hesitates over the sentence and the
-    check finds that the reason read in it is not what it says (an on-topic "why" the articles do not answer,
-    read from the sentence telling the event): two doubts, abstain. After a firm judge the quote stays,
-    flagged; a reason the check takes stays after an unsure judge; a factoid's rejected answer keeps the quote."""
+    """A why-question's answer is the reason its sentence gives. The judge hesitates over the sentence, the check
+    finds that the reason read in it is not what it says, and the sentence gives no reason in so many words (an
+    on-topic "why" the articles do not answer, read from the sentence telling the event): two doubts, abstain.
+    A sentence that gives one ("…, weil …") stays as the quote, flagged: the reader misread it. After a firm judge
+    the quote stays, flagged; a reason the check takes stays after an unsure judge; a factoid's rejected answer
+    keeps the quote."""
     from rag.chain import JUDGE_FIRM
     from rag.reading import CHECK_MIN
 
     snap = _one_article_index(tmp_path, NORDWERK)
+    bare_dir = tmp_path / "bare"
+    bare_dir.mkdir()
+    bare = _one_article_index(bare_dir, NORDWERK.replace(", weil die Aufträge ausblieben", ""))
     unsure = Graded("yes", yes=round(JUDGE_FIRM - 0.1, 2), no=round(1.1 - JUDGE_FIRM, 2))
     no = Graded("yes", yes=round(CHECK_MIN - 0.1, 2), no=round(1.1 - CHECK_MIN, 2))
+    doubted = _final(_ask(bare, NORDWERK_Q, scripted("to cut its costs", judge=unsure, check=no)))
+    assert doubted.kind == "why" and doubted.abstained and doubted.citations == ()
+    assert "the reason read in it is not what it says" in doubted.reason
     for question, reason in ((NORDWERK_Q, "to cut its costs"),
                              ("Warum schloss Nordwerk die Fabrik in Linz?", "weil die Aufträge ausblieben")):
-        doubted = _final(_ask(snap, question, scripted(reason, judge=unsure, check=no)))
-        assert doubted.kind == "why" and doubted.abstained and doubted.citations == ()
-        assert "the reason read in it is not what it says" in doubted.reason
         firm = _final(_ask(snap, question, scripted(reason, judge=Graded("yes", yes=0.97, no=0.03), check=no)))
         assert not firm.abstained and not firm.verified and not firm.short and "does not give" in firm.reason
         assert firm.citations[0].quote in firm.answer
         taken = _final(_ask(snap, question, scripted(reason, judge=unsure, check=Graded("yes", yes=0.99, no=0.01))))
         assert not taken.abstained and taken.short == reason
+    misread = _final(_ask(snap, "Warum schloss Nordwerk die Fabrik in Linz?",
+                          scripted("um Kosten zu sparen", judge=unsure, check=no)))
+    assert not misread.abstained and not misread.verified and not misread.short
+    assert misread.citations[0].quote == CLOSED and CLOSED in misread.answer
     factoid = _final(_ask(snap, "Wann schloss Nordwerk die Fabrik in Linz?", scripted("Im Mai", judge=unsure,
                                                                                      check=no)))
     assert not factoid.abstained and not factoid.short and factoid.citations[0].quote in factoid.answer
