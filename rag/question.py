@@ -353,10 +353,35 @@ _PARTS = re.compile(
 
 def parts(question: str) -> list[str]:
     """The sub-questions of a compound question ("Was will er in Japan erreichen, und was tut er in
-    Malaysia?" -> two), each at least three words; one part for a simple question."""
+    Malaysia?" -> two), each at least three words, or of one asked about two topics (`topic_pair`); one part for a
+    simple question."""
     pieces = [p.strip(" ,?") for p in _PARTS.split(question)]
     pieces = [p for p in pieces if len(p.split()) >= 2]
-    return pieces if len(pieces) > 1 else [question]
+    if len(pieces) > 1:
+        return pieces
+    pair = topic_pair(question)
+    return [pair[0][1], pair[1][1]] if pair else [question]
+
+
+#: Two topics asked about together, the same preposition before each ("in den Texten über die Hugenotten und über
+#: die Geschichte der Pharmazie", "in connection with the cabin fire and with the restored footage")
+_TOPIC_PAIR = re.compile(
+    r"\b(über|zu|zur|zum|mit|von|vom|bei|beim|für|about|with|on|of|for|regarding)\s+(\S.{0,80}?)\s*,?\s+"
+    r"(?:und|and|sowie|as\s+well\s+as)\s+(\1)\s+(?=\S)", re.IGNORECASE)
+
+
+def topic_pair(question: str) -> tuple[tuple[str, str], tuple[str, str]] | None:
+    """The two topics of a question that asks the same of each, the same preposition before both, each with the
+    question asked of it alone: ("die Hugenotten", "Welche Übersetzungen werden in den Texten über die Hugenotten?"),
+    ("die Geschichte der Pharmazie …", "Welche Übersetzungen werden in den Texten über die Geschichte der Pharmazie
+    erwähnt?"); None for any other question. The first topic's question ends with it: where the second topic ends
+    is not known."""
+    m = _TOPIC_PAIR.search(question)
+    if m is None:
+        return None
+    first = question[:m.end(2)].rstrip(" ,") + "?"
+    second = question[:m.start(1)] + question[m.start(3):]
+    return (m.group(2), first), (question[m.end(3):].strip(" ?"), second)
 
 
 #: Two places asked together ("in Hanoi und in Seoul", "in Vietnam and South Korea"): a question on each.
@@ -371,12 +396,27 @@ def one_place(question: str, sentence: str) -> str:
     names no such pair, or the sentence names both places or neither."""
     m = _PLACE_PAIR.search(question)
     if m is None:
-        return question
+        return _one_topic(question, sentence)
     first, second = m.group(2), m.group(5)
     names = [name for name in (first, second) if re.search(rf"\b{re.escape(name.split()[0])}", sentence)]
     if len(names) != 1:
         return question
     return f"{question[:m.start()]}{m.group(1)} {names[0]}{question[m.end():]}"
+
+
+def _one_topic(question: str, sentence: str) -> str:
+    """A question asked about two topics (`topic_pair`) asked of the one whose words a sentence holds; the question
+    as it is where it has no such pair, or the sentence holds the words of both or neither."""
+    pair = topic_pair(question)
+    if pair is None:
+        return question
+    language = detect_language(question)
+    said = set(stem_tokens(sentence, language))
+    (a, asked_a), (b, asked_b) = pair
+    own_a, own_b = set(stem_tokens(a, language)), set(stem_tokens(b, language))
+    own_a, own_b = own_a - own_b, own_b - own_a
+    holds = [asked for own, asked in ((own_a, asked_a), (own_b, asked_b)) if own & said]
+    return holds[0] if len(holds) == 1 else question
 
 
 _NAME = re.compile(r"(?<![.?!:]\s)(?<!^)\b([A-ZÄÖÜ][\w-]{2,})")
@@ -619,12 +659,13 @@ class DatedPair:
 
 #: "which came first", "which lies further in the past", "was war früher", "was liegt weiter zurück"
 _WHICH_FIRST = re.compile(
-    r"\b(?:which|what)\s+(?:\w+\s+)?(?:came|happened|was|occurred|took\s+place|is)\s+(?:first|earlier|older)\b|"
+    r"\b(?:which|what)\s+(?:\w+\s+)?(?:came|happened|was|occurred|took\s+place|is)\s+(?:first|earlier|older|later|"
+    r"last|more\s+recent)\b|"
     r"\b(?:which|what)\s+(?:\w+\s+)?(?:lies|is|was)\s+further\s+(?:back|in\s+the\s+past)\b|"
     r"\b(?:was|welche[rs]?(?:\s+\w+)?)\s+(?:war|geschah|kam|passierte|ist|ereignete\s+sich)\s+"
-    r"(?:zuerst|früher|eher|älter)\b|"
+    r"(?:zuerst|früher|eher|älter|später|zuletzt|jünger)\b|"
     r"\b(?:was|welche[rs]?(?:\s+\w+)?)\s+liegt\s+(?:weiter|länger)\s+zurück\b|"
-    r"\b(?:was|welche[rs]?(?:\s+\w+)?)\s+fand\s+(?:zuerst|früher|eher)\s+statt\b",
+    r"\b(?:was|welche[rs]?(?:\s+\w+)?)\s+fand\s+(?:zuerst|früher|eher|später|zuletzt)\s+statt\b",
     re.IGNORECASE)
 #: "In welchen Jahren fanden A und B statt", "In which years did A and B happen", "Wann fanden A und B jeweils statt"
 _YEARS_OF = re.compile(

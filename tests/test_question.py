@@ -323,6 +323,7 @@ def test_a_question_on_two_places_asked_of_the_one_a_sentence_names() -> None:
      ("the Peterloo massacre", "the founding of the office"), True, False),
     ("Was war früher – die Gründung der Bibliothek oder das erste Hafenfest?",
      ("die Gründung der Bibliothek", "das erste Hafenfest"), True, False),
+    ("Which happened later, the cabin fire or the first landing?", ("the cabin fire", "the first landing"), True, False),
     ("In welchen Jahren fanden das Gefecht von Jumonville Glen und Priestleys Entdeckung des Sauerstoffs statt, und "
      "wie viele Jahre liegen dazwischen?", ("das Gefecht von Jumonville Glen", "Priestleys Entdeckung des Sauerstoffs"),
      False, True),
@@ -350,3 +351,20 @@ def test_a_pair_in_the_dative_is_asked_of_in_the_dative() -> None:
 ])
 def test_other_questions_are_no_dated_pair(question: str) -> None:
     assert dated_pair(question) is None
+
+
+def test_a_question_on_two_topics_is_asked_of_each() -> None:
+    """The same preposition before two topics ("über die Hugenotten und über die Geschichte der Pharmazie"): a part
+    for each, for the evidence (`parts`) and for the judge reading a sentence on one of them (`one_place`)."""
+    from rag.question import one_place, topic_pair
+
+    question = "Welche Übersetzungen nennen die Texte über die Hugenotten und über die Geschichte der Pharmazie?"
+    assert parts(question) == ["Welche Übersetzungen nennen die Texte über die Hugenotten?",
+                               "Welche Übersetzungen nennen die Texte über die Geschichte der Pharmazie?"]
+    assert one_place(question, "Die Hugenotten lasen die Bibel auf Französisch.") == parts(question)[0]
+    assert one_place(question, "Die Geschichte der Pharmazie kennt viele Übersetzungen.") == parts(question)[1]
+    assert one_place(question, "Er schrieb auf Latein.") == question  # neither topic: the whole question
+    english = "Which missions does the article mention in connection with the cabin fire and with the TV footage?"
+    assert parts(english)[1] == "Which missions does the article mention in connection with the TV footage?"
+    for simple in ("Was sagt der Text über Luther und seine Frau?", "Wann trafen sich Hegseth und Giang?"):
+        assert topic_pair(simple) is None and parts(simple) == [simple]
