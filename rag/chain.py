@@ -355,8 +355,9 @@ def pair_text(p: Prepared, language: Language, dated: bool = False) -> tuple[str
     years: list[int | None] = []
     whole = True
     for i, (item, at) in enumerate(zip(p.pair.items, p.part_of, strict=True)):
+        said = f"{_label(item)}{' ' if item.endswith('?') else ': '}"  # an item that is a question is answered
         if at < 0:
-            lines.append(f"{_label(item)}: {_NO_DATE[language]}")
+            lines.append(f"{said}{_NO_DATE[language]}")
             whole = False
             years.append(None)
             continue
@@ -365,8 +366,7 @@ def pair_text(p: Prepared, language: Language, dated: bool = False) -> tuple[str
         short, unique = (read_, sure) if read_ else extractive_short(ev.sentence.text, p.pair.parts[i], "date",
                                                                       hit_language_of(p, ev))
         whole = whole and bool(short) and unique
-        lines.append(f"{_label(item)}: {display_short(short, language, ev) or quoted(ev.sentence.text, language)} "
-                     f"[{at + 1}]")
+        lines.append(f"{said}{display_short(short, language, ev) or quoted(ev.sentence.text, language)} [{at + 1}]")
         year = _YEAR.search(short) if short else None
         years.append(int(year.group(1)) if year else None)
     ya, yb = years

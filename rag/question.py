@@ -648,8 +648,9 @@ def analyse(question: str, history: Sequence[Any] = (), follow: bool = False, pe
 @dataclass(frozen=True)
 class DatedPair:
     """A question on when each of two things happened: which came first ("Which came first, A or B?", "Was liegt
-    weiter zurück: A oder B?"), how far apart they are ("Wie viele Jahre liegen zwischen A und B?") or their years
-    ("In welchen Jahren fanden A und B statt?"). `parts`: the question asked of each ("When was A?")."""
+    weiter zurück: A oder B?"), how far apart they are ("Wie viele Jahre liegen zwischen A und B?"), their years
+    ("In welchen Jahren fanden A und B statt?") or two when-questions in one ("Wann wurde …, und wann …?": the items
+    are the questions). `parts`: the question asked of each ("When was A?")."""
 
     items: tuple[str, str]
     parts: tuple[str, str]
@@ -724,8 +725,10 @@ def dated_pair(question: str, language: Language | None = None) -> DatedPair | N
             m = _YEARS_OF.search(parts(q)[0] + "?")
         if m is not None:
             pair = _split_pair(m.group("pair"), "and|und|sowie")
-    if pair is None:
-        return None
+    if pair is None:  # two when-questions in one ("An welchem Tag wurde …, und wann soll er …?"): each as asked
+        asked = [f"{part[:1].upper()}{part[1:]}?" for part in parts(q)]
+        both = len(asked) == 2 and all(answer_type(part) == "date" for part in asked)
+        return DatedPair((asked[0], asked[1]), (asked[0], asked[1]), False, False) if both else None
     apart = apart or _DAZWISCHEN.search(q) is not None
     dative = apart and m is not None and re.search(r"\bzwischen\b", m.group(0), re.IGNORECASE) is not None
     return DatedPair(pair, (when_question(pair[0], language, dative), when_question(pair[1], language, dative)),

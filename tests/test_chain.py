@@ -173,6 +173,16 @@ def test_which_of_two_things_came_first_dates_each_and_orders_them(tmp_path: Pat
     assert [c.quote[:20] for c in answer.citations] == ["Das erste Hafenfest ", "Die Stadtbibliothek "]
 
 
+def test_two_when_questions_in_one_get_a_date_each(tmp_path: Path) -> None:
+    snap = _one_article_index(tmp_path, PAIR_TEXT)
+    answer = _final(_ask(snap, "Wann wurde die Stadtbibliothek gegründet, und wann fand das erste Hafenfest statt?",
+                         None))
+    lines = answer.answer.split("\n")
+    assert lines[:2] == ["Wann wurde die Stadtbibliothek gegründet? 1887 [1]",
+                         "Wann fand das erste Hafenfest statt? 1952 [2]"]
+    assert lines[2] == "" and not answer.verified  # no order asked: none given
+
+
 def test_an_item_the_articles_do_not_date_is_said_to_be_undated(tmp_path: Path) -> None:
     snap = _one_article_index(tmp_path, PAIR_TEXT)
     answer = _final(_ask(snap, "Which came first, the founding of the Stadtbibliothek or the Kreistag's "
