@@ -2,7 +2,7 @@
 to question analysis or evidence choice moves, before any model is asked (stop 46: the sentence after about the
 person, the set names without the dictionary's common nouns, the next sentence of any close one for a figure).
 
-    .venv/bin/python bench/experiments/prepare_diff.py OUT.json [--root OTHER_CHECKOUT]      # ~2 min, no model
+    .venv/bin/python bench/experiments/prepare_diff.py OUT.json [--root OTHER_CHECKOUT] [--skip probe7]  # ~2 min
     .venv/bin/python bench/experiments/prepare_diff.py --compare BEFORE.json AFTER.json
 
 Each question (the development set, probe, probe2–probe7; with its conversation) gets its abstention reason, its kind
@@ -21,7 +21,7 @@ HERE = Path(__file__).resolve().parent.parent.parent
 SETS = {"main": ["dev_qa", "probe_qa"], **{f"probe{n}": [f"probe{n}_qa"] for n in (2, 3, 4, 5, 6, 7)}}
 
 
-def evidence(root: Path) -> dict[str, list[str | None]]:
+def evidence(root: Path, skip: tuple[str, ...] = ()) -> dict[str, list[str | None]]:
     sys.path[:0] = [str(root / "bench"), str(root)]  # that checkout's code and index helpers
     from common import cached_index  # type: ignore[import-not-found]
     from dev_answers import dev_articles  # type: ignore[import-not-found]
@@ -33,6 +33,8 @@ def evidence(root: Path) -> dict[str, list[str | None]]:
     data = HERE / "tests" / "data"
     out: dict[str, list[str | None]] = {}
     for section, files in SETS.items():
+        if section in skip:
+            continue
         more = [] if section == "main" else load_squad(data / f"xquad_de_{section}.json")[0]
         snap = store.open_index(cached_index("dev" if section == "main" else section, dev_articles() + more,
                                              "e5-small"))
@@ -49,6 +51,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("paths", nargs="+", help="OUT.json, or BEFORE.json AFTER.json with --compare")
     p.add_argument("--root", default=str(HERE), help="the checkout whose code prepares (default: this one)")
     p.add_argument("--compare", action="store_true")
+    p.add_argument("--skip", nargs="*", default=[], choices=list(SETS),
+                   help="sections left out (a held-out set kept unread)")
     args = p.parse_args(argv)
     if args.compare:
         before, after = (json.loads(Path(x).read_text(encoding="utf-8")) for x in args.paths[:2])
@@ -57,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{k}\n   - {before[k]}\n   + {after.get(k)}")
         print(f"changed {len(changed)} of {len(before)}")
         return 0
-    found = evidence(Path(args.root).resolve())
+    found = evidence(Path(args.root).resolve(), tuple(args.skip))
     Path(args.paths[0]).write_text(json.dumps(found, ensure_ascii=False, indent=0), encoding="utf-8")
     print(f"{len(found)} questions")
     return 0
