@@ -1105,6 +1105,17 @@ def test_model_failure_serves_the_evidence(hashing_index: Path) -> None:
     assert not answer.verified and "did not answer" in answer.reason and "994" in answer.answer
 
 
+def test_a_model_failure_keeps_a_dated_pairs_dates_unchecked(tmp_path: Path) -> None:
+    def boom(messages: list[BaseMessage]) -> str:
+        raise LLMError("server at http://127.0.0.1:9/v1 did not answer")
+
+    snap = _one_article_index(tmp_path, PAIR_TEXT)
+    answer = _final(_ask(snap, "Was war zuerst: das erste Hafenfest oder die Gründung der Stadtbibliothek?",
+                         RecordingChatModel(boom)))
+    assert not answer.abstained and not answer.verified and "did not answer" in answer.reason
+    assert "1952 [1]" in answer.answer and "1887 [2]" in answer.answer
+
+
 def test_judge_no_turns_the_answer_into_an_abstention(hashing_index: Path) -> None:
     model = scripted(judge="no")
     events = _ask(hashing_index, KISTEN_DE, model)
