@@ -286,11 +286,10 @@ def evidence_answer(p: Prepared, *, timings: dict[str, float] | None = None, llm
     cites = tuple(citation(n, ev) for n, ev in enumerate(p.evidence, 1))
     dated = q.frame.period is not None or q.frame.latest  # a time-aware answer names the days it relies on
     if p.pair is not None:
-        text, whole = pair_text(p, lang, dated)
-        verified = judged and whole and not reason
+        text, doubt = pair_text(p, lang, dated)
+        verified = judged and not doubt and not reason
         return Answer(text, cites, False, verified, lang, timings,
-                      reason or ("" if verified else PAIR_UNCHECKED if whole else PAIR_PART), p.question, llm,
-                      kind=q.kind)
+                      reason or ("" if verified else doubt or PAIR_UNCHECKED), p.question, llm, kind=q.kind)
     if q.kind == "timeline":
         days = list(p.days) if len(p.days) == len(p.evidence) else [event_day(ev) for ev in p.evidence]
         outlets = [outlet(ev.url) or ev.title for ev in p.evidence] if q.frame.coverage else None
@@ -330,7 +329,9 @@ def evidence_answer(p: Prepared, *, timings: dict[str, float] | None = None, llm
 
 PAIR_UNCHECKED = "each date is the one its quote gives for the item; no check confirmed that the quotes answer " \
     "the question"
-PAIR_PART = "the articles date only one of the two things asked about, or give several dates in its sentence"
+PAIR_UNDATED = "the articles give no date for one of the two things asked about"
+PAIR_SEVERAL = "a quote gives several dates; the one shown for its item is the one nearest the item's words, or the " \
+    "model's reading, which its check did not confirm"
 _NO_DATE = {"de": "die Artikel nennen kein Datum dafür", "en": "the articles give no date for it"}
 _FIRST = {"de": "Zuerst: {a} ({ya}); {n} {years} später: {b} ({yb}).",
           "en": "First: {a} ({ya}); {n} {years} later: {b} ({yb})."}
@@ -346,26 +347,28 @@ def _label(item: str) -> str:
     return item[:1].upper() + item[1:]
 
 
-def pair_text(p: Prepared, language: Language, dated: bool = False) -> tuple[str, bool]:
+def pair_text(p: Prepared, language: Language, dated: bool = False) -> tuple[str, str]:
     """The dated-pair form: each item with the date its sentence gives and its citation, which came first and
-    how many years lie between (where the question asks and both dates have a year), then the quotes; and whether
-    each item got a date of its own (the only one its sentence gives)."""
+    how many years lie between (where the question asks and both dates have a year), then the quotes; and why an
+    item's date is in doubt ("" where each item got a date of its own: the only one its sentence gives, or the
+    model's firm reading)."""
     assert p.pair is not None
     lines: list[str] = []
     years: list[int | None] = []
-    whole = True
+    doubt = ""
     for i, (item, at) in enumerate(zip(p.pair.items, p.part_of, strict=True)):
         said = f"{_label(item)}{' ' if item.endswith('?') else ': '}"  # an item that is a question is answered
         if at < 0:
             lines.append(f"{said}{_NO_DATE[language]}")
-            whole = False
+            doubt = PAIR_UNDATED
             years.append(None)
             continue
         ev = p.evidence[at]
         read_, sure = p.part_read[i] if p.part_read else ("", False)
         short, unique = (read_, sure) if read_ else extractive_short(ev.sentence.text, p.pair.parts[i], "date",
                                                                       hit_language_of(p, ev))
-        whole = whole and bool(short) and unique
+        if not (short and unique):
+            doubt = doubt or PAIR_SEVERAL
         lines.append(f"{said}{display_short(short, language, ev) or quoted(ev.sentence.text, language)} [{at + 1}]")
         year = _YEAR.search(short) if short else None
         years.append(int(year.group(1)) if year else None)
@@ -378,7 +381,7 @@ def pair_text(p: Prepared, language: Language, dated: bool = False) -> tuple[str
             n = y2 - y1
             lines.append(_FIRST[language].format(a=_DATIVE.sub("", a), ya=y1, b=_DATIVE.sub("", b), yb=y2, n=n,
                                                  years=_YEARS[language][n != 1]))
-    return "\n".join(lines) + "\n\n" + bullets(list(p.evidence), language, dated), whole
+    return "\n".join(lines) + "\n\n" + bullets(list(p.evidence), language, dated), doubt
 
 
 def _unchecked_reason(short: str, unique: bool, from_context: bool) -> str:

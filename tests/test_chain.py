@@ -189,6 +189,7 @@ def test_an_item_the_articles_do_not_date_is_said_to_be_undated(tmp_path: Path) 
                                "Haushalt session in the Rathaus?", scripted(judge="yes")))
     assert not answer.abstained and not answer.verified
     assert "the articles give no date for it" in answer.answer and "1887 [1]" in answer.answer
+    assert answer.reason == "the articles give no date for one of the two things asked about"
     assert "First:" not in answer.answer and len(answer.citations) == 1
 
 
