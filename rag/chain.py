@@ -9,6 +9,7 @@ says that fails a check is dropped, and the extractive form of the same kind sta
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import re
 import time
@@ -333,10 +334,11 @@ PAIR_UNDATED = "the articles give no date for one of the two things asked about"
 PAIR_SEVERAL = "a quote gives several dates; the one shown for its item is the one nearest the item's words, or the " \
     "model's reading, which its check did not confirm"
 _NO_DATE = {"de": "die Artikel nennen kein Datum dafür", "en": "the articles give no date for it"}
-_FIRST = {"de": "Zuerst: {a} ({ya}); {n} {years} später: {b} ({yb}).",
-          "en": "First: {a} ({ya}); {n} {years} later: {b} ({yb})."}
-_SAME_YEAR = {"de": "Beides im Jahr {y}.", "en": "Both in {y}."}
-_YEARS = {"de": ("Jahr", "Jahre"), "en": ("year", "years")}
+_FIRST = {"de": "Zuerst: {a} ({ya}); {n} {unit} später: {b} ({yb}).",
+          "en": "First: {a} ({ya}); {n} {unit} later: {b} ({yb})."}
+_SAME = {"de": "Beides {y}.", "en": "Both {y}."}
+_UNITS = {"de": {"year": ("Jahr", "Jahre"), "day": ("Tag", "Tage")},
+          "en": {"year": ("year", "years"), "day": ("day", "days")}}
 _YEAR = re.compile(r"(?<![\d.,])(\d{3,4})(?![\d.,]\d)(?!\s*(?:v\.\s*Chr|BC|B\.C))")
 _DATIVE = re.compile(r"^(dem|den|einem|einer)\s+", re.IGNORECASE)
 
@@ -347,6 +349,38 @@ def _label(item: str) -> str:
     return item[:1].upper() + item[1:]
 
 
+def _when(short: str, ev: Evidence) -> tuple[dt.date | int, str] | None:
+    """The day a date answer names (the year from its report where it names none: "am 3. November", "am Montag"),
+    else its year alone, with the date as shown; None for neither."""
+    day = sentence_day(short, ev.published or None)
+    if day is not None:
+        return day, short
+    year = _YEAR.search(short)
+    return (int(year.group(1)), year.group(1)) if year else None
+
+
+def _in_order(items: tuple[str, str], first: tuple[dt.date | int, str], second: tuple[dt.date | int, str],
+              language: Language) -> str:
+    """Which of two dated items came first and how long before the other: in days where both have a day less
+    than a year apart, else in years; "" where only one has a day and both fall in its year (no order known)."""
+    (a, (wa, sa)), (b, (wb, sb)) = sorted(zip(items, (first, second), strict=True),
+                                          key=lambda t: (t[1][0] if isinstance(t[1][0], int) else t[1][0].year,
+                                                         t[1][0] if isinstance(t[1][0], dt.date) else dt.date.min))
+    ya, yb = (w if isinstance(w, int) else w.year for w in (wa, wb))
+    if isinstance(wa, dt.date) and isinstance(wb, dt.date) and abs((wb - wa).days) < 365:
+        n, unit = (wb - wa).days, "day"
+    elif ya != yb:
+        n, unit = yb - ya, "year"
+    elif isinstance(wa, int) and isinstance(wb, int):
+        return _SAME[language].format(y=sa)
+    else:
+        return ""
+    if n == 0:
+        return _SAME[language].format(y=sa)
+    return _FIRST[language].format(a=_DATIVE.sub("", a), ya=sa, b=_DATIVE.sub("", b), yb=sb, n=n,
+                                   unit=_UNITS[language][unit][n != 1])
+
+
 def pair_text(p: Prepared, language: Language, dated: bool = False) -> tuple[str, str]:
     """The dated-pair form: each item with the date its sentence gives and its citation, which came first and
     how many years lie between (where the question asks and both dates have a year), then the quotes; and why an
@@ -354,33 +388,33 @@ def pair_text(p: Prepared, language: Language, dated: bool = False) -> tuple[str
     model's firm reading)."""
     assert p.pair is not None
     lines: list[str] = []
-    years: list[int | None] = []
+    whens: list[tuple[dt.date | int, str] | None] = []  # each item's day (or year alone) and its date as shown
     doubt = ""
     for i, (item, at) in enumerate(zip(p.pair.items, p.part_of, strict=True)):
         said = f"{_label(item)}{' ' if item.endswith('?') else ': '}"  # an item that is a question is answered
         if at < 0:
             lines.append(f"{said}{_NO_DATE[language]}")
             doubt = PAIR_UNDATED
-            years.append(None)
+            whens.append(None)
             continue
         ev = p.evidence[at]
         read_, sure = p.part_read[i] if p.part_read else ("", False)
         short, unique = (read_, sure) if read_ else extractive_short(ev.sentence.text, p.pair.parts[i], "date",
                                                                       hit_language_of(p, ev))
+        relative = relative_day(ev.sentence.text, ev.published) if not short else None
+        if relative:  # "am Montag": the only day the sentence names, read against its report's date
+            short, unique = relative[0], True
         if not (short and unique):
             doubt = doubt or PAIR_SEVERAL
-        lines.append(f"{said}{display_short(short, language, ev) or quoted(ev.sentence.text, language)} [{at + 1}]")
-        year = _YEAR.search(short) if short else None
-        years.append(int(year.group(1)) if year else None)
-    ya, yb = years
-    if (p.pair.order or p.pair.apart) and ya is not None and yb is not None:
-        if ya == yb:
-            lines.append(_SAME_YEAR[language].format(y=ya))
-        else:
-            (a, y1), (b, y2) = sorted(zip(p.pair.items, (ya, yb), strict=True), key=lambda t: t[1])
-            n = y2 - y1
-            lines.append(_FIRST[language].format(a=_DATIVE.sub("", a), ya=y1, b=_DATIVE.sub("", b), yb=y2, n=n,
-                                                 years=_YEARS[language][n != 1]))
+        shown = day_in_words(relative[1], language) if relative else display_short(short, language, ev)
+        lines.append(f"{said}{shown or quoted(ev.sentence.text, language)} [{at + 1}]")
+        when = _when(short, ev) if short else None
+        whens.append((when[0], shown) if when and relative else when)
+    first, second = whens
+    if (p.pair.order or p.pair.apart) and first is not None and second is not None:
+        line = _in_order(p.pair.items, first, second, language)
+        if line:
+            lines.append(line)
     return "\n".join(lines) + "\n\n" + bullets(list(p.evidence), language, dated), doubt
 
 

@@ -183,6 +183,26 @@ def test_two_when_questions_in_one_get_a_date_each(tmp_path: Path) -> None:
     assert lines[2] == "" and not answer.verified  # no order asked: none given
 
 
+def test_two_reported_events_are_ordered_by_the_days_their_reports_name(tmp_path: Path) -> None:
+    """News names days without a year ("am Montag", "am 5. November"): each is read against its report's date, and
+    the events are ordered by day, days apart."""
+    import json
+
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    report = {"title": "Hafen in Nordheim", "date": "2025-11-06", "url": "https://nordbote.example/hafen",
+              "text": "Am Montag begann der Streik der Hafenarbeiter in Nordheim.\n\n"
+                      "Am 5. November erreichte die Sturmflut den Hafen von Nordheim."}
+    (articles / "hafen.jsonl").write_text(json.dumps(report, ensure_ascii=False) + "\n", encoding="utf-8")
+    api.build_index(articles, tmp_path / "index", embedder="hashing")
+    answer = _final(_ask(store.open_index(tmp_path / "index"),
+                         "Was war zuerst: die Sturmflut im Hafen oder der Streik der Hafenarbeiter?", None))
+    assert answer.answer.split("\n")[1:3] == [
+        "Der Streik der Hafenarbeiter: Montag, 3. November 2025 [2]",
+        "Zuerst: der Streik der Hafenarbeiter (Montag, 3. November 2025); 2 Tage später: die Sturmflut im Hafen "
+        "(5. November)."]
+
+
 def test_an_item_the_articles_do_not_date_is_said_to_be_undated(tmp_path: Path) -> None:
     snap = _one_article_index(tmp_path, PAIR_TEXT)
     answer = _final(_ask(snap, "Which came first, the founding of the Stadtbibliothek or the Kreistag's "
