@@ -346,7 +346,7 @@ def answer_type(question: str) -> str | None:
 
 _PARTS = re.compile(
     r"\s*(?:;|,?\s+(?:und|and|sowie|but|aber)\s+(?=(?:\w+\s+)?(?:was|wer|wie|wo|wann|warum|welche\w*|what|who|how|"
-    r"where|when|why|which)\b)|,?\s+(?:compared\s+(?:with|to)|im\s+vergleich\s+zu|verglichen\s+mit|versus|vs\.?|gegenüber)\s+)",
+    r"where|when|why|which)\b)|,?\s+(?:compared?\s+(?:with|to)|im\s+vergleich\s+zu|verglichen\s+mit|versus|vs\.?|gegenüber)\s+)",
     re.IGNORECASE,
 )
 

@@ -221,6 +221,8 @@ def test_compound_questions_split_into_parts() -> None:
         "Was will er in Japan erreichen", "was tut er in Malaysia"]
     assert parts("How many boxes were returned, compared with how many were identified?") == [
         "How many boxes were returned", "how many were identified"]
+    assert parts("How does the warming expected this century compare with the warming measured so far?") == [
+        "How does the warming expected this century", "the warming measured so far"]
     assert parts("Wie viele Kisten gab Vietnam zurück?") == ["Wie viele Kisten gab Vietnam zurück?"]
 
 
