@@ -46,8 +46,14 @@ FOCUS_MARGIN = 0.02
 PREFER_BONUS = 0.05
 #: Two sentences this close (cosine) say the same thing: a list shows one of them.
 DUPLICATE_COSINE = 0.95
-#: How much a bullet's closeness to one already chosen counts against it (maximal marginal relevance).
+#: How much a summary sentence's closeness to one already chosen counts against it (maximal marginal relevance).
 MMR_DIVERSITY = 0.3
+#: The same for a list, comparison or several-article bullet. The sentences of one article lie close together
+#: (cosine .8–.95) while the closest ones score within .01–.02 of each other, so a weight of .3 let a bullet's
+#: distance from those taken decide alone ("Die tatsächlichen Funktionen …" over the sentence naming the three
+#: offices asked for); .15 keeps closeness in play: measured on the set questions of the development and probe
+#: sets (extractive, stop 47), 90 → 92 of 117 correct, none lost (0.0: 92, one lost).
+SET_DIVERSITY = 0.15
 
 #: An overview takes sentences whose score is within this of its article's best sentence.
 OVERVIEW_MARGIN = 0.1
@@ -275,7 +281,7 @@ def select_set(
     spread: bool = False,
     lead: bool = False,
     pinned: Sequence[tuple[float, int, Evidence]] = (),
-    diversity: float = MMR_DIVERSITY,
+    diversity: float = SET_DIVERSITY,
     other_margin: float = 0.0,
 ) -> list[Evidence]:
     """A few sentences for a list, overview, comparison or multi-article answer, in article order.

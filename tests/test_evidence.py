@@ -169,3 +169,25 @@ def test_a_follow_up_that_points_back_takes_the_sentence_beside_the_earlier_answ
     assert near_earlier([*scored[:2], (0.89, 3, weak)], [fort], lambda _: 0.83) == [*scored[:2], (0.89, 3, weak)]
     elsewhere = ev("Die Normannen kamen 911.", 100 + 2 * NEAR_CHARS, 0.9, "normans")
     assert near_earlier(scored, [elsewhere], lambda _: 0.83) == scored
+
+
+def test_a_set_takes_a_close_bullet_over_a_weaker_one_only_because_it_is_further_off() -> None:
+    """The sentences of one article lie close together: a bullet nearly as close to the question as the first but
+    near it (cosine .93) still beats a weaker one further from it (.80); a bullet that says the same as one taken
+    (cosine ≥ DUPLICATE_COSINE) does not."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from rag.evidence import select_set
+
+    def unit(cos: float) -> list[float]:
+        return [cos, float(np.sqrt(1 - cos * cos)), 0.0]
+
+    vectors = np.asarray([[1.0, 0.0, 0.0], unit(0.93), [0.80, 0.0, 0.6], unit(0.99)], dtype=np.float32)
+    snap = SimpleNamespace(sentence_vectors=vectors)
+    evs = [Evidence(Sentence(f"Satz {n}.", n * 10, n * 10 + 7), "c", "a", "T", None, None, score, f"Satz {n}.")
+           for n, score in ((1, 0.86), (2, 0.855), (3, 0.83), (4, 0.858))]
+    scored = [(ev.score, row, ev) for row, ev in enumerate(evs)]
+    chosen = select_set(snap, sorted(scored, key=lambda t: -t[0]), lambda ev: 0.8, max_sentences=2)  # type: ignore[arg-type]
+    assert [ev.sentence.text for ev in chosen] == ["Satz 1.", "Satz 2."]

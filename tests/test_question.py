@@ -6,9 +6,9 @@ import pytest
 
 from rag.question import (
     analyse,
-    dated_pair,
     asked_topic,
     classify,
+    dated_pair,
     facets,
     is_follow_up,
     parts,
@@ -325,7 +325,8 @@ def test_a_question_on_two_places_asked_of_the_one_a_sentence_names() -> None:
      ("the Peterloo massacre", "the founding of the office"), True, False),
     ("Was war früher – die Gründung der Bibliothek oder das erste Hafenfest?",
      ("die Gründung der Bibliothek", "das erste Hafenfest"), True, False),
-    ("Which happened later, the cabin fire or the first landing?", ("the cabin fire", "the first landing"), True, False),
+    ("Which happened later, the cabin fire or the first landing?", ("the cabin fire", "the first landing"), True,
+     False),
     ("In welchen Jahren fanden das Gefecht von Jumonville Glen und Priestleys Entdeckung des Sauerstoffs statt, und "
      "wie viele Jahre liegen dazwischen?", ("das Gefecht von Jumonville Glen", "Priestleys Entdeckung des Sauerstoffs"),
      False, True),
