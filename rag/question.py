@@ -53,7 +53,9 @@ _COMPARISON = re.compile(
     r"vorher\s+und\s+nachher|before\s+and\s+after|wie\s+(hat|haben)\s+sich\s+.{0,90}verändert|"
     r"how\s+(has|have|did)\s+.{0,90}chang\w*)\b"
     # two questions in one ("Was will er in Japan erreichen, und was tut er in Malaysia?")
-    r"|,?\s+(und|and)\s+(\w+\s+)?(was|wer|wie|wo|wann|warum|what|who|how|where|when|why)\b(?=\s+\w+\s+\w)",
+    r"|,?\s+(und|and)\s+(\w+\s+)?(was|wer|wie|wo|wann|warum|what|who|how|where|when|why)\b(?=\s+\w+\s+\w)"
+    # "…, and which Aaron Spelling drama …?" (without the comma "welche Länder und welche Städte" is one list)
+    r"|,\s+(und|and)\s+(\w+\s+)?(welche[mnrs]?|which)\b(?=\s+\w+\s+\w)",
     re.IGNORECASE,
 )
 _MULTI = re.compile(

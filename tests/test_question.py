@@ -107,6 +107,11 @@ VIETNAM = "Wie viele Kisten mit sterblichen Überresten hat Vietnam an die USA z
         ("Which topics will the meeting cover?", "list"),
         ("What analysis does the report give?", "factoid"),
         ("What news does the report bring?", "factoid"),
+        # two questions in one, the second opening with "which" / "welche" after a comma; without the comma one list
+        ("Which soap opera does the one text name, and which drama does the other say premiered in 1981?",
+         "comparison"),
+        ("Was sind sie für den Doktor, und welcher Schauspieler ist durch diese Rolle bekannt?", "comparison"),
+        ("Welche Länder und welche Städte besuchte er?", "list"),
     ],
 )
 def test_kinds(question: str, kind: str) -> None:
