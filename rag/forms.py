@@ -192,6 +192,19 @@ def snap(span: str, source: str) -> str | None:
     return None
 
 
+def snap_date(reply: str, source: str) -> str | None:
+    """The sentence's own words for a date the reply gives in other words or another language ("October 1954" for
+    "im Oktober 1954", "2 November" for "2. November"): the one date span of `source` naming the same date; None
+    where none does, or several."""
+    from .dates import date_keys
+
+    wanted = date_keys(reply)
+    if not wanted:
+        return None
+    same = {m.group(0).strip() for m in _DATE_SPAN.finditer(source) if date_keys(m.group(0)) & wanted}
+    return same.pop() if len(same) == 1 else None
+
+
 def only_repeats(span: str, question: str, language: Language) -> bool:
     """True when the span says nothing the question did not ("Hegseth" for "Wen trifft Hegseth?")."""
     words = set(stem_tokens(span, language))

@@ -38,6 +38,7 @@ from .forms import (
     reason_clause,
     refers_back,
     snap,
+    snap_date,
     too_long,
     with_scale,
 )
@@ -602,6 +603,8 @@ def check_short(reply: str, source: str, question: str, atype: str | None, kind:
     if reader_found_nothing(reply):
         return "", NOTHING
     span = snap(reply, source)
+    if span is None and language == source_language:  # a German question's date the reader wrote in English
+        span = snap_date(reply, source)  # ("October 1954"): the sentence's own "Oktober 1954"
     if span is None:
         if language == source_language:
             return "", f"the model's answer “{reply}” is not in the sentence"

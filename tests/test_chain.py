@@ -1126,6 +1126,16 @@ def test_model_failure_serves_the_evidence(hashing_index: Path) -> None:
     assert not answer.verified and "did not answer" in answer.reason and "994" in answer.answer
 
 
+def test_a_date_the_reader_writes_in_english_for_a_german_question_is_the_sentences(tmp_path: Path) -> None:
+    """The small reader answers "October 1954" to a German question on "Im Oktober 1954 …": the sentence's own date,
+    not an invention (under a judge that was not firm it was abstained as "not in it")."""
+    snap = _one_article_index(tmp_path, "Die Firma Nordwerk plante lange eine Fusion. Im Oktober 1954 schlug der "
+                              "Vorstand von Nordwerk die Fusion mit Südwerk vor.\n")
+    answer = _final(_ask(snap, "Wann schlug der Vorstand von Nordwerk die Fusion mit Südwerk vor?",
+                         scripted("October 1954", judge=Graded("yes", yes=0.8, no=0.3))))
+    assert not answer.abstained and answer.short == "Oktober 1954" and answer.answer.startswith("Oktober 1954 [1]")
+
+
 def test_a_model_failure_keeps_a_dated_pairs_dates_unchecked(tmp_path: Path) -> None:
     def boom(messages: list[BaseMessage]) -> str:
         raise LLMError("server at http://127.0.0.1:9/v1 did not answer")

@@ -224,3 +224,13 @@ def test_a_name_is_mentioned_in_a_hyphenated_compound_or_as_its_country(asked: s
     assert names_missing(asked, [sentence]) == []
     assert names_missing(asked.replace("NFL", "NBA").replace("French", "Japanese").replace("German", "Spanish"),
                          [sentence]) != []
+
+
+def test_a_date_in_other_words_snaps_to_the_sentences_own() -> None:
+    from rag.forms import snap_date
+
+    sentence = "Im Oktober 1954 schlug Goldenson die Fusion vor; 1950 war sie noch kein Thema."
+    assert snap_date("October 1954", sentence) == "Oktober 1954"
+    assert snap_date("Oktober 1954", sentence) == "Oktober 1954"
+    assert snap_date("November 1954", sentence) is None  # another date: no span of the sentence
+    assert snap_date("Goldenson", sentence) is None  # no date at all
