@@ -2,7 +2,7 @@
 each weight of a bullet's distance from those already taken (`rag.evidence.select_set`'s `diversity`): the command
 behind stop 47's change of `SET_DIVERSITY` from .3 to .15 (90 -> 92 of 117 correct, none lost; 0.0: 92, one lost).
 
-    .venv/bin/python bench/experiments/set_diversity.py [--weights 0.3,0.15,0.0] [--skip probe7]   # ~25 min
+    .venv/bin/python bench/experiments/set_diversity.py [--weights 0.3,0.15,0.0] [--skip probe7]   # ~1 min
 
 Each weight and section runs `bench/dev_answers.py --llms extractive --kinds list,overview,comparison,multi` in a
 process of its own (bench/out/set_diversity_<weight>_<section>.json); prints per weight the correct count per
