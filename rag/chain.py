@@ -116,11 +116,8 @@ def judged(p: Prepared, llm: BaseChatModel, snap: store.Snapshot, checks: dict[s
         # else the next closest, at the runner-up's P(yes) ("Ein Großteil der Arbeit … wird in Ausschüssen geleistet."
         # does not say on which weekdays committees meet; "Die Ausschusssitzungen finden am Dienstag, …" does)
         def judge_one(ev: Evidence) -> tuple[Prepared, dict[str, float]]:
-            prior = antecedent(snap, ev) if points_back(ev.sentence.text) else None
-            tried: dict[str, float] = {}
             # "… in Hanoi und in Seoul …?" of a sentence on Hanoi: what it asks of Hanoi (P(yes) .36 for the whole)
-            asked = one_place(p.standalone, f"{prior.sentence.text} {ev.sentence.text}" if prior else ev.sentence.text)
-            return _judge(p, ev.sentence.text, prior, llm, tried, JUDGED_NO_SET, ev.sentence.text, asked), tried
+            return _judged_on(p, ev, llm, snap, lambda read_: one_place(p.standalone, read_))
 
         closest, *others = sorted(p.evidence, key=lambda ev: -ev.score)[:SET_JUDGED]
         first, first_checks = judge_one(closest)
@@ -204,10 +201,7 @@ def judged_pair(p: Prepared, llm: BaseChatModel, snap: store.Snapshot, checks: d
     for i, at in enumerate(p.part_of):
         if at < 0:
             continue
-        ev = p.evidence[at]
-        prior = antecedent(snap, ev) if points_back(ev.sentence.text) else None
-        tried: dict[str, float] = {}
-        said = _judge(p, ev.sentence.text, prior, llm, tried, JUDGED_NO_SET, ev.sentence.text, p.pair.parts[i])
+        said, tried = _judged_on(p, p.evidence[at], llm, snap, p.pair.parts[i])
         if "judge" in tried:
             checks[f"judge_{i + 1}"] = tried["judge"]
         if said.abstain_reason:
@@ -217,6 +211,18 @@ def judged_pair(p: Prepared, llm: BaseChatModel, snap: store.Snapshot, checks: d
         return replace(p, abstain_reason=JUDGED_NO_SET)
     return replace(p, evidence=tuple(p.evidence[at] for at in kept),
                    part_of=tuple(kept.index(at) if at >= 0 else -1 for at in part_of))
+
+
+def _judged_on(p: Prepared, ev: Evidence, llm: BaseChatModel, snap: store.Snapshot,
+               asked: str | Callable[[str], str]) -> tuple[Prepared, dict[str, float]]:
+    """`p` judged on one sentence of its set or pair, read after whom it points back to (`antecedent`), on the
+    question `asked` (or that it gives for the text read: the part of a compound question the sentence is about),
+    and the judge's checks. Raises LLMError like any call of the model."""
+    prior = antecedent(snap, ev) if points_back(ev.sentence.text) else None
+    tried: dict[str, float] = {}
+    read_ = f"{prior.sentence.text} {ev.sentence.text}" if prior else ev.sentence.text
+    question = asked if isinstance(asked, str) else asked(read_)
+    return _judge(p, ev.sentence.text, prior, llm, tried, JUDGED_NO_SET, ev.sentence.text, question), tried
 
 
 #: How many sentences back the judge looks for the one that names whom a pronoun stands for.
@@ -707,10 +713,10 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
         found: list[tuple[str, bool]] = []
         for i, at in enumerate(p.part_of):
             ev = p.evidence[at] if at >= 0 else None
-            if ev is None or extractive_short(ev.sentence.text, p.pair.parts[i], "date", hit_language_of(p, ev))[1]:
+            part = p.pair.parts[i]
+            if ev is None or extractive_short(ev.sentence.text, part, "date", hit_language_of(p, ev))[1]:
                 found.append(("", False))
                 continue
-            part = p.pair.parts[i]
             got = Reading()
             for item in read(part, analyse(part), ev.sentence.text, "", p.language, hit_language(self.snap, ev),
                              self.llm):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import difflib
 import re
 
+from .dates import date_keys
 from .lang import COUNT_WORDS, MONTH_NAMES, NUMBER_WORDS, ordinal_value, stem_tokens, tokenize
 from .types import Evidence, Language
 
@@ -196,8 +197,6 @@ def snap_date(reply: str, source: str) -> str | None:
     """The sentence's own words for a date the reply gives in other words or another language ("October 1954" for
     "im Oktober 1954", "2 November" for "2. November"): the one date span of `source` naming the same date; None
     where none does, or several."""
-    from .dates import date_keys
-
     wanted = date_keys(reply)
     if not wanted:
         return None

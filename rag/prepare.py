@@ -290,6 +290,7 @@ def _paired(snap: store.Snapshot, question: str, history: History, pair: DatedPa
     Scheele … 1773 … von Priestley … 1774 entdeckt"): it is cited once."""
     t0 = time.perf_counter()
     evidence: list[Evidence] = []
+    keys: list[tuple[str, int]] = []  # the evidence's sentence keys
     part_of: list[int] = []
     for sub in pair.parts:
         got = _prepare(snap, sub, (), k, filters, periods=False)
@@ -300,10 +301,11 @@ def _paired(snap: store.Snapshot, question: str, history: History, pair: DatedPa
         if best is None:
             part_of.append(-1)
             continue
-        keys = [sentence_key(ev) for ev in evidence]
-        if sentence_key(best) not in keys:
+        key = sentence_key(best)
+        if key not in keys:
             evidence.append(best)
-        part_of.append(keys.index(sentence_key(best)) if sentence_key(best) in keys else len(evidence) - 1)
+            keys.append(key)
+        part_of.append(keys.index(key))
     if not evidence:
         return None
     q = analyse(question, history)

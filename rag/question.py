@@ -394,8 +394,9 @@ _PLACE_PAIR = re.compile(r"\b(in|im|at)\s+([A-ZÄÖÜ][\w-]*\w(?:\s+[A-ZÄÖÜ][
 def one_place(question: str, sentence: str) -> str:
     """A question asking about two places together ("Mit welchen Amtskollegen trifft Hegseth in Hanoi und in Seoul
     zusammen?") asked of the one place a sentence names ("… in Hanoi …": "Mit welchen Amtskollegen trifft Hegseth in
-    Hanoi zusammen?"): a sentence that answers for one place answers a part of it. The question as it is where it
-    names no such pair, or the sentence names both places or neither."""
+    Hanoi zusammen?"): a sentence that answers for one place answers a part of it. Without such a pair, a question
+    on two topics (`topic_pair`) asked of the one the sentence holds (`_one_topic`). The question as it is where it
+    names neither pair, or the sentence names both or neither."""
     m = _PLACE_PAIR.search(question)
     if m is None:
         return _one_topic(question, sentence)
@@ -691,7 +692,7 @@ def _split_pair(text: str, words: str) -> tuple[str, str] | None:
         return None
     a, b = text[:m.start()].strip(_ITEM_TRIM), text[m.end():].strip(_ITEM_TRIM)
     b = re.sub(r"\s+(?:jeweils|each|statt|stattgefunden)\s*$", "", b, flags=re.IGNORECASE).strip(_ITEM_TRIM)
-    if len(a.split()) < 1 or len(b.split()) < 1 or not a[0].isalnum() or not b[0].isalnum():
+    if not a or not b or not a[0].isalnum() or not b[0].isalnum():
         return None
     return a, b
 
@@ -708,7 +709,6 @@ def dated_pair(question: str, language: Language | None = None) -> DatedPair | N
     """The two things a question asks the dates of, with what it asks of them (`DatedPair`); None for any other
     question. "Which came first, A or B?" splits at "or"/"oder"; "In which years did A and B happen?" and "How
     many years lie between A and B?" at the first "and"/"und"."""
-    language = language or detect_language(question)
     q = question.strip()
     order = _WHICH_FIRST.search(q)
     pair: tuple[str, str] | None = None
@@ -733,5 +733,6 @@ def dated_pair(question: str, language: Language | None = None) -> DatedPair | N
         return DatedPair((asked[0], asked[1]), (asked[0], asked[1]), False, False) if both else None
     apart = apart or _DAZWISCHEN.search(q) is not None
     dative = apart and m is not None and re.search(r"\bzwischen\b", m.group(0), re.IGNORECASE) is not None
+    language = language or detect_language(question)  # only for a pair: asked of every question
     return DatedPair(pair, (when_question(pair[0], language, dative), when_question(pair[1], language, dative)),
                      order is not None, apart)
