@@ -6,8 +6,8 @@ behind stop 47's change of `SET_DIVERSITY` from .3 to .15 (90 -> 92 of 117 corre
 
 Each weight and section runs `bench/dev_answers.py --llms extractive --kinds list,overview,comparison,multi` in a
 process of its own (bench/out/set_diversity_<weight>_<section>.json); prints per weight the correct count per
-section and in all, and the rows that differ from the first weight's. Overviews of one article are chosen by
-`select_overview`, whose weight is not changed here.
+section and in all, how many answers differ from the first weight's and the rows whose score does. Overviews of one
+article are chosen by `select_overview`, whose weight is not changed here.
 """
 
 from __future__ import annotations
@@ -31,9 +31,9 @@ sys.exit(dev_answers.main(["--llms", "extractive", "--kinds", {kinds!r}, "--sect
 """
 
 
-def rows(name: str) -> dict[str, bool]:
+def rows(name: str) -> dict[str, tuple[bool, str]]:
     data = json.loads((HERE / "bench" / "out" / f"{name}.json").read_text(encoding="utf-8"))
-    return {r["id"]: bool(r["correct"]) for r in data["results"]["extractive"]["rows"]}
+    return {r["id"]: (bool(r["correct"]), r["answer"]) for r in data["results"]["extractive"]["rows"]}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     weights = [float(w) for w in args.weights.split(",")]
     sections = [s for s in SECTIONS if s not in args.skip]
-    results: dict[float, dict[str, dict[str, bool]]] = {}
+    results: dict[float, dict[str, dict[str, tuple[bool, str]]]] = {}
     for weight in weights:
         for section in sections:
             out = f"set_diversity_{weight}_{section}"
@@ -53,15 +53,18 @@ def main(argv: list[str] | None = None) -> int:
             results.setdefault(weight, {})[section] = rows(out)
     first = weights[0]
     for weight in weights:
-        per = {s: f"{sum(r.values())}/{len(r)}" for s, r in results[weight].items()}
-        total = sum(sum(r.values()) for r in results[weight].values())
+        per = {s: f"{sum(ok for ok, _ in r.values())}/{len(r)}" for s, r in results[weight].items()}
+        total = sum(ok for r in results[weight].values() for ok, _ in r.values())
         count = sum(len(r) for r in results[weight].values())
-        print(f"diversity {weight}: {total}/{count}  " + "  ".join(f"{s} {v}" for s, v in per.items()))
+        moved = 0
         for section in sections:
             base, now = results[first][section], results[weight][section]
-            for row, ok in now.items():
-                if ok != base.get(row):
+            for row, (ok, answer) in now.items():
+                moved += answer != base[row][1]
+                if ok != base[row][0]:
                     print(f"   {'+' if ok else '-'} {section} {row}")
+        print(f"diversity {weight}: {total}/{count}, {moved} answers other than at {first}  "
+              + "  ".join(f"{s} {v}" for s, v in per.items()))
     return 0
 
 
