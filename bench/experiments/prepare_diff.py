@@ -2,10 +2,10 @@
 to question analysis or evidence choice moves, before any model is asked (stop 46: the sentence after about the
 person, the set names without the dictionary's common nouns, the next sentence of any close one for a figure).
 
-    .venv/bin/python bench/experiments/prepare_diff.py OUT.json [--root OTHER_CHECKOUT] [--skip probe7]  # ~2 min
+    .venv/bin/python bench/experiments/prepare_diff.py OUT.json [--root OTHER_CHECKOUT] [--skip probe8]  # ~2 min
     .venv/bin/python bench/experiments/prepare_diff.py --compare BEFORE.json AFTER.json
 
-Each question (the development set, probe, probe2–probe7; with its conversation) gets its abstention reason, its kind
+Each question (the development set, probe, probe2–probe8; with its conversation) gets its abstention reason, its kind
 and the first 60 characters of up to five evidence sentences; `--compare` prints the questions whose evidence changed.
 The indexes are `bench/dev_answers.py`'s cached ones (built on first use).
 """
@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent.parent.parent
-SETS = {"main": ["dev_qa", "probe_qa"], **{f"probe{n}": [f"probe{n}_qa"] for n in (2, 3, 4, 5, 6, 7)}}
+SETS = {"main": ["dev_qa", "probe_qa"], **{f"probe{n}": [f"probe{n}_qa"] for n in (2, 3, 4, 5, 6, 7, 8)}}
 
 
 def evidence(root: Path, skip: tuple[str, ...] = ()) -> dict[str, list[str | None]]:

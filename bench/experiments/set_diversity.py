@@ -2,7 +2,7 @@
 each weight of a bullet's distance from those already taken (`rag.evidence.select_set`'s `diversity`): the command
 behind stop 47's change of `SET_DIVERSITY` from .3 to .15 (90 -> 92 of 117 correct, none lost; 0.0: 92, one lost).
 
-    .venv/bin/python bench/experiments/set_diversity.py [--weights 0.3,0.15,0.0] [--skip probe7]   # ~1 min
+    .venv/bin/python bench/experiments/set_diversity.py [--weights 0.3,0.15,0.0] [--skip probe8]   # ~1 min
 
 Each weight and section runs `bench/dev_answers.py --llms extractive --kinds list,overview,comparison,multi` in a
 process of its own (bench/out/set_diversity_<weight>_<section>.json); prints per weight the correct count per
@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent.parent.parent
-SECTIONS = ("main", "probe", "probe2", "probe3", "probe4", "probe5", "probe6", "probe7")
+SECTIONS = ("main", "probe", "probe2", "probe3", "probe4", "probe5", "probe6", "probe7", "probe8")
 KINDS = "list,overview,comparison,multi"
 RUN = """
 import sys
