@@ -32,7 +32,7 @@ from .lang import detect_language
 from .neighbours import next_in_paragraph, paragraph_before, preceding_sentence, sentence_key
 from .prepare import ELLIPTIC_WORDS, WEAK, History, Prepared, earlier_answer, event_day, hit_language, prepare
 from .prompts import ABSTAIN, JUDGE_ROLE, build_judge_messages
-from .question import Question, analyse, asked_topic, asks_why, new_topic, one_place, previous_answers
+from .question import Question, analyse, asked_topic, asks_open, asks_why, new_topic, one_place, previous_answers
 from .reading import (
     NOTHING,
     Judged,
@@ -71,6 +71,8 @@ JUDGE_NOTHING = _JUDGE_DOUBTED + "and it found no answer in it"
 #: The kinds of question that ask for one thing (a name, a figure, a day), whose quote without it answers nothing
 #: unless the judge was firm: the probe sets' quotes the reader found nothing in under an unsure judge (P(yes) .78,
 #: .83, .87) were all wrong, two of them to questions the articles do not answer (docs/BENCHMARKS.md, "Stop 45").
+#: An open question ("Was wurde im Tarifstreit vereinbart?", `question.asks_open`) is answered by what its sentence
+#: tells: it has `JUDGE_LUKEWARM`'s bar like a set (the time section's time-01 and time-05 at .84 and .70, stop 48).
 ASKED_THING = ("factoid", "date", "followup")
 JUDGE_NO_REASON = _JUDGE_DOUBTED + "and its check found that the reason read in it is not what it says"
 NO_REASON_GIVEN = "the language model found no reason in the closest sentences, and they give none in so many words"
@@ -619,10 +621,14 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
                 elif not reading.short:  # nothing to read in a follow-up's closest sentence: the previous answer's
                     # may hold it ("Und wer auf amerikanischer Seite?" after who signed for Vietnam)
                     p, reading, checks = self._read_earlier(p, previous, reading, checks)
-                if (not p.abstain_reason and reading.problem.startswith(NOTHING)
-                        and checks.get("judge", 1.0) < JUDGE_FIRM):
+                if not p.abstain_reason and (
+                        (reading.problem.startswith(NOTHING) and checks.get("judge", 1.0) < JUDGE_FIRM)
+                        or ((reading.problem.startswith(NOTHING) or reading.repeats) and not asks_open(q.text))):
                     # no answer in a sentence the judge was not firm on: a runner-up it is sure of may hold one
-                    # ("Who is the US ambassador …?" on "Er bekräftigte, dass die Vereinigten Staaten …")
+                    # ("Who is the US ambassador …?" on "Er bekräftigte, dass die Vereinigten Staaten …"); nor, for
+                    # one thing asked, in a sentence on the topic the judge was firm on, where the reader found
+                    # nothing or only the question's own words ("Apart from the warm welcome, what did Hegseth thank
+                    # Vietnam for?" on the sentence thanking for the welcome; a headline without the names)
                     p, reading, checks = self._read_runner_up(p, reading, checks)
                 if not p.abstain_reason and (reading.problem.startswith(NOTHING) or reading.invented
                                              or self._reason_after(p)):  # the sentence after it may say what it
@@ -644,7 +650,7 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
                     # von Rajendra K. Pachauri im Februar 2015 …")
                     p = replace(p, abstain_reason=NO_REASON_GIVEN)
                 elif reading.found_nothing and checks.get("judge", 1.0) < (
-                        JUDGE_FIRM if q.kind in ASKED_THING else JUDGE_LUKEWARM):
+                        JUDGE_FIRM if q.kind in ASKED_THING and not asks_open(q.text) else JUDGE_LUKEWARM):
                     # the reader finds no answer in a sentence the judge barely took: two doubts ("In which
                     # Malaysian city is the ADMM-Plus meeting held?" on "In Malaysia wird er am Treffen …
                     # teilnehmen.", P(yes) .51); for one name, figure or day asked for, in a sentence the judge was

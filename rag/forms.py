@@ -175,6 +175,9 @@ def snap(span: str, source: str) -> str | None:
         rest = m.group(1) if want[-1].isalnum() else ""
         if not rest or rest.lower() in ENDINGS:
             return text[m.start() : m.end() + len(rest)]
+    listed = _snap_items(want, text)
+    if listed:
+        return listed
     words = [(m.start(), m.end(), m.group(0).lower().strip(_TRIM)) for m in re.finditer(r"\S+", text)]
     target = [w.lower().strip(_TRIM) for w in want.split()]
     if len(target) < 3:
@@ -191,6 +194,32 @@ def snap(span: str, source: str) -> str | None:
     if best >= 0.8 and where:
         return text[where[0] : where[1]].strip(_TRIM)
     return None
+
+
+#: what joins the items of a list a reply gives ("Mika, Tove", "Hawaii and Japan")
+_ITEM_JOINS = re.compile(r"\s*(?:[,;/&]|\b(?:und|and|oder|or|sowie)\b)\s*", re.IGNORECASE)
+
+
+def _snap_items(want: str, text: str) -> str | None:
+    """A reply listing items in other joining words than the sentence's ("Mika, Tove" for "Die Luchse Mika und Tove
+    …"): the stretch of `text` from its first item to its last where each item stands as whole words and nothing
+    stands between them but the items and at most a joining word or article each; else None."""
+    items = [item.strip(_TRIM) for item in _ITEM_JOINS.split(want) if item.strip(_TRIM)]
+    if len(items) < 2:
+        return None
+    found = []
+    for item in items:
+        m = re.search(rf"(?<!\w){re.escape(item)}(?!\w)", text, re.IGNORECASE)
+        if m is None:
+            return None
+        found.append(m)
+    start, end = min(m.start() for m in found), max(m.end() for m in found)
+    rest = text[start:end]
+    for m in sorted(found, key=lambda m: m.start(), reverse=True):
+        rest = rest[: m.start() - start] + " " + rest[m.end() - start :]
+    if len(_ITEM_JOINS.sub(" ", rest).split()) > len(items):
+        return None
+    return text[start:end]
 
 
 def snap_date(reply: str, source: str) -> str | None:

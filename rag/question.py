@@ -133,6 +133,10 @@ _HAPPEN = re.compile(
     r"what\s+(?=(happened|happens|happen|occurred|did|does|do|was|were|is|are|has|have|had|will|would|took|takes)\b)"
     r"(?!(is|was|are|were)\s+the\b))",
     re.IGNORECASE)
+#: asking for the news on something ("Welche Nachrichten gab es …?", "What news was there on …?")
+_NEWS_ASKED = re.compile(
+    r"^\W*(welche[nrs]?|what|which|any)\s+(nachricht|neuigkeit|meldung|news|report|development|update)\w*",
+    re.IGNORECASE)
 #: "Wie nennt man …?", "Wie wird … genannt?", "Nennen Sie eine …", "Name one …": one name, not a list
 _ONE_NAME = re.compile(
     r"\bwie\s+(nennt|nennen|heißt|heißen|bezeichnet)\b|\bwie\s+(wird|werden|wurde|wurden)\b[^?]*\b(genannt|bezeichnet)\b|"
@@ -330,6 +334,15 @@ _PERCENT_Q = re.compile(
     r"(what|which|by\s+what|how\s+high\s+a)\s+(percentage|percent|share|proportion)|how\s+many\s+per\s*cent)\b",
     re.IGNORECASE,
 )
+
+
+def asks_open(question: str) -> bool:
+    """A news reader's open question, answered by what a sentence tells rather than by one name, figure or day: "what"
+    with a verb ("Was wurde im Tarifstreit vereinbart?", "Was berichteten die Zeitungen über …?", "What did the
+    council decide …?") or asking for the news ("Welche Nachrichten gab es …?"); not one that asks for a figure
+    ("Was kostet …?") or names what it asks for ("Was war der Name …?", "What is the capital …?")."""
+    return answer_type(question) is None and (_HAPPEN.search(question) is not None
+                                              or _NEWS_ASKED.search(question) is not None)
 
 
 def answer_type(question: str) -> str | None:

@@ -146,6 +146,12 @@ class Reading:
         return self.problem.startswith(NOTHING) or _ORDINAL.match(self.problem) is not None
 
     @property
+    def repeats(self) -> bool:
+        """The reader's answer only repeats the question's words (`REPEATS`; across languages, as the check of a
+        translated answer words it)."""
+        return "only repeats the question" in self.problem
+
+    @property
     def rejected(self) -> bool:
         """The answer check found that the sentence does not give the reader's answer (`REJECTED`)."""
         return self.problem.startswith(_REJECTED_HEAD)

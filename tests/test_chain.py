@@ -1394,10 +1394,33 @@ def test_a_runner_up_the_judge_is_sure_of_answers_where_the_reader_finds_nothing
     assert answer.checks["judge_closest"] == taken
     empty = _final(_ask(snap, question, _judge_by_sentence("Ministerin Jana Ostrowski reist", taken, sure, "none")))
     assert empty.abstained and "found no answer in it" in empty.reason  # two doubts, and no runner-up's answer
+    # the judge firm on the best sentence, the reader finds no last stop there: one thing asked, so the runner-up
+    # the judge is sure of answers too; one it only half takes leaves the best sentence's quote, not abstained
     firm = round((JUDGE_FIRM + 1) / 2, 2)
-    model = _judge_by_sentence("Ministerin Jana Ostrowski reist", firm, sure)
+    moved = _final(_ask(snap, question, _judge_by_sentence("Ministerin Jana Ostrowski reist", firm, sure)))
+    assert moved.short == "Wemmstadt" and moved.checks["judge_closest"] == firm
+    assert moved.citations[0].quote == "Wemmstadt ist der letzte Halt ihrer Reise."
+    model = _judge_by_sentence("Ministerin Jana Ostrowski reist", firm, JUDGE_LUKEWARM)
     kept = _final(_ask(snap, question, model))
-    assert kept.citations[0].quote.startswith("Ministerin Jana Ostrowski reist") and len(_judged_sentences(model)) == 1
+    assert not kept.abstained and kept.citations[0].quote.startswith("Ministerin Jana Ostrowski reist")
+    assert len(_judged_sentences(model)) == 2  # the best sentence and the one runner-up, not taken
+
+
+def test_an_open_question_keeps_the_quote_the_reader_finds_no_span_in_under_a_lukewarm_judge(tmp_path: Path) -> None:
+    """"Was wurde im Tarifstreit vereinbart?" is answered by what the sentence tells: a judge between
+    `JUDGE_LUKEWARM` and `JUDGE_FIRM` and no span read keep the quote. A question for one thing ("Wer …?") on the
+    same sentence under the same judge is abstained (two doubts)."""
+    from rag.chain import JUDGE_FIRM, JUDGE_LUKEWARM
+
+    snap = _one_article_index(tmp_path, "Die Verkehrsbetriebe und die Gewerkschaft haben im Tarifstreit einen neuen "
+                              "Tarifvertrag mit 6,2 Prozent mehr Lohn vereinbart.\n")
+    between = round((JUDGE_LUKEWARM + JUDGE_FIRM) / 2, 2)
+    model = _judge_by_sentence("Die Verkehrsbetriebe", between, between)
+    opened = _final(_ask(snap, "Was haben die Verkehrsbetriebe und die Gewerkschaft im Tarifstreit vereinbart?", model))
+    assert not opened.abstained and "6,2 Prozent" in opened.answer, opened.reason
+    one = _final(_ask(snap, "Wer hat mit den Verkehrsbetrieben im Tarifstreit einen Tarifvertrag vereinbart?",
+                      _judge_by_sentence("Die Verkehrsbetriebe", between, between)))
+    assert one.abstained and "found no answer in it" in one.reason
 
 
 def test_a_span_the_check_is_not_sure_of_is_shown_but_not_verified(hashing_index: Path) -> None:

@@ -104,6 +104,19 @@ def test_snap_finds_the_span_as_written_or_nothing() -> None:
     assert snap("Baufirma Hellwig aus Graz baute", "Baufirma Hellwig aus Graz.") == "Baufirma Hellwig aus Graz"
 
 
+def test_snap_takes_a_listed_reply_as_the_sentence_lists_it() -> None:
+    """A reply that lists items with other joining words than the sentence's is the sentence's stretch from its
+    first item to its last; not where other words stand between them, nor where an item is missing."""
+    sentence = "Die Luchse Mika und Tove sind aus einem Wildpark in Schweden angekommen."
+    assert snap("Mika, Tove", sentence) == "Mika und Tove"
+    assert snap("Tove and Mika", sentence) == "Mika und Tove"
+    trip = "Er besucht Hawaii, Japan, Malaysia, Vietnam und Südkorea."
+    assert snap("Hawaii, Japan; Malaysia", trip) == "Hawaii, Japan, Malaysia"
+    assert snap("Hawaii, Südkorea", trip) is None  # three other items between them
+    assert snap("Mika, Schweden", sentence) is None
+    assert snap("Mika, Lotte", sentence) is None
+
+
 def test_snap_takes_whole_words_of_the_sentence() -> None:
     """A span that ends inside a word of the sentence is that word only where the rest is an inflection ending; a
     piece of another word is not the sentence's answer ("vietnam" of "vietnamesische" for a province)."""

@@ -7,6 +7,7 @@ import pytest
 from rag.question import (
     analyse,
     asked_topic,
+    asks_open,
     classify,
     dated_pair,
     facets,
@@ -376,3 +377,16 @@ def test_a_question_on_two_topics_is_asked_of_each() -> None:
     assert parts(english)[1] == "Which missions does the article mention in connection with the TV footage?"
     for simple in ("Was sagt der Text über Luther und seine Frau?", "Wann trafen sich Hegseth und Giang?"):
         assert topic_pair(simple) is None and parts(simple) == [simple]
+
+
+def test_an_open_question_asks_what_a_sentence_tells_not_one_thing() -> None:
+    """"What" with a verb and a question for the news ask for what a sentence tells; a question for a person, a
+    figure, a thing named by its noun does not."""
+    for q in ("Was wurde letzte Woche im Tarifstreit vereinbart?", "Was berichteten die Zeitungen über die Brücke?",
+              "What did the council decide about the port?", "Welche Nachrichten gab es zum Hafenausbau?",
+              "What news was there on the strike?"):
+        assert asks_open(q), q
+    for q in ("Wer hat den Markt entworfen?", "Was kostet der Ausbau?", "Was war der Name des Sturms?",
+              "How many subscribers did Sky Digital have?", "What is the capital of Vietnam?",
+              "Welche Stadt ist der letzte Halt?", "Wie viele Buden hat der Markt?"):
+        assert not asks_open(q), q
