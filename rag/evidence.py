@@ -443,7 +443,7 @@ def select_overview(
     centrality: float = CENTRALITY_WEIGHT,
     themes: float = THEME_WEIGHT,
     whole: bool = False,
-    carry: Callable[[str], bool] | None = None,
+    carry: Callable[[str, str], bool] | None = None,
     focused: bool = False,
 ) -> list[Evidence]:
     """The sentences that sum up one article for an overview question, in article order.
@@ -456,9 +456,10 @@ def select_overview(
     taken, minus `paragraph_penalty` when its paragraph already gave one. A question about one topic of
     the article ("what does it say about the Bible translation?") has a peaked ranking, so the bullets
     stay on that topic; "summarise the article" has a flat one, so they spread over its paragraphs.
-    Sentences whose cosine passes `floor(ev)` are always candidates. `carry`: whether a sentence speaks of the one
-    before it (a pronoun): the two score at least as high as each other in their paragraph (it is about the same
-    thing, which it does not name; the one before it names what it speaks of).
+    Sentences whose cosine passes `floor(ev)` are always candidates. `carry(sentence, before)`: whether a sentence
+    speaks of the one before it (a pronoun, or its noun named again, "Das Viertel …"): the two score at least as
+    high as each other in their paragraph (it is about the same thing, which it does not name; the one before it
+    names what it speaks of).
     `focused`: the question names the one topic it asks about ("What does the text say about his Bible
     translation?"): no lead first, no penalty for a paragraph that gave a bullet (the topic is told in one), and
     only sentences within half the margin of the best one (across languages every sentence of the article
@@ -486,7 +487,8 @@ def select_overview(
         order = sorted(by_start)
         for prev, cur in zip(order, order[1:], strict=False):
             s, vrow, ev = by_start[cur]
-            if paragraph(ev) == paragraph(by_start[prev][2]) and carry(ev.sentence.text):
+            before = by_start[prev][2]
+            if paragraph(ev) == paragraph(before) and carry(ev.sentence.text, before.sentence.text):
                 by_start[cur] = (max(s, by_start[prev][0]), vrow, ev)
                 s0, vrow0, ev0 = by_start[prev]
                 by_start[prev] = (max(s0, s), vrow0, ev0)

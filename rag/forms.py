@@ -311,6 +311,25 @@ def refers_back(sentence: str) -> bool:
     return bool(_REFERS_BACK.search(sentence) or _THIS_FIELD.search(sentence))
 
 
+#: A sentence that opens with a definite article and a noun ("Das Viertel liegt …", "The district lies …"), maybe
+#: after one adjective
+_DEFINITE_OPENING = re.compile(
+    r"^\W*(?i:der|die|das|den|dem|des|the)\s+(?:[a-zäöüß]\w*\s+(?=[A-ZÄÖÜ]))?([A-ZÄÖÜ][a-zäöüß]{3,}|[a-z]{4,})\b")
+
+
+def names_again(sentence: str, before: str) -> bool:
+    """Whether the sentence opens by naming again, with a definite article, what the sentence before it named: the
+    noun stands there as a word or as the last part of a compound ("Das Viertel gilt …" after "… eines der ältesten
+    Viertel der Stadt"; "Der Kanal wurde …" after "… den Kabelkanal …")."""
+    m = _DEFINITE_OPENING.match(sentence)
+    if m is None or not before:
+        return False
+    noun = m.group(1).lower()
+    return any(word == noun or (word.startswith(noun) and len(word) <= len(noun) + 2)
+               or (word.endswith(noun) and len(word) > len(noun) + 2)
+               for word in re.findall(r"\w+", before.lower()))
+
+
 #: A reason given in a sentence: a causal conjunction or preposition ("…, da …", "weil", "wegen", "because",
 #: "due to"); "deshalb" / "therefore" give a consequence, whose reason is the sentence before.
 _REASON = re.compile(

@@ -41,7 +41,7 @@ from .evidence import (
     threshold,
 )
 from .filters import Filters, named_outlet, outlet, outlet_name
-from .forms import refers_back, units
+from .forms import names_again, refers_back, units
 from .glossary import german_words
 from .lang import MONTHS, detect_language, stem_tokens
 from .neighbours import (
@@ -218,6 +218,13 @@ NO_TYPE = "the best sentence gives no {kind}"
 
 #: (ranking score, sentence vector row, evidence), as `scored_sentences` gives them
 Scored = tuple[float, int, Evidence]
+
+
+def speaks_of_before(sentence: str, before: str) -> bool:
+    """Whether an overview's sentence speaks of what the one before it named (`evidence.select_overview`'s carry): it
+    points back ("Es ist kulturell vielfältig …") or names it again ("Das Viertel gilt …" after "… eines der
+    ältesten Viertel der Stadt")."""
+    return points_back(sentence) or names_again(sentence, before)
 
 
 def _date_matcher(dates: tuple[str, ...]) -> Callable[[Evidence], bool] | None:
@@ -1102,7 +1109,7 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
             if scored[0][2].score >= floor(scored[0][2]):
                 chosen = select_overview(snap, whole, floor, max_sentences=OVERVIEW_SENTENCES,
                                          whole=whole_article(question) or q.frame.latest or the_article,
-                                         carry=points_back, focused=bool(topic))
+                                         carry=speaks_of_before, focused=bool(topic))
                 return done(with_enumerations(snap, chosen, ENUMERATION_CAP))
         evidence = select_set(snap, scored, floor, spread=q.kind in ("multi", "comparison"), lead=overview,
                               # another article only as evidence on its own, unless the question asks across them

@@ -455,6 +455,21 @@ def test_an_overview_of_one_topic_stays_on_it_and_keeps_the_sentences_that_conti
     assert summary.citations[0].quote.startswith("Nordheim feierte")
 
 
+def test_an_overview_of_one_topic_keeps_the_sentences_that_name_it_again(tmp_path: Path) -> None:
+    """"Was sagt der Artikel über die Altstadt?": "Das Viertel liegt …" and "Das Viertel gilt …" speak of
+    the quarter the sentence before them named ("… eines der ältesten Viertel …"), without its name: they belong to
+    the topic's overview like a sentence that speaks of it as "es"."""
+    snap = _one_article_index(
+        tmp_path, "Nordheim feierte am Wochenende sein Stadtfest mit Musik und Markt.\n\n"
+        "Die Altstadt von Nordheim ist eines der ältesten Viertel der Region. Das Viertel liegt zwischen Hafen und "
+        "Bahnhof. Das Viertel gilt als Zentrum der Fischerfamilien.\n\n"
+        "Der Bürgermeister eröffnete die Schule am Markt.\n\nDas Wetter war am Wochenende sonnig und warm.\n")
+    answer = _final(_ask(snap, "Was sagt der Artikel über die Altstadt?", None))
+    assert answer.kind == "overview" and answer.citations[0].quote.startswith("Die Altstadt")
+    assert "zwischen Hafen und Bahnhof" in answer.answer and "Fischerfamilien" in answer.answer
+    assert "Schule" not in answer.answer and "Wetter" not in answer.answer
+
+
 def test_an_english_overview_of_one_topic_reads_the_rendering_s_topic(tmp_path: Path) -> None:
     """"Give me an overview of what the article says about the new Lenne bridge." on a German article: the model's
     German rendering names the topic ("die neue Lennebrücke"), whose sentences the overview takes (a set question
@@ -2237,7 +2252,7 @@ def test_the_sentence_after_the_best_one_answers_where_it_goes_on_about_it(tmp_p
     """"What did the mayor write in German in his last speech?": the best sentence finds the note, the one after it
     ("Der Text …, die er auf Deutsch schrieb") says what is on it. The reader finds nothing in the first: the second,
     read after it, answers, and both are cited. Where the reader finds nothing there either, the quote stays if the
-    judge was firm on it."""
+    judge was firm on it, or for this open question lukewarm."""
     snap = _one_article_index(tmp_path, LAST_SPEECH)
     question = "Was schrieb der Bürgermeister von Nordheim in seiner letzten Rede auf Deutsch?"
     model = _reader_finds_in("Der Text war", "Wir sind Bettler")
@@ -2248,7 +2263,10 @@ def test_the_sentence_after_the_best_one_answers_where_it_goes_on_about_it(tmp_p
     assert read and "Context: Später wurde ein Zettel gefunden" in read[0]  # read after the sentence it goes on from
     kept = _final(_ask(snap, question, _reader_finds_in("Gestern", "Bremen", judge=0.95)))
     assert kept.short == "" and kept.citations[0].quote.startswith("Später wurde") and "no short answer" in kept.reason
-    doubted = _final(_ask(snap, question, _reader_finds_in("Gestern", "Bremen")))  # the judge not firm: abstained
+    # an open question ("Was schrieb …?", `question.asks_open`): a lukewarm judge keeps the quote, a weaker one does not
+    lukewarm = _final(_ask(snap, question, _reader_finds_in("Gestern", "Bremen", judge=0.8)))
+    assert not lukewarm.abstained and lukewarm.citations[0].quote.startswith("Später wurde")
+    doubted = _final(_ask(snap, question, _reader_finds_in("Gestern", "Bremen", judge=0.6)))
     assert doubted.abstained and "found no answer in it" in doubted.reason
 
 

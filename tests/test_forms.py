@@ -8,6 +8,7 @@ from rag.forms import (
     bullets,
     extractive_short,
     has_type,
+    names_again,
     number_as_written,
     only_repeats,
     single_text,
@@ -115,6 +116,18 @@ def test_snap_takes_a_listed_reply_as_the_sentence_lists_it() -> None:
     assert snap("Hawaii, Südkorea", trip) is None  # three other items between them
     assert snap("Mika, Schweden", sentence) is None
     assert snap("Mika, Lotte", sentence) is None
+
+
+def test_a_sentence_names_again_what_the_one_before_named() -> None:
+    """A definite article and a noun the sentence before holds as a word, an inflection of it or the last part of a
+    compound; not a noun it does not hold, nor a sentence without a definite opening."""
+    before = "Die West Side von Fresno ist eines der ältesten Viertel der Stadt."
+    assert names_again("Das Viertel liegt südwestlich der Route 99.", before)
+    assert names_again("Das alte Viertel gilt als Zentrum.", before)
+    assert names_again("Der Kanal wurde nachts gesendet.", "ABC gründete 1981 den Kabelkanal ARTS.")
+    assert names_again("The district lies to the south.", "It is one of the oldest districts of the city.")
+    assert not names_again("Die Stadt liegt am Meer.", "Das Viertel ist alt.")
+    assert not names_again("Ein Viertel liegt am Meer.", before)
 
 
 def test_snap_takes_whole_words_of_the_sentence() -> None:
