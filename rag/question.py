@@ -317,6 +317,12 @@ _LENGTH_Q = re.compile(r"\b(wie\s+(?:lang|tief|breit|weit)\b(?!.*\bdauer)|how\s+
                        re.IGNORECASE)
 
 
+#: "how long" with "is/was" and a thing, no verb of time: a length or a time span ("How long is the road?")
+_HOW_LONG_IS = re.compile(
+    r"\bhow\s+long\s+(?:is|are|was|were)\s+(?:the|a|an|this|that|its|their)\b(?!.*\b(?:ago|take|took|last\w*|been|"
+    r"stay\w*|serve\w*|live\w*|wait\w*|reign\w*|rule\w*|run\w*|held|hold)\b)", re.IGNORECASE)
+
+
 def measure(question: str) -> str | None:
     """"money" or "length" for a question whose figure comes in such a unit ("Was kostet der Ausbau?", "Wie lang wird
     die Kaimauer?"), else None: the answer is a number with its unit, not any number of the sentence."""
@@ -351,7 +357,8 @@ def answer_type(question: str) -> str | None:
     if _PERCENT_Q.search(question):
         return "percent"
     if _DURATION_Q.search(question):
-        return "duration"
+        # "How long is the road?" asks for a length as "How long was the strike?" asks for a time: a number either way
+        return "number" if _HOW_LONG_IS.search(question) else "duration"
     if _NUMBER_Q.search(question):
         return "number"
     if _DATE_Q.search(question):

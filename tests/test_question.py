@@ -390,3 +390,13 @@ def test_an_open_question_asks_what_a_sentence_tells_not_one_thing() -> None:
               "How many subscribers did Sky Digital have?", "What is the capital of Vietnam?",
               "Welche Stadt ist der letzte Halt?", "Wie viele Buden hat der Markt?"):
         assert not asks_open(q), q
+
+
+def test_how_long_a_thing_is_asks_for_a_number_not_only_a_time() -> None:
+    """"How long is the road?" is a length as "How long was the war?" is a time: either number answers; where a verb
+    of time says it ("did … last", "take", "ago"), a duration is asked."""
+    assert analyse("Roughly how long is the road?").answer_type == "number"
+    assert analyse("How long was the strike?").answer_type == "number"
+    assert analyse("How long did the strike last?").answer_type == "duration"
+    assert analyse("How long is the trip going to take?").answer_type == "duration"
+    assert analyse("Wie lange dauerte der Besuch?").answer_type == "duration"
