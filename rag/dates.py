@@ -106,7 +106,9 @@ _MONTH = f"({MONTH_NAMES})"
 NAMED_DATE = re.compile(
     rf"\b\d{{1,2}}\.\s*{_MONTH}\b|\b{_MONTH}\s+\d{{1,2}}(st|nd|rd|th)?\b|\b\d{{1,2}}(st|nd|rd|th)?\s+(of\s+)?{_MONTH}\b|"
     r"\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}\.\d{1,2}\.(\d{2,4})?\b|"
-    rf"\b{_MONTH}\s+\d{{4}}\b|\b(im\s+jahre?|in\s+the\s+year|in|im|of|von|zwischen|between|seit|since)\s+\d{{3,4}}\b",
+    rf"\b{_MONTH}\s+\d{{4}}\b|\b(im\s+jahre?|in\s+the\s+year|in|im|of|von|zwischen|between|seit|since)\s+\d{{3,4}}\b|"
+    # a bare year after a verb of happening ("Was geschah 1830 in Nordafrika?")
+    r"\b(geschah|geschahen|passierte|passierten|ereignete(n)?\s+sich|happened|occurred)\s+\d{4}\b",
     re.IGNORECASE,
 )
 

@@ -72,6 +72,10 @@ VIETNAM = "Wie viele Kisten mit sterblichen Überresten hat Vietnam an die USA z
         ("Was geschah am 2. November?", "event_date"),
         ("What happened on March 3?", "event_date"),
         ("Was wurde im Juli 2021 vereinbart?", "event_date"),
+        # German writes a year bare: after a verb of happening it is the named date ("Was geschah 1830 …?")
+        ("Was geschah 1830 in Nordafrika?", "event_date"),
+        ("Was passierte 2008 in der Stadt?", "event_date"),
+        ("Wie viele Soldaten kamen 1830 nach Algier?", "factoid"),
         # one question about two places needs a sentence for each
         ("On which dates does the minister meet them in Hanoi and in Seoul?", "multi"),
         ("Wann war die Ministerin in Nordheim und in Südstadt?", "multi"),
