@@ -2091,7 +2091,11 @@ def test_a_reader_that_repeats_the_question_reads_again_without_those_words() ->
 
     # a second reply that is not the sentence's, or repeats again, leaves the quote with the reason
     stubborn = list(read(question, analyse(question), sentence, "", "de", "de", scripted("die Broncos")))[-1]
-    assert stubborn.short == "" and "only repeats the question" in stubborn.problem
+    assert stubborn.short == "" and "only repeats the question" in stubborn.problem and stubborn.repeats
+    # an English answer that only repeats the question is one too (a runner-up may answer, `Reading.repeats`)
+    english = "Whom did the Broncos beat in the Divisional Round?"
+    echoed = list(read(english, analyse(english), sentence, "", "en", "de", scripted("the Broncos")))[-1]
+    assert echoed.short == "" and echoed.repeats and not echoed.found_nothing
 
     # a reader that finds nothing in the hidden sentence is told which answer the question does not ask for
     asked: list[str] = []
