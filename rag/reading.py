@@ -68,7 +68,7 @@ from .prompts import (
 from .question import Question, asks_why
 from .timeframe import names_relative_day
 from .types import Language
-from .verify import names_missing, verify_answer, words_of_the_other_language
+from .verify import ONLY_REPEATS, names_missing, verify_answer, words_of_the_other_language
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +97,7 @@ VERDICT_MARGIN = 0.05
 #: A verdict from the verdict prompt (a model without log-probabilities for the checks): the least share
 #: of the likeliest reply among yes, no and unclear.
 VERDICT_MIN = 0.5
-REPEATS = "the model's answer only repeats the question"
+REPEATS = f"the model's answer {ONLY_REPEATS}"
 #: What a question says to the reader that answered with its own words (`read`).
 NOT_THIS: dict[Language, str] = {"de": "(Nicht: „{}“.)", "en": "(Not: “{}”.)"}
 #: Tokens for the sentence's own words of an English short answer (`source_words`), and how many words
@@ -149,7 +149,7 @@ class Reading:
     def repeats(self) -> bool:
         """The reader's answer only repeats the question's words (`REPEATS`; across languages, as the check of a
         translated answer words it)."""
-        return "only repeats the question" in self.problem
+        return ONLY_REPEATS in self.problem
 
     @property
     def rejected(self) -> bool:

@@ -105,6 +105,10 @@ def is_abstention(text: str, language: Language) -> bool:
     return any(re.search(p, clean) for p in _ABSTAIN)
 
 
+#: What an answer that says nothing the question did not is told by (`verify_answer`; `rag.reading.REPEATS`).
+ONLY_REPEATS = "only repeats the question"
+
+
 def verify_answer(
     answer: str, evidence: list[str], language: Language, n_max: int | None = None, question: str = ""
 ) -> Verification:
@@ -132,7 +136,7 @@ def verify_answer(
         problems += _check_numbers(body, [*support, question], where)
         problems += _check_names(body, [*support, question], evidence, valid, language, where)
         if question.strip() and set(stem_tokens(body, language)) <= set(stem_tokens(question, language)):
-            problems.append("the answer only repeats the question")
+            problems.append(f"the answer {ONLY_REPEATS}")
     problems += _check_language(body, language)
     return Verification(not problems, tuple(problems), cited)
 
