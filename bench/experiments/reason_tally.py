@@ -21,7 +21,8 @@ sys.path.insert(0, str(HERE))
 
 
 def rows(name: str) -> list[dict]:
-    return json.loads((HERE / "bench" / "out" / f"{name}.json").read_text(encoding="utf-8"))["results"]["llama-cpp"]["rows"]
+    stored = json.loads((HERE / "bench" / "out" / f"{name}.json").read_text(encoding="utf-8"))
+    return stored["results"]["llama-cpp"]["rows"]
 
 
 def main(argv: list[str] | None = None) -> int:
