@@ -623,12 +623,15 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
                     p, reading, checks = self._read_earlier(p, previous, reading, checks)
                 if not p.abstain_reason and (
                         (reading.problem.startswith(NOTHING) and checks.get("judge", 1.0) < JUDGE_FIRM)
-                        or ((reading.problem.startswith(NOTHING) or reading.repeats) and not asks_open(q.text))):
+                        or ((reading.problem.startswith(NOTHING) or reading.repeats) and not asks_open(q.text)
+                            and checks.get("judge", 1.0) >= JUDGE_FIRM)):
                     # no answer in a sentence the judge was not firm on: a runner-up it is sure of may hold one
                     # ("Who is the US ambassador …?" on "Er bekräftigte, dass die Vereinigten Staaten …"); nor, for
                     # one thing asked, in a sentence on the topic the judge was firm on, where the reader found
                     # nothing or only the question's own words ("Apart from the warm welcome, what did Hegseth thank
-                    # Vietnam for?" on the sentence thanking for the welcome; a headline without the names)
+                    # Vietnam for?" on the sentence thanking for the welcome; a headline without the names). A reader
+                    # that repeats the question under a judge not firm on its sentence is left to the rules below:
+                    # the runner-ups tried there found nothing and cost seconds
                     p, reading, checks = self._read_runner_up(p, reading, checks)
                 if not p.abstain_reason and (reading.problem.startswith(NOTHING) or reading.invented
                                              or self._reason_after(p)):  # the sentence after it may say what it

@@ -1421,6 +1421,36 @@ def test_a_runner_up_the_judge_is_sure_of_answers_where_the_reader_finds_nothing
     assert len(_judged_sentences(model)) == 2  # the best sentence and the one runner-up, not taken
 
 
+def test_a_reader_that_repeats_the_question_hands_over_to_a_runner_up_only_under_a_firm_judge(tmp_path: Path) -> None:
+    """The reader finds only the question's own words in the best sentence ("Ministerin Jana Ostrowski", read
+    again without them: the same): under a judge firm on that sentence the runner-up it is sure of answers; under a
+    judge between lukewarm and firm no runner-up is judged or read (on the development set they found nothing there
+    and cost seconds)."""
+    from rag.chain import JUDGE_FIRM, JUDGE_LUKEWARM, RUNNER_UP_JUDGE
+
+    def model(graded: float) -> RecordingChatModel:
+        def reply(messages: list[BaseMessage]) -> str:
+            system, prompt = system_of(messages), str(messages[-1].content)
+            said = prompt.split("Question:")[0]
+            if system == JUDGE_SYSTEM:
+                grade = sure if "Sentence: Wemmstadt ist" in prompt else graded
+                return Graded("yes", yes=grade, no=round(1 - grade, 2))
+            if system in (CHECK_SYSTEM, ANSWER_CHECK):
+                return Graded("yes", yes=0.95, no=0.05)
+            return "Wemmstadt" if "Wemmstadt ist der letzte Halt" in said else "Ministerin Jana Ostrowski"
+        return RecordingChatModel(reply)
+
+    snap = _one_article_index(tmp_path, STOPS)
+    question = "Welche Stadt ist der letzte Halt, zu dem Ministerin Jana Ostrowski reist?"
+    sure, firm = round((RUNNER_UP_JUDGE + 1) / 2, 2), round((JUDGE_FIRM + 1) / 2, 2)
+    moved = _final(_ask(snap, question, model(firm)))
+    assert moved.short == "Wemmstadt" and moved.citations[0].quote == "Wemmstadt ist der letzte Halt ihrer Reise."
+    lukewarm = model(round((JUDGE_LUKEWARM + JUDGE_FIRM) / 2, 2))
+    kept = _final(_ask(snap, question, lukewarm))
+    assert kept.short != "Wemmstadt" and len(_judged_sentences(lukewarm)) == 1
+    assert kept.citations and kept.citations[0].quote.startswith("Ministerin Jana Ostrowski reist")
+
+
 def test_an_open_question_keeps_the_quote_the_reader_finds_no_span_in_under_a_lukewarm_judge(tmp_path: Path) -> None:
     """"Was wurde im Tarifstreit vereinbart?" is answered by what the sentence tells: a judge between
     `JUDGE_LUKEWARM` and `JUDGE_FIRM` and no span read keep the quote. A question for one thing ("Wer …?") on the
