@@ -42,8 +42,8 @@ from .forms import (
     too_long,
     with_scale,
 )
-from .glossary import backs, backs_german, unknown_english, unsaid_names, unsaid_terms
-from .lang import stem_tokens
+from .glossary import backs, backs_german, german_words, unknown_english, unsaid_names, unsaid_terms
+from .lang import detect_language, stem_tokens
 from .numbers import other_amount
 from .prompts import (
     ALIGN_ROLE,
@@ -555,7 +555,98 @@ def settled_no(question: str, claim: str, after: str = "") -> str:
     amount = other_amount(question, claim)
     if amount:
         return f"the question names another amount than the sentence, which says “{amount}”"
+    denied = said_otherwise(question, claim)
+    if denied:
+        return f"the sentence says “{denied}”"
     return ""
+
+
+#: A question whether something still is so, or still happens ("Gibt es diese Rechtsform heute noch?", "Findet
+#: der Markt statt?", "Is the line still running?").
+_STILL = re.compile(r"\b(noch|weiterhin|nach\s+wie\s+vor|heute|statt|stattfinden|still|anymore|any\s+longer|today|"
+                    r"nowadays|go\s+ahead|take\s+place|takes\s+place|taking\s+place)\b", re.IGNORECASE)
+#: A sentence saying it ended or was called off ("… wurde abgeschafft", "nicht mehr", "was cancelled").
+_ENDED = re.compile(r"\b(abgeschafft|aufgelöst|eingestellt|beendet|abgerissen|stillgelegt|aufgehoben|abgesagt|"
+                    r"gestrichen|abgeschaltet|nicht\s+mehr|keine?[nrs]?\s+mehr|abolished|dissolved|discontinued|"
+                    r"scrapped|demolished|repealed|cancell?ed|called\s+off|shut\s+down|no\s+longer)\b", re.IGNORECASE)
+#: Something that ended and came back ("wiedereröffnet", "erneut", "again").
+_AGAIN = re.compile(r"\b(wieder\w*|erneut\w*|neu\s+gegründet|again|reopened|re-opened|restored|revived|"
+                    r"reinstated)\b", re.IGNORECASE)
+#: A question whether something happened more than once ("mehrmals", "more than once").
+_MORE_THAN_ONCE = re.compile(r"\b(mehrmals|mehrfach|wiederholt|öfter\w*|oft|häufig\w*|mehr\s+als\s+einmal|"
+                             r"several\s+times|more\s+than\s+once|repeatedly|multiple\s+times|many\s+times|often|"
+                             r"frequently)\b", re.IGNORECASE)
+#: A sentence saying it happened once ("nur ein einziges Mal", "only once").
+_ONCE = re.compile(r"\b(ein(?:\s+einziges|zige[ns]?)\s+Mal|nur\s+einmal|nur\s+ein\s+Mal|only\s+once|just\s+once|"
+                   r"a\s+single\s+time|only\s+one\s+time|the\s+only\s+time)\b", re.IGNORECASE)
+#: A question whether something is a one-off, and a sentence saying it recurs ("jährlich", "annual").
+_ONE_OFF = re.compile(r"\b(einmalig\w*|one-off|one-time|once-only)\b", re.IGNORECASE)
+_RECURRING = re.compile(r"\b(jährlich\w*|alljährlich\w*|jedes\s+Jahr|regelmäßig\w*|wiederkehrend\w*|annual\w*|"
+                        r"every\s+year|yearly|regular(?:ly)?|recurring)\b", re.IGNORECASE)
+#: A question whether two things go together, and a sentence saying they are apart ("Werden Apotheker zusammen mit
+#: Ärzten reguliert?" / "… unabhängig von Ärzten reguliert").
+_TOGETHER = re.compile(r"\b(zusammen\s+mit|gemeinsam\s+mit|together\s+with|jointly\s+with|along\s+with|the\s+same)\b",
+                       re.IGNORECASE)
+_APART = re.compile(r"\b(unabhängig\s+von\w*|getrennt\s+von\w*|separat\w*|gesondert\w*|independently\s+of|"
+                    r"independent\s+of|separately\s+from|separately)\b", re.IGNORECASE)
+#: "zu langsam, um praktikabel zu sein" / "too slow to be practical": the sentence denies what follows "um" / "to"
+#: (the word after "zu" an adjective: in lower case, no article, no infinitive).
+_TOO_TO = re.compile(r"\bzu\s+(?P<de>[a-zäöüß]+)(?:\s+(?:ist|sind|war|waren|wäre|wären|sei|seien|erscheint|"
+                     r"galt|gilt)){0,1},?\s+um\s+(?P<what>(?:\S+\s+){0,6}?)zu\s+(?P<verb>\w+)"
+                     r"|\btoo\s+(?P<en>\w+)\s+to\s+(?P<what_en>(?:\w+\s+){0,3}\w+)")
+_NOT_ADJECTIVE = re.compile(r"(?:en|ern|eln)$|^(?:de[mnr]|die|das|ein\w*|sein\w*|ihr\w*|dies\w*|jene\w*|unse\w*)$")
+_NEGATED = re.compile(r"\b(nicht|nie|niemals|not|never)\b(?!\s+(?:mehr|länger|any\s+more|any\s+longer))",
+                      re.IGNORECASE)
+
+
+def said_otherwise(question: str, sentence: str) -> str:
+    """The words by which the sentence says the opposite of what a yes/no question asks, in a way news often does
+    ("" where it does not): it still is, or takes place, and the sentence says it was abolished or called off
+    ("Gibt es diese Rechtsform heute noch?" / "… wurde die Rechtsform abgeschafft"); more than once and the sentence
+    says once ("mehrmals?" / "nur ein einziges Mal"); a one-off and it recurs ("one-off?" / "jährlich"); together
+    with something and it is apart from it ("together with physicians?" / "unabhängig von Ärzten"); whether it is
+    what the sentence says it is too much of something to be ("practical?" / "zu langsam, um praktikabel zu sein").
+    The words must be about what was asked: their clause names something the question names ("Ist Hanoi heute die
+    Hauptstadt?" / "Nachdem die Monarchie abgeschafft wurde, …" says nothing here). A sentence that negates
+    ("nicht abgeschafft") or where it came back ("wiedereröffnet") says nothing here either."""
+    if _NEGATED.search(sentence):
+        return ""
+    asked = _asked_keys(question)
+    pairs = ((_STILL, _ENDED), (_MORE_THAN_ONCE, _ONCE), (_ONE_OFF, _RECURRING), (_TOGETHER, _APART))
+    for cue, told_ in pairs:
+        if not cue.search(question) or (cue is _STILL and _AGAIN.search(sentence)):
+            continue
+        for found in told_.finditer(sentence):
+            if _keys(_clause_at(sentence, found.start())) & asked:
+                return found.group(0)
+    for m in _TOO_TO.finditer(sentence):
+        if m.group("de") is not None and _NOT_ADJECTIVE.search(m.group("de")):
+            continue
+        if _keys(f"{m.group('what') or ''} {m.group('verb') or ''} {m.group('what_en') or ''}") & asked:
+            return m.group(0)
+    return ""
+
+
+def _clause_at(sentence: str, at: int) -> str:
+    """The clause of the sentence around position `at` (between commas, semicolons, colons or dashes)."""
+    start = max((m.end() for m in re.finditer(r"[,;:]\s|\s[–-]\s", sentence[:at])), default=0)
+    end = re.search(r"[,;:]\s|\s[–-]\s|$", sentence[at:])
+    return sentence[start:at + (end.start() if end else 0)]
+
+
+def _keys(text: str) -> set[str]:
+    """The text's content words as German stems and as a loan word's first six letters ("praktikabel" and
+    "practical" both "prakti")."""
+    loans = {w.lower().replace("c", "k").replace("ph", "f")[:6] for w in re.findall(r"[^\W\d_]{6,}", text)}
+    return set(stem_tokens(text, "de")) | {f"~{w}" for w in loans}
+
+
+def _asked_keys(question: str) -> set[str]:
+    """`_keys` of the question, with the German words the dictionary gives for an English question's words."""
+    keys = _keys(question)
+    if detect_language(question) == "en":
+        keys |= _keys(" ".join(w for _, words in german_words(question) for w in words))
+    return keys
 
 
 #: A question whether something is proven, confirmed or certain ("Ist bewiesen, dass …?", "Has it been proven …?").
