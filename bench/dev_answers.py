@@ -3,7 +3,7 @@ plain LangChain tutorial pipeline as a peer in the same run.
 
     .venv/bin/python bench/dev_answers.py [--llms extractive,llama-cpp] [--peer] [--every N] [--limit N]
         [--kinds yesno,why] [--unanswerable] [--out NAME] [--judge-min P] [--check-min P] [--verdict-min P]
-        [--section main|time|probe|probe-time|probe2|probe3|probe4|probe5|probe6|probe7|probe8]
+        [--section main|time|probe|probe-time|probe2|probe3|probe4|probe5|probe6|probe7|probe8|probe9]
 
 The index holds the two seed articles and the three XQuAD articles of tests/data/xquad_de_3.json
 (cached in bench/out/cache/). `--section time` asks the time-aware questions (tests/data/dated/time_qa.jsonl:
@@ -22,10 +22,12 @@ out and asked only at the stop's end; `--section probe6` one more written at sto
 (tests/data/xquad_de_probe6.json: Doctor Who, the Yuan dynasty, civil disobedience); `--section probe7` one more
 written at stop 47, held out until its end (tests/data/xquad_de_probe7.json: Fresno, the American Broadcasting Company,
 imperialism); `--section probe8` one more written at stop 48, held out until its end (tests/data/xquad_de_probe8.json:
-Private school, Jacksonville (Florida), prime numbers). Each backend answers every question through
-`rag.eval_run.evaluate` (history included); the peer (`bench/peer.py`) answers the same questions. A row is correct
-when an answerable question's answer holds every key fact and no forbidden string, or an unanswerable one is abstained;
-"verified but wrong" counts answers marked verified that are not correct.
+Private school, Jacksonville (Florida), prime numbers); `--section probe9` one more written at stop 49, held out until
+its end, on three news articles written for it (tests/data/probe9_articles.json: a town's flood protection, a rail
+strike, an early medieval burial ground; all German XQuAD dev articles were used by then). Each backend answers every
+question through `rag.eval_run.evaluate` (history included); the peer (`bench/peer.py`) answers the same questions. A
+row is correct when an answerable question's answer holds every key fact and no forbidden string, or an unanswerable
+one is abstained; "verified but wrong" counts answers marked verified that are not correct.
 """
 
 from __future__ import annotations
@@ -42,17 +44,18 @@ TIME_QA = ROOT / "tests" / "data" / "dated" / "time_qa.jsonl"
 PROBE_QA = ROOT / "tests" / "data" / "probe_qa.jsonl"
 PROBE_TIME_QA = ROOT / "tests" / "data" / "dated" / "probe_qa.jsonl"
 SECTIONS = {"main": DEV_QA, "time": TIME_QA, "probe": PROBE_QA, "probe-time": PROBE_TIME_QA,
-            **{f"probe{n}": ROOT / "tests" / "data" / f"probe{n}_qa.jsonl" for n in (2, 3, 4, 5, 6, 7, 8)}}
+            **{f"probe{n}": ROOT / "tests" / "data" / f"probe{n}_qa.jsonl" for n in (2, 3, 4, 5, 6, 7, 8, 9)}}
 DATED = ("time", "probe-time")  # the sections asked of the dated fixture
 XQUAD_3 = ROOT / "tests" / "data" / "xquad_de_3.json"
 #: Three more German XQuAD articles for each later probe section's questions (probe2: the climate panel, the Scottish
 #: Parliament, Apollo; probe3: the Amazon rainforest, the Black Death, Newcastle upon Tyne; probe4: Super Bowl 50, the
 #: Huguenots, pharmacy; probe5: Sky UK, the French and Indian War, oxygen; probe6: Doctor Who, the Yuan dynasty, civil
 #: disobedience; probe7: Fresno, the American Broadcasting Company, imperialism; probe8: Private school, Jacksonville,
-#: prime numbers)
-MORE_ARTICLES = {name: ROOT / "tests" / "data" / f"xquad_de_{name}.json" for name in ("probe2", "probe3", "probe4",
-                                                                                     "probe5", "probe6", "probe7",
-                                                                                     "probe8")}
+#: prime numbers); probe9: three news articles written for it (flood protection, a rail strike, a burial ground)
+MORE_ARTICLES = {**{name: ROOT / "tests" / "data" / f"xquad_de_{name}.json" for name in ("probe2", "probe3", "probe4",
+                                                                                        "probe5", "probe6", "probe7",
+                                                                                        "probe8")},
+                 "probe9": ROOT / "tests" / "data" / "probe9_articles.json"}
 
 
 def dev_articles() -> list[tuple[str, str]]:
@@ -86,9 +89,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", default="dev_answers", help="name of the raw result file in bench/out/")
     p.add_argument("--section", choices=tuple(SECTIONS), default="main",
                    help="main: the 190 questions on seeds and XQuAD; time: the time-aware questions; probe, "
-                        "probe-time: the probe questions on the same articles; probe2 … probe8: 48 more each, mostly "
+                        "probe-time: the probe questions on the same articles; probe2 … probe9: 48 more each, mostly "
                         "on three more articles each (probe6: Doctor Who, the Yuan dynasty, civil disobedience; "
-                        "probe7: Fresno, ABC, imperialism; probe8: Private school, Jacksonville, prime numbers)")
+                        "probe7: Fresno, ABC, imperialism; probe8: Private school, Jacksonville, prime numbers; "
+                        "probe9: three news articles written for it)")
     p.add_argument("--judge-min", type=float, default=None, help="the judge's least P(yes) (rag.chain.JUDGE_MIN)")
     p.add_argument("--check-min", type=float, default=None, help="the check's least P(yes) (rag.reading.CHECK_MIN)")
     p.add_argument("--verdict-min", type=float, default=None,
