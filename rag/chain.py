@@ -28,6 +28,7 @@ from .errors import RagError
 from .filters import Filters, outlet
 from .forms import CITATION, VERDICTS, bullets, extractive_short, gives_reason, quoted, single_text, timeline
 from .forms import snap as snap_span
+from .glossary import unsaid_terms
 from .lang import detect_language
 from .neighbours import next_in_paragraph, paragraph_before, preceding_sentence, sentence_key
 from .prepare import ELLIPTIC_WORDS, WEAK, History, Prepared, earlier_answer, event_day, hit_language, prepare
@@ -887,10 +888,13 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
         if first.short:  # the closest sentence's verdict, shown unverified (`reading.FEW_SHARED`)
             return closest, first
         if p.language != source_language:  # across languages a name of the question that no sentence read
-            # mentions ("Did North Korea react …?") is what the articles do not say
+            # mentions ("Did North Korea react …?") is what the articles do not say, and so is a term the dictionary
+            # knows whose German words none of them holds ("Did Hegseth also meet Vietnam's prime minister …?")
             read_ = [text for ev in (best, *runners) for text in told(ev.sentence.text, before[sentence_key(ev)])]
             read_ += [nxt.sentence.text] if nxt else []
             absent = names_missing(q.text.split(maxsplit=1)[-1], read_)
+            if not absent and p.language == "en":
+                absent = unsaid_terms(q.text, " ".join(read_))
             if absent:
                 return replace(p, abstain_reason=NOT_MENTIONED.format(name=absent[0])), Reading()
         return p, first

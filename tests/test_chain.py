@@ -1876,6 +1876,25 @@ def test_an_english_yes_no_needs_a_sentence_that_names_what_it_asks_about() -> N
     assert yes_no_doubt("Does Hegseth only travel to South Korea?", sentence, "no", "en", "de") == ""
 
 
+def test_an_english_yes_no_on_a_term_no_sentence_mentions_is_abstained(
+        tmp_path: Path, use_glossary: Callable[[str], Path]) -> None:
+    """"Did Jana Ostrowski meet the prime minister in Nordheim?" where the sentences name only the defence minister:
+    the model's "yes" does not stand, and the articles do not say; where a sentence names the prime minister, the
+    verdict stands."""
+    use_glossary("Ministerpräsident {m} | Ministerpräsidenten {pl} :: prime minister | prime ministers\n"
+                 "Verteidigungsminister {m} :: defence minister\n")
+    question = "Did Jana Ostrowski meet the prime minister in Nordheim?"
+    snap = _one_article_index(tmp_path, "In Nordheim traf Jana Ostrowski am Montag den Verteidigungsminister.\n\n"
+                              "Gestern regnete es in Bremen.\n")
+    answer = _final(_ask(snap, question, scripted(yesno="yes")))
+    assert answer.abstained and "prime minister" in answer.reason
+    (tmp_path / "met").mkdir()
+    met = _one_article_index(tmp_path / "met", "In Nordheim traf Jana Ostrowski am Montag den "
+                             "Ministerpräsidenten.\n\nGestern regnete es in Bremen.\n")
+    stands = _final(_ask(met, question, scripted(yesno="yes")))
+    assert not stands.abstained and stands.short == "Yes"
+
+
 def test_a_hedged_sentence_gets_no_yes(tmp_path: Path) -> None:
     snap = _one_article_index(tmp_path, "Es ist umstritten, ob die Brücke in Nordheim aus Stahl gebaut wurde.\n")
     answer = _final(_ask(snap, "Wurde die Brücke in Nordheim aus Stahl gebaut?", scripted(yesno="yes")))
