@@ -594,6 +594,24 @@ _APART = re.compile(r"\b(unabhängig\s+von\w*|getrennt\s+von\w*|separat\w*|geson
 _TOO_TO = re.compile(r"\bzu\s+(?P<de>[a-zäöüß]+)(?:\s+(?:ist|sind|war|waren|wäre|wären|sei|seien|erscheint|"
                      r"galt|gilt)){0,1},?\s+um\s+(?P<what>(?:\S+\s+){0,6}?)zu\s+(?P<verb>\w+)"
                      r"|\btoo\s+(?P<en>\w+)\s+to\s+(?P<what_en>(?:\w+\s+){0,3}\w+)")
+#: Opposites a news sentence answers a yes/no question with ("Ist Südkorea die erste Station?" / "Südkorea ist der
+#: letzte Halt"; "Sind die Kosten gestiegen?" / "Die Kosten sind gesunken"; "Ist die Brücke offen?" / "… gesperrt"):
+#: each pair's words, either way round. Not winning and losing, which two sides of one game say of each other.
+_FIRST = r"erste\w*|first|earliest|frühest\w*"
+_LAST = r"letzte\w*|last|final|latest|spätest\w*"
+_ROSE = r"gestiegen|steig\w*|stieg\w*|erhöht|zugenommen|rose|risen|rises?|increas\w*"
+_FELL = r"gesunken|sinkt|sinken|sank\w*|gesenkt|abgenommen|zurückgegangen|rückläufig|fell|fallen|falls|declin\w*|" \
+        r"decreas\w*|dropped"
+_OPEN_ = r"geöffnet|offen|freigegeben|open|opened|reopened"
+_SHUT = r"geschlossen|gesperrt|closed|shut"
+_ALLOWED = r"erlaubt|zulässig|allowed|permitted|legal"
+_BANNED = r"verboten|untersagt|unzulässig|illegal|banned|prohibited|forbidden"
+_APPROVED = r"angenommen|genehmigt|gebilligt|zugestimmt|approved|accepted"
+_REJECTED_ = r"abgelehnt|zurückgewiesen|verworfen|rejected|refused|turned\s+down|voted\s+down"
+_OPPOSITES = [(re.compile(rf"\b({a})\b", re.IGNORECASE), re.compile(rf"\b({b})\b", re.IGNORECASE))
+              for x, y in ((_FIRST, _LAST), (_ROSE, _FELL), (_OPEN_, _SHUT), (_ALLOWED, _BANNED),
+                           (_APPROVED, _REJECTED_))
+              for a, b in ((x, y), (y, x))]
 _NOT_ADJECTIVE = re.compile(r"(?:en|ern|eln)$|^(?:de[mnr]|die|das|ein\w*|sein\w*|ihr\w*|dies\w*|jene\w*|unse\w*)$")
 _NEGATED = re.compile(r"\b(nicht|nie|niemals|not|never)\b(?!\s+(?:mehr|länger|any\s+more|any\s+longer))",
                       re.IGNORECASE)
@@ -617,14 +635,25 @@ def said_otherwise(question: str, sentence: str) -> str:
         if not cue.search(question) or (cue is _STILL and _AGAIN.search(sentence)):
             continue
         for found in told_.finditer(sentence):
-            if _keys(_clause_at(sentence, found.start())) & asked:
+            if _keys(_clause_at(sentence, found.start()), loans=True) & asked:
+                return found.group(0)
+    for cue, told_ in _OPPOSITES:  # the opposite of the question's word, where the sentence does not say that word too
+        if not any(_lower(m) for m in cue.finditer(question)) or cue.search(sentence):
+            continue
+        for found in filter(_lower, told_.finditer(sentence)):
+            if _keys(_clause_at(sentence, found.start()), loans=True) & (asked - _keys(found.group(0), loans=True)):
                 return found.group(0)
     for m in _TOO_TO.finditer(sentence):
         if m.group("de") is not None and _NOT_ADJECTIVE.search(m.group("de")):
             continue
-        if _keys(f"{m.group('what') or ''} {m.group('verb') or ''} {m.group('what_en') or ''}") & asked:
+        if _keys(f"{m.group('what') or ''} {m.group('verb') or ''} {m.group('what_en') or ''}", loans=True) & asked:
             return m.group(0)
     return ""
+
+
+def _lower(m: re.Match[str]) -> bool:
+    """A word in lower case, or opening its sentence: not a name's part ("First Coast")."""
+    return m.group(0)[0].islower() or not m.string[:m.start()].strip(" \"„“'")
 
 
 def _clause_at(sentence: str, at: int) -> str:
@@ -634,19 +663,23 @@ def _clause_at(sentence: str, at: int) -> str:
     return sentence[start:at + (end.start() if end else 0)]
 
 
-def _keys(text: str) -> set[str]:
-    """The text's content words as German stems and as a loan word's first six letters ("praktikabel" and
-    "practical" both "prakti")."""
-    loans = {w.lower().replace("c", "k").replace("ph", "f")[:6] for w in re.findall(r"[^\W\d_]{6,}", text)}
-    return set(stem_tokens(text, "de")) | {f"~{w}" for w in loans}
+def _keys(text: str, loans: bool = False) -> set[str]:
+    """The text's content words as German stems, and with `loans` as a loan word's first six letters too
+    ("praktikabel" and "practical" both "~prakti")."""
+    keys = set(stem_tokens(text, "de"))
+    if loans:
+        keys |= {"~" + w.lower().replace("c", "k").replace("ph", "f")[:6] for w in re.findall(r"[^\W\d_]{6,}", text)}
+    return keys
 
 
 def _asked_keys(question: str) -> set[str]:
-    """`_keys` of the question, with the German words the dictionary gives for an English question's words."""
-    keys = _keys(question)
-    if detect_language(question) == "en":
-        keys |= _keys(" ".join(w for _, words in german_words(question) for w in words))
-    return keys
+    """What a question names, as `_keys` finds it in a German sentence: a German question's content words; an
+    English one's names, the German words the dictionary gives for its words, and its loan words."""
+    if detect_language(question) != "en":
+        return _keys(question)
+    names = " ".join(re.findall(r"(?<!^)(?<![.?!]\s)\b[A-ZÄÖÜ][\w-]+", question))
+    german = " ".join(w for _, words in german_words(question) for w in words)
+    return _keys(names) | _keys(german) | {k for k in _keys(question, loans=True) if k.startswith("~")}
 
 
 #: A question whether something is proven, confirmed or certain ("Ist bewiesen, dass …?", "Has it been proven …?").

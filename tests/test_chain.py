@@ -2299,6 +2299,17 @@ def test_proven_is_answered_no_by_both_backends_where_the_sentence_makes_it_a_co
          "In Nordheim werden Apotheker unabhängig von Ärzten reguliert.", "unabhängig von"),
         ("Is the new ferry practical to use?", "Die neue Fähre ist zu langsam, um praktikabel zu sein.",
          "zu langsam, um praktikabel zu sein"),
+        ("Ist Südkorea die erste Station von Hegseths Asienreise?", "Südkorea ist der letzte Halt auf Hegseths Reise.",
+         "letzte"),
+        ("Did the costs of the Linden bridge rise?", "Die Kosten der Lindenbrücke sind gesunken.", "gesunken"),
+        ("Ist die Lindenbrücke wieder offen?", "Die Lindenbrücke bleibt bis Mai gesperrt.", "gesperrt"),
+        ("Hat der Stadtrat den Plan angenommen?", "Der Stadtrat hat den Plan mit 20 zu 5 Stimmen abgelehnt.",
+         "abgelehnt"),
+        # the question's own word in the sentence too, or the opposite about something else, or part of a name
+        ("Sind die Exporte gestiegen?", "Die Exporte sanken, während die Importe stiegen.", ""),
+        ("Ist Japan der letzte Halt?", "Japan ist der erste Halt, Südkorea der letzte.", ""),
+        ("Ist Südkorea die erste Station?", "Südkorea ist die erste Station, Japan die letzte.", ""),
+        ("Did the storm hit the First Coast last?", "Der Sturm traf die First Coast am Montag.", ""),
         # what the sentence ends, does once, or is too much of, is something else than what was asked
         ("Ist Nordheim heute die Hauptstadt?", "Nachdem die Monarchie abgeschafft wurde, wurde Nordheim Hauptstadt.",
          ""),
