@@ -540,7 +540,18 @@ _YESNO_DE_VERB = re.compile(
     re.IGNORECASE)
 
 
+#: A follow-up's opening conjunction ("Und zählen solche Schulen zu den Privatschulen?", "And is it still open?")
+_OPENING_AND = re.compile(r"^\W*(?:und|aber|also|oder|and|but|so|or)\b[\s,]*", re.IGNORECASE)
+
+
 def is_yes_no(question: str, language: Language) -> bool:
+    """Whether a question asks yes or no: it opens with its verb ("Gibt es …?", "Did …?"), after a fronted phrase
+    ("In the United States, are …?") or a follow-up's "Und" / "And" (then in German a verb in lower case: "Und
+    Südkorea?" names a topic)."""
+    opening = _OPENING_AND.match(question)
+    if opening and opening.end() < len(question):
+        rest = question[opening.end():]
+        return (language == "en" or rest[:1].islower()) and is_yes_no(rest, language)
     fronted = _FRONTED.match(question)
     if fronted and (_YESNO_EN if language == "en" else _YESNO_DE_VERB).match(question[fronted.end():]):
         return True  # "In the United States, are pharmacists regulated …?"

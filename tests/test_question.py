@@ -64,6 +64,11 @@ VIETNAM = "Wie viele Kisten mit sterblichen Überresten hat Vietnam an die USA z
         ("According to the report, did the minister sign the agreement?", "yesno"),
         ("Laut dem Bericht: Hat die Stadt die Brücke gebaut?", "yesno"),
         ("In 1990, what did the minister sign?", "factoid"),
+        # a follow-up's "Und" / "And" before the verb; in German a capitalised word after it names a topic
+        ("Und zählen solche Schulen zu den Privatschulen?", "yesno"),
+        ("And is the bridge still open?", "yesno"),
+        ("Und Südkorea?", "factoid"),
+        ("Und was will er in Japan?", "factoid"),
         # two comparatives set against each other ask which, not yes or no
         ("Hat das Parlament mehr oder weniger Abgeordnete als das Unterhaus?", "comparison"),
         ("Was the rate higher or lower than in the years before?", "comparison"),
