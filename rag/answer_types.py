@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from .forms import PERCENT_SPAN
-from .lang import COUNT_WORDS, MONTH_NAMES
+from .lang import COUNT_COMPOUND, COUNT_WORDS, MONTH_NAMES
 from .types import Evidence
 
 _NUMBER_WORDS = (
@@ -20,7 +20,7 @@ _DATE_IN = re.compile(
     r"frühjahr\w*|frühling\w*|sommer\w*|herbst\w*|winter\w*|spring|summer|autumn|quartal\w*|quarter\w*)\b",
     re.IGNORECASE,
 )
-_NUMBER_IN = re.compile(rf"\d|\b({_NUMBER_WORDS})\b", re.IGNORECASE)
+_NUMBER_IN = re.compile(rf"\d|\b({_NUMBER_WORDS}|{COUNT_COMPOUND})\b", re.IGNORECASE)
 
 
 _DURATION_IN = re.compile(

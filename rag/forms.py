@@ -15,7 +15,7 @@ import difflib
 import re
 
 from .dates import date_keys
-from .lang import COUNT_WORDS, MONTH_NAMES, NUMBER_WORDS, ordinal_value, stem_tokens, tokenize
+from .lang import COUNT_COMPOUND, COUNT_WORDS, MONTH_NAMES, NUMBER_WORDS, ordinal_value, stem_tokens, tokenize
 from .types import Evidence, Language
 
 #: A citation as answers write it: [1], [1, 2], [1-3], [1 und 2] (the one pattern: the checks and the page).
@@ -115,7 +115,7 @@ def has_type(text: str, atype: str | None) -> bool:
                                   or any(ordinal_value(w) for w in re.findall(r"[^\W\d_]+", text)))
 
 
-_COUNT_WORD = re.compile(rf"(?<![\w-])(?:{COUNT_WORDS})(?![\w])", re.IGNORECASE)
+_COUNT_WORD = re.compile(rf"(?<![\w-])(?:{COUNT_WORDS})(?![\w])|\b{COUNT_COMPOUND}", re.IGNORECASE)
 _HOW_MANY = re.compile(r"\b(wie\s*viele\w*|how\s+many)\b", re.IGNORECASE)
 
 

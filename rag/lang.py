@@ -36,6 +36,10 @@ _NUMBER_TABLE = (
 NUMBER_WORDS: dict[str, int] = {w: i for i, names in enumerate(_NUMBER_TABLE.split("|")) for w in names.split()}
 #: Words that always name a count ("drei", "twelve", "eins"; not the article "ein"), as a regex alternation.
 COUNT_WORDS = "|".join(w for w, v in NUMBER_WORDS.items() if v >= 2 or w in ("eins", "one"))
+#: A German adjective that counts in its first part ("zweispurige", "dreistöckig", "fünfköpfige"): a count too.
+COUNT_COMPOUND = ("(?:zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf)(?:spurig|stöckig|köpfig|jährig|tägig|"
+                  "wöchig|monatig|stündig|teilig|sprachig|fach|malig|seitig|gleisig|sitzig|räumig|geschossig|stufig|"
+                  "bändig)\\w*")
 
 #: Ordinal number words 1–12 -> value, German (any ending: "dritte", "dritten") and English.
 _ORDINAL_TABLE = (

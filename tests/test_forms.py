@@ -179,6 +179,13 @@ def test_a_count_word_is_a_number() -> None:
     # "Wie viele Grammys gewann Lady Gaga?" / "Die sechs-malige Grammy-Gewinnerin …": "sechs" answers it
     assert has_type("sechs", "number") and has_type("zwei Teams", "number") and has_type("three", "number")
     assert not has_type("ein Team", "number") and not has_type("Lady Gaga", "number")
+    # an adjective that counts in its first part ("How many lanes does it have?" / "eine zweispurige Landstraße")
+    from rag.answer_types import gives_answer_type
+
+    assert has_type("zweispurige", "number") and has_type("dreistöckig", "number") and not has_type("Zweifel", "number")
+    assert gives_answer_type("Der Boulevard ist eine kleine, zweispurige Landstraße.", "How many lanes does it have?",
+                             "number")
+    assert not gives_answer_type("Der Boulevard ist eine kleine Landstraße.", "How many lanes does it have?", "number")
 
 
 @pytest.mark.parametrize(("number", "sentence", "span"), [
