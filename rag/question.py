@@ -761,7 +761,15 @@ def dated_pair(question: str, language: Language | None = None) -> DatedPair | N
     if pair is None:  # two when-questions in one ("An welchem Tag wurde …, und wann soll er …?"): each as asked
         asked = [f"{part[:1].upper()}{part[1:]}?" for part in parts(q)]
         both = len(asked) == 2 and all(answer_type(part) == "date" for part in asked)
-        return DatedPair((asked[0], asked[1]), (asked[0], asked[1]), False, False) if both else None
+        if both:
+            return DatedPair((asked[0], asked[1]), (asked[0], asked[1]), False, False)
+        places = _PLACE_PAIR.search(q)
+        if places is None or answer_type(q) != "date":
+            return None
+        # one when-question on two places ("On which days was Hegseth due in Hanoi and in Seoul?"): asked of each
+        first, second = places.group(2), places.group(5)
+        return DatedPair((first, second), tuple(f"{q[:places.start()]}{places.group(1)} {name}{q[places.end():]}"
+                                                for name in (first, second)), False, False)
     apart = apart or _DAZWISCHEN.search(q) is not None
     dative = apart and m is not None and re.search(r"\bzwischen\b", m.group(0), re.IGNORECASE) is not None
     language = language or detect_language(question)  # only for a pair: asked of every question

@@ -236,6 +236,19 @@ def test_each_item_of_a_dated_pair_is_judged_on_its_own_question(tmp_path: Path)
     assert both.verified and not both.reason and "65 Jahre später" in both.answer
 
 
+def test_a_when_question_on_two_places_dates_each_place(tmp_path: Path) -> None:
+    """"An welchen Tagen war die Ministerin in Lindau und in Wemmstadt?": each place's day, from the sentence that
+    dates it, each cited (before, one sentence was judged for the whole and the bullets gave no dates)."""
+    snap = _one_article_index(tmp_path, "Ministerin Jana Ostrowski reist nach Lindau und Wemmstadt. Am 2. November "
+                              "empfing der Bürgermeister von Lindau die Ministerin Jana Ostrowski. Am 4. November "
+                              "besucht Ministerin Jana Ostrowski den Hafen von Wemmstadt.\n\nGestern regnete es in "
+                              "Bremen.\n")
+    answer = _final(_ask(snap, "An welchen Tagen war Ministerin Jana Ostrowski in Lindau und in Wemmstadt?", None))
+    lines = answer.answer.splitlines()
+    assert lines[:2] == ["Lindau: 2. November [1]", "Wemmstadt: 4. November [2]"], answer.answer
+    assert [c.quote[:12] for c in answer.citations] == ["Am 2. Novemb", "Am 4. Novemb"]
+
+
 def test_a_question_naming_a_date_finds_that_dates_sentence(tmp_path: Path) -> None:
     """Not "the best sentence gives no date": the question asks what happened on it."""
     snap = _one_article_index(tmp_path, "Die Stadt Nordheim plant eine Brücke. Am 2. November eröffnete Nordheim "

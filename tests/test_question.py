@@ -355,6 +355,18 @@ def test_a_question_on_when_two_things_happened_names_both(question: str, items:
     assert all(analyse(part).answer_type == "date" for part in pair.parts)
 
 
+@pytest.mark.parametrize(("question", "parts"), [
+    ("On which days was Jana Ostrowski due in Lindau and in Wemmstadt?",
+     ("On which days was Jana Ostrowski due in Lindau?", "On which days was Jana Ostrowski due in Wemmstadt?")),
+    ("Wann trifft die Ministerin in Lindau und in Bad Nordheim ein?",
+     ("Wann trifft die Ministerin in Lindau ein?", "Wann trifft die Ministerin in Bad Nordheim ein?")),
+])
+def test_a_when_question_on_two_places_is_asked_of_each(question: str, parts: tuple[str, str]) -> None:
+    pair = dated_pair(question)
+    assert pair is not None and pair.parts == parts and not pair.order and not pair.apart
+    assert dated_pair("Mit wem trifft sich die Ministerin in Lindau und in Wemmstadt?") is None  # no date asked
+
+
 def test_a_pair_in_the_dative_is_asked_of_in_the_dative() -> None:
     pair = dated_pair("Wie viele Jahre liegen zwischen dem Edikt von Nantes und dem Edikt von Fontainebleau?")
     assert pair is not None and pair.parts[0] == "Wann kam es zu dem Edikt von Nantes?"
