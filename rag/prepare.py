@@ -214,6 +214,18 @@ class Prepared:
 
 #: why a factoid abstains whose best sentence lacks the asked kind of answer (a runner-up may hold it)
 NO_TYPE = "the best sentence gives no {kind}"
+NO_FIGURES = "the sentences on {amount} give no figure for how it changed"
+#: "Wie haben sich die Verteidigungsausgaben … verändert?", "How has the total aid changed?": how an amount changed
+_AMOUNT_CHANGE = re.compile(r"\b(?:wie\s+(?:hat|haben)\s+sich\s+(?P<de>.+?)\s+(?:verändert|entwickelt)|"
+                            r"how\s+(?:has|have|did)\s+(?P<en>.+?)\s+(?:changed?|developed?))\b", re.IGNORECASE)
+#: the nouns of an amount ("Gesamtsumme", "Verteidigungsausgaben", "the cost")
+_AMOUNT_NOUN = re.compile(r"\b\w*(?:summe|ausgaben|kosten|preis\w*|betrag|beträge|budget|etat|umsatz|einnahmen|"
+                          r"anteil|zahl|quote|rate|schulden|sum|spending|costs?|prices?|amount|budget|revenue|share|"
+                          r"number|rate|debt)\b", re.IGNORECASE)
+#: a change said in words ("sind gestiegen", "verdoppelte sich", "fell"), not an aim ("… erhöhen")
+_CHANGED = re.compile(r"\b(gestiegen|stiegen?|gesunken|sanken?|verdoppelt\w*|halbiert\w*|zugenommen|abgenommen|"
+                      r"zurückgegangen|rose|risen|fell|fallen|increased|decreased|doubled|halved|grew|dropped|"
+                      r"declined)\b", re.IGNORECASE)
 
 
 #: (ranking score, sentence vector row, evidence), as `scored_sentences` gives them
@@ -1120,6 +1132,9 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
                               + facet_pins(scored, floor, facets(q.standalone), lambda ev: hit_language(snap, ev)))
         if not evidence:
             return done([ev for _, _, ev in scored[:3]], WEAK)
+        unfigured = _change_without_figures(q.text, evidence, lang)
+        if unfigured:
+            return done(evidence, NO_FIGURES.format(amount=unfigured))
         return done(with_enumerations(snap, evidence, ENUMERATION_CAP))
     top = [ev for _, _, ev in scored[:3]]
     prefer = _date_matcher(q.dates)
@@ -1254,6 +1269,24 @@ def _details_after_lead(snap: store.Snapshot, best: Evidence, scored: list[tuple
         elif _CONTINUES.match(after.sentence.text) and ev.score >= needed(ev) - SET_MARGIN:
             details.append(ev)
     return max(details, key=lambda ev: ev.score - needed(ev)) if details else None
+
+
+def _change_without_figures(question: str, evidence: Sequence[Evidence], language: Language) -> str:
+    """The amount a question asks how it changed ("Wie haben sich die Verteidigungsausgaben Südkoreas im Vergleich
+    zum Vorjahr verändert?"), where the evidence's sentences that name it give no figure and say no change in words
+    ("Hegseth werde Südkoreas Engagement zur Erhöhung der Verteidigungsausgaben … begrüßen" is an aim): the articles
+    do not say how it changed. "" where the question asks nothing of the kind, no sentence names the amount (the
+    articles may say it in other words), or one gives a figure ("von 300 Millionen auf 430 Millionen")."""
+    m = _AMOUNT_CHANGE.search(question)
+    noun = _AMOUNT_NOUN.search(m.group("de") or m.group("en")) if m else None
+    if noun is None:
+        return ""
+    asked = set(stem_tokens(noun.group(0), language))
+    naming = [ev for ev in evidence if asked & set(stem_tokens(ev.sentence.text, language))]
+    if not naming or any(gives_answer_type(ev.sentence.text, question, "number") or _CHANGED.search(ev.sentence.text)
+                         for ev in naming):  # a figure, not a calendar date ("am 4. November")
+        return ""
+    return noun.group(0)
 
 
 def _is_headline(snap: store.Snapshot, ev: Evidence) -> bool:

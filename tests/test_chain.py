@@ -249,6 +249,27 @@ def test_a_when_question_on_two_places_dates_each_place(tmp_path: Path) -> None:
     assert [c.quote[:12] for c in answer.citations] == ["Am 2. Novemb", "Am 4. Novemb"]
 
 
+def test_how_an_amount_changed_is_abstained_where_its_sentences_give_no_figure(tmp_path: Path) -> None:
+    """"Wie haben sich die Schulausgaben in Nordheim im Vergleich zum Vorjahr verändert?" on sentences that name the
+    spending only as an aim ("… erhöhen") and a calendar date: the articles do not say how it changed, with either
+    backend. A figure, or a change said in words ("sind gestiegen"), answers."""
+    from rag.prepare import NO_FIGURES
+
+    aim = ("Der Bürgermeister von Nordheim will die Schulausgaben in Nordheim erhöhen. Am 4. November berät der "
+           "Stadtrat von Nordheim über die Schulausgaben.\n\nGestern regnete es in Bremen.\n")
+    question = "Wie haben sich die Schulausgaben in Nordheim im Vergleich zum Vorjahr verändert?"
+    snap = _one_article_index(tmp_path, aim)
+    for model in (None, scripted(judge="yes")):
+        answer = _final(_ask(snap, question, model))
+        assert answer.abstained and answer.reason == NO_FIGURES.format(amount="Schulausgaben"), answer.reason
+    for n, told in enumerate(("Die Schulausgaben in Nordheim haben sich im Vergleich zum Vorjahr von 3 auf 4 Millionen "
+                              "Euro verändert.", "Die Schulausgaben in Nordheim sind im Vergleich zum Vorjahr "
+                              "deutlich gestiegen.")):
+        (tmp_path / str(n)).mkdir()
+        kept = _final(_ask(_one_article_index(tmp_path / str(n), f"{told} {aim}"), question, None))
+        assert not kept.abstained, kept.reason
+
+
 def test_a_question_naming_a_date_finds_that_dates_sentence(tmp_path: Path) -> None:
     """Not "the best sentence gives no date": the question asks what happened on it."""
     snap = _one_article_index(tmp_path, "Die Stadt Nordheim plant eine Brücke. Am 2. November eröffnete Nordheim "
