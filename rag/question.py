@@ -768,8 +768,11 @@ def dated_pair(question: str, language: Language | None = None) -> DatedPair | N
             return None
         # one when-question on two places ("On which days was Hegseth due in Hanoi and in Seoul?"): asked of each
         first, second = places.group(2), places.group(5)
-        return DatedPair((first, second), tuple(f"{q[:places.start()]}{places.group(1)} {name}{q[places.end():]}"
-                                                for name in (first, second)), False, False)
+
+        def asked_of(name: str) -> str:
+            return f"{q[:places.start()]}{places.group(1)} {name}{q[places.end():]}"
+
+        return DatedPair((first, second), (asked_of(first), asked_of(second)), False, False)
     apart = apart or _DAZWISCHEN.search(q) is not None
     dative = apart and m is not None and re.search(r"\bzwischen\b", m.group(0), re.IGNORECASE) is not None
     language = language or detect_language(question)  # only for a pair: asked of every question
