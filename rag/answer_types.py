@@ -7,6 +7,7 @@ import re
 
 from .forms import PERCENT_SPAN
 from .lang import COUNT_COMPOUND, COUNT_WORDS, MONTH_NAMES
+from .timeframe import without_dateline
 from .types import Evidence
 
 _NUMBER_WORDS = (
@@ -59,14 +60,23 @@ _ANNOUNCED = re.compile(
     re.IGNORECASE,
 )
 _ABOUT_REPORT = re.compile(r"\b(kündig|angekündigt|ankündig|mitgeteilt|bekannt|announc|said|sagt|bestätig|confirm"
-                           r"|report|meldet|gemeldet)", re.IGNORECASE)
+                           r"|report|meldet|gemeldet|berichte|erschien|veröffentlicht|publish)", re.IGNORECASE)
 
 
 def without_report_dates(sentence: str, question: str) -> str:
-    """The sentence without the dates on which something was announced or said, unless the question asks
+    """The sentence without the dates on which something was announced, said or reported, unless the question asks
     about the announcement ("Wann wurde die Reise angekündigt?"): "Das Ministerium kündigte am 26. Oktober
-    an, dass Hegseth Japan besucht" gives no date of the visit."""
-    return sentence if _ABOUT_REPORT.search(question) else _ANNOUNCED.sub(" ", sentence)
+    an, dass Hegseth Japan besucht" gives no date of the visit, nor does a dateline ("Wiesenbrunn, 27. August 2026
+    (Isartaler Zeitung) – … haben Archäologen ein Gräberfeld freigelegt": the day of the report)."""
+    return sentence if _ABOUT_REPORT.search(question) else _ANNOUNCED.sub(" ", without_dateline(sentence))
+
+
+def in_dateline_only(span: str, sentence: str, question: str) -> bool:
+    """Whether `span` is said only in the dateline the sentence opens with (the report's day and place), for a
+    question that does not ask about the report."""
+    rest = without_dateline(sentence)
+    return (len(rest) < len(sentence) and span in sentence[:len(sentence) - len(rest)] and span not in rest
+            and not _ABOUT_REPORT.search(question))
 
 
 def gives_answer_type(sentence: str, question: str, kind: str | None) -> bool:

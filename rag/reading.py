@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 
+from .answer_types import in_dateline_only
 from .errors import RagError
 from .evidence import holds_word
 from .forms import (
@@ -749,6 +750,8 @@ def check_short(reply: str, source: str, question: str, atype: str | None, kind:
             return "", UNSAID.format(word=unsaid[0])
         span = reply
     span = with_scale(span, source)
+    if atype == "date" and in_dateline_only(span, source, question):  # "Wiesenbrunn, 27. August 2026 (…) –"
+        return "", f"the model's answer “{span}” is the day of the report, not of what was asked"
     if not has_type(span, atype) and not (atype == "date" and names_relative_day(span)):  # "am Montag": its
         # report's date tells which day (`rag.chain.day_named`)
         return "", f"the model's answer “{span}” gives no {atype}"

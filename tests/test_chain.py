@@ -249,6 +249,25 @@ def test_a_when_question_on_two_places_dates_each_place(tmp_path: Path) -> None:
     assert [c.quote[:12] for c in answer.citations] == ["Am 2. Novemb", "Am 4. Novemb"]
 
 
+def test_a_datelines_day_is_the_reports_not_the_answer_to_a_when_question(tmp_path: Path) -> None:
+    """"Lindau, 27. August 2026 (Bodensee-Kurier) – Archäologen haben in Lindau ein Gräberfeld entdeckt.": asked
+    when the archaeologists first knew of the site, neither backend answers with the report's day; asked when it was
+    reported, the dateline's day answers."""
+    from rag.answer_types import in_dateline_only
+
+    lead = "Lindau, 27. August 2026 (Bodensee-Kurier) – Archäologen haben in Lindau ein Gräberfeld entdeckt."
+    assert in_dateline_only("27. August 2026", lead, "Seit wann wissen die Archäologen von dem Gräberfeld?")
+    assert not in_dateline_only("27. August 2026", lead, "Wann wurde über das Gräberfeld berichtet?")
+    assert not in_dateline_only("27. August 2026", lead.replace("entdeckt", "am 27. August 2026 entdeckt"),
+                                "Seit wann wissen die Archäologen von dem Gräberfeld?")
+    snap = _one_article_index(tmp_path, f"{lead}\n\nGestern regnete es in Bremen.\n")
+    question = "Seit wann wissen die Archäologen in Lindau von dem Gräberfeld?"
+    plain = _final(_ask(snap, question, None))
+    assert "27. August" not in plain.answer.split("\n")[0], plain.answer
+    read = _final(_ask(snap, question, scripted(reader="27. August 2026")))
+    assert read.short != "27. August 2026" and "27. August 2026 [1]" not in read.answer.split("\n")[0], read.answer
+
+
 def test_how_an_amount_changed_is_abstained_where_its_sentences_give_no_figure(tmp_path: Path) -> None:
     """"Wie haben sich die Schulausgaben in Nordheim im Vergleich zum Vorjahr verändert?" on sentences that name the
     spending only as an aim ("… erhöhen") and a calendar date: the articles do not say how it changed, with either
