@@ -63,6 +63,16 @@ _ABOUT_REPORT = re.compile(r"\b(kündig|angekündigt|ankündig|mitgeteilt|bekann
                            r"|report|meldet|gemeldet|berichte|erschien|veröffentlicht|publish)", re.IGNORECASE)
 
 
+_WEEKDAY = re.compile(r"\b(montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|monday|tuesday|wednesday|"
+                      r"thursday|friday|saturday|sunday)\b", re.IGNORECASE)
+
+
+def names_a_day(sentence: str) -> bool:
+    """Whether the sentence names a day: a calendar date ("4. November", "November 4") or a weekday ("diese Woche"
+    names none)."""
+    return bool(_CALENDAR.search(sentence) or _WEEKDAY.search(sentence))
+
+
 def without_report_dates(sentence: str, question: str) -> str:
     """The sentence without the dates on which something was announced, said or reported, unless the question asks
     about the announcement ("Wann wurde die Reise angekündigt?"): "Das Ministerium kündigte am 26. Oktober

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from . import store
-from .answer_types import gives_answer_type, gives_measure, promote_answer_type
+from .answer_types import gives_answer_type, gives_measure, names_a_day, promote_answer_type
 from .chunking import split_sentences
 from .dates import date_fits, date_keys, names_date
 from .embedders import get_embedder
@@ -311,11 +311,15 @@ def _paired(snap: store.Snapshot, question: str, history: History, pair: DatedPa
     evidence: list[Evidence] = []
     keys: list[tuple[str, int]] = []  # the evidence's sentence keys
     part_of: list[int] = []
-    for sub in pair.parts:
+    for item, sub in zip(pair.items, pair.parts, strict=True):
         got = _prepare(snap, sub, (), k, filters, periods=False)
         # the first sentence that gives a date, of those that are evidence on their own ("… was praktiziert" names
-        # the office's field, "… gründete 1263 … das Amt für westliche Medizin" the year)
+        # the office's field, "… gründete 1263 … das Amt für westliche Medizin" the year); a place asked of is named
+        # in it ("… reist diese Woche nach Asien, einschließlich Südkorea" gives no day in Seoul)
         usable = got.evidence if got.abstain_reason in ("", NO_TYPE.format(kind="date")) else ()
+        if pair.places:  # and the day itself ("diese Woche" is none)
+            usable = [ev for ev in usable if re.search(rf"\b{re.escape(item)}\b", ev.sentence.text)
+                      and names_a_day(ev.sentence.text)]
         best = next((ev for ev in usable if gives_answer_type(ev.sentence.text, sub, "date")), None)
         if best is None:
             part_of.append(-1)
@@ -325,8 +329,8 @@ def _paired(snap: store.Snapshot, question: str, history: History, pair: DatedPa
             evidence.append(best)
             keys.append(key)
         part_of.append(keys.index(key))
-    if not evidence:
-        return None
+    if not evidence or (pair.places and -1 in part_of):  # a place without its day: the set answer's sentences
+        return None  # tell more than "no date for it" (they may give it in words the part did not find)
     q = analyse(question, history)
     return Prepared(question, q.standalone, q.language, tuple(evidence), "", (time.perf_counter() - t0) * 1000, q,
                     pair=pair, part_of=tuple(part_of))

@@ -690,6 +690,7 @@ class DatedPair:
     parts: tuple[str, str]
     order: bool  # asks which came first (or last)
     apart: bool  # asks how many years lie between them
+    places: bool = False  # the items are two places one event is asked of ("… in Hanoi and in Seoul?")
 
 
 #: "which came first", "which lies further in the past", "was war früher", "was liegt weiter zurück"
@@ -772,7 +773,7 @@ def dated_pair(question: str, language: Language | None = None) -> DatedPair | N
         def asked_of(name: str) -> str:
             return f"{q[:places.start()]}{places.group(1)} {name}{q[places.end():]}"
 
-        return DatedPair((first, second), (asked_of(first), asked_of(second)), False, False)
+        return DatedPair((first, second), (asked_of(first), asked_of(second)), False, False, places=True)
     apart = apart or _DAZWISCHEN.search(q) is not None
     dative = apart and m is not None and re.search(r"\bzwischen\b", m.group(0), re.IGNORECASE) is not None
     language = language or detect_language(question)  # only for a pair: asked of every question

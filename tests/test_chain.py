@@ -247,6 +247,13 @@ def test_a_when_question_on_two_places_dates_each_place(tmp_path: Path) -> None:
     lines = answer.answer.splitlines()
     assert lines[:2] == ["Lindau: 2. November [1]", "Wemmstadt: 4. November [2]"], answer.answer
     assert [c.quote[:12] for c in answer.citations] == ["Am 2. Novemb", "Am 4. Novemb"]
+    # a place no dated sentence names: the closest sentences as a set, not "no date for it"
+    (tmp_path / "one").mkdir()
+    one = _one_article_index(tmp_path / "one", "Ministerin Jana Ostrowski reist diese Woche nach Lindau und Wemmstadt. "
+                             "Am 2. November empfing der Bürgermeister von Lindau die Ministerin Jana Ostrowski.\n\n"
+                             "Gestern regnete es in Bremen.\n")
+    setwise = _final(_ask(one, "An welchen Tagen war Ministerin Jana Ostrowski in Lindau und in Wemmstadt?", None))
+    assert "kein Datum" not in setwise.answer and "2. November" in setwise.answer, setwise.answer
 
 
 def test_a_datelines_day_is_the_reports_not_the_answer_to_a_when_question(tmp_path: Path) -> None:
