@@ -316,7 +316,7 @@ def _paired(snap: store.Snapshot, question: str, history: History, pair: DatedPa
         # the first sentence that gives a date, of those that are evidence on their own ("… was praktiziert" names
         # the office's field, "… gründete 1263 … das Amt für westliche Medizin" the year); a place asked of is named
         # in it ("… reist diese Woche nach Asien, einschließlich Südkorea" gives no day in Seoul)
-        usable = got.evidence if got.abstain_reason in ("", NO_TYPE.format(kind="date")) else ()
+        usable = list(got.evidence) if got.abstain_reason in ("", NO_TYPE.format(kind="date")) else []
         if pair.places:  # and the day itself ("diese Woche" is none)
             usable = [ev for ev in usable if re.search(rf"\b{re.escape(item)}\b", ev.sentence.text)
                       and names_a_day(ev.sentence.text)]
