@@ -163,3 +163,38 @@ def other_amount(question: str, sentence: str) -> str:
         if exact(num) and not is_supported(num, values) and unit in units:
             return f"{units[unit].text} {unit}"
     return ""
+
+
+#: A question whether an amount doubled, tripled or halved ("Hat sich die Hilfe mehr als verdoppelt?", "Did it double?")
+_FACTOR = re.compile(r"\b(mehr\s+als\s+|more\s+than\s+)?(verdoppel\w*|verdreifach\w*|vervierfach\w*|halbier\w*|"
+                     r"doubled?|tripled?|quadrupled?|halved?)\b", re.IGNORECASE)
+_FACTORS = {"verdoppel": 2.0, "doubl": 2.0, "verdreifach": 3.0, "tripl": 3.0, "vervierfach": 4.0, "quadrupl": 4.0,
+            "halbier": 0.5, "halv": 0.5}
+#: "von 300 Millionen auf 430 Millionen US-Dollar", "from 300 to 430 million"
+_FROM_TO = re.compile(r"\b(?:von|from)\s+(?P<a>[^;:]{1,30}?)\s+(?:auf|to)\s+(?P<b>[^;:]{1,30})", re.IGNORECASE)
+
+
+def other_factor(question: str, sentence: str) -> str:
+    """The change a sentence gives ("von 300 Millionen auf 430 Millionen") where a question asks whether the amount
+    doubled, tripled or halved ("mehr als verdoppelt?") and no reading of the two figures makes it so (within a tenth
+    of the factor; "mehr als": above it); "" otherwise. A first figure without a scale word takes the second's ("von
+    300 auf 430 Millionen")."""
+    m = _FACTOR.search(question)
+    if m is None:
+        return ""
+    word = m.group(2).lower()
+    factor = next(v for k, v in _FACTORS.items() if word.startswith(k))
+    more = bool(m.group(1))
+    for change in _FROM_TO.finditer(sentence):
+        first, second = find_numbers(change.group("a")), find_numbers(change.group("b"))
+        if not first or not second:
+            continue
+        ratios = []
+        for a, a_scale, _ in first[0].readings:
+            for b, b_scale, _ in second[0].readings:
+                a_scale = b_scale if a_scale == 1.0 else a_scale
+                if a * a_scale:
+                    ratios.append(b * b_scale / (a * a_scale))
+        if ratios and not any(r > factor if more else abs(r - factor) <= 0.1 * factor for r in ratios):
+            return change.group(0).strip().rstrip(".")
+    return ""

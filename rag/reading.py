@@ -45,7 +45,7 @@ from .forms import (
 )
 from .glossary import backs, backs_german, german_words, unknown_english, unsaid_names, unsaid_terms
 from .lang import detect_language, stem_tokens
-from .numbers import other_amount
+from .numbers import other_amount, other_factor
 from .prompts import (
     ALIGN_ROLE,
     CHECK_ROLE,
@@ -559,6 +559,9 @@ def settled_no(question: str, claim: str, after: str = "") -> str:
     denied = said_otherwise(question, claim)
     if denied:
         return f"the sentence says “{denied}”"
+    change = other_factor(question, claim)
+    if change:
+        return f"the question asks about another factor than the sentence's change, “{change}”"
     return ""
 
 

@@ -2393,6 +2393,25 @@ def test_a_yes_no_question_is_answered_no_where_the_sentence_says_otherwise_as_n
     assert bool(settled_no(question, sentence)) == bool(said)
 
 
+@pytest.mark.parametrize(("question", "sentence", "change"), [
+    ("Hat sich die Hilfe für Nordheim mehr als verdoppelt?",
+     "Die Hilfe stieg von 300 Millionen auf 430 Millionen Euro.", "von 300 Millionen auf 430 Millionen Euro"),
+    ("Did the aid for Nordheim double?", "The aid rose from 300 to 430 million euros.",
+     "from 300 to 430 million euros"),
+    ("Hat sich die Hilfe mehr als verdoppelt?", "Die Hilfe stieg von 200 Millionen auf 430 Millionen Euro.", ""),
+    ("Hat sich die Hilfe verdoppelt?", "Die Hilfe stieg von 215 auf 430 Millionen Euro.", ""),
+    ("Wurde die Zahl der Buslinien halbiert?", "Die Zahl der Buslinien sank von 80 auf 41.", ""),
+    ("Wie hoch ist die Hilfe?", "Die Hilfe stieg von 300 Millionen auf 430 Millionen Euro.", ""),
+])
+def test_a_question_whether_an_amount_doubled_is_answered_no_by_the_sentences_figures(
+        question: str, sentence: str, change: str) -> None:
+    from rag.numbers import other_factor
+    from rag.reading import settled_no
+
+    assert other_factor(question, sentence) == change
+    assert bool(settled_no(question, sentence)) == bool(change)
+
+
 def test_abolished_is_answered_no_by_both_backends_where_the_question_asks_whether_it_still_is(tmp_path: Path) -> None:
     snap = _one_article_index(tmp_path, "Der Hafen liegt an der Weser. Im Jahr 2019 wurde die Hafensteuer in "
                               "Nordheim abgeschafft, wie der Stadtrat mitteilte.\n\n"
