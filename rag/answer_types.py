@@ -7,7 +7,7 @@ import re
 
 from .forms import PERCENT_SPAN
 from .lang import COUNT_COMPOUND, COUNT_WORDS, MONTH_NAMES
-from .timeframe import without_dateline
+from .timeframe import is_weekday, without_dateline
 from .types import Evidence
 
 _NUMBER_WORDS = (
@@ -63,14 +63,10 @@ _ABOUT_REPORT = re.compile(r"\b(kündig|angekündigt|ankündig|mitgeteilt|bekann
                            r"|report|meldet|gemeldet|berichte|erschien|veröffentlicht|publish)", re.IGNORECASE)
 
 
-_WEEKDAY = re.compile(r"\b(montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|monday|tuesday|wednesday|"
-                      r"thursday|friday|saturday|sunday)\b", re.IGNORECASE)
-
-
 def names_a_day(sentence: str) -> bool:
     """Whether the sentence names a day: a calendar date ("4. November", "November 4") or a weekday ("diese Woche"
     names none)."""
-    return bool(_CALENDAR.search(sentence) or _WEEKDAY.search(sentence))
+    return bool(_CALENDAR.search(sentence)) or any(is_weekday(w) for w in re.findall(r"[^\W\d_]+", sentence))
 
 
 def without_report_dates(sentence: str, question: str) -> str:

@@ -424,7 +424,13 @@ def one_place(question: str, sentence: str) -> str:
     names = [name for name in (first, second) if re.search(rf"\b{re.escape(name.split()[0])}", sentence)]
     if len(names) != 1:
         return question
-    return f"{question[:m.start()]}{m.group(1)} {names[0]}{question[m.end():]}"
+    return _asked_of_place(question, m, names[0])
+
+
+def _asked_of_place(question: str, pair: re.Match[str], name: str) -> str:
+    """The question with its pair of places (`_PLACE_PAIR`) asked of one of them ("… in Hanoi und in Seoul …" ->
+    "… in Hanoi …")."""
+    return f"{question[:pair.start()]}{pair.group(1)} {name}{question[pair.end():]}"
 
 
 def _one_topic(question: str, sentence: str) -> str:
@@ -769,11 +775,8 @@ def dated_pair(question: str, language: Language | None = None) -> DatedPair | N
             return None
         # one when-question on two places ("On which days was Hegseth due in Hanoi and in Seoul?"): asked of each
         first, second = places.group(2), places.group(5)
-
-        def asked_of(name: str) -> str:
-            return f"{q[:places.start()]}{places.group(1)} {name}{q[places.end():]}"
-
-        return DatedPair((first, second), (asked_of(first), asked_of(second)), False, False, places=True)
+        return DatedPair((first, second), (_asked_of_place(q, places, first), _asked_of_place(q, places, second)),
+                         False, False, places=True)
     apart = apart or _DAZWISCHEN.search(q) is not None
     dative = apart and m is not None and re.search(r"\bzwischen\b", m.group(0), re.IGNORECASE) is not None
     language = language or detect_language(question)  # only for a pair: asked of every question

@@ -668,12 +668,15 @@ def _clause_at(sentence: str, at: int) -> str:
 
 
 def _keys(text: str, loans: bool = False) -> set[str]:
-    """The text's content words as German stems, and with `loans` as a loan word's first six letters too
-    ("praktikabel" and "practical" both "~prakti")."""
+    """The text's content words as German stems, and with `loans` its loan words too (`_loans`)."""
     keys = set(stem_tokens(text, "de"))
-    if loans:
-        keys |= {"~" + w.lower().replace("c", "k").replace("ph", "f")[:6] for w in re.findall(r"[^\W\d_]{6,}", text)}
-    return keys
+    return keys | _loans(text) if loans else keys
+
+
+def _loans(text: str) -> set[str]:
+    """The text's longer words by their first six letters, as a loan word is spelt in either language ("praktikabel"
+    and "practical" both "~prakti")."""
+    return {"~" + w.lower().replace("c", "k").replace("ph", "f")[:6] for w in re.findall(r"[^\W\d_]{6,}", text)}
 
 
 def _asked_keys(question: str) -> set[str]:
@@ -683,7 +686,7 @@ def _asked_keys(question: str) -> set[str]:
         return _keys(question)
     names = " ".join(re.findall(r"(?<!^)(?<![.?!]\s)\b[A-ZÄÖÜ][\w-]+", question))
     german = " ".join(w for _, words in german_words(question) for w in words)
-    return _keys(names) | _keys(german) | {k for k in _keys(question, loans=True) if k.startswith("~")}
+    return _keys(names) | _keys(german) | _loans(question)
 
 
 #: A question whether something is proven, confirmed or certain ("Ist bewiesen, dass …?", "Has it been proven …?").
