@@ -293,7 +293,8 @@ def select_set(
     marginal relevance: score minus `diversity` × the cosine to the closest sentence already taken,
     so that five bullets say five things. Each must score at least `floor(ev)`; a sentence nearly
     the same as one taken (the same story in another outlet's words, cosine ≥ `DUPLICATE_COSINE`)
-    is left out; at most `per_article` come from one article. A sentence of another article than the best
+    is left out; at most `per_article` come from one article, but the best sentence goes in even where pins filled its
+    article's share. A sentence of another article than the best
     sentence's must score `other_margin` above the floor: a second article is a bigger step than a second
     sentence ("die Zahl der identifizierten [Kisten]" finds "… der Multiplikation zweier Zahlen" in a text on
     computing just above the floor)."""
@@ -334,6 +335,13 @@ def select_set(
     for _, vrow, ev in first:
         if len(chosen) < max_sentences and allowed(vrow, ev):
             take(vrow, ev)
+    best = ok[0]
+    if len(chosen) < max_sentences and per[best[2].article_id] >= per_article and not any(
+            (c.article_id, c.sentence.start) == (best[2].article_id, best[2].sentence.start) for _, c in chosen) \
+            and closest(best[1]) < DUPLICATE_COSINE:
+        # pins of the best article filled its share ("Bei welchen Altlasten des Krieges …?": three sentences naming
+        # the question's names, none of them the one that answers): the best sentence still goes in
+        take(best[1], best[2])
     rest = list(ok)
     while len(chosen) < max_sentences:
         best, best_value = None, -1e9

@@ -132,15 +132,36 @@ def parallel_run(snap: store.Snapshot, ev: Evidence) -> list[Evidence]:
     return run if len(run) >= PARALLEL_MIN else []
 
 
+#: Words that add one more item to what the sentence before said ("Kernstück ist eine Mauer. … soll zudem ein
+#: Rückhaltebecken entstehen. Außerdem sollen Auenwiesen renaturiert werden.")
+_ADDING = re.compile(r"\b(zudem|außerdem|ferner|darüber\s+hinaus|daneben|hinzu\s+(kommt|kommen|kamen|kam)|"
+                     r"ebenso|additionally|furthermore|moreover|in\s+addition)\b", re.IGNORECASE)
+
+
+def added_run(snap: store.Snapshot, ev: Evidence) -> list[Evidence]:
+    """The sentences right after `ev` in its paragraph that each add an item ("zudem", "außerdem", "furthermore"),
+    up to the first that does not: a list written as a sentence and its additions."""
+    out: list[Evidence] = []
+    cur = ev
+    while len(out) < ENUMERATION_GAP:
+        nxt = next_in_paragraph(snap, cur)
+        if nxt is None or not _ADDING.search(nxt.sentence.text):
+            break
+        out.append(nxt)
+        cur = nxt
+    return out
+
+
 def with_enumerations(snap: store.Snapshot, evidence: list[Evidence], cap: int) -> list[Evidence]:
     """A set answer that reaches an enumeration ("… in Bezug auf drei Inhalte. Erstens … [details]
     Zweitens … Drittens …") gets all its items: from the sentence that says "Erstens" (or the one that
     announces it, right before), each next ordinal within `ENUMERATION_GAP` sentences; article order.
-    A list written as parallel sentences ("In Hawaii …. In Japan …. In Malaysia …") is taken whole too."""
+    A list written as parallel sentences ("In Hawaii …. In Japan …. In Malaysia …") is taken whole too, and so are the
+    sentences after one that add to it ("zudem", "außerdem": `added_run`)."""
     out = list(evidence)
     seen = {sentence_key(ev) for ev in evidence}
     for ev in evidence:
-        for item in parallel_run(snap, ev):
+        for item in parallel_run(snap, ev) + added_run(snap, ev):
             if sentence_key(item) not in seen:
                 seen.add(sentence_key(item))
                 out.append(item)

@@ -24,7 +24,8 @@ SET_KINDS = frozenset({"list", "overview", "comparison", "multi", "timeline"})
 
 _NUMBER_WORD = {w: v for w, v in NUMBER_WORDS.items() if 2 <= v <= 6}  # how many items a list asks for
 _COUNT = re.compile(
-    r"\b(welche|which|what|nenne\w*|name|list\w*)\s+(?:\w+\s+)?(" + "|".join(_NUMBER_WORD) + r"|[2-6])\b", re.IGNORECASE
+    r"\b(welche|which|what|nenne\w*|name|list\w*)\s+(?:\w+\s+)?(" + "|".join(_NUMBER_WORD) + r"|[2-6]|beiden)\b",
+    re.IGNORECASE
 )
 _OVERVIEW = re.compile(
     r"\b(zusammen(fassen|fassung|gefasst)|fasse\w*|fass\b|überblick|worum\s+(geht|ging|gehen|gingen)|wovon\s+handel|"
@@ -88,6 +89,15 @@ _LIST = re.compile(
     r"welche\s+(\w+\s+)?[A-ZÄÖÜ]\w+\s+(\w+\s+){0,3}\w+(en|ten)\b(?<!\bden)(?<!\bwerden)\s*\?|"
     r"what\s+(topics|issues|areas|countries|agreements|steps|measures)\b|"
     r"welche\s+(themen|länder|bereiche|punkte|schritte|maßnahmen|vereinbarungen|abkommen|staaten)\b)",
+    re.IGNORECASE,
+)
+#: a German plural asked for ("Auf welchen Linien …?", "Welche Beigaben fanden …?") or what a thing consists of:
+#: "welche"/"welchen" before a noun in -en, -rn or -ln is a plural (no singular of a feminine noun ends so, and a
+#: masculine or neuter singular takes "welcher", "welches", "welchem")
+_PLURAL_ASKED = re.compile(
+    r"\b(auf|an|in|aus|bei|mit|nach|von|zu|vor|unter|über|zwischen|seit|gegenüber)\s+welchen\s+"
+    r"(?-i:[A-ZÄÖÜ])\w*(en|rn|ln)\b|^\W*welche\s+(?-i:[A-ZÄÖÜ])\w*(en|rn|ln)\b|"
+    r"\b(consists?|consisted)\s+of\b|\bmade\s+up\s+of\b",
     re.IGNORECASE,
 )
 _WHY = re.compile(
@@ -594,7 +604,7 @@ def classify(question: str, language: Language | None = None) -> tuple[str, int 
     count = None
     if m:
         word = m.group(2).lower()
-        count = int(word) if word.isdigit() else _NUMBER_WORD.get(word)
+        count = int(word) if word.isdigit() else _NUMBER_WORD.get(word, 2 if word == "beiden" else None)
     if _OVERVIEW.search(q):
         return "overview", count
     if is_yes_no(q, language) and not _COUNT.search(q) and not _EITHER.search(q):
@@ -604,7 +614,8 @@ def classify(question: str, language: Language | None = None) -> tuple[str, int 
     if (_MULTI.search(q) and not _DATE_Q.search(q)) or _TWO_PLACES.search(q):
         return "multi", count
     one_name = _ONE_NAME.search(q) is not None
-    if count or (_LIST.search(q) and not one_name):
+    plural = _PLURAL_ASKED.search(q) is not None and not _DATE_Q.search(q) and not _NEWS_ASKED.search(q)
+    if count or ((_LIST.search(q) or plural) and not one_name):
         return "list", count
     if _WHY.search(q) or (_HOW.search(q) and not one_name):
         return "why", None

@@ -478,6 +478,21 @@ def test_a_list_gets_every_item_of_an_enumeration(tmp_path: Path) -> None:
     assert "Bremen" not in answer.answer and answer.answer.index("Erstens") < answer.answer.index("Drittens")
 
 
+def test_a_list_gets_the_items_its_next_sentences_add(tmp_path: Path) -> None:
+    """"Kernstück ist eine Mauer. … soll zudem ein Becken entstehen. Außerdem sollen Wiesen …": a German plural asked
+    for ("Aus welchen Teilen …?") is a list, and the sentences that add to its item ("zudem", "außerdem") come with
+    it, up to the first that adds nothing."""
+    snap = _one_article_index(tmp_path, "Die Stadt Nordheim will sich besser vor Hochwasser schützen. Kernstück "
+                              "des Hochwasserplans für die Lenne ist eine lange Mauer an der Promenade. Oberhalb der "
+                              "Stadt soll zudem ein Becken für das Wasser entstehen. Außerdem sollen Wiesen am Ufer "
+                              "renaturiert werden. Der Rat stimmte am Dienstag zu.\n\nGestern regnete es in Bremen.\n")
+    answer = _final(_ask(snap, "Aus welchen Teilen besteht der Hochwasserplan für die Lenne in Nordheim?", None))
+    assert answer.kind == "list"
+    positions = [answer.answer.find(item) for item in ("Mauer", "Becken", "Wiesen")]
+    assert -1 not in positions and positions == sorted(positions)
+    assert "Bremen" not in answer.answer
+
+
 def test_an_overview_of_one_article_stays_in_that_article(tmp_path: Path) -> None:
     articles = tmp_path / "articles"
     articles.mkdir()

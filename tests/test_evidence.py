@@ -171,6 +171,25 @@ def test_a_follow_up_that_points_back_takes_the_sentence_beside_the_earlier_answ
     assert near_earlier(scored, [elsewhere], lambda _: 0.83) == scored
 
 
+def test_a_set_keeps_its_best_sentence_when_pins_fill_the_articles_share() -> None:
+    """Pins (the best sentence naming each of the question's names) that fill their article's share leave the
+    closest sentence of all out no more: it is the one that answers ("Bei welchen Altlasten des Krieges …?")."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from rag.evidence import select_set
+
+    vectors = np.eye(5, dtype=np.float32)
+    snap = SimpleNamespace(sentence_vectors=vectors)
+    evs = [Evidence(Sentence(f"Satz {n}.", n * 10, n * 10 + 7), "c", "a", "T", None, None, score, f"Satz {n}.")
+           for n, score in ((1, 0.90), (2, 0.86), (3, 0.85), (4, 0.84), (5, 0.83))]
+    scored = [(ev.score, row, ev) for row, ev in enumerate(evs)]
+    pins = scored[1:4]
+    chosen = select_set(snap, scored, lambda ev: 0.8, per_article=3, pinned=pins)  # type: ignore[arg-type]
+    assert [ev.sentence.text for ev in chosen] == ["Satz 1.", "Satz 2.", "Satz 3.", "Satz 4."]
+
+
 def test_a_set_takes_a_close_bullet_over_a_weaker_one_only_because_it_is_further_off() -> None:
     """The sentences of one article lie close together: a bullet nearly as close to the question as the first but
     near it (cosine .93) still beats a weaker one further from it (.80); a bullet that says the same as one taken

@@ -122,6 +122,15 @@ VIETNAM = "Wie viele Kisten mit sterblichen Überresten hat Vietnam an die USA z
          "comparison"),
         ("Was sind sie für den Doktor, und welcher Schauspieler ist durch diese Rolle bekannt?", "comparison"),
         ("Welche Länder und welche Städte besuchte er?", "list"),
+        # a German plural asked for: a noun in -en, -rn or -ln after "welche"/"welchen"; not a singular ("Region",
+        # "Bahn") or a day
+        ("Auf welchen Linien fallen wegen des Streiks Züge aus?", "list"),
+        ("Welche Beigaben fanden die Archäologen im Grab?", "list"),
+        ("What does the town's flood plan consist of?", "list"),
+        ("Welche Region traf das Hochwasser?", "factoid"),
+        ("Welche Rollen spielt der Verein?", "list"),
+        ("Welche Bahn fährt nach Limburg?", "factoid"),
+        ("In welchen Jahren fand der Feldzug statt?", "date"),
     ],
 )
 def test_kinds(question: str, kind: str) -> None:
@@ -131,6 +140,7 @@ def test_kinds(question: str, kind: str) -> None:
 def test_a_list_question_knows_how_many_items_it_wants() -> None:
     assert classify("Welche drei Projekte plant die Stadt?") == ("list", 3)
     assert classify("Name two ministers the article mentions.")[1] == 2
+    assert classify("Welche beiden Minister empfingen ihn in Hanoi bzw. in Seoul?") == ("list", 2)
 
 
 def test_german_was_is_no_yes_no_question_but_english_was_is() -> None:
