@@ -3,7 +3,7 @@ plain LangChain tutorial pipeline as a peer in the same run.
 
     .venv/bin/python bench/dev_answers.py [--llms extractive,llama-cpp] [--peer] [--every N] [--limit N]
         [--kinds yesno,why] [--unanswerable] [--out NAME] [--judge-min P] [--check-min P] [--verdict-min P]
-        [--section main|time|probe|probe-time|probe2|probe3|probe4|probe5|probe6|probe7|probe8|probe9]
+        [--section main|time|probe|probe-time|probe2|probe3|probe4|probe5|probe6|probe7|probe8|probe9|probe10]
 
 The index holds the two seed articles and the three XQuAD articles of tests/data/xquad_de_3.json
 (cached in bench/out/cache/). `--section time` asks the time-aware questions (tests/data/dated/time_qa.jsonl:
@@ -24,7 +24,9 @@ written at stop 47, held out until its end (tests/data/xquad_de_probe7.json: Fre
 imperialism); `--section probe8` one more written at stop 48, held out until its end (tests/data/xquad_de_probe8.json:
 Private school, Jacksonville (Florida), prime numbers); `--section probe9` one more written at stop 49, held out until
 its end, on three news articles written for it (tests/data/probe9_articles.json: a town's flood protection, a rail
-strike, an early medieval burial ground; all German XQuAD dev articles were used by then). Each backend answers every
+strike, an early medieval burial ground; all German XQuAD dev articles were used by then); `--section probe10` one
+more written at stop 50, held out until its end, on three more news articles written for it
+(tests/data/probe10_articles.json: a hospital merger, a small satellite, a town's swimming pool). Each backend answers every
 question through `rag.eval_run.evaluate` (history included); the peer (`bench/peer.py`) answers the same questions. A
 row is correct when an answerable question's answer holds every key fact and no forbidden string, or an unanswerable
 one is abstained; "verified but wrong" counts answers marked verified that are not correct.
@@ -44,18 +46,19 @@ TIME_QA = ROOT / "tests" / "data" / "dated" / "time_qa.jsonl"
 PROBE_QA = ROOT / "tests" / "data" / "probe_qa.jsonl"
 PROBE_TIME_QA = ROOT / "tests" / "data" / "dated" / "probe_qa.jsonl"
 SECTIONS = {"main": DEV_QA, "time": TIME_QA, "probe": PROBE_QA, "probe-time": PROBE_TIME_QA,
-            **{f"probe{n}": ROOT / "tests" / "data" / f"probe{n}_qa.jsonl" for n in (2, 3, 4, 5, 6, 7, 8, 9)}}
+            **{f"probe{n}": ROOT / "tests" / "data" / f"probe{n}_qa.jsonl" for n in (2, 3, 4, 5, 6, 7, 8, 9, 10)}}
 DATED = ("time", "probe-time")  # the sections asked of the dated fixture
 XQUAD_3 = ROOT / "tests" / "data" / "xquad_de_3.json"
 #: Three more German XQuAD articles for each later probe section's questions (probe2: the climate panel, the Scottish
 #: Parliament, Apollo; probe3: the Amazon rainforest, the Black Death, Newcastle upon Tyne; probe4: Super Bowl 50, the
 #: Huguenots, pharmacy; probe5: Sky UK, the French and Indian War, oxygen; probe6: Doctor Who, the Yuan dynasty, civil
 #: disobedience; probe7: Fresno, the American Broadcasting Company, imperialism; probe8: Private school, Jacksonville,
-#: prime numbers); probe9: three news articles written for it (flood protection, a rail strike, a burial ground)
+#: prime numbers); probe9: three news articles written for it (flood protection, a rail strike, a burial ground); probe10:
+#: three more (a hospital merger, a small satellite, a swimming pool)
 MORE_ARTICLES = {**{name: ROOT / "tests" / "data" / f"xquad_de_{name}.json" for name in ("probe2", "probe3", "probe4",
                                                                                         "probe5", "probe6", "probe7",
                                                                                         "probe8")},
-                 "probe9": ROOT / "tests" / "data" / "probe9_articles.json"}
+                 **{name: ROOT / "tests" / "data" / f"{name}_articles.json" for name in ("probe9", "probe10")}}
 
 
 def dev_articles() -> list[tuple[str, str]]:
@@ -89,10 +92,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", default="dev_answers", help="name of the raw result file in bench/out/")
     p.add_argument("--section", choices=tuple(SECTIONS), default="main",
                    help="main: the 190 questions on seeds and XQuAD; time: the time-aware questions; probe, "
-                        "probe-time: the probe questions on the same articles; probe2 … probe9: 48 more each, mostly "
+                        "probe-time: the probe questions on the same articles; probe2 … probe10: 48 more each, mostly "
                         "on three more articles each (probe6: Doctor Who, the Yuan dynasty, civil disobedience; "
                         "probe7: Fresno, ABC, imperialism; probe8: Private school, Jacksonville, prime numbers; "
-                        "probe9: three news articles written for it)")
+                        "probe9, probe10: three news articles written for each)")
     p.add_argument("--judge-min", type=float, default=None, help="the judge's least P(yes) (rag.chain.JUDGE_MIN)")
     p.add_argument("--check-min", type=float, default=None, help="the check's least P(yes) (rag.reading.CHECK_MIN)")
     p.add_argument("--verdict-min", type=float, default=None,

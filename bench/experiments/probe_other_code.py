@@ -3,7 +3,7 @@ earlier commit), scored as `bench/dev_answers.py --section probe|probe-time|prob
 
     git worktree add /tmp/before <commit>
     .venv/bin/python bench/experiments/probe_other_code.py /tmp/before [--llm extractive|llama-cpp]
-        [--sections probe,probe-time,probe2,probe3,probe4,probe5,probe6,probe7,probe8,probe9] [--out NAME]
+        [--sections probe,probe-time,probe2,probe3,probe4,probe5,probe6,probe7,probe8,probe9,probe10] [--out NAME]
 
 Reads this checkout's probe files (tests/data/probe_qa.jsonl on the development set's articles,
 tests/data/dated/probe_qa.jsonl on the dated fixture, on its day, tests/data/probe2_qa.jsonl and probe3_qa.jsonl on
@@ -24,7 +24,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent.parent.parent
 #: A probe section's articles not from XQuAD (all German XQuAD dev articles were used by probe2–probe8)
-ARTICLES = {"probe9": "probe9_articles.json"}
+ARTICLES = {"probe9": "probe9_articles.json", "probe10": "probe10_articles.json"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
 
     data = HERE / "tests" / "data"
     files = {"probe": data / "probe_qa.jsonl", "probe-time": data / "dated" / "probe_qa.jsonl",
-             **{f"probe{n}": data / f"probe{n}_qa.jsonl" for n in (2, 3, 4, 5, 6, 7, 8, 9)}}
+             **{f"probe{n}": data / f"probe{n}_qa.jsonl" for n in (2, 3, 4, 5, 6, 7, 8, 9, 10)}}
     rows: list[dict[str, object]] = []
     for name in args.sections.split(","):
         path = files[name]
