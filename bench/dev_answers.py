@@ -26,10 +26,10 @@ Private school, Jacksonville (Florida), prime numbers); `--section probe9` one m
 its end, on three news articles written for it (tests/data/probe9_articles.json: a town's flood protection, a rail
 strike, an early medieval burial ground; all German XQuAD dev articles were used by then); `--section probe10` one
 more written at stop 50, held out until its end, on three more news articles written for it
-(tests/data/probe10_articles.json: a hospital merger, a small satellite, a town's swimming pool). Each backend answers every
-question through `rag.eval_run.evaluate` (history included); the peer (`bench/peer.py`) answers the same questions. A
-row is correct when an answerable question's answer holds every key fact and no forbidden string, or an unanswerable
-one is abstained; "verified but wrong" counts answers marked verified that are not correct.
+(tests/data/probe10_articles.json: a hospital merger, a small satellite, a town's swimming pool). Each backend answers
+every question through `rag.eval_run.evaluate` (history included); the peer (`bench/peer.py`) answers the same
+questions. A row is correct when an answerable question's answer holds every key fact and no forbidden string, or an
+unanswerable one is abstained; "verified but wrong" counts answers marked verified that are not correct.
 """
 
 from __future__ import annotations
@@ -53,8 +53,8 @@ XQUAD_3 = ROOT / "tests" / "data" / "xquad_de_3.json"
 #: Parliament, Apollo; probe3: the Amazon rainforest, the Black Death, Newcastle upon Tyne; probe4: Super Bowl 50, the
 #: Huguenots, pharmacy; probe5: Sky UK, the French and Indian War, oxygen; probe6: Doctor Who, the Yuan dynasty, civil
 #: disobedience; probe7: Fresno, the American Broadcasting Company, imperialism; probe8: Private school, Jacksonville,
-#: prime numbers); probe9: three news articles written for it (flood protection, a rail strike, a burial ground); probe10:
-#: three more (a hospital merger, a small satellite, a swimming pool)
+#: prime numbers); probe9: three news articles written for it (flood protection, a rail strike, a burial ground);
+#: probe10: three more (a hospital merger, a small satellite, a swimming pool)
 MORE_ARTICLES = {**{name: ROOT / "tests" / "data" / f"xquad_de_{name}.json" for name in ("probe2", "probe3", "probe4",
                                                                                         "probe5", "probe6", "probe7",
                                                                                         "probe8")},
