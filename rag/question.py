@@ -392,7 +392,35 @@ def parts(question: str) -> list[str]:
     if len(pieces) > 1:
         return pieces
     pair = topic_pair(question)
-    return [pair[0][1], pair[1][1]] if pair else [question]
+    if pair:
+        return [pair[0][1], pair[1][1]]
+    either = alternatives(question)
+    return list(either) if either else [question]
+
+
+#: "…: A or B?" / "…, A oder B?": the two things a question sets against each other, after its last colon or comma
+_ALTERNATIVES = re.compile(r"[:,]\s*(?P<a>[^:,?]{3,120}?)\s+(?:or|oder)\s+(?P<b>[^:,?]{3,120}?)\s*\?\s*$",
+                           re.IGNORECASE)
+
+
+def alternatives(question: str) -> tuple[str, str] | None:
+    """The two things a comparison sets against each other after its colon or comma, each as a phrase to find its own
+    sentence by ("Which number is larger: the robbed graves or the dead with healed fractures?" -> "the robbed
+    graves", "the dead with healed fractures"); None for a question that sets nothing against each other so. (Split
+    at "than" too, an English part found a sentence of another article by the cross-language cosine alone: p9-24.)"""
+    q = question.strip()
+    m = _ALTERNATIVES.search(q)
+    if m is not None and is_either(q):
+        return m.group("a").strip(), m.group("b").strip()
+    return None
+
+
+def is_either(question: str) -> bool:
+    """Whether a question asks which of two things (a comparative or "which"/"welche" before its colon or comma)."""
+    head = re.split(r"[:,]", question, maxsplit=1)[0]
+    return bool(_EITHER.search(question) or re.search(
+        r"\b(which|what|welche[rsmn]?|was|wer|who)\b.*\b(\w{3,}er|more|less|first|earlier|later|zuerst|früher|"
+        r"später|eher|mehr|weniger|größer|höher|länger)\b", head, re.IGNORECASE))
 
 
 #: Two topics asked about together, the same preposition before each ("in den Texten über die Hugenotten und über
@@ -609,7 +637,7 @@ def classify(question: str, language: Language | None = None) -> tuple[str, int 
         return "overview", count
     if is_yes_no(q, language) and not _COUNT.search(q) and not _EITHER.search(q):
         return "yesno", None
-    if _COMPARISON.search(q) or _EITHER.search(q):
+    if _COMPARISON.search(q) or _EITHER.search(q) or (_ALTERNATIVES.search(q) and is_either(q)):
         return "comparison", count
     if (_MULTI.search(q) and not _DATE_Q.search(q)) or _TWO_PLACES.search(q):
         return "multi", count

@@ -719,6 +719,20 @@ def test_a_comparison_gets_the_sentence_about_each_place_not_the_one_listing_bot
     assert "Lenne" in answer.answer and "Hafen" in answer.answer and "Bremen" not in answer.answer
 
 
+def test_a_comparison_of_two_things_after_a_colon_finds_each_ones_sentence(tmp_path: Path) -> None:
+    """"Welche Zahl ist größer: A oder B?" is a comparison, and each of A and B finds its own sentence, though the
+    article's first sentence names the place the question names."""
+    snap = _one_article_index(tmp_path, "In Nordheim haben Archäologen ein Gräberfeld mit 86 Gräbern am Ortsrand "
+                              "freigelegt. Die Funde stammen aus dem siebten Jahrhundert. Nicht alle Gräber sind "
+                              "unversehrt: 31 Gräber wurden von Räubern geplündert. Bei 23 Toten fand der Anthropologe "
+                              "verheilte Knochenbrüche. Die Stadt plant eine Ausstellung.\n\nGestern regnete es in "
+                              "Bremen.\n")
+    answer = _final(_ask(snap, "Welche Zahl ist in Nordheim größer: die von Räubern geplünderten Gräber oder die "
+                               "Toten mit verheilten Knochenbrüchen?", None))
+    assert answer.kind == "comparison"
+    assert "31 Gräber" in answer.answer and "23 Toten" in answer.answer and "Bremen" not in answer.answer
+
+
 def test_a_list_written_as_parallel_sentences_is_taken_whole(tmp_path: Path) -> None:
     """"In Nordheim …. In Südstadt …. In Oststadt …": reaching one item brings the others, in order."""
     snap = _one_article_index(tmp_path, "Die Ministerin besucht diese Woche drei Städte. "

@@ -251,6 +251,22 @@ def test_compound_questions_split_into_parts() -> None:
     assert parts("Wie viele Kisten gab Vietnam zurück?") == ["Wie viele Kisten gab Vietnam zurück?"]
 
 
+def test_a_comparison_of_two_things_splits_into_them() -> None:
+    """"Which is larger: A or B?" sets two things against each other: each is a part to find its own sentence by, and
+    the question is a comparison; a list of places asked for is no such pair, and a yes/no comparison ("Ist A teurer
+    als B?") stays one."""
+    assert parts("Which number is larger at Wiesenbrunn: the robbed graves or the dead with healed fractures?") == [
+        "the robbed graves", "the dead with healed fractures"]
+    assert classify("Which number is larger at Wiesenbrunn: the robbed graves or the dead with healed fractures?")[
+        0] == "comparison"
+    assert parts("Was soll früher vorliegen: die Ergebnisse der Analysen oder der fertige Damm in Nordheim?") == [
+        "die Ergebnisse der Analysen", "der fertige Damm in Nordheim"]
+    assert parts("Welche Städte besuchte er, Hanoi oder Seoul?") == ["Welche Städte besuchte er, Hanoi oder Seoul?"]
+    assert classify("Welche Städte besuchte er, Hanoi oder Seoul?")[0] != "comparison"
+    assert parts("Ist die Mauer teurer als das Becken?") == ["Ist die Mauer teurer als das Becken?"]
+    assert classify("Ist die Mauer teurer als das Becken?")[0] == "yesno"
+
+
 def test_facets_put_the_compared_places_first() -> None:
     """What a comparison sets side by side ("in Hawaii" … "in Vietnam") before its subject ("Hegseth")."""
     assert facets("How do Hegseth's aims in Hawaii differ from his aims in Vietnam?") == (
