@@ -422,6 +422,12 @@ _QUANTIFIER = re.compile(r"\b(alle\w*|nur|schon|bereits|jede\w*|immer|ausschlie√
                          r"always|entirely|ganz|vollst√§ndig)\b", re.IGNORECASE)
 
 
+#: A question whether something ever happened ("Haben sie schon einmal gestreikt?", "Has it ever flooded before?"):
+#: its "no" says it never did, which only a sentence that says so ("noch nie", "zum ersten Mal") supports
+_EVER = re.compile(r"\b(schon\s+(ein)?mal|jemals|ever)\b", re.IGNORECASE)
+#: A "no" to such a question where the sentence does not say it never happened
+NEVER_UNSAID = "the sentence does not say that it never happened"
+
 #: A "yes" on a sentence in the question's language that holds less than `YES_OVERLAP` of its content words
 FEW_SHARED = "the sentence shares too few of the question's words"
 
@@ -452,6 +458,9 @@ def yes_no_doubt(question: str, sentence: str, verdict: str, language: Language,
         if absent:
             return f"the sentence does not mention {absent[0]}"
     if verdict == "no":  # a "no" rests on a negation, a quantifier, or something the sentence says otherwise
+        if _EVER.search(question):  # "schon einmal?" is no quantifier: its "no" is "never", which a sentence on
+            # another time of it (the coming strike) does not say
+            return "" if hedged else NEVER_UNSAID
         if quantified:
             return ""
         if hedged:  # a negation about what was asked: a sentence sharing few of the question's words names at least

@@ -1820,6 +1820,11 @@ def test_a_question_on_a_date_no_sentence_names_abstains(tmp_path: Path) -> None
         ("Findet das Treffen in Tokio statt?", "Das Treffen findet in Seoul statt.", "no", ""),
         ("Findet das Treffen in Seoul statt?", "Das Treffen findet in Seoul statt.", "no", "says what was asked"),
         ("Ist die Brücke fertig?", "Die Brücke ist nicht fertig.", "no", ""),
+        # "schon einmal?": its "no" is "never", which a sentence on the coming strike does not say; "noch nie" does
+        ("Haben die Lokführer schon einmal gestreikt?", "Die Gewerkschaft ruft die Lokführer zu einem Streik auf, der "
+         "am Donnerstag beginnt.", "no", "never happened"),
+        ("Haben die Lokführer schon einmal gestreikt?", "Die Lokführer haben noch nie gestreikt.", "no", ""),
+        ("Ist die Brücke schon fertig?", "Die Brücke soll 2027 fertig werden.", "no", ""),
     ],
 )
 def test_a_yes_no_verdict_stands_only_where_the_sentence_states_it(question: str, sentence: str, verdict: str,
