@@ -523,6 +523,9 @@ def told(sentence: str, before: str) -> list[str]:
 
 _ALL = re.compile(r"\b(alle|sämtliche\w*|all|every)\b", re.IGNORECASE)
 _PART_OF = re.compile(r"\b(\d+)\s+(?:von|aus|of|out\s+of)\s+(?:den\s+|the\s+|insgesamt\s+)?(\d+)\b", re.IGNORECASE)
+#: "nicht alle Gräber", "not all of the graves": a part of a whole, in words
+_NOT_ALL = re.compile(r"\b(?:nicht|keineswegs|längst\s+nicht|not|by\s+no\s+means)\s+(?:alle|sämtliche|all)"
+                      r"(?:\s+(?:of\s+)?(?:the|de[rn]|die))?\s+(?P<what>[^\W\d_][\w-]+)", re.IGNORECASE)
 #: A question about the whole of something or about it alone ("ganz auf Deutsch", "entirely", "nur in …")
 _WHOLE = re.compile(r"\b(alle|sämtliche\w*|ganz|gänzlich|vollständig|komplett|ausschließlich|nur|all|every|entirely|"
                     r"completely|wholly|fully|exclusively|only|solely)\b", re.IGNORECASE)
@@ -534,13 +537,18 @@ _EXCEPTION = re.compile(r"\b(abgesehen\s+von|außer\s+(?:de[mnr]|den|einem|einer
 
 def not_all(question: str, sentence: str) -> str:
     """"44 von 45" when the question asks about all (of them) and the sentence gives a part of a whole
-    ("Hat Vietnam alle 45 Dateien geprüft?" / "… 44 von 45 Dateien geprüft"), or the exception the sentence
+    ("Hat Vietnam alle 45 Dateien geprüft?" / "… 44 von 45 Dateien geprüft") or says "not all" of what was asked
+    ("Were all of the graves still untouched?" / "Nicht alle Gräber sind unversehrt"), or the exception the sentence
     makes when the question asks about the whole of something or about it alone ("Was it written entirely in
     German?" / "Der Text war in Lateinisch geschrieben, abgesehen von den Worten …, welche er auf Deutsch
     niederschrieb"); "" otherwise."""
     if _ALL.search(question):
         for m in _PART_OF.finditer(sentence):
             if int(m.group(1)) < int(m.group(2)):
+                return m.group(0)
+        for m in _NOT_ALL.finditer(sentence):  # "Nicht alle Gräber sind unversehrt" for "Were all graves untouched?":
+            # what it says not all of is asked
+            if _keys(m.group("what"), loans=True) & _asked_keys(question):
                 return m.group(0)
     if _WHOLE.search(question):
         exception = _EXCEPTION.search(sentence)

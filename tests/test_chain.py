@@ -1955,6 +1955,20 @@ def test_the_whole_of_it_is_answered_no_when_the_sentence_after_makes_an_excepti
     assert not_all("Did only the mayor speak?", "No one other than the mayor spoke.") == ""  # no exception
     assert not_all("Wurde sie nur in Nordheim verlegt?", "Sie wurde außer in Nordheim auch in Bremen verlegt.") \
         == "außer in"
+    # "not all" of what was asked, in words; not all of something else is no answer
+    assert not_all("Sind alle Kisten zurückgegeben?", "Längst nicht alle Kisten wurden zurückgegeben.") \
+        == "Längst nicht alle Kisten"
+    assert not_all("Sind alle Kisten zurückgegeben?", "Nicht alle Gräber sind unversehrt.") == ""
+
+
+def test_not_all_of_what_an_english_question_asks_is_found_in_german(use_glossary: Callable[[str], Path]) -> None:
+    """"Were all of the graves still untouched?" / "Nicht alle Gräber sind unversehrt": the dictionary's word."""
+    from rag.reading import not_all
+
+    use_glossary("Grab {n} | Gräber {pl} :: grave | graves\nKiste {f} | Kisten {pl} :: box | boxes\n")
+    sentence = "Nicht alle Gräber sind unversehrt: 31 wurden beraubt."
+    assert not_all("Were all of the graves still untouched?", sentence) == "Nicht alle Gräber"
+    assert not_all("Were all of the boxes returned?", sentence) == ""
 
 
 def test_an_english_yes_no_needs_a_sentence_that_names_what_it_asks_about() -> None:
