@@ -335,13 +335,13 @@ def select_set(
     for _, vrow, ev in first:
         if len(chosen) < max_sentences and allowed(vrow, ev):
             take(vrow, ev)
-    best = ok[0]
-    if len(chosen) < max_sentences and per[best[2].article_id] >= per_article and not any(
-            (c.article_id, c.sentence.start) == (best[2].article_id, best[2].sentence.start) for _, c in chosen) \
-            and closest(best[1]) < DUPLICATE_COSINE:
+    top = ok[0]
+    if len(chosen) < max_sentences and per[top[2].article_id] >= per_article and not any(
+            (c.article_id, c.sentence.start) == (top[2].article_id, top[2].sentence.start) for _, c in chosen) \
+            and closest(top[1]) < DUPLICATE_COSINE:
         # pins of the best article filled its share ("Bei welchen Altlasten des Krieges …?": three sentences naming
         # the question's names, none of them the one that answers): the best sentence still goes in
-        take(best[1], best[2])
+        take(top[1], top[2])
     rest = list(ok)
     while len(chosen) < max_sentences:
         best, best_value = None, -1e9
