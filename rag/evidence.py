@@ -322,11 +322,11 @@ def select_set(
         v = snap.sentence_vectors[vrow]
         return max((float(v @ snap.sentence_vectors[r]) for r, _ in chosen), default=0.0)
 
-    def allowed(vrow: int, ev: Evidence) -> bool:
+    def allowed(vrow: int, ev: Evidence, share: int = per_article) -> bool:
         taken = any(c.sentence.start == ev.sentence.start and c.article_id == ev.article_id for _, c in chosen)
         if ev.article_id != home and ev.score < floor(ev) + other_margin:
             return False
-        return not taken and per[ev.article_id] < per_article and closest(vrow) < DUPLICATE_COSINE
+        return not taken and per[ev.article_id] < share and closest(vrow) < DUPLICATE_COSINE
 
     def take(vrow: int, ev: Evidence) -> None:
         chosen.append((vrow, ev))
@@ -335,13 +335,11 @@ def select_set(
     for _, vrow, ev in first:
         if len(chosen) < max_sentences and allowed(vrow, ev):
             take(vrow, ev)
-    top = ok[0]
-    if len(chosen) < max_sentences and per[top[2].article_id] >= per_article and not any(
-            (c.article_id, c.sentence.start) == (top[2].article_id, top[2].sentence.start) for _, c in chosen) \
-            and closest(top[1]) < DUPLICATE_COSINE:
+    _, top_row, top = ok[0]
+    if len(chosen) < max_sentences and per[home] >= per_article and allowed(top_row, top, share=per_article + 1):
         # pins of the best article filled its share ("Bei welchen Altlasten des Krieges …?": three sentences naming
         # the question's names, none of them the one that answers): the best sentence still goes in
-        take(top[1], top[2])
+        take(top_row, top)
     rest = list(ok)
     while len(chosen) < max_sentences:
         best, best_value = None, -1e9

@@ -22,9 +22,10 @@ from .types import Language
 KINDS = ("factoid", "date", "list", "overview", "comparison", "multi", "why", "yesno", "event_date", "timeline")
 SET_KINDS = frozenset({"list", "overview", "comparison", "multi", "timeline"})
 
-_NUMBER_WORD = {w: v for w, v in NUMBER_WORDS.items() if 2 <= v <= 6}  # how many items a list asks for
+#: how many items a list asks for ("welche drei", "which two", "welche beiden")
+_NUMBER_WORD = {**{w: v for w, v in NUMBER_WORDS.items() if 2 <= v <= 6}, "beiden": 2}
 _COUNT = re.compile(
-    r"\b(welche|which|what|nenne\w*|name|list\w*)\s+(?:\w+\s+)?(" + "|".join(_NUMBER_WORD) + r"|[2-6]|beiden)\b",
+    r"\b(welche|which|what|nenne\w*|name|list\w*)\s+(?:\w+\s+)?(" + "|".join(_NUMBER_WORD) + r"|[2-6])\b",
     re.IGNORECASE
 )
 _OVERVIEW = re.compile(
@@ -632,12 +633,12 @@ def classify(question: str, language: Language | None = None) -> tuple[str, int 
     count = None
     if m:
         word = m.group(2).lower()
-        count = int(word) if word.isdigit() else _NUMBER_WORD.get(word, 2 if word == "beiden" else None)
+        count = int(word) if word.isdigit() else _NUMBER_WORD.get(word)
     if _OVERVIEW.search(q):
         return "overview", count
     if is_yes_no(q, language) and not _COUNT.search(q) and not _EITHER.search(q):
         return "yesno", None
-    if _COMPARISON.search(q) or _EITHER.search(q) or (_ALTERNATIVES.search(q) and is_either(q)):
+    if _COMPARISON.search(q) or _EITHER.search(q) or alternatives(q) is not None:
         return "comparison", count
     if (_MULTI.search(q) and not _DATE_Q.search(q)) or _TWO_PLACES.search(q):
         return "multi", count
