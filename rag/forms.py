@@ -47,8 +47,9 @@ _DATE_SPAN = re.compile(
     re.IGNORECASE,
 )
 _SCALE = r"(?:Millionen|Million|Milliarden|Milliarde|Mio\.?|Mrd\.?|Tausend|million|billion|thousand|Prozent|percent|%)"
+#: A number with its scale and unit; not one a name holds after a hyphen ("MIRA-2", "Falcon-9", "COVID-19")
 _NUMBER_SPAN = re.compile(
-    r"(?<![\w.,])(?:\d{1,3}(?:[.\u00a0 ]\d{3})+|\d+)(?:[.,]\d+)?\.?"
+    r"(?<![\w.,])(?<![^\W\d_]-)(?:\d{1,3}(?:[.\u00a0 ]\d{3})+|\d+)(?:[.,]\d+)?\.?"
     rf"(?:\s*{_SCALE})?"
     r"(?:\s+(?:US-Dollar|Dollar|Euro|USD|EUR|Meter|Kilometer|km|Tonnen|Jahre\w*|[a-zäöü]+(?:en|er|es|e|n)\s+[A-ZÄÖÜ][\w-]+|"
     r"[A-ZÄÖÜ][\w-]+|[a-z]+s))?",

@@ -41,7 +41,7 @@ from .evidence import (
     threshold,
 )
 from .filters import Filters, named_outlet, outlet, outlet_name
-from .forms import names_again, refers_back, units
+from .forms import names_again, refers_back, typed_candidates, units
 from .glossary import german_words
 from .lang import MONTHS, detect_language, stem_tokens
 from .neighbours import (
@@ -996,7 +996,7 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
         # answer named, beside the sentences that answered
         answered = _earlier_answers(snap, previous_user_questions(history), k, filters)
         if answered:
-            scored = near_earlier(scored, answered, needed)
+            scored = near_earlier(scored, answered, needed, question, q.answer_type)
     if q.follow_up and asks_for_more(question):  # "… außerdem?": not a sentence the conversation gave
         answers = previous_answers(history)
         if answers:  # the answers quote their sentences
@@ -1332,18 +1332,23 @@ def earlier_answer(snap: store.Snapshot, history: History, k: int = 5,
     return _answered_again(snap, asked, k, filters) if asked else None
 
 
-def near_earlier(scored: list[Scored], answered: list[Evidence], needed: Callable[[Evidence], float]) -> list[Scored]:
+def near_earlier(scored: list[Scored], answered: list[Evidence], needed: Callable[[Evidence], float],
+                 question: str = "", atype: str | None = None) -> list[Scored]:
     """A follow-up's sentences ranked with the conversation's place: those within `NEAR_CHARS` of a sentence that
     answered an earlier question (itself included) rank `NEAR_WEIGHT` higher, where they are evidence on their own (a
-    weaker one would answer a question the articles do not, "In welcher Provinz liegt er?"): the one that ranks first
-    so goes first, the others keep their order.
+    weaker one would answer a question the articles do not, "In welcher Provinz liegt er?") and, where the follow-up
+    asks for a figure or a date, hold one: the one that ranks first so goes first, the others keep their order.
     "Und wer hat es gegründet?" after "Wie hieß das römische Fort …?" asks about the fort: "Sie erhielt den
     Familiennamen des römischen Kaisers Hadrian, der sie … gründete." right after its sentence, not the university
-    "gegründet" 1834 further on, nor another article's founding."""
+    "gegründet" 1834 further on, nor another article's founding. "How much does it weigh?" after "Which university
+    is behind the MIRA-2 satellite?": the earlier answer's sentence gives no weight, "Der Satellit wiegt 11,8
+    Kilogramm …" further on does. `atype`: the question's answer type (`question.answer_type`)."""
+
     def bonus(ev: Evidence) -> float:
         near = any(ev.article_id == a.article_id and abs(ev.sentence.start - a.sentence.start) <= NEAR_CHARS
                    for a in answered)
-        return NEAR_WEIGHT if near and ev.score >= needed(ev) else 0.0
+        typed = atype is None or bool(typed_candidates(ev.sentence.text, question, atype))
+        return NEAR_WEIGHT if near and typed and ev.score >= needed(ev) else 0.0
 
     best = max(scored, key=lambda t: t[0] + bonus(t[2]))  # the first of equals: `scored[0]` where it ties
     if best is scored[0]:

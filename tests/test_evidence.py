@@ -171,6 +171,26 @@ def test_a_follow_up_that_points_back_takes_the_sentence_beside_the_earlier_answ
     assert near_earlier(scored, [elsewhere], lambda _: 0.83) == scored
 
 
+def test_a_follow_up_asking_a_figure_takes_no_sentence_beside_the_earlier_answer_without_one() -> None:
+    """"How much does it weigh?" after "Which university is behind the MIRA-2 satellite?": the earlier answer's
+    sentence names no weight and is not moved over the one that gives it further on; it is where it gives one."""
+    from rag.prepare import NEAR_CHARS, NEAR_WEIGHT, near_earlier
+
+    def ev(text: str, start: int, score: float) -> Evidence:
+        return Evidence(Sentence(text, start, start + len(text)), "c", "mira", "T", None, None, score, text)
+
+    lead = ev("Nienburg, 19. Mai 2026 – Der Kleinsatellit „MIRA-2“ der Hochschule Mittelweser hat einen Brand entdeckt.",
+              0, 0.85)
+    weight = ev("Der Satellit wiegt 11,8 Kilogramm und ist 34 Zentimeter lang.", 3 * NEAR_CHARS, 0.89)
+    scored = [(0.89, 1, weight), (0.89 - NEAR_WEIGHT / 2, 2, lead)]
+    asked = "How much does it weigh?"
+    assert near_earlier(scored, [lead], lambda _: 0.83, asked, "number") == scored
+    assert [t[1] for t in near_earlier(scored, [lead], lambda _: 0.83, "Who leads it?", None)] == [2, 1]
+    heavy = ev("Der Kleinsatellit „MIRA-2“ wiegt 12 Kilogramm.", 0, 0.85)
+    assert [t[1] for t in near_earlier([scored[0], (scored[1][0], 2, heavy)], [lead], lambda _: 0.83, asked,
+                                       "number")] == [2, 1]
+
+
 def test_a_set_keeps_its_best_sentence_when_pins_fill_the_articles_share() -> None:
     """Pins (the best sentence naming each of the question's names) that fill their article's share leave the
     closest sentence of all out no more: it is the one that answers ("Bei welchen Altlasten des Krieges …?")."""

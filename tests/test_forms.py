@@ -52,6 +52,16 @@ def test_typed_spans(sentence: str, question: str, short: str) -> None:
     assert extractive_short(sentence, question, answer_type(question), "de")[0] == short
 
 
+def test_a_number_a_name_holds_after_a_hyphen_is_no_figure() -> None:
+    """"MIRA-2" and "Falcon-9" are names, no answer to "how much?"; the weight and a range ("2-3") are."""
+    sat = "Der Kleinsatellit „MIRA-2“ flog mit einer Falcon-9-Rakete ins All."
+    assert typed_candidates(sat, "How much does it weigh?", "number") == []
+    weight = "Der Satellit wiegt 11,8 Kilogramm und ist 34 Zentimeter lang."
+    assert [m.group(0) for m in typed_candidates(weight, "How much does it weigh?", "number")] == \
+        ["11,8 Kilogramm", "34 Zentimeter"]
+    assert [m.group(0) for m in typed_candidates("Es kamen 2-3 Gäste.", "Wie viele?", "number")] == ["2", "3 Gäste"]
+
+
 def test_a_span_the_question_already_names_is_no_answer() -> None:
     assert typed_candidates("Am 2. November traf er 3 Minister.", "Was geschah am 2. November?", "date") == []
 
