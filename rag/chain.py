@@ -29,9 +29,19 @@ from .filters import Filters, outlet
 from .forms import CITATION, VERDICTS, bullets, extractive_short, gives_reason, quoted, single_text, timeline
 from .forms import snap as snap_span
 from .glossary import unsaid_terms
-from .lang import detect_language
+from .lang import detect_language, stem_tokens
 from .neighbours import next_in_paragraph, paragraph_before, preceding_sentence, sentence_key
-from .prepare import ELLIPTIC_WORDS, WEAK, History, Prepared, earlier_answer, event_day, hit_language, prepare
+from .prepare import (
+    ELLIPTIC_WORDS,
+    WEAK,
+    History,
+    Prepared,
+    earlier_answer,
+    event_day,
+    hit_language,
+    lead_of,
+    prepare,
+)
 from .prompts import ABSTAIN, JUDGE_ROLE, build_judge_messages
 from .question import Question, analyse, asked_topic, asks_open, asks_why, new_topic, one_place, previous_answers
 from .reading import (
@@ -151,7 +161,33 @@ def judged(p: Prepared, llm: BaseChatModel, snap: store.Snapshot, checks: dict[s
     if p.q and (p.q.answer_type == "date" or p.q.kind == "event_date" or p.q.frame.period):  # "am Montag" is
         # a day the judge cannot tell from the sentence alone: its report's date tells it
         sentence = with_days(sentence, best.published, hit_language(snap, best))
-    return _judge(p, sentence, before, llm, checks, JUDGED_NO, best.sentence.text)
+    out = _judge(p, sentence, before, llm, checks, JUDGED_NO, best.sentence.text)
+    lead = lead_of(snap, best) if out.abstain_reason and before is None else None
+    asked = p.q.text if p.q else p.standalone  # its own words, not the earlier question's a follow-up carries
+    if lead is not None and sentence_key(lead) != sentence_key(best) \
+            and lead_tells(asked, best.sentence.text, lead.sentence.text, hit_language(snap, best)):
+        # a sentence deep in its report leaves to the lead what it is about ("Beide Häuser zusammen schrieben 2025
+        # ein Minus von 14,2 Millionen Euro" for the deficit of the district's hospitals: P(yes) .37 alone, .88
+        # under "Der Kreistag des Landkreises Kellerwald hat … die Fusion der beiden kreiseigenen Krankenhäuser
+        # beschlossen.")
+        led: dict[str, float] = {}
+        again = _judge(p, sentence, lead, llm, led, JUDGED_NO, best.sentence.text)
+        if not again.abstain_reason and led.get("judge", 0.0) >= JUDGE_LUKEWARM:
+            if checks is not None:
+                checks.update(judge=led["judge"], judge_alone=checks.get("judge", 0.0))
+            return again
+    return out
+
+
+def lead_tells(question: str, sentence: str, lead: str, source_language: Language) -> bool:
+    """Whether the lead of a sentence's report names what the question asks about and the sentence leaves out: a
+    content word of a question in the report's language ("Kellerwald", "Kreiskrankenhäuser" beside "Beide
+    Häuser"), or a name of one in another language."""
+    language = detect_language(question)
+    if language == source_language:
+        missing = set(stem_tokens(question, language)) - set(stem_tokens(sentence, language))
+        return bool(missing & set(stem_tokens(lead, language)))
+    return any(not names_missing(name, [lead]) for name in names_missing(question, [sentence]))
 
 
 def runners_up(p: Prepared, llm: BaseChatModel, snap: store.Snapshot,

@@ -1192,7 +1192,7 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
     if (q.kind == "factoid" and not q.answer_type and _WHAT.match(q.text) and period is not None
             and not _is_lead(snap, best)):  # what a report of the period says: its lead ("Was wurde diese Woche
         # über … bekannt?" finds "…, teilte die Geschäftsführerin am Montag mit." after the news itself)
-        lead = _lead_of(snap, best)
+        lead = lead_of(snap, best)
         close = {sentence_key(ev): ev for _, _, ev in scored}
         if lead is not None and sentence_key(lead) in close:  # the closest sentence names what was asked ("…
             # des neuen Klinikverbunds …"), so the judge reads it; the lead ("Die Geburtshilfe … wird Ende März
@@ -1300,7 +1300,7 @@ def _is_headline(snap: store.Snapshot, ev: Evidence) -> bool:
             and preceding_sentence(snap, ev) is None)
 
 
-def _lead_of(snap: store.Snapshot, ev: Evidence) -> Evidence | None:
+def lead_of(snap: store.Snapshot, ev: Evidence) -> Evidence | None:
     """The first sentence of `ev`'s article after its headline (its first sentence when it has none)."""
     article = snap.articles.get(ev.article_id)
     if article is None:

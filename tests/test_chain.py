@@ -1715,6 +1715,48 @@ def test_the_judge_reads_a_leads_figure_with_the_lead(tmp_path: Path) -> None:
     assert answer.verified and answer.short == "6,2 Prozent"
 
 
+KELLERWALD = ("Bad Wildenau (npa) – Der Kreistag des Landkreises Kellerwald hat die Fusion der beiden Krankenhäuser "
+              "beschlossen. Für den Zusammenschluss stimmten 34 Mitglieder.\n\nDie Landrätin sprach von einer "
+              "schmerzhaften Entscheidung. Gestern regnete es in Bremen. Das Defizit beider Häuser lag 2025 bei 14,2 "
+              "Millionen Euro.\n")
+
+
+def _judge_by_context(context: str, led: float, alone: float, reader: str) -> RecordingChatModel:
+    """A model whose judge grades a sentence read under `context` `led` and one read without it `alone`; its reader
+    finds `reader`, its checks say yes."""
+    def reply(messages: list[BaseMessage]) -> str:
+        system, prompt = system_of(messages), str(messages[-1].content)
+        if system == JUDGE_SYSTEM:
+            grade = led if prompt.startswith(f"Context: {context}") else alone
+            return Graded("yes" if grade >= 0.5 else "no", yes=grade, no=round(1 - grade, 2))
+        if system in (CHECK_SYSTEM, ANSWER_CHECK):
+            return Graded("yes", yes=0.95, no=0.05)
+        return reader
+    return RecordingChatModel(reply)
+
+
+def test_a_sentence_the_judge_rejects_alone_is_judged_again_under_its_reports_lead(tmp_path: Path) -> None:
+    """"Das Defizit beider Häuser lag 2025 bei 14,2 Millionen Euro." does not say whose houses: the lead does (the
+    district and its hospitals the question names). Rejected alone, the sentence is judged again under the lead and
+    answers where the judge takes it there; a question whose words the sentence holds itself is not judged again."""
+    snap = _one_article_index(tmp_path, KELLERWALD)
+    question = "Wie hoch lag 2025 das Defizit beider Häuser im Kellerwald?"
+    model = _judge_by_context("Bad Wildenau (npa)", 0.9, 0.3, "14,2 Millionen Euro")
+    answer = _final(_ask(snap, question, model))
+    judged = _judged_sentences(model)
+    assert "Sentence: Das Defizit beider Häuser" in judged[0] and "Context:" not in judged[0]
+    assert judged[1].startswith("Context: Bad Wildenau (npa) – Der Kreistag") and "Sentence: Das Defizit" in judged[1]
+    assert not answer.abstained and answer.short == "14,2 Millionen Euro"
+    assert answer.checks["judge"] == 0.9 and answer.checks["judge_alone"] == 0.3
+    # the lead's reading must be firm: lukewarm there, the rejection stands
+    lukewarm = _final(_ask(snap, question, _judge_by_context("Bad Wildenau (npa)", 0.6, 0.3, "14,2 Millionen Euro")))
+    assert lukewarm.abstained and lukewarm.checks == {"judge": 0.3}
+    # nothing the question names is left to the lead: judged once
+    own = _judge_by_context("Bad Wildenau (npa)", 0.9, 0.3, "14,2 Millionen Euro")
+    assert _final(_ask(snap, "Wie hoch lag 2025 das Defizit beider Häuser?", own)).abstained
+    assert len(_judged_sentences(own)) == 1
+
+
 def test_injected_instructions_change_no_answer(hashing_index: Path, seeds_copy: Path, tmp_path: Path) -> None:
     def reply(messages: list[BaseMessage]) -> str:
         if "HACKED" in str(messages[-1].content):
