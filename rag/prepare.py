@@ -1337,16 +1337,24 @@ def near_earlier(scored: list[Scored], answered: list[Evidence], needed: Callabl
     """A follow-up's sentences ranked with the conversation's place: those within `NEAR_CHARS` of a sentence that
     answered an earlier question (itself included) rank `NEAR_WEIGHT` higher, where they are evidence on their own (a
     weaker one would answer a question the articles do not, "In welcher Provinz liegt er?") and, where the follow-up
-    asks for a figure or a date, hold one: the one that ranks first so goes first, the others keep their order.
+    asks for a figure or a date, hold one: the one that ranks first so goes first, the others keep their order. The
+    earlier answer's own sentence does not rank higher where another sentence of its report ranks above it: it was
+    read for the earlier question, and the follow-up's own words find what it asks elsewhere in the story ("What pay
+    rise are they demanding?" after "Which union is behind the strike?": "Die GVS fordert … 7,5 Prozent mehr Lohn").
     "Und wer hat es gegründet?" after "Wie hieß das römische Fort …?" asks about the fort: "Sie erhielt den
     Familiennamen des römischen Kaisers Hadrian, der sie … gründete." right after its sentence, not the university
     "gegründet" 1834 further on, nor another article's founding. "How much does it weigh?" after "Which university
     is behind the MIRA-2 satellite?": the earlier answer's sentence gives no weight, "Der Satellit wiegt 11,8
     Kilogramm …" further on does. `atype`: the question's answer type (`question.answer_type`)."""
 
+    def outranked(a: Evidence) -> bool:  # another sentence of its report ranks above the earlier answer's own
+        return any(t[2].article_id == a.article_id and t[2].sentence.start != a.sentence.start
+                   for t in scored[:next((i for i, t in enumerate(scored) if sentence_key(t[2]) == sentence_key(a)),
+                                         len(scored))])
+
     def bonus(ev: Evidence) -> float:
         near = any(ev.article_id == a.article_id and abs(ev.sentence.start - a.sentence.start) <= NEAR_CHARS
-                   for a in answered)
+                   and not (ev.sentence.start == a.sentence.start and outranked(a)) for a in answered)
         typed = atype is None or bool(typed_candidates(ev.sentence.text, question, atype))
         return NEAR_WEIGHT if near and typed and ev.score >= needed(ev) else 0.0
 

@@ -184,11 +184,32 @@ def test_a_follow_up_asking_a_figure_takes_no_sentence_beside_the_earlier_answer
     weight = ev("Der Satellit wiegt 11,8 Kilogramm und ist 34 Zentimeter lang.", 3 * NEAR_CHARS, 0.89)
     scored = [(0.89, 1, weight), (0.89 - NEAR_WEIGHT / 2, 2, lead)]
     asked = "How much does it weigh?"
-    assert near_earlier(scored, [lead], lambda _: 0.83, asked, "number") == scored
-    assert [t[1] for t in near_earlier(scored, [lead], lambda _: 0.83, "Who leads it?", None)] == [2, 1]
+    named = ev("Die Hochschule Mittelweser hat ihn gebaut.", 120, 0.8)  # the earlier answer, right after the lead
+    assert near_earlier(scored, [named], lambda _: 0.83, asked, "number") == scored
+    assert [t[1] for t in near_earlier(scored, [named], lambda _: 0.83, "Who leads it?", None)] == [2, 1]
     heavy = ev("Der Kleinsatellit „MIRA-2“ wiegt 12 Kilogramm.", 0, 0.85)
-    assert [t[1] for t in near_earlier([scored[0], (scored[1][0], 2, heavy)], [lead], lambda _: 0.83, asked,
+    assert [t[1] for t in near_earlier([scored[0], (scored[1][0], 2, heavy)], [named], lambda _: 0.83, asked,
                                        "number")] == [2, 1]
+
+
+def test_the_earlier_answers_own_sentence_stays_below_another_of_its_report_that_ranks_above_it() -> None:
+    """"What pay rise are they demanding?" after "Which union is behind the strike?": the sentence that named the
+    union is not moved over the one on the demand further on in its report; the sentence after it is, where it ranks
+    close, and the earlier answer's own sentence where it ranks first of its report, or another report's is above."""
+    from rag.prepare import NEAR_CHARS, NEAR_WEIGHT, near_earlier
+
+    def ev(text: str, start: int, score: float, article: str = "strike") -> Evidence:
+        return Evidence(Sentence(text, start, start + len(text)), "c", article, "T", None, None, score, text)
+
+    union = ev("Die Gewerkschaft GVS hat die Beschäftigten der Bahn zu einem Streik aufgerufen.", 100, 0.87)
+    demand = ev("Die GVS fordert 7,5 Prozent mehr Lohn.", 100 + 3 * NEAR_CHARS, 0.9)
+    scored = [(0.91, 1, demand), (0.91 - NEAR_WEIGHT / 2, 2, union)]
+    assert near_earlier(scored, [union], lambda _: 0.83) == scored
+    after = ev("Sie fordert zudem kürzere Schichten.", 200, 0.86)
+    assert [t[1] for t in near_earlier([*scored, (0.91 - NEAR_WEIGHT / 2, 3, after)], [union],
+                                       lambda _: 0.83)] == [3, 1, 2]
+    other = ev("Die Lokführer anderswo fordern 5 Prozent.", 0, 0.9, "elsewhere")
+    assert [t[1] for t in near_earlier([(0.91, 1, other), scored[1]], [union], lambda _: 0.83)] == [2, 1]
 
 
 def test_a_set_keeps_its_best_sentence_when_pins_fill_the_articles_share() -> None:
