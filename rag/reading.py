@@ -479,11 +479,36 @@ def yes_no_doubt(question: str, sentence: str, verdict: str, language: Language,
         return "the sentence says what was asked"
     if hedged:
         return "the sentence is negated or hedged"
+    order = order_unsaid(question, sentence)
+    if order:
+        return f"the sentence does not say “{order}”"
     missing = [w for w in quantified if language != source_language or not re.search(rf"\b{w}", sentence, re.I)]
     if missing:
         return f"the sentence does not say “{missing[0]}”"
     if share is not None and share < YES_OVERLAP:
         return FEW_SHARED
+    return ""
+
+
+#: "Is South Korea the first stop?", "Ist das die letzte Sitzung?": a place in an order (not "letzte Woche", "last
+#: year", a time), and the words a German or English sentence says it with.
+_ORDER_ASKED = re.compile(r"\b(erste[nmrs]?|letzte[nmrs]?|first|last|final)\b(?!\s+(?:woche|monat|jahr|tag|nacht|"
+                          r"wochenende|week|month|year|day|night|weekend)\w*)", re.IGNORECASE)
+_ORDER_SAID = {"first": re.compile(r"\b(erst\w*|zuerst|zunächst|first|beginn\w*|auftakt\w*|start\w*)", re.IGNORECASE),
+               "last": re.compile(r"\b(letzt\w*|zuletzt|abschließend\w*|abschluss\w*|schluss\w*|last|final\w*|"
+                                  r"ende)\b", re.IGNORECASE)}
+
+
+def order_unsaid(question: str, sentence: str) -> str:
+    """The word by which a yes/no question asks for a place in an order ("first", "letzte") that the sentence does
+    not say in either language ("" where it does or none is asked): "Hawaii, Japan, Malaysia, Vietnam und Südkorea"
+    names the stops, not which is first."""
+    for m in _ORDER_ASKED.finditer(question):
+        if not _lower(m):  # a name's part ("First Coast")
+            continue
+        which = "first" if m.group(1).lower().startswith(("erst", "first")) else "last"
+        if not _ORDER_SAID[which].search(sentence):
+            return m.group(1)
     return ""
 
 
@@ -616,7 +641,8 @@ _TOO_TO = re.compile(r"\bzu\s+(?P<de>[a-zäöüß]+)(?:\s+(?:ist|sind|war|waren|
                      r"galt|gilt)){0,1},?\s+um\s+(?P<what>(?:\S+\s+){0,6}?)zu\s+(?P<verb>\w+)"
                      r"|\btoo\s+(?P<en>\w+)\s+to\s+(?P<what_en>(?:\w+\s+){0,3}\w+)")
 #: Opposites a news sentence answers a yes/no question with ("Ist Südkorea die erste Station?" / "Südkorea ist der
-#: letzte Halt"; "Sind die Kosten gestiegen?" / "Die Kosten sind gesunken"; "Ist die Brücke offen?" / "… gesperrt"):
+#: letzte Halt"; "Sind die Kosten gestiegen?" / "Die Kosten sind gesunken"; "Ist die Brücke offen?" / "… gesperrt";
+#: "Has the council given the go-ahead …?" / "… hat der Gemeinderat … eine Entscheidung vertagt"):
 #: each pair's words, either way round. Not winning and losing, which two sides of one game say of each other.
 _FIRST = r"erste\w*|first|earliest|frühest\w*"
 _LAST = r"letzte\w*|last|final|latest|spätest\w*"
@@ -629,9 +655,12 @@ _ALLOWED = r"erlaubt|zulässig|allowed|permitted|legal"
 _BANNED = r"verboten|untersagt|unzulässig|illegal|banned|prohibited|forbidden"
 _APPROVED = r"angenommen|genehmigt|gebilligt|zugestimmt|approved|accepted"
 _REJECTED_ = r"abgelehnt|zurückgewiesen|verworfen|rejected|refused|turned\s+down|voted\s+down"
+#: Decided, and put off to later ("Hat der Rat die Sanierung beschlossen?" / "… eine Entscheidung vertagt").
+_DECIDED = r"beschlossen|entschieden|genehmigt|gebilligt|zugestimmt|go-ahead|green\s+light|decided|approved"
+_POSTPONED = r"vertagt|verschoben|aufgeschoben|zurückgestellt|postponed|deferred|adjourned|put\s+off|shelved"
 _OPPOSITES = [(re.compile(rf"\b({a})\b", re.IGNORECASE), re.compile(rf"\b({b})\b", re.IGNORECASE))
               for x, y in ((_FIRST, _LAST), (_ROSE, _FELL), (_OPEN_, _SHUT), (_ALLOWED, _BANNED),
-                           (_APPROVED, _REJECTED_))
+                           (_APPROVED, _REJECTED_), (_DECIDED, _POSTPONED))
               for a, b in ((x, y), (y, x))]
 _NOT_ADJECTIVE = re.compile(r"(?:en|ern|eln)$|^(?:de[mnr]|die|das|ein\w*|sein\w*|ihr\w*|dies\w*|jene\w*|unse\w*)$")
 _NEGATED = re.compile(r"\b(nicht|nie|niemals|not|never)\b(?!\s+(?:mehr|länger|any\s+more|any\s+longer))",

@@ -2455,6 +2455,12 @@ def test_proven_is_answered_no_by_both_backends_where_the_sentence_makes_it_a_co
         ("Ist die Lindenbrücke wieder offen?", "Die Lindenbrücke bleibt bis Mai gesperrt.", "gesperrt"),
         ("Hat der Stadtrat den Plan angenommen?", "Der Stadtrat hat den Plan mit 20 zu 5 Stimmen abgelehnt.",
          "abgelehnt"),
+        ("Has Nordheim's council given the go-ahead for renovating the pool?",
+         "Im Streit um das Hallenbad hat der Gemeinderat von Nordheim am Dienstag eine Entscheidung vertagt.", "vertagt"),
+        ("Hat der Stadtrat die Sanierung beschlossen?", "Der Stadtrat hat die Sanierung auf den Herbst verschoben.",
+         "verschoben"),
+        ("Hat der Stadtrat die Sanierung beschlossen?", "Der Stadtrat hat die Sanierung beschlossen, den Baubeginn "
+         "aber verschoben.", ""),
         # the question's own word in the sentence too, or the opposite about something else, or part of a name
         ("Sind die Exporte gestiegen?", "Die Exporte sanken, während die Importe stiegen.", ""),
         ("Ist Japan der letzte Halt?", "Japan ist der erste Halt, Südkorea der letzte.", ""),
@@ -2481,6 +2487,28 @@ def test_a_yes_no_question_is_answered_no_where_the_sentence_says_otherwise_as_n
 
     assert said_otherwise(question, sentence) == said
     assert bool(settled_no(question, sentence)) == bool(said)
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "unsaid"),
+    [
+        ("Is South Korea the first stop on Hegseth's trip?",
+         "Hegseth reist nach Hawaii, Japan, Malaysia, Vietnam und Südkorea.", "first"),
+        ("Ist Wemmstadt der letzte Halt der Reise?", "Die Ministerin reist nach Lindau, Nordheim und Wemmstadt.",
+         "letzte"),
+        ("Is South Korea the last stop?", "Südkorea ist die letzte Station der Reise.", ""),
+        ("Ist das Hafenfest zum ersten Mal in Nordheim?", "Das Hafenfest findet erstmals in Nordheim statt.", ""),
+        ("Did the council meet last week?", "Der Rat tagte am Dienstag.", ""),  # a time, not an order
+        ("Did the storm hit the First Coast?", "Der Sturm traf die Küste.", ""),  # a name
+    ],
+)
+def test_a_yes_to_a_place_in_an_order_needs_a_sentence_that_says_it(question: str, sentence: str, unsaid: str) -> None:
+    from rag.reading import order_unsaid, yes_no_doubt
+
+    assert order_unsaid(question, sentence) == unsaid
+    if unsaid:  # the model's "yes" is doubted: the quote stands, unverified
+        language = "en" if question.startswith(("Is", "Did")) else "de"
+        assert yes_no_doubt(question, sentence, "yes", language, "de") == f"the sentence does not say “{unsaid}”"
 
 
 @pytest.mark.parametrize(("question", "sentence", "change"), [
