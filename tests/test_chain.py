@@ -2456,7 +2456,8 @@ def test_proven_is_answered_no_by_both_backends_where_the_sentence_makes_it_a_co
         ("Hat der Stadtrat den Plan angenommen?", "Der Stadtrat hat den Plan mit 20 zu 5 Stimmen abgelehnt.",
          "abgelehnt"),
         ("Has Nordheim's council given the go-ahead for renovating the pool?",
-         "Im Streit um das Hallenbad hat der Gemeinderat von Nordheim am Dienstag eine Entscheidung vertagt.", "vertagt"),
+         "Im Streit um das Hallenbad hat der Gemeinderat von Nordheim am Dienstag eine Entscheidung vertagt.",
+         "vertagt"),
         ("Hat der Stadtrat die Sanierung beschlossen?", "Der Stadtrat hat die Sanierung auf den Herbst verschoben.",
          "verschoben"),
         ("Hat der Stadtrat die Sanierung beschlossen?", "Der Stadtrat hat die Sanierung beschlossen, den Baubeginn "
@@ -2507,7 +2508,7 @@ def test_a_yes_to_a_place_in_an_order_needs_a_sentence_that_says_it(question: st
 
     assert order_unsaid(question, sentence) == unsaid
     if unsaid:  # the model's "yes" is doubted: the quote stands, unverified
-        language = "en" if question.startswith(("Is", "Did")) else "de"
+        language = "en" if question.split()[0] in ("Is", "Did") else "de"
         assert yes_no_doubt(question, sentence, "yes", language, "de") == f"the sentence does not say “{unsaid}”"
 
 
