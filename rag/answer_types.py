@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
-from .forms import PERCENT_SPAN
+from .forms import DATE_SPAN, PERCENT_SPAN
 from .lang import COUNT_COMPOUND, COUNT_WORDS, MONTH_NAMES
-from .timeframe import is_weekday, without_dateline
+from .timeframe import is_weekday, sentence_day, without_dateline
 from .types import Evidence
 
 _NUMBER_WORDS = (
@@ -75,6 +76,28 @@ def without_report_dates(sentence: str, question: str) -> str:
     an, dass Hegseth Japan besucht" gives no date of the visit, nor does a dateline ("Wiesenbrunn, 27. August 2026
     (Isartaler Zeitung) – … haben Archäologen ein Gräberfeld freigelegt": the day of the report)."""
     return sentence if _ABOUT_REPORT.search(question) else _ANNOUNCED.sub(" ", without_dateline(sentence))
+
+
+#: "Seit wann …?", "Since when …?": what has been so since a day before the report
+_SINCE_WHEN = re.compile(r"\b(seit\s+wann|since\s+when)\b", re.IGNORECASE)
+
+
+def only_later_days(sentence: str, question: str, published: str | None) -> bool:
+    """Whether the sentence answers a since-when question only with days after its report's ("Seit wann gibt es das
+    Klinikum?" / "… werden zum 1. Januar 2027 unter dem Namen „Kellerwald Kliniken“ zusammengeführt." in a report of
+    March 2026): a plan, not since when it has been so. False where the report's day or a sentence's year is unknown."""
+    if not published or not _SINCE_WHEN.search(question):
+        return False
+    report = dt.date.fromisoformat(published[:10])
+    spans = [m.group(0) for m in DATE_SPAN.finditer(without_report_dates(sentence, question))]
+    later = []
+    for span in spans:
+        year = re.search(r"\b(1\d{3}|20\d{2})\b", span)
+        if year is None:  # "am 5. Januar": which year, the sentence does not say
+            return False
+        day = sentence_day(span, published)
+        later.append(day > report if day is not None else int(year.group(1)) > report.year)
+    return bool(later) and all(later)
 
 
 def in_dateline_only(span: str, sentence: str, question: str) -> bool:

@@ -31,8 +31,8 @@ def citation_numbers(inner: str) -> list[int]:
     return out
 
 
-_MONTH = f"(?:{MONTH_NAMES})"  # _DATE_SPAN matches case-insensitively
-_DATE_SPAN = re.compile(
+_MONTH = f"(?:{MONTH_NAMES})"  # DATE_SPAN matches case-insensitively
+DATE_SPAN = re.compile(
     rf"\b(?:(?:Anfang|Mitte|Ende|Beginn|early|mid|late)\s+)?\d{{1,2}}\.\s*(?:und\s+\d{{1,2}}\.\s*)?"
     rf"{_MONTH}(?:\s+\d{{4}})?"
     rf"|\b{_MONTH}\s+\d{{1,2}}(?!\d)(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?"
@@ -62,14 +62,14 @@ _DURATION_SPAN = re.compile(
 PERCENT_SPAN = re.compile(
     r"(?<![\w.,])\d+(?:[.,]\d+)?\s*(?:%|Prozent\w*|percent\w*|per\s+cent|percentage\s+points?)", re.IGNORECASE
 )
-_SPANS = {"date": _DATE_SPAN, "number": _NUMBER_SPAN, "duration": _DURATION_SPAN, "percent": PERCENT_SPAN}
+_SPANS = {"date": DATE_SPAN, "number": _NUMBER_SPAN, "duration": _DURATION_SPAN, "percent": PERCENT_SPAN}
 
 
 def number_span(number: str, sentence: str) -> str:
     """The longest date, percent or number span of the sentence that holds `number` whole ("130 Millionen
     US-Dollar" for "130", "26. Oktober" for "26"); "" when none does."""
     whole = re.compile(rf"(?<![\d.,]){re.escape(number)}(?![\d,])")
-    found = [m.group(0).strip() for p in (_DATE_SPAN, PERCENT_SPAN, _NUMBER_SPAN) for m in p.finditer(sentence)
+    found = [m.group(0).strip() for p in (DATE_SPAN, PERCENT_SPAN, _NUMBER_SPAN) for m in p.finditer(sentence)
              if whole.search(m.group(0))]
     return max(found, key=len, default="")
 
@@ -90,7 +90,7 @@ def typed_candidates(sentence: str, question: str, atype: str | None) -> list[re
     if pattern is None:
         return []
     asked = question.lower()
-    dates = [(d.start(), d.end()) for d in _DATE_SPAN.finditer(sentence)] if atype != "date" else []
+    dates = [(d.start(), d.end()) for d in DATE_SPAN.finditer(sentence)] if atype != "date" else []
     return [m for m in pattern.finditer(sentence) if m.group(0).strip().lower() not in asked
             and not any(a <= m.start() < b for a, b in dates)]  # "2. November" is a date, not a number
 
@@ -230,7 +230,7 @@ def snap_date(reply: str, source: str) -> str | None:
     wanted = date_keys(reply)
     if not wanted:
         return None
-    same = {m.group(0).strip() for m in _DATE_SPAN.finditer(source) if date_keys(m.group(0)) & wanted}
+    same = {m.group(0).strip() for m in DATE_SPAN.finditer(source) if date_keys(m.group(0)) & wanted}
     return same.pop() if len(same) == 1 else None
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from . import store
-from .answer_types import gives_answer_type, gives_measure, names_a_day, promote_answer_type
+from .answer_types import gives_answer_type, gives_measure, names_a_day, only_later_days, promote_answer_type
 from .chunking import split_sentences
 from .dates import date_fits, date_keys, names_date
 from .embedders import get_embedder
@@ -214,6 +214,7 @@ class Prepared:
 
 #: why a factoid abstains whose best sentence lacks the asked kind of answer (a runner-up may hold it)
 NO_TYPE = "the best sentence gives no {kind}"
+LATER_ONLY = "the best sentence names only days after its report, none since which it has been so"
 NO_FIGURES = "the sentences on {amount} give no figure for how it changed"
 #: "Wie haben sich die Verteidigungsausgaben … verändert?", "How has the total aid changed?": how an amount changed
 _AMOUNT_CHANGE = re.compile(r"\b(?:wie\s+(?:hat|haben)\s+sich\s+(?P<de>.+?)\s+(?:verändert|entwickelt)|"
@@ -1167,7 +1168,8 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
                                    q.answer_type, TYPE_MARGIN)
     best = evidence[0]
     cands = [best, *(ev for ev in evidence if ev is not best)][:READ_CANDIDATES]  # evidence on their own only
-    if q.answer_type and not gives_answer_type(best.sentence.text, question, q.answer_type):
+    later = only_later_days(best.sentence.text, question, best.published)  # "Seit wann …?": a plan is no answer
+    if q.answer_type and (later or not gives_answer_type(best.sentence.text, question, q.answer_type)):
         after = next_in_paragraph(snap, best)
         if after is not None and _GOES_ON.match(after.sentence.text) \
                 and gives_answer_type(after.sentence.text, question, q.answer_type):
@@ -1182,7 +1184,7 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
         details = _details_after_lead(snap, best, scored, needed, question, q.answer_type)
         if details is not None:  # the lead says what happened, the sentence after it how much: read together
             return done([details, best], with_before=True, candidates=[details])
-        return done(evidence, NO_TYPE.format(kind=q.answer_type))
+        return done(evidence, LATER_ONLY if later else NO_TYPE.format(kind=q.answer_type))
     if refers_back(best.sentence.text) or (_WHO.match(q.text) and _PERSON.search(best.sentence.text)):
         # "Sie veranlassten Luther dazu, …": who "sie" are is said before; so is who "er" is in "Mit 39 Jahren
         # ist er der älteste Quarterback" for "Wer ist der älteste Quarterback?"

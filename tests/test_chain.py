@@ -1757,6 +1757,39 @@ def test_a_sentence_the_judge_rejects_alone_is_judged_again_under_its_reports_le
     assert len(_judged_sentences(own)) == 1
 
 
+@pytest.mark.parametrize(
+    ("sentence", "question", "later"),
+    [
+        ("Die Kliniken werden zum 1. Januar 2027 zusammengeführt.", "Seit wann gibt es die Kliniken?", True),
+        ("Die Kliniken werden im Sommer 2027 zusammengeführt.", "Since when have the clinics existed?", True),
+        ("Das Klinikum gibt es seit 1961.", "Seit wann gibt es das Klinikum?", False),
+        ("Das Klinikum besteht seit 1961 und wächst bis 2027.", "Seit wann gibt es das Klinikum?", False),
+        ("Die Kliniken werden zum 1. Januar zusammengeführt.", "Seit wann gibt es die Kliniken?", False),  # no year
+        ("Die Kliniken werden zum 1. Januar 2027 zusammengeführt.", "Wann werden die Kliniken vereint?", False),
+    ],
+)
+def test_a_since_when_question_takes_no_day_after_the_report(sentence: str, question: str, later: bool) -> None:
+    from rag.answer_types import only_later_days
+
+    assert only_later_days(sentence, question, "2026-03-03") == later
+
+
+def test_since_when_is_abstained_where_the_sentence_names_only_a_planned_day(tmp_path: Path) -> None:
+    """"Seit wann gibt es das Klinikum?" on a report of March 2026 whose sentence says the clinics merge on 1
+    January 2027: no answer (the plan is not since when it has existed); asked when they merge, that day."""
+    from rag.prepare import LATER_ONLY
+
+    snap = _one_article_index(tmp_path, "Bad Wildenau, 3. März 2026 (npa) – Der Kreistag hat die Fusion beschlossen. "
+                              "Das Klinikum Bad Wildenau und das Kreiskrankenhaus Frankenhain werden zum 1. Januar "
+                              "2027 zusammengeführt.\n\nGestern regnete es in Bremen.\n")
+    since = _final(_ask(snap, "Seit wann gibt es das Klinikum Bad Wildenau und das Kreiskrankenhaus Frankenhain?",
+                        None))
+    assert since.abstained and since.reason == LATER_ONLY
+    merged = _final(_ask(snap, "Wann werden das Klinikum Bad Wildenau und das Kreiskrankenhaus Frankenhain "
+                         "zusammengeführt?", None))
+    assert not merged.abstained and merged.short == "1. Januar 2027"
+
+
 def test_injected_instructions_change_no_answer(hashing_index: Path, seeds_copy: Path, tmp_path: Path) -> None:
     def reply(messages: list[BaseMessage]) -> str:
         if "HACKED" in str(messages[-1].content):
