@@ -46,9 +46,11 @@ from .prompts import ABSTAIN, JUDGE_ROLE, build_judge_messages
 from .question import Question, analyse, asked_topic, asks_open, asks_why, new_topic, one_place, previous_answers
 from .reading import (
     NOTHING,
+    UNTOLD,
     Judged,
     Reading,
     has_pronoun,
+    hedged,
     p_yes,
     points_back,
     read,
@@ -103,6 +105,7 @@ JUDGED_SET = "quotes of the closest sentences; the model found that the closest 
 JUDGED_NEXT_SET = "quotes of the closest sentences; the model found that the closest one does not answer the " \
     "question and a next one does, the others are not checked for meaning"
 NOT_MENTIONED = "no sentence close to the question mentions {name}"
+UNDECIDED = "no sentence close to the question says yes or no ({why})"
 NOT_CHECKED = "a quote of the closest sentence; no check confirmed that it answers the question"
 NOT_CHECKED_SET = "quotes of the closest sentences; not checked for meaning"
 NOT_CHECKED_TIMELINE = "the closest sentences in the order of the days they name (else their article's date); " \
@@ -933,4 +936,9 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
                 absent = unsaid_terms(q.text, " ".join(read_))
             if absent:
                 return replace(p, abstain_reason=NOT_MENTIONED.format(name=absent[0])), Reading()
+        if first.problem.startswith(UNTOLD) and not hedged(best.sentence.text):  # the model tells neither from
+            # any sentence read, and the closest does not leave it open in so many words ("Es ist umstritten, ob …",
+            # a quote worth showing): whether it is so, the articles do not say ("Zahlt das Land etwas für die
+            # Rettungswache?" on the sentence that it is built; a quote beside no yes or no answers nothing)
+            return replace(p, abstain_reason=UNDECIDED.format(why=UNTOLD)), Reading(checks=first.checks)
         return p, first

@@ -99,6 +99,8 @@ VERDICT_MARGIN = 0.05
 #: of the likeliest reply among yes, no and unclear.
 VERDICT_MIN = 0.5
 REPEATS = f"the model's answer {ONLY_REPEATS}"
+SHOWING_QUOTE = "; showing the quote"
+UNTOLD = "the model could not tell yes or no from the sentence"
 #: What a question says to the reader that answered with its own words (`read`).
 NOT_THIS: dict[Language, str] = {"de": "(Nicht: „{}“.)", "en": "(Not: “{}”.)"}
 #: Tokens for the sentence's own words of an English short answer (`source_words`), and how many words
@@ -200,8 +202,7 @@ def verdict(question: str, sentence: str, context: str, language: Language, sour
         else:
             found = yesno_verdict(str(said.content))
     if not found:
-        return Reading(problem="the model could not tell yes or no from the sentence; showing the quote",
-                       checks=checks)
+        return Reading(problem=f"{UNTOLD}{SHOWING_QUOTE}", checks=checks)
     doubt = yes_no_doubt(question, sentence if found == "no" else claim, found, language, source_language,
                          strict=strict, before=before, title=title)
     if doubt == FEW_SHARED and not strict:  # a paraphrase ("der letzte Regierungschef der DDR" / "der letzte
@@ -211,7 +212,7 @@ def verdict(question: str, sentence: str, context: str, language: Language, sour
         return Reading(word, word, checks=checks, unsure=f"the model said {found}, but {doubt}; compare it with the "
                                                          "quote")
     if doubt:
-        return Reading(problem=f"the model said {found}, but {doubt}; showing the quote", checks=checks)
+        return Reading(problem=f"the model said {found}, but {doubt}{SHOWING_QUOTE}", checks=checks)
     word = VERDICTS[language][found]
     return Reading(word, word, checks=checks)
 
@@ -418,6 +419,11 @@ _HEDGE = re.compile(
     r"not|no|never|whether|if|might|may|possibl\w*|tempting|allegedly|unclear)\b",
     re.IGNORECASE,
 )
+def hedged(sentence: str) -> bool:
+    """Whether the sentence negates or hedges what it says ("nicht", "Es ist umstritten, ob …", "might")."""
+    return bool(_HEDGE.search(sentence))
+
+
 _QUANTIFIER = re.compile(r"\b(alle\w*|nur|schon|bereits|jede\w*|immer|ausschließlich|all|only|already|every\w*|"
                          r"always|entirely|ganz|vollständig)\b", re.IGNORECASE)
 

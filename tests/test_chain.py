@@ -1151,8 +1151,11 @@ def test_yes_no_questions_get_the_verdict_with_the_quote(hashing_index: Path) ->
     question = "Hat Vietnam Kisten mit sterblichen Überresten an die USA zurückgegeben?"
     yes = _final(_ask(hashing_index, question, scripted(yesno="yes")))
     assert yes.kind == "yesno" and yes.verified and yes.answer.startswith("Ja [1]\n\n„") and "994" in yes.answer
+    # where the model tells neither from any sentence read, the articles do not say: abstained, with why (a quote
+    # beside no yes or no answers nothing); without a model, the quote as ever
     unclear = _final(_ask(hashing_index, question, scripted(yesno="unclear")))
-    assert not unclear.verified and unclear.answer.startswith("„") and "yes or no" in unclear.reason
+    assert unclear.abstained and unclear.answer == ABSTAIN["de"] and not unclear.citations
+    assert unclear.reason.startswith("no sentence close to the question says yes or no (the model could not tell")
     assert _final(_ask(hashing_index, question, None)).reason == NOT_CHECKED
 
 
@@ -1589,7 +1592,8 @@ def test_a_yes_no_verdict_is_the_answer_the_sentence_supports_more_clearly(tmp_p
     assert no.short == "Nein" and no.answer.startswith("Nein [1]") and no.checks == {"yes": 0.85, "no": 0.95}
     assert [str(p[-1].content).rsplit("Answer: ", 1)[1] for p in model.calls] == ["Ja", "Nein"]
     close = _final(_ask(snap, question, contrast(yes=0.85, no=0.87)))
-    assert close.short == "" and not close.verified and "could not tell" in close.reason
+    # the sentence leaves it open in so many words ("umstritten, ob"): its quote is shown, unverified
+    assert close.short == "" and not close.verified and "could not tell" in close.reason and close.citations
 
 
 def test_a_clear_yes_on_a_paraphrase_is_shown_unverified(tmp_path: Path) -> None:
@@ -1623,11 +1627,12 @@ def test_a_yes_no_verdict_is_the_likeliest_reply_if_it_is_likely_enough(tmp_path
     plain = _final(_ask(snap, question, scripted(yesno=Graded("yes", yes=0.8, no=0.1, unclear=0.1))))
     assert plain.verified and plain.short == "Ja" and plain.checks == {"yes": 0.8, "no": 0.1, "unclear": 0.1}
     # "unc" is how the model's first token spells "unclear"; the likeliest reply leaves the question open
+    # where it is no verdict, the articles do not say (the sentence leaves nothing open in so many words)
     unclear = _final(_ask(snap, question, scripted(yesno=Graded("yes", yes=0.35, no=0.2, unc=0.45))))
-    assert not unclear.verified and unclear.short == "" and "could not tell" in unclear.reason
+    assert unclear.abstained and unclear.short == "" and "could not tell" in unclear.reason
     monkeypatch.setattr(rag.reading, "VERDICT_MIN", 0.9)
     weak = _final(_ask(snap, question, scripted(yesno=Graded("yes", yes=0.8, no=0.1, unclear=0.1))))
-    assert not weak.verified and weak.short == ""
+    assert weak.abstained and weak.short == "" and "could not tell" in weak.reason
 
 
 def test_the_judge_sees_the_sentence_before_the_quote(tmp_path: Path) -> None:
@@ -2170,8 +2175,8 @@ def test_a_runner_ups_no_needs_a_negation_or_a_limit(tmp_path: Path) -> None:
 
     snap = _one_article_index(tmp_path, PLANNED.format("\n\n", "gestern"))
     answer = _final(_ask(snap, PLANNED_Q, _verdict_by_sentence({"gestern": "no"})))
-    assert not answer.verified and not answer.answer.startswith("Nein") and "Stahl und Beton" in answer.answer
-    assert "could not tell" in answer.reason  # the closest sentence's outcome stands
+    assert answer.abstained and not answer.answer.startswith("Nein")
+    assert "could not tell" in answer.reason  # the closest sentence's outcome stands: no verdict, not said
     tokio, seoul = "Findet das Treffen in Tokio statt?", "Das Treffen findet in Seoul statt."
     assert yes_no_doubt(tokio, seoul, "no", "de", "de") == ""
     assert "neither negates" in yes_no_doubt(tokio, seoul, "no", "de", "de", strict=True)
@@ -2259,7 +2264,7 @@ def test_an_english_yes_no_about_a_name_no_sentence_mentions_is_not_answered(tmp
     answer = _final(_ask(snap, "Did Nordwerk from Feldkirch close its factory in Graz?", scripted(yesno="yes")))
     assert answer.abstained and "Graz" in answer.reason and answer.answer == ABSTAIN["en"]
     linz = _final(_ask(snap, "Did Nordwerk from Feldkirch close its factory in Linz?", scripted(yesno="unclear")))
-    assert not linz.abstained and "yes or no" in linz.reason and linz.citations
+    assert linz.abstained and "yes or no" in linz.reason and "Linz" not in linz.reason
 
 
 def test_in_articles_of_two_languages_a_sentence_ranks_by_its_own_pairs_threshold(
