@@ -3,7 +3,8 @@ earlier commit), scored as `bench/dev_answers.py --section probe|probe-time|prob
 
     git worktree add /tmp/before <commit>
     .venv/bin/python bench/experiments/probe_other_code.py /tmp/before [--llm extractive|llama-cpp]
-        [--sections probe,probe-time,probe2,probe3,probe4,probe5,probe6,probe7,probe8,probe9,probe10] [--out NAME]
+        [--sections probe,probe-time,probe2,probe3,probe4,probe5,probe6,probe7,probe8,probe9,probe10,probe11]
+        [--out NAME]
 
 Reads this checkout's probe files (tests/data/probe_qa.jsonl on the development set's articles,
 tests/data/dated/probe_qa.jsonl on the dated fixture, on its day, tests/data/probe2_qa.jsonl and probe3_qa.jsonl on
@@ -24,7 +25,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent.parent.parent
 #: A probe section's articles not from XQuAD (all German XQuAD dev articles were used by probe2–probe8)
-ARTICLES = {"probe9": "probe9_articles.json", "probe10": "probe10_articles.json"}
+ARTICLES = {name: f"{name}_articles.json" for name in ("probe9", "probe10", "probe11")}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent.parent.parent
-SECTIONS = ("main", "probe", "probe2", "probe3", "probe4", "probe5", "probe6", "probe7", "probe8", "probe9", "probe10")
+SECTIONS = ("main", "probe", *(f"probe{n}" for n in range(2, 12)))
 KINDS = "list,overview,comparison,multi"
 RUN = """
 import sys
