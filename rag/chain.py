@@ -50,7 +50,7 @@ from .reading import (
     Judged,
     Reading,
     has_pronoun,
-    hedged,
+    hedges,
     p_yes,
     points_back,
     read,
@@ -936,7 +936,7 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
                 absent = unsaid_terms(q.text, " ".join(read_))
             if absent:
                 return replace(p, abstain_reason=NOT_MENTIONED.format(name=absent[0])), Reading()
-        if first.problem.startswith(UNTOLD) and not hedged(best.sentence.text):  # the model tells neither from
+        if first.problem.startswith(UNTOLD) and not hedges(best.sentence.text):  # the model tells neither from
             # any sentence read, and the closest does not leave it open in so many words ("Es ist umstritten, ob …",
             # a quote worth showing): whether it is so, the articles do not say ("Zahlt das Land etwas für die
             # Rettungswache?" on the sentence that it is built; a quote beside no yes or no answers nothing)

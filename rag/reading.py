@@ -419,7 +419,9 @@ _HEDGE = re.compile(
     r"not|no|never|whether|if|might|may|possibl\w*|tempting|allegedly|unclear)\b",
     re.IGNORECASE,
 )
-def hedged(sentence: str) -> bool:
+
+
+def hedges(sentence: str) -> bool:
     """Whether the sentence negates or hedges what it says ("nicht", "Es ist umstritten, ob …", "might")."""
     return bool(_HEDGE.search(sentence))
 
@@ -450,7 +452,7 @@ def yes_no_doubt(question: str, sentence: str, verdict: str, language: Language,
     pronouns stand for are. A word the sentence leaves to its article's headline (`title`) or to its paragraph
     before it carries no "no" ("Ist die Eisbahn auf dem Marstedter Weihnachtsmarkt neu?" / "Neu ist eine Eisbahn
     vor dem alten Zollhaus." under "Weihnachtsmarkt öffnet …", after "Der Marstedter Weihnachtsmarkt …")."""
-    hedged = bool(_HEDGE.search(sentence))
+    hedged = hedges(sentence)
     # a capitalised word past the first is a name ("Jared Allen"), no quantifier
     quantified = [m.group(0).lower() for m in _QUANTIFIER.finditer(question)
                   if not (m.group(0)[0].isupper() and question[:m.start()].strip(" \"„“'¿¡"))]
