@@ -624,7 +624,8 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
             p = judged(p, self.llm, self.snap, checks)  # a yes/no question is not judged: it is read as such
             if p.abstain_reason == JUDGED_NO:  # a follow-up's closest sentence does not answer it: the previous
                 # answer's may ("Und worüber spricht er mit ihnen?" after "Wen trifft Hegseth auf Hawaii?")
-                accepted = self._judged_earlier(p, previous) or next(runners_up(p, self.llm, self.snap, checks), None)
+                accepted = self._judged_in_conversation(p, previous) or self._judged_earlier(p, previous) \
+                    or next(runners_up(p, self.llm, self.snap, checks), None)
                 if accepted is not None:
                     p, checks = accepted
             timings["judge_ms"] = _elapsed(t_judge)
@@ -799,6 +800,27 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
         if q.kind not in READ_KINDS:
             return None
         return self._earlier(replace(p, q=q, standalone=q.standalone, evidence=(), abstain_reason=""), previous)
+
+    def _judged_in_conversation(self, p: Prepared, previous: Callable[[], Evidence | None],
+                                ) -> tuple[Prepared, dict[str, float]] | None:
+        """A follow-up's best sentence that the judge rejected on the question's standalone form, judged on the
+        follow-up's own words after the previous answer's sentence, which tells what it points back to, where it is
+        another sentence of that answer's report: taken, with the judge's checks, where the judge is firm; else None.
+        "How much does it weigh? (Which university is behind the MIRA-2 satellite?)" reads "it" as the university
+        (P(yes) .11 on "Der Satellit wiegt 11,8 Kilogramm …"); "How much does it weigh?" after the sentence naming
+        the satellite does not (.98)."""
+        assert self.llm is not None
+        q = p.q
+        if q is None or not q.follow_up or not p.evidence or q.text == p.standalone:
+            return None
+        best = p.closest if p.closest is not None else p.evidence[0]
+        prev = previous()
+        if prev is None or prev.article_id != best.article_id or sentence_key(prev) == sentence_key(best):
+            return None
+        tried: dict[str, float] = {}
+        again = _judge(replace(p, abstain_reason=""), best.sentence.text, prev, self.llm, tried, JUDGED_NO,
+                       best.sentence.text, asked=q.text)
+        return None if again.abstain_reason or tried.get("judge", 0.0) < JUDGE_FIRM else (again, tried)
 
     def _judged_earlier(self, p: Prepared,
                         previous: Callable[[], Evidence | None]) -> tuple[Prepared, dict[str, float]] | None:

@@ -1795,6 +1795,40 @@ def test_since_when_is_abstained_where_the_sentence_names_only_a_planned_day(tmp
     assert not merged.abstained and merged.short == "1. Januar 2027"
 
 
+MIRA = ("Nienburg (npa) – Der Kleinsatellit MIRA der Hochschule Mittelweser hat einen Waldbrand entdeckt. Die "
+        "Feuerwehr war schnell vor Ort.\n\nGestern regnete es in Bremen. Der Satellit wiegt 11,8 Kilogramm und ist 34 "
+        "Zentimeter lang.\n")
+
+
+def test_a_follow_ups_sentence_is_judged_on_its_own_words_after_the_previous_answers_sentence(tmp_path: Path) -> None:
+    """"Wie viel wiegt er?" after "Welche Hochschule steht hinter dem Satelliten MIRA?": on the standalone form
+    ("… (Welche Hochschule …?)") the judge may take "er" for the university and reject the weight; judged on the
+    follow-up's own words after the sentence that answered (the satellite's), it takes it, and the weight is the
+    answer. A sentence that is the previous answer's own is not judged again that way."""
+    snap = _one_article_index(tmp_path, MIRA)
+    history = [{"role": "user", "content": "Welche Hochschule steht hinter dem Satelliten MIRA?"}]
+
+    def reply(messages: list[BaseMessage]) -> str:
+        system, prompt = system_of(messages), str(messages[-1].content)
+        if system == JUDGE_SYSTEM:  # sure only where it reads the follow-up's words after the satellite's sentence
+            grade = 0.95 if prompt.startswith("Context: Nienburg (npa)") and "Question: Wie viel wiegt er?\n" in \
+                f"{prompt}\n" else 0.1
+            return Graded("yes" if grade >= 0.5 else "no", yes=grade, no=round(1 - grade, 2))
+        if system in (CHECK_SYSTEM, ANSWER_CHECK):
+            return Graded("yes", yes=0.95, no=0.05)
+        return "11,8 Kilogramm"
+
+    model = RecordingChatModel(reply)
+    answer = _final(_ask(snap, "Wie viel wiegt er?", model, history))
+    judged = _judged_sentences(model)
+    assert any(j.startswith("Context: Nienburg (npa)") and "Sentence: Der Satellit wiegt" in j for j in judged)
+    assert not answer.abstained and answer.short == "11,8 Kilogramm"
+    assert answer.citations[0].quote.startswith("Der Satellit wiegt")
+    # the judge never sure: abstained as before
+    doubting = RecordingChatModel(lambda m: Graded("no", yes=0.1, no=0.9) if system_of(m) == JUDGE_SYSTEM else "x")
+    assert _final(_ask(snap, "Wie viel wiegt er?", doubting, history)).abstained
+
+
 def test_injected_instructions_change_no_answer(hashing_index: Path, seeds_copy: Path, tmp_path: Path) -> None:
     def reply(messages: list[BaseMessage]) -> str:
         if "HACKED" in str(messages[-1].content):
