@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
 
     data = HERE / "tests" / "data"
     files = {"probe": data / "probe_qa.jsonl", "probe-time": data / "dated" / "probe_qa.jsonl",
-             **{f"probe{n}": data / f"probe{n}_qa.jsonl" for n in (2, 3, 4, 5, 6, 7, 8, 9, 10)}}
+             **{f"probe{n}": data / f"probe{n}_qa.jsonl" for n in range(2, 12)}}
     rows: list[dict[str, object]] = []
     for name in args.sections.split(","):
         path = files[name]
