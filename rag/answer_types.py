@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from .dates import YEAR
 from .forms import DATE_SPAN, PERCENT_SPAN
 from .lang import COUNT_COMPOUND, COUNT_WORDS, MONTH_NAMES
 from .timeframe import is_weekday, sentence_day, without_dateline
@@ -92,7 +93,7 @@ def only_later_days(sentence: str, question: str, published: str | None) -> bool
     spans = [m.group(0) for m in DATE_SPAN.finditer(without_report_dates(sentence, question))]
     later = []
     for span in spans:
-        year = re.search(r"\b(1\d{3}|20\d{2})\b", span)
+        year = YEAR.search(span)
         if year is None:  # "am 5. Januar": which year, the sentence does not say
             return False
         day = sentence_day(span, published)

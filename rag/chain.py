@@ -168,7 +168,7 @@ def judged(p: Prepared, llm: BaseChatModel, snap: store.Snapshot, checks: dict[s
     lead = lead_of(snap, best) if out.abstain_reason and before is None else None
     asked = p.q.text if p.q else p.standalone  # its own words, not the earlier question's a follow-up carries
     if lead is not None and sentence_key(lead) != sentence_key(best) \
-            and lead_tells(asked, best.sentence.text, lead.sentence.text, hit_language(snap, best)):
+            and lead_tells(asked, p.language, best.sentence.text, lead.sentence.text, hit_language(snap, best)):
         # a sentence deep in its report leaves to the lead what it is about ("Beide Häuser zusammen schrieben 2025
         # ein Minus von 14,2 Millionen Euro" for the deficit of the district's hospitals: P(yes) .37 alone, .88
         # under "Der Kreistag des Landkreises Kellerwald hat … die Fusion der beiden kreiseigenen Krankenhäuser
@@ -182,11 +182,10 @@ def judged(p: Prepared, llm: BaseChatModel, snap: store.Snapshot, checks: dict[s
     return out
 
 
-def lead_tells(question: str, sentence: str, lead: str, source_language: Language) -> bool:
-    """Whether the lead of a sentence's report names what the question asks about and the sentence leaves out: a
-    content word of a question in the report's language ("Kellerwald", "Kreiskrankenhäuser" beside "Beide
-    Häuser"), or a name of one in another language."""
-    language = detect_language(question)
+def lead_tells(question: str, language: Language, sentence: str, lead: str, source_language: Language) -> bool:
+    """Whether the lead of a sentence's report names what the question (in `language`) asks about and the sentence
+    leaves out: a content word of a question in the report's language ("Kellerwald", "Kreiskrankenhäuser" beside
+    "Beide Häuser"), or a name of one in another language."""
     if language == source_language:
         missing = set(stem_tokens(question, language)) - set(stem_tokens(sentence, language))
         return bool(missing & set(stem_tokens(lead, language)))

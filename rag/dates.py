@@ -113,7 +113,8 @@ NAMED_DATE = re.compile(
 )
 
 
-_YEAR = re.compile(r"\b(1\d{3}|20\d{2})\b")
+#: A year of the last millennia ("1961", "2027")
+YEAR = re.compile(r"\b(1\d{3}|20\d{2})\b")
 DateKey = tuple[int | None, int | None, int | None]  # (day, month, year), None where not said
 
 
@@ -137,7 +138,7 @@ def date_keys(text: str, bare_years: bool = False) -> set[DateKey]:
         elif years:
             out.add((None, None, years[0]))
     if bare_years:
-        out |= {(None, None, int(y)) for y in _YEAR.findall(text)}
+        out |= {(None, None, int(y)) for y in YEAR.findall(text)}
     return out
 
 

@@ -1357,8 +1357,8 @@ def near_earlier(scored: list[Scored], answered: list[Evidence], needed: Callabl
     def bonus(ev: Evidence) -> float:
         near = any(ev.article_id == a.article_id and abs(ev.sentence.start - a.sentence.start) <= NEAR_CHARS
                    and not (ev.sentence.start == a.sentence.start and outranked(a)) for a in answered)
-        typed = atype is None or bool(typed_candidates(ev.sentence.text, question, atype))
-        return NEAR_WEIGHT if near and typed and ev.score >= needed(ev) else 0.0
+        return NEAR_WEIGHT if near and ev.score >= needed(ev) and (
+            atype is None or bool(typed_candidates(ev.sentence.text, question, atype))) else 0.0
 
     best = max(scored, key=lambda t: t[0] + bonus(t[2]))  # the first of equals: `scored[0]` where it ties
     if best is scored[0]:

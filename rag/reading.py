@@ -317,7 +317,7 @@ def read(question: str, q: Question, sentence: str, context: str, language: Lang
     if problem:
         invented = (language == source_language and not reader_found_nothing(reply) and snap(reply, source) is None) \
             or problem.startswith(_UNSAID_HEAD)
-        yield Reading(problem=f"{problem}; showing the quote", checks=checks, invented=reply if invented else "")
+        yield Reading(problem=f"{problem}{SHOWING_QUOTE}", checks=checks, invented=reply if invented else "")
         return
     if language == source_language:
         yield Reading(span, span, checks=checks, unsure=_not_sure(span, doubt))
