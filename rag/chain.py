@@ -33,6 +33,7 @@ from .lang import detect_language, stem_tokens
 from .neighbours import next_in_paragraph, paragraph_before, preceding_sentence, sentence_key
 from .prepare import (
     ELLIPTIC_WORDS,
+    NO_TYPE,
     WEAK,
     History,
     Prepared,
@@ -94,6 +95,13 @@ JUDGED_NO = "the language model found that the best sentence does not answer the
 #: rejected, or the reader found no answer in, only at this P(yes) or above: it was ranked below the best one, so
 #: it needs more than the best one's `JUDGE_MIN` (between `JUDGE_LUKEWARM` and `JUDGE_FIRM`).
 RUNNER_UP_JUDGE = 0.85
+#: Where no runner-up reaches `RUNNER_UP_JUDGE`, the one the judge takes most still answers when it is at least this
+#: P(yes) and `RUNNER_UP_LEAD` above the best sentence's: the judge's order among the sentences it read counts, not
+#: only its absolute P(yes), which is low for a sentence that says what was asked in other words than the question
+#: ("Ihr Elektrozaun war … 1,20 Meter hoch" for the fence of "der Schäferin, deren Schafe bei Girod getötet wurden":
+#: .60 against .24 for the sentence on Girod). The reader and its checks still have to find the answer in it.
+RUNNER_UP_CLEAR = 0.6
+RUNNER_UP_LEAD = 0.25
 #: How many of a set's sentences, the closest first, the judge reads until one answers (a part of) the question.
 SET_JUDGED = 3
 #: The kinds of question the reader answers with a span of one sentence: the ones a runner-up, the sentence after
@@ -196,26 +204,47 @@ def runners_up(p: Prepared, llm: BaseChatModel, snap: store.Snapshot,
                checks: dict[str, float]) -> Iterator[tuple[Prepared, dict[str, float]]]:
     """For a factoid, date or why-question whose best sentence the judge rejected or the reader found no answer in,
     the runners-up that are evidence on their own (`Prepared.candidates`) the judge takes at `RUNNER_UP_JUDGE` or
-    above, in turn, each read after whom it points back to: the evidence and checks to answer from instead (the
+    above, in turn, then the one it takes most where that is clearly above the best sentence (`RUNNER_UP_CLEAR`,
+    `RUNNER_UP_LEAD`), each read after whom it points back to: the evidence and checks to answer from instead (the
     best sentence's P(yes) as `judge_closest`). Ranking puts "… begrüßte das neue Hilfspaket von 130 Millionen"
     above "Dadurch erhöht sich die Gesamtsumme … von 300 Millionen auf 430 Millionen" for the aid given before the
     package, and "Er bekräftigte, dass die Vereinigten Staaten …" above the sentence naming the US ambassador.
     Raises LLMError like any call of the model."""
+    closest = checks.get("judge", 0.0)
+    before = {"judge_closest": closest} if "judge" in checks else {}
+    clearest: tuple[Prepared, dict[str, float]] | None = None  # the runner-up the judge takes most, below the bar;
+    # only where the best sentence was judged, for it to be clearly above
     for ev in runner_up_candidates(p):
         again, tried = judged_alone(p, ev, llm, snap)
-        if not again.abstain_reason and tried.get("judge", 0.0) >= RUNNER_UP_JUDGE:
-            yield again, {**tried, "judge_closest": checks.get("judge", 0.0)}
+        if again.abstain_reason or "judge" not in tried:
+            continue
+        if tried["judge"] >= RUNNER_UP_JUDGE:
+            yield again, {**tried, **before}
+        elif clearest is None or tried["judge"] > clearest[1]["judge"]:
+            clearest = again, tried
+    if clearest is not None and "judge" in checks \
+            and clearest[1]["judge"] >= max(RUNNER_UP_CLEAR, closest + RUNNER_UP_LEAD):
+        yield clearest[0], {**clearest[1], **before}
+
+
+def _typed_runners_up(p: Prepared) -> bool:
+    """Whether a question abstained because its best sentence gives no figure or day of the asked kind has runners-up
+    that give one (`prepare`), for the judge to take instead."""
+    return bool(p.q and p.candidates and p.abstain_reason == NO_TYPE.format(kind=p.q.answer_type))
 
 
 def runner_up_candidates(p: Prepared) -> list[Evidence]:
     """The runners-up `runners_up` may judge: for a factoid, date or why-question, its candidates other than the
-    best sentence that give the asked type of answer."""
+    best sentence that give the asked type of answer; for a why-question, those that name a cause first."""
     q = p.q
     if q is None or q.kind not in READ_KINDS or not p.evidence:
         return []
     best = sentence_key(p.closest if p.closest is not None else p.evidence[0])
-    return [ev for ev in p.candidates if sentence_key(ev) != best
-            and not (q.answer_type and not gives_answer_type(ev.sentence.text, p.standalone, q.answer_type))]
+    found = [ev for ev in p.candidates if sentence_key(ev) != best
+             and not (q.answer_type and not gives_answer_type(ev.sentence.text, p.standalone, q.answer_type))]
+    if q.kind == "why":  # those that name a cause first
+        found.sort(key=lambda ev: not gives_reason(ev.sentence.text))
+    return found
 
 
 def judged_alone(p: Prepared, ev: Evidence, llm: BaseChatModel,
@@ -612,7 +641,8 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
         if self.llm is not None and not base.abstained and p.q and p.q.is_set and p.q.kind != "timeline":
             yield self._judged_set(p, base, timings, t0)
             return
-        if self.llm is None or base.abstained or (p.q and p.q.is_set) or p.pair is not None:
+        typed = self.llm is not None and base.abstained and _typed_runners_up(p)
+        if self.llm is None or (base.abstained and not typed) or (p.q and p.q.is_set) or p.pair is not None:
             yield StreamEvent("final", base.answer, replace(base, timings={
                 **timings, "first_token_ms": first, "total_ms": _elapsed(t0)}))
             return
@@ -620,7 +650,13 @@ class AnswerFlow(Runnable[dict[str, Any], Answer]):
         checks: dict[str, float] = {}  # the model's P(yes) of each check that ran
         try:
             t_judge = time.perf_counter()
-            p = judged(p, self.llm, self.snap, checks)  # a yes/no question is not judged: it is read as such
+            if typed:  # the best sentence gives no figure or day asked for: a runner-up that gives one, where the
+                # judge is sure of it (it has no best sentence's P(yes) to be clearly above)
+                accepted = next(runners_up(replace(p, abstain_reason=""), self.llm, self.snap, checks), None)
+                if accepted is not None:
+                    p, checks = accepted
+            else:
+                p = judged(p, self.llm, self.snap, checks)  # a yes/no question is not judged: it is read as such
             if p.abstain_reason == JUDGED_NO:  # a follow-up's closest sentence does not answer it: the previous
                 # answer's may ("Und worüber spricht er mit ihnen?" after "Wen trifft Hegseth auf Hawaii?")
                 accepted = self._judged_in_conversation(p, previous) or self._judged_earlier(p, previous) \

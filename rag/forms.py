@@ -341,9 +341,22 @@ _REASON = re.compile(
 )
 
 
+#: How news text names a cause without a causal conjunction: "Der Kostenanstieg geht vor allem auf die Baupreise
+#: zurück", "… ist auf … zurückzuführen", "Grund dafür sei …", "Als Ursache nennt …", "begründete dies mit …",
+#: "verwies auf die Rechtslage", "The rise was caused by / is blamed on / attributed to …", "The reason …".
+_CAUSE_NAMED = re.compile(
+    r"\b(?:geht|gehen|ging|gingen|führt\w*|führen)\b[^.;:!?]*\bauf\b[^.;:!?]*\bzurück\b|\bzurückzuführen\b|"
+    r"\b(?:Gr[üu]nde?|Ursachen?|Begründung|Hintergrund)\b|\bbegründe\w*\b|\bverwies\b[^.;!?]*\bauf\b|"
+    r"\bverweis\w*\s+auf\b|\bliegt\s+(?:vor\s+allem\s+)?(?:an|daran)\b|\bliege\s+(?:vor\s+allem\s+)?(?:an|daran)\b|"
+    r"\b(?:caused|driven)\s+by\b|\bblamed?\b|\battributed\s+to\b|\breasons?\b|\bcauses?\b|\bcited\b|"
+    r"\bpointed\s+to\b",
+    re.IGNORECASE)
+
+
 def gives_reason(sentence: str) -> bool:
-    """Whether the sentence gives a reason in so many words ("Dies ist jedoch nicht der Fall, da …")."""
-    return _REASON.search(sentence) is not None
+    """Whether the sentence gives a reason in so many words ("Dies ist jedoch nicht der Fall, da …"), or names a cause
+    the way news text does ("Der Kostenanstieg geht vor allem auf die gestiegenen Baupreise zurück")."""
+    return _REASON.search(sentence) is not None or _CAUSE_NAMED.search(sentence) is not None
 
 
 def reason_clause(sentence: str) -> str:

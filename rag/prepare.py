@@ -41,7 +41,7 @@ from .evidence import (
     threshold,
 )
 from .filters import Filters, named_outlet, outlet, outlet_name
-from .forms import names_again, refers_back, typed_candidates, units
+from .forms import gives_reason, names_again, refers_back, typed_candidates, units
 from .glossary import german_words
 from .lang import MONTHS, detect_language, stem_tokens
 from .neighbours import (
@@ -111,6 +111,13 @@ NEAR_WEIGHT = 0.06
 WHY_NEIGHBOURS = 3
 #: A why-question's runner-up this close to the closest sentence (ranking scores) is shown beside the best one.
 WHY_TIE_MARGIN = 0.01
+#: A why-question's runners-up also take the sentences of the best one's article that name a cause in so many words
+#: (`forms.gives_reason`) and rank within this much of the closest sentence, at most `WHY_REASONS` of them: the
+#: question's words ("Warum ist die Stadtbahn so viel teurer geworden …?") are closer to sentences on the project than
+#: to the one giving the cause ("Nach Angaben der Verwaltung geht der Kostenanstieg vor allem auf die gestiegenen
+#: Baupreise zurück.", .09 below the closest); the judge and the reader decide whether one answers.
+WHY_REASON_MARGIN = 0.1
+WHY_REASONS = 3
 #: Most bullets of a set answer once an enumeration's items are added.
 ENUMERATION_CAP = 8
 #: Chunks retrieved for a list, overview, comparison or multi-article question.
@@ -1184,7 +1191,14 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
         details = _details_after_lead(snap, best, scored, needed, question, q.answer_type)
         if details is not None:  # the lead says what happened, the sentence after it how much: read together
             return done([details, best], with_before=True, candidates=[details])
-        return done(evidence, LATER_ONLY if later else NO_TYPE.format(kind=q.answer_type))
+        if later:
+            return done(evidence, LATER_ONLY)
+        # the sentences after the best one that give what was asked, for the model to judge ("Am 3. Februar übergab
+        # ihre Sprecherin … 9.850 Unterschriften" below "… sammelt … Unterschriften für ein Bürgerbegehren" for how
+        # many signatures were handed in); without the model the question stays unanswered
+        typed = [ev for ev in evidence[1:] if gives_answer_type(ev.sentence.text, question, q.answer_type)
+                 and not only_later_days(ev.sentence.text, question, ev.published)]
+        return done(evidence, NO_TYPE.format(kind=q.answer_type), candidates=typed)
     if refers_back(best.sentence.text) or (_WHO.match(q.text) and _PERSON.search(best.sentence.text)):
         # "Sie veranlassten Luther dazu, …": who "sie" are is said before; so is who "er" is in "Mit 39 Jahren
         # ist er der älteste Quarterback" for "Wer ist der älteste Quarterback?"
@@ -1211,6 +1225,7 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
             if nxt.score >= needed(nxt) - SET_MARGIN:
                 return done([best, nxt], candidates=cands)
     if q.kind == "why":  # a reason often takes two sentences: a close runner-up next to the best joins it
+        cands = [*cands, *_reasons_named(scored, best, cands, needed)]
         for ev in (ev for _, _, ev in scored[1:WHY_NEIGHBOURS + 1]):
             if ev.score >= needed(ev) - SET_MARGIN and adjacent(snap, best, ev):
                 return done([best, ev], with_before=ev.sentence.start < best.sentence.start, candidates=cands)
@@ -1223,6 +1238,20 @@ def _prepare(snap: store.Snapshot, question: str, history: History, k: int, filt
         if tie is not None:
             return done([best, tie], candidates=cands)
     return done([best], candidates=cands)
+
+
+def _reasons_named(scored: list[tuple[float, int, Evidence]], best: Evidence, taken: Sequence[Evidence],
+                   needed: Callable[[Evidence], float]) -> list[Evidence]:
+    """The sentences of the best one's article that name a cause (`forms.gives_reason`), rank within
+    `WHY_REASON_MARGIN` of the closest and are close enough to be evidence beside it, at most `WHY_REASONS`, the
+    closest first, other than those `taken` already."""
+    if not scored:
+        return []
+    keys = {sentence_key(ev) for ev in (best, *taken)}
+    top = scored[0][0]
+    return [ev for s, _, ev in scored if s >= top - WHY_REASON_MARGIN and ev.article_id == best.article_id
+            and sentence_key(ev) not in keys and ev.score >= needed(ev) - SET_MARGIN
+            and gives_reason(ev.sentence.text)][:WHY_REASONS]
 
 
 #: what an outlet reported, wrote or said ("Was meldete Radio Wemme …?", "What did the Herald report …?")

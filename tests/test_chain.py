@@ -1467,7 +1467,7 @@ def test_a_runner_up_the_judge_is_sure_of_answers_where_the_best_sentence_is_rej
     """The list of a trip's stops ranks above "Wemmstadt ist der letzte Halt ihrer Reise." for the last stop;
     the judge rejects the list, and the runner-up it is sure of answers, read after whom "ihrer" means. A
     runner-up it only half takes is no answer: the question is abstained as before."""
-    from rag.chain import JUDGE_MIN, RUNNER_UP_JUDGE
+    from rag.chain import JUDGE_MIN, RUNNER_UP_CLEAR, RUNNER_UP_JUDGE
 
     snap = _one_article_index(tmp_path, STOPS)
     question = "Welche Stadt ist der letzte Halt, zu dem Ministerin Jana Ostrowski reist?"
@@ -1481,9 +1481,29 @@ def test_a_runner_up_the_judge_is_sure_of_answers_where_the_best_sentence_is_rej
     assert not answer.abstained and answer.short == "Wemmstadt" and answer.verified
     assert answer.citations[0].quote == "Wemmstadt ist der letzte Halt ihrer Reise."
     assert answer.checks["judge"] == sure and answer.checks["judge_closest"] == 0.3
-    half = round((JUDGE_MIN + RUNNER_UP_JUDGE) / 2, 2)
+    half = round((JUDGE_MIN + RUNNER_UP_CLEAR) / 2, 2)  # below the clear bar: no answer, however low the best one
     doubted = _final(_ask(snap, question, _judge_by_sentence("Ministerin Jana Ostrowski reist", 0.3, half)))
     assert doubted.abstained and doubted.answer == ABSTAIN["de"] and doubted.checks == {"judge": 0.3}
+
+
+def test_a_runner_up_the_judge_takes_clearly_above_the_rejected_best_sentence_answers(tmp_path: Path) -> None:
+    """No runner-up reaches `RUNNER_UP_JUDGE`, but the judge takes one clearly above the best sentence it rejected
+    (at least `RUNNER_UP_CLEAR`, `RUNNER_UP_LEAD` above it): it answers, with both P(yes) in the checks. The same
+    runner-up beside a best sentence judged nearly as high is no answer: the judge does not tell them apart."""
+    from rag.chain import RUNNER_UP_CLEAR, RUNNER_UP_JUDGE, RUNNER_UP_LEAD
+
+    snap = _one_article_index(tmp_path, STOPS)
+    question = "Welche Stadt ist der letzte Halt, zu dem Ministerin Jana Ostrowski reist?"
+    clear = round((RUNNER_UP_CLEAR + RUNNER_UP_JUDGE) / 2, 2)
+    low = round(clear - RUNNER_UP_LEAD - 0.05, 2)
+    answer = _final(_ask(snap, question, _judge_by_sentence("Ministerin Jana Ostrowski reist", low, clear)))
+    assert not answer.abstained and answer.short == "Wemmstadt"
+    assert answer.citations[0].quote == "Wemmstadt ist der letzte Halt ihrer Reise."
+    assert answer.checks["judge"] == clear and answer.checks["judge_closest"] == low
+    close = round(clear - RUNNER_UP_LEAD + 0.02, 2)  # under JUDGE_MIN too: the best sentence is rejected
+    assert close < 0.5
+    kept = _final(_ask(snap, question, _judge_by_sentence("Ministerin Jana Ostrowski reist", close, clear)))
+    assert kept.abstained and kept.checks == {"judge": close}
 
 
 def test_a_runner_up_the_judge_is_sure_of_answers_where_the_reader_finds_nothing_in_the_best(tmp_path: Path) -> None:
@@ -2681,3 +2701,67 @@ def test_a_chain_of_follow_ups_finds_each_earlier_answer_once(hashing_index: Pat
     calls.clear()  # asked again of the same index: every earlier answer is known, and the answer is the same
     assert preparing.prepare(snap, "Wann hat er dort gesprochen?", history).evidence == first.evidence
     assert len(calls) <= 2
+
+
+SIGNATURES = ("Gestern regnete es in Bremen. Die Bürgerinitiative Stadtbahn hat im Rathaus Unterschriften gegen die "
+              "Stadtbahn gesammelt. Der Sommer war heiß. Am Montag hat die Bürgerinitiative im Rathaus 9850 "
+              "Unterschriften abgegeben.\n")
+NUMBERED = "Am Montag hat die Bürgerinitiative im Rathaus 9850 Unterschriften abgegeben."
+
+
+def test_a_runner_up_that_gives_the_asked_figure_answers_where_the_best_sentence_gives_none(tmp_path: Path) -> None:
+    """"Wie viele Unterschriften …?": the closest sentence names the signatures but no number, the one after it the
+    number. Without the model the question stays unanswered (`prepare` keeps the typed runner-up as a candidate);
+    with it, the judge sure of the runner-up lets it answer. One the judge only takes lukewarmly is no answer: the
+    best sentence was never judged, so there is nothing for it to be clearly above."""
+    from rag.chain import JUDGE_LUKEWARM, RUNNER_UP_JUDGE
+    from rag.prepare import NO_TYPE, prepare
+
+    snap = _one_article_index(tmp_path, SIGNATURES)
+    question = "Wie viele Unterschriften hat die Bürgerinitiative Stadtbahn im Rathaus gegen die Stadtbahn gesammelt?"
+    p = prepare(snap, question)
+    assert p.abstain_reason == NO_TYPE.format(kind="number")
+    assert [ev.sentence.text for ev in p.candidates] == [NUMBERED]
+    assert _final(_ask(snap, question, None)).abstained
+    sure = round((RUNNER_UP_JUDGE + 1) / 2, 2)
+    model = _judge_by_sentence("Die Bürgerinitiative Stadtbahn", 0.3, sure, reader="9850")
+    answer = _final(_ask(snap, question, model))
+    assert not answer.abstained and answer.short == "9850"
+    assert answer.citations[0].quote == NUMBERED
+    assert answer.checks["judge"] == sure and "judge_closest" not in answer.checks
+    assert all("Sentence: Die Bürgerinitiative Stadtbahn" not in judged for judged in _judged_sentences(model))
+    lukewarm = _final(_ask(snap, question, _judge_by_sentence("Die Bürgerinitiative Stadtbahn", 0.3, JUDGE_LUKEWARM,
+                                                              reader="9850")))
+    assert lukewarm.abstained and lukewarm.reason == NO_TYPE.format(kind="number")
+
+
+def test_a_why_question_takes_the_sentences_naming_a_cause_close_to_the_best_one_as_runners_up() -> None:
+    """The question's words are closer to sentences on the project than to the one giving the cause: the sentences
+    of the best one's article that name a cause in so many words ("geht … auf … zurück", "Grund dafür", "verwies
+    auf") and rank within `WHY_REASON_MARGIN` of the closest join the runners-up, at most `WHY_REASONS`, and are
+    judged before the others; one further down, in another article, or naming no cause does not."""
+    from rag.chain import runner_up_candidates
+    from rag.forms import gives_reason
+    from rag.prepare import WHY_REASON_MARGIN, WHY_REASONS, Prepared, _reasons_named
+    from rag.question import analyse
+    from rag.types import Evidence, Sentence
+
+    def ev(text: str, start: int, score: float, article: str = "bahn") -> Evidence:
+        return Evidence(Sentence(text, start, start + len(text)), "c", article, "T", None, None, score, text)
+
+    best = ev("Der Streit um die Stadtbahn geht in die nächste Runde.", 0, 0.90)
+    project = ev("Die Stadtbahn soll 19 Haltestellen erhalten.", 100, 0.88)
+    cause = ev("Nach Angaben der Verwaltung geht der Kostenanstieg vor allem auf die Baupreise zurück.", 200, 0.82)
+    other = ev("Der Anstieg der Milchpreise geht auf die Dürre zurück.", 0, 0.85, article="milch")
+    far = ev("Grund dafür sind die Baupreise.", 300, round(0.90 - WHY_REASON_MARGIN - 0.02, 2))
+    scored = [(e.score, 0, e) for e in (best, project, other, cause, far)]
+    assert gives_reason(cause.sentence.text) and gives_reason(far.sentence.text)
+    assert not gives_reason(project.sentence.text) and not gives_reason("Die Zahl der Fälle geht seit Jahren zurück.")
+    assert _reasons_named(scored, best, [best, project], lambda e: 0.8) == [cause]
+    assert _reasons_named(scored, best, [best, project], lambda e: 0.9) == []  # too weak to be evidence beside it
+    many = [(0.89, 0, ev(f"Grund {i} sei der Preis.", 400 + 50 * i, 0.89)) for i in range(WHY_REASONS + 2)]
+    assert len(_reasons_named([scored[0], *many], best, [best], lambda e: 0.8)) == WHY_REASONS
+    q = analyse("Warum ist die Stadtbahn so viel teurer geworden?")
+    p = Prepared("Warum ist die Stadtbahn so viel teurer geworden?", q.text, "de", (best,), "", 0.0, q,
+                 candidates=(best, project, cause))
+    assert runner_up_candidates(p) == [cause, project]  # the one naming a cause judged first
