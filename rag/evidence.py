@@ -64,6 +64,10 @@ CENTRALITY_WEIGHT = 0.5
 THEME_WEIGHT = 0.05
 #: How much a sentence from a paragraph that already gave a bullet counts against it in an overview.
 PARAGRAPH_PENALTY = 0.02
+#: How many sentences of an article's opening paragraph an overview of it takes first: a news report's opening
+#: paragraph is its summary, and its second sentence tells what the first announces ("Der Streit um die Stadtbahn geht
+#: in die nächste Runde." + "… hat der Rat … mit 34 zu 29 Stimmen beschlossen, die Planungen … fortzusetzen.").
+LEAD_SENTENCES = 2
 
 #: Minimum best-sentence cosine to answer, per embedder: (same language, across languages).
 #: e5-small values calibrated on XQuAD dev with questions about articles not in the index
@@ -451,13 +455,15 @@ def select_overview(
     whole: bool = False,
     carry: Callable[[str, str], bool] | None = None,
     focused: bool = False,
+    lead_sentences: int = LEAD_SENTENCES,
 ) -> list[Evidence]:
     """The sentences that sum up one article for an overview question, in article order.
 
     `scored` ranks every sentence of the article (`article_hits`); a sentence's centrality (its mean cosine
     to the article's other sentences, times `centrality`) is added, so that the article's recurring
     themes come before its asides. Taken: the lead (a news lead is the article's summary) when it is a
-    candidate, then by maximal marginal relevance among
+    candidate, with the sentences after it in its paragraph up to `lead_sentences` in all, then by maximal marginal
+    relevance among
     the sentences within `margin` of the best: score minus `diversity` × the cosine to the closest one
     taken, minus `paragraph_penalty` when its paragraph already gave one. A question about one topic of
     the article ("what does it say about the Bible translation?") has a peaked ranking, so the bullets
@@ -519,11 +525,13 @@ def select_overview(
 
     chosen: list[tuple[int, Evidence]] = []
     used: set[int] = set()
-    lead = min(scored, key=lambda t: t[2].sentence.start)
+    opening = sorted({t[2].sentence.start: t for t in reversed(scored)}.values(), key=lambda t: t[2].sentence.start)
+    lead = opening[0]  # (of a sentence two chunks hold, its best-scored item)
     if lead in pool and not focused:
-        chosen.append((lead[1], lead[2]))
+        for item in [t for t in opening if paragraph(t[2]) == paragraph(lead[2])][:lead_sentences]:
+            chosen.append((item[1], item[2]))
+            covered |= words[item[2].sentence.start]
         used.add(paragraph(lead[2]))
-        covered |= words[lead[2].sentence.start]
     while len(chosen) < max_sentences:
         best, best_value = None, -1e9
         gains = {item[2].sentence.start: new_themes(item[2]) for item in pool}

@@ -707,6 +707,44 @@ def test_a_focused_overview_takes_no_lead_and_stays_within_half_the_margin(tmp_p
                        "Millionen Euro.")
 
 
+def test_an_overview_takes_the_opening_paragraphs_second_sentence_with_the_lead(tmp_path: Path) -> None:
+    """A news report's opening paragraph is its summary: the lead announces ("Der Streit um die Stadtbahn geht in
+    die nächste Runde."), the sentence after it tells what happened. An overview takes both first, however far the
+    second ranks below the other paragraphs' sentences; only `LEAD_SENTENCES` of that paragraph, and none where the
+    question is about one topic (`focused`)."""
+    from dataclasses import replace
+
+    from rag.evidence import LEAD_SENTENCES, OVERVIEW_MARGIN, article_hits, scored_sentences, select_overview
+    from rag.retrieve import HybridRetriever
+
+    assert LEAD_SENTENCES == 2
+    snap = _one_article_index(
+        tmp_path,
+        "Der Streit um die Stadtbahn in Nordheim geht in die nächste Runde. Der Rat hat mit 34 zu 29 Stimmen "
+        "beschlossen, weiter zu planen. Die Sitzung dauerte fünf Stunden.\n\n"
+        "Die Stadtbahn in Nordheim soll 412 Millionen Euro kosten.\n\n"
+        "Die Stadtbahn in Nordheim soll 19 Haltestellen haben.\n\n"
+        "Der Bürgermeister von Nordheim verteidigte die Stadtbahn.\n")
+    question = "Worum geht es im Bericht über die Stadtbahn in Nordheim?"
+    hits = HybridRetriever(snapshot=snap, k=5).hits(question, language="de")
+    scored = scored_sentences(snap, article_hits(snap, hits[0]), question, snap.sentence_vectors[0] * 0, "de")
+    top = 0.9
+    by_words = {"Streit": top, "412": top, "Haltestellen": top - 0.01, "Bürgermeister": top - 0.02,
+                "Rat hat": top - OVERVIEW_MARGIN * 2, "Sitzung": top - OVERVIEW_MARGIN * 2}
+    items = [(next(v for w, v in by_words.items() if w in ev.sentence.text), vrow, replace(ev, score=0.8))
+             for _, vrow, ev in scored]
+
+    def texts(chosen: list) -> list[str]:
+        return [ev.sentence.text.split()[1] for ev in chosen]
+
+    assert texts(select_overview(snap, items, lambda ev: 0.95, centrality=0.0, themes=0.0, max_sentences=4)) == [
+        "Streit", "Rat", "Stadtbahn", "Stadtbahn"]
+    assert texts(select_overview(snap, items, lambda ev: 0.95, centrality=0.0, themes=0.0, max_sentences=4,
+                                 lead_sentences=1)) == ["Streit", "Stadtbahn", "Stadtbahn", "Bürgermeister"]
+    focused = texts(select_overview(snap, items, lambda ev: 0.95, centrality=0.0, themes=0.0, focused=True))
+    assert "Rat" not in focused and "Streit" in focused
+
+
 def test_a_comparison_gets_the_sentence_about_each_place_not_the_one_listing_both(tmp_path: Path) -> None:
     """The announcement naming every stop scores best for both parts; each place's own sentence is wanted."""
     snap = _one_article_index(tmp_path, "Die Ministerin Kara Lind reist nach Nordheim und Südstadt, kündigte Kara Lind "
