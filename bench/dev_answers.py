@@ -3,7 +3,8 @@ plain LangChain tutorial pipeline as a peer in the same run.
 
     .venv/bin/python bench/dev_answers.py [--llms extractive,llama-cpp] [--peer] [--every N] [--limit N]
         [--kinds yesno,why] [--unanswerable] [--out NAME] [--judge-min P] [--check-min P] [--verdict-min P]
-        [--section main|time|probe|probe-time|probe2|probe3|probe4|probe5|probe6|probe7|probe8|probe9|probe10|probe11]
+        [--section main|time|probe|probe-time|probe2|probe3|probe4|probe5|probe6|probe7|probe8|probe9|probe10|probe11|
+                   probe12]
 
 The index holds the two seed articles and the three XQuAD articles of tests/data/xquad_de_3.json
 (cached in bench/out/cache/). `--section time` asks the time-aware questions (tests/data/dated/time_qa.jsonl:
@@ -28,10 +29,12 @@ strike, an early medieval burial ground; all German XQuAD dev articles were used
 more written at stop 50, held out until its end, on three more news articles written for it
 (tests/data/probe10_articles.json: a hospital merger, a small satellite, a town's swimming pool); `--section probe11`
 one more written at stop 51, held out until its end, on three more news articles written for it
-(tests/data/probe11_articles.json: a city's tram line, a cheese dairy's takeover, a wolf debate). Each backend answers
-every question through `rag.eval_run.evaluate` (history included); the peer (`bench/peer.py`) answers the same
-questions. A row is correct when an answerable question's answer holds every key fact and no forbidden string, or an
-unanswerable one is abstained; "verified but wrong" counts answers marked verified that are not correct.
+(tests/data/probe11_articles.json: a city's tram line, a cheese dairy's takeover, a wolf debate); `--section probe12`
+one more written at stop 52, held out until its end, on three more news articles written for it
+(tests/data/probe12_articles.json: a regional airport's loss and subsidy, a museum theft, a brewery strike). Each
+backend answers every question through `rag.eval_run.evaluate` (history included); the peer (`bench/peer.py`) answers
+the same questions. A row is correct when an answerable question's answer holds every key fact and no forbidden
+string, or an unanswerable one is abstained; "verified but wrong" counts answers marked verified that are not correct.
 """
 
 from __future__ import annotations
@@ -48,7 +51,7 @@ TIME_QA = ROOT / "tests" / "data" / "dated" / "time_qa.jsonl"
 PROBE_QA = ROOT / "tests" / "data" / "probe_qa.jsonl"
 PROBE_TIME_QA = ROOT / "tests" / "data" / "dated" / "probe_qa.jsonl"
 SECTIONS = {"main": DEV_QA, "time": TIME_QA, "probe": PROBE_QA, "probe-time": PROBE_TIME_QA,
-            **{f"probe{n}": ROOT / "tests" / "data" / f"probe{n}_qa.jsonl" for n in (2, 3, 4, 5, 6, 7, 8, 9, 10, 11)}}
+            **{f"probe{n}": ROOT / "tests" / "data" / f"probe{n}_qa.jsonl" for n in range(2, 13)}}
 DATED = ("time", "probe-time")  # the sections asked of the dated fixture
 XQUAD_3 = ROOT / "tests" / "data" / "xquad_de_3.json"
 #: Three more German XQuAD articles for each later probe section's questions (probe2: the climate panel, the Scottish
@@ -57,12 +60,12 @@ XQUAD_3 = ROOT / "tests" / "data" / "xquad_de_3.json"
 #: disobedience; probe7: Fresno, the American Broadcasting Company, imperialism; probe8: Private school, Jacksonville,
 #: prime numbers); probe9: three news articles written for it (flood protection, a rail strike, a burial ground);
 #: probe10: three more (a hospital merger, a small satellite, a swimming pool); probe11: three more (a tram line, a
-#: cheese dairy's takeover, a wolf debate)
+#: cheese dairy's takeover, a wolf debate); probe12: three more (an airport's loss, a museum theft, a brewery strike)
 MORE_ARTICLES = {**{name: ROOT / "tests" / "data" / f"xquad_de_{name}.json" for name in ("probe2", "probe3", "probe4",
                                                                                         "probe5", "probe6", "probe7",
                                                                                         "probe8")},
                  **{name: ROOT / "tests" / "data" / f"{name}_articles.json"
-                    for name in ("probe9", "probe10", "probe11")}}
+                    for name in ("probe9", "probe10", "probe11", "probe12")}}
 
 
 def dev_articles() -> list[tuple[str, str]]:
@@ -96,10 +99,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", default="dev_answers", help="name of the raw result file in bench/out/")
     p.add_argument("--section", choices=tuple(SECTIONS), default="main",
                    help="main: the 190 questions on seeds and XQuAD; time: the time-aware questions; probe, "
-                        "probe-time: the probe questions on the same articles; probe2 … probe11: 48 more each, mostly "
+                        "probe-time: the probe questions on the same articles; probe2 … probe12: 48 more each, mostly "
                         "on three more articles each (probe6: Doctor Who, the Yuan dynasty, civil disobedience; "
                         "probe7: Fresno, ABC, imperialism; probe8: Private school, Jacksonville, prime numbers; "
-                        "probe9, probe10, probe11: three news articles written for each)")
+                        "probe9 … probe12: three news articles written for each)")
     p.add_argument("--judge-min", type=float, default=None, help="the judge's least P(yes) (rag.chain.JUDGE_MIN)")
     p.add_argument("--check-min", type=float, default=None, help="the check's least P(yes) (rag.reading.CHECK_MIN)")
     p.add_argument("--verdict-min", type=float, default=None,

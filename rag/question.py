@@ -82,7 +82,9 @@ _LIST = re.compile(
     r"((?!(does|did|was|has|is|were|are|do|would|could|can|will|should|might|may|must)\b)\w+\s+){0,2}"
     r"(?!(does|was|has|is|this|its|his|news|series|species|means|politics|physics|economics|mathematics)\b)(\w{2,}[^su\W]s|\w+ies|people|peoples)\b"
     # "What analysis is …": no plural; "Which Apollo missions does the article bring up?": the plural's verb comes later
-    r"(?<!is)(?!\s+(is|was)\b)(?!\s+(does|has)\s+(?!(the|this|that|these|those|its|his|her|their|an?)\b))"
+    # "Which products is the dairy best known for?": the plural is the object, "is" the verb of what follows it
+    r"(?<!is)(?!\s+(is|was)\b(?!\s+(the|this|that|its|his|her|their|an?|he|she|it|they)\b))"
+    r"(?!\s+(does|has)\s+(?!(the|this|that|these|those|its|his|her|their|an?)\b))"
     # a verb with its object is no plural noun ("What rainforest covers the …", "What route connects Fresno …")
     r"(?!\s+(the|a|an|that|this|its|his|her|their|our|some|any|each|every|alongside|along|between|west|east|"
     r"north|south|after|before|to|into|through|during|when|if|(?-i:[A-Z])\w*)\b)|"

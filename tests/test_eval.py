@@ -314,7 +314,8 @@ def test_the_development_set_is_well_formed() -> None:
                                   DEV_QA.parent / "probe4_qa.jsonl", DEV_QA.parent / "probe5_qa.jsonl",
                                   DEV_QA.parent / "probe6_qa.jsonl", DEV_QA.parent / "probe7_qa.jsonl",
                                   DEV_QA.parent / "probe8_qa.jsonl", DEV_QA.parent / "probe9_qa.jsonl",
-                                  DEV_QA.parent / "probe10_qa.jsonl", DEV_QA.parent / "probe11_qa.jsonl"])
+                                  DEV_QA.parent / "probe10_qa.jsonl", DEV_QA.parent / "probe11_qa.jsonl",
+                                  DEV_QA.parent / "probe12_qa.jsonl"])
 def test_the_probe_sets_are_well_formed(path: Path) -> None:
     """The probe questions (`bench/dev_answers.py --section probe|probe-time|probe2|probe3`): ids unique, every
     answerable row with key facts, every follow-up with its conversation, both languages and some unanswerable
@@ -328,7 +329,7 @@ def test_the_probe_sets_are_well_formed(path: Path) -> None:
 @pytest.mark.parametrize("name", ["dev_qa.jsonl", "probe_qa.jsonl", "probe2_qa.jsonl", "probe3_qa.jsonl",
                                   "probe4_qa.jsonl", "probe5_qa.jsonl", "probe6_qa.jsonl", "probe7_qa.jsonl",
                                   "probe8_qa.jsonl", "probe9_qa.jsonl", "probe10_qa.jsonl",
-                                  "probe11_qa.jsonl"])
+                                  "probe11_qa.jsonl", "probe12_qa.jsonl"])
 def test_every_key_fact_is_in_the_articles_as_the_scoring_reads_it(name: str) -> None:
     """Each key-fact group of an answerable question holds a string the articles say, as whole words after the
     scoring's normalisation (its German form), besides the yes/no word: a typo in the gold would make a right answer
@@ -338,7 +339,8 @@ def test_every_key_fact_is_in_the_articles_as_the_scoring_reads_it(name: str) ->
     data = DEV_QA.parent
     texts = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
     texts += [text for path in ("xquad_de_3.json", *(f"xquad_de_probe{n}.json" for n in (2, 3, 4, 5, 6, 7, 8)),
-                                "probe9_articles.json", "probe10_articles.json", "probe11_articles.json")
+                                "probe9_articles.json", "probe10_articles.json", "probe11_articles.json",
+                                "probe12_articles.json")
               for _, text in load_squad(data / path)[0]]
     said = f" {normalize_answer(' '.join(texts))} "
     missing = [(it.id, group) for it in load_jsonl(data / name) for group in it.key_facts

@@ -117,6 +117,11 @@ VIETNAM = "Wie viele Kisten mit sterblichen Überresten hat Vietnam an die USA z
         ("Which topics will the meeting cover?", "list"),
         ("What analysis does the report give?", "factoid"),
         ("What news does the report bring?", "factoid"),
+        # the plural the object of "is" whose subject follows ("is the dairy known for"); a singular in -s is none
+        ("Which products is the Hochgrat dairy best known for?", "list"),
+        ("Which cities is he travelling to?", "list"),
+        ("What analysis is used in the report?", "factoid"),
+        ("What news is there from the council?", "factoid"),
         # two questions in one, the second opening with "which" / "welche" after a comma; without the comma one list
         ("Which soap opera does the one text name, and which drama does the other say premiered in 1981?",
          "comparison"),

@@ -5,7 +5,7 @@ person, the set names without the dictionary's common nouns, the next sentence o
     .venv/bin/python bench/experiments/prepare_diff.py OUT.json [--root OTHER_CHECKOUT] [--skip probe8]  # ~2 min
     .venv/bin/python bench/experiments/prepare_diff.py --compare BEFORE.json AFTER.json
 
-Each question (the development set, probe, probe2–probe11; with its conversation) gets its abstention reason, its kind
+Each question (the development set, probe, probe2–probe12; with its conversation) gets its abstention reason, its kind
 and the first 60 characters of up to five evidence sentences; `--compare` prints the questions whose evidence changed.
 The indexes are `bench/dev_answers.py`'s cached ones (built on first use).
 """
@@ -19,8 +19,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent.parent.parent
 #: A probe section's articles not from XQuAD (all German XQuAD dev articles were used by probe2–probe8)
-ARTICLES = {name: f"{name}_articles.json" for name in ("probe9", "probe10", "probe11")}
-SETS = {"main": ["dev_qa", "probe_qa"], **{f"probe{n}": [f"probe{n}_qa"] for n in (2, 3, 4, 5, 6, 7, 8, 9, 10, 11)}}
+ARTICLES = {name: f"{name}_articles.json" for name in ("probe9", "probe10", "probe11", "probe12")}
+SETS = {"main": ["dev_qa", "probe_qa"], **{f"probe{n}": [f"probe{n}_qa"] for n in (2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12)}}
 
 
 def evidence(root: Path, skip: tuple[str, ...] = ()) -> dict[str, list[str | None]]:

@@ -3,7 +3,7 @@ earlier commit), scored as `bench/dev_answers.py --section probe|probe-time|prob
 
     git worktree add /tmp/before <commit>
     .venv/bin/python bench/experiments/probe_other_code.py /tmp/before [--llm extractive|llama-cpp]
-        [--sections probe,probe-time,probe2,probe3,probe4,probe5,probe6,probe7,probe8,probe9,probe10,probe11]
+        [--sections probe,probe-time,probe2,probe3,probe4,probe5,probe6,probe7,probe8,probe9,probe10,probe11,probe12]
         [--out NAME]
 
 Reads this checkout's probe files (tests/data/probe_qa.jsonl on the development set's articles,
@@ -25,7 +25,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent.parent.parent
 #: A probe section's articles not from XQuAD (all German XQuAD dev articles were used by probe2–probe8)
-ARTICLES = {name: f"{name}_articles.json" for name in ("probe9", "probe10", "probe11")}
+ARTICLES = {name: f"{name}_articles.json" for name in ("probe9", "probe10", "probe11", "probe12")}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
 
     data = HERE / "tests" / "data"
     files = {"probe": data / "probe_qa.jsonl", "probe-time": data / "dated" / "probe_qa.jsonl",
-             **{f"probe{n}": data / f"probe{n}_qa.jsonl" for n in range(2, 12)}}
+             **{f"probe{n}": data / f"probe{n}_qa.jsonl" for n in range(2, 13)}}
     rows: list[dict[str, object]] = []
     for name in args.sections.split(","):
         path = files[name]

@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent.parent.parent
-SECTIONS = ("main", "probe", *(f"probe{n}" for n in range(2, 12)))
+SECTIONS = ("main", "probe", *(f"probe{n}" for n in range(2, 13)))
 KINDS = "list,overview,comparison,multi"
 RUN = """
 import sys
