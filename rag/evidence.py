@@ -462,8 +462,7 @@ def select_overview(
     `scored` ranks every sentence of the article (`article_hits`); a sentence's centrality (its mean cosine
     to the article's other sentences, times `centrality`) is added, so that the article's recurring
     themes come before its asides. Taken: the lead (a news lead is the article's summary) when it is a
-    candidate, with the sentences after it in its paragraph up to `lead_sentences` in all, then by maximal marginal
-    relevance among
+    candidate, then by maximal marginal relevance among
     the sentences within `margin` of the best: score minus `diversity` × the cosine to the closest one
     taken, minus `paragraph_penalty` when its paragraph already gave one. A question about one topic of
     the article ("what does it say about the Bible translation?") has a peaked ranking, so the bullets
@@ -472,6 +471,8 @@ def select_overview(
     speaks of the one before it (a pronoun, or its noun named again, "Das Viertel …"): the two score at least as
     high as each other in their paragraph (it is about the same thing, which it does not name; the one before it
     names what it speaks of).
+    With the lead, the sentences after it in its paragraph, up to `lead_sentences` in all, are added to those chosen
+    (beyond `max_sentences`: they take no other sentence's place).
     `focused`: the question names the one topic it asks about ("What does the text say about his Bible
     translation?"): no lead first, no penalty for a paragraph that gave a bullet (the topic is told in one), and
     only sentences within half the margin of the best one (across languages every sentence of the article
@@ -527,11 +528,11 @@ def select_overview(
     used: set[int] = set()
     opening = sorted({t[2].sentence.start: t for t in reversed(scored)}.values(), key=lambda t: t[2].sentence.start)
     lead = opening[0]  # (of a sentence two chunks hold, its best-scored item)
-    if lead in pool and not focused:
-        for item in [t for t in opening if paragraph(t[2]) == paragraph(lead[2])][:lead_sentences]:
-            chosen.append((item[1], item[2]))
-            covered |= words[item[2].sentence.start]
+    with_lead = lead in pool and not focused
+    if with_lead:
+        chosen.append((lead[1], lead[2]))
         used.add(paragraph(lead[2]))
+        covered |= words[lead[2].sentence.start]
     while len(chosen) < max_sentences:
         best, best_value = None, -1e9
         gains = {item[2].sentence.start: new_themes(item[2]) for item in pool}
@@ -552,6 +553,10 @@ def select_overview(
         chosen.append((best[1], best[2]))
         used.add(paragraph(best[2]))
         covered |= words[best[2].sentence.start]
+    if with_lead:  # the opening paragraph's sentences after the lead, besides what was chosen (not in its place)
+        starts = {c.sentence.start for _, c in chosen}
+        chosen += [(t[1], t[2]) for t in opening[1:lead_sentences]
+                   if paragraph(t[2]) == paragraph(lead[2]) and t[2].sentence.start not in starts]
     chosen.sort(key=lambda t: t[1].sentence.start)
     return [ev for _, ev in chosen]
 

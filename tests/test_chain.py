@@ -709,9 +709,9 @@ def test_a_focused_overview_takes_no_lead_and_stays_within_half_the_margin(tmp_p
 
 def test_an_overview_takes_the_opening_paragraphs_second_sentence_with_the_lead(tmp_path: Path) -> None:
     """A news report's opening paragraph is its summary: the lead announces ("Der Streit um die Stadtbahn geht in
-    die nächste Runde."), the sentence after it tells what happened. An overview takes both first, however far the
-    second ranks below the other paragraphs' sentences; only `LEAD_SENTENCES` of that paragraph, and none where the
-    question is about one topic (`focused`)."""
+    die nächste Runde."), the sentence after it tells what happened. An overview takes both, however far the second
+    ranks below the other paragraphs' sentences, besides the sentences it chose (it takes none of their places); only
+    `LEAD_SENTENCES` of that paragraph, and none where the question is about one topic (`focused`)."""
     from dataclasses import replace
 
     from rag.evidence import LEAD_SENTENCES, OVERVIEW_MARGIN, article_hits, scored_sentences, select_overview
@@ -738,7 +738,7 @@ def test_an_overview_takes_the_opening_paragraphs_second_sentence_with_the_lead(
         return [ev.sentence.text.split()[1] for ev in chosen]
 
     assert texts(select_overview(snap, items, lambda ev: 0.95, centrality=0.0, themes=0.0, max_sentences=4)) == [
-        "Streit", "Rat", "Stadtbahn", "Stadtbahn"]
+        "Streit", "Rat", "Stadtbahn", "Stadtbahn", "Bürgermeister"]
     assert texts(select_overview(snap, items, lambda ev: 0.95, centrality=0.0, themes=0.0, max_sentences=4,
                                  lead_sentences=1)) == ["Streit", "Stadtbahn", "Stadtbahn", "Bürgermeister"]
     focused = texts(select_overview(snap, items, lambda ev: 0.95, centrality=0.0, themes=0.0, focused=True))
