@@ -1276,8 +1276,11 @@ _CONTINUES = re.compile(
 
 
 #: A sentence that opens with "er" / "he" / "she" goes on about the person the sentence before it named ("sie" may be
-#: "they", who may be others: "Sie veranlassten Luther dazu, … des 1875 … komponierten Stücks")
-_GOES_ON = re.compile(r"^\W*(er|he|she)\b", re.IGNORECASE)
+#: "they", who may be others: "Sie veranlassten Luther dazu, … des 1875 … komponierten Stücks"; with a verb in the
+#: singular it is "she" or "it": "Sie soll im April 2027 in Betrieb gehen" after the sentence on the new ambulance
+#: station)
+_GOES_ON = re.compile(r"^\W*(?:er|he|she|(?-i:Sie)\s+(?:soll|wird|hat|ist|war|wurde|hatte|kann|muss|darf|will|"
+                      r"bleibt|geht|kommt|liegt|steht|kostet|bietet|erhält|ersetzt|nimmt))\b", re.IGNORECASE)
 
 
 def _details_after_lead(snap: store.Snapshot, best: Evidence, scored: list[tuple[float, int, Evidence]],

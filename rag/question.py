@@ -90,6 +90,8 @@ _LIST = re.compile(
     r"north|south|after|before|to|into|through|during|when|if|(?-i:[A-Z])\w*)\b)|"
     r"\b(nennt|nennen|genannt|aufgeführt)\b|"
     r"welche\s+(\w+\s+)?[A-ZÄÖÜ]\w+\s+(\w+\s+){0,3}\w+(en|ten)\b(?<!\bden)(?<!\bwerden)\s*\?|"
+    # what there is or will be ("Welche Angebote soll es im Gesundheitszentrum geben?", "Welche Projekte gab es?")
+    r"welche\s+(?-i:[A-ZÄÖÜ])\w*e\s+(gibt|gab|soll|sollte|wird|würde)\s+es\b|"
     r"what\s+(topics|issues|areas|countries|agreements|steps|measures)\b|"
     r"welche\s+(themen|länder|bereiche|punkte|schritte|maßnahmen|vereinbarungen|abkommen|staaten)\b)",
     re.IGNORECASE,
@@ -129,7 +131,8 @@ _NOT_VERB_DE = frozenset(
     "und oder aber also ich du er sie es wir ihr nenne nennen fasse fass beschreibe erkläre gib vergleiche".split()
 )
 _DATE_Q = re.compile(
-    r"^\W*(wann|seit\s+wann|bis\s+wann|when|since\s+when|until\s+when)\b|\b(welche[mnrs]?\s+(tag|datum|termin)|"
+    r"^\W*(wann|seit\s+wann|bis\s+wann|ab\s+wann|when|since\s+when|until\s+when|from\s+when)\b|"
+    r"\b(welche[mnrs]?\s+(tag|datum|termin)|"
     r"(in|ab|seit|bis|zu|von)\s+welche[mn]?\s+(jahr|jahren|monat|zeitpunkt|zeitraum|jahrhundert)|"
     r"welche[nr]?\s+zeitraum|which\s+(day|date|year|month|centur)|what\s+(day|date|year|month|centur)|"
     r"in\s+(what|which)\s+(years?|period|centur)|(what|which)\s+(time\s+)?period)\w*\b",

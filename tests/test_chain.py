@@ -345,6 +345,21 @@ def test_a_when_question_reads_the_sentence_that_goes_on_about_the_person(tmp_pa
     assert not answer.abstained and "10. Jahrhundert" in answer.answer and "1250" not in answer.answer
 
 
+@pytest.mark.parametrize("verb, taken", [("soll", True), ("sollen", False)])
+def test_a_when_question_reads_the_sentence_that_goes_on_about_the_thing_with_sie_in_the_singular(
+        tmp_path: Path, verb: str, taken: bool) -> None:
+    """"Ab wann …?" asks for a day. "Sie soll im April 2027 in Betrieb gehen." goes on about the station the best
+    sentence names ("sie" with a verb in the singular is "it"): read with it, its day answers. "Sie sollen …" may be
+    others (the plural): the question stays unanswered."""
+    text = ("Der Landkreis Nordheim hat 40.000 Einwohner. Die Kreisstadt liegt an der Lenne. In Nordheim wird eine "
+            f"neue Rettungswache gebaut, die rund um die Uhr besetzt sein soll. Sie {verb} im April 2027 in Betrieb "
+            "gehen.\n")
+    snap = _one_article_index(tmp_path, text)
+    answer = _final(_ask(snap, "Ab wann soll die neue Rettungswache in Nordheim in Betrieb sein?", None))
+    assert answer.kind == "date"
+    assert (not answer.abstained and "April 2027" in answer.answer) if taken else answer.abstained
+
+
 
 def test_a_question_marked_as_another_topic_is_asked_alone(hashing_index: Path) -> None:
     """"Anderes Thema: …" says the conversation does not apply (an elliptic "Und …" after it is no follow-up), and

@@ -108,6 +108,8 @@ VIETNAM = "Wie viele Kisten mit sterblichen Überresten hat Vietnam an die USA z
         ("Welches Programm läuft im Kultur- und Bildungsbereich?", "factoid"),
         # a day asked for with any preposition; a topic's talks summed up; "anders als" compares
         ("Für welchen Tag war der Start der Rakete geplant?", "date"),
+        ("Ab wann soll die neue Rettungswache in Betrieb sein?", "date"),
+        ("From when will the new ambulance station operate?", "date"),
         ("Auf welchen Termin wurde die Sitzung verschoben?", "date"),
         ("Worum ging es bei den Gesprächen in Hanoi?", "overview"),
         ("What were the talks between the two ministers about?", "overview"),
@@ -119,6 +121,8 @@ VIETNAM = "Wie viele Kisten mit sterblichen Überresten hat Vietnam an die USA z
         ("What news does the report bring?", "factoid"),
         # the plural the object of "is" whose subject follows ("is the dairy known for"); a singular in -s is none
         ("Which products is the Hochgrat dairy best known for?", "list"),
+        ("Welche Angebote soll es im neuen Gesundheitszentrum geben?", "list"),
+        ("Welche Projekte gab es 2025 in Nordheim?", "list"),
         ("Which cities is he travelling to?", "list"),
         ("What analysis is used in the report?", "factoid"),
         ("What news is there from the council?", "factoid"),
