@@ -115,7 +115,8 @@ _WHY = re.compile(
 )
 _HOW = re.compile(
     r"^\W*(wie|how)\s+(?!viel|lang|hoch|groß|alt|weit|oft|heißt|hieß|heißen|nennt|lautet|lauten|bezeichnet|"
-    r"many|much|long|old|far|big|large|high|often)\w+",
+    r"schwer|tief|breit|teuer|schnell|dick|"
+    r"many|much|long|old|far|big|large|high|often|tall|heavy|deep|wide|expensive|costly|fast|thick)\w+",
     re.IGNORECASE,
 )
 _YESNO_EN = re.compile(
@@ -316,7 +317,8 @@ def standalone_question(question: str, history: Sequence[Any], language: Languag
 
 _NUMBER_Q = re.compile(
     r"\b(was\s+kostet|was\s+kosten|wie\s*viel\w*|wie\s+hoch|wie\s+lange?|wie\s+groß|wie\s+alt|wie\s+weit|wievielte\w*|"
-    r"how\s+(many|much|long|old|far|big|large|high)|what\s+percentage|"
+    r"wie\s+(schwer|tief|breit|teuer|schnell|dick)|"
+    r"how\s+(many|much|long|old|far|big|large|high|tall|heavy|deep|wide|expensive|costly|fast|thick)|what\s+percentage|"
     # asking for a figure by its name: "What is the latest estimate of …?", "Welche Summe …?"
     r"(what|which)\s+(is|are|was|were|will\s+be)\s+the\s+(\w+\s+)?(estimate|amount|total|sum|figure|price|cost|budget)s?|"
     r"what\s+(\w+\s+)?estimate|"

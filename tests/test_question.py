@@ -456,3 +456,14 @@ def test_how_long_a_thing_is_asks_for_a_number_not_only_a_time() -> None:
     assert analyse("How long did the strike last?").answer_type == "duration"
     assert analyse("How long is the trip going to take?").answer_type == "duration"
     assert analyse("Wie lange dauerte der Besuch?").answer_type == "duration"
+
+
+@pytest.mark.parametrize("question", ["How tall are the planned wind turbines on the Eichelberg?",
+                                      "How heavy is the satellite?", "How deep is the harbour basin?",
+                                      "How expensive is the new tram line?", "Wie schwer ist der Satellit?",
+                                      "Wie teuer wird die Stadtbahn?", "Wie tief ist das Hafenbecken?"])
+def test_a_measure_asked_by_its_adjective_is_a_figure_not_a_why(question: str) -> None:
+    """"How tall …?", "Wie teuer …?" ask for a figure with its unit, like "How high …?": a factoid whose answer is a
+    number, not a "how" that asks for a manner or a reason."""
+    q = analyse(question)
+    assert q.kind == "factoid" and q.answer_type == "number"
