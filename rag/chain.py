@@ -210,21 +210,20 @@ def runners_up(p: Prepared, llm: BaseChatModel, snap: store.Snapshot,
     above "Dadurch erhöht sich die Gesamtsumme … von 300 Millionen auf 430 Millionen" for the aid given before the
     package, and "Er bekräftigte, dass die Vereinigten Staaten …" above the sentence naming the US ambassador.
     Raises LLMError like any call of the model."""
-    closest = checks.get("judge", 0.0)
-    before = {"judge_closest": closest} if "judge" in checks else {}
-    clearest: tuple[Prepared, dict[str, float]] | None = None  # the runner-up the judge takes most, below the bar;
-    # only where the best sentence was judged, for it to be clearly above
+    # the best sentence's P(yes), where it was judged: only then may a runner-up be clearly above it
+    closest = {"judge_closest": checks["judge"]} if "judge" in checks else {}
+    clearest: tuple[Prepared, dict[str, float]] | None = None  # the runner-up the judge takes most, below the bar
     for ev in runner_up_candidates(p):
         again, tried = judged_alone(p, ev, llm, snap)
         if again.abstain_reason or "judge" not in tried:
             continue
         if tried["judge"] >= RUNNER_UP_JUDGE:
-            yield again, {**tried, **before}
+            yield again, {**tried, **closest}
         elif clearest is None or tried["judge"] > clearest[1]["judge"]:
             clearest = again, tried
-    if clearest is not None and "judge" in checks \
-            and clearest[1]["judge"] >= max(RUNNER_UP_CLEAR, closest + RUNNER_UP_LEAD):
-        yield clearest[0], {**clearest[1], **before}
+    if clearest is not None and closest \
+            and clearest[1]["judge"] >= max(RUNNER_UP_CLEAR, closest["judge_closest"] + RUNNER_UP_LEAD):
+        yield clearest[0], {**clearest[1], **closest}
 
 
 def _typed_runners_up(p: Prepared) -> bool:

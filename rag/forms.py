@@ -347,7 +347,7 @@ _REASON = re.compile(
 _CAUSE_NAMED = re.compile(
     r"\b(?:geht|gehen|ging|gingen|führt\w*|führen)\b[^.;:!?]*\bauf\b[^.;:!?]*\bzurück\b|\bzurückzuführen\b|"
     r"\b(?:Gr[üu]nde?|Ursachen?|Begründung|Hintergrund)\b|\bbegründe\w*\b|\bverwies\b[^.;!?]*\bauf\b|"
-    r"\bverweis\w*\s+auf\b|\bliegt\s+(?:vor\s+allem\s+)?(?:an|daran)\b|\bliege\s+(?:vor\s+allem\s+)?(?:an|daran)\b|"
+    r"\bverweis\w*\s+auf\b|\blieg[te]\s+(?:vor\s+allem\s+)?(?:an|daran)\b|"
     r"\b(?:caused|driven)\s+by\b|\bblamed?\b|\battributed\s+to\b|\breasons?\b|\bcauses?\b|\bcited\b|"
     r"\bpointed\s+to\b",
     re.IGNORECASE)

@@ -1245,8 +1245,6 @@ def _reasons_named(scored: list[tuple[float, int, Evidence]], best: Evidence, ta
     """The sentences of the best one's article that name a cause (`forms.gives_reason`), rank within
     `WHY_REASON_MARGIN` of the closest and are close enough to be evidence beside it, at most `WHY_REASONS`, the
     closest first, other than those `taken` already."""
-    if not scored:
-        return []
     keys = {sentence_key(ev) for ev in (best, *taken)}
     top = scored[0][0]
     return [ev for s, _, ev in scored if s >= top - WHY_REASON_MARGIN and ev.article_id == best.article_id

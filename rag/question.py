@@ -113,10 +113,13 @@ _WHY = re.compile(
     r"what\s+for)\b",
     re.IGNORECASE,
 )
+#: The adjectives of a measure asked for besides "hoch", "groß", "high", "big" …: "Wie teuer …?", "How tall …?" ask for
+#: a figure (`_NUMBER_Q`), not a manner (`_HOW`)
+_MEASURE_DE = "schwer|tief|breit|teuer|schnell|dick"
+_MEASURE_EN = "tall|heavy|deep|wide|expensive|costly|fast|thick"
 _HOW = re.compile(
     r"^\W*(wie|how)\s+(?!viel|lang|hoch|groß|alt|weit|oft|heißt|hieß|heißen|nennt|lautet|lauten|bezeichnet|"
-    r"schwer|tief|breit|teuer|schnell|dick|"
-    r"many|much|long|old|far|big|large|high|often|tall|heavy|deep|wide|expensive|costly|fast|thick)\w+",
+    rf"{_MEASURE_DE}|many|much|long|old|far|big|large|high|often|{_MEASURE_EN})\w+",
     re.IGNORECASE,
 )
 _YESNO_EN = re.compile(
@@ -317,8 +320,7 @@ def standalone_question(question: str, history: Sequence[Any], language: Languag
 
 _NUMBER_Q = re.compile(
     r"\b(was\s+kostet|was\s+kosten|wie\s*viel\w*|wie\s+hoch|wie\s+lange?|wie\s+groß|wie\s+alt|wie\s+weit|wievielte\w*|"
-    r"wie\s+(schwer|tief|breit|teuer|schnell|dick)|"
-    r"how\s+(many|much|long|old|far|big|large|high|tall|heavy|deep|wide|expensive|costly|fast|thick)|what\s+percentage|"
+    rf"wie\s+({_MEASURE_DE})|how\s+(many|much|long|old|far|big|large|high|{_MEASURE_EN})|what\s+percentage|"
     # asking for a figure by its name: "What is the latest estimate of …?", "Welche Summe …?"
     r"(what|which)\s+(is|are|was|were|will\s+be)\s+the\s+(\w+\s+)?(estimate|amount|total|sum|figure|price|cost|budget)s?|"
     r"what\s+(\w+\s+)?estimate|"
